@@ -1,0 +1,19 @@
+//! Accounts: the rules about organisations, people, roles and relationships,
+//! credentials (passwords, session and API-token secrets) and the permission
+//! policy that decides who may see or change what. No HTTP and no SQL live
+//! here: the server asks these rules, the store persists their results.
+
+mod credentials;
+mod ids;
+mod model;
+pub mod policy;
+
+pub use credentials::{
+    check_password_strength, generate_password, hash_password, hash_secret, new_secret, verify_password,
+    CredentialError, Secret,
+};
+pub use ids::{AuditId, InvitationId, OrgId, PersonId, RelationshipId, SessionId, TokenId};
+pub use model::{
+    normalise_email, validate_display_name, validate_slug, Member, Organisation, Person,
+    RelationshipKind, Relationship, Role, ValidationError,
+};

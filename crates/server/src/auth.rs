@@ -1,0 +1,201 @@
+//! Authentication: who is calling. A request carries either a session cookie
+//! (browsers) or `Authorization: Bearer <API token>` (scripts). Sessions end
+//! on idle or absolute expiry and at once when revoked; cookie-authenticated
+//! mutations must echo the session's CSRF token in `X-CSRF-Token`.
+
+use crate::{error::ApiError, state::AppState};
+use axum::{
+    extract::{ConnectInfo, FromRequestParts},
+    http::{header, request::Parts, HeaderMap, HeaderValue, Method},
+};
+use chrono::{Duration, Utc};
+use std::net::SocketAddr;
+use wayfinder_accounts::{hash_secret, new_secret, Person, SessionId, TokenId};
+use wayfinder_store::{NewSession, Session};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "wayfinder_session";
+/// Header carrying the CSRF token on cookie-authenticated mutations.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// How the caller proved who they are.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    /// A browser session (carries its CSRF token).
+    Session { id: SessionId, csrf_token: String },
+    /// A personal API token.
+    Token { id: TokenId },
+}
+
+/// An authenticated caller.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub person: Person,
+    pub credential: Credential,
+}
+
+impl Principal {
+    /// The session id, when authenticated by cookie.
+    pub fn session_id(&self) -> Option<SessionId> {
+        match &self.credential {
+            Credential::Session { id, .. } => Some(*id),
+            Credential::Token { .. } => None,
+        }
+    }
+}
+
+// Activity is written back at most this often, so steady traffic does not
+// turn every read into a write.
+const TOUCH_EVERY_SECONDS: i64 = 60;
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(principal) = parts.extensions.get::<Principal>() {
+            return Ok(principal.clone());
+        }
+        let principal = authenticate(parts, state).await?;
+        parts.extensions.insert(principal.clone());
+        Ok(principal)
+    }
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let now = Utc::now();
+    if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+        let bearer = auth
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or_else(|| ApiError::unauthenticated("invalid_token", "use Authorization: Bearer <API token>"))?;
+        let found = state.store.token_by_digest(&hash_secret(bearer)).await?;
+        let Some(found) = found else {
+            return Err(ApiError::unauthenticated("invalid_token", "the API token is not valid"));
+        };
+        if found.token.revoked_at.is_some() {
+            return Err(ApiError::unauthenticated("token_revoked", "the API token has been revoked"));
+        }
+        if found.token.expires_at <= now {
+            return Err(ApiError::unauthenticated("token_expired", "the API token has expired"));
+        }
+        let stale = found.token.last_used_at.is_none_or(|t| (now - t).num_seconds() >= TOUCH_EVERY_SECONDS);
+        if stale {
+            state.store.touch_token(found.token.id, now).await?;
+        }
+        return Ok(Principal { person: found.person, credential: Credential::Token { id: found.token.id } });
+    }
+
+    let Some(secret) = cookie_value(&parts.headers, SESSION_COOKIE) else {
+        return Err(ApiError::unauthenticated("unauthenticated", "sign in, or send an API token"));
+    };
+    let Some(found) = state.store.session_by_digest(&hash_secret(&secret)).await? else {
+        return Err(ApiError::unauthenticated("session_invalid", "your session has ended; sign in again"));
+    };
+    let session = found.session;
+    if session.expires_at <= now || now - session.last_seen_at > state.settings.session_idle {
+        state.store.delete_session(session.person, session.id).await.ok();
+        return Err(ApiError::unauthenticated("session_expired", "your session has expired; sign in again"));
+    }
+    if is_mutation(&parts.method) {
+        let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "missing or wrong X-CSRF-Token header for a cookie-authenticated change",
+            ));
+        }
+    }
+    if (now - session.last_seen_at).num_seconds() >= TOUCH_EVERY_SECONDS {
+        state.store.touch_session(session.id, now).await?;
+    }
+    Ok(Principal { person: found.person, credential: Credential::Session { id: session.id, csrf_token: session.csrf_token } })
+}
+
+fn is_mutation(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Reads one cookie from the request headers.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The client's address: the socket peer, or the first `X-Forwarded-For`
+/// entry when the deployment says a trusted proxy sets it.
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub Option<String>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if state.settings.trust_forwarded_for {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty());
+            if forwarded.is_some() {
+                return Ok(ClientIp(forwarded));
+            }
+        }
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip().to_string());
+        Ok(ClientIp(peer))
+    }
+}
+
+/// A new session for `person`: stored, and the `Set-Cookie` value to send.
+pub async fn start_session(
+    state: &AppState,
+    person: &Person,
+    ip: Option<String>,
+    user_agent: Option<String>,
+) -> Result<(Session, HeaderValue), ApiError> {
+    let secret = new_secret("wfs");
+    let csrf = new_secret("wfc").plaintext;
+    let expires_at = Utc::now() + state.settings.session_absolute;
+    let session = state
+        .store
+        .create_session(&NewSession {
+            person: person.id,
+            secret_digest: secret.digest,
+            csrf_token: csrf,
+            expires_at,
+            ip,
+            user_agent: user_agent.map(|ua| ua.chars().take(300).collect()),
+        })
+        .await?;
+    let cookie = session_cookie(&secret.plaintext, state.settings.session_absolute, state.settings.cookie_secure);
+    Ok((session, cookie))
+}
+
+/// The `Set-Cookie` value for a session secret (empty secret and zero age clear it).
+pub fn session_cookie(secret: &str, max_age: Duration, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let value = format!(
+        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        max_age.num_seconds().max(0)
+    );
+    HeaderValue::from_str(&value).expect("cookie value is ASCII")
+}
+
+/// The `User-Agent` header, if any.
+pub fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string)
+}

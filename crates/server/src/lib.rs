@@ -1,0 +1,116 @@
+//! The HTTP API of Wayfinder. Thin by design: each handler parses the
+//! request, authenticates ([`auth`]), authorises through the one policy
+//! ([`authz`]), calls the store or a domain crate, and maps errors to the
+//! stable `{"error":{"code","message"}}` shape ([`error`]). The OpenAPI
+//! document is generated from the handlers themselves and served at
+//! `/api/v1/openapi.json`.
+
+pub mod auth;
+pub mod authz;
+pub mod error;
+pub mod json;
+pub mod routes;
+pub mod state;
+
+pub use state::{AppState, ServerSettings};
+
+use axum::{
+    extract::DefaultBodyLimit,
+    http::{HeaderName, Request, StatusCode},
+    routing::get,
+    Json, Router,
+};
+use error::ApiError;
+use std::{future::Future, net::SocketAddr, time::Duration};
+use tokio::net::TcpListener;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+use utoipa::OpenApi;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Wayfinder API", description = "Self-hosted AI coaching and learning platform."),
+    servers((url = "/api/v1")),
+    tags(
+        (name = "auth", description = "Sign-in, sessions and the caller's profile"),
+        (name = "setup", description = "First-run creation of the instance operator"),
+        (name = "organisations", description = "Tenants and their audit log"),
+        (name = "members", description = "People in an organisation and their roles"),
+        (name = "invitations", description = "Inviting people by email"),
+        (name = "relationships", description = "Coach→learner, parent→learner, manager→coach"),
+        (name = "tokens", description = "Personal API tokens"),
+    )
+)]
+struct ApiDoc;
+
+/// The whole application: `/api/v1/*`, `/healthz`, `/readyz`, with request
+/// ids, tracing and a body size limit.
+pub fn app(state: AppState) -> Router {
+    let (api, mut openapi) = routes::api_routes().split_for_parts();
+    openapi.merge(ApiDoc::openapi());
+    openapi.info = ApiDoc::openapi().info;
+    let openapi_json = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
+    let max_body = state.settings.max_body_bytes;
+
+    let api = api
+        .route("/openapi.json", get(move || async move { Json(openapi_json.clone()) }))
+        .fallback(|| async { ApiError::not_found("endpoint") });
+
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
+        .fallback(|| async { ApiError::not_found("page") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")
+        })
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until `shutdown` resolves, then lets
+/// in-flight requests finish (up to `grace`) before returning.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = tx.send(true);
+    });
+    let mut rx = rx;
+    let forced = async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server => result,
+        _ = forced => {
+            tracing::warn!("in-flight requests did not finish within the grace period; exiting");
+            Ok(())
+        }
+    }
+}

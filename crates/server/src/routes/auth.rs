@@ -1,0 +1,311 @@
+//! Sign-in, sign-out, sessions, the caller's own profile and password, and
+//! the one-time setup that creates the first instance operator.
+
+use crate::{
+    auth::{session_cookie, start_session, user_agent, ClientIp, Credential, Principal},
+    error::{password_error, ApiError, ApiResult, ErrorBody},
+    json::{JsonBody, PathIds},
+    routes::{audit, hash_password_async, with_session_cookie, MembershipView, PersonView},
+    state::AppState,
+};
+use axum::{
+    extract::State,
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+use utoipa::ToSchema;
+use wayfinder_accounts::{
+    check_password_strength, hash_password, hash_secret, normalise_email, validate_display_name, verify_password,
+    SessionId,
+};
+use wayfinder_store::NewPerson;
+
+/// Sign-in credentials.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// A new session: the cookie is set; `csrf_token` must accompany cookie-authenticated changes.
+#[derive(Serialize, ToSchema)]
+pub struct SessionStarted {
+    pub person: PersonView,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The caller, their organisations and (for cookie sessions) the CSRF token.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub person: PersonView,
+    pub memberships: Vec<MembershipView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+    /// `session` or `token`.
+    pub authenticated_by: &'static str,
+}
+
+/// One of the caller's sessions.
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    pub id: SessionId,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// True for the session making this request.
+    pub current: bool,
+}
+
+/// A password change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Whether the instance still needs its first operator.
+#[derive(Serialize, ToSchema)]
+pub struct SetupStatus {
+    pub needed: bool,
+}
+
+/// Creates the first operator with the token from the setup link.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetupRequest {
+    pub token: String,
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+// Verifying against a real Argon2 hash when the account does not exist keeps
+// the response time the same, so timing does not reveal which emails exist.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password("wayfinder-timing-equaliser").expect("hashing a constant works"));
+
+/// Checks the throttle keys for a sign-in attempt; 429 while locked.
+async fn ensure_not_locked(state: &AppState, keys: &[String]) -> ApiResult<()> {
+    let now = Utc::now();
+    for key in keys {
+        if let Some(until) = state.store.login_locked_until(key, now).await? {
+            let wait = (until - now).num_seconds().max(1) as u64;
+            let mut err = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "login_locked",
+                format!("too many failed sign-ins; try again in {} minutes", wait.div_ceil(60)),
+            );
+            err.retry_after = Some(wait);
+            return Err(err);
+        }
+    }
+    Ok(())
+}
+
+/// Counts a failed sign-in against every key.
+async fn record_failure(state: &AppState, keys: &[String]) -> ApiResult<()> {
+    let s = &state.settings;
+    let now = Utc::now();
+    for key in keys {
+        let max = if key.starts_with("ip:") { s.login_max_failures_per_ip } else { s.login_max_failures_per_account };
+        state.store.record_login_failure(key, now, s.login_failure_window, max, s.login_lockout).await?;
+    }
+    Ok(())
+}
+
+fn throttle_keys(email: &str, ip: &ClientIp) -> Vec<String> {
+    let mut keys = vec![format!("account:{email}")];
+    if let Some(ip) = &ip.0 {
+        keys.push(format!("ip:{ip}"));
+    }
+    keys
+}
+
+/// Checks an email and password with throttling; returns the person on success.
+pub(crate) async fn verify_credentials(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    ip: &ClientIp,
+) -> ApiResult<wayfinder_accounts::Person> {
+    let keys = throttle_keys(email, ip);
+    ensure_not_locked(state, &keys).await?;
+    let found = state.store.person_with_password(email).await?;
+    let hash = found.as_ref().and_then(|(_, h)| h.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
+    let password = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(ApiError::internal)?;
+    match found {
+        Some((person, Some(_))) if ok => {
+            state.store.clear_login_failures(&keys[0]).await?;
+            Ok(person)
+        }
+        _ => {
+            record_failure(state, &keys).await?;
+            Err(ApiError::unauthenticated("invalid_credentials", "the email or password is wrong"))
+        }
+    }
+}
+
+/// Sign in with email and password.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = SessionStarted), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> ApiResult<Response> {
+    let email = normalise_email(&req.email)?;
+    let person = match verify_credentials(&state, &email, &req.password, &ip).await {
+        Ok(person) => person,
+        Err(e) => {
+            if e.code == "invalid_credentials" {
+                audit(&state, None, None, "auth.login_failed", None, serde_json::json!({ "email": email }), &ip).await;
+            }
+            return Err(e);
+        }
+    };
+    let (session, cookie) = start_session(&state, &person, ip.0.clone(), user_agent(&headers)).await?;
+    audit(&state, None, Some(person.id), "auth.login", Some(session.id.to_string()), serde_json::json!({}), &ip).await;
+    let body = SessionStarted { person: person.into(), csrf_token: session.csrf_token, expires_at: session.expires_at };
+    Ok(with_session_cookie(StatusCode::OK, cookie, body))
+}
+
+/// End the current session.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204), (status = 400, body = ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, principal: Principal) -> ApiResult<Response> {
+    let Some(id) = principal.session_id() else {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "not_a_session", "API tokens are revoked, not logged out"));
+    };
+    state.store.delete_session(principal.person.id, id).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session_cookie("", chrono::Duration::zero(), state.settings.cookie_secure));
+    Ok(response)
+}
+
+/// Ends every session of the caller, on every device, at once.
+#[utoipa::path(post, path = "/auth/logout-all", tag = "auth", responses((status = 200, body = serde_json::Value)))]
+pub async fn logout_all(State(state): State<AppState>, principal: Principal, ip: ClientIp) -> ApiResult<Response> {
+    let ended = state.store.delete_sessions_of(principal.person.id).await?;
+    audit(&state, None, Some(principal.person.id), "auth.logout_all", None, serde_json::json!({ "sessions": ended }), &ip).await;
+    let cookie = session_cookie("", chrono::Duration::zero(), state.settings.cookie_secure);
+    Ok(with_session_cookie(StatusCode::OK, cookie, serde_json::json!({ "sessions_ended": ended })))
+}
+
+/// The caller's sessions.
+#[utoipa::path(get, path = "/auth/sessions", tag = "auth", responses((status = 200, body = [SessionView])))]
+pub async fn list_sessions(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Vec<SessionView>>> {
+    let current = principal.session_id();
+    let sessions = state.store.list_sessions(principal.person.id).await?;
+    Ok(Json(
+        sessions
+            .into_iter()
+            .map(|s| SessionView {
+                current: Some(s.id) == current,
+                id: s.id,
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+                expires_at: s.expires_at,
+                ip: s.ip,
+                user_agent: s.user_agent,
+            })
+            .collect(),
+    ))
+}
+
+/// End one of the caller's sessions.
+#[utoipa::path(delete, path = "/auth/sessions/{session_id}", tag = "auth",
+    params(("session_id" = SessionId, Path)), responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds(id): PathIds<SessionId>,
+) -> ApiResult<StatusCode> {
+    state.store.delete_session(principal.person.id, id).await.map_err(|_| ApiError::not_found("session"))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who the caller is, and their organisations.
+#[utoipa::path(get, path = "/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub async fn me(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Me>> {
+    let memberships = state.store.orgs_of(principal.person.id).await?;
+    let (csrf_token, authenticated_by) = match principal.credential {
+        Credential::Session { csrf_token, .. } => (Some(csrf_token), "session"),
+        Credential::Token { .. } => (None, "token"),
+    };
+    Ok(Json(Me {
+        person: principal.person.into(),
+        memberships: memberships.into_iter().map(|(org, role)| MembershipView { organisation: org, role }).collect(),
+        csrf_token,
+        authenticated_by,
+    }))
+}
+
+/// Change the caller's password; every session ends and the caller gets a fresh one.
+#[utoipa::path(post, path = "/me/password", tag = "auth", request_body = PasswordChange,
+    responses((status = 200, body = SessionStarted), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    principal: Principal,
+    ip: ClientIp,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<PasswordChange>,
+) -> ApiResult<Response> {
+    let person = principal.person;
+    verify_credentials(&state, &person.email, &req.current_password, &ip)
+        .await
+        .map_err(|e| if e.code == "invalid_credentials" { e.with_field("current_password") } else { e })?;
+    check_password_strength(&req.new_password, &[&person.email, &person.display_name])
+        .map_err(|e| password_error(e, "new_password"))?;
+    let hash = hash_password_async(&req.new_password, "new_password").await?;
+    state.store.set_password(person.id, &hash).await?;
+    audit(&state, None, Some(person.id), "auth.password_changed", None, serde_json::json!({}), &ip).await;
+    let (session, cookie) = start_session(&state, &person, ip.0.clone(), user_agent(&headers)).await?;
+    let body = SessionStarted { person: person.into(), csrf_token: session.csrf_token, expires_at: session.expires_at };
+    Ok(with_session_cookie(StatusCode::OK, cookie, body))
+}
+
+/// Whether the first operator still has to be created.
+#[utoipa::path(get, path = "/setup", tag = "setup", responses((status = 200, body = SetupStatus)))]
+pub async fn setup_status(State(state): State<AppState>) -> ApiResult<Json<SetupStatus>> {
+    Ok(Json(SetupStatus { needed: !state.store.operator_exists().await? }))
+}
+
+/// Create the first instance operator with the one-time token printed by `wayfinder serve`.
+#[utoipa::path(post, path = "/setup", tag = "setup", request_body = SetupRequest,
+    responses((status = 201, body = SessionStarted), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn complete_setup(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<SetupRequest>,
+) -> ApiResult<Response> {
+    let email = normalise_email(&req.email)?;
+    let display_name = validate_display_name(&req.display_name, "display_name")?;
+    check_password_strength(&req.password, &[&email, &display_name]).map_err(|e| password_error(e, "password"))?;
+    let hash = hash_password_async(&req.password, "password").await?;
+    let new = NewPerson { email, display_name, password_hash: Some(hash), is_operator: true };
+    let person = state.store.complete_setup(&hash_secret(req.token.trim()), &new).await.map_err(|e| match e {
+        wayfinder_store::StoreError::NotFound => {
+            ApiError::not_found("setup link").with_field("token")
+        }
+        other => other.into(),
+    })?;
+    audit(&state, None, Some(person.id), "instance.operator_created", Some(person.id.to_string()), serde_json::json!({}), &ip).await;
+    let (session, cookie) = start_session(&state, &person, ip.0.clone(), user_agent(&headers)).await?;
+    let body = SessionStarted { person: person.into(), csrf_token: session.csrf_token, expires_at: session.expires_at };
+    Ok(with_session_cookie(StatusCode::CREATED, cookie, body))
+}

@@ -1,0 +1,105 @@
+//! Relationships between members: coach→learner, parent→learner,
+//! manager→coach. They decide who sees whom (see the permission policy).
+
+use crate::{
+    auth::{ClientIp, Principal},
+    authz::OrgScope,
+    error::{ApiError, ApiResult, ErrorBody},
+    json::{JsonBody, PathIds},
+    routes::audit,
+    state::AppState,
+};
+use axum::{extract::State, http::StatusCode, Json};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use wayfinder_accounts::{
+    policy::{may_view_relationship, OrgAction},
+    OrgId, PersonId, Relationship, RelationshipId, RelationshipKind,
+};
+use wayfinder_store::StoreError;
+
+/// A new relationship: `from_person` (coach, parent or manager) to `to_person`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRelationship {
+    pub kind: RelationshipKind,
+    pub from_person: PersonId,
+    pub to_person: PersonId,
+}
+
+/// Relationships the caller may see (admins: all).
+#[utoipa::path(get, path = "/orgs/{org_id}/relationships", tag = "relationships", params(("org_id" = OrgId, Path)),
+    responses((status = 200, body = [Relationship]), (status = 404, body = ErrorBody)))]
+pub async fn list_relationships(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds(org_id): PathIds<OrgId>,
+) -> ApiResult<Json<Vec<Relationship>>> {
+    let scope = OrgScope::load(&state, &principal, org_id).await?;
+    scope.require(OrgAction::ViewRelationships)?;
+    let visibility = scope.visibility(&state).await?;
+    let all = if scope.actor.is_admin() {
+        state.store.list_relationships(org_id).await?
+    } else {
+        state.store.relationships_near(org_id, principal.person.id).await?
+    };
+    Ok(Json(all.into_iter().filter(|r| may_view_relationship(&visibility, r)).collect()))
+}
+
+/// Create a relationship (admins). Both people must be members holding the
+/// roles the kind needs (a coach and a learner for `coach_learner`, …).
+#[utoipa::path(post, path = "/orgs/{org_id}/relationships", tag = "relationships", params(("org_id" = OrgId, Path)),
+    request_body = CreateRelationship,
+    responses((status = 201, body = Relationship), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_relationship(
+    State(state): State<AppState>,
+    principal: Principal,
+    ip: ClientIp,
+    PathIds(org_id): PathIds<OrgId>,
+    JsonBody(req): JsonBody<CreateRelationship>,
+) -> ApiResult<(StatusCode, Json<Relationship>)> {
+    let scope = OrgScope::load(&state, &principal, org_id).await?;
+    scope.require(OrgAction::ManageRelationships)?;
+    let (from_role, to_role) = req.kind.roles();
+    for (field, person, needed) in [("from_person", req.from_person, from_role), ("to_person", req.to_person, to_role)] {
+        match state.store.role_in(org_id, person).await? {
+            None => return Err(ApiError::invalid(field, "is not a member of this organisation")),
+            Some(role) if role != needed => {
+                let mut err = ApiError::invalid(field, format!("must be a {needed} for a {} relationship (is a {role})", req.kind.as_str()));
+                err.code = "role_mismatch";
+                return Err(err);
+            }
+            Some(_) => {}
+        }
+    }
+    let rel = state
+        .store
+        .create_relationship(org_id, req.kind, req.from_person, req.to_person)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate(_) => ApiError::conflict("already_exists", "this relationship already exists"),
+            other => other.into(),
+        })?;
+    audit(&state, Some(org_id), Some(principal.person.id), "relationship.created", Some(rel.id.to_string()),
+        serde_json::json!({ "kind": rel.kind, "from": rel.from_person, "to": rel.to_person }), &ip).await;
+    Ok((StatusCode::CREATED, Json(rel)))
+}
+
+/// Delete a relationship (admins).
+#[utoipa::path(delete, path = "/orgs/{org_id}/relationships/{relationship_id}", tag = "relationships",
+    params(("org_id" = OrgId, Path), ("relationship_id" = RelationshipId, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_relationship(
+    State(state): State<AppState>,
+    principal: Principal,
+    ip: ClientIp,
+    PathIds((org_id, id)): PathIds<(OrgId, RelationshipId)>,
+) -> ApiResult<StatusCode> {
+    let scope = OrgScope::load(&state, &principal, org_id).await?;
+    scope.require(OrgAction::ManageRelationships)?;
+    state.store.delete_relationship(org_id, id).await.map_err(|_| ApiError::not_found("relationship"))?;
+    audit(&state, Some(org_id), Some(principal.person.id), "relationship.deleted", Some(id.to_string()),
+        serde_json::json!({}), &ip).await;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,70 @@
+//! Shared state of a running server.
+
+use chrono::Duration;
+use std::sync::Arc;
+use wayfinder_store::Store;
+
+/// Settings the HTTP layer needs, resolved from the configuration by the binary.
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    /// Base URL people reach the server at; used in setup and invitation links.
+    pub public_url: String,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, whatever its activity.
+    pub session_absolute: Duration,
+    /// Mark the session cookie `Secure` (served over TLS).
+    pub cookie_secure: bool,
+    /// Failed sign-ins on one account before it is locked.
+    pub login_max_failures_per_account: i64,
+    /// Failed sign-ins from one IP address before it is locked.
+    pub login_max_failures_per_ip: i64,
+    /// Failures older than this no longer count.
+    pub login_failure_window: Duration,
+    /// How long a lockout lasts.
+    pub login_lockout: Duration,
+    /// How long an invitation stays valid.
+    pub invitation_ttl: Duration,
+    /// Lifetime of a new API token when none is asked for.
+    pub token_default_ttl: Duration,
+    /// Longest lifetime an API token may have.
+    pub token_max_ttl: Duration,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            max_body_bytes: 1024 * 1024,
+            session_idle: Duration::days(7),
+            session_absolute: Duration::days(30),
+            cookie_secure: false,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_ip: 50,
+            login_failure_window: Duration::minutes(15),
+            login_lockout: Duration::minutes(15),
+            invitation_ttl: Duration::days(14),
+            token_default_ttl: Duration::days(90),
+            token_max_ttl: Duration::days(365),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<ServerSettings>,
+}
+
+impl AppState {
+    /// State over a store with the given settings.
+    pub fn new(store: Store, settings: ServerSettings) -> Self {
+        Self { store, settings: Arc::new(settings) }
+    }
+}

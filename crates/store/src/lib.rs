@@ -1,0 +1,258 @@
+//! Storage for Wayfinder. [`Store`] is the one storage interface the rest of
+//! the system uses; it runs on an embedded SQLite file (the default) or on
+//! PostgreSQL with pgvector (scale-out), picked from the URL scheme. All SQL
+//! lives in this crate. Where the two dialects agree a query is written once
+//! and compiled for both drivers (see [`on_pool!`]); where they differ the
+//! method matches on the backend explicitly. Migrations are plain `.sql`
+//! files per backend with matching names under `migrations/`.
+
+mod audit;
+mod credentials;
+mod invitations;
+mod orgs;
+mod people;
+mod rows;
+
+pub use audit::{AuditEvent, NewAuditEvent};
+pub use credentials::{ApiToken, LoginThrottle, NewSession, Session, TokenAuth, SessionAuth};
+pub use invitations::{Invitation, InvitationAcceptance, NewInvitation};
+pub use people::NewPerson;
+
+use sqlx::{
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    PgPool, SqlitePool,
+};
+use std::{str::FromStr, time::Duration};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Everything that can go wrong in storage, in terms callers can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record does not exist (or is not visible in this scope).
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; the payload names the field (e.g. `email`).
+    #[error("{0} already exists")]
+    Duplicate(&'static str),
+    /// A referenced record is missing (e.g. a relationship to a non-member).
+    #[error("a referenced record does not exist")]
+    MissingReference,
+    /// The database URL is not one Wayfinder can use.
+    #[error("unsupported database URL: expected sqlite:… or postgres://…")]
+    UnsupportedUrl,
+    /// A stored value could not be read back (e.g. a malformed id).
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    /// Applying migrations failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Any other database failure.
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(ref db) if db.is_foreign_key_violation() => StoreError::MissingReference,
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+/// Maps a unique-constraint violation to [`StoreError::Duplicate`] naming `field`.
+pub(crate) fn duplicate_as(field: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(field),
+        _ => StoreError::from(e),
+    }
+}
+
+/// Result alias for storage calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which database engine a [`Store`] runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file (WAL mode).
+    Sqlite,
+    /// PostgreSQL (with the pgvector extension).
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to whichever driver pool the store has.
+/// The body is compiled once per driver, so one SQL text serves both when the
+/// dialects agree (`$1` placeholders work on both).
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($pool) => $body,
+            $crate::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` inside a write transaction bound to `$tx` and commits it; an
+/// early return (`?`) rolls back. SQLite transactions start IMMEDIATE so two
+/// writers queue on the lock instead of failing when a read upgrades to a write.
+macro_rules! in_tx {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::Pool::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+pub(crate) use {in_tx, on_pool};
+
+/// Connection settings for [`Store::connect`].
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// `sqlite://path/to/file.db` or `postgres://user:pass@host/db`.
+    pub url: String,
+    /// Upper bound of pooled connections.
+    pub max_connections: u32,
+}
+
+/// The storage interface: a handle to a connection pool on one backend.
+/// Cloning is cheap and shares the pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: Pool,
+}
+
+/// Tables whose rows [`Store::row_counts`] reports.
+pub const TABLES: &[&str] = &[
+    "organisations",
+    "people",
+    "memberships",
+    "relationships",
+    "sessions",
+    "api_tokens",
+    "invitations",
+    "login_throttle",
+    "setup_tokens",
+    "audit_events",
+];
+
+impl Store {
+    /// Opens a pool for `options.url`. For SQLite the file and its folder are
+    /// created when missing. Does not migrate: call [`Store::migrate`].
+    pub async fn connect(options: &StoreOptions) -> StoreResult<Store> {
+        let url = options.url.as_str();
+        if url.starts_with("sqlite:") {
+            let connect = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            if let Some(dir) = connect.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(options.max_connections.max(1))
+                .min_connections(1)
+                .connect_with(connect)
+                .await?;
+            Ok(Store { pool: Pool::Sqlite(pool) })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let connect = PgConnectOptions::from_str(url)?.application_name("wayfinder");
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(connect)
+                .await?;
+            Ok(Store { pool: Pool::Postgres(pool) })
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+
+    /// The backend this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.pool {
+            Pool::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Pool::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies every pending migration (safe to run from several instances at
+    /// once: PostgreSQL takes an advisory lock, SQLite a write lock).
+    pub async fn migrate(&self) -> StoreResult<usize> {
+        let before = self.applied_migrations().await.unwrap_or_default().len();
+        on_pool!(self, pool => self.migrator().run(pool).await?);
+        Ok(self.applied_migrations().await?.len() - before)
+    }
+
+    async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
+        let sql = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
+        let versions: Vec<(i64,)> = on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        Ok(versions.into_iter().map(|(v,)| v).collect())
+    }
+
+    /// Migrations this binary knows that the database has not applied yet.
+    /// Errors when the database cannot be reached.
+    pub async fn pending_migrations(&self) -> StoreResult<Vec<i64>> {
+        let applied = match self.applied_migrations().await {
+            Ok(applied) => applied,
+            // No bookkeeping table yet: nothing is applied, but the database answered.
+            Err(StoreError::Database(sqlx::Error::Database(_))) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        Ok(self
+            .migrator()
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect())
+    }
+
+    /// Row counts of every Wayfinder table, for diagnostics and tests that
+    /// prove a refused request changed nothing.
+    pub async fn row_counts(&self) -> StoreResult<Vec<(&'static str, i64)>> {
+        let mut counts = Vec::with_capacity(TABLES.len());
+        for table in TABLES {
+            // Table names come from the constant list above, never from input.
+            let sql = format!("SELECT COUNT(*) FROM {table}");
+            let (n,): (i64,) = on_pool!(self, pool => sqlx::query_as(&sql).fetch_one(pool).await?);
+            counts.push((*table, n));
+        }
+        Ok(counts)
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}

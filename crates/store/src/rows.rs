@@ -1,0 +1,26 @@
+//! Conversions between stored columns and domain values: ids are stored as
+//! text, times as milliseconds since the Unix epoch.
+
+use crate::StoreError;
+use chrono::{DateTime, Utc};
+use std::str::FromStr;
+
+/// Current time in stored form.
+pub(crate) fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// A stored time as a UTC timestamp.
+pub(crate) fn time(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// An optional stored time.
+pub(crate) fn opt_time(ms: Option<i64>) -> Option<DateTime<Utc>> {
+    ms.map(time)
+}
+
+/// Parses a stored id or enum, reporting corruption instead of panicking.
+pub(crate) fn parse<T: FromStr>(raw: &str, what: &str) -> Result<T, StoreError> {
+    raw.parse().map_err(|_| StoreError::Corrupt(format!("{what}: {raw:?}")))
+}

@@ -1,0 +1,190 @@
+//! The command line.
+
+use crate::config::{FlagOverrides, LogFormat};
+use clap::{Args, Parser, Subcommand};
+use std::{net::SocketAddr, path::PathBuf};
+use wayfinder_accounts::Role;
+
+/// Wayfinder: a self-hosted AI coaching and learning platform.
+///
+/// With no configuration, everything lives in ./wayfinder-data (SQLite) and
+/// the server listens on 127.0.0.1:8080. Settings come from defaults, then
+/// wayfinder.toml, then WAYFINDER_* environment variables, then these flags.
+#[derive(Parser)]
+#[command(name = "wayfinder", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Args)]
+pub struct GlobalArgs {
+    /// Configuration file (default: ./wayfinder.toml when present).
+    #[arg(long, global = true, env = "WAYFINDER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://path.db or postgres://user:pass@host/db.
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// Folder for local state (the default SQLite database lives here).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Log style.
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, e.g. `info` or `debug`.
+    #[arg(long, global = true)]
+    pub log_level: Option<String>,
+}
+
+impl GlobalArgs {
+    /// The flags that override configuration.
+    pub fn overrides(&self) -> FlagOverrides {
+        FlagOverrides {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            log_format: self.log_format,
+            log_level: self.log_level.clone(),
+            ..FlagOverrides::default()
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the server (migrates the database first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage people and their roles.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage personal API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print the effective configuration (secrets masked).
+    Config,
+    /// Measure performance (starts its own server on a throwaway database).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// `wayfinder serve` options.
+#[derive(Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long)]
+    pub bind: Option<SocketAddr>,
+    /// URL people reach this server at, used in links (default http://<bind>).
+    #[arg(long)]
+    pub public_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum OrgCommand {
+    /// Create an organisation.
+    Create {
+        /// Short unique name: a-z, 0-9 and hyphens.
+        #[arg(long)]
+        slug: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List organisations.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create a person, optionally as a member of an organisation or as an instance operator.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Make this person an instance operator.
+        #[arg(long)]
+        operator: bool,
+        /// Organisation slug to add them to.
+        #[arg(long, requires = "role")]
+        org: Option<String>,
+        /// Their role in --org.
+        #[arg(long, requires = "org", value_parser = parse_role)]
+        role: Option<Role>,
+    },
+    /// List people (everyone, or the members of one organisation).
+    List {
+        /// Organisation slug.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Set a person's role in an organisation (adds them if they are not a member).
+    SetRole {
+        #[arg(long)]
+        email: String,
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+    /// Set a new password (generated unless --password-stdin) and end all their sessions.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a personal API token for a person; the secret is printed once.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: String,
+        /// Lifetime in days.
+        #[arg(long)]
+        expires_days: Option<i64>,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        #[arg(long)]
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Load-test `GET /api/v1/me` with a bearer token and report req/s, latency and memory.
+    Api(BenchApiArgs),
+}
+
+/// `wayfinder bench api` options.
+#[derive(Args, Clone)]
+pub struct BenchApiArgs {
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 64)]
+    pub connections: usize,
+    /// Seconds of measured load (after a one-second warm-up).
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse::<Role>().map_err(|e| e.message)
+}

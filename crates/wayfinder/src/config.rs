@@ -1,0 +1,253 @@
+//! The effective configuration: built-in defaults, then `wayfinder.toml`,
+//! then `WAYFINDER_*` environment variables, then command-line flags — each
+//! layer overriding the one before.
+
+use anyhow::Context;
+use figment::{
+    providers::{Env, Format, Serialized, Toml},
+    Figment,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::{net::SocketAddr, path::PathBuf};
+use wayfinder_server::ServerSettings;
+
+/// Log output style.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// When to mark the session cookie `Secure`.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CookieSecure {
+    /// When `public_url` is https.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Every setting, with its default.
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// URL people reach Wayfinder at (links in invitations); defaults to `http://<bind>`.
+    pub public_url: Option<String>,
+    /// Folder for all local state (the SQLite database by default).
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; defaults to a SQLite file in `data_dir`.
+    pub database_url: Option<SecretString>,
+    /// Upper bound of pooled database connections.
+    pub database_max_connections: u32,
+    pub log_format: LogFormat,
+    /// A tracing filter such as `info` or `wayfinder=debug,info`.
+    pub log_level: String,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    pub session_idle_hours: i64,
+    pub session_absolute_hours: i64,
+    pub cookie_secure: CookieSecure,
+    pub login_max_failures_per_account: i64,
+    pub login_max_failures_per_ip: i64,
+    pub login_lockout_minutes: i64,
+    pub invitation_ttl_hours: i64,
+    pub token_default_days: i64,
+    pub token_max_days: i64,
+    /// Take client addresses from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// How long shutdown waits for in-flight requests.
+    pub shutdown_grace_seconds: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let server = ServerSettings::default();
+        Self {
+            bind: "127.0.0.1:8080".parse().expect("a valid address"),
+            public_url: None,
+            data_dir: PathBuf::from("wayfinder-data"),
+            database_url: None,
+            database_max_connections: 16,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            max_body_bytes: server.max_body_bytes,
+            session_idle_hours: server.session_idle.num_hours(),
+            session_absolute_hours: server.session_absolute.num_hours(),
+            cookie_secure: CookieSecure::Auto,
+            login_max_failures_per_account: server.login_max_failures_per_account,
+            login_max_failures_per_ip: server.login_max_failures_per_ip,
+            login_lockout_minutes: server.login_lockout.num_minutes(),
+            invitation_ttl_hours: server.invitation_ttl.num_hours(),
+            token_default_days: server.token_default_ttl.num_days(),
+            token_max_days: server.token_max_ttl.num_days(),
+            trust_forwarded_for: false,
+            shutdown_grace_seconds: 30,
+        }
+    }
+}
+
+/// Values given as command-line flags (only those set override).
+#[derive(Debug, Default, Serialize)]
+pub struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<String>,
+}
+
+impl Config {
+    /// Loads the layers. `file` is the config file to read: an explicit path
+    /// must exist; the default `wayfinder.toml` is read only when present.
+    pub fn load(file: Option<PathBuf>, flags: FlagOverrides) -> anyhow::Result<Config> {
+        let mut figment = Figment::new();
+        match file {
+            Some(path) => {
+                anyhow::ensure!(path.exists(), "config file {} does not exist", path.display());
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None if std::path::Path::new("wayfinder.toml").exists() => {
+                figment = figment.merge(Toml::file_exact("wayfinder.toml"))
+            }
+            None => {}
+        }
+        let figment = figment
+            .merge(Env::prefixed("WAYFINDER_").ignore(&["config"]).split("__"))
+            .merge(Serialized::globals(flags));
+        figment.extract().context("invalid configuration")
+    }
+
+    /// The database URL in force.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose_secret().to_string(),
+            None => format!("sqlite://{}", self.data_dir.join("wayfinder.db").display()),
+        }
+    }
+
+    /// The public URL in force.
+    pub fn public_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.bind)).trim_end_matches('/').to_string()
+    }
+
+    /// The settings handed to the HTTP layer.
+    pub fn server_settings(&self) -> anyhow::Result<ServerSettings> {
+        let positive = |name: &str, v: i64| {
+            anyhow::ensure!(v > 0, "{name} must be positive");
+            Ok(v)
+        };
+        let public_url = self.public_url();
+        let cookie_secure = match self.cookie_secure {
+            CookieSecure::Always => true,
+            CookieSecure::Never => false,
+            CookieSecure::Auto => public_url.starts_with("https://"),
+        };
+        use chrono::Duration;
+        Ok(ServerSettings {
+            public_url,
+            max_body_bytes: self.max_body_bytes,
+            session_idle: Duration::hours(positive("session_idle_hours", self.session_idle_hours)?),
+            session_absolute: Duration::hours(positive("session_absolute_hours", self.session_absolute_hours)?),
+            cookie_secure,
+            login_max_failures_per_account: positive("login_max_failures_per_account", self.login_max_failures_per_account)?,
+            login_max_failures_per_ip: positive("login_max_failures_per_ip", self.login_max_failures_per_ip)?,
+            login_failure_window: Duration::minutes(positive("login_lockout_minutes", self.login_lockout_minutes)?),
+            login_lockout: Duration::minutes(self.login_lockout_minutes),
+            invitation_ttl: Duration::hours(positive("invitation_ttl_hours", self.invitation_ttl_hours)?),
+            token_default_ttl: Duration::days(positive("token_default_days", self.token_default_days)?),
+            token_max_ttl: Duration::days(positive("token_max_days", self.token_max_days)?),
+            trust_forwarded_for: self.trust_forwarded_for,
+        })
+    }
+
+    /// The effective configuration as TOML, with secrets masked.
+    pub fn to_masked_toml(&self) -> String {
+        let value = serde_json::json!({
+            "bind": self.bind.to_string(),
+            "public_url": self.public_url(),
+            "data_dir": self.data_dir.display().to_string(),
+            "database_url": mask_url_password(&self.database_url()),
+            "database_max_connections": self.database_max_connections,
+            "log_format": self.log_format,
+            "log_level": self.log_level,
+            "max_body_bytes": self.max_body_bytes,
+            "session_idle_hours": self.session_idle_hours,
+            "session_absolute_hours": self.session_absolute_hours,
+            "cookie_secure": self.cookie_secure,
+            "login_max_failures_per_account": self.login_max_failures_per_account,
+            "login_max_failures_per_ip": self.login_max_failures_per_ip,
+            "login_lockout_minutes": self.login_lockout_minutes,
+            "invitation_ttl_hours": self.invitation_ttl_hours,
+            "token_default_days": self.token_default_days,
+            "token_max_days": self.token_max_days,
+            "trust_forwarded_for": self.trust_forwarded_for,
+            "shutdown_grace_seconds": self.shutdown_grace_seconds,
+        });
+        toml::to_string(&value).unwrap_or_default()
+    }
+}
+
+/// Replaces the password in `scheme://user:password@host/…` with `****`.
+pub fn mask_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:****@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_urls_are_masked() {
+        assert_eq!(mask_url_password("postgres://wf:s3cret@db:5432/wf"), "postgres://wf:****@db:5432/wf");
+        assert_eq!(mask_url_password("postgres://wf@db/wf"), "postgres://wf@db/wf");
+        assert_eq!(mask_url_password("sqlite://wayfinder-data/wayfinder.db"), "sqlite://wayfinder-data/wayfinder.db");
+    }
+
+    #[test]
+    fn layers_override_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("wayfinder.toml", "bind = \"127.0.0.1:9000\"\nlog_level = \"debug\"\ntoken_max_days = 30")?;
+            jail.set_env("WAYFINDER_LOG_LEVEL", "warn");
+            jail.set_env("WAYFINDER_DATABASE_URL", "postgres://u:p@h/db");
+            let flags = FlagOverrides { bind: Some("127.0.0.1:9100".parse().unwrap()), ..Default::default() };
+            let config = Config::load(None, flags).expect("loads");
+            assert_eq!(config.bind.port(), 9100, "flag beats file");
+            assert_eq!(config.log_level, "warn", "env beats file");
+            assert_eq!(config.token_max_days, 30, "file beats default");
+            assert_eq!(config.database_url(), "postgres://u:p@h/db");
+            assert!(!config.to_masked_toml().contains(":p@"), "secret masked");
+            assert_eq!(config.shutdown_grace_seconds, 30, "default kept");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("wayfinder.toml", "bnid = \"127.0.0.1:9000\"")?;
+            assert!(Config::load(None, FlagOverrides::default()).is_err());
+            Ok(())
+        });
+    }
+}

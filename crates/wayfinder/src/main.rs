@@ -1,0 +1,78 @@
+//! The `wayfinder` binary: parses the command line, loads the layered
+//! configuration and wires the crates together. No business rules live here.
+
+mod admin;
+mod bench;
+mod cli;
+mod config;
+mod serve;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use config::{Config, LogFormat};
+use tracing_subscriber::{fmt, EnvFilter};
+use wayfinder_store::{Store, StoreOptions};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.global.config.clone(), cli.global.overrides()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_logging(&config);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts");
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => serve::run(config, args).await,
+        Command::Config => {
+            print!("{}", config.to_masked_toml());
+            Ok(())
+        }
+        Command::Bench(args) => bench::run(config, args).await,
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            let applied = store.migrate().await?;
+            println!("{applied} migration(s) applied; the database is up to date");
+            Ok(())
+        }
+        Command::Org(cmd) => admin::org(&open_migrated(&config).await?, cmd).await,
+        Command::User(cmd) => admin::user(&open_migrated(&config).await?, cmd).await,
+        Command::Token(cmd) => admin::token(&open_migrated(&config).await?, &config, cmd).await,
+    }
+}
+
+/// Connects to the configured database.
+pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let options = StoreOptions { url: config.database_url(), max_connections: config.database_max_connections };
+    Store::connect(&options)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", config::mask_url_password(&options.url)))
+}
+
+/// Connects and brings the schema up to date.
+pub(crate) async fn open_migrated(config: &Config) -> anyhow::Result<Store> {
+    let store = open_store(config).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+fn init_logging(config: &Config) {
+    let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
+        LogFormat::Text => builder.init(),
+    }
+}

@@ -1,0 +1,86 @@
+//! `wayfinder serve`: migrate, offer first-run setup, serve until SIGTERM or
+//! Ctrl-C, then let in-flight requests finish.
+
+use crate::{cli::ServeArgs, config::Config, open_migrated};
+use chrono::{Duration, Utc};
+use std::time::Duration as StdDuration;
+use tokio::net::TcpListener;
+use wayfinder_accounts::new_secret;
+use wayfinder_server::AppState;
+use wayfinder_store::Store;
+
+/// Runs the server with `args` layered over `config`.
+pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(bind) = args.bind {
+        config.bind = bind;
+    }
+    if let Some(url) = args.public_url {
+        config.public_url = Some(url);
+    }
+    let settings = config.server_settings()?;
+    let store = open_migrated(&config).await?;
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, backend = ?store.backend(), "Wayfinder is listening");
+    if !store.operator_exists().await? {
+        offer_setup(&store, &settings.public_url).await?;
+    }
+    let sweeper = tokio::spawn(sweep_expired_sessions(store.clone(), settings.session_idle));
+    let state = AppState::new(store.clone(), settings);
+    let grace = StdDuration::from_secs(config.shutdown_grace_seconds);
+    wayfinder_server::serve(listener, state, shutdown_signal(), grace).await?;
+    sweeper.abort();
+    store.close().await;
+    tracing::info!("Wayfinder stopped");
+    Ok(())
+}
+
+/// Prints a one-time link that creates the first instance operator.
+async fn offer_setup(store: &Store, public_url: &str) -> anyhow::Result<()> {
+    let secret = new_secret("wfp");
+    store.replace_setup_token(&secret.digest, Utc::now() + Duration::hours(24)).await?;
+    println!(
+        "\n  No instance operator exists yet. Open this one-time link (valid 24 hours) to create one:\n\n    \
+         {public_url}/setup?token={}\n\n  or run: wayfinder user create --operator --email you@example.org --name \"Your Name\"\n",
+        secret.plaintext
+    );
+    Ok(())
+}
+
+/// Deletes expired sessions every ten minutes so the table does not grow forever.
+async fn sweep_expired_sessions(store: Store, idle: Duration) {
+    let mut tick = tokio::time::interval(StdDuration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let now = Utc::now();
+        match store.delete_expired_sessions(now, now - idle).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "removed expired sessions"),
+            Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
