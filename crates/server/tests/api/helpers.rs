@@ -1,0 +1,373 @@
+//! Test harness: each test gets the real server on port 0 with a fresh
+//! database on the backend it asks for, and talks to it over HTTP.
+
+use reqwest::{header::HeaderMap, Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::{Connection, Executor, PgConnection};
+use std::net::SocketAddr;
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use wayfinder_accounts::new_secret;
+use wayfinder_server::{AppState, ServerSettings};
+use wayfinder_store::{Store, StoreOptions};
+
+/// Which storage backend a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named scenario `async fn name(backend: Backend)` once per backend,
+/// as `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::helpers::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::helpers::Backend::Postgres).await } )*
+        }
+    };
+}
+
+pub const PASSWORD: &str = "violet-otter-sings-at-dawn";
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub store: Store,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    _dir: Option<tempfile::TempDir>,
+    pg_database: Option<(String, String)>,
+}
+
+/// Settings used by tests unless a test asks otherwise.
+pub fn test_settings() -> ServerSettings {
+    ServerSettings { public_url: "http://wayfinder.test".into(), ..ServerSettings::default() }
+}
+
+async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>, Option<(String, String)>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("wayfinder.db").display());
+            (url, Some(dir), None)
+        }
+        Backend::Postgres => {
+            let admin_url = std::env::var("WAYFINDER_TEST_POSTGRES_URL").expect(
+                "PostgreSQL tests need WAYFINDER_TEST_POSTGRES_URL (scripts/test starts a server and sets it)",
+            );
+            let name = format!("wf_test_{}", uuid_simple());
+            let mut admin = PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL");
+            admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            (format!("{base}/{name}"), None, Some((admin_url.clone(), name)))
+        }
+    }
+}
+
+fn uuid_simple() -> String {
+    wayfinder_accounts::PersonId::new().0.simple().to_string()
+}
+
+impl TestApp {
+    /// Starts the server on `backend` with default test settings.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, test_settings()).await
+    }
+
+    /// Starts the server on `backend` with `settings`.
+    pub async fn spawn_with(backend: Backend, settings: ServerSettings) -> TestApp {
+        let (url, dir, pg_database) = fresh_database(backend).await;
+        let store = Store::connect(&StoreOptions { url, max_connections: 8 }).await.expect("connect store");
+        store.migrate().await.expect("migrate");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let state = AppState::new(store.clone(), settings);
+        let server = tokio::spawn(wayfinder_server::serve(
+            listener,
+            state,
+            async move {
+                let _ = rx.await;
+            },
+            std::time::Duration::from_secs(5),
+        ));
+        TestApp { addr, store, shutdown: Some(tx), server: Some(server), _dir: dir, pg_database }
+    }
+
+    /// Absolute URL of a path such as `/api/v1/me`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A new browser-like client with its own cookie jar.
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder().cookie_store(true).build().unwrap(),
+            base: format!("http://{}/api/v1", self.addr),
+            csrf: None,
+            bearer: None,
+        }
+    }
+
+    /// Signals shutdown and waits for the server to finish in-flight requests.
+    pub async fn stop(&mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.server.take() {
+            Some(handle) => handle.await.expect("server task"),
+            None => Ok(()),
+        }
+    }
+
+    /// Row counts of every table (to prove a refused request changed nothing).
+    pub async fn row_counts(&self) -> Vec<(&'static str, i64)> {
+        self.store.row_counts().await.expect("row counts")
+    }
+
+    /// Creates the first operator through the setup endpoint and returns their signed-in client.
+    pub async fn operator(&self) -> Client {
+        let secret = new_secret("wfp");
+        self.store
+            .replace_setup_token(&secret.digest, chrono::Utc::now() + chrono::Duration::hours(1))
+            .await
+            .unwrap();
+        let mut client = self.client();
+        let (status, body) = client
+            .post(
+                "/setup",
+                json!({ "token": secret.plaintext, "email": "operator@example.org", "display_name": "Olive Operator", "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        client.csrf = Some(body["csrf_token"].as_str().unwrap().to_string());
+        client
+    }
+
+    /// Invites `email` into `org` with `role` as `admin`, accepts as the
+    /// invitee and returns the invitee's signed-in client and person id.
+    pub async fn invite(&self, admin: &Client, org: &str, email: &str, role: &str) -> (Client, String) {
+        let (status, body) = admin.post(&format!("/orgs/{org}/invitations"), json!({ "email": email, "role": role })).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let token = body["token"].as_str().unwrap().to_string();
+        let mut client = self.client();
+        let name = email.split('@').next().unwrap();
+        let (status, body) = client
+            .post("/invitations/accept", json!({ "token": token, "password": PASSWORD, "display_name": name }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        client.csrf = Some(body["csrf_token"].as_str().unwrap().to_string());
+        (client, body["person"]["id"].as_str().unwrap().to_string())
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some((admin_url, name)) = self.pg_database.take() {
+            let store = self.store.clone();
+            // Drop runs outside async; a small runtime on another thread removes the database.
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async move {
+                    store.close().await;
+                    if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
+                        let _ = admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                    }
+                });
+            })
+            .join()
+            .ok();
+        }
+    }
+}
+
+/// An HTTP client acting as one person: cookie session (with CSRF token) or bearer token.
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub csrf: Option<String>,
+    pub bearer: Option<String>,
+}
+
+impl Client {
+    /// A copy that authenticates with `token` instead of cookies.
+    pub fn with_bearer(&self, token: &str) -> Client {
+        Client { http: reqwest::Client::new(), base: self.base.clone(), csrf: None, bearer: Some(token.to_string()) }
+    }
+
+    /// Sends a request; returns status and JSON body (`null` when empty).
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let (status, _, body) = self.send_full(method, path, body, HeaderMap::new()).await;
+        (status, body)
+    }
+
+    /// Sends a request with extra headers; returns status, headers and JSON body.
+    pub async fn send_full(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: HeaderMap,
+    ) -> (StatusCode, HeaderMap, Value) {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path)).headers(headers);
+        if let Some(csrf) = &self.csrf {
+            req = req.header("x-csrf-token", csrf);
+        }
+        if let Some(token) = &self.bearer {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap_or_default();
+        let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, headers, json)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// Signs in with email and password, keeping the session cookie and CSRF token.
+    pub async fn login(&mut self, email: &str, password: &str) -> (StatusCode, Value) {
+        let (status, body) = self.post("/auth/login", json!({ "email": email, "password": password })).await;
+        if status == StatusCode::OK {
+            self.csrf = Some(body["csrf_token"].as_str().unwrap().to_string());
+        }
+        (status, body)
+    }
+}
+
+/// Asserts an error response's status and code.
+#[track_caller]
+pub fn assert_error(actual: (StatusCode, Value), status: StatusCode, code: &str) {
+    let (got_status, body) = actual;
+    assert_eq!(got_status, status, "body: {body}");
+    assert_eq!(body["error"]["code"], code, "body: {body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "message missing: {body}");
+}
+
+/// A signed-in member: their client and person id.
+pub struct Member {
+    pub client: Client,
+    pub id: String,
+}
+
+/// Two organisations with every role, built through the API the way an
+/// operator and an admin would:
+/// A: admin, manager → coach → learner ← parent, plus an unassigned learner;
+/// B: admin_b and learner_b.
+pub struct World {
+    pub app: TestApp,
+    pub operator: Client,
+    pub org_a: String,
+    pub org_b: String,
+    pub admin: Member,
+    pub manager: Member,
+    pub coach: Member,
+    pub learner: Member,
+    pub other_learner: Member,
+    pub parent: Member,
+    pub admin_b: Member,
+    pub learner_b: Member,
+    /// Relationship ids in A: manager→coach, coach→learner, parent→learner.
+    pub relationships_a: Vec<String>,
+    /// A relationship in B (admin_b cannot have one; B gets a coach for it).
+    pub relationship_b: String,
+    /// A pending invitation in B.
+    pub invitation_b: String,
+}
+
+async fn create_org(operator: &Client, slug: &str, name: &str) -> String {
+    let (status, body) = operator.post("/orgs", json!({ "slug": slug, "name": name })).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["organisation"]["id"].as_str().unwrap().to_string()
+}
+
+async fn relate(admin: &Client, org: &str, kind: &str, from: &str, to: &str) -> String {
+    let (status, body) =
+        admin.post(&format!("/orgs/{org}/relationships"), json!({ "kind": kind, "from_person": from, "to_person": to })).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().unwrap().to_string()
+}
+
+impl World {
+    /// Builds the world on `backend`.
+    pub async fn build(backend: Backend) -> World {
+        let app = TestApp::spawn(backend).await;
+        let operator = app.operator().await;
+        let org_a = create_org(&operator, "north-high", "North High School").await;
+        let org_b = create_org(&operator, "south-high", "South High School").await;
+
+        let member = |(client, id): (Client, String)| Member { client, id };
+        let admin = member(app.invite(&operator, &org_a, "admin@north.example", "admin").await);
+        let manager = member(app.invite(&admin.client, &org_a, "manager@north.example", "manager").await);
+        let coach = member(app.invite(&admin.client, &org_a, "coach@north.example", "coach").await);
+        let learner = member(app.invite(&admin.client, &org_a, "learner@north.example", "learner").await);
+        let other_learner = member(app.invite(&admin.client, &org_a, "other@north.example", "learner").await);
+        let parent = member(app.invite(&admin.client, &org_a, "parent@north.example", "parent").await);
+        let relationships_a = vec![
+            relate(&admin.client, &org_a, "manager_coach", &manager.id, &coach.id).await,
+            relate(&admin.client, &org_a, "coach_learner", &coach.id, &learner.id).await,
+            relate(&admin.client, &org_a, "parent_learner", &parent.id, &learner.id).await,
+        ];
+
+        let admin_b = member(app.invite(&operator, &org_b, "admin@south.example", "admin").await);
+        let learner_b = member(app.invite(&admin_b.client, &org_b, "learner@south.example", "learner").await);
+        let coach_b = member(app.invite(&admin_b.client, &org_b, "coach@south.example", "coach").await);
+        let relationship_b = relate(&admin_b.client, &org_b, "coach_learner", &coach_b.id, &learner_b.id).await;
+        let (status, body) =
+            admin_b.client.post(&format!("/orgs/{org_b}/invitations"), json!({ "email": "new@south.example", "role": "learner" })).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let invitation_b = body["invitation"]["id"].as_str().unwrap().to_string();
+
+        World {
+            app,
+            operator,
+            org_a,
+            org_b,
+            admin,
+            manager,
+            coach,
+            learner,
+            other_learner,
+            parent,
+            admin_b,
+            learner_b,
+            relationships_a,
+            relationship_b,
+            invitation_b,
+        }
+    }
+}
+
+/// The ids in a JSON list of members.
+pub fn member_ids(list: &Value) -> std::collections::BTreeSet<String> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|m| m["person"]["id"].as_str().unwrap().to_string())
+        .collect()
+}

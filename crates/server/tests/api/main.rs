@@ -1,0 +1,8 @@
+//! The API test suite: one binary (fast to link), every scenario run against
+//! the real server on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod ops;
+mod story;
