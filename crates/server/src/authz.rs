@@ -1,9 +1,10 @@
 //! Authorisation, in one place: every organisation-scoped handler builds an
 //! [`OrgScope`] and asks it; the rules themselves are
 //! `wayfinder_accounts::policy`. Someone outside an organisation gets 404 for
-//! everything in it, so ids from another tenant reveal nothing; a member whose
-//! role does not allow an action gets 403; records of people a member may not
-//! see are 404 as well.
+//! everything in it, so ids from another tenant reveal nothing. Inside an
+//! organisation the order is always: a record the caller may not see is 404
+//! (whether or not it exists), a visible record the caller's role may not
+//! change is 403.
 
 use crate::{auth::Principal, error::ApiError, state::AppState};
 use wayfinder_accounts::{
@@ -37,6 +38,12 @@ impl OrgScope {
         } else {
             Err(ApiError::forbidden())
         }
+    }
+
+    /// Like [`OrgScope::require`], but answers 404: for records of a kind the
+    /// caller may not even see (e.g. a learner addressing an invitation by id).
+    pub fn require_or_hide(&self, action: OrgAction, what: &str) -> Result<(), ApiError> {
+        self.require(action).map_err(|_| ApiError::not_found(what))
     }
 
     /// Whom the caller may see in this organisation.

@@ -168,7 +168,7 @@ pub async fn revoke_invitation(
     PathIds((org_id, id)): PathIds<(OrgId, InvitationId)>,
 ) -> ApiResult<StatusCode> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
-    scope.require(OrgAction::ManageInvitations)?;
+    scope.require_or_hide(OrgAction::ManageInvitations, "pending invitation")?;
     state.store.revoke_invitation(org_id, id).await.map_err(|_| ApiError::not_found("pending invitation"))?;
     audit(&state, Some(org_id), Some(principal.person.id), "invitation.revoked", Some(id.to_string()),
         serde_json::json!({}), &ip).await;

@@ -191,8 +191,9 @@ pub async fn update_member(
     JsonBody(req): JsonBody<UpdateMember>,
 ) -> ApiResult<Json<MemberView>> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
-    scope.require(OrgAction::ManageMembers)?;
+    scope.require_visible(&state, person_id).await?;
     let before = state.store.member(org_id, person_id).await.map_err(|_| ApiError::not_found("member"))?;
+    scope.require(OrgAction::ManageMembers)?;
     if before.role != req.role {
         keep_an_admin(&state, org_id, person_id).await?;
         let ended = state.store.set_role(org_id, person_id, req.role).await?;
@@ -213,6 +214,8 @@ pub async fn remove_member(
     PathIds((org_id, person_id)): PathIds<(OrgId, PersonId)>,
 ) -> ApiResult<StatusCode> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
+    scope.require_visible(&state, person_id).await?;
+    state.store.member(org_id, person_id).await.map_err(|_| ApiError::not_found("member"))?;
     scope.require(OrgAction::ManageMembers)?;
     keep_an_admin(&state, org_id, person_id).await?;
     state.store.remove_member(org_id, person_id).await.map_err(|_| ApiError::not_found("member"))?;

@@ -60,17 +60,23 @@ pub async fn create_relationship(
     JsonBody(req): JsonBody<CreateRelationship>,
 ) -> ApiResult<(StatusCode, Json<Relationship>)> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
+    let visibility = scope.visibility(&state).await?;
+    let ends = [("from_person", req.from_person), ("to_person", req.to_person)];
+    let mut roles = Vec::with_capacity(2);
+    for (field, person) in ends {
+        let role = state.store.role_in(org_id, person).await?;
+        match role {
+            Some(role) if visibility.includes(person) => roles.push(role),
+            _ => return Err(ApiError::not_found("member of this organisation").with_field(field)),
+        }
+    }
     scope.require(OrgAction::ManageRelationships)?;
     let (from_role, to_role) = req.kind.roles();
-    for (field, person, needed) in [("from_person", req.from_person, from_role), ("to_person", req.to_person, to_role)] {
-        match state.store.role_in(org_id, person).await? {
-            None => return Err(ApiError::invalid(field, "is not a member of this organisation")),
-            Some(role) if role != needed => {
-                let mut err = ApiError::invalid(field, format!("must be a {needed} for a {} relationship (is a {role})", req.kind.as_str()));
-                err.code = "role_mismatch";
-                return Err(err);
-            }
-            Some(_) => {}
+    for ((field, _), (role, needed)) in ends.into_iter().zip(roles.into_iter().zip([from_role, to_role])) {
+        if role != needed {
+            let mut err = ApiError::invalid(field, format!("must be a {needed} for a {} relationship (is a {role})", req.kind.as_str()));
+            err.code = "role_mismatch";
+            return Err(err);
         }
     }
     let rel = state
@@ -97,6 +103,10 @@ pub async fn delete_relationship(
     PathIds((org_id, id)): PathIds<(OrgId, RelationshipId)>,
 ) -> ApiResult<StatusCode> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
+    let relationship = state.store.relationship(org_id, id).await.map_err(|_| ApiError::not_found("relationship"))?;
+    if !may_view_relationship(&scope.visibility(&state).await?, &relationship) {
+        return Err(ApiError::not_found("relationship"));
+    }
     scope.require(OrgAction::ManageRelationships)?;
     state.store.delete_relationship(org_id, id).await.map_err(|_| ApiError::not_found("relationship"))?;
     audit(&state, Some(org_id), Some(principal.person.id), "relationship.deleted", Some(id.to_string()),

@@ -5,4 +5,5 @@ mod helpers;
 
 mod auth;
 mod ops;
+mod permissions;
 mod story;
