@@ -73,10 +73,10 @@ pub struct LoginThrottle {
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
-    id: String,
+    session_id: String,
     person_id: String,
     csrf_token: String,
-    created_at: i64,
+    session_created_at: i64,
     last_seen_at: i64,
     expires_at: i64,
     ip: Option<String>,
@@ -86,10 +86,10 @@ struct SessionRow {
 impl SessionRow {
     fn into_session(self) -> StoreResult<Session> {
         Ok(Session {
-            id: parse(&self.id, "session id")?,
+            id: parse(&self.session_id, "session id")?,
             person: parse(&self.person_id, "person id")?,
             csrf_token: self.csrf_token,
-            created_at: time(self.created_at),
+            created_at: time(self.session_created_at),
             last_seen_at: time(self.last_seen_at),
             expires_at: time(self.expires_at),
             ip: self.ip,
@@ -139,8 +139,9 @@ struct TokenAuthRow {
     person: PersonRow,
 }
 
-const SESSION_COLUMNS: &str =
-    "s.id, s.person_id, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent";
+// Aliased so a join with `people` (which also has `id` and `created_at`) stays unambiguous.
+const SESSION_COLUMNS: &str = "s.id AS session_id, s.person_id, s.csrf_token, s.created_at AS session_created_at, \
+                               s.last_seen_at, s.expires_at, s.ip, s.user_agent";
 const TOKEN_COLUMNS: &str = "t.id AS token_id, t.person_id, t.name, t.created_at AS token_created_at, \
                              t.expires_at, t.last_used_at, t.revoked_at";
 
