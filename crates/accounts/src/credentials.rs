@@ -39,7 +39,11 @@ pub fn check_password_strength(password: &str, personal: &[&str]) -> Result<(), 
     if chars > MAX_PASSWORD_CHARS {
         return Err(CredentialError::TooLong(MAX_PASSWORD_CHARS));
     }
-    let estimate = zxcvbn::zxcvbn(password, personal);
+    // Whole values and their parts ("ada.lovelace@x.org" → "ada", "lovelace", …)
+    // count as known words, so a password built from them scores low.
+    let mut known: Vec<&str> = personal.to_vec();
+    known.extend(personal.iter().flat_map(|p| p.split(|c: char| !c.is_alphanumeric())).filter(|w| w.len() >= 3));
+    let estimate = zxcvbn::zxcvbn(password, &known);
     if (estimate.score() as u8) < 3 {
         let hint = estimate
             .feedback()

@@ -3,21 +3,28 @@
 //! stable code and the offending field) and path ids (a malformed id is
 //! simply an unknown one: 404).
 
-use crate::error::ApiError;
+use crate::{error::ApiError, state::AppState};
 use axum::{
-    body::Bytes,
+    body::{Body, Bytes},
     extract::{FromRequest, FromRequestParts, Path, Request},
     http::{header, request::Parts, StatusCode},
 };
+use bytes::BytesMut;
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
-/// A JSON request body of type `T`.
+/// A JSON request body of type `T` (a JSON object), at most the configured size.
 pub struct JsonBody<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+// After the limit is passed, keep reading (and discarding) this much more so
+// a client still sending its oversized body receives the 413 instead of a
+// reset connection; beyond it the connection is simply closed.
+const DRAIN_AFTER_LIMIT: usize = 16 * 1024 * 1024;
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -31,19 +38,47 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
-            } else {
-                ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "the request body could not be read")
-            }
-        })?;
+        let bytes = read_limited(req.into_body(), state.settings.max_body_bytes).await?;
         parse_json(&bytes).map(JsonBody)
     }
 }
 
+/// Reads a whole body if it fits in `limit` bytes; 413 otherwise.
+pub async fn read_limited(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let mut buf = BytesMut::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "the request body could not be read"))?;
+        let Ok(data) = frame.into_data() else { continue };
+        total += data.len();
+        if total <= limit {
+            buf.extend_from_slice(&data);
+        } else if total > limit + DRAIN_AFTER_LIMIT {
+            break;
+        }
+    }
+    if total > limit {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body is larger than {limit} bytes"),
+        ));
+    }
+    Ok(buf.freeze())
+}
+
 /// Parses JSON into `T`, naming the field that failed.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Derived deserialisers also accept a struct written as an array; request
+    // bodies are objects, so anything else is refused before it gets that far.
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        None => return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "the body is empty; send a JSON object")),
+        Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "the body is not valid JSON"));
+        }
+        Some(_) => return Err(ApiError::invalid("body", "must be a JSON object")),
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -53,7 +88,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 let message = inner.to_string();
                 let message = message.split(" at line ").next().unwrap_or(&message).to_string();
                 if let Some(unknown) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
-                    let field = if path == "." { unknown.to_string() } else { format!("{path}.{unknown}") };
+                    // The recorded path already ends at the unknown key.
+                    let field = if path == "." { unknown.to_string() } else { path };
                     let mut err = ApiError::invalid(field, "is not a known field");
                     err.code = "unknown_field";
                     err

@@ -95,6 +95,29 @@ impl Default for Config {
     }
 }
 
+/// Top-level setting names, as used in `wayfinder.toml` and `WAYFINDER_<NAME>`.
+const SETTING_KEYS: &[&str] = &[
+    "bind",
+    "public_url",
+    "data_dir",
+    "database_url",
+    "database_max_connections",
+    "log_format",
+    "log_level",
+    "max_body_bytes",
+    "session_idle_hours",
+    "session_absolute_hours",
+    "cookie_secure",
+    "login_max_failures_per_account",
+    "login_max_failures_per_ip",
+    "login_lockout_minutes",
+    "invitation_ttl_hours",
+    "token_default_days",
+    "token_max_days",
+    "trust_forwarded_for",
+    "shutdown_grace_seconds",
+];
+
 /// Values given as command-line flags (only those set override).
 #[derive(Debug, Default, Serialize)]
 pub struct FlagOverrides {
@@ -128,7 +151,12 @@ impl Config {
             None => {}
         }
         let figment = figment
-            .merge(Env::prefixed("WAYFINDER_").ignore(&["config"]).split("__"))
+            // Only variables naming a setting are read: other WAYFINDER_* variables
+            // (the test suite's, scripts') must not make the configuration invalid.
+            .merge(Env::prefixed("WAYFINDER_").split("__").filter(|key| {
+                let key = key.as_str().to_ascii_lowercase();
+                SETTING_KEYS.contains(&key.split("__").next().unwrap_or_default())
+            }))
             .merge(Serialized::globals(flags));
         figment.extract().context("invalid configuration")
     }
@@ -230,6 +258,7 @@ mod tests {
             jail.create_file("wayfinder.toml", "bind = \"127.0.0.1:9000\"\nlog_level = \"debug\"\ntoken_max_days = 30")?;
             jail.set_env("WAYFINDER_LOG_LEVEL", "warn");
             jail.set_env("WAYFINDER_DATABASE_URL", "postgres://u:p@h/db");
+            jail.set_env("WAYFINDER_SOMETHING_ELSE", "ignored");
             let flags = FlagOverrides { bind: Some("127.0.0.1:9100".parse().unwrap()), ..Default::default() };
             let config = Config::load(None, flags).expect("loads");
             assert_eq!(config.bind.port(), 9100, "flag beats file");
@@ -240,6 +269,15 @@ mod tests {
             assert_eq!(config.shutdown_grace_seconds, 30, "default kept");
             Ok(())
         });
+    }
+
+    #[test]
+    fn every_setting_is_shown_and_readable_from_the_environment() {
+        let shown: toml::Table = toml::from_str(&Config::default().to_masked_toml()).unwrap();
+        let shown: Vec<&str> = shown.keys().map(String::as_str).collect();
+        let mut expected = SETTING_KEYS.to_vec();
+        expected.sort_unstable();
+        assert_eq!(shown, expected);
     }
 
     #[test]

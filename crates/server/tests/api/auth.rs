@@ -15,14 +15,17 @@ async fn me_with_cookie(app: &TestApp, cookie: &str) -> (StatusCode, serde_json:
     (status, body)
 }
 
-/// Signs in and returns the raw session cookie (`name=value`) and the signed-in client.
+/// Signs in twice: once as a cookie-jar client, once raw to capture the
+/// `name=value` cookie and CSRF token of that second session.
 async fn login_raw(app: &TestApp, email: &str) -> (String, Client) {
+    let (cookie, _, client) = login_raw_with_csrf(app, email).await;
+    (cookie, client)
+}
+
+async fn login_raw_with_csrf(app: &TestApp, email: &str) -> (String, String, Client) {
     let mut client = app.client();
-    let (status, _, body) = client
-        .send_full(Method::POST, "/auth/login", Some(json!({ "email": email, "password": PASSWORD })), HeaderMap::new())
-        .await;
+    let (status, body) = client.login(email, PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    client.csrf = Some(body["csrf_token"].as_str().unwrap().to_string());
     let resp = reqwest::Client::new()
         .post(app.url("/api/v1/auth/login"))
         .json(&json!({ "email": email, "password": PASSWORD }))
@@ -31,7 +34,9 @@ async fn login_raw(app: &TestApp, email: &str) -> (String, Client) {
         .unwrap();
     let set_cookie = resp.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
-    (set_cookie.split(';').next().unwrap().to_string(), client)
+    let body: serde_json::Value = resp.json().await.unwrap();
+    let csrf = body["csrf_token"].as_str().unwrap().to_string();
+    (set_cookie.split(';').next().unwrap().to_string(), csrf, client)
 }
 
 async fn logout_and_logout_everywhere_revoke_at_once(backend: Backend) {
@@ -44,15 +49,24 @@ async fn logout_and_logout_everywhere_revoke_at_once(backend: Backend) {
     let (_, sessions) = client.get("/auth/sessions").await;
     assert!(sessions.as_array().unwrap().len() >= 3, "{sessions}");
     assert_eq!(sessions.as_array().unwrap().iter().filter(|s| s["current"] == true).count(), 1, "{sessions}");
-    let (cookie2, _) = login_raw(&app, "operator@example.org").await;
-    let (_, sessions) = client.get("/auth/sessions").await;
-    let newest = sessions.as_array().unwrap().iter().find(|s| s["current"] == false).unwrap()["id"].as_str().unwrap().to_string();
-    let (status, _) = client.delete(&format!("/auth/sessions/{newest}")).await;
+    let (_, other_device) = login_raw(&app, "operator@example.org").await;
+    let (_, theirs) = other_device.get("/auth/sessions").await;
+    let other_id = theirs.as_array().unwrap().iter().find(|s| s["current"] == true).unwrap()["id"].as_str().unwrap().to_string();
+    let (status, _) = client.delete(&format!("/auth/sessions/{other_id}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_error(me_with_cookie(&app, &cookie2).await, StatusCode::UNAUTHORIZED, "session_invalid");
+    assert_error(other_device.get("/me").await, StatusCode::UNAUTHORIZED, "session_invalid");
     assert_eq!(me_with_cookie(&app, &cookie).await.0, StatusCode::OK, "other sessions are untouched");
 
     // Logout ends this session; its cookie is dead even if replayed.
+    let (raw_cookie, raw_csrf, _) = login_raw_with_csrf(&app, "operator@example.org").await;
+    let mut headers = HeaderMap::new();
+    headers.insert("cookie", raw_cookie.parse().unwrap());
+    headers.insert("x-csrf-token", raw_csrf.parse().unwrap());
+    let bare = Client { http: reqwest::Client::new(), base: app.client().base, csrf: None, bearer: None };
+    let (status, response_headers, _) = bare.send_full(Method::POST, "/auth/logout", Some(json!({})), headers).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(response_headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert_error(me_with_cookie(&app, &raw_cookie).await, StatusCode::UNAUTHORIZED, "session_invalid");
     let (status, _) = client.post("/auth/logout", json!({})).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_error(client.get("/me").await, StatusCode::UNAUTHORIZED, "unauthenticated");
