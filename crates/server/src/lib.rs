@@ -9,6 +9,7 @@ pub mod auth;
 pub mod authz;
 pub mod error;
 pub mod json;
+mod pages;
 pub mod routes;
 pub mod state;
 
@@ -65,6 +66,8 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
+        .route("/setup", get(pages::setup))
+        .route("/invite/{token}", get(pages::invite))
         .fallback(|| async { ApiError::not_found("page") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")

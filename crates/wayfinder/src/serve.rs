@@ -17,12 +17,16 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(url) = args.public_url {
         config.public_url = Some(url);
     }
-    let settings = config.server_settings()?;
+    let mut settings = config.server_settings()?;
     let store = open_migrated(&config).await?;
     let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
+    // Links must point at the address actually bound (e.g. with --bind …:0).
+    if config.public_url.is_none() {
+        settings.public_url = format!("http://{addr}");
+    }
     tracing::info!(%addr, backend = ?store.backend(), "Wayfinder is listening");
     if !store.operator_exists().await? {
         offer_setup(&store, &settings.public_url).await?;

@@ -3,19 +3,14 @@
 
 use reqwest::{header::HeaderMap, Method, StatusCode};
 use serde_json::{json, Value};
-use sqlx::{Connection, Executor, PgConnection};
 use std::net::SocketAddr;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use wayfinder_accounts::new_secret;
 use wayfinder_server::{AppState, ServerSettings};
 use wayfinder_store::{Store, StoreOptions};
 
-/// Which storage backend a test runs on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use wayfinder_testing::Backend;
+use wayfinder_testing::TestDatabase;
 
 /// Runs each named scenario `async fn name(backend: Backend)` once per backend,
 /// as `sqlite::name` and `postgres::name`.
@@ -41,37 +36,13 @@ pub struct TestApp {
     pub store: Store,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
-    _dir: Option<tempfile::TempDir>,
-    pg_database: Option<(String, String)>,
+    // Declared last: dropped after the store's pool is closed.
+    _database: TestDatabase,
 }
 
 /// Settings used by tests unless a test asks otherwise.
 pub fn test_settings() -> ServerSettings {
     ServerSettings { public_url: "http://wayfinder.test".into(), ..ServerSettings::default() }
-}
-
-async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>, Option<(String, String)>) {
-    match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}", dir.path().join("wayfinder.db").display());
-            (url, Some(dir), None)
-        }
-        Backend::Postgres => {
-            let admin_url = std::env::var("WAYFINDER_TEST_POSTGRES_URL").expect(
-                "PostgreSQL tests need WAYFINDER_TEST_POSTGRES_URL (scripts/test starts a server and sets it)",
-            );
-            let name = format!("wf_test_{}", uuid_simple());
-            let mut admin = PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL");
-            admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
-            (format!("{base}/{name}"), None, Some((admin_url.clone(), name)))
-        }
-    }
-}
-
-fn uuid_simple() -> String {
-    wayfinder_accounts::PersonId::new().0.simple().to_string()
 }
 
 impl TestApp {
@@ -82,8 +53,8 @@ impl TestApp {
 
     /// Starts the server on `backend` with `settings`.
     pub async fn spawn_with(backend: Backend, settings: ServerSettings) -> TestApp {
-        let (url, dir, pg_database) = fresh_database(backend).await;
-        let store = Store::connect(&StoreOptions { url, max_connections: 8 }).await.expect("connect store");
+        let database = TestDatabase::create(backend).await;
+        let store = Store::connect(&StoreOptions { url: database.url.clone(), max_connections: 8 }).await.expect("connect store");
         store.migrate().await.expect("migrate");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let addr = listener.local_addr().unwrap();
@@ -97,7 +68,7 @@ impl TestApp {
             },
             std::time::Duration::from_secs(5),
         ));
-        TestApp { addr, store, shutdown: Some(tx), server: Some(server), _dir: dir, pg_database }
+        TestApp { addr, store, shutdown: Some(tx), server: Some(server), _database: database }
     }
 
     /// Absolute URL of a path such as `/api/v1/me`.
@@ -171,21 +142,6 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
-        }
-        if let Some((admin_url, name)) = self.pg_database.take() {
-            let store = self.store.clone();
-            // Drop runs outside async; a small runtime on another thread removes the database.
-            std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                rt.block_on(async move {
-                    store.close().await;
-                    if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
-                        let _ = admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
-                    }
-                });
-            })
-            .join()
-            .ok();
         }
     }
 }

@@ -78,7 +78,21 @@ async fn shutdown_lets_in_flight_requests_finish(backend: Backend) {
     assert!(reqwest::get(app.url("/healthz")).await.is_err(), "no longer accepting connections");
 }
 
+async fn setup_and_invitation_links_open_pages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for path in ["/setup?token=wfp_x", "/invite/wfi_x"] {
+        let resp = reqwest::get(app.url(path)).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"), "{csp}");
+        assert_eq!(resp.headers()["referrer-policy"], "no-referrer", "the token in the URL must not leak");
+        let html = resp.text().await.unwrap();
+        assert!(html.contains("/api/v1/"), "the page talks to the API");
+    }
+}
+
 crate::on_both_backends!(
+    setup_and_invitation_links_open_pages,
     health_readiness_and_request_ids,
     readiness_fails_when_the_database_is_gone,
     the_openapi_document_describes_every_endpoint,
