@@ -242,6 +242,8 @@ pub fn mask_url_password(url: &str) -> String {
 }
 
 #[cfg(test)]
+// figment's Jail closures return its own (large) error type.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 

@@ -53,10 +53,10 @@ fn serve(db: &TestDatabase) -> Server {
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in stderr.lines().map_while(Result::ok) {
-            if let Ok(event) = serde_json::from_str::<Value>(&line) {
-                if event["message"] == "Wayfinder is listening" {
-                    let _ = addr_tx.send(event["addr"].as_str().unwrap().to_string());
-                }
+            if let Ok(event) = serde_json::from_str::<Value>(&line)
+                && event["message"] == "Wayfinder is listening"
+            {
+                let _ = addr_tx.send(event["addr"].as_str().unwrap().to_string());
             }
         }
     });

@@ -121,10 +121,10 @@ pub async fn create_invitation(
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     scope.require(OrgAction::ManageInvitations)?;
     let email = normalise_email(&req.email)?;
-    if let Some((existing, _)) = state.store.person_with_password(&email).await? {
-        if state.store.role_in(org_id, existing.id).await?.is_some() {
-            return Err(ApiError::conflict("already_member", "this person is already a member").with_field("email"));
-        }
+    if let Some((existing, _)) = state.store.person_with_password(&email).await?
+        && state.store.role_in(org_id, existing.id).await?.is_some()
+    {
+        return Err(ApiError::conflict("already_member", "this person is already a member").with_field("email"));
     }
     let secret = new_secret("wfi");
     let invitation = state
