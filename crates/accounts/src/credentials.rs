@@ -3,10 +3,10 @@
 //! SHA-256 digest so a database leak does not hand out live credentials).
 
 use argon2::{
-    password_hash::{rand_core::OsRng, rand_core::RngCore, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
+    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng, rand_core::RngCore},
 };
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 
 /// Why a password or secret was refused.
@@ -45,10 +45,7 @@ pub fn check_password_strength(password: &str, personal: &[&str]) -> Result<(), 
     known.extend(personal.iter().flat_map(|p| p.split(|c: char| !c.is_alphanumeric())).filter(|w| w.len() >= 3));
     let estimate = zxcvbn::zxcvbn(password, &known);
     if (estimate.score() as u8) < 3 {
-        let hint = estimate
-            .feedback()
-            .and_then(|f| f.warning().map(|w| format!(": {w}")))
-            .unwrap_or_default();
+        let hint = estimate.feedback().and_then(|f| f.warning().map(|w| format!(": {w}"))).unwrap_or_default();
         return Err(CredentialError::TooWeak(hint));
     }
     Ok(())

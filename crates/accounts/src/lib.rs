@@ -9,11 +9,11 @@ mod model;
 pub mod policy;
 
 pub use credentials::{
-    check_password_strength, generate_password, hash_password, hash_secret, new_secret, verify_password,
-    CredentialError, Secret,
+    CredentialError, Secret, check_password_strength, generate_password, hash_password, hash_secret, new_secret,
+    verify_password,
 };
 pub use ids::{AuditId, InvitationId, OrgId, PersonId, RelationshipId, SessionId, TokenId};
 pub use model::{
-    normalise_email, validate_display_name, validate_slug, Member, Organisation, Person,
-    RelationshipKind, Relationship, Role, ValidationError,
+    Member, Organisation, Person, Relationship, RelationshipKind, Role, ValidationError, normalise_email,
+    validate_display_name, validate_slug,
 };

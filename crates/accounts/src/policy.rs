@@ -3,7 +3,7 @@
 //! asks these functions for every organisation-scoped request; nothing else
 //! grants access.
 
-use crate::{ids::PersonId, model::Relationship, OrgId, RelationshipKind, Role};
+use crate::{OrgId, RelationshipKind, Role, ids::PersonId, model::Relationship};
 use std::collections::HashSet;
 
 /// Who is acting, as seen from one organisation.
@@ -51,9 +51,7 @@ pub fn permits(actor: &OrgActor, action: OrgAction) -> bool {
     use OrgAction::*;
     match action {
         ViewOrganisation | ListMembers | ViewRelationships => actor.role.is_some() || actor.is_operator,
-        UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog => {
-            actor.is_admin()
-        }
+        UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog => actor.is_admin(),
     }
 }
 
@@ -122,7 +120,14 @@ mod tests {
     use chrono::Utc;
 
     fn rel(org: OrgId, kind: RelationshipKind, from: PersonId, to: PersonId) -> Relationship {
-        Relationship { id: RelationshipId::new(), org_id: org, kind, from_person: from, to_person: to, created_at: Utc::now() }
+        Relationship {
+            id: RelationshipId::new(),
+            org_id: org,
+            kind,
+            from_person: from,
+            to_person: to,
+            created_at: Utc::now(),
+        }
     }
 
     fn actor(org: OrgId, person: PersonId, role: Role) -> OrgActor {

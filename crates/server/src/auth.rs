@@ -6,11 +6,11 @@
 use crate::{error::ApiError, state::AppState};
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
-    http::{header, request::Parts, HeaderMap, HeaderValue, Method},
+    http::{HeaderMap, HeaderValue, Method, header, request::Parts},
 };
 use chrono::{Duration, Utc};
 use std::net::SocketAddr;
-use wayfinder_accounts::{hash_secret, new_secret, Person, SessionId, TokenId};
+use wayfinder_accounts::{Person, SessionId, TokenId, hash_secret, new_secret};
 use wayfinder_store::{NewSession, Session};
 
 /// Name of the session cookie.
@@ -111,7 +111,10 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
     if (now - session.last_seen_at).num_seconds() >= TOUCH_EVERY_SECONDS {
         state.store.touch_session(session.id, now).await?;
     }
-    Ok(Principal { person: found.person, credential: Credential::Session { id: session.id, csrf_token: session.csrf_token } })
+    Ok(Principal {
+        person: found.person,
+        credential: Credential::Session { id: session.id, csrf_token: session.csrf_token },
+    })
 }
 
 fn is_mutation(method: &Method) -> bool {

@@ -8,8 +8,8 @@
 
 use crate::{auth::Principal, error::ApiError, state::AppState};
 use wayfinder_accounts::{
-    policy::{self, OrgAction, OrgActor, Visibility},
     OrgId, Organisation, PersonId,
+    policy::{self, OrgAction, OrgActor, Visibility},
 };
 
 /// The caller as seen from one organisation.
@@ -27,17 +27,14 @@ impl OrgScope {
             return Err(not_found());
         }
         let org = state.store.org(org).await.map_err(|_| not_found())?;
-        let actor = OrgActor { org: org.id, person: principal.person.id, role, is_operator: principal.person.is_operator };
+        let actor =
+            OrgActor { org: org.id, person: principal.person.id, role, is_operator: principal.person.is_operator };
         Ok(Self { org, actor })
     }
 
     /// 403 unless the policy permits `action`.
     pub fn require(&self, action: OrgAction) -> Result<(), ApiError> {
-        if policy::permits(&self.actor, action) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden())
-        }
+        if policy::permits(&self.actor, action) { Ok(()) } else { Err(ApiError::forbidden()) }
     }
 
     /// Like [`OrgScope::require`], but answers 404: for records of a kind the
@@ -58,11 +55,7 @@ impl OrgScope {
     /// 404 unless the caller may see `person`.
     pub async fn require_visible(&self, state: &AppState, person: PersonId) -> Result<Visibility, ApiError> {
         let visibility = self.visibility(state).await?;
-        if visibility.includes(person) {
-            Ok(visibility)
-        } else {
-            Err(ApiError::not_found("member"))
-        }
+        if visibility.includes(person) { Ok(visibility) } else { Err(ApiError::not_found("member")) }
     }
 }
 

@@ -7,7 +7,7 @@ use crate::{error::ApiError, state::AppState};
 use axum::{
     body::{Body, Bytes},
     extract::{FromRequest, FromRequestParts, Path, Request},
-    http::{header, request::Parts, StatusCode},
+    http::{StatusCode, header, request::Parts},
 };
 use bytes::BytesMut;
 use http_body_util::BodyExt;
@@ -48,7 +48,9 @@ pub async fn read_limited(mut body: Body, limit: usize) -> Result<Bytes, ApiErro
     let mut buf = BytesMut::new();
     let mut total = 0usize;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "the request body could not be read"))?;
+        let frame = frame.map_err(|_| {
+            ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "the request body could not be read")
+        })?;
         let Ok(data) = frame.into_data() else { continue };
         total += data.len();
         if total <= limit {
@@ -73,7 +75,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // bodies are objects, so anything else is refused before it gets that far.
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => {}
-        None => return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "the body is empty; send a JSON object")),
+        None => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                "the body is empty; send a JSON object",
+            ));
+        }
         Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() => {
             return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "the body is not valid JSON"));
         }
@@ -93,7 +101,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     let mut err = ApiError::invalid(field, "is not a known field");
                     err.code = "unknown_field";
                     err
-                } else if let Some(missing) = message.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
+                } else if let Some(missing) = message.strip_prefix("missing field `").and_then(|m| m.split('`').next())
+                {
                     let field = if path == "." { missing.to_string() } else { format!("{path}.{missing}") };
                     let mut err = ApiError::invalid(field, "is required");
                     err.code = "missing_field";
@@ -102,11 +111,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     ApiError::invalid(if path == "." { "body".to_string() } else { path }, message)
                 }
             }
-            _ => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {inner}")),
+            _ => {
+                ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {inner}"))
+            }
         }
     })?;
-    de.end()
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "the body has trailing characters after the JSON value"))?;
+    de.end().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "the body has trailing characters after the JSON value",
+        )
+    })?;
     Ok(value)
 }
 

@@ -16,10 +16,10 @@ pub mod state;
 pub use state::{AppState, ServerSettings};
 
 use axum::{
+    Json, Router,
     extract::DefaultBodyLimit,
     http::{HeaderName, Request, StatusCode},
     routing::get,
-    Json, Router,
 };
 use error::ApiError;
 use std::{future::Future, net::SocketAddr, time::Duration};
@@ -70,7 +70,11 @@ pub fn app(state: AppState) -> Router {
         .route("/invite/{token}", get(pages::invite))
         .fallback(|| async { ApiError::not_found("page") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take that method",
+            )
         })
         // JSON bodies are read by `json::JsonBody` with the same limit and a
         // clean 413; this covers every other extractor.

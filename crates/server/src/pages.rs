@@ -4,7 +4,7 @@
 //! are self-contained HTML embedded in the binary and talk to the JSON API.
 
 use axum::{
-    http::{header, HeaderValue},
+    http::{HeaderValue, header},
     response::{Html, IntoResponse, Response},
 };
 

@@ -1,6 +1,6 @@
 //! The audit log: who did what sensitive thing, when, from where.
 
-use crate::{on_pool, rows::*, Store, StoreResult};
+use crate::{Store, StoreResult, on_pool, rows::*};
 use chrono::{DateTime, Utc};
 use wayfinder_accounts::{AuditId, OrgId, PersonId};
 
@@ -64,7 +64,12 @@ impl Store {
     }
 
     /// An organisation's audit events, newest first, at most `limit`, older than `before` when given.
-    pub async fn list_audit(&self, org: OrgId, limit: i64, before: Option<DateTime<Utc>>) -> StoreResult<Vec<AuditEvent>> {
+    pub async fn list_audit(
+        &self,
+        org: OrgId,
+        limit: i64,
+        before: Option<DateTime<Utc>>,
+    ) -> StoreResult<Vec<AuditEvent>> {
         let sql = "SELECT id, org_id, actor_id, action, subject, detail, ip, created_at FROM audit_events
                    WHERE org_id = $1 AND created_at < $2 ORDER BY created_at DESC, id DESC LIMIT $3";
         let before = before.map(|b| b.timestamp_millis()).unwrap_or(i64::MAX);

@@ -3,10 +3,9 @@
 //! row, so the next request with that secret fails at once.
 
 use crate::{
-    in_tx, on_pool,
-    people::{NewPerson, PersonRow, PERSON_COLUMNS},
+    Store, StoreError, StoreResult, in_tx, on_pool,
+    people::{NewPerson, PERSON_COLUMNS, PersonRow},
     rows::*,
-    Store, StoreError, StoreResult,
 };
 use chrono::{DateTime, Utc};
 use wayfinder_accounts::{Person, PersonId, SessionId, TokenId};
@@ -181,9 +180,9 @@ impl Store {
             "SELECT {SESSION_COLUMNS}, {PERSON_COLUMNS} FROM sessions s JOIN people p ON p.id = s.person_id
              WHERE s.secret_digest = $1"
         );
-        let row: Option<SessionAuthRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(digest).fetch_optional(pool).await?);
-        row.map(|r| Ok(SessionAuth { session: r.session.into_session()?, person: r.person.into_person()? }))
-            .transpose()
+        let row: Option<SessionAuthRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(digest).fetch_optional(pool).await?);
+        row.map(|r| Ok(SessionAuth { session: r.session.into_session()?, person: r.person.into_person()? })).transpose()
     }
 
     /// Records activity on a session (for idle expiry).
@@ -195,8 +194,11 @@ impl Store {
 
     /// A person's sessions, most recently used first.
     pub async fn list_sessions(&self, person: PersonId) -> StoreResult<Vec<Session>> {
-        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.person_id = $1 ORDER BY s.last_seen_at DESC, s.id");
-        let rows: Vec<SessionRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(person.to_string()).fetch_all(pool).await?);
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.person_id = $1 ORDER BY s.last_seen_at DESC, s.id"
+        );
+        let rows: Vec<SessionRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(person.to_string()).fetch_all(pool).await?);
         rows.into_iter().map(SessionRow::into_session).collect()
     }
 
@@ -213,7 +215,8 @@ impl Store {
     /// Ends every session of a person; returns how many.
     pub async fn delete_sessions_of(&self, person: PersonId) -> StoreResult<u64> {
         let sql = "DELETE FROM sessions WHERE person_id = $1";
-        let done = on_pool!(self, pool => sqlx::query(sql).bind(person.to_string()).execute(pool).await?.rows_affected());
+        let done =
+            on_pool!(self, pool => sqlx::query(sql).bind(person.to_string()).execute(pool).await?.rows_affected());
         Ok(done)
     }
 
@@ -263,7 +266,8 @@ impl Store {
             "SELECT {TOKEN_COLUMNS}, {PERSON_COLUMNS} FROM api_tokens t JOIN people p ON p.id = t.person_id
              WHERE t.secret_digest = $1"
         );
-        let row: Option<TokenAuthRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(digest).fetch_optional(pool).await?);
+        let row: Option<TokenAuthRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(digest).fetch_optional(pool).await?);
         row.map(|r| Ok(TokenAuth { token: r.token.into_token()?, person: r.person.into_person()? })).transpose()
     }
 
@@ -276,8 +280,10 @@ impl Store {
 
     /// A person's tokens, newest first.
     pub async fn list_tokens(&self, person: PersonId) -> StoreResult<Vec<ApiToken>> {
-        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.person_id = $1 ORDER BY t.created_at DESC, t.id");
-        let rows: Vec<TokenRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(person.to_string()).fetch_all(pool).await?);
+        let sql =
+            format!("SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.person_id = $1 ORDER BY t.created_at DESC, t.id");
+        let rows: Vec<TokenRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(person.to_string()).fetch_all(pool).await?);
         rows.into_iter().map(TokenRow::into_token).collect()
     }
 
@@ -326,7 +332,8 @@ impl Store {
             .bind(key).bind(now_ms).bind(window_start).fetch_one(pool).await?);
         let mut locked_until = None;
         if failures >= max_failures {
-            let sql = "UPDATE login_throttle SET locked_until = $1, failures = 0, window_started_at = $2 WHERE key = $3";
+            let sql =
+                "UPDATE login_throttle SET locked_until = $1, failures = 0, window_started_at = $2 WHERE key = $3";
             on_pool!(self, pool => sqlx::query(sql).bind(lock_until).bind(now_ms).bind(key).execute(pool).await?.rows_affected());
             locked_until = Some(time(lock_until));
         }

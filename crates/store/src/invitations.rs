@@ -2,7 +2,7 @@
 //! role; the invitee accepts with the secret from the link, creating their
 //! account (or joining with an existing one) in one transaction.
 
-use crate::{duplicate_as, in_tx, on_pool, rows::*, Store, StoreError, StoreResult};
+use crate::{Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
 use chrono::{DateTime, Utc};
 use wayfinder_accounts::{InvitationId, OrgId, PersonId, Role};
 
@@ -79,8 +79,7 @@ impl InvitationRow {
     }
 }
 
-const INVITATION_COLUMNS: &str =
-    "i.id, i.org_id, i.email, i.role, i.invited_by, i.created_at, i.expires_at, i.accepted_at, i.accepted_by, i.revoked_at";
+const INVITATION_COLUMNS: &str = "i.id, i.org_id, i.email, i.role, i.invited_by, i.created_at, i.expires_at, i.accepted_at, i.accepted_by, i.revoked_at";
 
 impl Store {
     /// Stores a new invitation.
@@ -116,15 +115,19 @@ impl Store {
 
     /// An organisation's invitations, newest first.
     pub async fn list_invitations(&self, org: OrgId) -> StoreResult<Vec<Invitation>> {
-        let sql = format!("SELECT {INVITATION_COLUMNS} FROM invitations i WHERE i.org_id = $1 ORDER BY i.created_at DESC, i.id");
-        let rows: Vec<InvitationRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).fetch_all(pool).await?);
+        let sql = format!(
+            "SELECT {INVITATION_COLUMNS} FROM invitations i WHERE i.org_id = $1 ORDER BY i.created_at DESC, i.id"
+        );
+        let rows: Vec<InvitationRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).fetch_all(pool).await?);
         rows.into_iter().map(InvitationRow::into_invitation).collect()
     }
 
     /// The invitation whose secret has this digest.
     pub async fn invitation_by_digest(&self, digest: &str) -> StoreResult<Option<Invitation>> {
         let sql = format!("SELECT {INVITATION_COLUMNS} FROM invitations i WHERE i.secret_digest = $1");
-        let row: Option<InvitationRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(digest).fetch_optional(pool).await?);
+        let row: Option<InvitationRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(digest).fetch_optional(pool).await?);
         row.map(InvitationRow::into_invitation).transpose()
     }
 

@@ -14,15 +14,15 @@ mod people;
 mod rows;
 
 pub use audit::{AuditEvent, NewAuditEvent};
-pub use credentials::{ApiToken, LoginThrottle, NewSession, Session, TokenAuth, SessionAuth};
+pub use credentials::{ApiToken, LoginThrottle, NewSession, Session, SessionAuth, TokenAuth};
 pub use invitations::{Invitation, InvitationAcceptance, NewInvitation};
 pub use people::NewPerson;
 
 use sqlx::{
+    PgPool, SqlitePool,
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    PgPool, SqlitePool,
 };
 use std::{str::FromStr, time::Duration};
 
@@ -169,9 +169,7 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
             if let Some(dir) = connect.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
-                tokio::fs::create_dir_all(dir)
-                    .await
-                    .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                tokio::fs::create_dir_all(dir).await.map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(1))
@@ -230,12 +228,7 @@ impl Store {
             Err(StoreError::Database(sqlx::Error::Database(_))) => Vec::new(),
             Err(e) => return Err(e),
         };
-        Ok(self
-            .migrator()
-            .iter()
-            .map(|m| m.version)
-            .filter(|v| !applied.contains(v))
-            .collect())
+        Ok(self.migrator().iter().map(|m| m.version).filter(|v| !applied.contains(v)).collect())
     }
 
     /// Row counts of every Wayfinder table, for diagnostics and tests that

@@ -2,14 +2,11 @@
 //! by organisation id, so a record from another organisation reads as missing.
 
 use crate::{
-    duplicate_as, in_tx, on_pool,
-    people::{PersonRow, PERSON_COLUMNS},
+    Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool,
+    people::{PERSON_COLUMNS, PersonRow},
     rows::*,
-    Store, StoreError, StoreResult,
 };
-use wayfinder_accounts::{
-    Member, OrgId, Organisation, PersonId, Relationship, RelationshipId, RelationshipKind, Role,
-};
+use wayfinder_accounts::{Member, OrgId, Organisation, PersonId, Relationship, RelationshipId, RelationshipKind, Role};
 
 #[derive(sqlx::FromRow)]
 struct OrgRow {
@@ -21,7 +18,12 @@ struct OrgRow {
 
 impl OrgRow {
     fn into_org(self) -> StoreResult<Organisation> {
-        Ok(Organisation { id: parse(&self.id, "org id")?, slug: self.slug, name: self.name, created_at: time(self.created_at) })
+        Ok(Organisation {
+            id: parse(&self.id, "org id")?,
+            slug: self.slug,
+            name: self.name,
+            created_at: time(self.created_at),
+        })
     }
 }
 
@@ -69,7 +71,12 @@ const REL_COLUMNS: &str = "r.id, r.org_id, r.kind, r.from_person, r.to_person, r
 impl Store {
     /// Creates an organisation; a taken slug is `Duplicate("slug")`.
     pub async fn create_org(&self, slug: &str, name: &str) -> StoreResult<Organisation> {
-        let org = Organisation { id: OrgId::new(), slug: slug.to_string(), name: name.to_string(), created_at: time(now_ms()) };
+        let org = Organisation {
+            id: OrgId::new(),
+            slug: slug.to_string(),
+            name: name.to_string(),
+            created_at: time(now_ms()),
+        };
         let sql = "INSERT INTO organisations (id, slug, name, created_at) VALUES ($1, $2, $3, $4)";
         on_pool!(self, pool => sqlx::query(sql)
             .bind(org.id.to_string())
@@ -84,7 +91,12 @@ impl Store {
 
     /// Creates an organisation with `admin` as its first admin, in one transaction.
     pub async fn create_org_with_admin(&self, slug: &str, name: &str, admin: PersonId) -> StoreResult<Organisation> {
-        let org = Organisation { id: OrgId::new(), slug: slug.to_string(), name: name.to_string(), created_at: time(now_ms()) };
+        let org = Organisation {
+            id: OrgId::new(),
+            slug: slug.to_string(),
+            name: name.to_string(),
+            created_at: time(now_ms()),
+        };
         let created = org.created_at.timestamp_millis();
         in_tx!(self, tx => {
             sqlx::query("INSERT INTO organisations (id, slug, name, created_at) VALUES ($1, $2, $3, $4)")
@@ -248,7 +260,14 @@ impl Store {
         from: PersonId,
         to: PersonId,
     ) -> StoreResult<Relationship> {
-        let rel = Relationship { id: RelationshipId::new(), org_id: org, kind, from_person: from, to_person: to, created_at: time(now_ms()) };
+        let rel = Relationship {
+            id: RelationshipId::new(),
+            org_id: org,
+            kind,
+            from_person: from,
+            to_person: to,
+            created_at: time(now_ms()),
+        };
         let sql = "INSERT INTO relationships (id, org_id, kind, from_person, to_person, created_at)
                    VALUES ($1, $2, $3, $4, $5, $6)";
         on_pool!(self, pool => sqlx::query(sql)

@@ -1,6 +1,6 @@
 //! People: instance-wide identities with an email and a password.
 
-use crate::{duplicate_as, in_tx, on_pool, rows::*, Store, StoreResult};
+use crate::{Store, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
 use wayfinder_accounts::{Person, PersonId};
 
 /// A person to create.

@@ -6,12 +6,12 @@ use crate::{
     cli::{OrgCommand, TokenCommand, UserCommand},
     config::Config,
 };
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use chrono::{Duration, Utc};
 use std::io::BufRead;
 use wayfinder_accounts::{
-    check_password_strength, generate_password, hash_password, new_secret, normalise_email, validate_display_name,
-    validate_slug, Person, TokenId,
+    Person, TokenId, check_password_strength, generate_password, hash_password, new_secret, normalise_email,
+    validate_display_name, validate_slug,
 };
 use wayfinder_store::{NewAuditEvent, NewPerson, Store, StoreError};
 
@@ -21,7 +21,12 @@ async fn audit(store: &Store, event: NewAuditEvent) {
     }
 }
 
-fn cli_event(org: Option<wayfinder_accounts::OrgId>, action: &str, subject: String, detail: serde_json::Value) -> NewAuditEvent {
+fn cli_event(
+    org: Option<wayfinder_accounts::OrgId>,
+    action: &str,
+    subject: String,
+    detail: serde_json::Value,
+) -> NewAuditEvent {
     NewAuditEvent { org, actor: None, action: action.into(), subject: Some(subject), detail, ip: Some("cli".into()) }
 }
 
@@ -35,7 +40,11 @@ pub async fn org(store: &Store, command: OrgCommand) -> anyhow::Result<()> {
                 StoreError::Duplicate(_) => anyhow::anyhow!("an organisation with slug {slug:?} already exists"),
                 other => other.into(),
             })?;
-            audit(store, cli_event(Some(org.id), "org.created", org.id.to_string(), serde_json::json!({ "slug": slug }))).await;
+            audit(
+                store,
+                cli_event(Some(org.id), "org.created", org.id.to_string(), serde_json::json!({ "slug": slug })),
+            )
+            .await;
             println!("created organisation {} ({}) id={}", org.name, org.slug, org.id);
         }
         OrgCommand::List => {
@@ -83,7 +92,12 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
                 None => None,
             };
             let (password, generated) = obtain_password(password_stdin, &[&email, &name])?;
-            let new = NewPerson { email: email.clone(), display_name: name, password_hash: Some(hash_password(&password)?), is_operator: operator };
+            let new = NewPerson {
+                email: email.clone(),
+                display_name: name,
+                password_hash: Some(hash_password(&password)?),
+                is_operator: operator,
+            };
             let person = store.create_person(&new).await.map_err(|e| match e {
                 StoreError::Duplicate(_) => anyhow::anyhow!("a person with email {email} already exists"),
                 other => other.into(),
@@ -91,10 +105,23 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             if let (Some(org), Some(role)) = (&org, role) {
                 store.add_member(org.id, person.id, role).await?;
             }
-            audit(store, cli_event(org.as_ref().map(|o| o.id), "person.created", person.id.to_string(),
-                serde_json::json!({ "email": email, "operator": operator, "role": role }))).await;
-            println!("created {} <{}> id={}{}", person.display_name, person.email, person.id,
-                if operator { " (instance operator)" } else { "" });
+            audit(
+                store,
+                cli_event(
+                    org.as_ref().map(|o| o.id),
+                    "person.created",
+                    person.id.to_string(),
+                    serde_json::json!({ "email": email, "operator": operator, "role": role }),
+                ),
+            )
+            .await;
+            println!(
+                "created {} <{}> id={}{}",
+                person.display_name,
+                person.email,
+                person.id,
+                if operator { " (instance operator)" } else { "" }
+            );
             if let (Some(org), Some(role)) = (org, role) {
                 println!("member of {} as {role}", org.slug);
             }
@@ -126,7 +153,16 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
                     store.set_role(org.id, person.id, role).await?;
                 }
             }
-            audit(store, cli_event(Some(org.id), "member.role_changed", person.id.to_string(), serde_json::json!({ "to": role }))).await;
+            audit(
+                store,
+                cli_event(
+                    Some(org.id),
+                    "member.role_changed",
+                    person.id.to_string(),
+                    serde_json::json!({ "to": role }),
+                ),
+            )
+            .await;
             println!("{} is now {role} in {}", person.email, org.slug);
         }
         UserCommand::ResetPassword { email, password_stdin } => {
@@ -151,10 +187,15 @@ pub async fn token(store: &Store, config: &Config, command: TokenCommand) -> any
             let person = person_by_email(store, &email).await?;
             let name = validate_display_name(&name, "name")?;
             let days = expires_days.unwrap_or(config.token_default_days);
-            anyhow::ensure!((1..=config.token_max_days).contains(&days), "--expires-days must be between 1 and {}", config.token_max_days);
+            anyhow::ensure!(
+                (1..=config.token_max_days).contains(&days),
+                "--expires-days must be between 1 and {}",
+                config.token_max_days
+            );
             let secret = new_secret("wft");
             let token = store.create_token(person.id, &name, &secret.digest, Utc::now() + Duration::days(days)).await?;
-            audit(store, cli_event(None, "token.created", token.id.to_string(), serde_json::json!({ "name": name }))).await;
+            audit(store, cli_event(None, "token.created", token.id.to_string(), serde_json::json!({ "name": name })))
+                .await;
             eprintln!("token {} for {} expires {}", token.id, person.email, token.expires_at.format("%Y-%m-%d"));
             println!("{}", secret.plaintext);
         }

@@ -17,16 +17,16 @@
 
 use crate::{
     cli::{BenchApiArgs, BenchCommand},
-    config::{mask_url_password, Config},
+    config::{Config, mask_url_password},
 };
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use chrono::Utc;
 use http_body_util::{BodyExt, Empty};
 use hyper::{
-    body::Bytes,
-    client::conn::http1::{handshake, SendRequest},
-    header::{HeaderValue, AUTHORIZATION, HOST},
     Request, StatusCode,
+    body::Bytes,
+    client::conn::http1::{SendRequest, handshake},
+    header::{AUTHORIZATION, HOST, HeaderValue},
 };
 use hyper_util::rt::TokioIo;
 use std::{
@@ -41,7 +41,7 @@ use tokio::{
     net::TcpStream,
     process::{Child, Command},
 };
-use wayfinder_accounts::{generate_password, hash_password, new_secret, Role};
+use wayfinder_accounts::{Role, generate_password, hash_password, new_secret};
 use wayfinder_store::{NewPerson, Store, StoreOptions};
 
 /// Unmeasured load before the window opens, so connection set-up, statement
@@ -183,11 +183,10 @@ fn with_database(url: &str, name: &str) -> String {
 
 /// Sixteen lowercase hex digits, different for every run (a valid unquoted SQL identifier part).
 fn unique_suffix() -> String {
-    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::hash::BuildHasher;
     // RandomState is seeded from the OS; mixing in pid and time guards against reuse.
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    (std::process::id(), std::time::SystemTime::now()).hash(&mut hasher);
-    format!("{:016x}", hasher.finish())
+    let state = std::collections::hash_map::RandomState::new();
+    format!("{:016x}", state.hash_one((std::process::id(), std::time::SystemTime::now())))
 }
 
 /// Migrates the throwaway database and creates the caller the benchmark acts
@@ -330,7 +329,12 @@ async fn connect(addr: SocketAddr) -> anyhow::Result<Sender> {
 }
 
 /// Sends a GET and reads the whole body (which keeps the connection reusable).
-async fn get(sender: &mut Sender, addr: SocketAddr, path: &str, auth: Option<&HeaderValue>) -> anyhow::Result<(StatusCode, Bytes)> {
+async fn get(
+    sender: &mut Sender,
+    addr: SocketAddr,
+    path: &str,
+    auth: Option<&HeaderValue>,
+) -> anyhow::Result<(StatusCode, Bytes)> {
     sender.ready().await?;
     let mut request = Request::get(path).header(HOST, addr.to_string());
     if let Some(auth) = auth {
@@ -358,7 +362,8 @@ async fn probe_me(addr: SocketAddr, bearer: &HeaderValue) -> anyhow::Result<()> 
     let (status, body) = get_once(addr, ME_PATH, Some(bearer)).await?;
     let text = String::from_utf8_lossy(&body);
     anyhow::ensure!(status == StatusCode::OK, "GET {ME_PATH} answered {status}: {text}");
-    let json: serde_json::Value = serde_json::from_slice(&body).with_context(|| format!("GET {ME_PATH} is not JSON: {text}"))?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&body).with_context(|| format!("GET {ME_PATH} is not JSON: {text}"))?;
     anyhow::ensure!(json.get("person").is_some(), "GET {ME_PATH} has no `person` field: {text}");
     Ok(())
 }
@@ -419,10 +424,9 @@ async fn generate_load(server: &Server, bearer: HeaderValue, args: &BenchApiArgs
     tokio::time::sleep_until(schedule.measure_until.into()).await;
     let cpu_after = cpu_seconds(server.pid).zip(cpu_seconds(std::process::id()));
     let window = args.seconds as f64;
-    let cpu = cpu_before.zip(cpu_after).map(|((s0, g0), (s1, g1))| CpuSplit {
-        server: (s1 - s0) / window,
-        load_generator: (g1 - g0) / window,
-    });
+    let cpu = cpu_before
+        .zip(cpu_after)
+        .map(|((s0, g0), (s1, g1))| CpuSplit { server: (s1 - s0) / window, load_generator: (g1 - g0) / window });
 
     let mut result = LoadResult { latencies_us: Vec::new(), errors: 0, first_error: None, cpu };
     for task in tasks {
@@ -617,7 +621,9 @@ impl ApiReport {
                 mb(after.rss_kb),
                 mb(after.peak_kb)
             ),
-            None => println!("  server RSS    idle {:.1} MB   after load n/a (server gone)", mb(self.memory.idle.rss_kb)),
+            None => {
+                println!("  server RSS    idle {:.1} MB   after load n/a (server gone)", mb(self.memory.idle.rss_kb))
+            }
         }
         if let Some(cpu) = self.cpu {
             let cores = std::thread::available_parallelism().map_or(0, |n| n.get());

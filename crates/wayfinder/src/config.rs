@@ -4,8 +4,8 @@
 
 use anyhow::Context;
 use figment::{
-    providers::{Env, Format, Serialized, Toml},
     Figment,
+    providers::{Env, Format, Serialized, Toml},
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -193,7 +193,10 @@ impl Config {
             session_idle: Duration::hours(positive("session_idle_hours", self.session_idle_hours)?),
             session_absolute: Duration::hours(positive("session_absolute_hours", self.session_absolute_hours)?),
             cookie_secure,
-            login_max_failures_per_account: positive("login_max_failures_per_account", self.login_max_failures_per_account)?,
+            login_max_failures_per_account: positive(
+                "login_max_failures_per_account",
+                self.login_max_failures_per_account,
+            )?,
             login_max_failures_per_ip: positive("login_max_failures_per_ip", self.login_max_failures_per_ip)?,
             login_failure_window: Duration::minutes(positive("login_lockout_minutes", self.login_lockout_minutes)?),
             login_lockout: Duration::minutes(self.login_lockout_minutes),
@@ -257,7 +260,10 @@ mod tests {
     #[test]
     fn layers_override_in_order() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("wayfinder.toml", "bind = \"127.0.0.1:9000\"\nlog_level = \"debug\"\ntoken_max_days = 30")?;
+            jail.create_file(
+                "wayfinder.toml",
+                "bind = \"127.0.0.1:9000\"\nlog_level = \"debug\"\ntoken_max_days = 30",
+            )?;
             jail.set_env("WAYFINDER_LOG_LEVEL", "warn");
             jail.set_env("WAYFINDER_DATABASE_URL", "postgres://u:p@h/db");
             jail.set_env("WAYFINDER_SOMETHING_ELSE", "ignored");

@@ -10,7 +10,7 @@ mod serve;
 use clap::Parser;
 use cli::{Cli, Command};
 use config::{Config, LogFormat};
-use tracing_subscriber::{fmt, EnvFilter};
+use tracing_subscriber::{EnvFilter, fmt};
 use wayfinder_store::{Store, StoreOptions};
 
 fn main() -> std::process::ExitCode {

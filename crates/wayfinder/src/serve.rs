@@ -19,9 +19,8 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     let mut settings = config.server_settings()?;
     let store = open_migrated(&config).await?;
-    let listener = TcpListener::bind(config.bind)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+    let listener =
+        TcpListener::bind(config.bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
     // Links must point at the address actually bound (e.g. with --bind …:0).
     if config.public_url.is_none() {

@@ -2,7 +2,7 @@
 //! `serve`, administrative commands, the effective configuration, and a clean
 //! exit on SIGTERM — on both storage backends.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::{
     io::{BufRead, BufReader, Write},
     process::{Child, Command, Stdio},
@@ -129,7 +129,19 @@ async fn administering_from_the_command_line(backend: Backend) {
     assert!(wayfinder(&db, &["org", "list"], None).contains("east-high\tEast High"));
     let out = wayfinder(
         &db,
-        &["user", "create", "--email", "Coach@East.example", "--name", "Casey Coach", "--org", "east-high", "--role", "coach", "--password-stdin"],
+        &[
+            "user",
+            "create",
+            "--email",
+            "Coach@East.example",
+            "--name",
+            "Casey Coach",
+            "--org",
+            "east-high",
+            "--role",
+            "coach",
+            "--password-stdin",
+        ],
         Some(&format!("{PASSWORD}\n")),
     );
     assert!(out.contains("member of east-high as coach") && !out.contains("password (shown once)"), "{out}");
@@ -150,20 +162,40 @@ async fn administering_from_the_command_line(backend: Backend) {
 
     let generated = wayfinder(&db, &["user", "create", "--email", "lee@east.example", "--name", "Lee Learner"], None);
     assert!(generated.contains("password (shown once): "), "{generated}");
-    wayfinder(&db, &["user", "set-role", "--email", "lee@east.example", "--org", "east-high", "--role", "learner"], None);
+    wayfinder(
+        &db,
+        &["user", "set-role", "--email", "lee@east.example", "--org", "east-high", "--role", "learner"],
+        None,
+    );
     let members = wayfinder(&db, &["user", "list", "--org", "east-high"], None);
-    assert!(members.contains("coach@east.example\tcoach") && members.contains("lee@east.example\tlearner"), "{members}");
+    assert!(
+        members.contains("coach@east.example\tcoach") && members.contains("lee@east.example\tlearner"),
+        "{members}"
+    );
 
     // A token made on the command line works against the server until revoked.
-    let secret = wayfinder(&db, &["token", "create", "--email", "coach@east.example", "--name", "cli", "--expires-days", "7"], None);
+    let secret = wayfinder(
+        &db,
+        &["token", "create", "--email", "coach@east.example", "--name", "cli", "--expires-days", "7"],
+        None,
+    );
     let secret = secret.trim();
     assert!(secret.starts_with("wft_"), "{secret}");
     let server = serve(&db);
     let http = reqwest::Client::new();
-    let me: Value = http.get(format!("{}/api/v1/me", server.base)).bearer_auth(secret).send().await.unwrap().json().await.unwrap();
+    let me: Value =
+        http.get(format!("{}/api/v1/me", server.base)).bearer_auth(secret).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["person"]["email"], "coach@east.example");
     assert_eq!(me["memberships"][0]["role"], "coach");
-    let tokens: Value = http.get(format!("{}/api/v1/tokens", server.base)).bearer_auth(secret).send().await.unwrap().json().await.unwrap();
+    let tokens: Value = http
+        .get(format!("{}/api/v1/tokens", server.base))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let id = tokens[0]["id"].as_str().unwrap();
     wayfinder(&db, &["token", "revoke", "--id", id], None);
     let after = http.get(format!("{}/api/v1/me", server.base)).bearer_auth(secret).send().await.unwrap();
@@ -209,11 +241,20 @@ fn config_shows_layers_and_masks_secrets() {
     assert!(!shown.contains("hunter2"), "the password never appears: {shown}");
 
     // With nothing set, state lives in ./wayfinder-data and the server listens on 127.0.0.1:8080.
-    let out = Command::new(BIN).arg("config").current_dir(tempfile::tempdir().unwrap().path()).env_remove("WAYFINDER_DATABASE_URL").output().unwrap();
+    let out = Command::new(BIN)
+        .arg("config")
+        .current_dir(tempfile::tempdir().unwrap().path())
+        .env_remove("WAYFINDER_DATABASE_URL")
+        .output()
+        .unwrap();
     let shown = String::from_utf8_lossy(&out.stdout);
-    assert!(shown.contains("bind = \"127.0.0.1:8080\"") && shown.contains("sqlite://wayfinder-data/wayfinder.db"), "{shown}");
+    assert!(
+        shown.contains("bind = \"127.0.0.1:8080\"") && shown.contains("sqlite://wayfinder-data/wayfinder.db"),
+        "{shown}"
+    );
 
-    let bad = Command::new(BIN).arg("config").current_dir(dir).env("WAYFINDER_BIND", "not an address").output().unwrap();
+    let bad =
+        Command::new(BIN).arg("config").current_dir(dir).env("WAYFINDER_BIND", "not an address").output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid configuration"));
 }

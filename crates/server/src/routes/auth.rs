@@ -2,25 +2,25 @@
 //! the one-time setup that creates the first instance operator.
 
 use crate::{
-    auth::{session_cookie, start_session, user_agent, ClientIp, Credential, Principal},
-    error::{password_error, ApiError, ApiResult, ErrorBody},
+    auth::{ClientIp, Credential, Principal, session_cookie, start_session, user_agent},
+    error::{ApiError, ApiResult, ErrorBody, password_error},
     json::{JsonBody, PathIds},
-    routes::{audit, hash_password_async, with_session_cookie, MembershipView, PersonView},
+    routes::{MembershipView, PersonView, audit, hash_password_async, with_session_cookie},
     state::AppState,
 };
 use axum::{
-    extract::State,
-    http::{header, HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
     Json,
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 use utoipa::ToSchema;
 use wayfinder_accounts::{
-    check_password_strength, hash_password, hash_secret, normalise_email, validate_display_name, verify_password,
-    SessionId,
+    SessionId, check_password_strength, hash_password, hash_secret, normalise_email, validate_display_name,
+    verify_password,
 };
 use wayfinder_store::NewPerson;
 
@@ -142,9 +142,8 @@ pub(crate) async fn verify_credentials(
     let found = state.store.person_with_password(email).await?;
     let hash = found.as_ref().and_then(|(_, h)| h.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
     let password = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(ApiError::internal)?;
+    let ok =
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(ApiError::internal)?;
     match found {
         Some((person, Some(_))) if ok => {
             state.store.clear_login_failures(&keys[0]).await?;
@@ -200,7 +199,16 @@ pub async fn logout(State(state): State<AppState>, principal: Principal) -> ApiR
 #[utoipa::path(post, path = "/auth/logout-all", tag = "auth", responses((status = 200, body = serde_json::Value)))]
 pub async fn logout_all(State(state): State<AppState>, principal: Principal, ip: ClientIp) -> ApiResult<Response> {
     let ended = state.store.delete_sessions_of(principal.person.id).await?;
-    audit(&state, None, Some(principal.person.id), "auth.logout_all", None, serde_json::json!({ "sessions": ended }), &ip).await;
+    audit(
+        &state,
+        None,
+        Some(principal.person.id),
+        "auth.logout_all",
+        None,
+        serde_json::json!({ "sessions": ended }),
+        &ip,
+    )
+    .await;
     let cookie = session_cookie("", chrono::Duration::zero(), state.settings.cookie_secure);
     Ok(with_session_cookie(StatusCode::OK, cookie, serde_json::json!({ "sessions_ended": ended })))
 }
@@ -299,12 +307,19 @@ pub async fn complete_setup(
     let hash = hash_password_async(&req.password, "password").await?;
     let new = NewPerson { email, display_name, password_hash: Some(hash), is_operator: true };
     let person = state.store.complete_setup(&hash_secret(req.token.trim()), &new).await.map_err(|e| match e {
-        wayfinder_store::StoreError::NotFound => {
-            ApiError::not_found("setup link").with_field("token")
-        }
+        wayfinder_store::StoreError::NotFound => ApiError::not_found("setup link").with_field("token"),
         other => other.into(),
     })?;
-    audit(&state, None, Some(person.id), "instance.operator_created", Some(person.id.to_string()), serde_json::json!({}), &ip).await;
+    audit(
+        &state,
+        None,
+        Some(person.id),
+        "instance.operator_created",
+        Some(person.id.to_string()),
+        serde_json::json!({}),
+        &ip,
+    )
+    .await;
     let (session, cookie) = start_session(&state, &person, ip.0.clone(), user_agent(&headers)).await?;
     let body = SessionStarted { person: person.into(), csrf_token: session.csrf_token, expires_at: session.expires_at };
     Ok(with_session_cookie(StatusCode::CREATED, cookie, body))

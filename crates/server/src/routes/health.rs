@@ -1,8 +1,8 @@
 //! Liveness and readiness probes for orchestrators and load balancers.
 
 use crate::state::AppState;
-use axum::{extract::State, http::StatusCode, Json};
-use serde_json::{json, Value};
+use axum::{Json, extract::State, http::StatusCode};
+use serde_json::{Value, json};
 
 /// The process is alive.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Value)))]
@@ -15,10 +15,9 @@ pub async fn healthz() -> Json<Value> {
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.store.pending_migrations().await {
         Ok(pending) if pending.is_empty() => (StatusCode::OK, Json(json!({ "status": "ready" }))),
-        Ok(pending) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "migrations_pending", "pending": pending })),
-        ),
+        Ok(pending) => {
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "migrations_pending", "pending": pending })))
+        }
         Err(e) => {
             tracing::warn!(error = %e, "readiness check: database unreachable");
             (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "database_unreachable" })))

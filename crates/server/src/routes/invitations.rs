@@ -2,21 +2,26 @@
 //! the link, sets a password (or confirms their existing one) and is signed in.
 
 use crate::{
-    auth::{start_session, user_agent, ClientIp},
-    authz::OrgScope,
-    error::{password_error, ApiError, ApiResult, ErrorBody},
-    json::{JsonBody, PathIds},
-    routes::{audit, hash_password_async, with_session_cookie, PersonView},
-    state::AppState,
     auth::Principal,
+    auth::{ClientIp, start_session, user_agent},
+    authz::OrgScope,
+    error::{ApiError, ApiResult, ErrorBody, password_error},
+    json::{JsonBody, PathIds},
+    routes::{PersonView, audit, hash_password_async, with_session_cookie},
+    state::AppState,
 };
-use axum::{extract::State, http::{HeaderMap, StatusCode}, response::Response, Json};
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wayfinder_accounts::{
-    check_password_strength, hash_secret, new_secret, normalise_email, policy::OrgAction, validate_display_name,
-    InvitationId, OrgId, Organisation, PersonId, Role,
+    InvitationId, OrgId, Organisation, PersonId, Role, check_password_strength, hash_secret, new_secret,
+    normalise_email, policy::OrgAction, validate_display_name,
 };
 use wayfinder_store::{Invitation, InvitationAcceptance, NewInvitation, StoreError};
 
@@ -138,10 +143,21 @@ pub async fn create_invitation(
             expires_at: Utc::now() + state.settings.invitation_ttl,
         })
         .await?;
-    audit(&state, Some(org_id), Some(principal.person.id), "invitation.created", Some(invitation.id.to_string()),
-        serde_json::json!({ "email": invitation.email, "role": invitation.role }), &ip).await;
+    audit(
+        &state,
+        Some(org_id),
+        Some(principal.person.id),
+        "invitation.created",
+        Some(invitation.id.to_string()),
+        serde_json::json!({ "email": invitation.email, "role": invitation.role }),
+        &ip,
+    )
+    .await;
     let accept_url = format!("{}/invite/{}", state.settings.public_url.trim_end_matches('/'), secret.plaintext);
-    Ok((StatusCode::CREATED, Json(InvitationCreated { invitation: invitation.into(), token: secret.plaintext, accept_url })))
+    Ok((
+        StatusCode::CREATED,
+        Json(InvitationCreated { invitation: invitation.into(), token: secret.plaintext, accept_url }),
+    ))
 }
 
 /// The organisation's invitations, newest first (admins).
@@ -170,8 +186,16 @@ pub async fn revoke_invitation(
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     scope.require_or_hide(OrgAction::ManageInvitations, "pending invitation")?;
     state.store.revoke_invitation(org_id, id).await.map_err(|_| ApiError::not_found("pending invitation"))?;
-    audit(&state, Some(org_id), Some(principal.person.id), "invitation.revoked", Some(id.to_string()),
-        serde_json::json!({}), &ip).await;
+    audit(
+        &state,
+        Some(org_id),
+        Some(principal.person.id),
+        "invitation.revoked",
+        Some(id.to_string()),
+        serde_json::json!({}),
+        &ip,
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -227,14 +251,23 @@ pub async fn accept_invitation(
             InvitationAcceptance::NewAccount { display_name, password_hash }
         }
     };
-    let (invitation, person_id) = state.store.accept_invitation(&hash_secret(req.token.trim()), &acceptance).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("invitation"),
-        StoreError::Duplicate("membership") => ApiError::conflict("already_member", "you are already a member"),
-        other => other.into(),
-    })?;
+    let (invitation, person_id) =
+        state.store.accept_invitation(&hash_secret(req.token.trim()), &acceptance).await.map_err(|e| match e {
+            StoreError::NotFound => ApiError::not_found("invitation"),
+            StoreError::Duplicate("membership") => ApiError::conflict("already_member", "you are already a member"),
+            other => other.into(),
+        })?;
     let person = state.store.person(person_id).await?;
-    audit(&state, Some(invitation.org), Some(person.id), "invitation.accepted", Some(invitation.id.to_string()),
-        serde_json::json!({ "role": invitation.role }), &ip).await;
+    audit(
+        &state,
+        Some(invitation.org),
+        Some(person.id),
+        "invitation.accepted",
+        Some(invitation.id.to_string()),
+        serde_json::json!({ "role": invitation.role }),
+        &ip,
+    )
+    .await;
     let organisation = state.store.org(invitation.org).await?;
     let (session, cookie) = start_session(&state, &person, ip.0.clone(), user_agent(&headers)).await?;
     let body = InvitationAccepted {

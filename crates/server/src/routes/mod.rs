@@ -9,19 +9,19 @@ pub mod tokens;
 
 use crate::{
     auth::ClientIp,
-    error::{password_error, ApiError, ApiResult},
+    error::{ApiError, ApiResult, password_error},
     state::AppState,
 };
 use axum::{
-    http::{header, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
     Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
-use wayfinder_accounts::{hash_password, Member, OrgId, Organisation, Person, PersonId, Role};
+use wayfinder_accounts::{Member, OrgId, Organisation, Person, PersonId, Role, hash_password};
 use wayfinder_store::NewAuditEvent;
 
 /// A person as the API shows them.
@@ -36,7 +36,13 @@ pub struct PersonView {
 
 impl From<Person> for PersonView {
     fn from(p: Person) -> Self {
-        Self { id: p.id, email: p.email, display_name: p.display_name, is_operator: p.is_operator, created_at: p.created_at }
+        Self {
+            id: p.id,
+            email: p.email,
+            display_name: p.display_name,
+            is_operator: p.is_operator,
+            created_at: p.created_at,
+        }
     }
 }
 

@@ -2,22 +2,22 @@
 
 use crate::{
     auth::{ClientIp, Principal},
-    authz::{require_operator, OrgScope},
+    authz::{OrgScope, require_operator},
     error::{ApiError, ApiResult, ErrorBody},
     json::{JsonBody, PathIds},
-    routes::{audit, MemberView, MembershipView},
+    routes::{MemberView, MembershipView, audit},
     state::AppState,
 };
 use axum::{
+    Json,
     extract::{Query, State},
     http::StatusCode,
-    Json,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use wayfinder_accounts::{
-    policy::OrgAction, validate_display_name, validate_slug, AuditId, OrgId, Organisation, PersonId, Role,
+    AuditId, OrgId, Organisation, PersonId, Role, policy::OrgAction, validate_display_name, validate_slug,
 };
 
 /// A new organisation.
@@ -77,7 +77,9 @@ pub struct AuditView {
 pub async fn list_orgs(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Vec<OrgView>>> {
     let mine = state.store.orgs_of(principal.person.id).await?;
     if !principal.person.is_operator {
-        return Ok(Json(mine.into_iter().map(|(organisation, role)| OrgView { organisation, role: Some(role) }).collect()));
+        return Ok(Json(
+            mine.into_iter().map(|(organisation, role)| OrgView { organisation, role: Some(role) }).collect(),
+        ));
     }
     let all = state.store.list_orgs().await?;
     Ok(Json(
@@ -103,8 +105,16 @@ pub async fn create_org(
     let slug = validate_slug(&req.slug)?;
     let name = validate_display_name(&req.name, "name")?;
     let org = state.store.create_org_with_admin(&slug, &name, principal.person.id).await?;
-    audit(&state, Some(org.id), Some(principal.person.id), "org.created", Some(org.id.to_string()),
-        serde_json::json!({ "slug": org.slug }), &ip).await;
+    audit(
+        &state,
+        Some(org.id),
+        Some(principal.person.id),
+        "org.created",
+        Some(org.id.to_string()),
+        serde_json::json!({ "slug": org.slug }),
+        &ip,
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(MembershipView { organisation: org, role: Role::Admin })))
 }
 
@@ -135,8 +145,16 @@ pub async fn update_org(
     scope.require(OrgAction::UpdateOrganisation)?;
     let name = validate_display_name(&req.name, "name")?;
     let org = state.store.rename_org(org_id, &name).await?;
-    audit(&state, Some(org_id), Some(principal.person.id), "org.renamed", Some(org_id.to_string()),
-        serde_json::json!({ "name": name }), &ip).await;
+    audit(
+        &state,
+        Some(org_id),
+        Some(principal.person.id),
+        "org.renamed",
+        Some(org_id.to_string()),
+        serde_json::json!({ "name": name }),
+        &ip,
+    )
+    .await;
     Ok(Json(OrgView { organisation: org, role: scope.actor.role }))
 }
 
@@ -173,7 +191,9 @@ pub async fn get_member(
 
 /// Refuses a change that would leave the organisation without an admin.
 async fn keep_an_admin(state: &AppState, org: OrgId, person: PersonId) -> ApiResult<()> {
-    if state.store.role_in(org, person).await? == Some(Role::Admin) && state.store.count_role(org, Role::Admin).await? <= 1 {
+    if state.store.role_in(org, person).await? == Some(Role::Admin)
+        && state.store.count_role(org, Role::Admin).await? <= 1
+    {
         return Err(ApiError::conflict("last_admin", "an organisation must keep at least one admin"));
     }
     Ok(())
@@ -197,8 +217,16 @@ pub async fn update_member(
     if before.role != req.role {
         keep_an_admin(&state, org_id, person_id).await?;
         let ended = state.store.set_role(org_id, person_id, req.role).await?;
-        audit(&state, Some(org_id), Some(principal.person.id), "member.role_changed", Some(person_id.to_string()),
-            serde_json::json!({ "from": before.role, "to": req.role, "relationships_ended": ended }), &ip).await;
+        audit(
+            &state,
+            Some(org_id),
+            Some(principal.person.id),
+            "member.role_changed",
+            Some(person_id.to_string()),
+            serde_json::json!({ "from": before.role, "to": req.role, "relationships_ended": ended }),
+            &ip,
+        )
+        .await;
     }
     Ok(Json(state.store.member(org_id, person_id).await?.into()))
 }
@@ -219,8 +247,16 @@ pub async fn remove_member(
     scope.require(OrgAction::ManageMembers)?;
     keep_an_admin(&state, org_id, person_id).await?;
     state.store.remove_member(org_id, person_id).await.map_err(|_| ApiError::not_found("member"))?;
-    audit(&state, Some(org_id), Some(principal.person.id), "member.removed", Some(person_id.to_string()),
-        serde_json::json!({}), &ip).await;
+    audit(
+        &state,
+        Some(org_id),
+        Some(principal.person.id),
+        "member.removed",
+        Some(person_id.to_string()),
+        serde_json::json!({}),
+        &ip,
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

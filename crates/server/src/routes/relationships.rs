@@ -9,12 +9,12 @@ use crate::{
     routes::audit,
     state::AppState,
 };
-use axum::{extract::State, http::StatusCode, Json};
+use axum::{Json, extract::State, http::StatusCode};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use wayfinder_accounts::{
-    policy::{may_view_relationship, OrgAction},
     OrgId, PersonId, Relationship, RelationshipId, RelationshipKind,
+    policy::{OrgAction, may_view_relationship},
 };
 use wayfinder_store::StoreError;
 
@@ -74,21 +74,31 @@ pub async fn create_relationship(
     let (from_role, to_role) = req.kind.roles();
     for ((field, _), (role, needed)) in ends.into_iter().zip(roles.into_iter().zip([from_role, to_role])) {
         if role != needed {
-            let mut err = ApiError::invalid(field, format!("must be a {needed} for a {} relationship (is a {role})", req.kind.as_str()));
+            let mut err = ApiError::invalid(
+                field,
+                format!("must be a {needed} for a {} relationship (is a {role})", req.kind.as_str()),
+            );
             err.code = "role_mismatch";
             return Err(err);
         }
     }
-    let rel = state
-        .store
-        .create_relationship(org_id, req.kind, req.from_person, req.to_person)
-        .await
-        .map_err(|e| match e {
-            StoreError::Duplicate(_) => ApiError::conflict("already_exists", "this relationship already exists"),
-            other => other.into(),
-        })?;
-    audit(&state, Some(org_id), Some(principal.person.id), "relationship.created", Some(rel.id.to_string()),
-        serde_json::json!({ "kind": rel.kind, "from": rel.from_person, "to": rel.to_person }), &ip).await;
+    let rel =
+        state.store.create_relationship(org_id, req.kind, req.from_person, req.to_person).await.map_err(
+            |e| match e {
+                StoreError::Duplicate(_) => ApiError::conflict("already_exists", "this relationship already exists"),
+                other => other.into(),
+            },
+        )?;
+    audit(
+        &state,
+        Some(org_id),
+        Some(principal.person.id),
+        "relationship.created",
+        Some(rel.id.to_string()),
+        serde_json::json!({ "kind": rel.kind, "from": rel.from_person, "to": rel.to_person }),
+        &ip,
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(rel)))
 }
 
@@ -109,7 +119,15 @@ pub async fn delete_relationship(
     }
     scope.require(OrgAction::ManageRelationships)?;
     state.store.delete_relationship(org_id, id).await.map_err(|_| ApiError::not_found("relationship"))?;
-    audit(&state, Some(org_id), Some(principal.person.id), "relationship.deleted", Some(id.to_string()),
-        serde_json::json!({}), &ip).await;
+    audit(
+        &state,
+        Some(org_id),
+        Some(principal.person.id),
+        "relationship.deleted",
+        Some(id.to_string()),
+        serde_json::json!({}),
+        &ip,
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }

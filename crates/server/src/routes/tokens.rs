@@ -8,11 +8,11 @@ use crate::{
     routes::audit,
     state::AppState,
 };
-use axum::{extract::State, http::StatusCode, Json};
+use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wayfinder_accounts::{new_secret, validate_display_name, TokenId};
+use wayfinder_accounts::{TokenId, new_secret, validate_display_name};
 use wayfinder_store::ApiToken;
 
 /// A new token.
@@ -81,8 +81,16 @@ pub async fn create_token(
     };
     let secret = new_secret("wft");
     let token = state.store.create_token(principal.person.id, &name, &secret.digest, Utc::now() + ttl).await?;
-    audit(&state, None, Some(principal.person.id), "token.created", Some(token.id.to_string()),
-        serde_json::json!({ "name": token.name }), &ip).await;
+    audit(
+        &state,
+        None,
+        Some(principal.person.id),
+        "token.created",
+        Some(token.id.to_string()),
+        serde_json::json!({ "name": token.name }),
+        &ip,
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(TokenCreated { token: token.into(), secret: secret.plaintext })))
 }
 
@@ -96,6 +104,7 @@ pub async fn revoke_token(
     PathIds(id): PathIds<TokenId>,
 ) -> ApiResult<StatusCode> {
     state.store.revoke_token(Some(principal.person.id), id).await.map_err(|_| ApiError::not_found("token"))?;
-    audit(&state, None, Some(principal.person.id), "token.revoked", Some(id.to_string()), serde_json::json!({}), &ip).await;
+    audit(&state, None, Some(principal.person.id), "token.revoked", Some(id.to_string()), serde_json::json!({}), &ip)
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,7 +2,7 @@
 //! they are revoked or expire.
 
 use crate::helpers::*;
-use reqwest::{header::HeaderMap, Method, StatusCode};
+use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::json;
 use wayfinder_server::ServerSettings;
 
@@ -51,7 +51,8 @@ async fn logout_and_logout_everywhere_revoke_at_once(backend: Backend) {
     assert_eq!(sessions.as_array().unwrap().iter().filter(|s| s["current"] == true).count(), 1, "{sessions}");
     let (_, other_device) = login_raw(&app, "operator@example.org").await;
     let (_, theirs) = other_device.get("/auth/sessions").await;
-    let other_id = theirs.as_array().unwrap().iter().find(|s| s["current"] == true).unwrap()["id"].as_str().unwrap().to_string();
+    let other_id =
+        theirs.as_array().unwrap().iter().find(|s| s["current"] == true).unwrap()["id"].as_str().unwrap().to_string();
     let (status, _) = client.delete(&format!("/auth/sessions/{other_id}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_error(other_device.get("/me").await, StatusCode::UNAUTHORIZED, "session_invalid");
@@ -110,7 +111,8 @@ async fn sessions_expire_when_idle_and_absolutely(backend: Backend) {
 async fn api_tokens_work_until_revoked_or_expired(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let operator = app.operator().await;
-    let (status, created) = operator.post("/tokens", json!({ "name": "reporting script", "expires_in_days": 30 })).await;
+    let (status, created) =
+        operator.post("/tokens", json!({ "name": "reporting script", "expires_in_days": 30 })).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let secret = created["secret"].as_str().unwrap();
     assert!(secret.starts_with("wft_"));
@@ -154,11 +156,20 @@ async fn repeated_failures_lock_the_account_and_the_address(backend: Backend) {
     let _ = app.operator().await;
     let mut client = app.client();
     for _ in 0..5 {
-        assert_error(client.login("operator@example.org", "not-the-password-at-all").await, StatusCode::UNAUTHORIZED, "invalid_credentials");
+        assert_error(
+            client.login("operator@example.org", "not-the-password-at-all").await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        );
     }
     // Locked: even the right password is refused for now, with a Retry-After.
     let (status, headers, body) = client
-        .send_full(Method::POST, "/auth/login", Some(json!({ "email": "operator@example.org", "password": PASSWORD })), HeaderMap::new())
+        .send_full(
+            Method::POST,
+            "/auth/login",
+            Some(json!({ "email": "operator@example.org", "password": PASSWORD })),
+            HeaderMap::new(),
+        )
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(body["error"]["code"], "login_locked");
@@ -173,7 +184,11 @@ async fn repeated_failures_lock_the_account_and_the_address(backend: Backend) {
     let _ = app.operator().await;
     let mut client = app.client();
     for i in 0..3 {
-        assert_error(client.login(&format!("guess{i}@example.org"), PASSWORD).await, StatusCode::UNAUTHORIZED, "invalid_credentials");
+        assert_error(
+            client.login(&format!("guess{i}@example.org"), PASSWORD).await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        );
     }
     assert_error(client.login("operator@example.org", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "login_locked");
 }
@@ -184,10 +199,18 @@ async fn cookie_mutations_need_the_csrf_token(backend: Backend) {
     let before = app.row_counts().await;
     let mut no_csrf = operator.clone();
     no_csrf.csrf = None;
-    assert_error(no_csrf.post("/orgs", json!({ "slug": "csrf-test", "name": "CSRF" })).await, StatusCode::FORBIDDEN, "csrf_failed");
+    assert_error(
+        no_csrf.post("/orgs", json!({ "slug": "csrf-test", "name": "CSRF" })).await,
+        StatusCode::FORBIDDEN,
+        "csrf_failed",
+    );
     let mut wrong = operator.clone();
     wrong.csrf = Some("wfc_wrong".into());
-    assert_error(wrong.post("/orgs", json!({ "slug": "csrf-test", "name": "CSRF" })).await, StatusCode::FORBIDDEN, "csrf_failed");
+    assert_error(
+        wrong.post("/orgs", json!({ "slug": "csrf-test", "name": "CSRF" })).await,
+        StatusCode::FORBIDDEN,
+        "csrf_failed",
+    );
     assert_error(no_csrf.post("/auth/logout-all", json!({})).await, StatusCode::FORBIDDEN, "csrf_failed");
     assert_eq!(app.row_counts().await, before, "refused requests changed nothing");
     // Reads need no token; with the right token the change goes through.
@@ -201,7 +224,12 @@ async fn changing_the_password_ends_other_sessions(backend: Backend) {
     let operator = app.operator().await;
     let (other_cookie, _) = login_raw(&app, "operator@example.org").await;
     assert_error(
-        operator.post("/me/password", json!({ "current_password": "wrong-password-here", "new_password": "a-brand-new-secret-phrase" })).await,
+        operator
+            .post(
+                "/me/password",
+                json!({ "current_password": "wrong-password-here", "new_password": "a-brand-new-secret-phrase" }),
+            )
+            .await,
         StatusCode::UNAUTHORIZED,
         "invalid_credentials",
     );
@@ -210,8 +238,9 @@ async fn changing_the_password_ends_other_sessions(backend: Backend) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "weak_password",
     );
-    let (status, body) =
-        operator.post("/me/password", json!({ "current_password": PASSWORD, "new_password": "a-brand-new-secret-phrase" })).await;
+    let (status, body) = operator
+        .post("/me/password", json!({ "current_password": PASSWORD, "new_password": "a-brand-new-secret-phrase" }))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_error(me_with_cookie(&app, &other_cookie).await, StatusCode::UNAUTHORIZED, "session_invalid");
     let mut fresh = app.client();

@@ -1,8 +1,8 @@
 //! Test harness: each test gets the real server on port 0 with a fresh
 //! database on the backend it asks for, and talks to it over HTTP.
 
-use reqwest::{header::HeaderMap, Method, StatusCode};
-use serde_json::{json, Value};
+use reqwest::{Method, StatusCode, header::HeaderMap};
+use serde_json::{Value, json};
 use std::net::SocketAddr;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use wayfinder_accounts::new_secret;
@@ -54,7 +54,9 @@ impl TestApp {
     /// Starts the server on `backend` with `settings`.
     pub async fn spawn_with(backend: Backend, settings: ServerSettings) -> TestApp {
         let database = TestDatabase::create(backend).await;
-        let store = Store::connect(&StoreOptions { url: database.url.clone(), max_connections: 8 }).await.expect("connect store");
+        let store = Store::connect(&StoreOptions { url: database.url.clone(), max_connections: 8 })
+            .await
+            .expect("connect store");
         store.migrate().await.expect("migrate");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let addr = listener.local_addr().unwrap();
@@ -105,10 +107,7 @@ impl TestApp {
     /// Creates the first operator through the setup endpoint and returns their signed-in client.
     pub async fn operator(&self) -> Client {
         let secret = new_secret("wfp");
-        self.store
-            .replace_setup_token(&secret.digest, chrono::Utc::now() + chrono::Duration::hours(1))
-            .await
-            .unwrap();
+        self.store.replace_setup_token(&secret.digest, chrono::Utc::now() + chrono::Duration::hours(1)).await.unwrap();
         let mut client = self.client();
         let (status, body) = client
             .post(
@@ -124,7 +123,8 @@ impl TestApp {
     /// Invites `email` into `org` with `role` as `admin`, accepts as the
     /// invitee and returns the invitee's signed-in client and person id.
     pub async fn invite(&self, admin: &Client, org: &str, email: &str, role: &str) -> (Client, String) {
-        let (status, body) = admin.post(&format!("/orgs/{org}/invitations"), json!({ "email": email, "role": role })).await;
+        let (status, body) =
+            admin.post(&format!("/orgs/{org}/invitations"), json!({ "email": email, "role": role })).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let token = body["token"].as_str().unwrap().to_string();
         let mut client = self.client();
@@ -189,7 +189,8 @@ impl Client {
         let status = resp.status();
         let headers = resp.headers().clone();
         let text = resp.text().await.unwrap_or_default();
-        let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let json =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         (status, headers, json)
     }
 
@@ -263,8 +264,9 @@ async fn create_org(operator: &Client, slug: &str, name: &str) -> String {
 }
 
 async fn relate(admin: &Client, org: &str, kind: &str, from: &str, to: &str) -> String {
-    let (status, body) =
-        admin.post(&format!("/orgs/{org}/relationships"), json!({ "kind": kind, "from_person": from, "to_person": to })).await;
+    let (status, body) = admin
+        .post(&format!("/orgs/{org}/relationships"), json!({ "kind": kind, "from_person": from, "to_person": to }))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body["id"].as_str().unwrap().to_string()
 }
@@ -294,8 +296,10 @@ impl World {
         let learner_b = member(app.invite(&admin_b.client, &org_b, "learner@south.example", "learner").await);
         let coach_b = member(app.invite(&admin_b.client, &org_b, "coach@south.example", "coach").await);
         let relationship_b = relate(&admin_b.client, &org_b, "coach_learner", &coach_b.id, &learner_b.id).await;
-        let (status, body) =
-            admin_b.client.post(&format!("/orgs/{org_b}/invitations"), json!({ "email": "new@south.example", "role": "learner" })).await;
+        let (status, body) = admin_b
+            .client
+            .post(&format!("/orgs/{org_b}/invitations"), json!({ "email": "new@south.example", "role": "learner" }))
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let invitation_b = body["invitation"]["id"].as_str().unwrap().to_string();
 
@@ -321,9 +325,5 @@ impl World {
 
 /// The ids in a JSON list of members.
 pub fn member_ids(list: &Value) -> std::collections::BTreeSet<String> {
-    list.as_array()
-        .expect("a list")
-        .iter()
-        .map(|m| m["person"]["id"].as_str().unwrap().to_string())
-        .collect()
+    list.as_array().expect("a list").iter().map(|m| m["person"]["id"].as_str().unwrap().to_string()).collect()
 }

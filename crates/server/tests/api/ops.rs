@@ -3,7 +3,7 @@
 
 use crate::helpers::*;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 async fn health_readiness_and_request_ids(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -58,7 +58,10 @@ async fn the_openapi_document_describes_every_endpoint(backend: Backend) {
         ("/tokens", "post"),
         ("/tokens/{token_id}", "delete"),
     ] {
-        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing from the OpenAPI document");
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing from the OpenAPI document"
+        );
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
 }

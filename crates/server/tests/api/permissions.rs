@@ -3,7 +3,7 @@
 
 use crate::helpers::*;
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Columns of the matrix, in order.
 const ROLES: [&str; 7] = ["operator", "admin", "manager", "coach", "parent", "learner", "outsider"];
@@ -26,7 +26,11 @@ async fn every_role_against_every_endpoint(backend: Backend) {
     let w = World::build(backend).await;
     let a = &w.org_a;
     // A pending invitation in A, for the revoke row.
-    let (_, inv) = w.admin.client.post(&format!("/orgs/{a}/invitations"), json!({ "email": "pending@north.example", "role": "coach" })).await;
+    let (_, inv) = w
+        .admin
+        .client
+        .post(&format!("/orgs/{a}/invitations"), json!({ "email": "pending@north.example", "role": "coach" }))
+        .await;
     let pending = inv["invitation"]["id"].as_str().unwrap().to_string();
     let (learner, other) = (&w.learner.id, &w.other_learner.id);
     let rel = &w.relationships_a[0];
@@ -34,44 +38,89 @@ async fn every_role_against_every_endpoint(backend: Backend) {
     use Method as M;
     let rows = vec![
         probe(M::GET, format!("/orgs/{a}"), None, [200, 200, 200, 200, 200, 200, 404]),
-        probe(M::PATCH, format!("/orgs/{a}"), Some(json!({ "name": "North High School" })), [200, 200, 403, 403, 403, 403, 404]),
+        probe(
+            M::PATCH,
+            format!("/orgs/{a}"),
+            Some(json!({ "name": "North High School" })),
+            [200, 200, 403, 403, 403, 403, 404],
+        ),
         probe(M::GET, format!("/orgs/{a}/members"), None, [200, 200, 200, 200, 200, 200, 404]),
         probe(M::GET, format!("/orgs/{a}/members/{learner}"), None, [200, 200, 200, 200, 200, 200, 404]),
         probe(M::GET, format!("/orgs/{a}/members/{other}"), None, [200, 200, 404, 404, 404, 404, 404]),
         // A member the caller cannot see is 404; one they can see but not change is 403.
-        probe(M::PATCH, format!("/orgs/{a}/members/{other}"), Some(json!({ "role": "learner" })), [200, 200, 404, 404, 404, 404, 404]),
-        probe(M::PATCH, format!("/orgs/{a}/members/{learner}"), Some(json!({ "role": "learner" })), [200, 200, 403, 403, 403, 403, 404]),
+        probe(
+            M::PATCH,
+            format!("/orgs/{a}/members/{other}"),
+            Some(json!({ "role": "learner" })),
+            [200, 200, 404, 404, 404, 404, 404],
+        ),
+        probe(
+            M::PATCH,
+            format!("/orgs/{a}/members/{learner}"),
+            Some(json!({ "role": "learner" })),
+            [200, 200, 403, 403, 403, 403, 404],
+        ),
         probe(M::DELETE, format!("/orgs/{a}/members/{other}"), None, [0, 0, 404, 404, 404, 404, 404]),
         probe(M::DELETE, format!("/orgs/{a}/members/{learner}"), None, [0, 0, 403, 403, 403, 403, 404]),
         probe(M::GET, format!("/orgs/{a}/invitations"), None, [200, 200, 403, 403, 403, 403, 404]),
-        probe(M::POST, format!("/orgs/{a}/invitations"), Some(json!({ "email": "{role}@invited.example", "role": "learner" })), [201, 201, 403, 403, 403, 403, 404]),
+        probe(
+            M::POST,
+            format!("/orgs/{a}/invitations"),
+            Some(json!({ "email": "{role}@invited.example", "role": "learner" })),
+            [201, 201, 403, 403, 403, 403, 404],
+        ),
         probe(M::DELETE, format!("/orgs/{a}/invitations/{pending}"), None, [0, 0, 404, 404, 404, 404, 404]),
         probe(M::GET, format!("/orgs/{a}/relationships"), None, [200, 200, 200, 200, 200, 200, 404]),
-        probe(M::POST, format!("/orgs/{a}/relationships"),
-            Some(json!({ "kind": "coach_learner", "from_person": w.coach.id, "to_person": other })), [0, 0, 404, 404, 404, 404, 404]),
-        probe(M::POST, format!("/orgs/{a}/relationships"),
-            Some(json!({ "kind": "coach_learner", "from_person": w.coach.id, "to_person": learner })), [0, 0, 403, 403, 404, 403, 404]),
+        probe(
+            M::POST,
+            format!("/orgs/{a}/relationships"),
+            Some(json!({ "kind": "coach_learner", "from_person": w.coach.id, "to_person": other })),
+            [0, 0, 404, 404, 404, 404, 404],
+        ),
+        probe(
+            M::POST,
+            format!("/orgs/{a}/relationships"),
+            Some(json!({ "kind": "coach_learner", "from_person": w.coach.id, "to_person": learner })),
+            [0, 0, 403, 403, 404, 403, 404],
+        ),
         // manager→coach: visible to its two ends, hidden from the parent and the learner.
         probe(M::DELETE, format!("/orgs/{a}/relationships/{rel}"), None, [0, 0, 403, 403, 404, 404, 404]),
         probe(M::GET, format!("/orgs/{a}/audit"), None, [200, 200, 403, 403, 403, 403, 404]),
-        probe(M::POST, "/orgs".into(), Some(json!({ "slug": "{role}-academy", "name": "Academy" })), [201, 403, 403, 403, 403, 403, 403]),
+        probe(
+            M::POST,
+            "/orgs".into(),
+            Some(json!({ "slug": "{role}-academy", "name": "Academy" })),
+            [201, 403, 403, 403, 403, 403, 403],
+        ),
         probe(M::GET, "/orgs".into(), None, [200; 7]),
         probe(M::GET, "/me".into(), None, [200; 7]),
         probe(M::GET, "/tokens".into(), None, [200; 7]),
         probe(M::POST, "/tokens".into(), Some(json!({ "name": "matrix" })), [201; 7]),
         probe(M::GET, "/auth/sessions".into(), None, [200; 7]),
     ];
-    let clients = [&w.operator, &w.admin.client, &w.manager.client, &w.coach.client, &w.parent.client, &w.learner.client, &w.admin_b.client];
+    let clients = [
+        &w.operator,
+        &w.admin.client,
+        &w.manager.client,
+        &w.coach.client,
+        &w.parent.client,
+        &w.learner.client,
+        &w.admin_b.client,
+    ];
     let mut failures = Vec::new();
     for row in &rows {
         for (i, client) in clients.iter().enumerate() {
             if row.expect[i] == 0 {
                 continue;
             }
-            let body = row.body.as_ref().map(|b| serde_json::from_str(&b.to_string().replace("{role}", ROLES[i])).unwrap());
+            let body =
+                row.body.as_ref().map(|b| serde_json::from_str(&b.to_string().replace("{role}", ROLES[i])).unwrap());
             let (status, response) = client.send(row.method.clone(), &row.path, body).await;
             if status.as_u16() != row.expect[i] {
-                failures.push(format!("{} {} as {}: expected {}, got {} {}", row.method, row.path, ROLES[i], row.expect[i], status, response));
+                failures.push(format!(
+                    "{} {} as {}: expected {}, got {} {}",
+                    row.method, row.path, ROLES[i], row.expect[i], status, response
+                ));
             } else if status.is_client_error() {
                 let code = response["error"]["code"].as_str().unwrap_or("");
                 let expected_code = if status == StatusCode::NOT_FOUND { "not_found" } else { "forbidden" };
@@ -86,8 +135,14 @@ async fn every_role_against_every_endpoint(backend: Backend) {
     // The rows skipped for admins succeed for them.
     let (status, _) = w.admin.client.delete(&format!("/orgs/{a}/invitations/{pending}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = w.admin.client.post(&format!("/orgs/{a}/relationships"),
-        json!({ "kind": "coach_learner", "from_person": w.coach.id, "to_person": other })).await;
+    let (status, _) = w
+        .admin
+        .client
+        .post(
+            &format!("/orgs/{a}/relationships"),
+            json!({ "kind": "coach_learner", "from_person": w.coach.id, "to_person": other }),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     let (status, _) = w.admin.client.delete(&format!("/orgs/{a}/relationships/{rel}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -113,7 +168,11 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
         (M::POST, format!("/orgs/{b}/invitations"), Some(json!({ "email": "spy@north.example", "role": "admin" }))),
         (M::DELETE, format!("/orgs/{b}/invitations/{inv_b}"), None),
         (M::GET, format!("/orgs/{b}/relationships"), None),
-        (M::POST, format!("/orgs/{b}/relationships"), Some(json!({ "kind": "coach_learner", "from_person": w.coach.id, "to_person": learner_b }))),
+        (
+            M::POST,
+            format!("/orgs/{b}/relationships"),
+            Some(json!({ "kind": "coach_learner", "from_person": w.coach.id, "to_person": learner_b })),
+        ),
         (M::DELETE, format!("/orgs/{b}/relationships/{rel_b}"), None),
         (M::GET, format!("/orgs/{b}/audit"), None),
         // A's organisation id with B's record ids.
@@ -122,7 +181,11 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
         (M::DELETE, format!("/orgs/{a}/members/{learner_b}"), None),
         (M::DELETE, format!("/orgs/{a}/invitations/{inv_b}"), None),
         (M::DELETE, format!("/orgs/{a}/relationships/{rel_b}"), None),
-        (M::POST, format!("/orgs/{a}/relationships"), Some(json!({ "kind": "coach_learner", "from_person": w.coach.id, "to_person": learner_b }))),
+        (
+            M::POST,
+            format!("/orgs/{a}/relationships"),
+            Some(json!({ "kind": "coach_learner", "from_person": w.coach.id, "to_person": learner_b })),
+        ),
         // Ids nobody has, and ids that are not ids.
         (M::GET, format!("/orgs/{unknown}"), None),
         (M::GET, format!("/orgs/{a}/members/{unknown}"), None),
@@ -142,7 +205,11 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
     let (_, token) = w.admin_b.client.post("/tokens", json!({ "name": "b's token" })).await;
     let (_, sessions) = w.admin_b.client.get("/auth/sessions").await;
     let before_tokens = w.app.row_counts().await;
-    assert_error(w.admin.client.delete(&format!("/tokens/{}", token["token"]["id"].as_str().unwrap())).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        w.admin.client.delete(&format!("/tokens/{}", token["token"]["id"].as_str().unwrap())).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
     assert_error(
         w.admin.client.delete(&format!("/auth/sessions/{}", sessions[0]["id"].as_str().unwrap())).await,
         StatusCode::NOT_FOUND,
@@ -150,7 +217,8 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
     );
     assert_eq!(w.app.row_counts().await, before_tokens);
     // Nothing in B changed, and nothing was written at all by the probes.
-    let counts: Vec<_> = w.app.row_counts().await.into_iter().filter(|(t, _)| !matches!(*t, "api_tokens" | "audit_events")).collect();
+    let counts: Vec<_> =
+        w.app.row_counts().await.into_iter().filter(|(t, _)| !matches!(*t, "api_tokens" | "audit_events")).collect();
     let expected: Vec<_> = before.into_iter().filter(|(t, _)| !matches!(*t, "api_tokens" | "audit_events")).collect();
     assert_eq!(counts, expected);
     let (_, org_b) = w.admin_b.client.get(&format!("/orgs/{b}")).await;

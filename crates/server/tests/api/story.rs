@@ -69,14 +69,17 @@ async fn each_role_sees_what_the_policy_says(backend: Backend) {
     // Only the admin manages; the others are refused.
     for who in [&w.manager, &w.coach, &w.parent, &w.learner] {
         assert_error(
-            who.client.post(&format!("/orgs/{a}/invitations"), json!({ "email": "x@north.example", "role": "learner" })).await,
+            who.client
+                .post(&format!("/orgs/{a}/invitations"), json!({ "email": "x@north.example", "role": "learner" }))
+                .await,
             StatusCode::FORBIDDEN,
             "forbidden",
         );
     }
 
     // Changing the coach into a learner ends the relationships that no longer fit.
-    let (status, body) = w.admin.client.patch(&format!("/orgs/{a}/members/{}", w.coach.id), json!({ "role": "learner" })).await;
+    let (status, body) =
+        w.admin.client.patch(&format!("/orgs/{a}/members/{}", w.coach.id), json!({ "role": "learner" })).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["role"], "learner");
     let (_, rels) = w.admin.client.get(&format!("/orgs/{a}/relationships")).await;
@@ -87,8 +90,11 @@ async fn each_role_sees_what_the_policy_says(backend: Backend) {
     // The audit log recorded the story.
     let (status, events) = w.admin.client.get(&format!("/orgs/{a}/audit")).await;
     assert_eq!(status, StatusCode::OK);
-    let actions: BTreeSet<String> = events.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_string()).collect();
-    for expected in ["org.created", "invitation.created", "invitation.accepted", "relationship.created", "member.role_changed"] {
+    let actions: BTreeSet<String> =
+        events.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_string()).collect();
+    for expected in
+        ["org.created", "invitation.created", "invitation.accepted", "relationship.created", "member.role_changed"]
+    {
         assert!(actions.contains(expected), "missing {expected} in {actions:?}");
     }
 }
@@ -148,7 +154,10 @@ async fn revoked_invitations_cannot_be_accepted(backend: Backend) {
     assert_eq!(revoked["status"], "revoked");
     let before = w.app.row_counts().await;
     assert_error(
-        w.app.client().post("/invitations/accept", json!({ "token": token, "password": PASSWORD, "display_name": "Late" })).await,
+        w.app
+            .client()
+            .post("/invitations/accept", json!({ "token": token, "password": PASSWORD, "display_name": "Late" }))
+            .await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
