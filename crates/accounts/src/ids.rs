@@ -1,21 +1,34 @@
 //! Typed identifiers, so a person id can never be passed where an
 //! organisation id is expected.
 
-use serde::{Deserialize, Serialize};
-use std::{fmt, str::FromStr};
-use uuid::Uuid;
 
+/// Declares UUIDv7-backed id newtypes (serde, Display, FromStr, OpenAPI schema).
+/// Exported so other domain crates declare their ids the same way.
+#[macro_export]
 macro_rules! id_type {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
         #[$doc]
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub Uuid);
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub $crate::__uuid::Uuid);
+
+        // Written out rather than derived: serde's derive cannot name the
+        // re-exported crate through `$crate` in other crates' expansions.
+        impl $crate::__serde::Serialize for $name {
+            fn serialize<S: $crate::__serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                self.0.serialize(serializer)
+            }
+        }
+
+        impl<'de> $crate::__serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $crate::__uuid::Uuid::deserialize(deserializer).map(Self)
+            }
+        }
 
         impl $name {
             /// A fresh, time-ordered identifier.
             pub fn new() -> Self {
-                Self(Uuid::now_v7())
+                Self($crate::__uuid::Uuid::now_v7())
             }
         }
 
@@ -25,22 +38,22 @@ macro_rules! id_type {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)
             }
         }
 
-        impl FromStr for $name {
-            type Err = uuid::Error;
+        impl std::str::FromStr for $name {
+            type Err = $crate::__uuid::Error;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Uuid::parse_str(s).map(Self)
+                $crate::__uuid::Uuid::parse_str(s).map(Self)
             }
         }
 
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        impl $crate::__utoipa::PartialSchema for $name {
+            fn schema() -> $crate::__utoipa::openapi::RefOr<$crate::__utoipa::openapi::schema::Schema> {
+                use $crate::__utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
                 ObjectBuilder::new()
                     .schema_type(Type::String)
                     .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
@@ -48,11 +61,11 @@ macro_rules! id_type {
             }
         }
 
-        impl utoipa::ToSchema for $name {}
+        impl $crate::__utoipa::ToSchema for $name {}
     )*};
 }
 
-id_type!(
+crate::id_type!(
     /// Identifies an organisation (a tenant).
     OrgId,
     /// Identifies a person across the whole instance.

@@ -5,6 +5,14 @@
 
 mod credentials;
 mod ids;
+
+// Re-exported for `id_type!` expansions in other crates.
+#[doc(hidden)]
+pub use serde as __serde;
+#[doc(hidden)]
+pub use utoipa as __utoipa;
+#[doc(hidden)]
+pub use uuid as __uuid;
 mod model;
 pub mod policy;
 

@@ -9,13 +9,18 @@
 mod audit;
 mod credentials;
 mod invitations;
+mod jobs;
+mod knowledge;
 mod orgs;
 mod people;
 mod rows;
+mod vectors;
 
 pub use audit::{AuditEvent, NewAuditEvent};
 pub use credentials::{ApiToken, LoginThrottle, NewSession, Session, SessionAuth, TokenAuth};
 pub use invitations::{Invitation, InvitationAcceptance, NewInvitation};
+pub use jobs::{Job, JobFile, JobKind, NewJobFile};
+pub use knowledge::{ChunkFilter, ChunkRecord, Collection, Document, DocumentWrite, NewChunk, NewCollection, NewDocument};
 pub use people::NewPerson;
 
 use sqlx::{
@@ -107,6 +112,28 @@ macro_rules! on_pool {
 /// early return (`?`) rolls back. SQLite transactions start IMMEDIATE so two
 /// writers queue on the lock instead of failing when a read upgrades to a write.
 macro_rules! in_tx {
+    // With `$ops`: the body may call `$ops::…`, bound to the backend's module
+    // of dialect-specific statements (`knowledge::sqlite_ops` / `postgres_ops`).
+    ($store:expr, $tx:ident, $ops:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite(pool) => {
+                #[allow(unused_imports)]
+                use $crate::knowledge::sqlite_ops as $ops;
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::Pool::Postgres(pool) => {
+                #[allow(unused_imports)]
+                use $crate::knowledge::postgres_ops as $ops;
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
     ($store:expr, $tx:ident => $body:expr) => {
         match &$store.pool {
             $crate::Pool::Sqlite(pool) => {
@@ -140,6 +167,7 @@ pub struct StoreOptions {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: Pool,
+    pub(crate) vectors: std::sync::Arc<vectors::VectorCache>,
 }
 
 /// Tables whose rows [`Store::row_counts`] reports.
@@ -154,6 +182,12 @@ pub const TABLES: &[&str] = &[
     "login_throttle",
     "setup_tokens",
     "audit_events",
+    "collections",
+    "documents",
+    "chunks",
+    "chunk_vectors",
+    "jobs",
+    "job_files",
 ];
 
 impl Store {
@@ -176,7 +210,7 @@ impl Store {
                 .min_connections(1)
                 .connect_with(connect)
                 .await?;
-            Ok(Store { pool: Pool::Sqlite(pool) })
+            Ok(Store { pool: Pool::Sqlite(pool), vectors: Default::default() })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let connect = PgConnectOptions::from_str(url)?.application_name("wayfinder");
             let pool = PgPoolOptions::new()
@@ -184,7 +218,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(connect)
                 .await?;
-            Ok(Store { pool: Pool::Postgres(pool) })
+            Ok(Store { pool: Pool::Postgres(pool), vectors: Default::default() })
         } else {
             Err(StoreError::UnsupportedUrl)
         }

@@ -1,0 +1,303 @@
+//! Durable background jobs. A job and its input files live in the database,
+//! so a job interrupted by a crash resumes from the database alone: a worker
+//! holds a lease it renews while working; a lease that runs out lets any
+//! worker (this process after a restart, or another instance) take over.
+//! Each file's outcome is recorded in the same transaction as its document,
+//! so a resumed job neither repeats nor loses work.
+
+use crate::{on_pool, rows::*, Pool, Store, StoreError, StoreResult};
+use chrono::{DateTime, Duration, Utc};
+use wayfinder_accounts::{OrgId, PersonId};
+use wayfinder_knowledge::{CollectionId, JobFileId, JobId};
+
+/// What a job does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    /// Extract, chunk and index uploaded files, then embed what is new.
+    Ingest,
+    /// (Re-)embed a collection's chunks that have no vector.
+    Embed,
+}
+
+impl JobKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Ingest => "ingest",
+            JobKind::Embed => "embed",
+        }
+    }
+}
+
+/// A file handed to an ingestion job.
+#[derive(Clone, Debug)]
+pub struct NewJobFile {
+    pub filename: String,
+    pub domains: Vec<String>,
+    pub content: Vec<u8>,
+}
+
+/// A stored job.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    pub id: JobId,
+    pub org: OrgId,
+    pub kind: JobKind,
+    /// `queued`, `running`, `succeeded` or `failed`.
+    pub state: String,
+    pub collection: CollectionId,
+    pub created_by: Option<PersonId>,
+    /// What the job is doing now, e.g. `ingesting`, `embedding`.
+    pub phase: String,
+    pub progress_done: i64,
+    pub progress_total: i64,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// A file of a job and what became of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobFile {
+    pub id: JobFileId,
+    pub position: i64,
+    pub filename: String,
+    pub domains: Vec<String>,
+    pub size_bytes: i64,
+    /// `pending`, `ingested`, `unchanged` or `failed`.
+    pub state: String,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub document: Option<String>,
+    pub chunk_count: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: String,
+    org_id: String,
+    kind: String,
+    state: String,
+    collection_id: String,
+    created_by: Option<String>,
+    phase: String,
+    progress_done: i64,
+    progress_total: i64,
+    error: Option<String>,
+    created_at: i64,
+    started_at: Option<i64>,
+    finished_at: Option<i64>,
+}
+
+impl JobRow {
+    fn into_job(self) -> StoreResult<Job> {
+        Ok(Job {
+            id: parse(&self.id, "job id")?,
+            org: parse(&self.org_id, "org id")?,
+            kind: if self.kind == "embed" { JobKind::Embed } else { JobKind::Ingest },
+            state: self.state,
+            collection: parse(&self.collection_id, "collection id")?,
+            created_by: self.created_by.as_deref().map(|p| parse(p, "person id")).transpose()?,
+            phase: self.phase,
+            progress_done: self.progress_done,
+            progress_total: self.progress_total,
+            error: self.error,
+            created_at: time(self.created_at),
+            started_at: opt_time(self.started_at),
+            finished_at: opt_time(self.finished_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct JobFileRow {
+    id: String,
+    position: i64,
+    filename: String,
+    domains: String,
+    size_bytes: i64,
+    state: String,
+    error_code: Option<String>,
+    error_message: Option<String>,
+    document_id: Option<String>,
+    chunk_count: Option<i64>,
+}
+
+impl JobFileRow {
+    fn into_file(self) -> StoreResult<JobFile> {
+        Ok(JobFile {
+            id: parse(&self.id, "job file id")?,
+            position: self.position,
+            filename: self.filename,
+            domains: serde_json::from_str(&self.domains).unwrap_or_default(),
+            size_bytes: self.size_bytes,
+            state: self.state,
+            error_code: self.error_code,
+            error_message: self.error_message,
+            document: self.document_id,
+            chunk_count: self.chunk_count,
+        })
+    }
+}
+
+const JOB_COLUMNS: &str = "id, org_id, kind, state, collection_id, created_by, phase, progress_done, progress_total, error, \
+                           created_at, started_at, finished_at";
+const FILE_COLUMNS: &str =
+    "id, position, filename, domains, size_bytes, state, error_code, error_message, document_id, chunk_count";
+
+impl Store {
+    /// Queues a job with its files, in one transaction.
+    pub async fn create_job(
+        &self,
+        org: OrgId,
+        kind: JobKind,
+        collection: CollectionId,
+        created_by: Option<PersonId>,
+        files: &[NewJobFile],
+    ) -> StoreResult<Job> {
+        let id = JobId::new();
+        let now = now_ms();
+        let (id_s, org_s) = (id.to_string(), org.to_string());
+        crate::in_tx!(self, tx => {
+            sqlx::query("INSERT INTO jobs (id, org_id, kind, state, collection_id, created_by, progress_total, created_at)
+                         VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7)")
+                .bind(&id_s).bind(&org_s).bind(kind.as_str()).bind(collection.to_string())
+                .bind(created_by.map(|p| p.to_string())).bind(files.len() as i64).bind(now)
+                .execute(&mut *tx).await?;
+            for (position, file) in files.iter().enumerate() {
+                sqlx::query("INSERT INTO job_files (id, job_id, position, filename, domains, content, size_bytes, state)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')")
+                    .bind(JobFileId::new().to_string()).bind(&id_s).bind(position as i64).bind(&file.filename)
+                    .bind(serde_json::to_string(&file.domains).unwrap_or_else(|_| "[]".into()))
+                    .bind(&file.content).bind(file.content.len() as i64)
+                    .execute(&mut *tx).await?;
+            }
+        });
+        self.job(org, id).await
+    }
+
+    /// A job of an organisation.
+    pub async fn job(&self, org: OrgId, id: JobId) -> StoreResult<Job> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE org_id = $1 AND id = $2");
+        let row: JobRow =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).bind(id.to_string()).fetch_one(pool).await?);
+        row.into_job()
+    }
+
+    /// An organisation's jobs, newest first, at most `limit`.
+    pub async fn list_jobs(&self, org: OrgId, limit: i64) -> StoreResult<Vec<Job>> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE org_id = $1 ORDER BY created_at DESC, id LIMIT $2");
+        let rows: Vec<JobRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).bind(limit).fetch_all(pool).await?);
+        rows.into_iter().map(JobRow::into_job).collect()
+    }
+
+    /// A job's files (without their content), in upload order.
+    pub async fn job_files(&self, job: JobId) -> StoreResult<Vec<JobFile>> {
+        let sql = format!("SELECT {FILE_COLUMNS} FROM job_files WHERE job_id = $1 ORDER BY position");
+        let rows: Vec<JobFileRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(job.to_string()).fetch_all(pool).await?);
+        rows.into_iter().map(JobFileRow::into_file).collect()
+    }
+
+    /// The next pending file of a job with its content.
+    pub async fn next_pending_file(&self, job: JobId) -> StoreResult<Option<(JobFile, Vec<u8>)>> {
+        let sql = format!(
+            "SELECT {FILE_COLUMNS}, content FROM job_files WHERE job_id = $1 AND state = 'pending' ORDER BY position LIMIT 1"
+        );
+        let row: Option<PendingRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(job.to_string()).fetch_optional(pool).await?);
+        row.map(|r| Ok((r.file.into_file()?, r.content.unwrap_or_default()))).transpose()
+    }
+
+    /// Claims the oldest job that is queued, or running with an expired lease,
+    /// for `owner` until `lease`. Only one worker can win a given job.
+    pub async fn claim_job(&self, owner: &str, lease: Duration, only: Option<JobId>) -> StoreResult<Option<Job>> {
+        let now = now_ms();
+        let until = now + lease.num_milliseconds();
+        let only = only.map(|j| j.to_string());
+        let claimed: Option<(String, String)> = match &self.pool {
+            Pool::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let row: Option<(String, String)> = sqlx::query_as(
+                    "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, started_at = COALESCE(started_at, $3)
+                     WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' OR (state = 'running' AND lease_expires_at < $3))
+                                 AND ($4 IS NULL OR id = $4) ORDER BY created_at LIMIT 1)
+                     RETURNING id, org_id",
+                )
+                .bind(owner).bind(until).bind(now).bind(&only)
+                .fetch_optional(&mut *tx).await?;
+                tx.commit().await?;
+                row
+            }
+            Pool::Postgres(pool) => {
+                sqlx::query_as(
+                    "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, started_at = COALESCE(started_at, $3)
+                     WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' OR (state = 'running' AND lease_expires_at < $3))
+                                 AND ($4::text IS NULL OR id = $4) ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                     RETURNING id, org_id",
+                )
+                .bind(owner).bind(until).bind(now).bind(&only)
+                .fetch_optional(pool).await?
+            }
+        };
+        match claimed {
+            Some((id, org)) => Ok(Some(self.job(parse(&org, "org id")?, parse(&id, "job id")?).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Renews a lease and records progress; `false` when the lease was lost.
+    pub async fn heartbeat_job(
+        &self,
+        job: JobId,
+        owner: &str,
+        lease: Duration,
+        phase: &str,
+        done: i64,
+        total: i64,
+    ) -> StoreResult<bool> {
+        let sql = "UPDATE jobs SET lease_expires_at = $1, phase = $2, progress_done = $3, progress_total = $4
+                   WHERE id = $5 AND lease_owner = $6 AND state = 'running'";
+        let until = now_ms() + lease.num_milliseconds();
+        let done = on_pool!(self, pool => sqlx::query(sql)
+            .bind(until).bind(phase).bind(done).bind(total).bind(job.to_string()).bind(owner)
+            .execute(pool).await?.rows_affected());
+        Ok(done == 1)
+    }
+
+    /// Records a file's outcome (ingested files are recorded by [`Store::put_document_for_job`]).
+    pub async fn finish_job_file(
+        &self,
+        file: JobFileId,
+        state: &str,
+        error: Option<(&str, &str)>,
+        document: Option<String>,
+        chunk_count: Option<i64>,
+    ) -> StoreResult<()> {
+        let sql = "UPDATE job_files SET state = $1, error_code = $2, error_message = $3, document_id = $4, chunk_count = $5,
+                   content = NULL WHERE id = $6";
+        on_pool!(self, pool => sqlx::query(sql)
+            .bind(state).bind(error.map(|e| e.0)).bind(error.map(|e| e.1)).bind(document).bind(chunk_count).bind(file.to_string())
+            .execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Ends a job: `succeeded` or `failed` with an error.
+    pub async fn finish_job(&self, job: JobId, error: Option<&str>) -> StoreResult<()> {
+        let state = if error.is_some() { "failed" } else { "succeeded" };
+        let sql = "UPDATE jobs SET state = $1, error = $2, phase = $1, finished_at = $3, lease_owner = NULL, lease_expires_at = NULL
+                   WHERE id = $4";
+        let done = on_pool!(self, pool => sqlx::query(sql)
+            .bind(state).bind(error).bind(now_ms()).bind(job.to_string()).execute(pool).await?.rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct PendingRow {
+    #[sqlx(flatten)]
+    file: JobFileRow,
+    content: Option<Vec<u8>>,
+}

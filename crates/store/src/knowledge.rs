@@ -1,0 +1,730 @@
+//! The knowledge base in storage: collections, documents and their chunks,
+//! the lexical index (FTS5 on SQLite, BM25 postings on PostgreSQL) and the
+//! vectors. Writing a document — its chunks, index entries and statistics —
+//! is one transaction, and so is deleting it, so a search never sees half a
+//! document and nothing is orphaned.
+
+use crate::{duplicate_as, in_tx, on_pool, rows::*, Pool, Store, StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use wayfinder_accounts::{OrgId, PersonId};
+use wayfinder_knowledge::{ChunkId, CollectionId, DocumentId, JobFileId};
+
+/// A collection to create.
+#[derive(Clone, Debug)]
+pub struct NewCollection {
+    pub org: OrgId,
+    pub name: String,
+    pub description: String,
+    pub domains: Vec<String>,
+    pub chunk_tokens: i64,
+    pub chunk_overlap: i64,
+    pub embedding_model: Option<String>,
+}
+
+/// A stored collection.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Collection {
+    pub id: CollectionId,
+    pub org: OrgId,
+    pub name: String,
+    pub description: String,
+    pub domains: Vec<String>,
+    pub chunk_tokens: i64,
+    pub chunk_overlap: i64,
+    pub embedding_model: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A document to store with its chunks.
+#[derive(Clone, Debug)]
+pub struct NewDocument {
+    pub org: OrgId,
+    pub collection: CollectionId,
+    pub title: String,
+    pub source_name: String,
+    pub content_type: String,
+    pub content_hash: String,
+    pub size_bytes: i64,
+    pub pages: Option<i64>,
+    pub domains: Vec<String>,
+    pub uploaded_by: Option<PersonId>,
+}
+
+/// A chunk to store: its text, where it sits, and its analysed terms.
+#[derive(Clone, Debug)]
+pub struct NewChunk {
+    pub position: i64,
+    pub text: String,
+    pub section_path: Vec<String>,
+    pub page_start: Option<i64>,
+    pub page_end: Option<i64>,
+    pub token_count: i64,
+    /// Analysed terms (stemmed, stopwords removed), with repeats.
+    pub terms: Vec<String>,
+}
+
+/// A stored document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Document {
+    pub id: DocumentId,
+    pub org: OrgId,
+    pub collection: CollectionId,
+    pub title: String,
+    pub source_name: String,
+    pub content_type: String,
+    pub content_hash: String,
+    pub size_bytes: i64,
+    pub pages: Option<i64>,
+    pub domains: Vec<String>,
+    pub chunk_count: i64,
+    pub uploaded_by: Option<PersonId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What storing a document did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DocumentWrite {
+    /// A new document.
+    Created(Document),
+    /// A document with the same source name and different content was replaced.
+    Replaced(Document),
+    /// The same content was already in the collection; nothing changed.
+    Unchanged(Document),
+}
+
+impl DocumentWrite {
+    /// The document as stored.
+    pub fn document(&self) -> &Document {
+        match self {
+            DocumentWrite::Created(d) | DocumentWrite::Replaced(d) | DocumentWrite::Unchanged(d) => d,
+        }
+    }
+}
+
+/// Which chunks a search may return (always inside one organisation).
+#[derive(Clone, Debug, Default)]
+pub struct ChunkFilter {
+    /// Only these collections (`None`: all of the organisation's).
+    pub collections: Option<Vec<CollectionId>>,
+    /// Only these documents (`None`: all); domain filters arrive resolved to documents.
+    pub documents: Option<Vec<DocumentId>>,
+}
+
+/// A chunk with what a reader needs to cite it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChunkRecord {
+    pub id: ChunkId,
+    pub collection: CollectionId,
+    pub document: DocumentId,
+    pub document_title: String,
+    pub source_name: String,
+    pub position: i64,
+    pub text: String,
+    pub section_path: Vec<String>,
+    pub page_start: Option<i64>,
+    pub page_end: Option<i64>,
+    pub token_count: i64,
+    pub domains: Vec<String>,
+}
+
+fn json_list(raw: &str) -> Vec<String> {
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
+fn to_json(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+#[derive(sqlx::FromRow)]
+struct CollectionRow {
+    id: String,
+    org_id: String,
+    name: String,
+    description: String,
+    domains: String,
+    chunk_tokens: i64,
+    chunk_overlap: i64,
+    embedding_model: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl CollectionRow {
+    fn into_collection(self) -> StoreResult<Collection> {
+        Ok(Collection {
+            id: parse(&self.id, "collection id")?,
+            org: parse(&self.org_id, "org id")?,
+            name: self.name,
+            description: self.description,
+            domains: json_list(&self.domains),
+            chunk_tokens: self.chunk_tokens,
+            chunk_overlap: self.chunk_overlap,
+            embedding_model: self.embedding_model,
+            created_at: time(self.created_at),
+            updated_at: time(self.updated_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DocumentRow {
+    id: String,
+    org_id: String,
+    collection_id: String,
+    title: String,
+    source_name: String,
+    content_type: String,
+    content_hash: String,
+    size_bytes: i64,
+    pages: Option<i64>,
+    domains: String,
+    chunk_count: i64,
+    uploaded_by: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl DocumentRow {
+    fn into_document(self) -> StoreResult<Document> {
+        Ok(Document {
+            id: parse(&self.id, "document id")?,
+            org: parse(&self.org_id, "org id")?,
+            collection: parse(&self.collection_id, "collection id")?,
+            title: self.title,
+            source_name: self.source_name,
+            content_type: self.content_type,
+            content_hash: self.content_hash,
+            size_bytes: self.size_bytes,
+            pages: self.pages,
+            domains: json_list(&self.domains),
+            chunk_count: self.chunk_count,
+            uploaded_by: self.uploaded_by.as_deref().map(|p| parse(p, "person id")).transpose()?,
+            created_at: time(self.created_at),
+            updated_at: time(self.updated_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ChunkRow {
+    id: i64,
+    collection_id: String,
+    document_id: String,
+    title: String,
+    source_name: String,
+    position: i64,
+    text: String,
+    section_path: String,
+    page_start: Option<i64>,
+    page_end: Option<i64>,
+    token_count: i64,
+    domains: String,
+}
+
+impl ChunkRow {
+    fn into_record(self) -> StoreResult<ChunkRecord> {
+        Ok(ChunkRecord {
+            id: ChunkId(self.id),
+            collection: parse(&self.collection_id, "collection id")?,
+            document: parse(&self.document_id, "document id")?,
+            document_title: self.title,
+            source_name: self.source_name,
+            position: self.position,
+            text: self.text,
+            section_path: json_list(&self.section_path),
+            page_start: self.page_start,
+            page_end: self.page_end,
+            token_count: self.token_count,
+            domains: json_list(&self.domains),
+        })
+    }
+}
+
+const COLLECTION_COLUMNS: &str = "id, org_id, name, description, domains, chunk_tokens, chunk_overlap, embedding_model, created_at, updated_at";
+const DOCUMENT_COLUMNS: &str = "d.id, d.org_id, d.collection_id, d.title, d.source_name, d.content_type, d.content_hash, \
+     d.size_bytes, d.pages, d.domains, d.chunk_count, d.uploaded_by, d.created_at, d.updated_at";
+const CHUNK_COLUMNS: &str = "c.id, c.collection_id, c.document_id, d.title, d.source_name, c.position, c.text, \
+     c.section_path, c.page_start, c.page_end, c.token_count, d.domains";
+
+/// Term frequencies of one chunk, in a stable order.
+fn term_frequencies(terms: &[String]) -> Vec<(&str, i32)> {
+    let mut counts: HashMap<&str, i32> = HashMap::new();
+    for t in terms {
+        *counts.entry(t.as_str()).or_default() += 1;
+    }
+    let mut out: Vec<_> = counts.into_iter().collect();
+    out.sort_unstable();
+    out
+}
+
+impl Store {
+    /// Creates a collection; a taken name in the organisation is `Duplicate("name")`.
+    pub async fn create_collection(&self, new: &NewCollection) -> StoreResult<Collection> {
+        let id = CollectionId::new();
+        let now = now_ms();
+        let sql = "INSERT INTO collections (id, org_id, name, description, domains, chunk_tokens, chunk_overlap, embedding_model, created_at, updated_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)";
+        on_pool!(self, pool => sqlx::query(sql)
+            .bind(id.to_string()).bind(new.org.to_string()).bind(&new.name).bind(&new.description)
+            .bind(to_json(&new.domains)).bind(new.chunk_tokens).bind(new.chunk_overlap).bind(&new.embedding_model).bind(now)
+            .execute(pool).await.map_err(duplicate_as("name"))?.rows_affected());
+        self.collection(new.org, id).await
+    }
+
+    /// One collection of an organisation.
+    pub async fn collection(&self, org: OrgId, id: CollectionId) -> StoreResult<Collection> {
+        let sql = format!("SELECT {COLLECTION_COLUMNS} FROM collections WHERE org_id = $1 AND id = $2");
+        let row: CollectionRow =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).bind(id.to_string()).fetch_one(pool).await?);
+        row.into_collection()
+    }
+
+    /// An organisation's collections by name.
+    pub async fn list_collections(&self, org: OrgId) -> StoreResult<Vec<Collection>> {
+        let sql = format!("SELECT {COLLECTION_COLUMNS} FROM collections WHERE org_id = $1 ORDER BY name, id");
+        let rows: Vec<CollectionRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).fetch_all(pool).await?);
+        rows.into_iter().map(CollectionRow::into_collection).collect()
+    }
+
+    /// Updates a collection's descriptive fields and chunking/embedding settings.
+    pub async fn update_collection(&self, collection: &Collection) -> StoreResult<Collection> {
+        let sql = "UPDATE collections SET name = $1, description = $2, domains = $3, chunk_tokens = $4, chunk_overlap = $5,
+                   embedding_model = $6, updated_at = $7 WHERE org_id = $8 AND id = $9";
+        let done = on_pool!(self, pool => sqlx::query(sql)
+            .bind(&collection.name).bind(&collection.description).bind(to_json(&collection.domains))
+            .bind(collection.chunk_tokens).bind(collection.chunk_overlap).bind(&collection.embedding_model).bind(now_ms())
+            .bind(collection.org.to_string()).bind(collection.id.to_string())
+            .execute(pool).await.map_err(duplicate_as("name"))?.rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.collection(collection.org, collection.id).await
+    }
+
+    /// Deletes a collection with all its documents, chunks, index entries and vectors.
+    pub async fn delete_collection(&self, org: OrgId, id: CollectionId) -> StoreResult<()> {
+        let documents = self.list_documents(org, Some(id)).await?;
+        for document in documents {
+            self.delete_document(org, document.id).await?;
+        }
+        let sql = "DELETE FROM collections WHERE org_id = $1 AND id = $2";
+        let done = on_pool!(self, pool => sqlx::query(sql).bind(org.to_string()).bind(id.to_string()).execute(pool).await?.rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// One document of an organisation.
+    pub async fn document(&self, org: OrgId, id: DocumentId) -> StoreResult<Document> {
+        let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.org_id = $1 AND d.id = $2");
+        let row: DocumentRow =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).bind(id.to_string()).fetch_one(pool).await?);
+        row.into_document()
+    }
+
+    /// An organisation's documents, in one collection or all, newest first.
+    pub async fn list_documents(&self, org: OrgId, collection: Option<CollectionId>) -> StoreResult<Vec<Document>> {
+        let sql = format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.org_id = $1 AND ($2 IS NULL OR d.collection_id = $2)
+             ORDER BY d.created_at DESC, d.id"
+        );
+        let rows: Vec<DocumentRow> = on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(org.to_string()).bind(collection.map(|c| c.to_string())).fetch_all(pool).await?);
+        rows.into_iter().map(DocumentRow::into_document).collect()
+    }
+
+    /// Stores a document and its chunks in one transaction. The same content
+    /// already in the collection is `Unchanged`; a document with the same
+    /// source name but other content is replaced (old chunks, index entries
+    /// and vectors go in the same transaction).
+    pub async fn put_document(&self, new: &NewDocument, chunks: &[NewChunk]) -> StoreResult<DocumentWrite> {
+        self.put_document_for_job(new, chunks, None).await
+    }
+
+    /// [`Store::put_document`], also recording the outcome on an ingestion job's
+    /// file in the same transaction, so a resumed job never ingests it twice.
+    pub async fn put_document_for_job(
+        &self,
+        new: &NewDocument,
+        chunks: &[NewChunk],
+        job_file: Option<JobFileId>,
+    ) -> StoreResult<DocumentWrite> {
+        let (org_s, coll_s) = (new.org.to_string(), new.collection.to_string());
+        let find = format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.collection_id = $1 AND (d.content_hash = $2 OR d.source_name = $3)"
+        );
+        let id = DocumentId::new();
+        let now = now_ms();
+        let outcome = in_tx!(self, tx, backend => {
+            let existing: Vec<DocumentRow> = sqlx::query_as(&find)
+                .bind(&coll_s).bind(&new.content_hash).bind(&new.source_name).fetch_all(&mut *tx).await?;
+            let mut replaced = false;
+            let mut unchanged = None;
+            for row in existing {
+                if row.content_hash == new.content_hash {
+                    unchanged = Some(row);
+                } else {
+                    replaced = true;
+                    backend::delete_document(&mut tx, &org_s, &row.id).await?;
+                }
+            }
+            let record = "UPDATE job_files SET state = $1, document_id = $2, chunk_count = $3, content = NULL WHERE id = $4";
+            if let Some(row) = unchanged {
+                if let Some(file) = job_file {
+                    sqlx::query(record).bind("unchanged").bind(&row.id).bind(row.chunk_count).bind(file.to_string())
+                        .execute(&mut *tx).await?;
+                }
+                Err(row)
+            } else {
+                if let Some(file) = job_file {
+                    sqlx::query(record).bind("ingested").bind(id.to_string()).bind(chunks.len() as i64).bind(file.to_string())
+                        .execute(&mut *tx).await?;
+                }
+                sqlx::query("INSERT INTO documents (id, org_id, collection_id, title, source_name, content_type, content_hash,
+                             size_bytes, pages, domains, chunk_count, uploaded_by, created_at, updated_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)")
+                    .bind(id.to_string()).bind(&org_s).bind(&coll_s).bind(&new.title).bind(&new.source_name)
+                    .bind(&new.content_type).bind(&new.content_hash).bind(new.size_bytes).bind(new.pages)
+                    .bind(to_json(&new.domains)).bind(chunks.len() as i64).bind(new.uploaded_by.map(|p| p.to_string())).bind(now)
+                    .execute(&mut *tx).await.map_err(duplicate_as("document"))?;
+                backend::insert_chunks(&mut tx, &org_s, &coll_s, &id.to_string(), chunks).await?;
+                Ok(replaced)
+            }
+        });
+        match outcome {
+            Err(row) => Ok(DocumentWrite::Unchanged(row.into_document()?)),
+            Ok(replaced) => {
+                if replaced {
+                    self.vectors_changed(new.org);
+                }
+                let doc = self.document(new.org, id).await?;
+                Ok(if replaced { DocumentWrite::Replaced(doc) } else { DocumentWrite::Created(doc) })
+            }
+        }
+    }
+
+    /// Deletes a document with its chunks, index entries and vectors, in one transaction.
+    pub async fn delete_document(&self, org: OrgId, id: DocumentId) -> StoreResult<()> {
+        let (org_s, id_s) = (org.to_string(), id.to_string());
+        in_tx!(self, tx, backend => {
+            let found: Option<(String,)> = sqlx::query_as("SELECT id FROM documents WHERE org_id = $1 AND id = $2")
+                .bind(&org_s).bind(&id_s).fetch_optional(&mut *tx).await?;
+            if found.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            backend::delete_document(&mut tx, &org_s, &id_s).await?;
+        });
+        self.vectors_changed(org);
+        Ok(())
+    }
+
+    /// Chunks by id, inside one organisation, in the order asked.
+    pub async fn chunks(&self, org: OrgId, ids: &[ChunkId]) -> StoreResult<Vec<ChunkRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let raw: Vec<i64> = ids.iter().map(|c| c.0).collect();
+        let rows: Vec<ChunkRow> = match &self.pool {
+            Pool::Sqlite(pool) => {
+                let sql = format!(
+                    "SELECT {CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id
+                     WHERE c.org_id = $1 AND c.id IN (SELECT value FROM json_each($2))"
+                );
+                sqlx::query_as(&sql).bind(org.to_string()).bind(serde_json::to_string(&raw).unwrap_or_default()).fetch_all(pool).await?
+            }
+            Pool::Postgres(pool) => {
+                let sql = format!(
+                    "SELECT {CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id
+                     WHERE c.org_id = $1 AND c.id = ANY($2)"
+                );
+                sqlx::query_as(&sql).bind(org.to_string()).bind(&raw).fetch_all(pool).await?
+            }
+        };
+        let mut by_id: HashMap<i64, ChunkRecord> =
+            rows.into_iter().map(|r| r.into_record().map(|c| (c.id.0, c))).collect::<StoreResult<_>>()?;
+        Ok(raw.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    /// A document's chunks in order.
+    pub async fn document_chunks(&self, org: OrgId, document: DocumentId) -> StoreResult<Vec<ChunkRecord>> {
+        let sql = format!(
+            "SELECT {CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id
+             WHERE c.org_id = $1 AND c.document_id = $2 ORDER BY c.position"
+        );
+        let rows: Vec<ChunkRow> = on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(org.to_string()).bind(document.to_string()).fetch_all(pool).await?);
+        rows.into_iter().map(ChunkRow::into_record).collect()
+    }
+
+    /// How many chunks an organisation has (optionally in one collection).
+    pub async fn count_chunks(&self, org: OrgId, collection: Option<CollectionId>) -> StoreResult<i64> {
+        let sql = "SELECT COUNT(*) FROM chunks WHERE org_id = $1 AND ($2 IS NULL OR collection_id = $2)";
+        let (n,): (i64,) = on_pool!(self, pool => sqlx::query_as(sql)
+            .bind(org.to_string()).bind(collection.map(|c| c.to_string())).fetch_one(pool).await?);
+        Ok(n)
+    }
+
+    /// BM25 ranking of chunks for the analysed query terms, best first, at most `k`.
+    /// Both backends score with the same formula (k1 = 1.2, b = 0.75).
+    pub async fn lexical_search(
+        &self,
+        org: OrgId,
+        terms: &[String],
+        filter: &ChunkFilter,
+        k: usize,
+    ) -> StoreResult<Vec<(ChunkId, f32)>> {
+        let mut unique: Vec<&String> = terms.iter().collect();
+        unique.sort_unstable();
+        unique.dedup();
+        if unique.is_empty() || k == 0 {
+            return Ok(Vec::new());
+        }
+        let collections: Option<Vec<String>> = filter.collections.as_ref().map(|c| c.iter().map(|c| c.to_string()).collect());
+        let documents: Option<Vec<String>> = filter.documents.as_ref().map(|d| d.iter().map(|d| d.to_string()).collect());
+        let rows: Vec<(i64, f64)> = match &self.pool {
+            Pool::Sqlite(pool) => {
+                // FTS5 ranks lower-is-better; quoting makes every term a plain token.
+                let query = unique.iter().map(|t| format!("\"{}\"", t.replace('"', ""))).collect::<Vec<_>>().join(" OR ");
+                let sql = "SELECT f.rowid, bm25(chunks_fts) AS score FROM chunks_fts f JOIN chunks c ON c.id = f.rowid
+                           WHERE chunks_fts MATCH $1 AND c.org_id = $2
+                             AND ($3 IS NULL OR c.collection_id IN (SELECT value FROM json_each($3)))
+                             AND ($4 IS NULL OR c.document_id IN (SELECT value FROM json_each($4)))
+                           ORDER BY score LIMIT $5";
+                let rows: Vec<(i64, f64)> = sqlx::query_as(sql)
+                    .bind(query)
+                    .bind(org.to_string())
+                    .bind(collections.map(|c| serde_json::to_string(&c).unwrap_or_default()))
+                    .bind(documents.map(|d| serde_json::to_string(&d).unwrap_or_default()))
+                    .bind(k as i64)
+                    .fetch_all(pool)
+                    .await?;
+                rows.into_iter().map(|(id, s)| (id, -s)).collect()
+            }
+            Pool::Postgres(pool) => {
+                let terms: Vec<&str> = unique.iter().map(|t| t.as_str()).collect();
+                let sql = "WITH stats AS (
+                               SELECT chunk_count::float8 AS n, GREATEST(term_total::float8 / GREATEST(chunk_count, 1), 1) AS avgdl
+                               FROM lexical_stats WHERE org_id = $1),
+                           q AS (
+                               SELECT ts.term, GREATEST(ln((stats.n - ts.df + 0.5) / (ts.df + 0.5)), 1e-6) AS idf
+                               FROM term_stats ts, stats WHERE ts.org_id = $1 AND ts.term = ANY($2))
+                           SELECT ct.chunk_id, SUM(q.idf * (ct.tf * 2.2) / (ct.tf + 1.2 * (0.25 + 0.75 * ct.chunk_terms / stats.avgdl))) AS score
+                           FROM q JOIN chunk_terms ct ON ct.org_id = $1 AND ct.term = q.term, stats
+                           WHERE ($3::text[] IS NULL OR ct.collection_id = ANY($3))
+                             AND ($4::text[] IS NULL OR ct.chunk_id IN (SELECT id FROM chunks WHERE org_id = $1 AND document_id = ANY($4)))
+                           GROUP BY ct.chunk_id ORDER BY score DESC, ct.chunk_id LIMIT $5";
+                sqlx::query_as(sql)
+                    .bind(org.to_string())
+                    .bind(&terms)
+                    .bind(collections)
+                    .bind(documents)
+                    .bind(k as i64)
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        Ok(rows.into_iter().map(|(id, score)| (ChunkId(id), score as f32)).collect())
+    }
+}
+
+/// SQLite side of document writes: chunks, FTS5 rows, vector epochs.
+pub(crate) mod sqlite_ops {
+    use super::{to_json, NewChunk};
+    use sqlx::SqliteConnection;
+
+    /// Inserts a document's chunks and their FTS5 rows.
+    pub async fn insert_chunks(
+        conn: &mut SqliteConnection,
+        org: &str,
+        collection: &str,
+        document: &str,
+        chunks: &[NewChunk],
+    ) -> Result<(), sqlx::Error> {
+        for chunk in chunks {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO chunks (org_id, collection_id, document_id, position, text, section_path, page_start, page_end, token_count, term_count)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(org)
+            .bind(collection)
+            .bind(document)
+            .bind(chunk.position)
+            .bind(&chunk.text)
+            .bind(to_json(&chunk.section_path))
+            .bind(chunk.page_start)
+            .bind(chunk.page_end)
+            .bind(chunk.token_count)
+            .bind(chunk.terms.len() as i64)
+            .fetch_one(&mut *conn)
+            .await?;
+            sqlx::query("INSERT INTO chunks_fts (rowid, terms) VALUES ($1, $2)")
+                .bind(id)
+                .bind(chunk.terms.join(" "))
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes a document with its chunks, FTS5 rows and vectors, and marks the
+    /// organisation's vectors changed.
+    pub async fn delete_document(conn: &mut SqliteConnection, org: &str, document: &str) -> Result<(), sqlx::Error> {
+        // Contentless FTS5 rows are deleted by rowid.
+        sqlx::query("DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE document_id = $1)")
+            .bind(document)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM chunk_vectors WHERE chunk_id IN (SELECT id FROM chunks WHERE document_id = $1)")
+            .bind(document)
+            .execute(&mut *conn)
+            .await?;
+        after_vector_change(conn, org).await?;
+        sqlx::query("DELETE FROM chunks WHERE document_id = $1").bind(document).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM documents WHERE id = $1").bind(document).execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    /// Records that an organisation's vectors changed.
+    pub async fn after_vector_change(conn: &mut SqliteConnection, org: &str) -> Result<(), sqlx::Error> {
+        bump_vector_epoch(conn, org).await.map(|_| ())
+    }
+
+    /// Records that an organisation's vectors changed; returns the new epoch.
+    pub async fn bump_vector_epoch(conn: &mut SqliteConnection, org: &str) -> Result<i64, sqlx::Error> {
+        let (epoch,): (i64,) = sqlx::query_as(
+            "INSERT INTO vector_epochs (org_id, epoch) VALUES ($1, 1)
+             ON CONFLICT (org_id) DO UPDATE SET epoch = vector_epochs.epoch + 1 RETURNING epoch",
+        )
+        .bind(org)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(epoch)
+    }
+}
+
+/// PostgreSQL side of document writes: chunks, BM25 postings and statistics.
+pub(crate) mod postgres_ops {
+    use super::{term_frequencies, to_json, NewChunk};
+    use sqlx::PgConnection;
+    use std::collections::HashMap;
+
+    /// Inserts a document's chunks, their postings, and updates the term and corpus statistics.
+    pub async fn insert_chunks(
+        conn: &mut PgConnection,
+        org: &str,
+        collection: &str,
+        document: &str,
+        chunks: &[NewChunk],
+    ) -> Result<(), sqlx::Error> {
+        let positions: Vec<i64> = chunks.iter().map(|c| c.position).collect();
+        let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
+        let sections: Vec<String> = chunks.iter().map(|c| to_json(&c.section_path)).collect();
+        let page_starts: Vec<Option<i64>> = chunks.iter().map(|c| c.page_start).collect();
+        let page_ends: Vec<Option<i64>> = chunks.iter().map(|c| c.page_end).collect();
+        let token_counts: Vec<i64> = chunks.iter().map(|c| c.token_count).collect();
+        let term_counts: Vec<i64> = chunks.iter().map(|c| c.terms.len() as i64).collect();
+        let ids: Vec<(i64, i64)> = sqlx::query_as(
+            "INSERT INTO chunks (org_id, collection_id, document_id, position, text, section_path, page_start, page_end, token_count, term_count)
+             SELECT $1, $2, $3, * FROM UNNEST($4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+             RETURNING id, position",
+        )
+        .bind(org)
+        .bind(collection)
+        .bind(document)
+        .bind(&positions)
+        .bind(&texts)
+        .bind(&sections)
+        .bind(&page_starts)
+        .bind(&page_ends)
+        .bind(&token_counts)
+        .bind(&term_counts)
+        .fetch_all(&mut *conn)
+        .await?;
+        let id_of: HashMap<i64, i64> = ids.into_iter().map(|(id, pos)| (pos, id)).collect();
+        let (mut p_terms, mut p_chunks, mut p_tf, mut p_len) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut df: HashMap<&str, i64> = HashMap::new();
+        for chunk in chunks {
+            let id = id_of[&chunk.position];
+            for (term, tf) in term_frequencies(&chunk.terms) {
+                p_terms.push(term);
+                p_chunks.push(id);
+                p_tf.push(tf);
+                p_len.push(chunk.terms.len() as i32);
+                *df.entry(term).or_default() += 1;
+            }
+        }
+        sqlx::query(
+            "INSERT INTO chunk_terms (term, chunk_id, org_id, collection_id, tf, chunk_terms)
+             SELECT t, c, $1, $2, f, l FROM UNNEST($3::text[], $4::bigint[], $5::int[], $6::int[]) AS x(t, c, f, l)",
+        )
+        .bind(org)
+        .bind(collection)
+        .bind(&p_terms)
+        .bind(&p_chunks)
+        .bind(&p_tf)
+        .bind(&p_len)
+        .execute(&mut *conn)
+        .await?;
+        // Sorted so concurrent writers lock term rows in the same order.
+        let mut df: Vec<(&str, i64)> = df.into_iter().collect();
+        df.sort_unstable();
+        let (df_terms, df_counts): (Vec<&str>, Vec<i64>) = df.into_iter().unzip();
+        sqlx::query(
+            "INSERT INTO term_stats (org_id, term, df) SELECT $1, t, d FROM UNNEST($2::text[], $3::bigint[]) AS x(t, d)
+             ON CONFLICT (org_id, term) DO UPDATE SET df = term_stats.df + EXCLUDED.df",
+        )
+        .bind(org)
+        .bind(&df_terms)
+        .bind(&df_counts)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO lexical_stats (org_id, chunk_count, term_total) VALUES ($1, $2, $3)
+             ON CONFLICT (org_id) DO UPDATE SET chunk_count = lexical_stats.chunk_count + EXCLUDED.chunk_count,
+                                               term_total = lexical_stats.term_total + EXCLUDED.term_total",
+        )
+        .bind(org)
+        .bind(chunks.len() as i64)
+        .bind(term_counts.iter().sum::<i64>())
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes a document with its chunks (postings and vectors cascade) and
+    /// takes its terms out of the statistics.
+    pub async fn delete_document(conn: &mut PgConnection, org: &str, document: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE term_stats ts SET df = ts.df - d.n FROM (
+                 SELECT term, COUNT(*) AS n FROM chunk_terms
+                 WHERE chunk_id IN (SELECT id FROM chunks WHERE document_id = $2) GROUP BY term ORDER BY term) d
+             WHERE ts.org_id = $1 AND ts.term = d.term",
+        )
+        .bind(org)
+        .bind(document)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("DELETE FROM term_stats WHERE org_id = $1 AND df <= 0").bind(org).execute(&mut *conn).await?;
+        sqlx::query(
+            "UPDATE lexical_stats SET chunk_count = chunk_count - s.n, term_total = term_total - s.t
+             FROM (SELECT COUNT(*) AS n, COALESCE(SUM(term_count), 0)::bigint AS t FROM chunks WHERE document_id = $2) s
+             WHERE org_id = $1",
+        )
+        .bind(org)
+        .bind(document)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("DELETE FROM chunks WHERE document_id = $1").bind(document).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM documents WHERE id = $1").bind(document).execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    /// Vector changes need no bookkeeping on PostgreSQL (the index is in the database).
+    pub async fn after_vector_change(_conn: &mut PgConnection, _org: &str) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+}

@@ -1,0 +1,427 @@
+//! Chunk vectors and nearest-neighbour search. On PostgreSQL, pgvector with
+//! an HNSW index (inner product on unit vectors). On SQLite, vectors are
+//! blobs in `chunk_vectors` and search runs over an in-process copy kept in
+//! step with the table: every transaction that changes an organisation's
+//! vectors bumps `vector_epochs`, and a process whose copy is from another
+//! epoch reloads it (its own inserts are applied in place).
+//!
+//! The SQLite search is exact (a scan of every vector of the organisation):
+//! at 100k chunks × 384 dimensions that is ~40 M multiply-adds, a few
+//! milliseconds, with no approximation and no index to rebuild on delete.
+
+use crate::{
+    knowledge::sqlite_ops,
+    rows::parse,
+    ChunkFilter, Pool, Store, StoreError, StoreResult,
+};
+use std::{
+    cmp::Ordering,
+    collections::{BinaryHeap, HashMap, HashSet},
+    sync::{Arc, Mutex, RwLock},
+};
+use wayfinder_accounts::OrgId;
+use wayfinder_knowledge::{ChunkId, CollectionId, DocumentId};
+
+/// One organisation's vectors of one model, in memory (SQLite backend).
+struct OrgVectors {
+    epoch: i64,
+    dims: usize,
+    ids: Vec<i64>,
+    collections: Vec<CollectionId>,
+    documents: Vec<DocumentId>,
+    data: Vec<f32>,
+}
+
+/// The in-process vector copies, per (organisation, model).
+#[derive(Default)]
+pub(crate) struct VectorCache {
+    entries: Mutex<HashMap<(OrgId, String), Arc<RwLock<OrgVectors>>>>,
+    /// PostgreSQL: dimensions that already have an HNSW index.
+    indexed_dims: Mutex<HashSet<usize>>,
+}
+
+impl std::fmt::Debug for VectorCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VectorCache")
+    }
+}
+
+/// Dot product with eight independent accumulators, so the compiler can keep
+/// them in SIMD registers (a single running sum cannot be reordered).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+fn to_blob(vector: &[f32]) -> Vec<u8> {
+    vector.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn from_blob(blob: &[u8]) -> Vec<f32> {
+    blob.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+fn pg_vector_text(vector: &[f32]) -> String {
+    let mut out = String::with_capacity(vector.len() * 10 + 2);
+    out.push('[');
+    for (i, v) in vector.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&v.to_string());
+    }
+    out.push(']');
+    out
+}
+
+/// A scored candidate, ordered so the heap's top is the worst kept.
+struct Scored(f32, i64);
+impl PartialEq for Scored {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Scored {}
+impl PartialOrd for Scored {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scored {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
+    }
+}
+
+impl Store {
+    /// Forgets in-memory vectors of an organisation after a change this
+    /// process cannot apply in place (deletes, replacements).
+    pub(crate) fn vectors_changed(&self, org: OrgId) {
+        if let Ok(mut entries) = self.vectors.entries.lock() {
+            entries.retain(|(o, _), _| *o != org);
+        }
+    }
+
+    /// Chunks of a collection that have no vector yet, oldest first, at most `limit`.
+    pub async fn chunks_without_vectors(
+        &self,
+        org: OrgId,
+        collection: CollectionId,
+        limit: i64,
+    ) -> StoreResult<Vec<(ChunkId, String, Vec<String>, String)>> {
+        let sql = "SELECT c.id, c.text, c.section_path, d.title FROM chunks c JOIN documents d ON d.id = c.document_id
+                   LEFT JOIN chunk_vectors v ON v.chunk_id = c.id
+                   WHERE c.org_id = $1 AND c.collection_id = $2 AND v.chunk_id IS NULL ORDER BY c.id LIMIT $3";
+        let rows: Vec<(i64, String, String, String)> = crate::on_pool!(self, pool => sqlx::query_as(sql)
+            .bind(org.to_string()).bind(collection.to_string()).bind(limit).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, text, section, title)| (ChunkId(id), text, serde_json::from_str(&section).unwrap_or_default(), title))
+            .collect())
+    }
+
+    /// Removes every vector of a collection (before re-embedding with another model).
+    pub async fn delete_collection_vectors(&self, org: OrgId, collection: CollectionId) -> StoreResult<u64> {
+        let (org_s, coll_s) = (org.to_string(), collection.to_string());
+        let removed = crate::in_tx!(self, tx, ops => {
+            let done = sqlx::query("DELETE FROM chunk_vectors WHERE org_id = $1 AND collection_id = $2")
+                .bind(&org_s).bind(&coll_s).execute(&mut *tx).await?.rows_affected();
+            bump_epoch_if_sqlite!(ops, tx, &org_s);
+            done
+        });
+        self.vectors_changed(org);
+        Ok(removed)
+    }
+
+    /// Stores vectors for chunks of one collection (all of `model`). Chunks
+    /// that no longer exist are skipped (a document deleted meanwhile).
+    pub async fn put_vectors(
+        &self,
+        org: OrgId,
+        collection: CollectionId,
+        model: &str,
+        vectors: &[(ChunkId, Vec<f32>)],
+    ) -> StoreResult<()> {
+        let Some(dims) = vectors.first().map(|(_, v)| v.len()) else { return Ok(()) };
+        if vectors.iter().any(|(_, v)| v.len() != dims) {
+            return Err(StoreError::Corrupt("vectors of different dimensions in one batch".into()));
+        }
+        let (org_s, coll_s) = (org.to_string(), collection.to_string());
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let mut stored = Vec::with_capacity(vectors.len());
+                for (chunk, vector) in vectors {
+                    let document: Option<(String,)> = sqlx::query_as(
+                        "INSERT INTO chunk_vectors (chunk_id, org_id, collection_id, model, embedding)
+                         SELECT id, org_id, collection_id, $2, $3 FROM chunks WHERE id = $1 AND org_id = $4 AND collection_id = $5
+                         ON CONFLICT (chunk_id) DO UPDATE SET model = excluded.model, embedding = excluded.embedding
+                         RETURNING (SELECT document_id FROM chunks WHERE id = $1)",
+                    )
+                    .bind(chunk.0)
+                    .bind(model)
+                    .bind(to_blob(vector))
+                    .bind(&org_s)
+                    .bind(&coll_s)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some((document,)) = document {
+                        stored.push((*chunk, parse::<DocumentId>(&document, "document id")?));
+                    }
+                }
+                let epoch = sqlite_ops::bump_vector_epoch(&mut tx, &org_s).await?;
+                tx.commit().await?;
+                self.apply_inserted(org, collection, model, epoch, vectors, &stored);
+            }
+            Pool::Postgres(pool) => {
+                self.ensure_hnsw_index(pool, dims).await?;
+                let ids: Vec<i64> = vectors.iter().map(|(c, _)| c.0).collect();
+                let texts: Vec<String> = vectors.iter().map(|(_, v)| pg_vector_text(v)).collect();
+                let sql = "INSERT INTO chunk_vectors (chunk_id, org_id, collection_id, model, dims, embedding)
+                           SELECT c.id, c.org_id, c.collection_id, $3, $4, x.v::vector
+                           FROM UNNEST($5::bigint[], $6::text[]) AS x(id, v) JOIN chunks c ON c.id = x.id
+                           WHERE c.org_id = $1 AND c.collection_id = $2
+                           ON CONFLICT (chunk_id) DO UPDATE SET model = EXCLUDED.model, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding";
+                sqlx::query(sql)
+                    .bind(&org_s)
+                    .bind(&coll_s)
+                    .bind(model)
+                    .bind(dims as i32)
+                    .bind(&ids)
+                    .bind(&texts)
+                    .execute(pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn ensure_hnsw_index(&self, pool: &sqlx::PgPool, dims: usize) -> StoreResult<()> {
+        if self.vectors.indexed_dims.lock().map(|s| s.contains(&dims)).unwrap_or(false) {
+            return Ok(());
+        }
+        // pgvector indexes need a fixed dimension: one partial expression index per size.
+        let sql = format!(
+            "CREATE INDEX IF NOT EXISTS chunk_vectors_hnsw_{dims} ON chunk_vectors
+             USING hnsw ((embedding::vector({dims})) vector_ip_ops) WHERE dims = {dims}"
+        );
+        sqlx::query(&sql).execute(pool).await?;
+        if let Ok(mut set) = self.vectors.indexed_dims.lock() {
+            set.insert(dims);
+        }
+        Ok(())
+    }
+
+    /// Applies this process's own inserts to its in-memory copy when nothing
+    /// else changed in between; otherwise the copy is dropped and reloaded later.
+    fn apply_inserted(
+        &self,
+        org: OrgId,
+        collection: CollectionId,
+        model: &str,
+        epoch: i64,
+        vectors: &[(ChunkId, Vec<f32>)],
+        stored: &[(ChunkId, DocumentId)],
+    ) {
+        let Ok(mut entries) = self.vectors.entries.lock() else { return };
+        let mut stale = false;
+        for ((o, m), entry) in entries.iter() {
+            if *o != org {
+                continue;
+            }
+            let Ok(mut copy) = entry.write() else {
+                stale = true;
+                continue;
+            };
+            if copy.epoch != epoch - 1 {
+                stale = true;
+                continue;
+            }
+            copy.epoch = epoch;
+            if m == model {
+                let documents: HashMap<ChunkId, DocumentId> = stored.iter().copied().collect();
+                let present: HashSet<i64> = copy.ids.iter().copied().collect();
+                if vectors.iter().any(|(c, v)| present.contains(&c.0) || v.len() != copy.dims) {
+                    stale = true;
+                    continue;
+                }
+                for (chunk, vector) in vectors {
+                    if let Some(document) = documents.get(chunk) {
+                        copy.ids.push(chunk.0);
+                        copy.collections.push(collection);
+                        copy.documents.push(*document);
+                        copy.data.extend_from_slice(vector);
+                    }
+                }
+            }
+        }
+        if stale {
+            entries.retain(|(o, _), _| *o != org);
+        }
+    }
+
+    /// The nearest chunks to `query` (a unit vector of `model`), best first, at most `k`.
+    pub async fn dense_search(
+        &self,
+        org: OrgId,
+        model: &str,
+        query: &[f32],
+        filter: &ChunkFilter,
+        k: usize,
+    ) -> StoreResult<Vec<(ChunkId, f32)>> {
+        if k == 0 || query.is_empty() {
+            return Ok(Vec::new());
+        }
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let copy = self.sqlite_vectors(pool, org, model).await?;
+                let copy = copy.read().map_err(|_| StoreError::Corrupt("vector index lock poisoned".into()))?;
+                if copy.dims != query.len() {
+                    return Ok(Vec::new());
+                }
+                let collections: Option<HashSet<CollectionId>> =
+                    filter.collections.as_ref().map(|c| c.iter().copied().collect());
+                let documents: Option<HashSet<DocumentId>> = filter.documents.as_ref().map(|d| d.iter().copied().collect());
+                let mut heap = BinaryHeap::with_capacity(k + 1);
+                for (i, row) in copy.data.chunks_exact(copy.dims).enumerate() {
+                    if collections.as_ref().is_some_and(|c| !c.contains(&copy.collections[i]))
+                        || documents.as_ref().is_some_and(|d| !d.contains(&copy.documents[i]))
+                    {
+                        continue;
+                    }
+                    let score = dot(row, query);
+                    if heap.len() < k {
+                        heap.push(Scored(score, copy.ids[i]));
+                    } else if heap.peek().is_some_and(|worst| score > worst.0) {
+                        heap.pop();
+                        heap.push(Scored(score, copy.ids[i]));
+                    }
+                }
+                let mut out: Vec<(ChunkId, f32)> = heap.into_iter().map(|s| (ChunkId(s.1), s.0)).collect();
+                out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                Ok(out)
+            }
+            Pool::Postgres(pool) => {
+                let dims = query.len();
+                let collections: Option<Vec<String>> =
+                    filter.collections.as_ref().map(|c| c.iter().map(|c| c.to_string()).collect());
+                let documents: Option<Vec<String>> =
+                    filter.documents.as_ref().map(|d| d.iter().map(|d| d.to_string()).collect());
+                let mut tx = pool.begin().await?;
+                // Filters are applied while walking the graph, so a filtered search still fills k.
+                sqlx::query("SET LOCAL hnsw.iterative_scan = relaxed_order").execute(&mut *tx).await?;
+                sqlx::query(&format!("SET LOCAL hnsw.ef_search = {}", (k * 4).clamp(40, 1000))).execute(&mut *tx).await?;
+                let sql = format!(
+                    "SELECT v.chunk_id, -((v.embedding::vector({dims})) <#> $1::vector({dims}))::float8 AS score
+                     FROM chunk_vectors v
+                     WHERE v.dims = {dims} AND v.org_id = $2 AND v.model = $3
+                       AND ($4::text[] IS NULL OR v.collection_id = ANY($4))
+                       AND ($5::text[] IS NULL OR v.chunk_id IN (SELECT id FROM chunks WHERE org_id = $2 AND document_id = ANY($5)))
+                     ORDER BY (v.embedding::vector({dims})) <#> $1::vector({dims}) LIMIT $6"
+                );
+                let rows: Vec<(i64, f64)> = sqlx::query_as(&sql)
+                    .bind(pg_vector_text(query))
+                    .bind(org.to_string())
+                    .bind(model)
+                    .bind(collections)
+                    .bind(documents)
+                    .bind(k as i64)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                let mut out: Vec<(ChunkId, f32)> = rows.into_iter().map(|(id, s)| (ChunkId(id), s as f32)).collect();
+                out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                Ok(out)
+            }
+        }
+    }
+
+    /// This process's copy of an organisation's vectors, reloaded when the
+    /// database's epoch says another writer changed them.
+    async fn sqlite_vectors(
+        &self,
+        pool: &sqlx::SqlitePool,
+        org: OrgId,
+        model: &str,
+    ) -> StoreResult<Arc<RwLock<OrgVectors>>> {
+        let org_s = org.to_string();
+        let (epoch,): (i64,) = sqlx::query_as("SELECT COALESCE((SELECT epoch FROM vector_epochs WHERE org_id = $1), 0)")
+            .bind(&org_s)
+            .fetch_one(pool)
+            .await?;
+        let key = (org, model.to_string());
+        if let Some(entry) = self.vectors.entries.lock().ok().and_then(|e| e.get(&key).cloned())
+            && entry.read().is_ok_and(|c| c.epoch == epoch)
+        {
+            return Ok(entry);
+        }
+        // Read the epoch and the vectors in one snapshot.
+        let mut tx = pool.begin().await?;
+        let (epoch,): (i64,) = sqlx::query_as("SELECT COALESCE((SELECT epoch FROM vector_epochs WHERE org_id = $1), 0)")
+            .bind(&org_s)
+            .fetch_one(&mut *tx)
+            .await?;
+        let rows: Vec<(i64, String, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT v.chunk_id, v.collection_id, c.document_id, v.embedding FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id
+             WHERE v.org_id = $1 AND v.model = $2 ORDER BY v.chunk_id",
+        )
+        .bind(&org_s)
+        .bind(model)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let dims = rows.first().map(|r| r.3.len() / 4).unwrap_or(0);
+        let mut copy = OrgVectors {
+            epoch,
+            dims,
+            ids: Vec::with_capacity(rows.len()),
+            collections: Vec::with_capacity(rows.len()),
+            documents: Vec::with_capacity(rows.len()),
+            data: Vec::with_capacity(rows.len() * dims),
+        };
+        for (id, collection, document, blob) in rows {
+            if blob.len() / 4 != dims {
+                continue;
+            }
+            copy.ids.push(id);
+            copy.collections.push(parse(&collection, "collection id")?);
+            copy.documents.push(parse(&document, "document id")?);
+            copy.data.extend(from_blob(&blob));
+        }
+        let entry = Arc::new(RwLock::new(copy));
+        if let Ok(mut entries) = self.vectors.entries.lock() {
+            entries.insert(key, entry.clone());
+        }
+        Ok(entry)
+    }
+}
+
+/// Bumps the SQLite vector epoch inside a transaction (PostgreSQL needs none).
+macro_rules! bump_epoch_if_sqlite {
+    ($ops:ident, $tx:ident, $org:expr) => {
+        $ops::after_vector_change(&mut $tx, $org).await?;
+    };
+}
+use bump_epoch_if_sqlite;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_matches_a_plain_sum() {
+        let a: Vec<f32> = (0..389).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..389).map(|i| (i as f32 * 0.11).cos()).collect();
+        let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert!((dot(&a, &b) - plain).abs() < 1e-3);
+        assert_eq!(from_blob(&to_blob(&a)), a);
+    }
+}
