@@ -1,7 +1,6 @@
 //! Typed identifiers, so a person id can never be passed where an
 //! organisation id is expected.
 
-
 /// Declares UUIDv7-backed id newtypes (serde, Display, FromStr, OpenAPI schema).
 /// Exported so other domain crates declare their ids the same way.
 #[macro_export]

@@ -43,6 +43,10 @@ pub enum OrgAction {
     ManageRelationships,
     /// Read the organisation's audit log.
     ViewAuditLog,
+    /// Search the knowledge base and read its collections and documents.
+    SearchKnowledge,
+    /// Create, change and delete collections; upload and delete documents; follow ingestion jobs.
+    ManageKnowledge,
 }
 
 /// Whether `actor` may perform `action` in its organisation at all; which
@@ -50,8 +54,11 @@ pub enum OrgAction {
 pub fn permits(actor: &OrgActor, action: OrgAction) -> bool {
     use OrgAction::*;
     match action {
-        ViewOrganisation | ListMembers | ViewRelationships => actor.role.is_some() || actor.is_operator,
-        UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog => actor.is_admin(),
+        ViewOrganisation | ListMembers | ViewRelationships | SearchKnowledge => {
+            actor.role.is_some() || actor.is_operator
+        }
+        UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog
+        | ManageKnowledge => actor.is_admin(),
     }
 }
 

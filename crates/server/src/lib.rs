@@ -45,6 +45,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "invitations", description = "Inviting people by email"),
         (name = "relationships", description = "Coach→learner, parent→learner, manager→coach"),
         (name = "tokens", description = "Personal API tokens"),
+        (name = "knowledge", description = "Collections, documents, ingestion jobs and search"),
     )
 )]
 struct ApiDoc;
@@ -52,7 +53,7 @@ struct ApiDoc;
 /// The whole application: `/api/v1/*`, `/healthz`, `/readyz`, with request
 /// ids, tracing and a body size limit.
 pub fn app(state: AppState) -> Router {
-    let (api, mut openapi) = routes::api_routes().split_for_parts();
+    let (api, mut openapi) = routes::api_routes(state.settings.max_upload_bytes).split_for_parts();
     openapi.merge(ApiDoc::openapi());
     openapi.info = ApiDoc::openapi().info;
     let openapi_json = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");

@@ -2,6 +2,7 @@
 
 use chrono::Duration;
 use std::sync::Arc;
+use wayfinder_knowledge_base::KnowledgeBase;
 use wayfinder_store::Store;
 
 /// Settings the HTTP layer needs, resolved from the configuration by the binary.
@@ -33,6 +34,8 @@ pub struct ServerSettings {
     pub token_max_ttl: Duration,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Largest document upload request (all files together), in bytes.
+    pub max_upload_bytes: usize,
 }
 
 impl Default for ServerSettings {
@@ -51,6 +54,7 @@ impl Default for ServerSettings {
             token_default_ttl: Duration::days(90),
             token_max_ttl: Duration::days(365),
             trust_forwarded_for: false,
+            max_upload_bytes: 100 * 1024 * 1024,
         }
     }
 }
@@ -59,12 +63,13 @@ impl Default for ServerSettings {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub knowledge: KnowledgeBase,
     pub settings: Arc<ServerSettings>,
 }
 
 impl AppState {
-    /// State over a store with the given settings.
-    pub fn new(store: Store, settings: ServerSettings) -> Self {
-        Self { store, settings: Arc::new(settings) }
+    /// State over a store and knowledge base with the given settings.
+    pub fn new(knowledge: KnowledgeBase, settings: ServerSettings) -> Self {
+        Self { store: knowledge.store().clone(), knowledge, settings: Arc::new(settings) }
     }
 }

@@ -5,7 +5,7 @@
 //! Each file's outcome is recorded in the same transaction as its document,
 //! so a resumed job neither repeats nor loses work.
 
-use crate::{on_pool, rows::*, Pool, Store, StoreError, StoreResult};
+use crate::{Pool, Store, StoreError, StoreResult, on_pool, rows::*};
 use chrono::{DateTime, Duration, Utc};
 use wayfinder_accounts::{OrgId, PersonId};
 use wayfinder_knowledge::{CollectionId, JobFileId, JobId};
@@ -179,8 +179,14 @@ impl Store {
     /// A job of an organisation.
     pub async fn job(&self, org: OrgId, id: JobId) -> StoreResult<Job> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE org_id = $1 AND id = $2");
-        let row: JobRow =
-            on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).bind(id.to_string()).fetch_one(pool).await?);
+        let row: JobRow = on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).bind(id.to_string()).fetch_one(pool).await?);
+        row.into_job()
+    }
+
+    /// A job by id alone (the caller must then check the organisation).
+    pub async fn job_anywhere(&self, id: JobId) -> StoreResult<Job> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
+        let row: JobRow = on_pool!(self, pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_one(pool).await?);
         row.into_job()
     }
 
@@ -195,7 +201,8 @@ impl Store {
     /// A job's files (without their content), in upload order.
     pub async fn job_files(&self, job: JobId) -> StoreResult<Vec<JobFile>> {
         let sql = format!("SELECT {FILE_COLUMNS} FROM job_files WHERE job_id = $1 ORDER BY position");
-        let rows: Vec<JobFileRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(job.to_string()).fetch_all(pool).await?);
+        let rows: Vec<JobFileRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(job.to_string()).fetch_all(pool).await?);
         rows.into_iter().map(JobFileRow::into_file).collect()
     }
 
@@ -204,7 +211,8 @@ impl Store {
         let sql = format!(
             "SELECT {FILE_COLUMNS}, content FROM job_files WHERE job_id = $1 AND state = 'pending' ORDER BY position LIMIT 1"
         );
-        let row: Option<PendingRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(job.to_string()).fetch_optional(pool).await?);
+        let row: Option<PendingRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(job.to_string()).fetch_optional(pool).await?);
         row.map(|r| Ok((r.file.into_file()?, r.content.unwrap_or_default()))).transpose()
     }
 
@@ -273,7 +281,8 @@ impl Store {
         document: Option<String>,
         chunk_count: Option<i64>,
     ) -> StoreResult<()> {
-        let sql = "UPDATE job_files SET state = $1, error_code = $2, error_message = $3, document_id = $4, chunk_count = $5,
+        let sql =
+            "UPDATE job_files SET state = $1, error_code = $2, error_message = $3, document_id = $4, chunk_count = $5,
                    content = NULL WHERE id = $6";
         on_pool!(self, pool => sqlx::query(sql)
             .bind(state).bind(error.map(|e| e.0)).bind(error.map(|e| e.1)).bind(document).bind(chunk_count).bind(file.to_string())

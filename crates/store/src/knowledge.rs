@@ -4,7 +4,7 @@
 //! is one transaction, and so is deleting it, so a search never sees half a
 //! document and nothing is orphaned.
 
-use crate::{duplicate_as, in_tx, on_pool, rows::*, Pool, Store, StoreError, StoreResult};
+use crate::{Pool, Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use wayfinder_accounts::{OrgId, PersonId};
@@ -243,7 +243,8 @@ impl ChunkRow {
     }
 }
 
-const COLLECTION_COLUMNS: &str = "id, org_id, name, description, domains, chunk_tokens, chunk_overlap, embedding_model, created_at, updated_at";
+const COLLECTION_COLUMNS: &str =
+    "id, org_id, name, description, domains, chunk_tokens, chunk_overlap, embedding_model, created_at, updated_at";
 const DOCUMENT_COLUMNS: &str = "d.id, d.org_id, d.collection_id, d.title, d.source_name, d.content_type, d.content_hash, \
      d.size_bytes, d.pages, d.domains, d.chunk_count, d.uploaded_by, d.created_at, d.updated_at";
 const CHUNK_COLUMNS: &str = "c.id, c.collection_id, c.document_id, d.title, d.source_name, c.position, c.text, \
@@ -277,21 +278,22 @@ impl Store {
     /// One collection of an organisation.
     pub async fn collection(&self, org: OrgId, id: CollectionId) -> StoreResult<Collection> {
         let sql = format!("SELECT {COLLECTION_COLUMNS} FROM collections WHERE org_id = $1 AND id = $2");
-        let row: CollectionRow =
-            on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).bind(id.to_string()).fetch_one(pool).await?);
+        let row: CollectionRow = on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).bind(id.to_string()).fetch_one(pool).await?);
         row.into_collection()
     }
 
     /// An organisation's collections by name.
     pub async fn list_collections(&self, org: OrgId) -> StoreResult<Vec<Collection>> {
         let sql = format!("SELECT {COLLECTION_COLUMNS} FROM collections WHERE org_id = $1 ORDER BY name, id");
-        let rows: Vec<CollectionRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).fetch_all(pool).await?);
+        let rows: Vec<CollectionRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).fetch_all(pool).await?);
         rows.into_iter().map(CollectionRow::into_collection).collect()
     }
 
     /// Updates a collection's descriptive fields and chunking/embedding settings.
     pub async fn update_collection(&self, collection: &Collection) -> StoreResult<Collection> {
-        let sql = "UPDATE collections SET name = $1, description = $2, domains = $3, chunk_tokens = $4, chunk_overlap = $5,
+        let sql =
+            "UPDATE collections SET name = $1, description = $2, domains = $3, chunk_tokens = $4, chunk_overlap = $5,
                    embedding_model = $6, updated_at = $7 WHERE org_id = $8 AND id = $9";
         let done = on_pool!(self, pool => sqlx::query(sql)
             .bind(&collection.name).bind(&collection.description).bind(to_json(&collection.domains))
@@ -321,8 +323,7 @@ impl Store {
     /// One document of an organisation.
     pub async fn document(&self, org: OrgId, id: DocumentId) -> StoreResult<Document> {
         let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.org_id = $1 AND d.id = $2");
-        let row: DocumentRow =
-            on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).bind(id.to_string()).fetch_one(pool).await?);
+        let row: DocumentRow = on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).bind(id.to_string()).fetch_one(pool).await?);
         row.into_document()
     }
 
@@ -434,7 +435,11 @@ impl Store {
                     "SELECT {CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id
                      WHERE c.org_id = $1 AND c.id IN (SELECT value FROM json_each($2))"
                 );
-                sqlx::query_as(&sql).bind(org.to_string()).bind(serde_json::to_string(&raw).unwrap_or_default()).fetch_all(pool).await?
+                sqlx::query_as(&sql)
+                    .bind(org.to_string())
+                    .bind(serde_json::to_string(&raw).unwrap_or_default())
+                    .fetch_all(pool)
+                    .await?
             }
             Pool::Postgres(pool) => {
                 let sql = format!(
@@ -483,12 +488,15 @@ impl Store {
         if unique.is_empty() || k == 0 {
             return Ok(Vec::new());
         }
-        let collections: Option<Vec<String>> = filter.collections.as_ref().map(|c| c.iter().map(|c| c.to_string()).collect());
-        let documents: Option<Vec<String>> = filter.documents.as_ref().map(|d| d.iter().map(|d| d.to_string()).collect());
+        let collections: Option<Vec<String>> =
+            filter.collections.as_ref().map(|c| c.iter().map(|c| c.to_string()).collect());
+        let documents: Option<Vec<String>> =
+            filter.documents.as_ref().map(|d| d.iter().map(|d| d.to_string()).collect());
         let rows: Vec<(i64, f64)> = match &self.pool {
             Pool::Sqlite(pool) => {
                 // FTS5 ranks lower-is-better; quoting makes every term a plain token.
-                let query = unique.iter().map(|t| format!("\"{}\"", t.replace('"', ""))).collect::<Vec<_>>().join(" OR ");
+                let query =
+                    unique.iter().map(|t| format!("\"{}\"", t.replace('"', ""))).collect::<Vec<_>>().join(" OR ");
                 let sql = "SELECT f.rowid, bm25(chunks_fts) AS score FROM chunks_fts f JOIN chunks c ON c.id = f.rowid
                            WHERE chunks_fts MATCH $1 AND c.org_id = $2
                              AND ($3 IS NULL OR c.collection_id IN (SELECT value FROM json_each($3)))
@@ -533,7 +541,7 @@ impl Store {
 
 /// SQLite side of document writes: chunks, FTS5 rows, vector epochs.
 pub(crate) mod sqlite_ops {
-    use super::{to_json, NewChunk};
+    use super::{NewChunk, to_json};
     use sqlx::SqliteConnection;
 
     /// Inserts a document's chunks and their FTS5 rows.
@@ -608,7 +616,7 @@ pub(crate) mod sqlite_ops {
 
 /// PostgreSQL side of document writes: chunks, BM25 postings and statistics.
 pub(crate) mod postgres_ops {
-    use super::{term_frequencies, to_json, NewChunk};
+    use super::{NewChunk, term_frequencies, to_json};
     use sqlx::PgConnection;
     use std::collections::HashMap;
 

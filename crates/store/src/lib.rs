@@ -20,7 +20,9 @@ pub use audit::{AuditEvent, NewAuditEvent};
 pub use credentials::{ApiToken, LoginThrottle, NewSession, Session, SessionAuth, TokenAuth};
 pub use invitations::{Invitation, InvitationAcceptance, NewInvitation};
 pub use jobs::{Job, JobFile, JobKind, NewJobFile};
-pub use knowledge::{ChunkFilter, ChunkRecord, Collection, Document, DocumentWrite, NewChunk, NewCollection, NewDocument};
+pub use knowledge::{
+    ChunkFilter, ChunkRecord, Collection, Document, DocumentWrite, NewChunk, NewCollection, NewDocument,
+};
 pub use people::NewPerson;
 
 use sqlx::{

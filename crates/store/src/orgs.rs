@@ -151,6 +151,17 @@ impl Store {
         self.org(id).await
     }
 
+    /// Deletes an organisation and everything in it. Its knowledge collections
+    /// must be deleted first (`delete_collection` cleans the lexical index).
+    pub async fn delete_org(&self, id: OrgId) -> StoreResult<()> {
+        let sql = "DELETE FROM organisations WHERE id = $1";
+        let done = on_pool!(self, pool => sqlx::query(sql).bind(id.to_string()).execute(pool).await?.rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     /// Adds a person to an organisation; an existing membership is `Duplicate("membership")`.
     pub async fn add_member(&self, org: OrgId, person: PersonId, role: Role) -> StoreResult<()> {
         let sql = "INSERT INTO memberships (org_id, person_id, role, created_at) VALUES ($1, $2, $3, $4)";

@@ -9,11 +9,7 @@
 //! at 100k chunks × 384 dimensions that is ~40 M multiply-adds, a few
 //! milliseconds, with no approximation and no index to rebuild on delete.
 
-use crate::{
-    knowledge::sqlite_ops,
-    rows::parse,
-    ChunkFilter, Pool, Store, StoreError, StoreResult,
-};
+use crate::{ChunkFilter, Pool, Store, StoreError, StoreResult, knowledge::sqlite_ops, rows::parse};
 use std::{
     cmp::Ordering,
     collections::{BinaryHeap, HashMap, HashSet},
@@ -32,10 +28,13 @@ struct OrgVectors {
     data: Vec<f32>,
 }
 
+/// A shared, updatable copy of one organisation's vectors of one model.
+type SharedVectors = Arc<RwLock<OrgVectors>>;
+
 /// The in-process vector copies, per (organisation, model).
 #[derive(Default)]
 pub(crate) struct VectorCache {
-    entries: Mutex<HashMap<(OrgId, String), Arc<RwLock<OrgVectors>>>>,
+    entries: Mutex<HashMap<(OrgId, String), SharedVectors>>,
     /// PostgreSQL: dimensions that already have an HNSW index.
     indexed_dims: Mutex<HashSet<usize>>,
 }
@@ -124,7 +123,9 @@ impl Store {
             .bind(org.to_string()).bind(collection.to_string()).bind(limit).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
-            .map(|(id, text, section, title)| (ChunkId(id), text, serde_json::from_str(&section).unwrap_or_default(), title))
+            .map(|(id, text, section, title)| {
+                (ChunkId(id), text, serde_json::from_str(&section).unwrap_or_default(), title)
+            })
             .collect())
     }
 
@@ -289,7 +290,8 @@ impl Store {
                 }
                 let collections: Option<HashSet<CollectionId>> =
                     filter.collections.as_ref().map(|c| c.iter().copied().collect());
-                let documents: Option<HashSet<DocumentId>> = filter.documents.as_ref().map(|d| d.iter().copied().collect());
+                let documents: Option<HashSet<DocumentId>> =
+                    filter.documents.as_ref().map(|d| d.iter().copied().collect());
                 let mut heap = BinaryHeap::with_capacity(k + 1);
                 for (i, row) in copy.data.chunks_exact(copy.dims).enumerate() {
                     if collections.as_ref().is_some_and(|c| !c.contains(&copy.collections[i]))
@@ -318,7 +320,9 @@ impl Store {
                 let mut tx = pool.begin().await?;
                 // Filters are applied while walking the graph, so a filtered search still fills k.
                 sqlx::query("SET LOCAL hnsw.iterative_scan = relaxed_order").execute(&mut *tx).await?;
-                sqlx::query(&format!("SET LOCAL hnsw.ef_search = {}", (k * 4).clamp(40, 1000))).execute(&mut *tx).await?;
+                sqlx::query(&format!("SET LOCAL hnsw.ef_search = {}", (k * 4).clamp(40, 1000)))
+                    .execute(&mut *tx)
+                    .await?;
                 let sql = format!(
                     "SELECT v.chunk_id, -((v.embedding::vector({dims})) <#> $1::vector({dims}))::float8 AS score
                      FROM chunk_vectors v
@@ -346,17 +350,13 @@ impl Store {
 
     /// This process's copy of an organisation's vectors, reloaded when the
     /// database's epoch says another writer changed them.
-    async fn sqlite_vectors(
-        &self,
-        pool: &sqlx::SqlitePool,
-        org: OrgId,
-        model: &str,
-    ) -> StoreResult<Arc<RwLock<OrgVectors>>> {
+    async fn sqlite_vectors(&self, pool: &sqlx::SqlitePool, org: OrgId, model: &str) -> StoreResult<SharedVectors> {
         let org_s = org.to_string();
-        let (epoch,): (i64,) = sqlx::query_as("SELECT COALESCE((SELECT epoch FROM vector_epochs WHERE org_id = $1), 0)")
-            .bind(&org_s)
-            .fetch_one(pool)
-            .await?;
+        let (epoch,): (i64,) =
+            sqlx::query_as("SELECT COALESCE((SELECT epoch FROM vector_epochs WHERE org_id = $1), 0)")
+                .bind(&org_s)
+                .fetch_one(pool)
+                .await?;
         let key = (org, model.to_string());
         if let Some(entry) = self.vectors.entries.lock().ok().and_then(|e| e.get(&key).cloned())
             && entry.read().is_ok_and(|c| c.epoch == epoch)
@@ -365,10 +365,11 @@ impl Store {
         }
         // Read the epoch and the vectors in one snapshot.
         let mut tx = pool.begin().await?;
-        let (epoch,): (i64,) = sqlx::query_as("SELECT COALESCE((SELECT epoch FROM vector_epochs WHERE org_id = $1), 0)")
-            .bind(&org_s)
-            .fetch_one(&mut *tx)
-            .await?;
+        let (epoch,): (i64,) =
+            sqlx::query_as("SELECT COALESCE((SELECT epoch FROM vector_epochs WHERE org_id = $1), 0)")
+                .bind(&org_s)
+                .fetch_one(&mut *tx)
+                .await?;
         let rows: Vec<(i64, String, String, Vec<u8>)> = sqlx::query_as(
             "SELECT v.chunk_id, v.collection_id, c.document_id, v.embedding FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id
              WHERE v.org_id = $1 AND v.model = $2 ORDER BY v.chunk_id",

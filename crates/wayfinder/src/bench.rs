@@ -57,6 +57,7 @@ const ME_PATH: &str = "/api/v1/me";
 pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Api(args) => api(&config, &args).await,
+        BenchCommand::Knowledge(args) => crate::bench_knowledge::run(&config, &args).await,
     }
 }
 
@@ -112,17 +113,17 @@ async fn load_server(server: &Server, token: &str, args: &BenchApiArgs) -> anyho
 // Throwaway database
 
 /// A temp folder and database that exist only for one run.
-struct Scratch {
+pub(crate) struct Scratch {
     dir: PathBuf,
-    database_url: String,
-    backend: &'static str,
+    pub(crate) database_url: String,
+    pub(crate) backend: &'static str,
     /// For PostgreSQL: the configured URL (to drop from) and the database name.
     postgres: Option<(String, String)>,
 }
 
 impl Scratch {
     /// Creates the folder and, for PostgreSQL, an empty database next to the configured one.
-    async fn create(configured_url: &str) -> anyhow::Result<Scratch> {
+    pub(crate) async fn create(configured_url: &str) -> anyhow::Result<Scratch> {
         let id = unique_suffix();
         let dir = std::env::temp_dir().join(format!("wayfinder-bench-{id}"));
         std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -144,7 +145,7 @@ impl Scratch {
     }
 
     /// Drops the database and deletes the folder; failures are reported, not fatal.
-    async fn remove(&self) {
+    pub(crate) async fn remove(&self) {
         if let Some((admin_url, name)) = &self.postgres {
             // FORCE ends any connection the server left behind if it had to be killed.
             if let Err(e) = postgres_admin(admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await {
@@ -489,9 +490,9 @@ async fn drive_connection(addr: SocketAddr, bearer: Arc<HeaderValue>, schedule: 
 
 /// Resident memory of a process: now and its peak so far, in kB.
 #[derive(Clone, Copy)]
-struct Memory {
-    rss_kb: u64,
-    peak_kb: u64,
+pub(crate) struct Memory {
+    pub(crate) rss_kb: u64,
+    pub(crate) peak_kb: u64,
 }
 
 struct MemoryFigures {
@@ -500,7 +501,7 @@ struct MemoryFigures {
     after: Option<Memory>,
 }
 
-fn read_memory(pid: u32) -> anyhow::Result<Memory> {
+pub(crate) fn read_memory(pid: u32) -> anyhow::Result<Memory> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .with_context(|| format!("cannot read the memory of process {pid} (this benchmark needs Linux /proc)"))?;
     let field = |name: &str| -> anyhow::Result<u64> {

@@ -67,6 +67,19 @@ pub enum Command {
     /// Manage personal API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage knowledge collections.
+    #[command(subcommand)]
+    Collection(CollectionCommand),
+    /// Ingest files or folders (recursively) into a collection, with progress.
+    Ingest(IngestArgs),
+    /// Follow background jobs.
+    #[command(subcommand)]
+    Job(JobCommand),
+    /// Search an organisation's knowledge base.
+    Search(SearchArgs),
+    /// Measure quality (e.g. retrieval on a BEIR dataset).
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// Print the effective configuration (secrets masked).
     Config,
     /// Measure performance (starts its own server on a throwaway database).
@@ -169,9 +182,138 @@ pub enum TokenCommand {
 }
 
 #[derive(Subcommand)]
+pub enum CollectionCommand {
+    /// Create a collection.
+    Create {
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// A domain tag of the collection's taxonomy (repeat for several).
+        #[arg(long)]
+        domain: Vec<String>,
+    },
+    /// List an organisation's collections.
+    List {
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+    },
+}
+
+/// `wayfinder ingest` options.
+#[derive(Args)]
+pub struct IngestArgs {
+    /// Files or folders (.txt, .md, .html, .pdf, .docx).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Organisation slug.
+    #[arg(long)]
+    pub org: String,
+    /// Collection name or id.
+    #[arg(long)]
+    pub collection: String,
+    /// Domain tag for every ingested document (repeat for several).
+    #[arg(long)]
+    pub domain: Vec<String>,
+}
+
+#[derive(Subcommand)]
+pub enum JobCommand {
+    /// A job's state and per-file outcome.
+    Show {
+        /// Job id.
+        id: String,
+    },
+    /// An organisation's recent jobs.
+    List {
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+    },
+}
+
+/// `wayfinder search` options.
+#[derive(Args)]
+pub struct SearchArgs {
+    /// What to look for.
+    pub query: String,
+    /// Organisation slug.
+    #[arg(long)]
+    pub org: String,
+    /// `hybrid`, `lexical` or `dense`.
+    #[arg(long, default_value = "hybrid")]
+    pub mode: String,
+    /// Number of results.
+    #[arg(long, default_value_t = 5)]
+    pub k: usize,
+}
+
+#[derive(Subcommand)]
+pub enum EvalCommand {
+    /// Retrieval quality on a BEIR-format dataset, loaded into a throwaway organisation.
+    Retrieval(EvalRetrievalArgs),
+}
+
+/// `wayfinder eval retrieval` options.
+#[derive(Args, Clone)]
+pub struct EvalRetrievalArgs {
+    /// corpus.jsonl (`_id`, `title`, `text`).
+    #[arg(long)]
+    pub corpus: PathBuf,
+    /// queries.jsonl (`_id`, `text`).
+    #[arg(long)]
+    pub queries: PathBuf,
+    /// qrels TSV (`query-id`, `corpus-id`, `score`, with a header line).
+    #[arg(long)]
+    pub qrels: PathBuf,
+    /// `all`, `hybrid`, `lexical` or `dense`.
+    #[arg(long, default_value = "all")]
+    pub mode: String,
+    /// A local embedding model folder (overrides the configuration).
+    #[arg(long)]
+    pub embedding_model: Option<PathBuf>,
+    /// Fusion for hybrid: `rrf`, `rrf:K`, `convex` or `convex:W` (dense weight).
+    #[arg(long, default_value = "convex:0.5")]
+    pub fusion: String,
+    /// Also report these fusions for hybrid (comma-separated), to choose by measurement.
+    #[arg(long)]
+    pub compare_fusions: Option<String>,
+    /// Keep the throwaway organisation afterwards (for inspection).
+    #[arg(long)]
+    pub keep: bool,
+}
+
+#[derive(Subcommand)]
 pub enum BenchCommand {
     /// Load-test `GET /api/v1/me` with a bearer token and report req/s, latency and memory.
     Api(BenchApiArgs),
+    /// Knowledge base: ingestion throughput, local embedding speed, and search
+    /// latency (lexical, dense, hybrid) at growing corpus sizes, with memory.
+    Knowledge(BenchKnowledgeArgs),
+}
+
+/// `wayfinder bench knowledge` options.
+#[derive(Args, Clone)]
+pub struct BenchKnowledgeArgs {
+    /// Corpus sizes (chunks) to measure search at, ascending.
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+    pub sizes: Vec<usize>,
+    /// Searches per mode and size (one at a time).
+    #[arg(long, default_value_t = 200)]
+    pub queries: usize,
+    /// Target tokens per synthetic chunk.
+    #[arg(long, default_value_t = 200)]
+    pub chunk_tokens: i64,
+    /// A local embedding model folder: measures embedding speed and uses it for query vectors.
+    #[arg(long)]
+    pub embedding_model: Option<PathBuf>,
+    /// Passages embedded for the embedding-speed figure.
+    #[arg(long, default_value_t = 400)]
+    pub embed_passages: usize,
 }
 
 /// `wayfinder bench api` options.

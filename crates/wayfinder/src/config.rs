@@ -66,6 +66,39 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// How long shutdown waits for in-flight requests.
     pub shutdown_grace_seconds: u64,
+    /// `auto` (local model if `embedding_model_dir` holds one, else none), `local`, `remote` or `none`.
+    pub embedding_provider: EmbeddingProvider,
+    /// Folder of a local sentence-embedding model (safetensors + tokenizer.json + config.json).
+    pub embedding_model_dir: Option<PathBuf>,
+    /// OpenAI-compatible embeddings endpoint, e.g. `http://localhost:11434/v1`.
+    pub embedding_base_url: Option<String>,
+    /// API key for the remote endpoint.
+    pub embedding_api_key: Option<SecretString>,
+    /// Remote model name, e.g. `text-embedding-3-small` or `nomic-embed-text`.
+    pub embedding_model: Option<String>,
+    /// Texts per remote request.
+    pub embedding_batch_size: usize,
+    /// Remote request timeout.
+    pub embedding_timeout_seconds: u64,
+    /// Largest single document accepted for ingestion, in bytes.
+    pub max_file_bytes: usize,
+    /// Largest upload request (all files together), in bytes.
+    pub max_upload_bytes: usize,
+    /// A job's lease: a crashed worker's job is taken over after this long.
+    pub job_lease_seconds: i64,
+}
+
+/// Which embedding provider to use.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum EmbeddingProvider {
+    /// A local model when one is found, otherwise none.
+    #[default]
+    Auto,
+    Local,
+    Remote,
+    /// Lexical search only.
+    None,
 }
 
 impl Default for Config {
@@ -91,6 +124,16 @@ impl Default for Config {
             token_max_days: server.token_max_ttl.num_days(),
             trust_forwarded_for: false,
             shutdown_grace_seconds: 30,
+            embedding_provider: EmbeddingProvider::Auto,
+            embedding_model_dir: None,
+            embedding_base_url: None,
+            embedding_api_key: None,
+            embedding_model: None,
+            embedding_batch_size: 64,
+            embedding_timeout_seconds: 30,
+            max_file_bytes: 25 * 1024 * 1024,
+            max_upload_bytes: server.max_upload_bytes,
+            job_lease_seconds: 30,
         }
     }
 }
@@ -116,6 +159,16 @@ const SETTING_KEYS: &[&str] = &[
     "token_max_days",
     "trust_forwarded_for",
     "shutdown_grace_seconds",
+    "embedding_provider",
+    "embedding_model_dir",
+    "embedding_base_url",
+    "embedding_api_key",
+    "embedding_model",
+    "embedding_batch_size",
+    "embedding_timeout_seconds",
+    "max_file_bytes",
+    "max_upload_bytes",
+    "job_lease_seconds",
 ];
 
 /// Values given as command-line flags (only those set override).
@@ -204,7 +257,29 @@ impl Config {
             token_default_ttl: Duration::days(positive("token_default_days", self.token_default_days)?),
             token_max_ttl: Duration::days(positive("token_max_days", self.token_max_days)?),
             trust_forwarded_for: self.trust_forwarded_for,
+            max_upload_bytes: self.max_upload_bytes,
         })
+    }
+
+    /// The local model folder in force: the configured one, else
+    /// `<data_dir>/models/all-MiniLM-L6-v2`.
+    pub fn embedding_model_dir(&self) -> PathBuf {
+        self.embedding_model_dir.clone().unwrap_or_else(|| self.data_dir.join("models").join("all-MiniLM-L6-v2"))
+    }
+
+    /// A copy to adjust for an evaluation run (secrets are shared, not printed).
+    pub fn clone_for_eval(&self) -> Config {
+        Config {
+            public_url: self.public_url.clone(),
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            log_level: self.log_level.clone(),
+            embedding_model_dir: self.embedding_model_dir.clone(),
+            embedding_base_url: self.embedding_base_url.clone(),
+            embedding_api_key: self.embedding_api_key.clone(),
+            embedding_model: self.embedding_model.clone(),
+            ..*self
+        }
     }
 
     /// The effective configuration as TOML, with secrets masked.
@@ -229,6 +304,16 @@ impl Config {
             "token_max_days": self.token_max_days,
             "trust_forwarded_for": self.trust_forwarded_for,
             "shutdown_grace_seconds": self.shutdown_grace_seconds,
+            "embedding_provider": self.embedding_provider,
+            "embedding_model_dir": self.embedding_model_dir().display().to_string(),
+            "embedding_base_url": self.embedding_base_url.clone().unwrap_or_default(),
+            "embedding_api_key": if self.embedding_api_key.is_some() { "****" } else { "" },
+            "embedding_model": self.embedding_model.clone().unwrap_or_default(),
+            "embedding_batch_size": self.embedding_batch_size,
+            "embedding_timeout_seconds": self.embedding_timeout_seconds,
+            "max_file_bytes": self.max_file_bytes,
+            "max_upload_bytes": self.max_upload_bytes,
+            "job_lease_seconds": self.job_lease_seconds,
         });
         toml::to_string(&value).unwrap_or_default()
     }

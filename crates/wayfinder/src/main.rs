@@ -3,8 +3,11 @@
 
 mod admin;
 mod bench;
+mod bench_knowledge;
 mod cli;
 mod config;
+mod eval;
+mod knowledge;
 mod serve;
 
 use clap::Parser;
@@ -50,6 +53,20 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Org(cmd) => admin::org(&open_migrated(&config).await?, cmd).await,
         Command::User(cmd) => admin::user(&open_migrated(&config).await?, cmd).await,
         Command::Token(cmd) => admin::token(&open_migrated(&config).await?, &config, cmd).await,
+        Command::Collection(cmd) => {
+            let kb = knowledge::knowledge_base(&config, open_migrated(&config).await?)?;
+            knowledge::collection(&kb, cmd).await
+        }
+        Command::Ingest(args) => {
+            let kb = knowledge::knowledge_base(&config, open_migrated(&config).await?)?;
+            knowledge::ingest(&kb, knowledge::job_lease(&config), args).await
+        }
+        Command::Job(cmd) => knowledge::job(&open_migrated(&config).await?, cmd).await,
+        Command::Search(args) => {
+            let kb = knowledge::knowledge_base(&config, open_migrated(&config).await?)?;
+            knowledge::search(&kb, args).await
+        }
+        Command::Eval(cli::EvalCommand::Retrieval(args)) => eval::retrieval(&config, args).await,
     }
 }
 

@@ -6,6 +6,7 @@ use chrono::{Duration, Utc};
 use std::time::Duration as StdDuration;
 use tokio::net::TcpListener;
 use wayfinder_accounts::new_secret;
+use wayfinder_knowledge_base::JobWorker;
 use wayfinder_server::AppState;
 use wayfinder_store::Store;
 
@@ -31,9 +32,29 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         offer_setup(&store, &settings.public_url).await?;
     }
     let sweeper = tokio::spawn(sweep_expired_sessions(store.clone(), settings.session_idle));
-    let state = AppState::new(store.clone(), settings);
+    let kb = crate::knowledge::knowledge_base(&config, store.clone())?;
+    let orgs: Vec<_> = store.list_orgs().await?.into_iter().map(|o| o.id).collect();
+    let requeued = kb.reconcile_embedding_models(&orgs).await?;
+    if requeued > 0 {
+        tracing::info!(collections = requeued, "the embedding model changed: re-embedding in the background");
+    }
+    // One signal stops both the server and the job worker.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = {
+        let mut stop = stop_rx.clone();
+        let worker = JobWorker::new(kb.clone(), crate::knowledge::job_lease(&config));
+        tokio::spawn(worker.run(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        }))
+    };
+    let state = AppState::new(kb, settings);
     let grace = StdDuration::from_secs(config.shutdown_grace_seconds);
-    wayfinder_server::serve(listener, state, shutdown_signal(), grace).await?;
+    let shutdown = async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    };
+    wayfinder_server::serve(listener, state, shutdown, grace).await?;
+    let _ = worker.await;
     sweeper.abort();
     store.close().await;
     tracing::info!("Wayfinder stopped");

@@ -41,9 +41,14 @@ struct Server {
 }
 
 fn serve(db: &TestDatabase) -> Server {
+    serve_with(db, &[])
+}
+
+fn serve_with(db: &TestDatabase, env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(BIN)
         .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
         .env("WAYFINDER_DATABASE_URL", &db.url)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -259,6 +264,184 @@ fn config_shows_layers_and_masks_secrets() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid configuration"));
 }
 
+/// Deterministic prose: `words` words from a small vocabulary, in sentences.
+fn prose(seed: usize, words: usize) -> String {
+    const VOCAB: [&str; 24] = [
+        "learners",
+        "review",
+        "notes",
+        "weekly",
+        "practice",
+        "questions",
+        "coach",
+        "goals",
+        "reading",
+        "memory",
+        "attention",
+        "schedule",
+        "feedback",
+        "mastery",
+        "concepts",
+        "summary",
+        "examples",
+        "habits",
+        "focus",
+        "sleep",
+        "planning",
+        "reflection",
+        "teams",
+        "assessment",
+    ];
+    let mut out = String::with_capacity(words * 8);
+    for i in 0..words {
+        out.push_str(VOCAB[(i * 7 + seed * 13 + i / 5) % VOCAB.len()]);
+        out.push_str(if i % 12 == 11 { ". " } else { " " });
+    }
+    out
+}
+
+async fn ingestion_resumes_after_kill_9(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    wayfinder(&db, &["org", "create", "--slug", "resume", "--name", "Resume"], None);
+    wayfinder(
+        &db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "ops@example.org",
+            "--name",
+            "Ops",
+            "--operator",
+            "--org",
+            "resume",
+            "--role",
+            "admin",
+        ],
+        None,
+    );
+    let token =
+        wayfinder(&db, &["token", "create", "--email", "ops@example.org", "--name", "test"], None).trim().to_string();
+    // Ten files of ~500 small chunks each: ~5,000 chunks.
+    let files: Vec<(String, String)> =
+        (0..10).map(|i| (format!("part-{i}.md"), format!("# Part {i}\n\n{}", prose(i, 19_000)))).collect();
+
+    let mut server = serve_with(&db, &[("WAYFINDER_JOB_LEASE_SECONDS", "2"), ("WAYFINDER_EMBEDDING_PROVIDER", "none")]);
+    let http = reqwest::Client::new();
+    let api = |path: &str| format!("{}/api/v1{path}", server.base);
+    let orgs: Value = http.get(api("/orgs")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let org = orgs[0]["organisation"]["id"].as_str().unwrap().to_string();
+    let mut collections = Vec::new();
+    for name in ["interrupted", "control"] {
+        let created: Value = http
+            .post(api(&format!("/orgs/{org}/collections")))
+            .bearer_auth(&token)
+            .json(&json!({ "name": name, "chunk_tokens": 50, "chunk_overlap": 5 }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        collections.push(created["id"].as_str().unwrap().to_string());
+    }
+    let upload = |collection: &str| {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, text) in &files {
+            form =
+                form.part("file", reqwest::multipart::Part::bytes(text.clone().into_bytes()).file_name(name.clone()));
+        }
+        http.post(api(&format!("/orgs/{org}/collections/{collection}/documents")))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+    };
+    let job: Value = upload(&collections[0]).await.unwrap().json().await.unwrap();
+    let job_id = job["id"].as_str().unwrap().to_string();
+
+    // Kill the server hard once some, but not all, files are in.
+    let started = Instant::now();
+    loop {
+        let job: Value =
+            http.get(api(&format!("/jobs/{job_id}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let done = job["files"].as_array().unwrap().iter().filter(|f| f["state"] != "pending").count();
+        if done >= 1 {
+            assert!(done < files.len(), "the job finished before it could be interrupted; make the files bigger");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "ingestion did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Command::new("kill").args(["-KILL", &server.child.id().to_string()]).status().unwrap();
+    let _ = server.child.wait();
+
+    // Restarted, the server takes the job over once the dead worker's lease runs out.
+    server = serve_with(&db, &[("WAYFINDER_JOB_LEASE_SECONDS", "2"), ("WAYFINDER_EMBEDDING_PROVIDER", "none")]);
+    let api = |path: &str| format!("{}/api/v1{path}", server.base);
+    let wait = |job: String| {
+        let (http, token) = (http.clone(), token.clone());
+        async move {
+            let started = Instant::now();
+            loop {
+                let view: Value = http
+                    .get(api(&format!("/jobs/{job}")))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                if view["state"] == "succeeded" || view["state"] == "failed" {
+                    return view;
+                }
+                assert!(started.elapsed() < Duration::from_secs(300), "job {job} did not finish: {view}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    let resumed = wait(job_id.clone()).await;
+    assert_eq!(resumed["state"], "succeeded", "{resumed}");
+    let control_job: Value = {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, text) in &files {
+            form =
+                form.part("file", reqwest::multipart::Part::bytes(text.clone().into_bytes()).file_name(name.clone()));
+        }
+        http.post(api(&format!("/orgs/{org}/collections/{}/documents", collections[1])))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    let control = wait(control_job["id"].as_str().unwrap().to_string()).await;
+    assert_eq!(control["state"], "succeeded");
+
+    // Exactly the chunks an uninterrupted run makes: no duplicate, nothing orphaned.
+    let chunks_of =
+        |job: &Value| job["files"].as_array().unwrap().iter().map(|f| f["chunk_count"].as_i64().unwrap()).sum::<i64>();
+    let expected = chunks_of(&control);
+    assert!(expected >= 4_000, "the test needs a large ingestion, got {expected} chunks");
+    assert_eq!(chunks_of(&resumed), expected);
+    let store =
+        wayfinder_store::Store::connect(&wayfinder_store::StoreOptions { url: db.url.clone(), max_connections: 2 })
+            .await
+            .unwrap();
+    let org_id: wayfinder_accounts::OrgId = org.parse().unwrap();
+    for collection in &collections {
+        let id = collection.parse().unwrap();
+        assert_eq!(store.count_chunks(org_id, Some(id)).await.unwrap(), expected, "chunks stored in {collection}");
+        let documents = store.list_documents(org_id, Some(id)).await.unwrap();
+        assert_eq!(documents.len(), files.len());
+        assert_eq!(documents.iter().map(|d| d.chunk_count).sum::<i64>(), expected);
+    }
+    server.terminate();
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),*) => {
         mod sqlite { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
@@ -266,4 +449,8 @@ macro_rules! on_both_backends {
     };
 }
 
-on_both_backends!(first_run_setup_link_then_clean_shutdown, administering_from_the_command_line);
+on_both_backends!(
+    first_run_setup_link_then_clean_shutdown,
+    administering_from_the_command_line,
+    ingestion_resumes_after_kill_9
+);

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod health;
 pub mod invitations;
+pub mod knowledge;
 pub mod orgs;
 pub mod relationships;
 pub mod tokens;
@@ -100,9 +101,14 @@ pub(crate) fn with_session_cookie(status: StatusCode, cookie: HeaderValue, body:
     response
 }
 
-/// Every `/api/v1` route with its OpenAPI description.
-pub fn api_routes() -> OpenApiRouter<AppState> {
+/// Every `/api/v1` route with its OpenAPI description. Uploads get their own,
+/// larger body limit.
+pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(knowledge::upload_documents))
+        .layer(axum::extract::DefaultBodyLimit::max(max_upload_bytes));
     OpenApiRouter::new()
+        .merge(uploads)
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::logout_all))
@@ -124,4 +130,12 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(relationships::delete_relationship))
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
+        .routes(routes!(knowledge::list_collections, knowledge::create_collection))
+        .routes(routes!(knowledge::get_collection, knowledge::update_collection, knowledge::delete_collection))
+        .routes(routes!(knowledge::list_documents))
+        .routes(routes!(knowledge::get_document, knowledge::delete_document))
+        .routes(routes!(knowledge::document_chunks))
+        .routes(routes!(knowledge::list_jobs))
+        .routes(routes!(knowledge::get_job))
+        .routes(routes!(knowledge::search))
 }

@@ -6,7 +6,9 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use wayfinder_accounts::new_secret;
-use wayfinder_server::{AppState, ServerSettings};
+use wayfinder_knowledge_base::{IngestLimits, JobWorker, KnowledgeBase};
+use wayfinder_server::AppState;
+pub use wayfinder_server::ServerSettings;
 use wayfinder_store::{Store, StoreOptions};
 
 pub use wayfinder_testing::Backend;
@@ -53,20 +55,39 @@ impl TestApp {
 
     /// Starts the server on `backend` with `settings`.
     pub async fn spawn_with(backend: Backend, settings: ServerSettings) -> TestApp {
+        Self::spawn_full(backend, settings, |store| KnowledgeBase::new(store, None, None, IngestLimits::default()))
+            .await
+    }
+
+    /// Starts the server with a knowledge base built by `kb` (e.g. with an
+    /// embedding model), and a job worker beside it.
+    pub async fn spawn_full(
+        backend: Backend,
+        settings: ServerSettings,
+        kb: impl FnOnce(Store) -> KnowledgeBase,
+    ) -> TestApp {
         let database = TestDatabase::create(backend).await;
         let store = Store::connect(&StoreOptions { url: database.url.clone(), max_connections: 8 })
             .await
             .expect("connect store");
         store.migrate().await.expect("migrate");
+        let kb = kb(store.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(store.clone(), settings);
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = JobWorker::new(kb.clone(), chrono::Duration::seconds(5));
+        tokio::spawn(worker.run(async move {
+            let mut stop = stop_rx;
+            let _ = stop.wait_for(|s| *s).await;
+        }));
+        let state = AppState::new(kb, settings);
         let server = tokio::spawn(wayfinder_server::serve(
             listener,
             state,
             async move {
                 let _ = rx.await;
+                let _ = stop_tx.send(true);
             },
             std::time::Duration::from_secs(5),
         ));

@@ -1,0 +1,233 @@
+//! The local provider: a sentence-transformers BERT model run in-process.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+
+use crate::bert::{Batch, Bert, BertConfig, Pooling};
+use crate::{EmbedError, EmbedPurpose, Embedder};
+
+/// Longest input any BERT-family model here accepts, whatever its config claims.
+const MAX_TOKENS_CAP: usize = 512;
+
+/// Upper bound on padded tokens (sequences × longest sequence) in one forward pass.
+/// Measured on MiniLM-L6 (2 cores): see `examples/embed_throughput.rs`.
+const SUB_BATCH_TOKENS: usize = 4096;
+
+/// A sentence-embedding model loaded from a folder, run on the CPU.
+#[derive(Clone)]
+pub struct LocalEmbedder {
+    inner: Arc<LocalModel>,
+    sub_batch_tokens: usize,
+}
+
+struct LocalModel {
+    id: String,
+    bert: Bert,
+    /// Truncates to `max_tokens` and adds `[CLS]`/`[SEP]`: what the model sees.
+    tokenizer: Tokenizer,
+    /// No truncation: counts what a chunk of text really costs.
+    counter: Tokenizer,
+    max_tokens: usize,
+}
+
+impl std::fmt::Debug for LocalEmbedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalEmbedder")
+            .field("model_id", &self.inner.id)
+            .field("dimensions", &self.inner.bert.hidden_size())
+            .field("max_tokens", &self.inner.max_tokens)
+            .finish()
+    }
+}
+
+#[derive(Deserialize)]
+struct PoolingConfig {
+    #[serde(default)]
+    pooling_mode_mean_tokens: bool,
+    #[serde(default)]
+    pooling_mode_cls_token: bool,
+}
+
+impl LocalEmbedder {
+    /// Loads a model folder holding `config.json`, `tokenizer.json` and `model.safetensors`
+    /// (and optionally sentence-transformers' `1_Pooling/config.json`).
+    pub fn load(dir: &Path) -> Result<Self, EmbedError> {
+        if !dir.is_dir() {
+            return Err(EmbedError::ModelFolderNotFound { folder: dir.to_path_buf() });
+        }
+        let file = |name: &'static str| -> Result<PathBuf, EmbedError> {
+            let path = dir.join(name);
+            if path.is_file() {
+                Ok(path)
+            } else {
+                Err(EmbedError::MissingModelFile { folder: dir.to_path_buf(), file: name })
+            }
+        };
+        let (config_path, tokenizer_path, weights_path) =
+            (file("config.json")?, file("tokenizer.json")?, file("model.safetensors")?);
+
+        let config: BertConfig = read_json(&config_path)?;
+        config.validate().map_err(|message| EmbedError::InvalidModel { path: config_path.clone(), message })?;
+        let pooling = read_pooling(dir)?;
+        let max_tokens = config.max_position_embeddings.min(MAX_TOKENS_CAP);
+
+        let invalid_tokenizer = |message: String| EmbedError::InvalidModel { path: tokenizer_path.clone(), message };
+        let mut counter = Tokenizer::from_file(&tokenizer_path).map_err(|e| invalid_tokenizer(e.to_string()))?;
+        // Model folders often ship a tokenizer.json that pads to a fixed length; we
+        // batch and pad ourselves, and count tokens untruncated.
+        counter.with_padding(None);
+        counter.with_truncation(None).map_err(|e| invalid_tokenizer(e.to_string()))?;
+        let mut tokenizer = counter.clone();
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                direction: TruncationDirection::Right,
+                max_length: max_tokens,
+                strategy: TruncationStrategy::LongestFirst,
+                stride: 0,
+            }))
+            .map_err(|e| invalid_tokenizer(e.to_string()))?;
+        if tokenizer.get_vocab_size(true) > config.vocab_size {
+            return Err(invalid_tokenizer(format!(
+                "the tokenizer has {} tokens but the model only {}",
+                tokenizer.get_vocab_size(true),
+                config.vocab_size
+            )));
+        }
+
+        let bert = Bert::load(&weights_path, &config, pooling)?;
+        let name = dir.canonicalize().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+        let id = format!("local:{}", name.unwrap_or_else(|| "model".into()));
+        Ok(LocalEmbedder {
+            inner: Arc::new(LocalModel { id, bert, tokenizer, counter, max_tokens }),
+            sub_batch_tokens: SUB_BATCH_TOKENS,
+        })
+    }
+
+    /// The most tokens (including `[CLS]` and `[SEP]`) the model reads; longer texts are truncated.
+    pub fn max_tokens(&self) -> usize {
+        self.inner.max_tokens
+    }
+
+    /// How many tokens `text` has, without special tokens or truncation (for chunking).
+    pub fn count_tokens(&self, text: &str) -> usize {
+        // A tokenizer error can only come from a malformed tokenizer.json, which `load`
+        // already parsed; fall back to a rough word count rather than fail chunking.
+        self.inner.counter.encode_fast(text, false).map(|e| e.len()).unwrap_or_else(|_| text.split_whitespace().count())
+    }
+
+    /// Sets how many padded tokens one forward pass may hold (memory against speed).
+    pub fn with_sub_batch_tokens(mut self, tokens: usize) -> Self {
+        self.sub_batch_tokens = tokens.max(1);
+        self
+    }
+
+    /// Embeds on the calling thread; `Embedder::embed` runs this on tokio's blocking pool.
+    pub fn embed_blocking(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        self.inner.embed(texts, self.sub_batch_tokens)
+    }
+}
+
+impl LocalModel {
+    fn embed(&self, texts: &[String], sub_batch_tokens: usize) -> Result<Vec<Vec<f32>>, EmbedError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let inputs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let encodings =
+            self.tokenizer.encode_batch_fast(inputs, true).map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+        let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
+
+        // Longest first, so each sub-batch holds sequences of similar length and
+        // padding (computed but thrown away) stays small.
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(ids[i].len()));
+        let mut out: Vec<Vec<f32>> = vec![Vec::new(); ids.len()];
+        for group in sub_batches(&order, &ids, sub_batch_tokens) {
+            let sequences: Vec<&[u32]> = group.iter().map(|&i| ids[i]).collect();
+            let vectors = self.bert.embed(Batch { sequences: &sequences })?;
+            for (&i, v) in group.iter().zip(vectors) {
+                out[i] = v;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Splits indices (sorted longest first) into runs whose padded size fits `budget` tokens.
+fn sub_batches<'a>(order: &'a [usize], ids: &[&[u32]], budget: usize) -> Vec<&'a [usize]> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let longest = ids[order[start]].len().max(1);
+        let size = (budget / longest).max(1).min(order.len() - start);
+        groups.push(&order[start..start + size]);
+        start += size;
+    }
+    groups
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, EmbedError> {
+    let invalid = |message: String| EmbedError::InvalidModel { path: path.to_path_buf(), message };
+    let text = std::fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))
+}
+
+fn read_pooling(dir: &Path) -> Result<Pooling, EmbedError> {
+    let path = dir.join("1_Pooling").join("config.json");
+    if !path.is_file() {
+        return Ok(Pooling::Mean);
+    }
+    let config: PoolingConfig = read_json(&path)?;
+    match (config.pooling_mode_mean_tokens, config.pooling_mode_cls_token) {
+        (true, false) => Ok(Pooling::Mean),
+        (false, true) => Ok(Pooling::Cls),
+        _ => Err(EmbedError::InvalidModel {
+            path,
+            message: "only mean or CLS pooling (exactly one) is supported".into(),
+        }),
+    }
+}
+
+#[async_trait::async_trait]
+impl Embedder for LocalEmbedder {
+    fn model_id(&self) -> &str {
+        &self.inner.id
+    }
+
+    fn dimensions(&self) -> usize {
+        self.inner.bert.hidden_size()
+    }
+
+    /// MiniLM-style models embed queries and documents the same way, so `purpose` is ignored.
+    async fn embed(&self, texts: &[String], _purpose: EmbedPurpose) -> Result<Vec<Vec<f32>>, EmbedError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The forward pass is seconds of CPU work: keep it off the async workers.
+        let (model, sub_batch_tokens) = (Arc::clone(&self.inner), self.sub_batch_tokens);
+        let texts = texts.to_vec();
+        tokio::task::spawn_blocking(move || model.embed(&texts, sub_batch_tokens))
+            .await
+            .map_err(|e| EmbedError::Inference(format!("embedding task failed: {e}")))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_batches_respect_the_token_budget_and_keep_every_index() {
+        let lens = [500usize, 300, 300, 120, 100, 10, 3];
+        let seqs: Vec<Vec<u32>> = lens.iter().map(|&n| vec![1; n]).collect();
+        let ids: Vec<&[u32]> = seqs.iter().map(Vec::as_slice).collect();
+        let order: Vec<usize> = (0..ids.len()).collect();
+        let groups = sub_batches(&order, &ids, 700);
+        assert_eq!(groups, vec![&[0][..], &[1, 2], &[3, 4, 5, 6]]);
+        // A sequence longer than the budget still gets a batch of its own.
+        assert_eq!(sub_batches(&order[..1], &ids, 100), vec![&[0][..]]);
+    }
+}

@@ -1,0 +1,392 @@
+//! The knowledge base end to end over HTTP: collections, multipart uploads
+//! that ingest in the background, per-file errors, deduplication and
+//! replacement, search scoped to the organisation, deletes that leave nothing
+//! behind — on both backends.
+
+use crate::helpers::*;
+use reqwest::{StatusCode, multipart};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// A handbook whose sections are long enough to stay separate chunks.
+fn study_guide() -> String {
+    let spaced = "Reviewing flashcards over increasing intervals strengthens long-term retention far better than cramming the night before an exam. ";
+    let notes =
+        "The Cornell method divides the page into cues, notes and a summary so lectures become easy to review. ";
+    format!(
+        "# Study Skills Handbook\n\n## Spaced repetition\n\n{}\n\n## Note-taking\n\n{}\n",
+        spaced.repeat(8),
+        notes.repeat(8)
+    )
+}
+const TEAMS_PAGE: &str = "<html><head><title>Collaborative Teams</title><script>var tracking = 'zyxwvut';</script></head>\
+<body><nav>Home | About</nav><h1>Collaborative Teams</h1><h2>Norms</h2><p>Professional learning communities agree on \
+norms before analysing common formative assessments together.</p></body></html>";
+
+/// Uploads files as multipart; returns the status and body.
+pub async fn upload(
+    client: &Client,
+    org: &str,
+    collection: &str,
+    files: &[(&str, Vec<u8>)],
+    domains: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut form = multipart::Form::new();
+    for (name, bytes) in files {
+        form = form.part("file", multipart::Part::bytes(bytes.clone()).file_name(name.to_string()));
+    }
+    if let Some(d) = domains {
+        form = form.text("domains", d.to_string());
+    }
+    let mut req =
+        client.http.post(format!("{}/orgs/{org}/collections/{collection}/documents", client.base)).multipart(form);
+    if let Some(csrf) = &client.csrf {
+        req = req.header("x-csrf-token", csrf);
+    }
+    let resp = req.send().await.expect("upload sent");
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// Polls a job until it ends; returns its final view.
+pub async fn wait_for_job(client: &Client, job: &str) -> Value {
+    for _ in 0..600 {
+        let (status, body) = client.get(&format!("/jobs/{job}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if body["state"] == "succeeded" || body["state"] == "failed" {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("job {job} did not finish");
+}
+
+pub async fn create_collection(client: &Client, org: &str, name: &str, domains: &[&str]) -> String {
+    let (status, body) =
+        client.post(&format!("/orgs/{org}/collections"), json!({ "name": name, "domains": domains })).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_str().unwrap().to_string()
+}
+
+fn file_state<'a>(job: &'a Value, name: &str) -> &'a Value {
+    job["files"].as_array().unwrap().iter().find(|f| f["filename"] == name).unwrap_or_else(|| panic!("{name} in {job}"))
+}
+
+async fn search(client: &Client, org: &str, body: Value) -> (StatusCode, Value) {
+    let mut body = body;
+    body["org_id"] = json!(org);
+    client.post("/search", body).await
+}
+
+fn titles(results: &Value) -> Vec<String> {
+    results["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["chunk"]["document_title"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn upload_ingest_search_and_delete(backend: Backend) {
+    let w = World::build(backend).await;
+    let (a, admin) = (&w.org_a, &w.admin.client);
+    let coll = create_collection(admin, a, "Handbooks", &["study-skills", "collaborative-teams"]).await;
+
+    let before = w.app.row_counts().await;
+    let (status, job) = upload(
+        admin,
+        a,
+        &coll,
+        &[
+            ("study.md", study_guide().into_bytes()),
+            ("teams.html", TEAMS_PAGE.as_bytes().to_vec()),
+            ("notes.txt", b"Quiet study spaces help concentration.".to_vec()),
+            ("broken.pdf", b"%PDF-1.7\nthis is not really a pdf".to_vec()),
+            ("empty.txt", Vec::new()),
+            ("tool.exe", b"MZ\x90\x00".to_vec()),
+        ],
+        Some("study-skills"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job = wait_for_job(admin, job["id"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    for (name, state, code) in [
+        ("study.md", "ingested", None),
+        ("teams.html", "ingested", None),
+        ("notes.txt", "ingested", None),
+        ("broken.pdf", "failed", Some("broken_document")),
+        ("empty.txt", "failed", Some("empty_document")),
+        ("tool.exe", "failed", Some("unsupported_type")),
+    ] {
+        let f = file_state(&job, name);
+        assert_eq!(f["state"], state, "{name}: {f}");
+        assert_eq!(f["error_code"].as_str(), code, "{name}: {f}");
+        if code.is_some() {
+            assert!(f["error_message"].as_str().is_some_and(|m| !m.is_empty()));
+        }
+    }
+    let (_, docs) = admin.get(&format!("/orgs/{a}/collections/{coll}/documents")).await;
+    assert_eq!(docs.as_array().unwrap().len(), 3, "only the good files became documents: {docs}");
+    let study = docs.as_array().unwrap().iter().find(|d| d["source_name"] == "study.md").unwrap().clone();
+    assert_eq!(study["title"], "Study Skills Handbook");
+    assert_eq!(study["content_type"], "text/markdown");
+    assert_eq!(study["domains"], json!(["study-skills"]));
+    let (_, chunks) = admin.get(&format!("/orgs/{a}/documents/{}/chunks", study["id"].as_str().unwrap())).await;
+    let sections: Vec<String> =
+        chunks.as_array().unwrap().iter().map(|c| c["section"].as_str().unwrap().to_string()).collect();
+    assert!(sections.iter().any(|s| s.contains("Spaced repetition")), "{sections:?}");
+
+    // Every member may search; results cite title, section and text; no model means lexical with a notice.
+    let (status, found) =
+        search(&w.learner.client, a, json!({ "query": "how should I review flashcards?", "k": 3 })).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["mode"], "lexical");
+    assert!(found["notice"].as_str().unwrap().contains("lexical"));
+    assert_eq!(titles(&found)[0], "Study Skills Handbook");
+    assert!(found["results"][0]["chunk"]["section"].as_str().unwrap().contains("Spaced repetition"));
+    assert_error(
+        search(&w.learner.client, a, json!({ "query": "flashcards", "mode": "dense" })).await,
+        StatusCode::CONFLICT,
+        "dense_unavailable",
+    );
+    // Script and navigation text is not indexed.
+    let (_, none) = search(admin, a, json!({ "query": "zyxwvut" })).await;
+    assert!(none["results"].as_array().unwrap().is_empty(), "{none}");
+    // Domain filter: the HTML page was tagged study-skills too, so filter by a tag nobody has.
+    let (_, filtered) =
+        search(admin, a, json!({ "query": "norms formative assessments", "domains": ["collaborative-teams"] })).await;
+    assert!(filtered["results"].as_array().unwrap().is_empty(), "{filtered}");
+    let (_, filtered) =
+        search(admin, a, json!({ "query": "norms formative assessments", "domains": ["study-skills"] })).await;
+    assert_eq!(titles(&filtered)[0], "Collaborative Teams");
+
+    // Same content again: one document. Changed content under the same name: replaced.
+    let (_, again) = upload(admin, a, &coll, &[("study.md", study_guide().into_bytes())], None).await;
+    let again = wait_for_job(admin, again["id"].as_str().unwrap()).await;
+    assert_eq!(file_state(&again, "study.md")["state"], "unchanged");
+    let changed = study_guide().replace("flashcards", "index cards");
+    let (_, replaced) = upload(admin, a, &coll, &[("study.md", changed.into_bytes())], None).await;
+    let replaced = wait_for_job(admin, replaced["id"].as_str().unwrap()).await;
+    assert_eq!(file_state(&replaced, "study.md")["state"], "ingested");
+    let (_, docs) = admin.get(&format!("/orgs/{a}/collections/{coll}/documents")).await;
+    assert_eq!(docs.as_array().unwrap().len(), 3, "replaced, not added: {docs}");
+    let (_, old) = search(admin, a, json!({ "query": "flashcards" })).await;
+    assert!(old["results"].as_array().unwrap().is_empty(), "the old chunks are gone: {old}");
+    let (_, new) = search(admin, a, json!({ "query": "index cards" })).await;
+    assert_eq!(titles(&new)[0], "Study Skills Handbook");
+
+    // Deleting a document removes its chunks and lexical entries in one go.
+    let study_id = docs.as_array().unwrap().iter().find(|d| d["source_name"] == "study.md").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let chunks_before = w.app.store.count_chunks(a.parse().unwrap(), None).await.unwrap();
+    let (status, _) = admin.delete(&format!("/orgs/{a}/documents/{study_id}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let chunks_after = w.app.store.count_chunks(a.parse().unwrap(), None).await.unwrap();
+    assert!(chunks_after < chunks_before);
+    let (_, gone) = search(admin, a, json!({ "query": "index cards cornell" })).await;
+    assert!(
+        gone["results"].as_array().unwrap().iter().all(|r| r["chunk"]["document_id"] != study_id.as_str()),
+        "{gone}"
+    );
+    assert_error(admin.get(&format!("/orgs/{a}/documents/{study_id}")).await, StatusCode::NOT_FOUND, "not_found");
+    let after = w.app.row_counts().await;
+    let documents = |counts: &[(&str, i64)]| counts.iter().find(|(t, _)| *t == "documents").unwrap().1;
+    assert_eq!(documents(&after), documents(&before) + 2);
+}
+
+async fn knowledge_respects_roles_and_tenants(backend: Backend) {
+    let w = World::build(backend).await;
+    let (a, b) = (&w.org_a, &w.org_b);
+    let coll = create_collection(&w.admin.client, a, "Private", &[]).await;
+    let (_, job) = upload(
+        &w.admin.client,
+        a,
+        &coll,
+        &[("secret.md", b"# Secret\n\nThe quarterly plan mentions quokkas.".to_vec())],
+        None,
+    )
+    .await;
+    let job_id = job["id"].as_str().unwrap().to_string();
+    wait_for_job(&w.admin.client, &job_id).await;
+    let coll_b = create_collection(&w.admin_b.client, b, "Other", &[]).await;
+    let (_, job_b) = upload(
+        &w.admin_b.client,
+        b,
+        &coll_b,
+        &[("other.md", b"# Other\n\nQuokkas live on Rottnest Island.".to_vec())],
+        None,
+    )
+    .await;
+    wait_for_job(&w.admin_b.client, job_b["id"].as_str().unwrap()).await;
+
+    // Members search; only admins manage; learners cannot see jobs.
+    let (status, found) = search(&w.learner.client, a, json!({ "query": "quokkas" })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(titles(&found), vec!["Secret".to_string()], "only A's chunk: {found}");
+    assert_error(
+        w.coach.client.post(&format!("/orgs/{a}/collections"), json!({ "name": "Mine" })).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    let (status, _) = upload(&w.learner.client, a, &coll, &[("x.md", b"# X\n\ntext".to_vec())], None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_error(w.learner.client.get(&format!("/jobs/{job_id}")).await, StatusCode::NOT_FOUND, "not_found");
+
+    // Another organisation's search, collections, documents and jobs are out of reach.
+    let (_, found_b) = search(&w.admin_b.client, b, json!({ "query": "quarterly plan quokkas" })).await;
+    assert_eq!(titles(&found_b), vec!["Other".to_string()], "{found_b}");
+    assert_error(search(&w.admin_b.client, a, json!({ "query": "quokkas" })).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        search(&w.admin_b.client, b, json!({ "query": "quokkas", "collections": [coll] })).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        w.admin_b.client.get(&format!("/orgs/{b}/collections/{coll}")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(w.admin_b.client.get(&format!("/jobs/{job_id}")).await, StatusCode::NOT_FOUND, "not_found");
+    let (status, _) = upload(&w.admin_b.client, b, &coll, &[("x.md", b"# X\n\ntext".to_vec())], None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, docs) = w.admin.client.get(&format!("/orgs/{a}/collections/{coll}/documents")).await;
+    let doc = docs[0]["id"].as_str().unwrap();
+    assert_error(
+        w.admin_b.client.delete(&format!("/orgs/{b}/documents/{doc}")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        w.admin_b.client.get(&format!("/orgs/{b}/documents/{doc}/chunks")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+
+    // Bad search input.
+    for (body, field) in [
+        (json!({ "query": "" }), "query"),
+        (json!({ "query": "x", "k": 0 }), "k"),
+        (json!({ "query": "x", "k": 1000 }), "k"),
+        (json!({ "query": "x", "mode": "fuzzy" }), "mode"),
+        (json!({ "query": "x", "domains": ["not a tag!"] }), "domains"),
+    ] {
+        let (status, resp) = search(&w.admin.client, a, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{resp}");
+        assert_eq!(resp["error"]["field"], field, "{resp}");
+    }
+    // Duplicate collection names and bad chunking settings.
+    assert_error(
+        w.admin.client.post(&format!("/orgs/{a}/collections"), json!({ "name": "Private" })).await,
+        StatusCode::CONFLICT,
+        "already_exists",
+    );
+    assert_error(
+        w.admin.client.post(&format!("/orgs/{a}/collections"), json!({ "name": "Tiny", "chunk_tokens": 10 })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    );
+}
+
+async fn oversized_uploads_are_refused(backend: Backend) {
+    let settings = ServerSettings { max_upload_bytes: 64 * 1024, ..test_settings() };
+    let app = TestApp::spawn_full(backend, settings, |store| {
+        wayfinder_knowledge_base::KnowledgeBase::new(
+            store,
+            None,
+            None,
+            wayfinder_knowledge_base::IngestLimits { max_file_bytes: 1024, ..Default::default() },
+        )
+    })
+    .await;
+    let operator = app.operator().await;
+    let (_, org) = operator.post("/orgs", json!({ "slug": "big-files", "name": "Big Files" })).await;
+    let org = org["organisation"]["id"].as_str().unwrap().to_string();
+    let coll = create_collection(&operator, &org, "Docs", &[]).await;
+    // A file over the per-file limit fails alone; the rest of the batch ingests.
+    let big = format!("# Big\n\n{}", "word ".repeat(400));
+    let (status, job) = upload(
+        &operator,
+        &org,
+        &coll,
+        &[("big.md", big.into_bytes()), ("small.md", b"# Small\n\nfine".to_vec())],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job = wait_for_job(&operator, job["id"].as_str().unwrap()).await;
+    assert_eq!(file_state(&job, "big.md")["error_code"], "file_too_large");
+    assert_eq!(file_state(&job, "small.md")["state"], "ingested");
+    // A request over the upload limit is refused whole, and nothing is stored.
+    let before = app.row_counts().await;
+    let (status, body) = upload(&operator, &org, &coll, &[("huge.md", vec![b'a'; 200 * 1024])], None).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(app.row_counts().await, before);
+}
+
+/// The local embedding model the suite uses (scripts/test fetches it).
+fn embedding_model_dir() -> std::path::PathBuf {
+    std::env::var("WAYFINDER_TEST_EMBEDDING_MODEL")
+        .expect(
+            "dense-search tests need WAYFINDER_TEST_EMBEDDING_MODEL; scripts/test fetches all-MiniLM-L6-v2 and sets it",
+        )
+        .into()
+}
+
+async fn hybrid_search_with_a_local_model(backend: Backend) {
+    let model =
+        std::sync::Arc::new(wayfinder_embeddings::LocalEmbedder::load(&embedding_model_dir()).expect("model loads"));
+    let app = TestApp::spawn_full(backend, test_settings(), move |store| {
+        wayfinder_knowledge_base::KnowledgeBase::new(store, Some(model), None, Default::default())
+    })
+    .await;
+    let operator = app.operator().await;
+    let (_, org) = operator.post("/orgs", json!({ "slug": "dense-school", "name": "Dense School" })).await;
+    let org = org["organisation"]["id"].as_str().unwrap().to_string();
+    let coll = create_collection(&operator, &org, "Guides", &[]).await;
+    let (_, collection) = operator.get(&format!("/orgs/{org}/collections/{coll}")).await;
+    assert_eq!(collection["embedding_model"], "local:all-MiniLM-L6-v2");
+    let files = [
+        ("sleep.md", "# Rest\n\nGetting eight hours of sleep before a test improves memory consolidation."),
+        ("budget.md", "# Money\n\nTrack your spending with a monthly budget and an emergency fund."),
+        ("reading.md", "# Reading\n\nPreview headings, ask questions, then read actively and recite."),
+    ];
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, t)| (*n, t.as_bytes().to_vec())).collect();
+    let (_, job) = upload(&operator, &org, &coll, &files, None).await;
+    let job = wait_for_job(&operator, job["id"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+
+    // No word in common with the sleep guide: only meaning can find it.
+    let query = json!({ "query": "how many hours should I rest the night before an exam?", "k": 3, "mode": "dense" });
+    let (status, dense) = search(&operator, &org, query).await;
+    assert_eq!(status, StatusCode::OK, "{dense}");
+    assert_eq!(dense["mode"], "dense");
+    assert_eq!(titles(&dense)[0], "Rest", "{dense}");
+    let (_, hybrid) = search(&operator, &org, json!({ "query": "saving money each month", "k": 3 })).await;
+    assert_eq!(hybrid["mode"], "hybrid");
+    assert!(hybrid["notice"].is_null());
+    assert_eq!(titles(&hybrid)[0], "Money", "{hybrid}");
+    assert!(hybrid["results"][0]["dense_rank"].is_number() && hybrid["results"][0]["lexical_rank"].is_number());
+
+    // Deleting the document removes its vectors too: dense search no longer finds it.
+    let (_, docs) = operator.get(&format!("/orgs/{org}/collections/{coll}/documents")).await;
+    let sleep = docs.as_array().unwrap().iter().find(|d| d["source_name"] == "sleep.md").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let vectors = |c: Vec<(&str, i64)>| c.iter().find(|(t, _)| *t == "chunk_vectors").unwrap().1;
+    assert_eq!(vectors(app.row_counts().await), 3);
+    operator.delete(&format!("/orgs/{org}/documents/{sleep}")).await;
+    assert_eq!(vectors(app.row_counts().await), 2);
+    let (_, dense) = search(&operator, &org, json!({ "query": "sleep before an exam", "k": 3, "mode": "dense" })).await;
+    assert!(!titles(&dense).contains(&"Rest".to_string()), "{dense}");
+}
+
+crate::on_both_backends!(
+    upload_ingest_search_and_delete,
+    knowledge_respects_roles_and_tenants,
+    oversized_uploads_are_refused,
+    hybrid_search_with_a_local_model,
+);

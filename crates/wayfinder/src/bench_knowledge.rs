@@ -1,0 +1,290 @@
+//! `wayfinder bench knowledge`: measurements of the knowledge base, printed,
+//! never asserted. On a throwaway database of the configured backend it
+//! reports
+//! - ingestion throughput without embeddings (chunks/s through the real job
+//!   pipeline: extraction, chunking, lexical analysis, one transaction per file),
+//! - local embedding speed (tokens/s) when a model folder is given,
+//! - search latency one query at a time for lexical, dense and hybrid at each
+//!   corpus size (query embedding reported separately),
+//! - this process's memory after each stage.
+//!
+//! Scale needs synthetic data: text drawn from a Zipf-distributed vocabulary
+//! (like real text, a few words are very common) and random unit vectors of
+//! the model's size, so the dense index does real work without hours of
+//! embedding. Both are seeded, so runs are repeatable.
+
+use crate::{
+    bench::{Scratch, read_memory},
+    cli::BenchKnowledgeArgs,
+    config::Config,
+};
+use anyhow::Context;
+use std::{sync::Arc, time::Instant};
+use wayfinder_embeddings::{EmbedError, EmbedPurpose, Embedder, LocalEmbedder};
+use wayfinder_knowledge::metrics::percentile;
+use wayfinder_knowledge_base::{
+    CollectionSpec, IngestLimits, JobWorker, KnowledgeBase, SearchMode, SearchRequest, UploadFile,
+};
+use wayfinder_store::{Store, StoreOptions};
+
+/// splitmix64: a tiny seeded generator, enough for reproducible synthetic data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A vocabulary of pronounceable pseudo-words sampled with Zipf's law.
+struct Vocabulary {
+    words: Vec<String>,
+    cumulative: Vec<f64>,
+}
+
+impl Vocabulary {
+    fn new(size: usize) -> Self {
+        const SYLLABLES: [&str; 24] = [
+            "ka", "lo", "mi", "ser", "tan", "vel", "dor", "pi", "qua", "ren", "sol", "tir", "ul", "ve", "xo", "yan",
+            "zel", "bri", "cho", "fen", "gra", "hul", "jor", "mek",
+        ];
+        let mut rng = Rng(7);
+        let words = (0..size)
+            .map(|_| {
+                let n = 2 + (rng.next() % 3) as usize;
+                (0..n).map(|_| SYLLABLES[(rng.next() % SYLLABLES.len() as u64) as usize]).collect::<String>()
+            })
+            .collect();
+        let mut total = 0.0;
+        let cumulative = (1..=size)
+            .map(|rank| {
+                total += 1.0 / rank as f64;
+                total
+            })
+            .collect::<Vec<_>>();
+        let cumulative = cumulative.into_iter().map(|c| c / total).collect();
+        Self { words, cumulative }
+    }
+
+    fn word(&self, rng: &mut Rng) -> &str {
+        let x = rng.unit();
+        let i = self.cumulative.partition_point(|c| *c < x).min(self.words.len() - 1);
+        &self.words[i]
+    }
+
+    fn sentence(&self, rng: &mut Rng, words: usize) -> String {
+        let mut out = String::with_capacity(words * 8);
+        for i in 0..words {
+            out.push_str(self.word(rng));
+            out.push_str(if i % 14 == 13 { ". " } else { " " });
+        }
+        out
+    }
+}
+
+/// Random unit vectors standing in for a model of `dims` dimensions; a
+/// query's vector is seeded by its text, so a repeated query repeats.
+struct SyntheticEmbedder {
+    dims: usize,
+}
+
+fn random_unit(rng: &mut Rng, dims: usize) -> Vec<f32> {
+    let mut v: Vec<f32> = (0..dims).map(|_| (rng.unit() * 2.0 - 1.0) as f32).collect();
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::EPSILON);
+    v.iter_mut().for_each(|x| *x /= norm);
+    v
+}
+
+#[async_trait::async_trait]
+impl Embedder for SyntheticEmbedder {
+    fn model_id(&self) -> &str {
+        "bench:synthetic"
+    }
+    fn dimensions(&self) -> usize {
+        self.dims
+    }
+    async fn embed(&self, texts: &[String], _purpose: EmbedPurpose) -> Result<Vec<Vec<f32>>, EmbedError> {
+        Ok(texts
+            .iter()
+            .map(|t| {
+                let seed = t.bytes().fold(1469598103934665603u64, |h, b| (h ^ b as u64).wrapping_mul(1099511628211));
+                random_unit(&mut Rng(seed), self.dims)
+            })
+            .collect())
+    }
+}
+
+fn rss() -> String {
+    match read_memory(std::process::id()) {
+        Ok(m) => format!("RSS {:.1} MB (peak {:.1} MB)", m.rss_kb as f64 / 1024.0, m.peak_kb as f64 / 1024.0),
+        Err(_) => "RSS unknown".into(),
+    }
+}
+
+/// Runs the benchmark on a throwaway copy of the configured backend.
+pub async fn run(config: &Config, args: &BenchKnowledgeArgs) -> anyhow::Result<()> {
+    let scratch = Scratch::create(&config.database_url()).await?;
+    let outcome = measure(&scratch, args).await;
+    scratch.remove().await;
+    outcome
+}
+
+async fn measure(scratch: &Scratch, args: &BenchKnowledgeArgs) -> anyhow::Result<()> {
+    println!("wayfinder bench knowledge — backend {}, {rss}", scratch.backend, rss = rss());
+    let store = Store::connect(&StoreOptions { url: scratch.database_url.clone(), max_connections: 8 }).await?;
+    store.migrate().await?;
+
+    // Local embedding speed, and the dimension the synthetic vectors take.
+    let mut dims = 384;
+    let mut query_model: Option<Arc<LocalEmbedder>> = None;
+    if let Some(dir) = &args.embedding_model {
+        let model = Arc::new(LocalEmbedder::load(dir).with_context(|| format!("loading {}", dir.display()))?);
+        dims = model.dimensions();
+        let vocab = Vocabulary::new(20_000);
+        let mut rng = Rng(11);
+        let passages: Vec<String> = (0..args.embed_passages)
+            .map(|_| {
+                let words = 100 + (rng.next() % 300) as usize;
+                vocab.sentence(&mut rng, words)
+            })
+            .collect();
+        let tokens: usize = passages.iter().map(|p| model.count_tokens(p).min(model.max_tokens())).sum();
+        let started = Instant::now();
+        let vectors = model.embed(&passages, EmbedPurpose::Document).await?;
+        let took = started.elapsed().as_secs_f64();
+        println!(
+            "local embedding   {} passages, {tokens} tokens in {took:.1} s: {:.0} tokens/s ({} threads), {}",
+            vectors.len(),
+            tokens as f64 / took,
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            rss()
+        );
+        query_model = Some(model);
+    }
+
+    let org = store.create_org("bench", "Benchmark").await?.id;
+    let synthetic: Arc<dyn Embedder> = Arc::new(SyntheticEmbedder { dims });
+    let limits = IngestLimits { max_files: 100_000, max_file_bytes: 256 * 1024 * 1024, embed_batch: 1000 };
+    let lexical_only = KnowledgeBase::new(store.clone(), None, None, limits.clone());
+    let with_vectors = KnowledgeBase::new(store.clone(), Some(synthetic.clone()), None, limits);
+    let spec = CollectionSpec {
+        name: "synthetic".into(),
+        chunk_tokens: Some(args.chunk_tokens),
+        chunk_overlap: Some(args.chunk_tokens / 10),
+        ..Default::default()
+    };
+    let collection = with_vectors.create_collection(org, spec).await?;
+
+    let vocab = Vocabulary::new(50_000);
+    let mut rng = Rng(42);
+    let words_per_chunk = (args.chunk_tokens as usize * 3) / 4;
+    let mut have = 0usize;
+    let mut sizes = args.sizes.clone();
+    sizes.sort_unstable();
+    for target in sizes {
+        // Ingest until the corpus holds `target` chunks: files of ~50 chunks each.
+        let mut ingested_chunks = 0i64;
+        let mut ingest_seconds = 0.0;
+        let mut embed_seconds = 0.0;
+        while have < target {
+            let batch_files = ((target - have) / 50).clamp(1, 200);
+            let files: Vec<UploadFile> = (0..batch_files)
+                .map(|i| {
+                    let mut text = format!("# Synthetic {have}-{i}\n\n");
+                    for _ in 0..50 {
+                        text.push_str(&vocab.sentence(&mut rng, words_per_chunk));
+                        text.push_str("\n\n");
+                    }
+                    UploadFile {
+                        filename: format!("doc-{have}-{i}.md"),
+                        domains: Vec::new(),
+                        content: text.into_bytes(),
+                    }
+                })
+                .collect();
+            let before = store.count_chunks(org, Some(collection.id)).await?;
+            let started = Instant::now();
+            let job = lexical_only.queue_ingest(org, collection.id, None, files).await?;
+            JobWorker::new(lexical_only.clone(), chrono::Duration::seconds(60)).run_one(job.id).await;
+            ingest_seconds += started.elapsed().as_secs_f64();
+            let after = store.count_chunks(org, Some(collection.id)).await?;
+            ingested_chunks += after - before;
+            have = after as usize;
+            // Vectors for the new chunks, through the same path embedding jobs use.
+            let started = Instant::now();
+            let job = with_vectors.queue_embedding(org, collection.id, None).await?;
+            JobWorker::new(with_vectors.clone(), chrono::Duration::seconds(60)).run_one(job.id).await;
+            embed_seconds += started.elapsed().as_secs_f64();
+        }
+        if ingested_chunks > 0 {
+            println!(
+                "ingestion         {ingested_chunks} chunks in {ingest_seconds:.1} s: {:.0} chunks/s without embeddings; synthetic vectors stored at {:.0} chunks/s; {}",
+                ingested_chunks as f64 / ingest_seconds,
+                ingested_chunks as f64 / embed_seconds.max(1e-9),
+                rss()
+            );
+        }
+        println!("search at {have} chunks ({} queries each, k = 10, one at a time):", args.queries);
+        for mode in [SearchMode::Lexical, SearchMode::Dense, SearchMode::Hybrid] {
+            let mut latencies = Vec::with_capacity(args.queries);
+            let mut qrng = Rng(1000 + have as u64);
+            // Warm the caches (the in-process vector copy loads on first use).
+            let warm = SearchRequest {
+                query: vocab.sentence(&mut qrng, 3),
+                collections: None,
+                domains: None,
+                documents: None,
+                k: 10,
+                mode,
+            };
+            with_vectors.search(org, &warm).await?;
+            for _ in 0..args.queries {
+                let words = 2 + (qrng.next() % 5) as usize;
+                let request = SearchRequest {
+                    query: vocab.sentence(&mut qrng, words),
+                    collections: None,
+                    domains: None,
+                    documents: None,
+                    k: 10,
+                    mode,
+                };
+                let started = Instant::now();
+                let results = with_vectors.search(org, &request).await?;
+                latencies.push(started.elapsed().as_secs_f64() * 1000.0 - results.timings.embed_ms);
+            }
+            println!(
+                "  {:<8} p50 {:>7.2} ms   p95 {:>7.2} ms   p99 {:>7.2} ms   (query embedding excluded)",
+                format!("{mode:?}").to_lowercase(),
+                percentile(&mut latencies, 50.0),
+                percentile(&mut latencies, 95.0),
+                percentile(&mut latencies, 99.0)
+            );
+        }
+        println!("  {}", rss());
+    }
+    if let Some(model) = query_model {
+        let mut times = Vec::new();
+        let mut qrng = Rng(5);
+        for _ in 0..50 {
+            let q = vec![vocab.sentence(&mut qrng, 8)];
+            let started = Instant::now();
+            model.embed(&q, EmbedPurpose::Query).await?;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        println!(
+            "query embedding   p50 {:.2} ms   p95 {:.2} ms (local model, one short query at a time)",
+            percentile(&mut times, 50.0),
+            percentile(&mut times, 95.0)
+        );
+    }
+    store.close().await;
+    Ok(())
+}

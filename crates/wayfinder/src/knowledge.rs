@@ -1,0 +1,267 @@
+//! Knowledge-base wiring and commands: building the service from the
+//! configuration (which embedding provider), and `collection`, `ingest`,
+//! `job` and `search` on the command line.
+
+use crate::{
+    cli::{CollectionCommand, IngestArgs, JobCommand, SearchArgs},
+    config::{Config, EmbeddingProvider},
+};
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::{path::Path, sync::Arc, time::Duration};
+use wayfinder_embeddings::{Embedder, LocalEmbedder, RemoteConfig, RemoteEmbedder};
+use wayfinder_knowledge::TokenCounter;
+use wayfinder_knowledge_base::{
+    CollectionSpec, IngestLimits, JobWorker, KnowledgeBase, SearchMode, SearchRequest, UploadFile,
+};
+use wayfinder_store::{Collection, Store};
+
+/// Counts tokens with the local model's own tokenizer, so chunks fit the model.
+struct ModelTokens(Arc<LocalEmbedder>);
+
+impl TokenCounter for ModelTokens {
+    fn count(&self, text: &str) -> usize {
+        self.0.count_tokens(text)
+    }
+}
+
+/// An embedding provider and, for a local model, its tokenizer as chunk-size counter.
+type Provider = (Option<Arc<dyn Embedder>>, Option<Arc<dyn TokenCounter>>);
+
+/// The embedding provider the configuration asks for (`None`: lexical only).
+pub fn embedder(config: &Config) -> anyhow::Result<Provider> {
+    let dir = config.embedding_model_dir();
+    let local = |dir: &Path| -> anyhow::Result<_> {
+        let model = Arc::new(
+            LocalEmbedder::load(dir).with_context(|| format!("loading the embedding model from {}", dir.display()))?,
+        );
+        let counter: Arc<dyn TokenCounter> = Arc::new(ModelTokens(model.clone()));
+        let embedder: Arc<dyn Embedder> = model;
+        Ok((Some(embedder), Some(counter)))
+    };
+    match config.embedding_provider {
+        EmbeddingProvider::None => Ok((None, None)),
+        EmbeddingProvider::Local => local(&dir),
+        EmbeddingProvider::Auto if dir.join("model.safetensors").exists() => local(&dir),
+        EmbeddingProvider::Auto => Ok((None, None)),
+        EmbeddingProvider::Remote => {
+            let (Some(base_url), Some(model)) = (&config.embedding_base_url, &config.embedding_model) else {
+                bail!("embedding_provider = \"remote\" needs embedding_base_url and embedding_model");
+            };
+            let remote = RemoteEmbedder::new(RemoteConfig {
+                base_url: base_url.clone(),
+                api_key: config.embedding_api_key.as_ref().map(|k| secrecy::ExposeSecret::expose_secret(k).to_string()),
+                model: model.clone(),
+                dimensions: None,
+                batch_size: config.embedding_batch_size.max(1),
+                timeout: Duration::from_secs(config.embedding_timeout_seconds.max(1)),
+                max_retries: 2,
+            })?;
+            let embedder: Arc<dyn Embedder> = Arc::new(remote);
+            Ok((Some(embedder), None))
+        }
+    }
+}
+
+/// The knowledge-base service over `store` as configured.
+pub fn knowledge_base(config: &Config, store: Store) -> anyhow::Result<KnowledgeBase> {
+    let (embedder, counter) = embedder(config)?;
+    match embedder.as_ref() {
+        Some(e) => tracing::info!(model = e.model_id(), "embedding model ready"),
+        None => tracing::info!("no embedding model configured: search is lexical (BM25) only"),
+    }
+    let limits = IngestLimits { max_file_bytes: config.max_file_bytes, ..IngestLimits::default() };
+    Ok(KnowledgeBase::new(store, embedder, counter, limits))
+}
+
+/// The job lease in force.
+pub fn job_lease(config: &Config) -> chrono::Duration {
+    chrono::Duration::seconds(config.job_lease_seconds.max(2))
+}
+
+async fn org_and_collection(
+    store: &Store,
+    org: &str,
+    collection: &str,
+) -> anyhow::Result<(wayfinder_accounts::OrgId, Collection)> {
+    let org = store.org_by_slug(org).await.with_context(|| format!("no organisation {org:?}"))?;
+    let found = store
+        .list_collections(org.id)
+        .await?
+        .into_iter()
+        .find(|c| c.name == collection || c.id.to_string() == collection);
+    match found {
+        Some(c) => Ok((org.id, c)),
+        None => bail!("no collection {collection:?} in {} (create it with `wayfinder collection create`)", org.slug),
+    }
+}
+
+/// `wayfinder collection …`
+pub async fn collection(kb: &KnowledgeBase, command: CollectionCommand) -> anyhow::Result<()> {
+    let store = kb.store();
+    match command {
+        CollectionCommand::Create { org, name, description, domain } => {
+            let org = store.org_by_slug(&org).await.with_context(|| format!("no organisation {org:?}"))?;
+            let spec = CollectionSpec {
+                name,
+                description: description.unwrap_or_default(),
+                domains: domain,
+                ..Default::default()
+            };
+            let c = kb.create_collection(org.id, spec).await?;
+            println!(
+                "created collection {} id={} (embedding: {})",
+                c.name,
+                c.id,
+                c.embedding_model.as_deref().unwrap_or("none")
+            );
+        }
+        CollectionCommand::List { org } => {
+            let org = store.org_by_slug(&org).await.with_context(|| format!("no organisation {org:?}"))?;
+            for c in store.list_collections(org.id).await? {
+                let docs = store.list_documents(org.id, Some(c.id)).await?.len();
+                let chunks = store.count_chunks(org.id, Some(c.id)).await?;
+                println!("{}\t{}\t{docs} documents\t{chunks} chunks\t{}", c.id, c.name, c.domains.join(","));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Files under `paths`, folders walked recursively, in a stable order.
+fn collect_files(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut out = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if meta.is_dir() {
+            let mut entries: Vec<_> = std::fs::read_dir(path)?.filter_map(Result::ok).map(|e| e.path()).collect();
+            entries.sort();
+            out.extend(collect_files(&entries)?);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// `wayfinder ingest PATH… --org ORG --collection C [--domain D]`: queues a job
+/// and runs it here with a progress bar (an interrupted run resumes in the server or a later run).
+pub async fn ingest(kb: &KnowledgeBase, lease: chrono::Duration, args: IngestArgs) -> anyhow::Result<()> {
+    let (org, collection) = org_and_collection(kb.store(), &args.org, &args.collection).await?;
+    let paths = collect_files(&args.paths)?;
+    if paths.is_empty() {
+        bail!("no files found");
+    }
+    let mut files = Vec::with_capacity(paths.len());
+    for path in &paths {
+        let content = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let filename = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        files.push(UploadFile { filename, domains: args.domain.clone(), content });
+    }
+    let kb = kb.clone().with_limits(IngestLimits { max_files: files.len(), ..kb.limits().clone() });
+    let job = kb.queue_ingest(org, collection.id, None, files).await?;
+    eprintln!("job {} queued: {} files into {}", job.id, paths.len(), collection.name);
+    let bar = ProgressBar::new(paths.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:10} [{bar:40}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let watcher = {
+        let (store, bar, id) = (kb.store().clone(), bar.clone(), job.id);
+        tokio::spawn(async move {
+            loop {
+                if let Ok(job) = store.job(org, id).await {
+                    bar.set_length(job.progress_total.max(1) as u64);
+                    bar.set_position(job.progress_done.max(0) as u64);
+                    bar.set_message(job.phase.clone());
+                }
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        })
+    };
+    let worker = JobWorker::new(kb.clone(), lease);
+    let ended = worker.run_one(job.id).await;
+    watcher.abort();
+    bar.finish_and_clear();
+    let Some(ended) = ended else { bail!("another worker is running job {}", job.id) };
+    print_job(kb.store(), &ended).await?;
+    if ended.state != "succeeded" {
+        bail!("job {} {}", ended.id, ended.state);
+    }
+    Ok(())
+}
+
+async fn print_job(store: &Store, job: &wayfinder_store::Job) -> anyhow::Result<()> {
+    println!("job {}: {} ({}), {}/{}", job.id, job.state, job.phase, job.progress_done, job.progress_total);
+    if let Some(e) = &job.error {
+        println!("  error: {e}");
+    }
+    for f in store.job_files(job.id).await? {
+        match (&f.error_code, &f.error_message) {
+            (Some(code), Some(message)) => println!("  {:<40} {} [{code}] {message}", f.filename, f.state),
+            _ => println!("  {:<40} {} {} chunks", f.filename, f.state, f.chunk_count.unwrap_or(0)),
+        }
+    }
+    Ok(())
+}
+
+/// `wayfinder job …`
+pub async fn job(store: &Store, command: JobCommand) -> anyhow::Result<()> {
+    match command {
+        JobCommand::Show { id } => {
+            let id = id.parse().context("not a job id")?;
+            let job = store.job_anywhere(id).await.context("no such job")?;
+            print_job(store, &job).await
+        }
+        JobCommand::List { org } => {
+            let org = store.org_by_slug(&org).await.with_context(|| format!("no organisation {org:?}"))?;
+            for job in store.list_jobs(org.id, 50).await? {
+                println!(
+                    "{}\t{:?}\t{}\t{}\t{}/{}",
+                    job.id, job.kind, job.state, job.phase, job.progress_done, job.progress_total
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `wayfinder search "…" --org ORG`
+pub async fn search(kb: &KnowledgeBase, args: SearchArgs) -> anyhow::Result<()> {
+    let org = kb.store().org_by_slug(&args.org).await.with_context(|| format!("no organisation {:?}", args.org))?;
+    let mode = match args.mode.as_str() {
+        "hybrid" => SearchMode::Hybrid,
+        "lexical" => SearchMode::Lexical,
+        "dense" => SearchMode::Dense,
+        other => bail!("unknown mode {other:?}: use hybrid, lexical or dense"),
+    };
+    let request =
+        SearchRequest { query: args.query, collections: None, domains: None, documents: None, k: args.k, mode };
+    let results = kb.search(org.id, &request).await?;
+    if let Some(notice) = &results.notice {
+        eprintln!("note: {notice}");
+    }
+    for (i, hit) in results.hits.iter().enumerate() {
+        let c = &hit.chunk;
+        let pages = match (c.page_start, c.page_end) {
+            (Some(a), Some(b)) if a != b => format!(" pp. {a}–{b}"),
+            (Some(a), _) => format!(" p. {a}"),
+            _ => String::new(),
+        };
+        let section = wayfinder_knowledge::section_label(&c.section_path);
+        println!(
+            "{:>2}. [{:.3}] {}{}{pages}",
+            i + 1,
+            hit.score,
+            c.document_title,
+            if section.is_empty() { String::new() } else { format!(" › {section}") }
+        );
+        let preview: String = c.text.chars().take(200).collect();
+        println!("    {}", preview.replace('\n', " "));
+    }
+    eprintln!(
+        "{:?} search in {:.1} ms (query embedding {:.1} ms)",
+        results.mode, results.timings.total_ms, results.timings.embed_ms
+    );
+    Ok(())
+}
