@@ -34,6 +34,12 @@ async fn every_role_against_every_endpoint(backend: Backend) {
     let pending = inv["invitation"]["id"].as_str().unwrap().to_string();
     let (learner, other) = (&w.learner.id, &w.other_learner.id);
     let rel = &w.relationships_a[0];
+    let coll = crate::knowledge::create_collection(&w.admin.client, a, "Handbook", &[]).await;
+    let (_, job) =
+        crate::knowledge::upload(&w.admin.client, a, &coll, &[("a.md", b"# A\n\nsome words".to_vec())], None).await;
+    let job = crate::knowledge::wait_for_job(&w.admin.client, job["id"].as_str().unwrap()).await;
+    let doc = job["files"][0]["document_id"].as_str().unwrap().to_string();
+    let job = job["id"].as_str().unwrap().to_string();
 
     use Method as M;
     let rows = vec![
@@ -86,6 +92,33 @@ async fn every_role_against_every_endpoint(backend: Backend) {
         // manager→coach: visible to its two ends, hidden from the parent and the learner.
         probe(M::DELETE, format!("/orgs/{a}/relationships/{rel}"), None, [0, 0, 403, 403, 404, 404, 404]),
         probe(M::GET, format!("/orgs/{a}/audit"), None, [200, 200, 403, 403, 403, 403, 404]),
+        probe(M::GET, format!("/orgs/{a}/collections"), None, [200, 200, 200, 200, 200, 200, 404]),
+        probe(
+            M::POST,
+            format!("/orgs/{a}/collections"),
+            Some(json!({ "name": "{role} notes" })),
+            [201, 201, 403, 403, 403, 403, 404],
+        ),
+        probe(M::GET, format!("/orgs/{a}/collections/{coll}"), None, [200, 200, 200, 200, 200, 200, 404]),
+        probe(
+            M::PATCH,
+            format!("/orgs/{a}/collections/{coll}"),
+            Some(json!({ "description": "d" })),
+            [200, 200, 403, 403, 403, 403, 404],
+        ),
+        probe(M::DELETE, format!("/orgs/{a}/collections/{coll}"), None, [0, 0, 403, 403, 403, 403, 404]),
+        probe(M::GET, format!("/orgs/{a}/collections/{coll}/documents"), None, [200, 200, 200, 200, 200, 200, 404]),
+        probe(M::GET, format!("/orgs/{a}/documents/{doc}"), None, [200, 200, 200, 200, 200, 200, 404]),
+        probe(M::GET, format!("/orgs/{a}/documents/{doc}/chunks"), None, [200, 200, 200, 200, 200, 200, 404]),
+        probe(M::DELETE, format!("/orgs/{a}/documents/{doc}"), None, [0, 0, 403, 403, 403, 403, 404]),
+        probe(M::GET, format!("/orgs/{a}/jobs"), None, [200, 200, 403, 403, 403, 403, 404]),
+        probe(M::GET, format!("/jobs/{job}"), None, [200, 200, 404, 404, 404, 404, 404]),
+        probe(
+            M::POST,
+            "/search".into(),
+            Some(json!({ "org_id": a, "query": "words" })),
+            [200, 200, 200, 200, 200, 200, 404],
+        ),
         probe(
             M::POST,
             "/orgs".into(),
@@ -148,6 +181,10 @@ async fn every_role_against_every_endpoint(backend: Backend) {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = w.operator.delete(&format!("/orgs/{a}/members/{other}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = w.admin.client.delete(&format!("/orgs/{a}/documents/{doc}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = w.admin.client.delete(&format!("/orgs/{a}/collections/{coll}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
 }
 
 async fn another_organisations_ids_answer_404(backend: Backend) {
@@ -193,6 +230,40 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
         (M::GET, "/orgs/not-a-uuid/members".into(), None),
         (M::DELETE, "/tokens/not-a-uuid".into(), None),
     ];
+    // B's knowledge base: a collection, a document and its ingestion job.
+    let coll_b = crate::knowledge::create_collection(&w.admin_b.client, b, "B's handbook", &[]).await;
+    let (_, job_b) =
+        crate::knowledge::upload(&w.admin_b.client, b, &coll_b, &[("b.md", b"# B\n\nprivate words".to_vec())], None)
+            .await;
+    let job_b = crate::knowledge::wait_for_job(&w.admin_b.client, job_b["id"].as_str().unwrap()).await;
+    let doc_b = job_b["files"][0]["document_id"].as_str().unwrap().to_string();
+    let job_b = job_b["id"].as_str().unwrap().to_string();
+    let probes: Vec<(Method, String, Option<Value>)> = probes
+        .into_iter()
+        .chain([
+            (M::GET, format!("/orgs/{b}/collections"), None),
+            (M::GET, format!("/orgs/{b}/collections/{coll_b}"), None),
+            (M::PATCH, format!("/orgs/{b}/collections/{coll_b}"), Some(json!({ "name": "Mine now" }))),
+            (M::DELETE, format!("/orgs/{b}/collections/{coll_b}"), None),
+            (M::GET, format!("/orgs/{b}/collections/{coll_b}/documents"), None),
+            (M::GET, format!("/orgs/{a}/collections/{coll_b}"), None),
+            (M::GET, format!("/orgs/{a}/collections/{coll_b}/documents"), None),
+            (M::DELETE, format!("/orgs/{a}/collections/{coll_b}"), None),
+            (M::GET, format!("/orgs/{a}/documents/{doc_b}"), None),
+            (M::GET, format!("/orgs/{a}/documents/{doc_b}/chunks"), None),
+            (M::DELETE, format!("/orgs/{a}/documents/{doc_b}"), None),
+            (M::GET, format!("/orgs/{b}/documents/{doc_b}"), None),
+            (M::GET, format!("/jobs/{job_b}"), None),
+            (M::GET, format!("/orgs/{b}/jobs"), None),
+            (M::POST, "/search".into(), Some(json!({ "org_id": b, "query": "private words" }))),
+            (
+                M::POST,
+                "/search".into(),
+                Some(json!({ "org_id": a, "query": "private words", "collections": [coll_b] })),
+            ),
+            (M::POST, "/search".into(), Some(json!({ "org_id": a, "query": "private words", "documents": [doc_b] }))),
+        ])
+        .collect();
     let before = w.app.row_counts().await;
     for client in [&w.admin.client, &w.learner.client] {
         for (method, path, body) in &probes {
