@@ -164,7 +164,7 @@ impl KnowledgeBase {
         }
         progress.embedding.store(true, Ordering::Relaxed);
         progress.done.store(0, Ordering::Relaxed);
-        let missing = self.store.count_chunks(org, Some(collection.id)).await?;
+        let missing = self.store.count_chunks_without_vectors(org, collection.id).await?;
         progress.total.store(missing, Ordering::Relaxed);
         loop {
             if progress.lost.load(Ordering::Relaxed) {

@@ -129,6 +129,15 @@ impl Store {
             .collect())
     }
 
+    /// How many chunks of a collection have no vector yet.
+    pub async fn count_chunks_without_vectors(&self, org: OrgId, collection: CollectionId) -> StoreResult<i64> {
+        let sql = "SELECT COUNT(*) FROM chunks c LEFT JOIN chunk_vectors v ON v.chunk_id = c.id
+                   WHERE c.org_id = $1 AND c.collection_id = $2 AND v.chunk_id IS NULL";
+        let (n,): (i64,) = crate::on_pool!(self, pool => sqlx::query_as(sql)
+            .bind(org.to_string()).bind(collection.to_string()).fetch_one(pool).await?);
+        Ok(n)
+    }
+
     /// Removes every vector of a collection (before re-embedding with another model).
     pub async fn delete_collection_vectors(&self, org: OrgId, collection: CollectionId) -> StoreResult<u64> {
         let (org_s, coll_s) = (org.to_string(), collection.to_string());

@@ -108,4 +108,4 @@ CREATE TABLE job_files (
     document_id    TEXT,
     chunk_count    BIGINT
 );
-CREATE INDEX job_files_job ON job_files (job_id, position);
+CREATE INDEX job_files_pending ON job_files (job_id, state, position);
