@@ -248,7 +248,9 @@ pub async fn search(kb: &KnowledgeBase, args: SearchArgs) -> anyhow::Result<()> 
             (Some(a), _) => format!(" p. {a}"),
             _ => String::new(),
         };
-        let section = wayfinder_knowledge::section_label(&c.section_path);
+        // A document's top heading is usually its title: do not say it twice.
+        let path: Vec<String> = c.section_path.iter().filter(|s| **s != c.document_title).cloned().collect();
+        let section = wayfinder_knowledge::section_label(&path);
         println!(
             "{:>2}. [{:.3}] {}{}{pages}",
             i + 1,

@@ -345,15 +345,15 @@ async fn ingestion_resumes_after_kill_9(backend: Backend) {
             .unwrap();
         collections.push(created["id"].as_str().unwrap().to_string());
     }
+    let form = || {
+        files.iter().fold(reqwest::multipart::Form::new(), |form, (name, text)| {
+            form.part("file", reqwest::multipart::Part::bytes(text.clone().into_bytes()).file_name(name.clone()))
+        })
+    };
     let upload = |collection: &str| {
-        let mut form = reqwest::multipart::Form::new();
-        for (name, text) in &files {
-            form =
-                form.part("file", reqwest::multipart::Part::bytes(text.clone().into_bytes()).file_name(name.clone()));
-        }
         http.post(api(&format!("/orgs/{org}/collections/{collection}/documents")))
             .bearer_auth(&token)
-            .multipart(form)
+            .multipart(form())
             .send()
     };
     let job: Value = upload(&collections[0]).await.unwrap().json().await.unwrap();
@@ -402,22 +402,16 @@ async fn ingestion_resumes_after_kill_9(backend: Backend) {
     };
     let resumed = wait(job_id.clone()).await;
     assert_eq!(resumed["state"], "succeeded", "{resumed}");
-    let control_job: Value = {
-        let mut form = reqwest::multipart::Form::new();
-        for (name, text) in &files {
-            form =
-                form.part("file", reqwest::multipart::Part::bytes(text.clone().into_bytes()).file_name(name.clone()));
-        }
-        http.post(api(&format!("/orgs/{org}/collections/{}/documents", collections[1])))
-            .bearer_auth(&token)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    };
+    let control_job: Value = http
+        .post(api(&format!("/orgs/{org}/collections/{}/documents", collections[1])))
+        .bearer_auth(&token)
+        .multipart(form())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let control = wait(control_job["id"].as_str().unwrap().to_string()).await;
     assert_eq!(control["state"], "succeeded");
 

@@ -301,6 +301,10 @@ async fn load_collection(state: &AppState, org: OrgId, id: CollectionId) -> ApiR
     state.store.collection(org, id).await.map_err(|_| ApiError::not_found("collection"))
 }
 
+async fn load_document(state: &AppState, org: OrgId, id: DocumentId) -> ApiResult<Document> {
+    state.store.document(org, id).await.map_err(|_| ApiError::not_found("document"))
+}
+
 /// One collection.
 #[utoipa::path(get, path = "/orgs/{org_id}/collections/{collection_id}", tag = "knowledge",
     params(("org_id" = OrgId, Path), ("collection_id" = CollectionId, Path)),
@@ -493,7 +497,7 @@ pub async fn get_document(
 ) -> ApiResult<Json<DocumentView>> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     scope.require(OrgAction::SearchKnowledge)?;
-    Ok(Json(state.store.document(org_id, id).await.map_err(|_| ApiError::not_found("document"))?.into()))
+    Ok(Json(load_document(&state, org_id, id).await?.into()))
 }
 
 /// A document's chunks, in order.
@@ -507,7 +511,7 @@ pub async fn document_chunks(
 ) -> ApiResult<Json<Vec<ChunkView>>> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     scope.require(OrgAction::SearchKnowledge)?;
-    state.store.document(org_id, id).await.map_err(|_| ApiError::not_found("document"))?;
+    load_document(&state, org_id, id).await?;
     Ok(Json(state.store.document_chunks(org_id, id).await?.into_iter().map(Into::into).collect()))
 }
 
@@ -522,7 +526,7 @@ pub async fn delete_document(
     PathIds((org_id, id)): PathIds<(OrgId, DocumentId)>,
 ) -> ApiResult<StatusCode> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
-    let document = state.store.document(org_id, id).await.map_err(|_| ApiError::not_found("document"))?;
+    let document = load_document(&state, org_id, id).await?;
     scope.require(OrgAction::ManageKnowledge)?;
     state.store.delete_document(org_id, id).await?;
     audit(
