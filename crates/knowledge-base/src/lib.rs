@@ -119,19 +119,14 @@ impl KnowledgeBase {
 
     /// Creates a collection, embedding with the configured model (if any).
     pub async fn create_collection(&self, org: OrgId, spec: CollectionSpec) -> KnowledgeResult<Collection> {
-        let (chunk_tokens, chunk_overlap) = chunking(spec.chunk_tokens, spec.chunk_overlap)?;
-        let name = spec.name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(KnowledgeError::Invalid { field: "name", message: "must be 1 to 100 characters".into() });
-        }
-        let domains = normalise_domains(&spec.domains)?;
+        let valid = spec.validated()?;
         let new = NewCollection {
             org,
-            name,
-            description: spec.description.trim().to_string(),
-            domains,
-            chunk_tokens,
-            chunk_overlap,
+            name: valid.name,
+            description: valid.description,
+            domains: valid.domains,
+            chunk_tokens: valid.chunk_tokens,
+            chunk_overlap: valid.chunk_overlap,
             embedding_model: self.embedding_model().map(str::to_string),
         };
         Ok(self.store.create_collection(&new).await?)
@@ -166,6 +161,33 @@ impl KnowledgeBase {
         let job = self.store.create_job(org, wayfinder_store::JobKind::Embed, collection, by, &[]).await?;
         self.wake.notify_one();
         Ok(job)
+    }
+}
+
+/// A collection's settings after the rules have been applied.
+struct ValidSpec {
+    name: String,
+    description: String,
+    domains: Vec<String>,
+    chunk_tokens: i64,
+    chunk_overlap: i64,
+}
+
+impl CollectionSpec {
+    /// Applies the collection rules (one place for creating and updating).
+    fn validated(self) -> KnowledgeResult<ValidSpec> {
+        let (chunk_tokens, chunk_overlap) = chunking(self.chunk_tokens, self.chunk_overlap)?;
+        let name = self.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(KnowledgeError::Invalid { field: "name", message: "must be 1 to 100 characters".into() });
+        }
+        Ok(ValidSpec {
+            name,
+            description: self.description.trim().to_string(),
+            domains: normalise_domains(&self.domains)?,
+            chunk_tokens,
+            chunk_overlap,
+        })
     }
 }
 
@@ -210,17 +232,13 @@ pub fn normalise_domains(domains: &[String]) -> KnowledgeResult<Vec<String>> {
 impl KnowledgeBase {
     /// Applies new settings to a collection (chunking applies to later ingestion).
     pub async fn update_collection(&self, current: &Collection, spec: CollectionSpec) -> KnowledgeResult<Collection> {
-        let (chunk_tokens, chunk_overlap) = chunking(spec.chunk_tokens, spec.chunk_overlap)?;
-        let name = spec.name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(KnowledgeError::Invalid { field: "name", message: "must be 1 to 100 characters".into() });
-        }
+        let valid = spec.validated()?;
         let updated = Collection {
-            name,
-            description: spec.description.trim().to_string(),
-            domains: normalise_domains(&spec.domains)?,
-            chunk_tokens,
-            chunk_overlap,
+            name: valid.name,
+            description: valid.description,
+            domains: valid.domains,
+            chunk_tokens: valid.chunk_tokens,
+            chunk_overlap: valid.chunk_overlap,
             ..current.clone()
         };
         Ok(self.store.update_collection(&updated).await?)
