@@ -1,5 +1,7 @@
-//! A BERT encoder on candle's CPU ops, shaped for inference only: weights are
-//! re-laid out once at load time so the forward pass does the least work.
+//! A BERT encoder for inference on the CPU: candle (gemm) does the matrix
+//! products, the fused kernels in `kernels.rs` everything between them.
+//! Weights are re-laid out once at load time so the forward pass does the
+//! least work.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,6 +10,7 @@ use candle_core::{DType, Device, Tensor};
 use serde::Deserialize;
 
 use crate::EmbedError;
+use crate::kernels::{self, AttentionShape, LayerNormParams};
 
 /// The fields of a Hugging Face `config.json` that a BERT encoder needs.
 #[derive(Debug, Clone, Deserialize)]
@@ -72,47 +75,31 @@ pub(crate) enum Pooling {
     Cls,
 }
 
-struct LayerNorm {
-    weight: Tensor,
-    bias: Tensor,
-    eps: f32,
-}
-
-impl LayerNorm {
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        candle_nn::ops::layer_norm(x, &self.weight, &self.bias, self.eps)
-    }
-}
-
-/// A dense layer whose weight is stored `(in, out)` so `x · w` needs no transpose.
+/// A dense layer whose weight is stored `(in, out)` so `x · w` needs no transpose;
+/// the bias is added by the fused kernel that follows the matmul.
 struct Dense {
     weight: Tensor,
-    bias: Tensor,
-}
-
-impl Dense {
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        x.matmul(&self.weight)?.broadcast_add(&self.bias)
-    }
+    bias: Vec<f32>,
 }
 
 struct Layer {
     /// Query, key and value in one matmul; the query part is pre-scaled by 1/√head_dim.
     qkv: Dense,
     attention_out: Dense,
-    attention_norm: LayerNorm,
+    attention_norm: LayerNormParams,
     intermediate: Dense,
     output: Dense,
-    output_norm: LayerNorm,
+    output_norm: LayerNormParams,
 }
 
 /// The encoder with its weights on the CPU.
 pub(crate) struct Bert {
-    word_embeddings: Tensor,
-    /// Position embeddings with the type-0 token-type embedding already added:
+    /// `(vocab, hidden)`, row per token id.
+    word_embeddings: Vec<f32>,
+    /// `(max_positions, hidden)` with the type-0 token-type embedding already added:
     /// we only ever encode single sentences, so every token has type 0.
-    position_embeddings: Tensor,
-    embedding_norm: LayerNorm,
+    position_embeddings: Vec<f32>,
+    embedding_norm: LayerNormParams,
     layers: Vec<Layer>,
     hidden: usize,
     heads: usize,
@@ -135,30 +122,29 @@ impl Weights {
         tensor.to_dtype(DType::F32).map_err(|e| e.to_string())
     }
 
+    fn vec(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
+        to_vec(&self.get(name, shape)?)
+    }
+
     /// Older checkpoints name layer-norm parameters `gamma`/`beta`.
-    fn layer_norm(&self, name: &str, size: usize, eps: f64) -> Result<LayerNorm, String> {
+    fn layer_norm(&self, name: &str, size: usize, eps: f64) -> Result<LayerNormParams, String> {
         let weight =
-            self.get(&format!("{name}.weight"), &[size]).or_else(|_| self.get(&format!("{name}.gamma"), &[size]))?;
+            self.vec(&format!("{name}.weight"), &[size]).or_else(|_| self.vec(&format!("{name}.gamma"), &[size]))?;
         let bias =
-            self.get(&format!("{name}.bias"), &[size]).or_else(|_| self.get(&format!("{name}.beta"), &[size]))?;
-        Ok(LayerNorm { weight, bias, eps: eps as f32 })
+            self.vec(&format!("{name}.bias"), &[size]).or_else(|_| self.vec(&format!("{name}.beta"), &[size]))?;
+        Ok(LayerNormParams { weight, bias, eps: eps as f32 })
     }
 
     /// A PyTorch `Linear` stores `(out, in)`; we keep `(in, out)` contiguous.
     fn dense(&self, name: &str, input: usize, output: usize) -> Result<Dense, String> {
         let weight = self.get(&format!("{name}.weight"), &[output, input])?;
-        let bias = self.get(&format!("{name}.bias"), &[output])?;
-        Ok(Dense { weight: transpose(&weight)?, bias })
+        let bias = self.vec(&format!("{name}.bias"), &[output])?;
+        Ok(Dense { weight: weight.t().and_then(|t| t.contiguous()).map_err(|e| e.to_string())?, bias })
     }
 }
 
-fn transpose(t: &Tensor) -> Result<Tensor, String> {
-    t.t().and_then(|t| t.contiguous()).map_err(|e| e.to_string())
-}
-
-/// What a padded sub-batch looks like to the encoder.
-pub(crate) struct Batch<'a> {
-    pub sequences: &'a [&'a [u32]],
+fn to_vec(t: &Tensor) -> Result<Vec<f32>, String> {
+    t.flatten_all().and_then(|t| t.to_vec1::<f32>()).map_err(|e| e.to_string())
 }
 
 impl Bert {
@@ -175,16 +161,19 @@ impl Bert {
     fn from_weights(w: &Weights, c: &BertConfig, pooling: Pooling) -> Result<Self, String> {
         let h = c.hidden_size;
         let err = |e: candle_core::Error| e.to_string();
-        let word_embeddings = w.get("embeddings.word_embeddings.weight", &[c.vocab_size, h])?;
-        let positions = w.get("embeddings.position_embeddings.weight", &[c.max_position_embeddings, h])?;
-        let token_types = w.tensors.get(&format!("{}embeddings.token_type_embeddings.weight", w.prefix));
-        let position_embeddings = match token_types {
-            Some(types) => {
-                let type0 = types.to_dtype(DType::F32).and_then(|t| t.get(0)).map_err(err)?;
-                positions.broadcast_add(&type0).map_err(err)?
+        let word_embeddings = w.vec("embeddings.word_embeddings.weight", &[c.vocab_size, h])?;
+        let mut position_embeddings =
+            w.vec("embeddings.position_embeddings.weight", &[c.max_position_embeddings, h])?;
+        let token_types = format!("{}embeddings.token_type_embeddings.weight", w.prefix);
+        if let Some(types) = w.tensors.get(&token_types) {
+            let type0 = to_vec(&types.to_dtype(DType::F32).and_then(|t| t.get(0)).map_err(err)?)?;
+            if type0.len() != h {
+                return Err(format!("weight {token_types} has rows of {}, expected {h}", type0.len()));
             }
-            None => positions,
-        };
+            for row in position_embeddings.chunks_exact_mut(h) {
+                row.iter_mut().zip(&type0).for_each(|(p, t)| *p += t);
+            }
+        }
         let embedding_norm = w.layer_norm("embeddings.LayerNorm", h, c.layer_norm_eps)?;
 
         let head_dim = h / c.num_attention_heads;
@@ -195,13 +184,10 @@ impl Bert {
             let q = w.dense(&format!("{p}.attention.self.query"), h, h)?;
             let k = w.dense(&format!("{p}.attention.self.key"), h, h)?;
             let v = w.dense(&format!("{p}.attention.self.value"), h, h)?;
-            // Scaling the query projection once here saves a (b, heads, s, s) multiply per layer.
-            let qw = (q.weight * scale).map_err(err)?;
-            let qb = (q.bias * scale).map_err(err)?;
-            let qkv = Dense {
-                weight: Tensor::cat(&[&qw, &k.weight, &v.weight], 1).map_err(err)?,
-                bias: Tensor::cat(&[&qb, &k.bias, &v.bias], 0).map_err(err)?,
-            };
+            // Scaling the query projection once here saves a pass over the scores per layer.
+            let q_weight = (q.weight * scale).map_err(err)?;
+            let bias = q.bias.iter().map(|b| b * scale as f32).chain(k.bias).chain(v.bias).collect();
+            let qkv = Dense { weight: Tensor::cat(&[&q_weight, &k.weight, &v.weight], 1).map_err(err)?, bias };
             layers.push(Layer {
                 qkv,
                 attention_out: w.dense(&format!("{p}.attention.output.dense"), h, h)?,
@@ -227,77 +213,113 @@ impl Bert {
         self.hidden
     }
 
-    /// Encodes token-id sequences (each already truncated and with special tokens) into
-    /// pooled, L2-normalised sentence vectors, in input order.
-    pub fn embed(&self, batch: Batch<'_>) -> candle_core::Result<Vec<Vec<f32>>> {
-        let sequences = batch.sequences;
+    /// Encodes token-id sequences (each already truncated to the position table and
+    /// with special tokens) into pooled, L2-normalised vectors in input order.
+    pub fn embed(&self, sequences: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
         let b = sequences.len();
         let s = sequences.iter().map(|t| t.len()).max().unwrap_or(0);
         if b == 0 || s == 0 {
             return Ok(vec![vec![0.0; self.hidden]; b]);
         }
         let h = self.hidden;
-        let mut ids = vec![0u32; b * s];
-        let mut mask_bias = vec![0f32; b * s];
-        for (row, tokens) in sequences.iter().enumerate() {
-            ids[row * s..row * s + tokens.len()].copy_from_slice(tokens);
-            // Padding keys get a large negative score so softmax gives them zero weight.
-            mask_bias[row * s + tokens.len()..(row + 1) * s].fill(MASKED);
-        }
-        let device = Device::Cpu;
-        let ids = Tensor::from_vec(ids, b * s, &device)?;
-        // Built once per batch, broadcast over heads and query rows in every layer.
-        let mask_bias = Tensor::from_vec(mask_bias, (b, 1, 1, s), &device)?;
+        let lens: Vec<usize> = sequences.iter().map(|t| t.len()).collect();
+        let shape = AttentionShape { batch: b, seq: s, heads: self.heads, head_dim: h / self.heads };
 
-        let x = self.word_embeddings.index_select(&ids, 0)?.reshape((b, s, h))?;
-        let x = x.broadcast_add(&self.position_embeddings.narrow(0, 0, s)?)?;
-        let mut x = self.embedding_norm.forward(&x)?.reshape((b * s, h))?;
+        // Padding rows start at zero and never reach a real token: attention reads
+        // only each sequence's own tokens, every other step is row by row, and
+        // pooling skips them.
+        let mut x = vec![0f32; b * s * h];
+        for (tokens, rows) in sequences.iter().zip(x.chunks_exact_mut(s * h)) {
+            for (t, (&id, row)) in tokens.iter().zip(rows.chunks_exact_mut(h)).enumerate() {
+                let Some(word) = self.word_embeddings.get(id as usize * h..(id as usize + 1) * h) else {
+                    candle_core::bail!("token id {id} is outside the model's vocabulary");
+                };
+                let Some(position) = self.position_embeddings.get(t * h..(t + 1) * h) else {
+                    candle_core::bail!(
+                        "sequence longer than the model's {} positions",
+                        self.position_embeddings.len() / h
+                    );
+                };
+                row.iter_mut().zip(word.iter().zip(position)).for_each(|(r, (w, p))| *r = w + p);
+                self.embedding_norm.apply(row);
+            }
+        }
+        let mut x = Tensor::from_vec(x, (b * s, h), &Device::Cpu)?;
         for layer in &self.layers {
-            x = self.layer(layer, &x, &mask_bias, b, s)?;
+            x = self.layer(layer, &x, &lens, shape)?;
         }
-        let x = x.reshape((b, s, h))?;
-        self.pool(&x, sequences)
+        with_slice(&x, |x| self.pool(x, &lens, s))
     }
 
-    fn layer(&self, l: &Layer, x: &Tensor, mask_bias: &Tensor, b: usize, s: usize) -> candle_core::Result<Tensor> {
-        let (h, heads) = (self.hidden, self.heads);
-        let d = h / heads;
-        let qkv = l.qkv.forward(x)?; // (b*s, 3h)
-        let qkv = qkv.reshape((b, s, 3, heads, d))?.permute((2, 0, 3, 1, 4))?.contiguous()?; // (3, b, heads, s, d)
-        let (q, k, v) = (qkv.get(0)?, qkv.get(1)?, qkv.get(2)?);
-        let scores = q.matmul(&k.t()?)?.broadcast_add(mask_bias)?; // (b, heads, s, s)
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-        let context = probs.matmul(&v)?.transpose(1, 2)?.reshape((b * s, h))?;
-        let x = l.attention_norm.forward(&(l.attention_out.forward(&context)? + x)?)?;
-        let inner = l.intermediate.forward(&x)?.gelu_erf()?;
-        l.output_norm.forward(&(l.output.forward(&inner)? + x)?)
+    fn layer(&self, l: &Layer, x: &Tensor, lens: &[usize], shape: AttentionShape) -> candle_core::Result<Tensor> {
+        let AttentionShape { batch: b, seq: s, heads, head_dim: d } = shape;
+        let (h, cpu) = (self.hidden, &Device::Cpu);
+
+        let qkv = with_slice(&x.matmul(&l.qkv.weight)?, |qkv| kernels::split_heads(qkv, &l.qkv.bias, shape))?;
+        let qkv = Tensor::from_vec(qkv, (3, b, heads, s, d), cpu)?;
+        let context = Tensor::from_vec(self.attention(&qkv, lens, shape)?, (b * s, h), cpu)?;
+
+        let attended = context.matmul(&l.attention_out.weight)?;
+        let x = with_slices(&attended, x, |y, x| {
+            kernels::bias_residual_layer_norm(y, &l.attention_out.bias, x, &l.attention_norm)
+        })?;
+        let x = Tensor::from_vec(x, (b * s, h), cpu)?;
+        let inner = with_slice(&x.matmul(&l.intermediate.weight)?, |y| kernels::bias_gelu(y, &l.intermediate.bias))?;
+        let inner = Tensor::from_vec(inner, (b * s, l.intermediate.bias.len()), cpu)?;
+        let out = inner.matmul(&l.output.weight)?;
+        let out =
+            with_slices(&out, &x, |y, x| kernels::bias_residual_layer_norm(y, &l.output.bias, x, &l.output_norm))?;
+        Tensor::from_vec(out, (b * s, h), cpu)
     }
 
-    fn pool(&self, x: &Tensor, sequences: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
+    /// Self-attention one sequence at a time, over its real tokens only: padding
+    /// costs nothing here and each sequence's scores stay small enough to sit in cache.
+    fn attention(&self, qkv: &Tensor, lens: &[usize], shape: AttentionShape) -> candle_core::Result<Vec<f32>> {
+        let AttentionShape { batch, seq, heads, head_dim } = shape;
         let h = self.hidden;
-        let s = x.dim(1)?;
-        let values = x.flatten_all()?.to_vec1::<f32>()?;
-        let mut out = Vec::with_capacity(sequences.len());
-        for (row, tokens) in sequences.iter().enumerate() {
-            let rows = &values[row * s * h..(row * s + tokens.len()) * h];
-            let mut v = match self.pooling {
-                Pooling::Cls => rows[..h].to_vec(),
-                Pooling::Mean => {
-                    let mut sum = vec![0f32; h];
-                    for token in rows.chunks_exact(h) {
-                        sum.iter_mut().zip(token).for_each(|(a, b)| *a += b);
-                    }
-                    let n = tokens.len() as f32;
-                    sum.iter_mut().for_each(|a| *a /= n);
-                    sum
-                }
-            };
-            crate::l2_normalise(&mut v);
-            out.push(v);
+        let mut context = vec![0f32; batch * seq * h];
+        for (i, (&len, rows)) in lens.iter().zip(context.chunks_exact_mut(seq * h)).enumerate() {
+            let part = |p: usize| qkv.get(p)?.get(i)?.narrow(1, 0, len); // (heads, len, head_dim)
+            let (q, k, v) = (part(0)?, part(1)?, part(2)?);
+            let probs = with_slice(&q.matmul(&k.t()?)?, |scores| kernels::softmax_rows(scores, len))?;
+            let probs = Tensor::from_vec(probs, (heads, len, len), &Device::Cpu)?;
+            with_slice(&probs.matmul(&v)?, |c| kernels::merge_heads_into(c, rows, heads, head_dim))?;
         }
-        Ok(out)
+        Ok(context)
+    }
+
+    fn pool(&self, x: &[f32], lens: &[usize], s: usize) -> Vec<Vec<f32>> {
+        let h = self.hidden;
+        lens.iter()
+            .enumerate()
+            .map(|(row, &len)| {
+                let rows = &x[row * s * h..(row * s + len) * h];
+                let mut v = match self.pooling {
+                    Pooling::Cls => rows[..h].to_vec(),
+                    Pooling::Mean => {
+                        let mut sum = vec![0f32; h];
+                        for token in rows.chunks_exact(h) {
+                            sum.iter_mut().zip(token).for_each(|(a, b)| *a += b);
+                        }
+                        sum.iter_mut().for_each(|a| *a /= len as f32);
+                        sum
+                    }
+                };
+                crate::l2_normalise(&mut v);
+                v
+            })
+            .collect()
     }
 }
 
-/// Added to the attention scores of padding keys; finite so a row never becomes NaN.
-const MASKED: f32 = -1e30;
+/// Runs `f` on a contiguous CPU f32 tensor's data without copying it.
+fn with_slice<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> candle_core::Result<R> {
+    let (storage, layout) = t.storage_and_layout();
+    let candle_core::Storage::Cpu(cpu) = &*storage else { candle_core::bail!("tensor is not on the CPU") };
+    let Some((start, end)) = layout.contiguous_offsets() else { candle_core::bail!("tensor is not contiguous") };
+    Ok(f(&cpu.as_slice::<f32>()?[start..end]))
+}
+
+fn with_slices<R>(a: &Tensor, b: &Tensor, f: impl FnOnce(&[f32], &[f32]) -> R) -> candle_core::Result<R> {
+    with_slice(a, |a| with_slice(b, |b| f(a, b)))?
+}

@@ -10,6 +10,7 @@
 
 mod bert;
 mod error;
+mod kernels;
 mod local;
 mod remote;
 

@@ -80,6 +80,10 @@ pub struct Config {
     pub embedding_batch_size: usize,
     /// Remote request timeout.
     pub embedding_timeout_seconds: u64,
+    /// Prepended to search queries for remote models that expect it (`search_query: `, `query: `).
+    pub embedding_query_prefix: String,
+    /// Prepended to passages for remote models that expect it (`search_document: `, `passage: `).
+    pub embedding_document_prefix: String,
     /// Largest single document accepted for ingestion, in bytes.
     pub max_file_bytes: usize,
     /// Largest upload request (all files together), in bytes.
@@ -131,6 +135,8 @@ impl Default for Config {
             embedding_model: None,
             embedding_batch_size: 64,
             embedding_timeout_seconds: 30,
+            embedding_query_prefix: String::new(),
+            embedding_document_prefix: String::new(),
             max_file_bytes: 25 * 1024 * 1024,
             max_upload_bytes: server.max_upload_bytes,
             job_lease_seconds: 30,
@@ -166,6 +172,8 @@ const SETTING_KEYS: &[&str] = &[
     "embedding_model",
     "embedding_batch_size",
     "embedding_timeout_seconds",
+    "embedding_query_prefix",
+    "embedding_document_prefix",
     "max_file_bytes",
     "max_upload_bytes",
     "job_lease_seconds",
@@ -278,6 +286,8 @@ impl Config {
             embedding_base_url: self.embedding_base_url.clone(),
             embedding_api_key: self.embedding_api_key.clone(),
             embedding_model: self.embedding_model.clone(),
+            embedding_query_prefix: self.embedding_query_prefix.clone(),
+            embedding_document_prefix: self.embedding_document_prefix.clone(),
             ..*self
         }
     }
@@ -311,6 +321,8 @@ impl Config {
             "embedding_model": self.embedding_model.clone().unwrap_or_default(),
             "embedding_batch_size": self.embedding_batch_size,
             "embedding_timeout_seconds": self.embedding_timeout_seconds,
+            "embedding_query_prefix": self.embedding_query_prefix,
+            "embedding_document_prefix": self.embedding_document_prefix,
             "max_file_bytes": self.max_file_bytes,
             "max_upload_bytes": self.max_upload_bytes,
             "job_lease_seconds": self.job_lease_seconds,

@@ -56,6 +56,8 @@ pub fn embedder(config: &Config) -> anyhow::Result<Provider> {
                 batch_size: config.embedding_batch_size.max(1),
                 timeout: Duration::from_secs(config.embedding_timeout_seconds.max(1)),
                 max_retries: 2,
+                query_prefix: config.embedding_query_prefix.clone(),
+                document_prefix: config.embedding_document_prefix.clone(),
             })?;
             let embedder: Arc<dyn Embedder> = Arc::new(remote);
             Ok((Some(embedder), None))
