@@ -97,31 +97,38 @@ impl KnowledgeBase {
         let mut timings = SearchTimings::default();
         let depth = if mode == SearchMode::Hybrid { depth(request.k) } else { request.k };
 
-        let lexical = if mode != SearchMode::Dense {
+        // The two rankings run side by side: SQLite's lexical query on its own
+        // connection thread while the vector scan runs here.
+        let lexical_side = async {
+            if mode == SearchMode::Dense {
+                return Ok((Vec::new(), 0.0));
+            }
             let t = Instant::now();
             let terms = lexical_terms(query);
             let found = self.store.lexical_search(org, &terms, &filter, depth).await?;
-            timings.lexical_ms = elapsed_ms(t);
-            found
-        } else {
-            Vec::new()
+            KnowledgeResult::Ok((found, elapsed_ms(t)))
         };
-        let dense = match (&self.embedder, mode) {
-            (Some(embedder), SearchMode::Dense | SearchMode::Hybrid) => {
-                let t = Instant::now();
-                let vectors = embedder
-                    .embed(&[query.to_string()], EmbedPurpose::Query)
-                    .await
-                    .map_err(|e| KnowledgeError::Embedding(e.to_string()))?;
-                timings.embed_ms = elapsed_ms(t);
-                let t = Instant::now();
-                let vector = vectors.into_iter().next().unwrap_or_default();
-                let found = self.store.dense_search(org, embedder.model_id(), &vector, &filter, depth).await?;
-                timings.dense_ms = elapsed_ms(t);
-                found
-            }
-            _ => Vec::new(),
+        let dense_side = async {
+            let (Some(embedder), SearchMode::Dense | SearchMode::Hybrid) = (&self.embedder, mode) else {
+                return Ok((Vec::new(), 0.0, 0.0));
+            };
+            let t = Instant::now();
+            let vectors = embedder
+                .embed(&[query.to_string()], EmbedPurpose::Query)
+                .await
+                .map_err(|e| KnowledgeError::Embedding(e.to_string()))?;
+            let embed_ms = elapsed_ms(t);
+            let t = Instant::now();
+            let vector = vectors.into_iter().next().unwrap_or_default();
+            let found = self.store.dense_search(org, embedder.model_id(), &vector, &filter, depth).await?;
+            KnowledgeResult::Ok((found, embed_ms, elapsed_ms(t)))
         };
+        let (lexical_side, dense_side) = tokio::join!(lexical_side, dense_side);
+        let (lexical, lexical_ms) = lexical_side?;
+        let (dense, embed_ms, dense_ms) = dense_side?;
+        timings.lexical_ms = lexical_ms;
+        timings.embed_ms = embed_ms;
+        timings.dense_ms = dense_ms;
         let ranked: Vec<(ChunkId, f32)> = match mode {
             SearchMode::Lexical => lexical.iter().take(request.k).copied().collect(),
             SearchMode::Dense => dense.iter().take(request.k).copied().collect(),

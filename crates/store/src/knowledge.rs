@@ -1,10 +1,10 @@
 //! The knowledge base in storage: collections, documents and their chunks,
-//! the lexical index (FTS5 on SQLite, BM25 postings on PostgreSQL) and the
-//! vectors. Writing a document — its chunks, index entries and statistics —
+//! the lexical postings (FTS5 on SQLite, `chunk_terms` on PostgreSQL) and the
+//! vectors. Writing a document — its chunks and index entries —
 //! is one transaction, and so is deleting it, so a search never sees half a
 //! document and nothing is orphaned.
 
-use crate::{Pool, Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
+use crate::{Pool, Store, StoreError, StoreResult, duplicate_as, in_tx, lexical::InsertedChunks, on_pool, rows::*};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use wayfinder_accounts::{OrgId, PersonId};
@@ -250,17 +250,6 @@ const DOCUMENT_COLUMNS: &str = "d.id, d.org_id, d.collection_id, d.title, d.sour
 const CHUNK_COLUMNS: &str = "c.id, c.collection_id, c.document_id, d.title, d.source_name, c.position, c.text, \
      c.section_path, c.page_start, c.page_end, c.token_count, d.domains";
 
-/// Term frequencies of one chunk, in a stable order.
-fn term_frequencies(terms: &[String]) -> Vec<(&str, i32)> {
-    let mut counts: HashMap<&str, i32> = HashMap::new();
-    for t in terms {
-        *counts.entry(t.as_str()).or_default() += 1;
-    }
-    let mut out: Vec<_> = counts.into_iter().collect();
-    out.sort_unstable();
-    out
-}
-
 impl Store {
     /// Creates a collection; a taken name in the organisation is `Duplicate("name")`.
     pub async fn create_collection(&self, new: &NewCollection) -> StoreResult<Collection> {
@@ -392,15 +381,20 @@ impl Store {
                     .bind(&new.content_type).bind(&new.content_hash).bind(new.size_bytes).bind(new.pages)
                     .bind(to_json(&new.domains)).bind(chunks.len() as i64).bind(new.uploaded_by.map(|p| p.to_string())).bind(now)
                     .execute(&mut *tx).await.map_err(duplicate_as("document"))?;
-                backend::insert_chunks(&mut tx, &org_s, &coll_s, &id.to_string(), chunks).await?;
-                Ok(replaced)
+                let ids = backend::insert_chunks(&mut tx, &org_s, &coll_s, &id.to_string(), chunks).await?;
+                let epoch = backend::bump_lexical_epoch(&mut tx, &org_s).await?;
+                Ok((replaced, ids, epoch))
             }
         });
         match outcome {
             Err(row) => Ok(DocumentWrite::Unchanged(row.into_document()?)),
-            Ok(replaced) => {
+            Ok((replaced, ids, epoch)) => {
                 if replaced {
                     self.vectors_changed(new.org);
+                    self.lexical_changed(new.org);
+                } else {
+                    let inserted = InsertedChunks { collection: new.collection, document: id, ids: &ids, chunks };
+                    self.lexical_inserted(new.org, epoch, inserted);
                 }
                 let doc = self.document(new.org, id).await?;
                 Ok(if replaced { DocumentWrite::Replaced(doc) } else { DocumentWrite::Created(doc) })
@@ -420,6 +414,7 @@ impl Store {
             backend::delete_document(&mut tx, &org_s, &id_s).await?;
         });
         self.vectors_changed(org);
+        self.lexical_changed(org);
         Ok(())
     }
 
@@ -472,86 +467,26 @@ impl Store {
             .bind(org.to_string()).bind(collection.map(|c| c.to_string())).fetch_one(pool).await?);
         Ok(n)
     }
-
-    /// BM25 ranking of chunks for the analysed query terms, best first, at most `k`.
-    /// Both backends score with the same formula (k1 = 1.2, b = 0.75).
-    pub async fn lexical_search(
-        &self,
-        org: OrgId,
-        terms: &[String],
-        filter: &ChunkFilter,
-        k: usize,
-    ) -> StoreResult<Vec<(ChunkId, f32)>> {
-        let mut unique: Vec<&String> = terms.iter().collect();
-        unique.sort_unstable();
-        unique.dedup();
-        if unique.is_empty() || k == 0 {
-            return Ok(Vec::new());
-        }
-        let collections: Option<Vec<String>> =
-            filter.collections.as_ref().map(|c| c.iter().map(|c| c.to_string()).collect());
-        let documents: Option<Vec<String>> =
-            filter.documents.as_ref().map(|d| d.iter().map(|d| d.to_string()).collect());
-        let rows: Vec<(i64, f64)> = match &self.pool {
-            Pool::Sqlite(pool) => {
-                // FTS5 ranks lower-is-better; quoting makes every term a plain token.
-                let query =
-                    unique.iter().map(|t| format!("\"{}\"", t.replace('"', ""))).collect::<Vec<_>>().join(" OR ");
-                let sql = "SELECT f.rowid, bm25(chunks_fts) AS score FROM chunks_fts f JOIN chunks c ON c.id = f.rowid
-                           WHERE chunks_fts MATCH $1 AND c.org_id = $2
-                             AND ($3 IS NULL OR c.collection_id IN (SELECT value FROM json_each($3)))
-                             AND ($4 IS NULL OR c.document_id IN (SELECT value FROM json_each($4)))
-                           ORDER BY score LIMIT $5";
-                let rows: Vec<(i64, f64)> = sqlx::query_as(sql)
-                    .bind(query)
-                    .bind(org.to_string())
-                    .bind(collections.map(|c| serde_json::to_string(&c).unwrap_or_default()))
-                    .bind(documents.map(|d| serde_json::to_string(&d).unwrap_or_default()))
-                    .bind(k as i64)
-                    .fetch_all(pool)
-                    .await?;
-                rows.into_iter().map(|(id, s)| (id, -s)).collect()
-            }
-            Pool::Postgres(pool) => {
-                let terms: Vec<&str> = unique.iter().map(|t| t.as_str()).collect();
-                let sql = "WITH stats AS (
-                               SELECT chunk_count::float8 AS n, GREATEST(term_total::float8 / GREATEST(chunk_count, 1), 1) AS avgdl
-                               FROM lexical_stats WHERE org_id = $1),
-                           q AS (
-                               SELECT ts.term, GREATEST(ln((stats.n - ts.df + 0.5) / (ts.df + 0.5)), 1e-6) AS idf
-                               FROM term_stats ts, stats WHERE ts.org_id = $1 AND ts.term = ANY($2))
-                           SELECT ct.chunk_id, SUM(q.idf * (ct.tf * 2.2) / (ct.tf + 1.2 * (0.25 + 0.75 * ct.chunk_terms / stats.avgdl))) AS score
-                           FROM q JOIN chunk_terms ct ON ct.org_id = $1 AND ct.term = q.term, stats
-                           WHERE ($3::text[] IS NULL OR ct.collection_id = ANY($3))
-                             AND ($4::text[] IS NULL OR ct.chunk_id IN (SELECT id FROM chunks WHERE org_id = $1 AND document_id = ANY($4)))
-                           GROUP BY ct.chunk_id ORDER BY score DESC, ct.chunk_id LIMIT $5";
-                sqlx::query_as(sql)
-                    .bind(org.to_string())
-                    .bind(&terms)
-                    .bind(collections)
-                    .bind(documents)
-                    .bind(k as i64)
-                    .fetch_all(pool)
-                    .await?
-            }
-        };
-        Ok(rows.into_iter().map(|(id, score)| (ChunkId(id), score as f32)).collect())
-    }
 }
+
+/// Records that an organisation's chunks changed (same SQL on both backends); returns the new epoch.
+const BUMP_LEXICAL_EPOCH: &str = "INSERT INTO lexical_epochs (org_id, epoch) VALUES ($1, 1)
+     ON CONFLICT (org_id) DO UPDATE SET epoch = lexical_epochs.epoch + 1 RETURNING epoch";
 
 /// SQLite side of document writes: chunks, FTS5 rows, vector epochs.
 pub(crate) mod sqlite_ops {
     use super::{NewChunk, to_json};
     use sqlx::SqliteConnection;
 
-    /// Inserts a document's chunks and their FTS5 rows.
+    /// Inserts a document's chunks and their FTS5 rows; returns the chunk ids in order.
     pub async fn insert_chunks(
         conn: &mut SqliteConnection,
         org: &str,
         collection: &str,
         document: &str,
         chunks: &[NewChunk],
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<Vec<i64>, sqlx::Error> {
+        let mut ids = Vec::with_capacity(chunks.len());
         for chunk in chunks {
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO chunks (org_id, collection_id, document_id, position, text, section_path, page_start, page_end, token_count, term_count)
@@ -574,8 +509,9 @@ pub(crate) mod sqlite_ops {
                 .bind(chunk.terms.join(" "))
                 .execute(&mut *conn)
                 .await?;
+            ids.push(id);
         }
-        Ok(())
+        Ok(ids)
     }
 
     /// Deletes a document with its chunks, FTS5 rows and vectors, and marks the
@@ -591,9 +527,16 @@ pub(crate) mod sqlite_ops {
             .execute(&mut *conn)
             .await?;
         after_vector_change(conn, org).await?;
+        bump_lexical_epoch(conn, org).await?;
         sqlx::query("DELETE FROM chunks WHERE document_id = $1").bind(document).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM documents WHERE id = $1").bind(document).execute(&mut *conn).await?;
         Ok(())
+    }
+
+    /// Records that an organisation's chunks changed; returns the new epoch.
+    pub async fn bump_lexical_epoch(conn: &mut SqliteConnection, org: &str) -> Result<i64, sqlx::Error> {
+        let (epoch,): (i64,) = sqlx::query_as(super::BUMP_LEXICAL_EPOCH).bind(org).fetch_one(&mut *conn).await?;
+        Ok(epoch)
     }
 
     /// Records that an organisation's vectors changed.
@@ -616,18 +559,19 @@ pub(crate) mod sqlite_ops {
 
 /// PostgreSQL side of document writes: chunks, BM25 postings and statistics.
 pub(crate) mod postgres_ops {
-    use super::{NewChunk, term_frequencies, to_json};
+    use super::{NewChunk, to_json};
+    use crate::lexical::term_frequencies;
     use sqlx::PgConnection;
     use std::collections::HashMap;
 
-    /// Inserts a document's chunks, their postings, and updates the term and corpus statistics.
+    /// Inserts a document's chunks and their postings; returns the chunk ids in order.
     pub async fn insert_chunks(
         conn: &mut PgConnection,
         org: &str,
         collection: &str,
         document: &str,
         chunks: &[NewChunk],
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<Vec<i64>, sqlx::Error> {
         let positions: Vec<i64> = chunks.iter().map(|c| c.position).collect();
         let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
         let sections: Vec<String> = chunks.iter().map(|c| to_json(&c.section_path)).collect();
@@ -654,7 +598,6 @@ pub(crate) mod postgres_ops {
         .await?;
         let id_of: HashMap<i64, i64> = ids.into_iter().map(|(id, pos)| (pos, id)).collect();
         let (mut p_terms, mut p_chunks, mut p_tf, mut p_len) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let mut df: HashMap<&str, i64> = HashMap::new();
         for chunk in chunks {
             let id = id_of[&chunk.position];
             for (term, tf) in term_frequencies(&chunk.terms) {
@@ -662,7 +605,6 @@ pub(crate) mod postgres_ops {
                 p_chunks.push(id);
                 p_tf.push(tf);
                 p_len.push(chunk.terms.len() as i32);
-                *df.entry(term).or_default() += 1;
             }
         }
         sqlx::query(
@@ -677,58 +619,21 @@ pub(crate) mod postgres_ops {
         .bind(&p_len)
         .execute(&mut *conn)
         .await?;
-        // Sorted so concurrent writers lock term rows in the same order.
-        let mut df: Vec<(&str, i64)> = df.into_iter().collect();
-        df.sort_unstable();
-        let (df_terms, df_counts): (Vec<&str>, Vec<i64>) = df.into_iter().unzip();
-        sqlx::query(
-            "INSERT INTO term_stats (org_id, term, df) SELECT $1, t, d FROM UNNEST($2::text[], $3::bigint[]) AS x(t, d)
-             ON CONFLICT (org_id, term) DO UPDATE SET df = term_stats.df + EXCLUDED.df",
-        )
-        .bind(org)
-        .bind(&df_terms)
-        .bind(&df_counts)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "INSERT INTO lexical_stats (org_id, chunk_count, term_total) VALUES ($1, $2, $3)
-             ON CONFLICT (org_id) DO UPDATE SET chunk_count = lexical_stats.chunk_count + EXCLUDED.chunk_count,
-                                               term_total = lexical_stats.term_total + EXCLUDED.term_total",
-        )
-        .bind(org)
-        .bind(chunks.len() as i64)
-        .bind(term_counts.iter().sum::<i64>())
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
+        Ok(chunks.iter().map(|c| id_of[&c.position]).collect())
     }
 
-    /// Deletes a document with its chunks (postings and vectors cascade) and
-    /// takes its terms out of the statistics.
+    /// Deletes a document with its chunks (postings and vectors cascade).
     pub async fn delete_document(conn: &mut PgConnection, org: &str, document: &str) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "UPDATE term_stats ts SET df = ts.df - d.n FROM (
-                 SELECT term, COUNT(*) AS n FROM chunk_terms
-                 WHERE chunk_id IN (SELECT id FROM chunks WHERE document_id = $2) GROUP BY term ORDER BY term) d
-             WHERE ts.org_id = $1 AND ts.term = d.term",
-        )
-        .bind(org)
-        .bind(document)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query("DELETE FROM term_stats WHERE org_id = $1 AND df <= 0").bind(org).execute(&mut *conn).await?;
-        sqlx::query(
-            "UPDATE lexical_stats SET chunk_count = chunk_count - s.n, term_total = term_total - s.t
-             FROM (SELECT COUNT(*) AS n, COALESCE(SUM(term_count), 0)::bigint AS t FROM chunks WHERE document_id = $2) s
-             WHERE org_id = $1",
-        )
-        .bind(org)
-        .bind(document)
-        .execute(&mut *conn)
-        .await?;
+        bump_lexical_epoch(conn, org).await?;
         sqlx::query("DELETE FROM chunks WHERE document_id = $1").bind(document).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM documents WHERE id = $1").bind(document).execute(&mut *conn).await?;
         Ok(())
+    }
+
+    /// Records that an organisation's chunks changed; returns the new epoch.
+    pub async fn bump_lexical_epoch(conn: &mut PgConnection, org: &str) -> Result<i64, sqlx::Error> {
+        let (epoch,): (i64,) = sqlx::query_as(super::BUMP_LEXICAL_EPOCH).bind(org).fetch_one(&mut *conn).await?;
+        Ok(epoch)
     }
 
     /// Vector changes need no bookkeeping on PostgreSQL (the index is in the database).

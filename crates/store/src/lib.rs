@@ -11,6 +11,7 @@ mod credentials;
 mod invitations;
 mod jobs;
 mod knowledge;
+mod lexical;
 mod orgs;
 mod people;
 mod rows;
@@ -170,6 +171,7 @@ pub struct StoreOptions {
 pub struct Store {
     pub(crate) pool: Pool,
     pub(crate) vectors: std::sync::Arc<vectors::VectorCache>,
+    pub(crate) lexical: std::sync::Arc<lexical::LexicalCache>,
 }
 
 /// Tables whose rows [`Store::row_counts`] reports.
@@ -212,7 +214,7 @@ impl Store {
                 .min_connections(1)
                 .connect_with(connect)
                 .await?;
-            Ok(Store { pool: Pool::Sqlite(pool), vectors: Default::default() })
+            Ok(Store { pool: Pool::Sqlite(pool), vectors: Default::default(), lexical: Default::default() })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let connect = PgConnectOptions::from_str(url)?.application_name("wayfinder");
             let pool = PgPoolOptions::new()
@@ -220,7 +222,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(connect)
                 .await?;
-            Ok(Store { pool: Pool::Postgres(pool), vectors: Default::default() })
+            Ok(Store { pool: Pool::Postgres(pool), vectors: Default::default(), lexical: Default::default() })
         } else {
             Err(StoreError::UnsupportedUrl)
         }

@@ -48,6 +48,11 @@ pub fn test_settings() -> ServerSettings {
 }
 
 impl TestApp {
+    /// The database this server uses, for a second process's view of it.
+    pub fn database_url(&self) -> &str {
+        &self._database.url
+    }
+
     /// Starts the server on `backend` with default test settings.
     pub async fn spawn(backend: Backend) -> TestApp {
         Self::spawn_with(backend, test_settings()).await

@@ -7,6 +7,7 @@ use crate::helpers::*;
 use reqwest::{StatusCode, multipart};
 use serde_json::{Value, json};
 use std::time::Duration;
+use wayfinder_store::{ChunkFilter, Store, StoreOptions};
 
 /// A handbook whose sections are long enough to stay separate chunks.
 fn study_guide() -> String {
@@ -181,6 +182,18 @@ async fn upload_ingest_search_and_delete(backend: Backend) {
         .as_str()
         .unwrap()
         .to_string();
+    // A second process over the same database ranks from its own copy of the postings…
+    let other = Store::connect(&StoreOptions { url: w.app.database_url().into(), max_connections: 2 }).await.unwrap();
+    let org_a: wayfinder_accounts::OrgId = a.parse().unwrap();
+    let other_search = |query: &str| {
+        let (other, terms) = (other.clone(), wayfinder_knowledge::lexical_terms(query));
+        async move {
+            let found = other.lexical_search(org_a, &terms, &ChunkFilter::default(), 10).await.unwrap();
+            let chunks = other.chunks(org_a, &found.iter().map(|(c, _)| *c).collect::<Vec<_>>()).await.unwrap();
+            chunks.into_iter().map(|c| c.document.to_string()).collect::<Vec<String>>()
+        }
+    };
+    assert!(other_search("index cards").await.contains(&study_id));
     let chunks_before = w.app.store.count_chunks(a.parse().unwrap(), None).await.unwrap();
     let (status, _) = admin.delete(&format!("/orgs/{a}/documents/{study_id}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -192,6 +205,9 @@ async fn upload_ingest_search_and_delete(backend: Backend) {
         "{gone}"
     );
     assert_error(admin.get(&format!("/orgs/{a}/documents/{study_id}")).await, StatusCode::NOT_FOUND, "not_found");
+    // …and sees the deletion it did not make.
+    assert!(!other_search("index cards").await.contains(&study_id));
+    other.close().await;
     let after = w.app.row_counts().await;
     let documents = |counts: &[(&str, i64)]| counts.iter().find(|(t, _)| *t == "documents").unwrap().1;
     assert_eq!(documents(&after), documents(&before) + 2);
