@@ -47,6 +47,10 @@ pub enum OrgAction {
     SearchKnowledge,
     /// Create, change and delete collections; upload and delete documents; follow ingestion jobs.
     ManageKnowledge,
+    /// Talk to the organisation's coaches and read their profiles.
+    UseCoach,
+    /// Create, change and delete coach profiles; set budgets.
+    ManageCoaches,
 }
 
 /// Whether `actor` may perform `action` in its organisation at all; which
@@ -54,11 +58,11 @@ pub enum OrgAction {
 pub fn permits(actor: &OrgActor, action: OrgAction) -> bool {
     use OrgAction::*;
     match action {
-        ViewOrganisation | ListMembers | ViewRelationships | SearchKnowledge => {
+        ViewOrganisation | ListMembers | ViewRelationships | SearchKnowledge | UseCoach => {
             actor.role.is_some() || actor.is_operator
         }
         UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog
-        | ManageKnowledge => actor.is_admin(),
+        | ManageKnowledge | ManageCoaches => actor.is_admin(),
     }
 }
 
@@ -118,6 +122,15 @@ pub fn visible_people(actor: &OrgActor, nearby: &[Relationship]) -> Visibility {
 /// whose both ends they can see.
 pub fn may_view_relationship(visibility: &Visibility, relationship: &Relationship) -> bool {
     visibility.includes(relationship.from_person) && visibility.includes(relationship.to_person)
+}
+
+/// Whether the actor may read a conversation owned by `owner`: its owner;
+/// administrators; the owner's coaches and the managers above them. Parents
+/// follow progress, not private conversations, so they may not.
+pub fn may_read_conversation(actor: &OrgActor, owner: PersonId, supervised: &HashSet<PersonId>) -> bool {
+    actor.person == owner
+        || actor.is_admin()
+        || matches!(actor.role, Some(Role::Coach | Role::Manager)) && supervised.contains(&owner)
 }
 
 #[cfg(test)]

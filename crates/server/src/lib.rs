@@ -46,6 +46,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "relationships", description = "Coach→learner, parent→learner, manager→coach"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "knowledge", description = "Collections, documents, ingestion jobs and search"),
+        (name = "coach", description = "Coach profiles, conversations, answers, feedback, sharing and budgets"),
     )
 )]
 struct ApiDoc;
@@ -65,6 +66,8 @@ pub fn app(state: AppState) -> Router {
 
     Router::new()
         .nest("/api/v1", api)
+        .route("/v1/models", get(routes::openai::list_models))
+        .route("/v1/chat/completions", axum::routing::post(routes::openai::chat_completions))
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/setup", get(pages::setup))

@@ -64,12 +64,26 @@ impl Default for ServerSettings {
 pub struct AppState {
     pub store: Store,
     pub knowledge: KnowledgeBase,
+    pub coaching: wayfinder_conversations::Coaching,
     pub settings: Arc<ServerSettings>,
 }
 
 impl AppState {
-    /// State over a store and knowledge base with the given settings.
+    /// State over a store and knowledge base with the given settings; the
+    /// coach answers extractively until [`AppState::with_models`] gives it a model.
     pub fn new(knowledge: KnowledgeBase, settings: ServerSettings) -> Self {
-        Self { store: knowledge.store().clone(), knowledge, settings: Arc::new(settings) }
+        let store = knowledge.store().clone();
+        let coaching = wayfinder_conversations::Coaching::new(
+            store.clone(),
+            knowledge.clone(),
+            wayfinder_conversations::Models::none(),
+        );
+        Self { store, knowledge, coaching, settings: Arc::new(settings) }
+    }
+
+    /// The same state with chat models for the coach.
+    pub fn with_models(self, models: wayfinder_conversations::Models) -> Self {
+        let coaching = wayfinder_conversations::Coaching::new(self.store.clone(), self.knowledge.clone(), models);
+        Self { coaching, ..self }
     }
 }

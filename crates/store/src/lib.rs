@@ -7,6 +7,7 @@
 //! files per backend with matching names under `migrations/`.
 
 mod audit;
+mod coach;
 mod credentials;
 mod invitations;
 mod jobs;
@@ -18,6 +19,10 @@ mod rows;
 mod vectors;
 
 pub use audit::{AuditEvent, NewAuditEvent};
+pub use coach::{
+    BudgetRecord, CoachRecord, ConversationQuery, ConversationRecord, FeedbackRecord, MessageRecord, UsageRecord,
+    start_of_day_ms,
+};
 pub use credentials::{ApiToken, LoginThrottle, NewSession, Session, SessionAuth, TokenAuth};
 pub use invitations::{Invitation, InvitationAcceptance, NewInvitation};
 pub use jobs::{Job, JobFile, JobKind, NewJobFile};
@@ -192,6 +197,12 @@ pub const TABLES: &[&str] = &[
     "chunk_vectors",
     "jobs",
     "job_files",
+    "coaches",
+    "conversations",
+    "messages",
+    "message_feedback",
+    "model_usage",
+    "coach_budgets",
 ];
 
 impl Store {

@@ -77,6 +77,8 @@ pub enum Command {
     Job(JobCommand),
     /// Search an organisation's knowledge base.
     Search(SearchArgs),
+    /// Ask a coach: prints the answer and its sources (without --org, the built-in guide).
+    Ask(AskArgs),
     /// Measure quality (e.g. retrieval on a BEIR dataset).
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -250,6 +252,25 @@ pub struct SearchArgs {
     /// Number of results.
     #[arg(long, default_value_t = 5)]
     pub k: usize,
+}
+
+/// `wayfinder ask` options.
+#[derive(Args)]
+pub struct AskArgs {
+    /// The question.
+    pub question: String,
+    /// Organisation slug (default: the guide shipped with Wayfinder).
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Coach name or id (default: the organisation's default coach).
+    #[arg(long)]
+    pub coach: Option<String>,
+    /// Who asks, by email (default: the organisation's first admin); budgets count against them.
+    #[arg(long = "as")]
+    pub as_person: Option<String>,
+    /// Print the stored answer as JSON (with citations, confidence and usage).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Subcommand)]

@@ -84,6 +84,20 @@ pub struct Config {
     pub embedding_query_prefix: String,
     /// Prepended to passages for remote models that expect it (`search_document: `, `passage: `).
     pub embedding_document_prefix: String,
+    /// OpenAI-compatible chat endpoint for the coach, e.g. `http://localhost:11434/v1`;
+    /// unset: the coach answers extractively from the sources.
+    pub chat_base_url: Option<String>,
+    /// API key for the chat endpoint.
+    pub chat_api_key: Option<SecretString>,
+    /// Chat model used when a coach names none.
+    pub chat_model: Option<String>,
+    /// Per attempt: the whole answer, or the first text and any pause of a stream.
+    pub chat_timeout_seconds: u64,
+    /// Extra attempts after connection errors, timeouts, 429 and 5xx.
+    pub chat_max_retries: u32,
+    /// Prices per million tokens by model name, for costs and budgets:
+    /// `[model_prices."gpt-4o-mini"] input_per_million = 0.15, output_per_million = 0.6`.
+    pub model_prices: std::collections::BTreeMap<String, ModelPrice>,
     /// Largest single document accepted for ingestion, in bytes.
     pub max_file_bytes: usize,
     /// Largest upload request (all files together), in bytes.
@@ -137,6 +151,12 @@ impl Default for Config {
             embedding_timeout_seconds: 30,
             embedding_query_prefix: String::new(),
             embedding_document_prefix: String::new(),
+            chat_base_url: None,
+            chat_api_key: None,
+            chat_model: None,
+            chat_timeout_seconds: 60,
+            chat_max_retries: 2,
+            model_prices: Default::default(),
             max_file_bytes: 25 * 1024 * 1024,
             max_upload_bytes: server.max_upload_bytes,
             job_lease_seconds: 30,
@@ -174,6 +194,12 @@ const SETTING_KEYS: &[&str] = &[
     "embedding_timeout_seconds",
     "embedding_query_prefix",
     "embedding_document_prefix",
+    "chat_base_url",
+    "chat_api_key",
+    "chat_model",
+    "chat_timeout_seconds",
+    "chat_max_retries",
+    "model_prices",
     "max_file_bytes",
     "max_upload_bytes",
     "job_lease_seconds",
@@ -288,6 +314,10 @@ impl Config {
             embedding_model: self.embedding_model.clone(),
             embedding_query_prefix: self.embedding_query_prefix.clone(),
             embedding_document_prefix: self.embedding_document_prefix.clone(),
+            chat_base_url: self.chat_base_url.clone(),
+            chat_api_key: self.chat_api_key.clone(),
+            chat_model: self.chat_model.clone(),
+            model_prices: self.model_prices.clone(),
             ..*self
         }
     }
@@ -323,12 +353,26 @@ impl Config {
             "embedding_timeout_seconds": self.embedding_timeout_seconds,
             "embedding_query_prefix": self.embedding_query_prefix,
             "embedding_document_prefix": self.embedding_document_prefix,
+            "chat_base_url": self.chat_base_url.clone().unwrap_or_default(),
+            "chat_api_key": if self.chat_api_key.is_some() { "****" } else { "" },
+            "chat_model": self.chat_model.clone().unwrap_or_default(),
+            "chat_timeout_seconds": self.chat_timeout_seconds,
+            "chat_max_retries": self.chat_max_retries,
+            "model_prices": self.model_prices,
             "max_file_bytes": self.max_file_bytes,
             "max_upload_bytes": self.max_upload_bytes,
             "job_lease_seconds": self.job_lease_seconds,
         });
         toml::to_string(&value).unwrap_or_default()
     }
+}
+
+/// A model's price per million tokens.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ModelPrice {
+    pub input_per_million: f64,
+    pub output_per_million: f64,
 }
 
 /// Replaces the password in `scheme://user:password@host/…` with `****`.

@@ -269,3 +269,34 @@ pub async fn search(kb: &KnowledgeBase, args: SearchArgs) -> anyhow::Result<()> 
     );
     Ok(())
 }
+
+/// The chat models the coach may use, as configured (none: extractive answers).
+pub fn chat_models(config: &Config) -> anyhow::Result<wayfinder_conversations::Models> {
+    let Some(base_url) = &config.chat_base_url else {
+        return Ok(wayfinder_conversations::Models::none());
+    };
+    let Some(model) = &config.chat_model else {
+        bail!("chat_base_url is set: chat_model must name the model to use");
+    };
+    let settings = wayfinder_conversations::ChatSettings {
+        base_url: base_url.clone(),
+        api_key: config.chat_api_key.as_ref().map(|k| secrecy::ExposeSecret::expose_secret(k).to_string()),
+        model: model.clone(),
+        timeout: Duration::from_secs(config.chat_timeout_seconds.max(1)),
+        max_retries: config.chat_max_retries,
+        backoff: Duration::from_millis(500),
+    };
+    let prices = config
+        .model_prices
+        .iter()
+        .map(|(name, p)| {
+            let price = wayfinder_llm::Price {
+                input_per_million: p.input_per_million,
+                output_per_million: p.output_per_million,
+            };
+            (name.clone(), price)
+        })
+        .collect();
+    tracing::info!(model = %model, "chat model configured");
+    Ok(wayfinder_conversations::Models::openai(settings, prices))
+}

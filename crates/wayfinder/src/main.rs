@@ -2,6 +2,7 @@
 //! configuration and wires the crates together. No business rules live here.
 
 mod admin;
+mod ask;
 mod bench;
 mod bench_knowledge;
 mod cli;
@@ -66,6 +67,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let kb = knowledge::knowledge_base(&config, open_migrated(&config).await?)?;
             knowledge::search(&kb, args).await
         }
+        Command::Ask(args) => ask::run(&config, open_migrated(&config).await?, &args).await,
         Command::Eval(cli::EvalCommand::Retrieval(args)) => eval::retrieval(&config, args).await,
     }
 }

@@ -47,7 +47,7 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
             let _ = stop.wait_for(|s| *s).await;
         }))
     };
-    let state = AppState::new(kb, settings);
+    let state = AppState::new(kb, settings).with_models(crate::knowledge::chat_models(&config)?);
     let grace = StdDuration::from_secs(config.shutdown_grace_seconds);
     let shutdown = async move {
         shutdown_signal().await;

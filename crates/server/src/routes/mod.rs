@@ -1,9 +1,11 @@
 //! The HTTP handlers, grouped by what they manage, and the views they answer with.
 
 pub mod auth;
+pub mod coach;
 pub mod health;
 pub mod invitations;
 pub mod knowledge;
+pub mod openai;
 pub mod orgs;
 pub mod relationships;
 pub mod tokens;
@@ -138,4 +140,14 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(knowledge::list_jobs))
         .routes(routes!(knowledge::get_job))
         .routes(routes!(knowledge::search))
+        .routes(routes!(coach::list_coaches, coach::create_coach))
+        .routes(routes!(coach::get_coach, coach::update_coach, coach::delete_coach))
+        .routes(routes!(coach::make_default_coach))
+        .routes(routes!(coach::get_budget, coach::put_budget))
+        .routes(routes!(coach::list_conversations, coach::start_conversation))
+        .routes(routes!(coach::get_conversation, coach::update_conversation, coach::delete_conversation))
+        .routes(routes!(coach::share_conversation, coach::unshare_conversation))
+        .routes(routes!(coach::get_shared))
+        .routes(routes!(coach::post_message))
+        .routes(routes!(coach::put_feedback))
 }

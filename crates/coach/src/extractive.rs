@@ -1,0 +1,347 @@
+//! The answer without a model: the few sentences of the relevant passages that best answer the
+//! question, quoted with citations.
+//!
+//! 1. Only sources [`relevant_sources`] accepts are read, so an off-topic question gets `None`.
+//! 2. Passages are cut into blocks (headings, tables and list markers dropped; PDF line wrapping and
+//!    hyphenation undone) and sentences (UAX #29 plus abbreviations and initials). Kept are
+//!    complete sentences of [`MIN_WORDS`]..=[`MAX_WORDS`] words that start like a sentence (not a
+//!    chunk cut mid-sentence) and are not questions.
+//! 3. Each sentence's relevance is the IDF-weighted share of the question's terms it contains (IDF
+//!    over the candidate sentences; terms no candidate holds are left out, since they cannot tell
+//!    candidates apart and the relevance gate already judged them), plus a bonus for question
+//!    phrases kept intact ("spaced repetition"). A sentence also inherits [`CONTINUATION`] of the
+//!    score of the sentence before it in the same paragraph (less if it has fewer than six
+//!    distinct terms): passages name their topic once and then go on about it ("Spaced repetition
+//!    is… / After a first session, review the next day… / Each review comes just as you
+//!    forget…"), and without this "How does spaced repetition work?" would get the definition
+//!    alone. The score multiplies relevance by readability — lower for run-ons, very short
+//!    sentences, openings that point back ("This", "It") and references to what the reader cannot
+//!    see ("the table below", "this chapter") — and by the source's position in the retrieval list
+//!    as a prior, `0.75 + 0.25 / (1 + position/2)`.
+//! 4. Sentences are picked by maximal marginal relevance, `λ·score − (1−λ)·max similarity to the
+//!    picked ones` (cosine of term sets), and any sentence whose similarity to a picked one
+//!    reaches `max_similarity` is never picked: overlapping chunks repeat sentences verbatim and
+//!    textbooks restate their points.
+//! 5. The picks are ordered by source, then by position in the passage, and rendered under one
+//!    opening line; consecutive sentences of one source share one citation at the end.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Source;
+use crate::citations::strip_citations;
+use crate::relevance::assess_relevance;
+use crate::text::{
+    QueryTerm, document_frequencies, ends_with_terminal, idf, passage_blocks, query_terms, sentence_spans, set_cosine,
+    squash_whitespace, terms, total, word_count,
+};
+
+#[cfg(doc)]
+use crate::relevance::relevant_sources;
+
+/// Shorter sentences are fragments ("See Figure 2.").
+pub const MIN_WORDS: usize = 5;
+
+/// Longer sentences are run-ons or extraction accidents (a table read as text).
+pub const MAX_WORDS: usize = 55;
+
+/// The line that opens every extractive answer, so no one mistakes quotes for a composed answer.
+pub const OPENING: &str = "Here is what the knowledge base says about this, quoted directly from the sources:";
+
+/// Share of the previous sentence's relevance that the next sentence of the passage inherits.
+pub const CONTINUATION: f32 = 0.7;
+
+/// A sentence with this many distinct terms carries enough to inherit its predecessor's relevance
+/// in full; fewer, proportionally less.
+const INFORMATIVE_TERMS: f32 = 6.0;
+
+/// Phrases that point to something outside the quoted sentence: a figure, a table, another part of
+/// the book.
+#[rustfmt::skip]
+const ELSEWHERE: &[&str] = &[
+    " below", " above", " figure", " fig.", " table ", " table.", " chart", " diagram", " image ", " pictured",
+    " shown ", "read more", "learn more", "see also", "this chapter", "next chapter", "this section",
+    "next section", "previous section", "later in this", "earlier in this", "you will learn", " the following",
+    "what follows", "this book", "this textbook", "this course",
+];
+
+/// Words that point back to an earlier sentence; a sentence opening with one reads badly alone.
+const BACK_REFERENCES: &[&str] =
+    &["this", "these", "that", "those", "it", "they", "such", "he", "she", "however", "therefore", "thus"];
+
+/// Knobs of the extraction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExtractiveOptions {
+    /// At most this many sentences (fewer when fewer are relevant).
+    pub max_sentences: usize,
+    /// A sentence needs at least this relevance (0..1) to be quoted.
+    pub min_relevance: f32,
+    /// And at least this share of the best sentence's score, so weak sentences do not pad a strong answer.
+    pub min_share_of_best: f32,
+    /// MMR trade-off: 1 is relevance only, 0 is diversity only.
+    pub lambda: f32,
+    /// Term-set cosine at or above which two sentences count as saying the same thing.
+    pub max_similarity: f32,
+}
+
+impl Default for ExtractiveOptions {
+    fn default() -> Self {
+        ExtractiveOptions {
+            max_sentences: 4,
+            min_relevance: 0.3,
+            min_share_of_best: 0.4,
+            lambda: 0.7,
+            max_similarity: 0.6,
+        }
+    }
+}
+
+/// An answer quoted from the sources.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExtractiveAnswer {
+    /// The rendered answer (Markdown: an opening line and one bullet per source group).
+    pub text: String,
+    /// Source numbers cited, in order of appearance.
+    pub cited: Vec<usize>,
+    /// The quoted sentences in the order shown.
+    pub sentences: Vec<ExtractedSentence>,
+}
+
+/// One quoted sentence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExtractedSentence {
+    /// The number of the source it comes from.
+    pub source: usize,
+    /// The sentence as quoted.
+    pub text: String,
+    /// Its relevance to the question, 0..1.
+    pub relevance: f32,
+}
+
+/// A sentence that might be quoted.
+struct Candidate {
+    /// Index of its source in the given (best-first) list.
+    source_index: usize,
+    /// Position of the sentence in its passage.
+    position: usize,
+    /// Index of its paragraph (or list item) in the passage.
+    block: usize,
+    text: String,
+    terms: Vec<String>,
+    set: HashSet<String>,
+    relevance: f32,
+    score: f32,
+}
+
+/// Quotes the sentences of `sources` that best answer `question`, or `None` when nothing relevant
+/// is there. `sources` must be best first.
+pub fn extractive_answer(question: &str, sources: &[Source], opts: &ExtractiveOptions) -> Option<ExtractiveAnswer> {
+    let assessed = assess_relevance(question, sources);
+    let mut candidates = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for (index, (source, judged)) in sources.iter().zip(&assessed).enumerate() {
+        if !judged.relevant {
+            continue;
+        }
+        for (position, (block, text)) in quotable_sentences(&source.text).into_iter().enumerate() {
+            // Overlapping chunks repeat sentences verbatim.
+            if !seen.insert(text.to_lowercase()) {
+                continue;
+            }
+            let terms = terms(&text);
+            let set: HashSet<String> = terms.iter().cloned().collect();
+            candidates.push(Candidate {
+                source_index: index,
+                position,
+                block,
+                text,
+                terms,
+                set,
+                relevance: 0.0,
+                score: 0.0,
+            });
+        }
+    }
+    score_candidates(question, &mut candidates);
+    let best = candidates.iter().map(|c| c.score).fold(0.0_f32, f32::max);
+    candidates.retain(|c| c.relevance >= opts.min_relevance && c.score >= opts.min_share_of_best * best);
+    let mut picked = pick_by_mmr(candidates, opts);
+    if picked.is_empty() {
+        return None;
+    }
+    picked.sort_by_key(|c| (c.source_index, c.position));
+    Some(render(&picked, sources))
+}
+
+/// The sentences of a passage worth quoting, cleaned, in passage order, each with the index of
+/// its block.
+fn quotable_sentences(passage: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (index, block) in passage_blocks(passage).iter().enumerate() {
+        for (start, end) in sentence_spans(block) {
+            let cleaned = clean_sentence(&block[start..end]);
+            if is_quotable(&cleaned) {
+                out.push((index, cleaned));
+            }
+        }
+    }
+    out
+}
+
+/// Removes the passage's own footnote marks (they would read as our citations) and Markdown
+/// emphasis, and collapses whitespace.
+fn clean_sentence(sentence: &str) -> String {
+    let stripped = strip_citations(sentence).replace("**", "").replace("__", "").replace('`', "");
+    squash_whitespace(&stripped)
+}
+
+fn is_quotable(sentence: &str) -> bool {
+    let words = word_count(sentence);
+    let starts_like_sentence =
+        sentence.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || "\"“'(".contains(c));
+    (MIN_WORDS..=MAX_WORDS).contains(&words)
+        && sentence.len() <= 400
+        && starts_like_sentence
+        && ends_with_terminal(sentence)
+        // A bare address is a reference, not a statement, and a link to follow is not a quote.
+        && !sentence.contains("http://")
+        && !sentence.contains("https://")
+        && !sentence.contains("www.")
+        && !sentence.trim_end().trim_end_matches(['"', '”', ')']).ends_with('?')
+}
+
+/// Sets each candidate's relevance and score (see the module documentation).
+fn score_candidates(question: &str, candidates: &mut [Candidate]) {
+    let query: Vec<QueryTerm> = query_terms(question).into_iter().filter(|t| t.weight > 0.0).collect();
+    let df = document_frequencies(candidates.iter().map(|c| &c.set));
+    let n = candidates.len();
+    let weighted: Vec<(&str, f32)> = query
+        .iter()
+        .filter_map(|t| df.get(t.stem.as_str()).map(|&df| (t.stem.as_str(), t.weight * idf(n, df))))
+        .collect();
+    let all = total(weighted.iter().map(|(_, w)| *w));
+    if all <= 0.0 {
+        return;
+    }
+    let question_terms = terms(question);
+    // (source, block, relevance × readability) of the previous candidate.
+    let mut previous: Option<(usize, usize, f32)> = None;
+    let phrases: Vec<(&String, &String)> =
+        question_terms.windows(2).map(|w| (&w[0], &w[1])).filter(|(a, b)| a != b).collect();
+    for candidate in candidates.iter_mut() {
+        let found = total(weighted.iter().filter(|(t, _)| candidate.set.contains(*t)).map(|(_, w)| *w));
+        let mut relevance = found / all;
+        if !phrases.is_empty() {
+            let kept =
+                phrases.iter().filter(|(a, b)| candidate.terms.windows(2).any(|w| &w[0] == *a && &w[1] == *b)).count();
+            relevance += 0.15 * kept as f32 / phrases.len() as f32;
+        }
+        let mut relevance = relevance.min(1.0);
+        if let Some((source, block, inherited)) = previous
+            && (source, block) == (candidate.source_index, candidate.block)
+        {
+            // A filler ("You may know this firsthand.") inherits little: it says too little.
+            let informative = (candidate.set.len() as f32 / INFORMATIVE_TERMS).min(1.0);
+            relevance = relevance.max(CONTINUATION * inherited * informative);
+        }
+        let readable = readability(&candidate.text);
+        previous = Some((candidate.source_index, candidate.block, relevance * readable));
+        let prior = 1.0 / (1.0 + candidate.source_index as f32 / 2.0);
+        candidate.relevance = relevance;
+        candidate.score = relevance * readable * (0.75 + 0.25 * prior);
+    }
+}
+
+/// How well a sentence reads on its own, about 0.35..1: run-ons, very short sentences, openings that
+/// point back ("This", "It") and references to what the reader cannot see ("the table below",
+/// "see Chapter 4") read badly when quoted alone.
+fn readability(text: &str) -> f32 {
+    let words = word_count(text);
+    let mut factor = if words > 30 {
+        (1.0 - 0.01 * (words - 30) as f32).max(0.7)
+    } else if words < 8 {
+        0.85
+    } else {
+        1.0
+    };
+    let first_word = text.split_whitespace().next().unwrap_or("").to_lowercase();
+    if BACK_REFERENCES.contains(&first_word.trim_matches(|c: char| !c.is_alphanumeric())) {
+        factor *= 0.85;
+    }
+    let lower = format!(" {} ", text.to_lowercase());
+    if ELSEWHERE.iter().any(|phrase| lower.contains(phrase)) {
+        factor *= 0.6;
+    }
+    factor
+}
+
+/// Picks up to `max_sentences` candidates by maximal marginal relevance, never two near-duplicates.
+fn pick_by_mmr(mut remaining: Vec<Candidate>, opts: &ExtractiveOptions) -> Vec<Candidate> {
+    let mut picked: Vec<Candidate> = Vec::new();
+    while picked.len() < opts.max_sentences {
+        let mut best: Option<(usize, f32)> = None;
+        for (i, candidate) in remaining.iter().enumerate() {
+            let similarity = picked.iter().map(|p| set_cosine(&p.set, &candidate.set)).fold(0.0_f32, f32::max);
+            if similarity >= opts.max_similarity {
+                continue;
+            }
+            let mmr = opts.lambda * candidate.score - (1.0 - opts.lambda) * similarity;
+            if best.is_none_or(|(_, b)| mmr > b) {
+                best = Some((i, mmr));
+            }
+        }
+        let Some((i, _)) = best else { break };
+        picked.push(remaining.swap_remove(i));
+    }
+    picked
+}
+
+/// The opening line, then one bullet per run of sentences from the same source, its citation last.
+fn render(picked: &[Candidate], sources: &[Source]) -> ExtractiveAnswer {
+    let mut text = String::from(OPENING);
+    let mut cited: Vec<usize> = Vec::new();
+    let mut sentences = Vec::new();
+    for (i, candidate) in picked.iter().enumerate() {
+        let number = sources[candidate.source_index].number;
+        let starts_group = i == 0 || picked[i - 1].source_index != candidate.source_index;
+        let ends_group = picked.get(i + 1).is_none_or(|next| next.source_index != candidate.source_index);
+        text.push_str(if starts_group { "\n\n- " } else { " " });
+        text.push_str(&candidate.text);
+        if ends_group {
+            text.push_str(&format!(" [{number}]"));
+            if !cited.contains(&number) {
+                cited.push(number);
+            }
+        }
+        sentences.push(ExtractedSentence {
+            source: number,
+            text: candidate.text.clone(),
+            relevance: candidate.relevance,
+        });
+    }
+    ExtractiveAnswer { text, cited, sentences }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fragments_questions_and_cut_sentences_are_not_quotable() {
+        assert!(is_quotable("Spacing reviews over several days strengthens memory."));
+        assert!(!is_quotable("See Figure 2."));
+        assert!(!is_quotable("Have you ever crammed the night before an exam?"));
+        assert!(!is_quotable("and then the learner reviews the cards again the next day."));
+        assert!(!is_quotable("Spacing reviews over several days strengthens memory because"));
+        assert!(!is_quotable("The full list is at https://example.org/spacing for anyone curious."));
+    }
+
+    #[test]
+    fn passage_footnote_marks_do_not_survive_as_citations() {
+        assert_eq!(
+            clean_sentence("Testing beats **rereading** [12] for   retention."),
+            "Testing beats rereading for retention."
+        );
+    }
+}

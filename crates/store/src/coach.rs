@@ -1,0 +1,589 @@
+//! The coach in storage: coach profiles, conversations and their messages,
+//! feedback, shared links, model usage and daily budgets. A turn — the
+//! question and its answer — is written in one transaction.
+
+use crate::{Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use wayfinder_accounts::{OrgId, PersonId};
+use wayfinder_coach::{CoachId, ConversationId, MessageId};
+use wayfinder_knowledge::CollectionId;
+
+/// A coach profile as stored (style and mode as their names).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CoachRecord {
+    pub id: CoachId,
+    pub org: OrgId,
+    pub name: String,
+    pub instructions: String,
+    pub style: String,
+    pub answer_mode: String,
+    pub collections: Vec<CollectionId>,
+    pub domains: Vec<String>,
+    pub retrieval_depth: i64,
+    pub model: Option<String>,
+    pub temperature: Option<f64>,
+    pub max_output_tokens: Option<i64>,
+    pub is_default: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A conversation with its owner's and coach's names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConversationRecord {
+    pub id: ConversationId,
+    pub org: OrgId,
+    pub owner: PersonId,
+    pub owner_name: String,
+    pub coach: Option<CoachId>,
+    pub coach_name: Option<String>,
+    pub title: String,
+    pub archived: bool,
+    pub shared: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One message; citations are stored as the JSON the service gives.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageRecord {
+    pub id: MessageId,
+    pub conversation: ConversationId,
+    pub role: String,
+    pub content: String,
+    pub kind: Option<String>,
+    pub citations: serde_json::Value,
+    pub domains: Vec<String>,
+    pub confidence: Option<f64>,
+    pub model: Option<String>,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cost: f64,
+    pub latency_ms: i64,
+    pub complete: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Feedback on an assistant message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeedbackRecord {
+    pub message: MessageId,
+    pub person: PersonId,
+    pub rating: String,
+    pub reasons: Vec<String>,
+    pub comment: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One model call's usage.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UsageRecord {
+    pub org: OrgId,
+    pub person: Option<PersonId>,
+    pub model: String,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cost: f64,
+}
+
+/// An organisation's daily limits (`None`: unlimited).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BudgetRecord {
+    pub org_daily_tokens: Option<i64>,
+    pub org_daily_cost: Option<f64>,
+    pub person_daily_tokens: Option<i64>,
+    pub person_daily_cost: Option<f64>,
+}
+
+/// Stored daily limits: org tokens, org cost, person tokens, person cost.
+type BudgetRow = (Option<i64>, Option<f64>, Option<i64>, Option<f64>);
+
+/// Which conversations to list.
+#[derive(Clone, Debug, Default)]
+pub struct ConversationQuery {
+    pub owner: Option<PersonId>,
+    pub archived: Option<bool>,
+    /// Case-insensitive substring of the title.
+    pub title_contains: Option<String>,
+    /// Only conversations updated before this conversation (paging).
+    pub before: Option<ConversationId>,
+    pub limit: i64,
+}
+
+fn json_list(raw: &str) -> Vec<String> {
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+}
+
+#[derive(sqlx::FromRow)]
+struct CoachRow {
+    id: String,
+    org_id: String,
+    name: String,
+    instructions: String,
+    style: String,
+    answer_mode: String,
+    collections: String,
+    domains: String,
+    retrieval_depth: i64,
+    model: Option<String>,
+    temperature: Option<f64>,
+    max_output_tokens: Option<i64>,
+    is_default: bool,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl CoachRow {
+    fn into_record(self) -> StoreResult<CoachRecord> {
+        let collections = json_list(&self.collections)
+            .iter()
+            .map(|c| parse(c, "collection id"))
+            .collect::<StoreResult<Vec<CollectionId>>>()?;
+        Ok(CoachRecord {
+            id: parse(&self.id, "coach id")?,
+            org: parse(&self.org_id, "organisation id")?,
+            name: self.name,
+            instructions: self.instructions,
+            style: self.style,
+            answer_mode: self.answer_mode,
+            collections,
+            domains: json_list(&self.domains),
+            retrieval_depth: self.retrieval_depth,
+            model: self.model,
+            temperature: self.temperature,
+            max_output_tokens: self.max_output_tokens,
+            is_default: self.is_default,
+            created_at: time(self.created_at),
+            updated_at: time(self.updated_at),
+        })
+    }
+}
+
+const COACH_COLUMNS: &str = "id, org_id, name, instructions, style, answer_mode, collections, domains, retrieval_depth,
+    model, temperature, max_output_tokens, is_default, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+struct ConversationRow {
+    id: String,
+    org_id: String,
+    owner_id: String,
+    owner_name: String,
+    coach_id: Option<String>,
+    coach_name: Option<String>,
+    title: String,
+    archived: bool,
+    shared: bool,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl ConversationRow {
+    fn into_record(self) -> StoreResult<ConversationRecord> {
+        Ok(ConversationRecord {
+            id: parse(&self.id, "conversation id")?,
+            org: parse(&self.org_id, "organisation id")?,
+            owner: parse(&self.owner_id, "person id")?,
+            owner_name: self.owner_name,
+            coach: self.coach_id.as_deref().map(|c| parse(c, "coach id")).transpose()?,
+            coach_name: self.coach_name,
+            title: self.title,
+            archived: self.archived,
+            shared: self.shared,
+            created_at: time(self.created_at),
+            updated_at: time(self.updated_at),
+        })
+    }
+}
+
+const CONVERSATION_SELECT: &str =
+    "SELECT v.id, v.org_id, v.owner_id, p.name AS owner_name, v.coach_id, c.name AS coach_name,
+    v.title, v.archived, (v.share_token_hash IS NOT NULL) AS shared, v.created_at, v.updated_at
+    FROM conversations v JOIN people p ON p.id = v.owner_id LEFT JOIN coaches c ON c.id = v.coach_id";
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: String,
+    conversation_id: String,
+    role: String,
+    content: String,
+    kind: Option<String>,
+    citations: String,
+    domains: String,
+    confidence: Option<f64>,
+    model: Option<String>,
+    input_tokens: i64,
+    output_tokens: i64,
+    cost: f64,
+    latency_ms: i64,
+    complete: bool,
+    created_at: i64,
+}
+
+impl MessageRow {
+    fn into_record(self) -> StoreResult<MessageRecord> {
+        Ok(MessageRecord {
+            id: parse(&self.id, "message id")?,
+            conversation: parse(&self.conversation_id, "conversation id")?,
+            role: self.role,
+            content: self.content,
+            kind: self.kind,
+            citations: serde_json::from_str(&self.citations).unwrap_or_else(|_| serde_json::json!([])),
+            domains: json_list(&self.domains),
+            confidence: self.confidence,
+            model: self.model,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            cost: self.cost,
+            latency_ms: self.latency_ms,
+            complete: self.complete,
+            created_at: time(self.created_at),
+        })
+    }
+}
+
+const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, kind, citations, domains, confidence, model,
+    input_tokens, output_tokens, cost, latency_ms, complete, created_at";
+
+/// Milliseconds at the start of today (UTC), when daily budgets reset.
+pub fn start_of_day_ms(now: DateTime<Utc>) -> i64 {
+    now.date_naive().and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or_default()
+}
+
+impl Store {
+    /// Stores a new coach; a taken name is `Duplicate("name")`. When it is the
+    /// default, the organisation's other coaches stop being so.
+    pub async fn create_coach(&self, coach: &CoachRecord) -> StoreResult<CoachRecord> {
+        let now = now_ms();
+        in_tx!(self, tx => {
+            if coach.is_default {
+                sqlx::query("UPDATE coaches SET is_default = FALSE WHERE org_id = $1")
+                    .bind(coach.org.to_string()).execute(&mut *tx).await?;
+            }
+            sqlx::query(
+                "INSERT INTO coaches (id, org_id, name, instructions, style, answer_mode, collections, domains, retrieval_depth,
+                 model, temperature, max_output_tokens, is_default, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+            )
+            .bind(coach.id.to_string()).bind(coach.org.to_string()).bind(&coach.name).bind(&coach.instructions)
+            .bind(&coach.style).bind(&coach.answer_mode)
+            .bind(to_json(&coach.collections.iter().map(|c| c.to_string()).collect::<Vec<_>>()))
+            .bind(to_json(&coach.domains)).bind(coach.retrieval_depth).bind(&coach.model).bind(coach.temperature)
+            .bind(coach.max_output_tokens).bind(coach.is_default).bind(now)
+            .execute(&mut *tx).await.map_err(duplicate_as("name"))?;
+        });
+        self.coach(coach.org, coach.id).await
+    }
+
+    /// One coach of an organisation.
+    pub async fn coach(&self, org: OrgId, id: CoachId) -> StoreResult<CoachRecord> {
+        let sql = format!("SELECT {COACH_COLUMNS} FROM coaches WHERE org_id = $1 AND id = $2");
+        let row: Option<CoachRow> = on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(org.to_string()).bind(id.to_string()).fetch_optional(pool).await?);
+        row.ok_or(StoreError::NotFound)?.into_record()
+    }
+
+    /// A coach by id, whatever its organisation (for the OpenAI-compatible endpoint).
+    pub async fn coach_anywhere(&self, id: CoachId) -> StoreResult<CoachRecord> {
+        let sql = format!("SELECT {COACH_COLUMNS} FROM coaches WHERE id = $1");
+        let row: Option<CoachRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await?);
+        row.ok_or(StoreError::NotFound)?.into_record()
+    }
+
+    /// An organisation's coaches, the default first, then by name.
+    pub async fn list_coaches(&self, org: OrgId) -> StoreResult<Vec<CoachRecord>> {
+        let sql = format!("SELECT {COACH_COLUMNS} FROM coaches WHERE org_id = $1 ORDER BY is_default DESC, name");
+        let rows: Vec<CoachRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).fetch_all(pool).await?);
+        rows.into_iter().map(CoachRow::into_record).collect()
+    }
+
+    /// Saves a changed coach (not its default flag: see [`Store::make_default_coach`]).
+    pub async fn update_coach(&self, coach: &CoachRecord) -> StoreResult<CoachRecord> {
+        let sql = "UPDATE coaches SET name = $3, instructions = $4, style = $5, answer_mode = $6, collections = $7, domains = $8,
+                   retrieval_depth = $9, model = $10, temperature = $11, max_output_tokens = $12, updated_at = $13
+                   WHERE org_id = $1 AND id = $2";
+        let done = on_pool!(self, pool => sqlx::query(sql)
+            .bind(coach.org.to_string()).bind(coach.id.to_string()).bind(&coach.name).bind(&coach.instructions)
+            .bind(&coach.style).bind(&coach.answer_mode)
+            .bind(to_json(&coach.collections.iter().map(|c| c.to_string()).collect::<Vec<_>>()))
+            .bind(to_json(&coach.domains)).bind(coach.retrieval_depth).bind(&coach.model).bind(coach.temperature)
+            .bind(coach.max_output_tokens).bind(now_ms())
+            .execute(pool).await.map_err(duplicate_as("name"))?.rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.coach(coach.org, coach.id).await
+    }
+
+    /// Makes one coach the organisation's default.
+    pub async fn make_default_coach(&self, org: OrgId, id: CoachId) -> StoreResult<()> {
+        in_tx!(self, tx => {
+            sqlx::query("UPDATE coaches SET is_default = (id = $2) WHERE org_id = $1")
+                .bind(org.to_string()).bind(id.to_string()).execute(&mut *tx).await?;
+        });
+        Ok(())
+    }
+
+    /// Deletes a coach; its conversations stay, without a coach.
+    pub async fn delete_coach(&self, org: OrgId, id: CoachId) -> StoreResult<()> {
+        let done = on_pool!(self, pool => sqlx::query("DELETE FROM coaches WHERE org_id = $1 AND id = $2")
+            .bind(org.to_string()).bind(id.to_string()).execute(pool).await?.rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Starts a conversation.
+    pub async fn create_conversation(
+        &self,
+        org: OrgId,
+        owner: PersonId,
+        coach: Option<CoachId>,
+        title: &str,
+    ) -> StoreResult<ConversationRecord> {
+        let id = ConversationId::new();
+        let now = now_ms();
+        on_pool!(self, pool => sqlx::query(
+            "INSERT INTO conversations (id, org_id, owner_id, coach_id, title, archived, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6)")
+            .bind(id.to_string()).bind(org.to_string()).bind(owner.to_string()).bind(coach.map(|c| c.to_string()))
+            .bind(title).bind(now).execute(pool).await?.rows_affected());
+        self.conversation(id).await
+    }
+
+    /// A conversation by id (the caller checks who may see it).
+    pub async fn conversation(&self, id: ConversationId) -> StoreResult<ConversationRecord> {
+        let sql = format!("{CONVERSATION_SELECT} WHERE v.id = $1");
+        let row: Option<ConversationRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await?);
+        row.ok_or(StoreError::NotFound)?.into_record()
+    }
+
+    /// The conversation a share token's hash opens.
+    pub async fn conversation_by_share(&self, token_hash: &str) -> StoreResult<ConversationRecord> {
+        let sql = format!("{CONVERSATION_SELECT} WHERE v.share_token_hash = $1");
+        let row: Option<ConversationRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(token_hash).fetch_optional(pool).await?);
+        row.ok_or(StoreError::NotFound)?.into_record()
+    }
+
+    /// An organisation's conversations, most recently active first.
+    pub async fn list_conversations(
+        &self,
+        org: OrgId,
+        query: &ConversationQuery,
+    ) -> StoreResult<Vec<ConversationRecord>> {
+        let sql = format!(
+            "{CONVERSATION_SELECT} WHERE v.org_id = $1 AND ($2 IS NULL OR v.owner_id = $2) AND ($3 IS NULL OR v.archived = $3)
+               AND ($4 IS NULL OR LOWER(v.title) LIKE $4)
+               AND ($5 IS NULL OR (v.updated_at, v.id) < (SELECT updated_at, id FROM conversations WHERE id = $5))
+             ORDER BY v.updated_at DESC, v.id DESC LIMIT $6"
+        );
+        let pattern = query.title_contains.as_ref().map(|q| {
+            let escaped: String = q.to_lowercase().chars().filter(|c| !matches!(c, '%' | '_')).collect();
+            format!("%{escaped}%")
+        });
+        let rows: Vec<ConversationRow> = on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(org.to_string()).bind(query.owner.map(|p| p.to_string())).bind(query.archived).bind(pattern)
+            .bind(query.before.map(|c| c.to_string())).bind(query.limit).fetch_all(pool).await?);
+        rows.into_iter().map(ConversationRow::into_record).collect()
+    }
+
+    /// Renames and/or archives a conversation.
+    pub async fn update_conversation(
+        &self,
+        id: ConversationId,
+        title: Option<&str>,
+        archived: Option<bool>,
+    ) -> StoreResult<ConversationRecord> {
+        on_pool!(self, pool => sqlx::query(
+            "UPDATE conversations SET title = COALESCE($2, title), archived = COALESCE($3, archived) WHERE id = $1")
+            .bind(id.to_string()).bind(title).bind(archived).execute(pool).await?.rows_affected());
+        self.conversation(id).await
+    }
+
+    /// Sets or clears the hash of a conversation's share token.
+    pub async fn set_conversation_share(&self, id: ConversationId, token_hash: Option<&str>) -> StoreResult<()> {
+        on_pool!(self, pool => sqlx::query("UPDATE conversations SET share_token_hash = $2 WHERE id = $1")
+            .bind(id.to_string()).bind(token_hash).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Deletes a conversation with its messages and their feedback.
+    pub async fn delete_conversation(&self, id: ConversationId) -> StoreResult<()> {
+        in_tx!(self, tx => {
+            sqlx::query("DELETE FROM message_feedback WHERE message_id IN (SELECT id FROM messages WHERE conversation_id = $1)")
+                .bind(id.to_string()).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM messages WHERE conversation_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM conversations WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+        });
+        Ok(())
+    }
+
+    /// A conversation's messages, oldest first (the last `limit` when given).
+    pub async fn messages(&self, conversation: ConversationId, limit: Option<i64>) -> StoreResult<Vec<MessageRecord>> {
+        let sql = format!(
+            "SELECT * FROM (SELECT {MESSAGE_COLUMNS}, seq FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT $2) m
+             ORDER BY seq"
+        );
+        let rows: Vec<MessageRow> = on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(conversation.to_string()).bind(limit.unwrap_or(i64::MAX)).fetch_all(pool).await?);
+        rows.into_iter().map(MessageRow::into_record).collect()
+    }
+
+    /// One message and the conversation it belongs to.
+    pub async fn message(&self, id: MessageId) -> StoreResult<MessageRecord> {
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1");
+        let row: Option<MessageRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await?);
+        row.ok_or(StoreError::NotFound)?.into_record()
+    }
+
+    /// Stores a question and its answer in one transaction, with the model
+    /// usage, and retitles the conversation when asked.
+    pub async fn append_turn(
+        &self,
+        org: OrgId,
+        turn: [&MessageRecord; 2],
+        usage: Option<&UsageRecord>,
+        retitle: Option<&str>,
+    ) -> StoreResult<()> {
+        let conversation = turn[0].conversation.to_string();
+        in_tx!(self, tx => {
+            let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = $1")
+                .bind(&conversation).fetch_one(&mut *tx).await?;
+            for (i, m) in turn.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO messages (id, conversation_id, org_id, seq, role, content, kind, citations, domains, confidence,
+                     model, input_tokens, output_tokens, cost, latency_ms, complete, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                )
+                .bind(m.id.to_string()).bind(&conversation).bind(org.to_string()).bind(next + i as i64).bind(&m.role)
+                .bind(&m.content).bind(&m.kind).bind(m.citations.to_string()).bind(to_json(&m.domains)).bind(m.confidence)
+                .bind(&m.model).bind(m.input_tokens).bind(m.output_tokens).bind(m.cost).bind(m.latency_ms).bind(m.complete)
+                .bind(m.created_at.timestamp_millis())
+                .execute(&mut *tx).await?;
+            }
+            sqlx::query("UPDATE conversations SET updated_at = $2, title = COALESCE($3, title) WHERE id = $1")
+                .bind(&conversation).bind(now_ms()).bind(retitle).execute(&mut *tx).await?;
+            if let Some(u) = usage {
+                insert_usage!(tx, u);
+            }
+        });
+        Ok(())
+    }
+
+    /// Records a model call made outside a conversation.
+    pub async fn record_usage(&self, usage: &UsageRecord) -> StoreResult<()> {
+        in_tx!(self, tx => {
+            insert_usage!(tx, usage);
+        });
+        Ok(())
+    }
+
+    /// Tokens and cost used since `since_ms` by an organisation, or by one person in it.
+    pub async fn usage_since(&self, org: OrgId, person: Option<PersonId>, since_ms: i64) -> StoreResult<(i64, f64)> {
+        let sql = "SELECT COALESCE(SUM(input_tokens + output_tokens), 0), COALESCE(SUM(cost), 0)
+                   FROM model_usage WHERE org_id = $1 AND ($2 IS NULL OR person_id = $2) AND created_at >= $3";
+        let row: (i64, f64) = on_pool!(self, pool => sqlx::query_as(sql)
+            .bind(org.to_string()).bind(person.map(|p| p.to_string())).bind(since_ms).fetch_one(pool).await?);
+        Ok(row)
+    }
+
+    /// An organisation's daily limits (all unlimited when never set).
+    pub async fn budget(&self, org: OrgId) -> StoreResult<BudgetRecord> {
+        let row: Option<BudgetRow> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT org_daily_tokens, org_daily_cost, person_daily_tokens, person_daily_cost FROM coach_budgets WHERE org_id = $1")
+            .bind(org.to_string()).fetch_optional(pool).await?);
+        Ok(row
+            .map(|(a, b, c, d)| BudgetRecord {
+                org_daily_tokens: a,
+                org_daily_cost: b,
+                person_daily_tokens: c,
+                person_daily_cost: d,
+            })
+            .unwrap_or_default())
+    }
+
+    /// Sets an organisation's daily limits.
+    pub async fn put_budget(&self, org: OrgId, budget: &BudgetRecord) -> StoreResult<()> {
+        on_pool!(self, pool => sqlx::query(
+            "INSERT INTO coach_budgets (org_id, org_daily_tokens, org_daily_cost, person_daily_tokens, person_daily_cost, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (org_id) DO UPDATE SET org_daily_tokens = excluded.org_daily_tokens, org_daily_cost = excluded.org_daily_cost,
+               person_daily_tokens = excluded.person_daily_tokens, person_daily_cost = excluded.person_daily_cost,
+               updated_at = excluded.updated_at")
+            .bind(org.to_string()).bind(budget.org_daily_tokens).bind(budget.org_daily_cost)
+            .bind(budget.person_daily_tokens).bind(budget.person_daily_cost).bind(now_ms()).execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Sets (or replaces) a person's feedback on a message.
+    pub async fn put_feedback(&self, org: OrgId, feedback: &FeedbackRecord) -> StoreResult<FeedbackRecord> {
+        let now = now_ms();
+        on_pool!(self, pool => sqlx::query(
+            "INSERT INTO message_feedback (message_id, org_id, person_id, rating, reasons, comment, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+             ON CONFLICT (message_id) DO UPDATE SET person_id = excluded.person_id, rating = excluded.rating,
+               reasons = excluded.reasons, comment = excluded.comment, updated_at = excluded.updated_at")
+            .bind(feedback.message.to_string()).bind(org.to_string()).bind(feedback.person.to_string())
+            .bind(&feedback.rating).bind(to_json(&feedback.reasons)).bind(&feedback.comment).bind(now)
+            .execute(pool).await?.rows_affected());
+        Ok(FeedbackRecord { updated_at: time(now), ..feedback.clone() })
+    }
+
+    /// Feedback on a conversation's messages, by message.
+    pub async fn conversation_feedback(
+        &self,
+        conversation: ConversationId,
+    ) -> StoreResult<HashMap<MessageId, FeedbackRecord>> {
+        let rows: Vec<(String, String, String, String, String, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT f.message_id, f.person_id, f.rating, f.reasons, f.comment, f.updated_at FROM message_feedback f
+             JOIN messages m ON m.id = f.message_id WHERE m.conversation_id = $1")
+            .bind(conversation.to_string()).fetch_all(pool).await?);
+        rows.into_iter()
+            .map(|(message, person, rating, reasons, comment, updated)| {
+                let message: MessageId = parse(&message, "message id")?;
+                Ok((
+                    message,
+                    FeedbackRecord {
+                        message,
+                        person: parse(&person, "person id")?,
+                        rating,
+                        reasons: json_list(&reasons),
+                        comment,
+                        updated_at: time(updated),
+                    },
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Inserts a usage row inside a transaction.
+macro_rules! insert_usage {
+    ($tx:ident, $u:expr) => {
+        sqlx::query(
+            "INSERT INTO model_usage (id, org_id, person_id, model, input_tokens, output_tokens, cost, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(MessageId::new().to_string())
+        .bind($u.org.to_string())
+        .bind($u.person.map(|p| p.to_string()))
+        .bind(&$u.model)
+        .bind($u.input_tokens)
+        .bind($u.output_tokens)
+        .bind($u.cost)
+        .bind(now_ms())
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+use insert_usage;
