@@ -201,7 +201,7 @@ impl ConversationRow {
 }
 
 const CONVERSATION_SELECT: &str =
-    "SELECT v.id, v.org_id, v.owner_id, p.name AS owner_name, v.coach_id, c.name AS coach_name,
+    "SELECT v.id, v.org_id, v.owner_id, p.display_name AS owner_name, v.coach_id, c.name AS coach_name,
     v.title, v.archived, (v.share_token_hash IS NOT NULL) AS shared, v.created_at, v.updated_at
     FROM conversations v JOIN people p ON p.id = v.owner_id LEFT JOIN coaches c ON c.id = v.coach_id";
 
@@ -490,7 +490,8 @@ impl Store {
 
     /// Tokens and cost used since `since_ms` by an organisation, or by one person in it.
     pub async fn usage_since(&self, org: OrgId, person: Option<PersonId>, since_ms: i64) -> StoreResult<(i64, f64)> {
-        let sql = "SELECT COALESCE(SUM(input_tokens + output_tokens), 0), COALESCE(SUM(cost), 0)
+        let sql = "SELECT CAST(COALESCE(SUM(input_tokens + output_tokens), 0) AS BIGINT),
+                          CAST(COALESCE(SUM(cost), 0) AS DOUBLE PRECISION)
                    FROM model_usage WHERE org_id = $1 AND ($2 IS NULL OR person_id = $2) AND created_at >= $3";
         let row: (i64, f64) = on_pool!(self, pool => sqlx::query_as(sql)
             .bind(org.to_string()).bind(person.map(|p| p.to_string())).bind(since_ms).fetch_one(pool).await?);

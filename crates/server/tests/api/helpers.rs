@@ -71,6 +71,16 @@ impl TestApp {
         settings: ServerSettings,
         kb: impl FnOnce(Store) -> KnowledgeBase,
     ) -> TestApp {
+        Self::spawn_with_models(backend, settings, kb, wayfinder_conversations::Models::none()).await
+    }
+
+    /// Starts the server with chat models for the coach (e.g. the fake OpenAI server).
+    pub async fn spawn_with_models(
+        backend: Backend,
+        settings: ServerSettings,
+        kb: impl FnOnce(Store) -> KnowledgeBase,
+        models: wayfinder_conversations::Models,
+    ) -> TestApp {
         let database = TestDatabase::create(backend).await;
         let store = Store::connect(&StoreOptions { url: database.url.clone(), max_connections: 8 })
             .await
@@ -86,7 +96,7 @@ impl TestApp {
             let mut stop = stop_rx;
             let _ = stop.wait_for(|s| *s).await;
         }));
-        let state = AppState::new(kb, settings);
+        let state = AppState::new(kb, settings).with_models(models);
         let server = tokio::spawn(wayfinder_server::serve(
             listener,
             state,
@@ -232,6 +242,9 @@ impl Client {
     pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
         self.send(Method::DELETE, path, None).await
     }
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::PUT, path, Some(body)).await
+    }
 
     /// Signs in with email and password, keeping the session cookie and CSRF token.
     pub async fn login(&mut self, email: &str, password: &str) -> (StatusCode, Value) {
@@ -300,7 +313,11 @@ async fn relate(admin: &Client, org: &str, kind: &str, from: &str, to: &str) -> 
 impl World {
     /// Builds the world on `backend`.
     pub async fn build(backend: Backend) -> World {
-        let app = TestApp::spawn(backend).await;
+        Self::build_on(TestApp::spawn(backend).await).await
+    }
+
+    /// The same world on an already started server.
+    pub async fn build_on(app: TestApp) -> World {
         let operator = app.operator().await;
         let org_a = create_org(&operator, "north-high", "North High School").await;
         let org_b = create_org(&operator, "south-high", "South High School").await;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use wayfinder_store::{ChunkFilter, Store, StoreOptions};
 
 /// A handbook whose sections are long enough to stay separate chunks.
-fn study_guide() -> String {
+pub fn study_guide() -> String {
     let spaced = "Reviewing flashcards over increasing intervals strengthens long-term retention far better than cramming the night before an exam. ";
     let notes =
         "The Cornell method divides the page into cues, notes and a summary so lectures become easy to review. ";

@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod bad_input;
+mod coach;
 mod knowledge;
 mod ops;
 mod permissions;

@@ -1,0 +1,304 @@
+//! The coach end to end: extractive answers with no model, streamed answers
+//! from a fake OpenAI-compatible model (citations it was not given dropped),
+//! refusals, who may read a conversation, sharing, feedback, model outages
+//! and budgets — on both backends.
+
+use crate::{
+    helpers::*,
+    knowledge::{create_collection, study_guide, upload, wait_for_job},
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+use wayfinder_conversations::{ChatSettings, Models};
+use wayfinder_knowledge_base::{IngestLimits, KnowledgeBase};
+use wayfinder_llm::fake::{FakeOpenAi, refused_base_url};
+
+/// A world whose org A has the study guide in a collection.
+async fn world_with_guide(app: TestApp) -> World {
+    let w = World::build_on(app).await;
+    let coll = create_collection(&w.admin.client, &w.org_a, "Handbooks", &[]).await;
+    let (status, job) =
+        upload(&w.admin.client, &w.org_a, &coll, &[("study.md", study_guide().into_bytes())], None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job = wait_for_job(&w.admin.client, job["id"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    w
+}
+
+fn models(base_url: String) -> Models {
+    Models::openai(
+        ChatSettings {
+            base_url,
+            api_key: Some("test-key".into()),
+            model: "fake-model".into(),
+            timeout: Duration::from_secs(5),
+            max_retries: 2,
+            backoff: Duration::from_millis(20),
+        },
+        Default::default(),
+    )
+}
+
+async fn spawn(backend: Backend, models: Models) -> TestApp {
+    TestApp::spawn_with_models(
+        backend,
+        test_settings(),
+        |store| KnowledgeBase::new(store, None, None, IngestLimits::default()),
+        models,
+    )
+    .await
+}
+
+async fn start(client: &Client, org: &str) -> String {
+    let (status, c) = client.post(&format!("/orgs/{org}/conversations"), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    c["id"].as_str().unwrap().to_string()
+}
+
+async fn ask(client: &Client, conversation: &str, question: &str) -> (StatusCode, Value) {
+    client.post(&format!("/conversations/{conversation}/messages"), json!({ "content": question })).await
+}
+
+/// The chunk ids of the organisation's documents.
+async fn chunk_ids(client: &Client, org: &str) -> Vec<i64> {
+    let (_, docs) = client.get(&format!("/orgs/{org}/collections")).await;
+    let mut ids = Vec::new();
+    for coll in docs.as_array().unwrap() {
+        let (_, docs) =
+            client.get(&format!("/orgs/{org}/collections/{}/documents", coll["id"].as_str().unwrap())).await;
+        for d in docs.as_array().unwrap() {
+            let (_, chunks) = client.get(&format!("/orgs/{org}/documents/{}/chunks", d["id"].as_str().unwrap())).await;
+            ids.extend(chunks.as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()));
+        }
+    }
+    ids
+}
+
+async fn extractive_answers_refusals_access_and_sharing(backend: Backend) {
+    let w = world_with_guide(spawn(backend, Models::none()).await).await;
+    let (a, learner) = (&w.org_a, &w.learner.client);
+    let conversation = start(learner, a).await;
+
+    let (status, turn) = ask(learner, &conversation, "How should I review flashcards?").await;
+    assert_eq!(status, StatusCode::OK, "{turn}");
+    let answer = &turn["assistant_message"];
+    assert_eq!(answer["kind"], "extractive", "{answer}");
+    assert_eq!(answer["complete"], true);
+    let citations = answer["citations"].as_array().unwrap();
+    assert!(!citations.is_empty(), "{answer}");
+    let known = chunk_ids(&w.admin.client, a).await;
+    for c in citations {
+        assert!(known.contains(&c["chunk_id"].as_i64().unwrap()), "citation points to a real chunk: {c}");
+        assert_eq!(c["document_title"], "Study Skills Handbook");
+        let mark = format!("[{}]", c["number"]);
+        assert!(answer["content"].as_str().unwrap().contains(&mark), "{answer}");
+    }
+    assert!(answer["content"].as_str().unwrap().to_lowercase().contains("flashcard"), "{answer}");
+
+    // Nothing relevant: a plain refusal, no citations, nothing invented.
+    let (_, turn) = ask(learner, &conversation, "What is the capital of Peru?").await;
+    assert_eq!(turn["assistant_message"]["kind"], "refusal", "{turn}");
+    assert!(turn["assistant_message"]["citations"].as_array().unwrap().is_empty());
+
+    // Stored in order, titled by the first question, listed for its owner.
+    let (_, detail) = learner.get(&format!("/conversations/{conversation}")).await;
+    let roles: Vec<&str> = detail["messages"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["user", "assistant", "user", "assistant"]);
+    assert_eq!(detail["conversation"]["title"], "How should I review flashcards?");
+    let (_, list) = learner.get(&format!("/orgs/{a}/conversations")).await;
+    assert_eq!(list["conversations"][0]["id"], conversation.as_str());
+
+    // Who may read: the learner's coach and the coach's manager and admins; not another learner, not the parent.
+    for reader in [&w.coach.client, &w.manager.client, &w.admin.client] {
+        assert_eq!(reader.get(&format!("/conversations/{conversation}")).await.0, StatusCode::OK);
+    }
+    for outsider in [&w.other_learner.client, &w.parent.client, &w.admin_b.client, &w.learner_b.client] {
+        assert_error(outsider.get(&format!("/conversations/{conversation}")).await, StatusCode::NOT_FOUND, "not_found");
+    }
+    let (_, others) = w.coach.client.get(&format!("/orgs/{a}/conversations?owner={}", w.learner.id)).await;
+    assert_eq!(others["conversations"].as_array().unwrap().len(), 1, "{others}");
+    assert_error(
+        w.other_learner.client.get(&format!("/orgs/{a}/conversations?owner={}", w.learner.id)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    // Readers may not write.
+    assert_error(ask(&w.coach.client, &conversation, "hello").await, StatusCode::FORBIDDEN, "forbidden");
+    let message = answer["id"].as_str().unwrap();
+    assert_error(
+        w.coach.client.put(&format!("/messages/{message}/feedback"), json!({ "rating": "up" })).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+
+    // Feedback by the owner, changeable.
+    let (status, f) = learner
+        .put(
+            &format!("/messages/{message}/feedback"),
+            json!({ "rating": "down", "reasons": ["not_helpful"], "comment": "too long" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{f}");
+    let (_, f) = learner.put(&format!("/messages/{message}/feedback"), json!({ "rating": "up" })).await;
+    assert_eq!(f["rating"], "up");
+    let (_, detail) = learner.get(&format!("/conversations/{conversation}")).await;
+    assert_eq!(detail["messages"][1]["feedback"]["rating"], "up");
+    assert_error(
+        learner.put(&format!("/messages/{message}/feedback"), json!({ "rating": "meh" })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    );
+
+    // Share read-only without signing in, then revoke.
+    let (status, link) = learner.post(&format!("/conversations/{conversation}/share"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{link}");
+    let token = link["token"].as_str().unwrap();
+    let anonymous = w.app.client();
+    let (status, shared) = anonymous.get(&format!("/shared/{token}")).await;
+    assert_eq!(status, StatusCode::OK, "{shared}");
+    assert_eq!(shared["messages"].as_array().unwrap().len(), 4);
+    assert_error(
+        w.coach.client.post(&format!("/conversations/{conversation}/share"), json!({})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_eq!(learner.delete(&format!("/conversations/{conversation}/share")).await.0, StatusCode::NO_CONTENT);
+    assert_error(anonymous.get(&format!("/shared/{token}")).await, StatusCode::NOT_FOUND, "not_found");
+
+    // Rename, archive, delete.
+    let (_, renamed) = learner
+        .patch(&format!("/conversations/{conversation}"), json!({ "title": "Flashcards", "archived": true }))
+        .await;
+    assert_eq!((renamed["title"].as_str(), renamed["archived"].as_bool()), (Some("Flashcards"), Some(true)));
+    let (_, active) = learner.get(&format!("/orgs/{a}/conversations?archived=false")).await;
+    assert!(active["conversations"].as_array().unwrap().is_empty());
+    assert_eq!(learner.delete(&format!("/conversations/{conversation}")).await.0, StatusCode::NO_CONTENT);
+    assert_error(learner.get(&format!("/conversations/{conversation}")).await, StatusCode::NOT_FOUND, "not_found");
+}
+
+/// Reads a server-sent event stream to its end: (event, data) pairs and how many network reads brought deltas.
+async fn read_events(client: &Client, path: &str, body: Value) -> (Vec<(String, Value)>, usize) {
+    let mut req = client.http.post(format!("{}{path}", client.base)).header("accept", "text/event-stream").json(&body);
+    if let Some(csrf) = &client.csrf {
+        req = req.header("x-csrf-token", csrf);
+    }
+    let mut resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (mut text, mut reads_with_delta) = (String::new(), 0);
+    while let Some(bytes) = resp.chunk().await.unwrap() {
+        let piece = String::from_utf8_lossy(&bytes).to_string();
+        if piece.contains("event: delta") {
+            reads_with_delta += 1;
+        }
+        text.push_str(&piece);
+    }
+    let events = text
+        .split("\n\n")
+        .filter_map(|block| {
+            let event = block.lines().find_map(|l| l.strip_prefix("event: "))?;
+            let data = block.lines().find_map(|l| l.strip_prefix("data: "))?;
+            Some((event.to_string(), serde_json::from_str(data).unwrap_or(Value::Null)))
+        })
+        .collect();
+    (events, reads_with_delta)
+}
+
+async fn streamed_answers_keep_only_valid_citations(backend: Backend) {
+    let fake = FakeOpenAi::start().await;
+    let w = world_with_guide(spawn(backend, models(fake.base_url())).await).await;
+    let (a, learner) = (&w.org_a, &w.learner.client);
+    let conversation = start(learner, a).await;
+    let chunks: Vec<String> = ["Review ", "your flashcards ", "on a spacing schedule [1]. ", "Sleep matters too [7]."]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    fake.push(wayfinder_llm::fake::Script::ReplyChunks(chunks));
+    let (events, reads) = read_events(
+        learner,
+        &format!("/conversations/{conversation}/messages"),
+        json!({ "content": "How should I review flashcards?" }),
+    )
+    .await;
+    let names: Vec<&str> = events.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(names.first(), Some(&"user"), "{names:?}");
+    assert_eq!(names.get(1), Some(&"sources"));
+    assert_eq!(names.iter().filter(|n| **n == "delta").count(), 4, "token by token: {names:?}");
+    assert!(reads >= 2, "deltas arrived over several reads, not at once");
+    let (last, done) = events.last().unwrap();
+    assert_eq!(last, "done");
+    let message = &done["message"];
+    assert_eq!(message["kind"], "generated");
+    assert_eq!(message["complete"], true);
+    // [7] pointed at no source the model was given: dropped from text and citations.
+    let content = message["content"].as_str().unwrap();
+    assert!(content.contains("[1]") && !content.contains("[7]"), "{content}");
+    let numbers: Vec<i64> =
+        message["citations"].as_array().unwrap().iter().map(|c| c["number"].as_i64().unwrap()).collect();
+    assert_eq!(numbers, [1]);
+    let given: Vec<i64> =
+        events[1].1["citations"].as_array().unwrap().iter().map(|c| c["chunk_id"].as_i64().unwrap()).collect();
+    assert_eq!(message["citations"][0]["chunk_id"].as_i64().unwrap(), given[0], "cites a chunk retrieved this turn");
+    // The model saw numbered sources and the question.
+    let seen = fake.seen();
+    let prompt = serde_json::to_string(&seen.last().unwrap().messages).unwrap();
+    assert!(prompt.contains("[1]") && prompt.contains("flashcards"), "{prompt}");
+    // Stored as sent in the done event.
+    let (_, detail) = learner.get(&format!("/conversations/{conversation}")).await;
+    assert_eq!(detail["messages"][1]["content"], message["content"]);
+    assert!(detail["messages"][1]["output_tokens"].as_i64().unwrap() > 0);
+
+    // A follow-up is rewritten before retrieval: the model is asked to rewrite, then to answer.
+    fake.push(wayfinder_llm::fake::Script::Reply("How often should I review flashcards?".into()));
+    fake.push(wayfinder_llm::fake::Script::Reply("Every few days [1].".into()));
+    let before = fake.seen().len();
+    let (status, turn) = ask(learner, &conversation, "Why does that help?").await;
+    assert_eq!(status, StatusCode::OK, "{turn}");
+    assert_eq!(fake.seen().len(), before + 2, "one rewrite call and one answer");
+    assert_eq!(turn["assistant_message"]["content"], "Every few days [1].");
+    assert_eq!(turn["assistant_message"]["citations"][0]["document_title"], "Study Skills Handbook");
+}
+
+async fn outages_and_budgets(backend: Backend) {
+    // Nothing listens: three attempts, then a clear message and an incomplete answer.
+    let w = world_with_guide(spawn(backend, models(refused_base_url())).await).await;
+    let (a, learner) = (&w.org_a, &w.learner.client);
+    let conversation = start(learner, a).await;
+    let (status, body) = ask(learner, &conversation, "How should I review flashcards?").await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert_eq!(body["error"]["code"], "model_unavailable");
+    let (_, detail) = learner.get(&format!("/conversations/{conversation}")).await;
+    let answer = &detail["messages"][1];
+    assert_eq!((answer["complete"].as_bool(), answer["kind"].as_str()), (Some(false), Some("error")), "{answer}");
+    drop(w);
+
+    // Budgets: once today's tokens reach the person's limit, 429 and no model call.
+    let fake = FakeOpenAi::start().await;
+    let w = world_with_guide(spawn(backend, models(fake.base_url())).await).await;
+    let (a, learner) = (&w.org_a, &w.learner.client);
+    assert_error(
+        learner.put(&format!("/orgs/{a}/budget"), json!({ "person_daily_tokens": 10 })).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    let (status, budget) = w.admin.client.put(&format!("/orgs/{a}/budget"), json!({ "person_daily_tokens": 10 })).await;
+    assert_eq!(status, StatusCode::OK, "{budget}");
+    let conversation = start(learner, a).await;
+    fake.push(wayfinder_llm::fake::Script::Reply("Review them often [1].".into()));
+    assert_eq!(ask(learner, &conversation, "How should I review flashcards?").await.0, StatusCode::OK);
+    let calls = fake.seen().len();
+    let (status, body) = ask(learner, &conversation, "How should I take notes?").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "budget_exceeded");
+    assert_eq!(fake.seen().len(), calls, "no model call over budget");
+    // Another person still has budget.
+    let other = start(&w.other_learner.client, a).await;
+    fake.push(wayfinder_llm::fake::Script::Reply("Write in your own words [1].".into()));
+    assert_eq!(ask(&w.other_learner.client, &other, "How should I take notes?").await.0, StatusCode::OK);
+}
+
+crate::on_both_backends!(
+    extractive_answers_refusals_access_and_sharing,
+    streamed_answers_keep_only_valid_citations,
+    outages_and_budgets
+);

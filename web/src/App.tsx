@@ -1,0 +1,101 @@
+// Routes. Every screen but sign-in is its own chunk, loaded when first
+// visited, so the first page a person opens stays small.
+
+import { lazy, Suspense, type ReactNode } from "react";
+import { Navigate, Route, Routes, useLocation } from "react-router-dom";
+import { useSession } from "./session";
+import { Layout } from "./components/Layout";
+import { Loading } from "./components/ui";
+import { SignIn } from "./routes/SignIn";
+
+const Chat = lazy(() => import("./routes/Chat"));
+const Knowledge = lazy(() => import("./routes/Knowledge"));
+const CollectionPage = lazy(() => import("./routes/Collection"));
+const CoachSettings = lazy(() => import("./routes/CoachSettings"));
+const OrgAdmin = lazy(() => import("./routes/OrgAdmin"));
+const Profile = lazy(() => import("./routes/Profile"));
+const Setup = lazy(() => import("./routes/Setup"));
+const Invite = lazy(() => import("./routes/Invite"));
+const Shared = lazy(() => import("./routes/Shared"));
+const Welcome = lazy(() => import("./routes/Welcome"));
+const NotFound = lazy(() => import("./routes/NotFound"));
+
+function RequireSignIn({ children }: { children: ReactNode }) {
+  const { me, loading, org } = useSession();
+  const location = useLocation();
+  if (loading) return <Loading />;
+  if (!me) {
+    const next = location.pathname + location.search;
+    return <Navigate to={`/signin${next !== "/" ? `?next=${encodeURIComponent(next)}` : ""}`} replace />;
+  }
+  if (!org && location.pathname !== "/welcome" && location.pathname !== "/profile") {
+    return <Navigate to="/welcome" replace />;
+  }
+  return <>{children}</>;
+}
+
+function RequireAdmin({ children }: { children: ReactNode }) {
+  const { isAdmin } = useSession();
+  if (!isAdmin) return <Navigate to="/chat" replace />;
+  return <>{children}</>;
+}
+
+export function App() {
+  return (
+    <Suspense fallback={<Loading />}>
+      <Routes>
+        <Route path="/signin" element={<SignIn />} />
+        <Route path="/setup" element={<Setup />} />
+        <Route path="/invite" element={<Invite />} />
+        <Route path="/invite/:token" element={<Invite />} />
+        <Route path="/shared/:token" element={<Shared />} />
+        <Route
+          element={
+            <RequireSignIn>
+              <Layout />
+            </RequireSignIn>
+          }
+        >
+          <Route index element={<Navigate to="/chat" replace />} />
+          <Route path="/chat" element={<Chat />} />
+          <Route path="/chat/:conversationId" element={<Chat />} />
+          <Route path="/welcome" element={<Welcome />} />
+          <Route path="/profile" element={<Profile />} />
+          <Route
+            path="/knowledge"
+            element={
+              <RequireAdmin>
+                <Knowledge />
+              </RequireAdmin>
+            }
+          />
+          <Route
+            path="/knowledge/:collectionId"
+            element={
+              <RequireAdmin>
+                <CollectionPage />
+              </RequireAdmin>
+            }
+          />
+          <Route
+            path="/coach"
+            element={
+              <RequireAdmin>
+                <CoachSettings />
+              </RequireAdmin>
+            }
+          />
+          <Route
+            path="/admin/*"
+            element={
+              <RequireAdmin>
+                <OrgAdmin />
+              </RequireAdmin>
+            }
+          />
+          <Route path="*" element={<NotFound />} />
+        </Route>
+      </Routes>
+    </Suspense>
+  );
+}

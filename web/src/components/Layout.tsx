@@ -1,0 +1,99 @@
+// The frame around signed-in screens: the name, the organisation switcher,
+// the navigation (only what the person's role can use) and sign-out.
+
+import { Suspense, useState } from "react";
+import { NavLink, Outlet, useLocation, useNavigate } from "react-router-dom";
+import { useSession } from "../session";
+import { roleLabel } from "../lib/format";
+import { Loading } from "./ui";
+
+export function Layout() {
+  const session = useSession();
+  const { me, orgs, org, isAdmin, role } = session;
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [menuOpen, setMenuOpen] = useState(false);
+
+  const links = [
+    { to: "/chat", label: "Chat", show: !!org },
+    { to: "/knowledge", label: "Knowledge base", show: !!org && isAdmin },
+    { to: "/coach", label: "Coach settings", show: !!org && isAdmin },
+    { to: "/admin", label: "Organisation", show: !!org && isAdmin },
+    { to: "/profile", label: "Profile", show: true },
+  ].filter((l) => l.show);
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className={`topbar ${menuOpen ? "menu-open" : ""}`}>
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            ◆
+          </span>
+          Wayfinder
+        </div>
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="main-nav"
+          onClick={() => setMenuOpen((v) => !v)}
+        >
+          Menu
+        </button>
+        <nav id="main-nav" aria-label="Main" className={menuOpen ? "open" : ""} key={location.pathname}>
+          <ul>
+            {links.map((l) => (
+              <li key={l.to}>
+                <NavLink to={l.to} onClick={() => setMenuOpen(false)}>
+                  {l.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="account">
+          {orgs.length > 1 && org && (
+            <label className="org-switch">
+              <span className="visually-hidden">Organisation</span>
+              <select
+                value={org.organisation.id}
+                onChange={(e) => {
+                  session.selectOrg(e.target.value);
+                  navigate("/chat");
+                }}
+              >
+                {orgs.map((o) => (
+                  <option key={o.organisation.id} value={o.organisation.id}>
+                    {o.organisation.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {orgs.length === 1 && org && <span className="org-name">{org.organisation.name}</span>}
+          <span className="who" title={me?.person.email}>
+            {me?.person.display_name}
+            {org && <span className="role-badge">{roleLabel(role)}</span>}
+          </span>
+          <button
+            type="button"
+            onClick={async () => {
+              await session.signOut();
+              navigate("/signin");
+            }}
+          >
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Suspense fallback={<Loading />}>
+          <Outlet />
+        </Suspense>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,112 @@
+// One message of a conversation. Assistant messages say what kind of answer
+// they are (generated, extractive without a model, refusal, error), carry
+// their sources and take feedback.
+
+import type { Citation, Feedback, Message } from "../../api/types";
+import { pages } from "../../lib/format";
+import { Markdown } from "./Markdown";
+import { FeedbackBar } from "./Feedback";
+
+export function SourceList({ citations, onCite }: { citations: Citation[]; onCite: (c: Citation) => void }) {
+  if (citations.length === 0) return null;
+  return (
+    <details className="sources">
+      <summary>
+        {citations.length} {citations.length === 1 ? "source" : "sources"}
+      </summary>
+      <ol>
+        {citations.map((c) => {
+          const where = [c.section !== c.document_title ? c.section : null, pages(c.page_start, c.page_end)].filter(
+            Boolean,
+          );
+          return (
+            <li key={c.number} value={c.number}>
+              <button type="button" className="link-button" onClick={() => onCite(c)}>
+                {c.document_title}
+              </button>
+              {where.length > 0 && <span className="muted"> — {where.join(", ")}</span>}
+            </li>
+          );
+        })}
+      </ol>
+    </details>
+  );
+}
+
+function KindLabel({ message }: { message: Message }) {
+  switch (message.kind) {
+    case "extractive":
+      return (
+        <p className="kind-label extractive">
+          <strong>Quoted answer</strong> — put together from your organisation's documents without an AI model.
+        </p>
+      );
+    case "refusal":
+      return (
+        <p className="kind-label refusal">
+          <strong>No answer</strong> — the coach could not answer this from the material it has.
+        </p>
+      );
+    case "error":
+      return (
+        <p className="kind-label error" role="alert">
+          <strong>Something went wrong</strong> — the coach could not finish this answer.
+        </p>
+      );
+    default:
+      return null;
+  }
+}
+
+export function MessageView({
+  message,
+  readOnly,
+  onCite,
+  onFeedback,
+  onRetry,
+}: {
+  message: Message;
+  readOnly?: boolean;
+  onCite: (c: Citation) => void;
+  onFeedback?: (message: Message, feedback: Feedback) => void;
+  onRetry?: () => void;
+}) {
+  if (message.role === "user") {
+    return (
+      <article className="message user" aria-label="You said">
+        <div className="bubble">{message.content}</div>
+      </article>
+    );
+  }
+  return (
+    <article className={`message assistant kind-${message.kind ?? "generated"}`} aria-label="Coach answered">
+      <KindLabel message={message} />
+      <div className="bubble">
+        <Markdown text={message.content} citations={message.citations} onCite={onCite} />
+        {!message.complete && message.kind !== "error" && (
+          <p className="muted stopped">This answer stopped before it finished.</p>
+        )}
+      </div>
+      <div className="message-meta">
+        {message.confidence_level && (
+          <span className={`confidence confidence-${message.confidence_level}`}>
+            Confidence: {message.confidence_level}
+          </span>
+        )}
+        <SourceList citations={message.citations} onCite={onCite} />
+      </div>
+      {!readOnly && (
+        <div className="message-actions">
+          {message.kind !== "error" && message.complete && (
+            <FeedbackBar message={message} onSaved={(f) => onFeedback?.(message, f)} />
+          )}
+          {onRetry && (
+            <button type="button" onClick={onRetry}>
+              Retry
+            </button>
+          )}
+        </div>
+      )}
+    </article>
+  );
+}

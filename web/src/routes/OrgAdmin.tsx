@@ -1,0 +1,357 @@
+// Organisation administration (admins): members and their roles,
+// invitations (a new one shows its link once), relationships.
+
+import { useState, type FormEvent } from "react";
+import { NavLink, Navigate, Route, Routes } from "react-router-dom";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { orgs } from "../api/endpoints";
+import { ROLES, type InvitationCreated, type Member, type RelationshipKind, type Role } from "../api/types";
+import { useOrgId, useSession } from "../session";
+import { ConfirmDialog, Empty, ErrorNote, Field, Loading, SecretBox } from "../components/ui";
+import { formatDate, formatDateTime, roleLabel } from "../lib/format";
+
+function useMembers(org: string) {
+  return useQuery({ queryKey: ["members", org], queryFn: () => orgs.members(org) });
+}
+
+function Members({ org }: { org: string }) {
+  const client = useQueryClient();
+  const { me } = useSession();
+  const members = useMembers(org);
+  const [removing, setRemoving] = useState<Member | null>(null);
+  const setRole = useMutation({
+    mutationFn: (v: { person: string; role: Role }) => orgs.setRole(org, v.person, v.role),
+    onSettled: () => client.invalidateQueries({ queryKey: ["members", org] }),
+  });
+  const remove = useMutation({
+    mutationFn: (person: string) => orgs.removeMember(org, person),
+    onSuccess: () => {
+      setRemoving(null);
+      return client.invalidateQueries({ queryKey: ["members", org] });
+    },
+  });
+  return (
+    <section aria-labelledby="members-heading">
+      <h2 id="members-heading">Members</h2>
+      {members.isPending && <Loading />}
+      <ErrorNote error={members.error} onRetry={() => members.refetch()} />
+      <ErrorNote error={setRole.error} />
+      {members.data?.length === 0 && <Empty title="No members yet." />}
+      {members.data && members.data.length > 0 && (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Joined</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {members.data.map((m) => (
+                <tr key={m.person.id}>
+                  <td>
+                    {m.person.display_name}
+                    {m.person.id === me?.person.id && <span className="muted"> (you)</span>}
+                  </td>
+                  <td>{m.person.email}</td>
+                  <td>
+                    <select
+                      aria-label={`Role of ${m.person.display_name}`}
+                      value={m.role}
+                      disabled={setRole.isPending}
+                      onChange={(e) => setRole.mutate({ person: m.person.id, role: e.target.value as Role })}
+                    >
+                      {ROLES.map((r) => (
+                        <option key={r} value={r}>
+                          {roleLabel(r)}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                  <td className="muted">{formatDate(m.joined_at)}</td>
+                  <td>
+                    <button
+                      type="button"
+                      className="danger-text"
+                      aria-label={`Remove ${m.person.display_name}`}
+                      onClick={() => {
+                        remove.reset();
+                        setRemoving(m);
+                      }}
+                    >
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <ConfirmDialog
+        open={!!removing}
+        title="Remove member?"
+        message={
+          <>
+            {removing?.person.display_name} will lose access to this organisation. Their relationships here end too.
+            <ErrorNote error={remove.error} />
+          </>
+        }
+        confirmLabel="Remove"
+        busy={remove.isPending}
+        onCancel={() => setRemoving(null)}
+        onConfirm={() => removing && remove.mutate(removing.person.id)}
+      />
+    </section>
+  );
+}
+
+function Invitations({ org }: { org: string }) {
+  const client = useQueryClient();
+  const list = useQuery({ queryKey: ["invitations", org], queryFn: () => orgs.invitations(org) });
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState<Role>("learner");
+  const [created, setCreated] = useState<InvitationCreated | null>(null);
+  const invite = useMutation({
+    mutationFn: () => orgs.invite(org, email, role),
+    onSuccess: (c) => {
+      setCreated(c);
+      setEmail("");
+      return client.invalidateQueries({ queryKey: ["invitations", org] });
+    },
+  });
+  const revoke = useMutation({
+    mutationFn: (id: string) => orgs.revokeInvitation(org, id),
+    onSettled: () => client.invalidateQueries({ queryKey: ["invitations", org] }),
+  });
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    setCreated(null);
+    invite.mutate();
+  }
+
+  // The server builds the link from its public URL, which is right even behind a proxy.
+  const link = created?.accept_url ?? "";
+
+  return (
+    <section aria-labelledby="invitations-heading">
+      <h2 id="invitations-heading">Invitations</h2>
+      <form className="card inline-form" onSubmit={submit} aria-label="Invite someone">
+        <Field label="Email">
+          {(p) => <input {...p} type="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
+        </Field>
+        <Field label="Role">
+          {(p) => (
+            <select {...p} value={role} onChange={(e) => setRole(e.target.value as Role)}>
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {roleLabel(r)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <button type="submit" className="primary" disabled={!email.trim() || invite.isPending}>
+          Create invitation
+        </button>
+      </form>
+      <ErrorNote error={invite.error} />
+      {created && (
+        <SecretBox
+          label={`Invitation link for ${created.invitation.email}`}
+          value={link}
+          note="Send this link to the person. It is shown only now, and works once, until it expires."
+        />
+      )}
+      {list.isPending && <Loading />}
+      <ErrorNote error={list.error ?? revoke.error} />
+      {list.data?.length === 0 && <Empty title="No invitations yet." />}
+      {list.data && list.data.length > 0 && (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Status</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.map((i) => (
+                <tr key={i.id}>
+                  <td>{i.email}</td>
+                  <td>{roleLabel(i.role)}</td>
+                  <td>
+                    <span className={`status status-${i.status}`}>{i.status}</span>
+                  </td>
+                  <td className="muted">{formatDateTime(i.expires_at)}</td>
+                  <td>
+                    {i.status === "pending" && (
+                      <button
+                        type="button"
+                        className="danger-text"
+                        aria-label={`Revoke invitation for ${i.email}`}
+                        disabled={revoke.isPending}
+                        onClick={() => revoke.mutate(i.id)}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+const KINDS: { value: RelationshipKind; label: string; from: Role; to: Role }[] = [
+  { value: "coach_learner", label: "Coach supports learner", from: "coach", to: "learner" },
+  { value: "parent_learner", label: "Parent follows learner", from: "parent", to: "learner" },
+  { value: "manager_coach", label: "Manager oversees coach", from: "manager", to: "coach" },
+];
+
+function Relationships({ org }: { org: string }) {
+  const client = useQueryClient();
+  const members = useMembers(org);
+  const list = useQuery({ queryKey: ["relationships", org], queryFn: () => orgs.relationships(org) });
+  const [kind, setKind] = useState<RelationshipKind>("coach_learner");
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const spec = KINDS.find((k) => k.value === kind)!;
+  const name = (id: string) => members.data?.find((m) => m.person.id === id)?.person.display_name ?? "someone";
+  const create = useMutation({
+    mutationFn: () => orgs.relate(org, { kind, from_person: from, to_person: to }),
+    onSuccess: () => {
+      setFrom("");
+      setTo("");
+      return client.invalidateQueries({ queryKey: ["relationships", org] });
+    },
+  });
+  const remove = useMutation({
+    mutationFn: (id: string) => orgs.unrelate(org, id),
+    onSettled: () => client.invalidateQueries({ queryKey: ["relationships", org] }),
+  });
+  const withRole = (role: Role) => (members.data ?? []).filter((m) => m.role === role);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    create.mutate();
+  }
+
+  return (
+    <section aria-labelledby="relationships-heading">
+      <h2 id="relationships-heading">Relationships</h2>
+      <p className="muted">Relationships decide who sees whom: a coach sees their learners, a parent their children.</p>
+      <form className="card inline-form" onSubmit={submit} aria-label="Add relationship">
+        <Field label="Kind">
+          {(p) => (
+            <select
+              {...p}
+              value={kind}
+              onChange={(e) => {
+                setKind(e.target.value as RelationshipKind);
+                setFrom("");
+                setTo("");
+              }}
+            >
+              {KINDS.map((k) => (
+                <option key={k.value} value={k.value}>
+                  {k.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={roleLabel(spec.from)}>
+          {(p) => (
+            <select {...p} value={from} onChange={(e) => setFrom(e.target.value)}>
+              <option value="">Choose…</option>
+              {withRole(spec.from).map((m) => (
+                <option key={m.person.id} value={m.person.id}>
+                  {m.person.display_name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={roleLabel(spec.to)}>
+          {(p) => (
+            <select {...p} value={to} onChange={(e) => setTo(e.target.value)}>
+              <option value="">Choose…</option>
+              {withRole(spec.to).map((m) => (
+                <option key={m.person.id} value={m.person.id}>
+                  {m.person.display_name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <button type="submit" className="primary" disabled={!from || !to || create.isPending}>
+          Add
+        </button>
+      </form>
+      <ErrorNote error={create.error ?? remove.error} />
+      {list.isPending && <Loading />}
+      <ErrorNote error={list.error} />
+      {list.data?.length === 0 && <Empty title="No relationships yet." />}
+      {list.data && list.data.length > 0 && (
+        <ul className="plain-list" aria-label="Relationships">
+          {list.data.map((r) => {
+            const k = KINDS.find((x) => x.value === r.kind);
+            return (
+              <li key={r.id}>
+                <span>
+                  <strong>{name(r.from_person)}</strong> ({k ? roleLabel(k.from).toLowerCase() : r.kind}) →{" "}
+                  <strong>{name(r.to_person)}</strong> ({k ? roleLabel(k.to).toLowerCase() : ""})
+                </span>
+                <button
+                  type="button"
+                  className="danger-text"
+                  onClick={() => remove.mutate(r.id)}
+                  aria-label={`End relationship ${name(r.from_person)} to ${name(r.to_person)}`}
+                >
+                  End
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+export default function OrgAdmin() {
+  const org = useOrgId();
+  const { org: current } = useSession();
+  return (
+    <div className="page">
+      <h1>{current?.organisation.name ?? "Organisation"}</h1>
+      <nav className="tabs" aria-label="Organisation sections">
+        <NavLink to="/admin/members">Members</NavLink>
+        <NavLink to="/admin/invitations">Invitations</NavLink>
+        <NavLink to="/admin/relationships">Relationships</NavLink>
+      </nav>
+      <Routes>
+        <Route index element={<Navigate to="members" replace />} />
+        <Route path="members" element={<Members org={org} />} />
+        <Route path="invitations" element={<Invitations org={org} />} />
+        <Route path="relationships" element={<Relationships org={org} />} />
+      </Routes>
+    </div>
+  );
+}
