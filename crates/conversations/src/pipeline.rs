@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use wayfinder_accounts::{OrgId, PersonId};
 use wayfinder_coach::{
     AnswerMode, ConfidenceLevel, ConversationId, ExtractiveOptions, MessageId, PromptInput, Role as CoachRole, Source,
-    Turn, TurnRole, assess_relevance, citation_coverage, clean_rewrite, confidence, extractive_answer, is_relevant,
+    SourceRelevance, Turn, TurnRole, assess_relevance, citation_coverage, clean_rewrite, confidence, extractive_answer,
     needs_rewrite, parse_routing, refusal_text, rewrite_prompt, route_domains, routing_prompt, standalone_question,
     validate_citations,
 };
@@ -297,13 +297,15 @@ impl Coaching {
         let _ = events.send(TurnEvent::Sources(sources.iter().map(citation_of).collect())).await;
 
         // (d–g) Answer: refuse, extract, or generate with validated citations.
-        let relevant = is_relevant(&standalone, &sources);
+        let relevance = assess_relevance(&standalone, &sources);
+        let relevant = relevance.iter().any(|r| r.relevant);
         let mode = coach.mode();
         let t = Instant::now();
         let answer = if !relevant && mode == AnswerMode::Grounded {
             Answer::plain(refusal_text(mode, &coach.name), "refusal")
         } else if let Some(model) = &model {
-            let given: &[Source] = if relevant { &sources } else { &[] };
+            let (given, given_relevance): (&[Source], &[SourceRelevance]) =
+                if relevant { (&sources, &relevance) } else { (&[], &[]) };
             let prompt = PromptInput {
                 coach_name: &coach.name,
                 instructions: &coach.instructions,
@@ -317,11 +319,10 @@ impl Coaching {
             let mut request = ChatRequest::new(chat_messages(wayfinder_coach::build_prompt(&prompt)));
             request.temperature = coach.temperature.map(|t| t as f32);
             request.max_tokens = coach.max_output_tokens.and_then(|m| u32::try_from(m).ok());
-            self.generate(model.as_ref(), &request, &standalone, given, events).await
+            self.generate(model.as_ref(), &request, given, given_relevance, events).await
         } else {
             match extractive_answer(&standalone, &sources, &ExtractiveOptions::default()) {
                 Some(extract) => {
-                    let relevance = assess_relevance(&standalone, &sources);
                     let conf = confidence(&relevance, &extract.cited, citation_coverage(&extract.text));
                     let _ = events.send(TurnEvent::Delta(extract.text.clone())).await;
                     Answer {
@@ -400,8 +401,8 @@ impl Coaching {
         &self,
         model: &dyn ChatModel,
         request: &ChatRequest,
-        question: &str,
         sources: &[Source],
+        relevance: &[SourceRelevance],
         events: &mpsc::Sender<TurnEvent>,
     ) -> Answer {
         let failed = |e: &ChatError, partial: String| {
@@ -458,8 +459,7 @@ impl Coaching {
             return answer;
         };
         let cited = validate_citations(&done.content, sources.len());
-        let relevance = assess_relevance(question, sources);
-        let conf = confidence(&relevance, &cited.cited, citation_coverage(&cited.text));
+        let conf = confidence(relevance, &cited.cited, citation_coverage(&cited.text));
         Answer {
             citations: cited.cited.iter().filter_map(|n| sources.get(n - 1)).map(citation_of).collect(),
             confidence: Some((conf.score, conf.level)),

@@ -111,14 +111,6 @@ pub struct ConversationQuery {
     pub limit: i64,
 }
 
-fn json_list(raw: &str) -> Vec<String> {
-    serde_json::from_str(raw).unwrap_or_default()
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
-}
-
 #[derive(sqlx::FromRow)]
 struct CoachRow {
     id: String,

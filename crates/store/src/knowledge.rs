@@ -130,14 +130,6 @@ pub struct ChunkRecord {
     pub domains: Vec<String>,
 }
 
-fn json_list(raw: &str) -> Vec<String> {
-    serde_json::from_str(raw).unwrap_or_default()
-}
-
-fn to_json(list: &[String]) -> String {
-    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
-}
-
 #[derive(sqlx::FromRow)]
 struct CollectionRow {
     id: String,

@@ -15,10 +15,14 @@
 //! process applies its own inserts in place, and reloads when the epoch shows
 //! a change it did not make.
 
-use crate::{ChunkFilter, Pool, Store, StoreError, StoreResult, rows::parse};
+use crate::{
+    ChunkFilter, Pool, Store, StoreError, StoreResult,
+    ranking::{FilterSets, TopK},
+    rows::parse,
+};
 use futures_util::TryStreamExt;
 use std::{
-    collections::{BinaryHeap, HashMap, HashSet},
+    collections::HashMap,
     sync::{Arc, Mutex, RwLock},
 };
 use wayfinder_accounts::OrgId;
@@ -86,44 +90,14 @@ impl OrgPostings {
                 scores[chunk as usize] += idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * length / avg_length));
             }
         }
-        let collections: Option<HashSet<CollectionId>> =
-            filter.collections.as_ref().map(|c| c.iter().copied().collect());
-        let documents: Option<HashSet<DocumentId>> = filter.documents.as_ref().map(|d| d.iter().copied().collect());
-        let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
+        let allowed = FilterSets::new(filter);
+        let mut best = TopK::new(k);
         for (i, &score) in scores.iter().enumerate() {
-            if score <= 0.0 || heap.len() == k && heap.peek().is_some_and(|worst| score < worst.score) {
-                continue;
-            }
-            if collections.as_ref().is_some_and(|c| !c.contains(&self.collections[i]))
-                || documents.as_ref().is_some_and(|d| !d.contains(&self.documents[i]))
-            {
-                continue;
-            }
-            heap.push(Ranked { score, id: self.ids[i] });
-            if heap.len() > k {
-                heap.pop();
+            if score > 0.0 && best.admits(score) && allowed.allows(&self.collections[i], &self.documents[i]) {
+                best.push(score, self.ids[i]);
             }
         }
-        heap.into_sorted_vec().into_iter().map(|r| (ChunkId(r.id), r.score)).collect()
-    }
-}
-
-/// A ranked chunk, ordered best first (higher score, then lower id), so a
-/// max-heap's top is the worst kept.
-#[derive(PartialEq)]
-struct Ranked {
-    score: f32,
-    id: i64,
-}
-impl Eq for Ranked {}
-impl PartialOrd for Ranked {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Ranked {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        other.score.total_cmp(&self.score).then(self.id.cmp(&other.id))
+        best.into_sorted().into_iter().map(|r| (ChunkId(r.id), r.score)).collect()
     }
 }
 

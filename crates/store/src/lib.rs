@@ -15,6 +15,7 @@ mod knowledge;
 mod lexical;
 mod orgs;
 mod people;
+mod ranking;
 mod rows;
 mod vectors;
 

@@ -20,6 +20,16 @@ pub(crate) fn opt_time(ms: Option<i64>) -> Option<DateTime<Utc>> {
     ms.map(time)
 }
 
+/// A stored JSON list of strings (empty when unreadable).
+pub(crate) fn json_list(raw: &str) -> Vec<String> {
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
+/// A value in its stored JSON form.
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+}
+
 /// Parses a stored id or enum, reporting corruption instead of panicking.
 pub(crate) fn parse<T: FromStr>(raw: &str, what: &str) -> Result<T, StoreError> {
     raw.parse().map_err(|_| StoreError::Corrupt(format!("{what}: {raw:?}")))

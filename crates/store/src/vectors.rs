@@ -13,10 +13,14 @@
 //! CPU has; the best candidates are then re-scored exactly from the stored
 //! f32 blobs, so the returned order and scores are those of the full vectors.
 
-use crate::{ChunkFilter, Pool, Store, StoreError, StoreResult, knowledge::sqlite_ops, rows::parse};
+use crate::{
+    ChunkFilter, Pool, Store, StoreError, StoreResult,
+    knowledge::sqlite_ops,
+    ranking::{FilterSets, Scored, TopK},
+    rows::parse,
+};
 use std::{
-    cmp::Ordering,
-    collections::{BinaryHeap, HashMap, HashSet},
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex, RwLock},
 };
 use wayfinder_accounts::OrgId;
@@ -156,33 +160,13 @@ fn pg_vector_text(vector: &[f32]) -> String {
     out
 }
 
-/// A scored candidate, ordered so the heap's top is the worst kept.
-struct Scored(f32, i64);
-impl PartialEq for Scored {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Scored {}
-impl PartialOrd for Scored {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Scored {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
-    }
-}
-
 /// The `pool` best rows by their quantised score, within the filter: each
 /// core scans its share of the rows into its own heap, and the heaps merge.
 fn nearest_codes(copy: &OrgVectors, query: &[f32], filter: &ChunkFilter, pool: usize) -> Vec<i64> {
     use rayon::prelude::*;
-    let collections: Option<HashSet<CollectionId>> = filter.collections.as_ref().map(|c| c.iter().copied().collect());
-    let documents: Option<HashSet<DocumentId>> = filter.documents.as_ref().map(|d| d.iter().copied().collect());
+    let allowed = FilterSets::new(filter);
     let dims = copy.dims;
-    let heaps: Vec<BinaryHeap<Scored>> = copy
+    let best: Vec<TopK> = copy
         .codes
         .par_chunks(dims * ROWS_PER_TASK)
         .enumerate()
@@ -191,28 +175,20 @@ fn nearest_codes(copy: &OrgVectors, query: &[f32], filter: &ChunkFilter, pool: u
             let n = rows.len() / dims;
             let mut scores = vec![0f32; n];
             score_codes(rows, &copy.scales[first..first + n], query, &mut scores);
-            let mut heap = BinaryHeap::with_capacity(pool + 1);
+            let mut best = TopK::new(pool);
             for (offset, score) in scores.into_iter().enumerate() {
                 let i = first + offset;
-                if collections.as_ref().is_some_and(|c| !c.contains(&copy.collections[i]))
-                    || documents.as_ref().is_some_and(|d| !d.contains(&copy.documents[i]))
-                {
-                    continue;
-                }
-                if heap.len() < pool {
-                    heap.push(Scored(score, copy.ids[i]));
-                } else if heap.peek().is_some_and(|worst| score > worst.0) {
-                    heap.pop();
-                    heap.push(Scored(score, copy.ids[i]));
+                if best.admits(score) && allowed.allows(&copy.collections[i], &copy.documents[i]) {
+                    best.push(score, copy.ids[i]);
                 }
             }
-            heap
+            best
         })
         .collect();
-    let mut all: Vec<Scored> = heaps.into_iter().flatten().collect();
+    let mut all: Vec<Scored> = best.into_iter().flat_map(TopK::into_sorted).collect();
     all.sort();
     all.truncate(pool);
-    all.into_iter().map(|s| s.1).collect()
+    all.into_iter().map(|s| s.id).collect()
 }
 
 impl Store {

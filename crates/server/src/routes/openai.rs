@@ -116,18 +116,12 @@ pub async fn chat_completions(
         Ok(r) => r,
         Err(e) => return from_api(e),
     };
-    let Ok(coach_id) = request.model.parse::<CoachId>() else {
-        return openai_error(StatusCode::NOT_FOUND, "model_not_found", "no such model: use an id from /v1/models");
-    };
-    let Ok(coach) = state.store.coach_anywhere(coach_id).await else {
-        return openai_error(StatusCode::NOT_FOUND, "model_not_found", "no such model: use an id from /v1/models");
-    };
-    let scope = match OrgScope::load(&state, &principal, coach.org).await {
-        Ok(s) => s,
-        Err(_) => {
-            return openai_error(StatusCode::NOT_FOUND, "model_not_found", "no such model: use an id from /v1/models");
-        }
-    };
+    // An unknown coach and another organisation's coach look the same.
+    let no_such_model =
+        || openai_error(StatusCode::NOT_FOUND, "model_not_found", "no such model: use an id from /v1/models");
+    let Ok(coach_id) = request.model.parse::<CoachId>() else { return no_such_model() };
+    let Ok(coach) = state.store.coach_anywhere(coach_id).await else { return no_such_model() };
+    let Ok(scope) = OrgScope::load(&state, &principal, coach.org).await else { return no_such_model() };
     if let Err(e) = scope.require(OrgAction::UseCoach) {
         return from_api(e);
     }
