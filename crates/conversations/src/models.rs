@@ -29,6 +29,8 @@ pub struct Models {
     settings: Option<ChatSettings>,
     prices: HashMap<String, Price>,
     clients: Arc<Mutex<HashMap<String, Arc<dyn ChatModel>>>>,
+    /// One client for every coach, whatever model it names (a provider built elsewhere).
+    single: Option<Arc<dyn ChatModel>>,
 }
 
 impl Models {
@@ -39,21 +41,32 @@ impl Models {
 
     /// An OpenAI-compatible endpoint with a price table (per model name).
     pub fn openai(settings: ChatSettings, prices: HashMap<String, Price>) -> Self {
-        Models { settings: Some(settings), prices, clients: Default::default() }
+        Models { settings: Some(settings), prices, ..Models::default() }
+    }
+
+    /// One ready-made client that answers for every coach, with a price table.
+    pub fn single(client: Arc<dyn ChatModel>, prices: HashMap<String, Price>) -> Self {
+        Models { prices, single: Some(client), ..Models::default() }
     }
 
     /// Whether a model is configured.
     pub fn configured(&self) -> bool {
-        self.settings.is_some()
+        self.settings.is_some() || self.single.is_some()
     }
 
     /// The default model's name, when configured.
     pub fn default_model(&self) -> Option<&str> {
-        self.settings.as_ref().map(|s| s.model.as_str())
+        match &self.single {
+            Some(client) => Some(client.model_id()),
+            None => self.settings.as_ref().map(|s| s.model.as_str()),
+        }
     }
 
     /// The client for `name` (the default model when `None`).
     pub fn client(&self, name: Option<&str>) -> Result<Option<Arc<dyn ChatModel>>, ChatError> {
+        if let Some(client) = &self.single {
+            return Ok(Some(client.clone()));
+        }
         let Some(settings) = &self.settings else { return Ok(None) };
         let name = name.unwrap_or(&settings.model).to_string();
         let mut clients = self.clients.lock().map_err(|_| ChatError::InvalidConfig("model cache poisoned".into()))?;

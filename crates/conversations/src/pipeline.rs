@@ -61,10 +61,17 @@ pub enum TurnEvent {
 /// Where the time went, for the benchmark (milliseconds).
 #[derive(Clone, Debug, Default)]
 pub struct TurnOutcome {
+    /// Reading the history and making the question standalone (model calls included).
     pub rewrite_ms: f64,
+    /// Routing and retrieval (a routing model call included).
     pub retrieval_ms: f64,
-    pub model_ms: f64,
+    /// Relevance, prompt, generation or extraction, citation checks.
+    pub answer_ms: f64,
+    /// The transaction that stores both messages and the usage.
+    pub storage_ms: f64,
     pub total_ms: f64,
+    /// How the answer came about: `generated`, `extractive`, `refusal` or `error`.
+    pub kind: &'static str,
 }
 
 fn ms_since(t: Instant) -> f64 {
@@ -230,7 +237,6 @@ impl Coaching {
         let mut usage_total = Usage { input_tokens: 0, output_tokens: 0, reported: true };
 
         // (a) A follow-up becomes a standalone question for retrieval.
-        let t = Instant::now();
         let standalone = if needs_rewrite(&input.question, &history) {
             let mut rewritten = None;
             if let Some(model) = &model {
@@ -249,7 +255,7 @@ impl Coaching {
         } else {
             input.question.clone()
         };
-        outcome.rewrite_ms = ms_since(t);
+        outcome.rewrite_ms = ms_since(started);
 
         // (b, c) Retrieve wide, route by the domains of what came back, keep the coach's depth.
         let t = Instant::now();
@@ -334,12 +340,14 @@ impl Coaching {
                 None => Answer::plain(refusal_text(AnswerMode::Grounded, &coach.name), "refusal"),
             }
         };
-        outcome.model_ms = ms_since(t);
+        outcome.answer_ms = ms_since(t);
+        outcome.kind = answer.kind;
         if let Some(u) = &answer.usage {
             add_usage(&mut usage_total, u);
         }
 
         // (h) Both messages in one transaction, with the usage.
+        let t = Instant::now();
         let latency_ms = started.elapsed().as_millis() as i64;
         let cost = model_name.as_deref().map(|m| self.models.cost(m, &usage_total)).unwrap_or(0.0);
         let assistant = MessageRecord {
@@ -383,6 +391,7 @@ impl Coaching {
                 }
             }
         }
+        outcome.storage_ms = ms_since(t);
         let stored = Message::from_record(assistant, None);
         match answer.failure {
             Some((code, message)) => {

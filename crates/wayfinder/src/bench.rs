@@ -58,6 +58,7 @@ pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Api(args) => api(&config, &args).await,
         BenchCommand::Knowledge(args) => crate::bench_knowledge::run(&config, &args).await,
+        BenchCommand::Coach(args) => crate::bench_coach::run(&config, &args).await,
     }
 }
 

@@ -20,7 +20,9 @@ use crate::{
 };
 use anyhow::Context;
 use std::{sync::Arc, time::Instant};
+use wayfinder_accounts::OrgId;
 use wayfinder_embeddings::{EmbedError, EmbedPurpose, Embedder, LocalEmbedder};
+use wayfinder_knowledge::CollectionId;
 use wayfinder_knowledge::metrics::percentile;
 use wayfinder_knowledge_base::{
     CollectionSpec, IngestLimits, JobWorker, KnowledgeBase, SearchMode, SearchRequest, UploadFile,
@@ -28,10 +30,10 @@ use wayfinder_knowledge_base::{
 use wayfinder_store::{Store, StoreOptions};
 
 /// splitmix64: a tiny seeded generator, enough for reproducible synthetic data.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -45,13 +47,13 @@ impl Rng {
 }
 
 /// A vocabulary of pronounceable pseudo-words sampled with Zipf's law.
-struct Vocabulary {
+pub(crate) struct Vocabulary {
     words: Vec<String>,
     cumulative: Vec<f64>,
 }
 
 impl Vocabulary {
-    fn new(size: usize) -> Self {
+    pub(crate) fn new(size: usize) -> Self {
         const SYLLABLES: [&str; 24] = [
             "ka", "lo", "mi", "ser", "tan", "vel", "dor", "pi", "qua", "ren", "sol", "tir", "ul", "ve", "xo", "yan",
             "zel", "bri", "cho", "fen", "gra", "hul", "jor", "mek",
@@ -80,10 +82,18 @@ impl Vocabulary {
         &self.words[i]
     }
 
-    fn sentence(&self, rng: &mut Rng, words: usize) -> String {
+    pub(crate) fn sentence(&self, rng: &mut Rng, words: usize) -> String {
         let mut out = String::with_capacity(words * 8);
         for i in 0..words {
-            out.push_str(self.word(rng));
+            // Sentences start with a capital, as in real text (extractive answers quote whole sentences).
+            let word = self.word(rng);
+            match (i % 14 == 0).then(|| word.split_at(1)) {
+                Some((first, rest)) => {
+                    out.push_str(&first.to_uppercase());
+                    out.push_str(rest);
+                }
+                None => out.push_str(word),
+            }
             out.push_str(if i % 14 == 13 { ". " } else { " " });
         }
         out
@@ -92,8 +102,8 @@ impl Vocabulary {
 
 /// Random unit vectors standing in for a model of `dims` dimensions; a
 /// query's vector is seeded by its text, so a repeated query repeats.
-struct SyntheticEmbedder {
-    dims: usize,
+pub(crate) struct SyntheticEmbedder {
+    pub(crate) dims: usize,
 }
 
 fn random_unit(rng: &mut Rng, dims: usize) -> Vec<f32> {
@@ -122,10 +132,109 @@ impl Embedder for SyntheticEmbedder {
     }
 }
 
-fn rss() -> String {
+pub(crate) fn rss() -> String {
     match read_memory(std::process::id()) {
         Ok(m) => format!("RSS {:.1} MB (peak {:.1} MB)", m.rss_kb as f64 / 1024.0, m.peak_kb as f64 / 1024.0),
         Err(_) => "RSS unknown".into(),
+    }
+}
+
+/// A growing synthetic corpus in one collection of a throwaway organisation:
+/// files of ~50 chunks of Zipf text go through the real ingestion job
+/// (lexical only, as without a model), then an embedding job stores vectors.
+pub(crate) struct Corpus {
+    pub(crate) store: Store,
+    pub(crate) org: OrgId,
+    pub(crate) collection: CollectionId,
+    /// Searches with the synthetic vectors.
+    pub(crate) knowledge: KnowledgeBase,
+    lexical_only: KnowledgeBase,
+    /// Chunks stored so far.
+    pub(crate) chunks: usize,
+    domains: Vec<String>,
+    vocab: Vocabulary,
+    rng: Rng,
+    words_per_chunk: usize,
+}
+
+/// What one `Corpus::grow_to` took.
+pub(crate) struct Growth {
+    pub(crate) chunks: i64,
+    pub(crate) ingest_seconds: f64,
+    pub(crate) embed_seconds: f64,
+}
+
+impl Corpus {
+    /// An organisation with one collection whose files take `domains` in turn (none when empty).
+    pub(crate) async fn create(
+        store: &Store,
+        embedder: Arc<dyn Embedder>,
+        chunk_tokens: i64,
+        domains: &[&str],
+    ) -> anyhow::Result<Corpus> {
+        let org = store.create_org("bench", "Benchmark").await?.id;
+        let limits = IngestLimits { max_files: 100_000, max_file_bytes: 256 * 1024 * 1024, embed_batch: 1000 };
+        let lexical_only = KnowledgeBase::new(store.clone(), None, None, limits.clone());
+        let knowledge = KnowledgeBase::new(store.clone(), Some(embedder), None, limits);
+        let domains: Vec<String> = domains.iter().map(|d| d.to_string()).collect();
+        let spec = CollectionSpec {
+            name: "synthetic".into(),
+            domains: domains.clone(),
+            chunk_tokens: Some(chunk_tokens),
+            chunk_overlap: Some(chunk_tokens / 10),
+            ..Default::default()
+        };
+        let collection = knowledge.create_collection(org, spec).await?.id;
+        Ok(Corpus {
+            store: store.clone(),
+            org,
+            collection,
+            knowledge,
+            lexical_only,
+            chunks: 0,
+            domains,
+            vocab: Vocabulary::new(50_000),
+            rng: Rng(42),
+            words_per_chunk: (chunk_tokens as usize * 3) / 4,
+        })
+    }
+
+    /// Ingests and embeds until the corpus holds at least `target` chunks.
+    pub(crate) async fn grow_to(&mut self, target: usize) -> anyhow::Result<Growth> {
+        let mut growth = Growth { chunks: 0, ingest_seconds: 0.0, embed_seconds: 0.0 };
+        let (org, collection) = (self.org, self.collection);
+        while self.chunks < target {
+            let have = self.chunks;
+            let batch_files = ((target - have) / 50).clamp(1, 200);
+            let files: Vec<UploadFile> = (0..batch_files)
+                .map(|i| {
+                    let mut text = format!("# Synthetic {have}-{i}\n\n");
+                    for _ in 0..50 {
+                        text.push_str(&self.vocab.sentence(&mut self.rng, self.words_per_chunk));
+                        text.push_str("\n\n");
+                    }
+                    let domains = match self.domains.len() {
+                        0 => Vec::new(),
+                        n => vec![self.domains[(have / 50 + i) % n].clone()],
+                    };
+                    UploadFile { filename: format!("doc-{have}-{i}.md"), domains, content: text.into_bytes() }
+                })
+                .collect();
+            let before = self.store.count_chunks(org, Some(collection)).await?;
+            let started = Instant::now();
+            let job = self.lexical_only.queue_ingest(org, collection, None, files).await?;
+            JobWorker::new(self.lexical_only.clone(), chrono::Duration::seconds(60)).run_one(job.id).await;
+            growth.ingest_seconds += started.elapsed().as_secs_f64();
+            let after = self.store.count_chunks(org, Some(collection)).await?;
+            growth.chunks += after - before;
+            self.chunks = after as usize;
+            // Vectors for the new chunks, through the same path embedding jobs use.
+            let started = Instant::now();
+            let job = self.knowledge.queue_embedding(org, collection, None).await?;
+            JobWorker::new(self.knowledge.clone(), chrono::Duration::seconds(60)).run_one(job.id).await;
+            growth.embed_seconds += started.elapsed().as_secs_f64();
+        }
+        Ok(growth)
     }
 }
 
@@ -170,65 +279,23 @@ async fn measure(scratch: &Scratch, args: &BenchKnowledgeArgs) -> anyhow::Result
         query_model = Some(model);
     }
 
-    let org = store.create_org("bench", "Benchmark").await?.id;
     let synthetic: Arc<dyn Embedder> = Arc::new(SyntheticEmbedder { dims });
-    let limits = IngestLimits { max_files: 100_000, max_file_bytes: 256 * 1024 * 1024, embed_batch: 1000 };
-    let lexical_only = KnowledgeBase::new(store.clone(), None, None, limits.clone());
-    let with_vectors = KnowledgeBase::new(store.clone(), Some(synthetic.clone()), None, limits);
-    let spec = CollectionSpec {
-        name: "synthetic".into(),
-        chunk_tokens: Some(args.chunk_tokens),
-        chunk_overlap: Some(args.chunk_tokens / 10),
-        ..Default::default()
-    };
-    let collection = with_vectors.create_collection(org, spec).await?;
-
+    let mut corpus = Corpus::create(&store, synthetic, args.chunk_tokens, &[]).await?;
+    let org = corpus.org;
+    let with_vectors = corpus.knowledge.clone();
     let vocab = Vocabulary::new(50_000);
-    let mut rng = Rng(42);
-    let words_per_chunk = (args.chunk_tokens as usize * 3) / 4;
-    let mut have = 0usize;
     let mut sizes = args.sizes.clone();
     sizes.sort_unstable();
     for target in sizes {
-        // Ingest until the corpus holds `target` chunks: files of ~50 chunks each.
-        let mut ingested_chunks = 0i64;
-        let mut ingest_seconds = 0.0;
-        let mut embed_seconds = 0.0;
-        while have < target {
-            let batch_files = ((target - have) / 50).clamp(1, 200);
-            let files: Vec<UploadFile> = (0..batch_files)
-                .map(|i| {
-                    let mut text = format!("# Synthetic {have}-{i}\n\n");
-                    for _ in 0..50 {
-                        text.push_str(&vocab.sentence(&mut rng, words_per_chunk));
-                        text.push_str("\n\n");
-                    }
-                    UploadFile {
-                        filename: format!("doc-{have}-{i}.md"),
-                        domains: Vec::new(),
-                        content: text.into_bytes(),
-                    }
-                })
-                .collect();
-            let before = store.count_chunks(org, Some(collection.id)).await?;
-            let started = Instant::now();
-            let job = lexical_only.queue_ingest(org, collection.id, None, files).await?;
-            JobWorker::new(lexical_only.clone(), chrono::Duration::seconds(60)).run_one(job.id).await;
-            ingest_seconds += started.elapsed().as_secs_f64();
-            let after = store.count_chunks(org, Some(collection.id)).await?;
-            ingested_chunks += after - before;
-            have = after as usize;
-            // Vectors for the new chunks, through the same path embedding jobs use.
-            let started = Instant::now();
-            let job = with_vectors.queue_embedding(org, collection.id, None).await?;
-            JobWorker::new(with_vectors.clone(), chrono::Duration::seconds(60)).run_one(job.id).await;
-            embed_seconds += started.elapsed().as_secs_f64();
-        }
-        if ingested_chunks > 0 {
+        let growth = corpus.grow_to(target).await?;
+        let have = corpus.chunks;
+        if growth.chunks > 0 {
             println!(
-                "ingestion         {ingested_chunks} chunks in {ingest_seconds:.1} s: {:.0} chunks/s without embeddings; synthetic vectors stored at {:.0} chunks/s; {}",
-                ingested_chunks as f64 / ingest_seconds,
-                ingested_chunks as f64 / embed_seconds.max(1e-9),
+                "ingestion         {} chunks in {:.1} s: {:.0} chunks/s without embeddings; synthetic vectors stored at {:.0} chunks/s; {}",
+                growth.chunks,
+                growth.ingest_seconds,
+                growth.chunks as f64 / growth.ingest_seconds,
+                growth.chunks as f64 / growth.embed_seconds.max(1e-9),
                 rss()
             );
         }

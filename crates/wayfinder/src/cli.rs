@@ -315,6 +315,23 @@ pub enum BenchCommand {
     /// Knowledge base: ingestion throughput, local embedding speed, and search
     /// latency (lexical, dense, hybrid) at growing corpus sizes, with memory.
     Knowledge(BenchKnowledgeArgs),
+    /// Coach: the time a turn takes besides the model (history, rewrite, routing,
+    /// retrieval, prompt, citations, storage) on a synthetic corpus.
+    Coach(BenchCoachArgs),
+}
+
+/// `wayfinder bench coach` options.
+#[derive(Args, Clone)]
+pub struct BenchCoachArgs {
+    /// Chunks in the synthetic corpus.
+    #[arg(long, default_value_t = 100_000)]
+    pub chunks: usize,
+    /// Measured turns per pass (with a model, then without).
+    #[arg(long, default_value_t = 200)]
+    pub turns: usize,
+    /// Target tokens per synthetic chunk.
+    #[arg(long, default_value_t = 200)]
+    pub chunk_tokens: i64,
 }
 
 /// `wayfinder bench knowledge` options.

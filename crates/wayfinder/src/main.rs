@@ -4,6 +4,7 @@
 mod admin;
 mod ask;
 mod bench;
+mod bench_coach;
 mod bench_knowledge;
 mod cli;
 mod config;

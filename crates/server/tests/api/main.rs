@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod coach;
 mod knowledge;
+mod openai_sdk;
 mod ops;
 mod permissions;
 mod story;
