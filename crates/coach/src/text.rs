@@ -91,12 +91,41 @@ const COMMON_WORDS: &[&str] = &[
 /// Weight of a [`COMMON_WORDS`] term relative to a topic term.
 pub(crate) const COMMON_WEIGHT: f32 = 0.3;
 
+/// Places and occasions of learning. After a preposition ("notes in class", "focus during
+/// lectures", "stress at work") they set the scene rather than name the topic, so they weigh like
+/// common words there; elsewhere ("How do I run a good lesson?") they are the topic.
+const SETTING_WORDS: &[&str] = &[
+    "class",
+    "classes",
+    "classroom",
+    "lecture",
+    "lectures",
+    "lesson",
+    "lessons",
+    "school",
+    "college",
+    "university",
+    "seminar",
+    "seminars",
+    "course",
+    "work",
+    "job",
+    "office",
+    "home",
+    "meeting",
+    "meetings",
+];
+
+/// Prepositions that introduce a setting (articles and possessives between them are skipped).
+const SETTING_PREPOSITIONS: &[&str] = &["in", "at", "during", "for", "before", "after", "from", "on"];
+
 /// A capitalised word inside a sentence is usually a name ("Peru", "Cornell"); if a passage lacks
 /// it, the passage is about something else, so it counts this much more.
 const NAME_WEIGHT: f32 = 1.5;
 
 static ASKING_STEMS: LazyLock<HashSet<String>> = LazyLock::new(|| stems_of(ASKING_WORDS));
 static COMMON_STEMS: LazyLock<HashSet<String>> = LazyLock::new(|| stems_of(COMMON_WORDS));
+static SETTING_STEMS: LazyLock<HashSet<String>> = LazyLock::new(|| stems_of(SETTING_WORDS));
 
 fn stems_of(words: &[&str]) -> HashSet<String> {
     words.iter().flat_map(|w| lexical_terms(w)).collect()
@@ -135,11 +164,13 @@ pub(crate) struct QueryTerm {
 }
 
 /// The distinct terms of a question, in order of first appearance, weighted: asking words 0,
-/// common words [`COMMON_WEIGHT`], names [`NAME_WEIGHT`], anything else 1.
+/// common words and settings after a preposition ([`SETTING_WORDS`]) [`COMMON_WEIGHT`], names
+/// [`NAME_WEIGHT`], anything else 1.
 pub(crate) fn query_terms(question: &str) -> Vec<QueryTerm> {
     let mut out: Vec<QueryTerm> = Vec::new();
     let mut sentence_start = true;
     let mut last_end = 0;
+    let mut after_preposition = false;
     for (offset, word) in question.unicode_word_indices() {
         // A new sentence starts after terminal punctuation between the previous word and this one.
         if question[last_end..offset].contains(['.', '?', '!', '\n']) {
@@ -149,10 +180,15 @@ pub(crate) fn query_terms(question: &str) -> Vec<QueryTerm> {
         let capitalised = word.chars().next().is_some_and(char::is_uppercase) && word != "I";
         let is_name = capitalised && !sentence_start;
         sentence_start = false;
+        let lower = word.to_lowercase();
+        let in_setting = after_preposition;
+        if !matches!(lower.as_str(), "a" | "an" | "the" | "my" | "our" | "your" | "their" | "his" | "her") {
+            after_preposition = SETTING_PREPOSITIONS.contains(&lower.as_str());
+        }
         for stem in lexical_terms(word) {
             let base = if is_asking_stem(&stem) {
                 0.0
-            } else if is_common_stem(&stem) {
+            } else if is_common_stem(&stem) || (in_setting && SETTING_STEMS.contains(&stem)) {
                 COMMON_WEIGHT
             } else {
                 1.0

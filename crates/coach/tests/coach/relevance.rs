@@ -110,3 +110,24 @@ fn a_missing_name_weighs_more_than_a_missing_common_word() {
     let word = assess_relevance("Does spaced repetition work for kasparov?", &sources)[0].coverage;
     assert!(name < word, "a capitalised name inside the question counts more: {name} vs {word}");
 }
+
+#[test]
+fn a_setting_after_a_preposition_does_not_outweigh_the_topic() {
+    let sources = numbered(vec![
+        source(
+            0,
+            "Taking notes that help you learn",
+            Some("Write in your own words"),
+            "Notes are most useful when they put ideas into your own words rather than copying the slides.",
+        ),
+        source(0, "Study Skills Handbook", Some("Spaced repetition"), SPACED_REPETITION),
+        source(0, "Coaching practice", Some("Giving feedback"), FEEDBACK),
+    ]);
+    // "class" and "lecture" set the scene: the note-taking passage answers these.
+    assert!(is_relevant("How do I take better notes in class?", &sources));
+    assert!(is_relevant("How should I take notes during a lecture?", &sources));
+    // As the topic itself, the same word must be found.
+    assert!(!is_relevant("How do I plan a lecture?", &sources));
+    // And a setting alone is not a topic.
+    assert!(!is_relevant("What happens in class?", &sources));
+}
