@@ -72,6 +72,8 @@ pub struct TurnOutcome {
     pub total_ms: f64,
     /// How the answer came about: `generated`, `extractive`, `refusal` or `error`.
     pub kind: &'static str,
+    /// Searches run: 1, or 2 when routing narrowed to domains the first search held too few of.
+    pub searches: u8,
 }
 
 fn ms_since(t: Instant) -> f64 {
@@ -270,6 +272,7 @@ impl Coaching {
             mode: SearchMode::Hybrid,
         };
         let pool = self.knowledge.search(input.org, &search(ROUTING_POOL.max(depth), None)).await?;
+        outcome.searches = 1;
         let mut routed: Vec<String> = Vec::new();
         let mut hits: Vec<SearchHit> = pool.hits;
         if !coach.domains.is_empty() {
@@ -292,6 +295,7 @@ impl Coaching {
                 let in_domain = |h: &SearchHit| h.chunk.domains.iter().any(|d| routed.contains(d));
                 if hits.iter().filter(|h| in_domain(h)).count() < depth {
                     hits = self.knowledge.search(input.org, &search(depth, Some(routed.clone()))).await?.hits;
+                    outcome.searches = 2;
                 } else {
                     hits.retain(in_domain);
                 }

@@ -195,7 +195,12 @@ fn report(label: &str, turns: &[Measured]) {
     }
     let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
     let follow_ups = turns.iter().filter(|t| t.follow_up).count();
-    println!("{label}: {} turns ({}; {follow_ups} of them follow-ups), milliseconds:", turns.len(), kinds.join(", "));
+    let narrowed = turns.iter().filter(|t| t.outcome.searches > 1).count();
+    println!(
+        "{label}: {} turns ({}; {follow_ups} follow-ups; {narrowed} searched again within the routed domains), ms:",
+        turns.len(),
+        kinds.join(", ")
+    );
     println!("  {:<26} {:>8} {:>8} {:>8}", "stage", "p50", "p95", "p99");
     let stages: [(&str, Stage); 6] = [
         ("budget check", |t| t.budget_ms),
