@@ -10,3 +10,4 @@ mod knowledge;
 mod ops;
 mod permissions;
 mod story;
+mod web;
