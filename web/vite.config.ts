@@ -1,9 +1,9 @@
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 
-// During development the API lives on a running `wayfinder serve` (or the
-// dev-only mock in dev/mock-server.mjs); Vite forwards /api to it so the
-// session cookie stays same-origin, exactly as when the binary serves dist/.
+// During development the API lives on a running `wayfinder serve`; Vite
+// forwards /api to it so the session cookie stays same-origin, exactly as
+// when the binary serves the built app itself.
 const target = process.env.WAYFINDER_URL ?? "http://127.0.0.1:8099";
 
 export default defineConfig({

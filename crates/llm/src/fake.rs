@@ -5,6 +5,10 @@
 //! `Script` pushed with `push`; with none left it answers with the default reply, which may depend
 //! on the request (`set_default`). Every request is recorded (`requests`, `seen`, `attempts`).
 //!
+//! `FakeOpenAi::start_on` binds a chosen address and serves extra routes beside the OpenAI ones;
+//! `examples/fake_openai_server.rs` runs the fake as its own process that way, with a control
+//! endpoint. `set_default_script` answers unscripted requests with a script chosen per request.
+//!
 //! Reported usage is predictable: `prompt_tokens` is the number of whitespace-separated words in all
 //! messages, `completion_tokens` the number of chunks the answer is streamed in (for `Reply` text,
 //! its word count).
@@ -83,6 +87,9 @@ pub enum Script {
     StallAfter(Vec<String>),
     /// Waits this long, then answers with the inner script.
     Delayed(Duration, Box<Script>),
+    /// Answers with the inner script, pausing this long between streamed chunks (instead of the
+    /// fake's chunk delay).
+    Paced(Duration, Box<Script>),
 }
 
 impl Script {
@@ -157,9 +164,12 @@ impl ChatRequestSeen {
 /// Produces the default answer from the request.
 pub type Responder = Arc<dyn Fn(&ChatRequestSeen) -> String + Send + Sync>;
 
+/// Chooses how to answer a request when no script is queued.
+pub type ScriptResponder = Arc<dyn Fn(&ChatRequestSeen) -> Script + Send + Sync>;
+
 struct Shared {
     scripts: Mutex<VecDeque<Script>>,
-    default: Mutex<Responder>,
+    default: Mutex<ScriptResponder>,
     seen: Mutex<Vec<ChatRequestSeen>>,
     chunk_delay: Mutex<Duration>,
     api_key: Mutex<Option<String>>,
@@ -192,12 +202,19 @@ impl FakeOpenAi {
     /// # Panics
     /// When no local port can be bound — a test cannot go on without it.
     pub async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the fake OpenAI server");
-        let addr = listener.local_addr().expect("the fake OpenAI server's address");
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        Self::start_on(addr, Router::new()).await.expect("bind the fake OpenAI server")
+    }
+
+    /// Starts a server on `addr` (port 0 picks a free one) with `extra` routes beside the OpenAI
+    /// ones, e.g. a control endpoint when the fake runs as its own process.
+    pub async fn start_on(addr: SocketAddr, extra: Router) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
         let (stop, shutdown) = watch::channel(false);
         let shared = Arc::new(Shared {
             scripts: Mutex::new(VecDeque::new()),
-            default: Mutex::new(Arc::new(|_: &ChatRequestSeen| DEFAULT_REPLY.to_owned())),
+            default: Mutex::new(Arc::new(|_: &ChatRequestSeen| Script::Reply(DEFAULT_REPLY.to_owned()))),
             seen: Mutex::new(Vec::new()),
             chunk_delay: Mutex::new(DEFAULT_CHUNK_DELAY),
             api_key: Mutex::new(None),
@@ -207,7 +224,8 @@ impl FakeOpenAi {
         let app = Router::new()
             .route("/v1/chat/completions", post(chat_completions))
             .route("/v1/models", get(models))
-            .with_state(shared.clone());
+            .with_state(shared.clone())
+            .merge(extra);
         let mut signal = shutdown;
         let server = tokio::spawn(async move {
             let stopped = async move {
@@ -217,7 +235,7 @@ impl FakeOpenAi {
                 tracing::warn!(error = %e, "fake OpenAI server stopped");
             }
         });
-        FakeOpenAi { addr, shared, stop, server: Some(server) }
+        Ok(FakeOpenAi { addr, shared, stop, server: Some(server) })
     }
 
     /// The API root to configure a client with: `http://127.0.0.1:PORT/v1`.
@@ -256,6 +274,12 @@ impl FakeOpenAi {
 
     /// Sets the answer given when no script is queued; it may depend on the request.
     pub fn set_default(&self, responder: impl Fn(&ChatRequestSeen) -> String + Send + Sync + 'static) {
+        self.set_default_script(move |seen| Script::Reply(responder(seen)));
+    }
+
+    /// Sets how to answer when no script is queued, as a script chosen from the request
+    /// (e.g. a slow stream for one kind of request, a plain reply for another).
+    pub fn set_default_script(&self, responder: impl Fn(&ChatRequestSeen) -> Script + Send + Sync + 'static) {
         *lock(&self.shared.default) = Arc::new(responder);
     }
 
@@ -334,7 +358,7 @@ async fn chat_completions(State(shared): State<Arc<Shared>>, headers: HeaderMap,
     let next = lock(&shared.scripts).pop_front();
     let script = next.unwrap_or_else(|| {
         let responder = lock(&shared.default).clone();
-        Script::Reply(responder(&seen))
+        responder(&seen)
     });
     let answer = Answer {
         id: format!("chatcmpl-fake-{}", shared.next_id.fetch_add(1, Ordering::Relaxed)),
@@ -390,11 +414,20 @@ enum Piece {
 
 impl Answer {
     async fn respond(mut self, mut script: Script, stream: bool) -> Response {
-        while let Script::Delayed(delay, inner) = script {
-            if self.sleep_or_shutdown(delay).await {
-                return error_response(503, "the fake server is shutting down");
+        loop {
+            match script {
+                Script::Delayed(delay, inner) => {
+                    if self.sleep_or_shutdown(delay).await {
+                        return error_response(503, "the fake server is shutting down");
+                    }
+                    script = *inner;
+                }
+                Script::Paced(delay, inner) => {
+                    self.delay = delay;
+                    script = *inner;
+                }
+                _ => break,
             }
-            script = *inner;
         }
         match script {
             Script::Reply(text) => self.success(words(&text), true, stream),
@@ -417,7 +450,7 @@ impl Answer {
             }
             Script::StallAfter(chunks) if stream => self.streamed(chunks, None, Piece::Stall),
             Script::StallAfter(_) => self.body_response("application/json", vec![Piece::Stall]),
-            Script::Delayed(..) => unreachable!("unwrapped above"),
+            Script::Delayed(..) | Script::Paced(..) => unreachable!("unwrapped above"),
         }
     }
 

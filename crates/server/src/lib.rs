@@ -1,9 +1,10 @@
-//! The HTTP API of Wayfinder. Thin by design: each handler parses the
-//! request, authenticates ([`auth`]), authorises through the one policy
-//! ([`authz`]), calls the store or a domain crate, and maps errors to the
-//! stable `{"error":{"code","message"}}` shape ([`error`]). The OpenAPI
-//! document is generated from the handlers themselves and served at
-//! `/api/v1/openapi.json`.
+//! The HTTP side of Wayfinder: the JSON API and the web app. Thin by design:
+//! each handler parses the request, authenticates ([`auth`]), authorises
+//! through the one policy ([`authz`]), calls the store or a domain crate, and
+//! maps errors to the stable `{"error":{"code","message"}}` shape ([`error`]).
+//! The OpenAPI document is generated from the handlers themselves and served
+//! at `/api/v1/openapi.json`; every other page is the browser app
+//! ([`web_app`]).
 
 pub mod auth;
 pub mod authz;
@@ -12,8 +13,10 @@ pub mod json;
 mod pages;
 pub mod routes;
 pub mod state;
+pub mod web_app;
 
 pub use state::{AppState, ServerSettings};
+pub use web_app::WebAppSource;
 
 use axum::{
     Json, Router,
@@ -51,8 +54,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 )]
 struct ApiDoc;
 
-/// The whole application: `/api/v1/*`, `/healthz`, `/readyz`, with request
-/// ids, tracing and a body size limit.
+/// The whole application: `/api/v1/*`, `/v1/*`, `/healthz`, `/readyz` and the
+/// web app for everything else, with request ids, tracing and a body size limit.
 pub fn app(state: AppState) -> Router {
     let (api, mut openapi) = routes::api_routes(state.settings.max_upload_bytes).split_for_parts();
     openapi.merge(ApiDoc::openapi());
@@ -72,7 +75,7 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(routes::health::readyz))
         .route("/setup", get(pages::setup))
         .route("/invite/{token}", get(pages::invite))
-        .fallback(|| async { ApiError::not_found("page") })
+        .fallback(web_app::fallback)
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,

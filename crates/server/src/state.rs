@@ -1,5 +1,6 @@
 //! Shared state of a running server.
 
+use crate::web_app::WebAppSource;
 use chrono::Duration;
 use std::sync::Arc;
 use wayfinder_knowledge_base::KnowledgeBase;
@@ -36,6 +37,8 @@ pub struct ServerSettings {
     pub trust_forwarded_for: bool,
     /// Largest document upload request (all files together), in bytes.
     pub max_upload_bytes: usize,
+    /// Where the browser app's files come from.
+    pub web_app: WebAppSource,
 }
 
 impl Default for ServerSettings {
@@ -55,6 +58,7 @@ impl Default for ServerSettings {
             token_max_ttl: Duration::days(365),
             trust_forwarded_for: false,
             max_upload_bytes: 100 * 1024 * 1024,
+            web_app: WebAppSource::Embedded,
         }
     }
 }

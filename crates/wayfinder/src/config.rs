@@ -10,7 +10,7 @@ use figment::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::{net::SocketAddr, path::PathBuf};
-use wayfinder_server::ServerSettings;
+use wayfinder_server::{ServerSettings, WebAppSource};
 
 /// Log output style.
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
@@ -104,6 +104,9 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// A job's lease: a crashed worker's job is taken over after this long.
     pub job_lease_seconds: i64,
+    /// Serve the web app from this folder (a built `web/dist`, read on every request)
+    /// instead of the copy embedded in the binary.
+    pub web_dir: Option<PathBuf>,
 }
 
 /// Which embedding provider to use.
@@ -160,6 +163,7 @@ impl Default for Config {
             max_file_bytes: 25 * 1024 * 1024,
             max_upload_bytes: server.max_upload_bytes,
             job_lease_seconds: 30,
+            web_dir: None,
         }
     }
 }
@@ -203,6 +207,7 @@ const SETTING_KEYS: &[&str] = &[
     "max_file_bytes",
     "max_upload_bytes",
     "job_lease_seconds",
+    "web_dir",
 ];
 
 /// Values given as command-line flags (only those set override).
@@ -292,6 +297,10 @@ impl Config {
             token_max_ttl: Duration::days(positive("token_max_days", self.token_max_days)?),
             trust_forwarded_for: self.trust_forwarded_for,
             max_upload_bytes: self.max_upload_bytes,
+            web_app: match &self.web_dir {
+                Some(dir) => WebAppSource::Folder(dir.clone()),
+                None => WebAppSource::Embedded,
+            },
         })
     }
 
@@ -318,6 +327,7 @@ impl Config {
             chat_api_key: self.chat_api_key.clone(),
             chat_model: self.chat_model.clone(),
             model_prices: self.model_prices.clone(),
+            web_dir: self.web_dir.clone(),
             ..*self
         }
     }
@@ -362,6 +372,7 @@ impl Config {
             "max_file_bytes": self.max_file_bytes,
             "max_upload_bytes": self.max_upload_bytes,
             "job_lease_seconds": self.job_lease_seconds,
+            "web_dir": self.web_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
         });
         toml::to_string(&value).unwrap_or_default()
     }
@@ -427,6 +438,19 @@ mod tests {
         let mut expected = SETTING_KEYS.to_vec();
         expected.sort_unstable();
         assert_eq!(shown, expected);
+    }
+
+    #[test]
+    fn web_dir_serves_the_app_from_a_folder() {
+        figment::Jail::expect_with(|jail| {
+            let embedded = Config::load(None, FlagOverrides::default()).expect("loads");
+            assert_eq!(embedded.server_settings().unwrap().web_app, WebAppSource::Embedded);
+            jail.set_env("WAYFINDER_WEB_DIR", "/srv/wayfinder/web");
+            let config = Config::load(None, FlagOverrides::default()).expect("loads");
+            assert_eq!(config.server_settings().unwrap().web_app, WebAppSource::Folder("/srv/wayfinder/web".into()));
+            assert!(config.to_masked_toml().contains("web_dir = \"/srv/wayfinder/web\""));
+            Ok(())
+        });
     }
 
     #[test]

@@ -28,6 +28,14 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         settings.public_url = format!("http://{addr}");
     }
     tracing::info!(%addr, backend = ?store.backend(), "Wayfinder is listening");
+    if settings.web_app.is_available() {
+        tracing::info!(source = %settings.web_app.describe(), "serving the web app at /");
+    } else {
+        tracing::warn!(
+            source = %settings.web_app.describe(),
+            "no web app to serve (no index.html): / explains how to build it; the API and the setup link work"
+        );
+    }
     if !store.operator_exists().await? {
         offer_setup(&store, &settings.public_url).await?;
     }

@@ -16,7 +16,7 @@ import type {
   CreateToken,
   DocumentView,
   Feedback,
-  FeedbackRating,
+  FeedbackInput,
   Invitation,
   InvitationAccepted,
   InvitationCreated,
@@ -36,9 +36,11 @@ import type {
   SetupRequest,
   SetupStatus,
   ShareLink,
+  StartConversation,
   Token,
   TokenCreated,
   UpdateCollection,
+  UpdateConversation,
 } from "./types";
 
 const enc = encodeURIComponent;
@@ -128,15 +130,12 @@ export const conversations = {
         q: params.q,
       })}`,
     ),
-  create: (org: string, body: { coach_id?: string; title?: string }) =>
-    post<Conversation>(`/orgs/${enc(org)}/conversations`, body),
+  create: (org: string, body: StartConversation) => post<Conversation>(`/orgs/${enc(org)}/conversations`, body),
   get: (id: string) => get<ConversationWithMessages>(`/conversations/${enc(id)}`),
-  update: (id: string, body: { title?: string; archived?: boolean }) =>
-    patch<Conversation>(`/conversations/${enc(id)}`, body),
+  update: (id: string, body: UpdateConversation) => patch<Conversation>(`/conversations/${enc(id)}`, body),
   remove: (id: string) => del(`/conversations/${enc(id)}`),
   share: (id: string) => post<ShareLink>(`/conversations/${enc(id)}/share`),
   unshare: (id: string) => del(`/conversations/${enc(id)}/share`),
   shared: (token: string) => get<ConversationWithMessages>(`/shared/${enc(token)}`, { quiet401: true }),
-  feedback: (messageId: string, body: { rating: FeedbackRating; reasons: string[]; comment?: string }) =>
-    put<Feedback>(`/messages/${enc(messageId)}/feedback`, body),
+  feedback: (messageId: string, body: FeedbackInput) => put<Feedback>(`/messages/${enc(messageId)}/feedback`, body),
 };

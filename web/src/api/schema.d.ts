@@ -86,6 +86,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/conversations/{conversation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A conversation and its messages (its owner, their coaches and managers, admins). */
+        get: operations["get_conversation"];
+        put?: never;
+        post?: never;
+        /** Delete a conversation with its messages (its owner). */
+        delete: operations["delete_conversation"];
+        options?: never;
+        head?: never;
+        /** Rename or archive a conversation (its owner). */
+        patch: operations["update_conversation"];
+        trace?: never;
+    };
+    "/conversations/{conversation_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the coach (the conversation's owner). With `Accept: text/event-stream`
+         *     the answer streams as events `user`, `sources`, `delta`…, then `done` or
+         *     `error`; otherwise both stored messages come back when the answer is complete.
+         */
+        post: operations["post_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/conversations/{conversation_id}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Share a conversation as a read-only link (its owner; replaces an earlier link). */
+        post: operations["share_conversation"];
+        /** Revoke a conversation's share link (its owner). */
+        delete: operations["unshare_conversation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/invitations/accept": {
         parameters: {
             query?: never;
@@ -171,6 +229,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/messages/{message_id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Rate an answer (the conversation's owner; rating again replaces it). */
+        put: operations["put_feedback"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs": {
         parameters: {
             query?: never;
@@ -218,6 +293,78 @@ export interface paths {
         get: operations["list_audit"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's daily token and cost budgets (admins). */
+        get: operations["get_budget"];
+        /** Set the organisation's daily budgets (admins). */
+        put: operations["put_budget"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/coaches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's coaches (every member; the default coach first). */
+        get: operations["list_coaches"];
+        put?: never;
+        /** Create a coach (admins). */
+        post: operations["create_coach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/coaches/{coach_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One coach. */
+        get: operations["get_coach"];
+        put?: never;
+        post?: never;
+        /** Delete a coach (admins; not the default one). */
+        delete: operations["delete_coach"];
+        options?: never;
+        head?: never;
+        /** Change a coach (admins). */
+        patch: operations["update_coach"];
+        trace?: never;
+    };
+    "/orgs/{org_id}/coaches/{coach_id}/default": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a coach the organisation's default (admins). */
+        post: operations["make_default_coach"];
         delete?: never;
         options?: never;
         head?: never;
@@ -276,6 +423,24 @@ export interface paths {
          *     part with comma-separated tags). Answers at once with the ingestion job.
          */
         post: operations["upload_documents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's conversations (or, for whom they supervise, another person's), newest first. */
+        get: operations["list_conversations"];
+        put?: never;
+        /** Start a conversation. */
+        post: operations["start_conversation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -478,6 +643,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/shared/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A shared conversation, read-only, without signing in. */
+        get: operations["get_shared"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tokens": {
         parameters: {
             query?: never;
@@ -539,6 +721,17 @@ export interface components {
             ip?: string | null;
             subject?: string | null;
         };
+        /** @description Daily limits for model use; `null` means unlimited. */
+        BudgetBody: {
+            /** Format: double */
+            org_daily_cost?: number | null;
+            /** Format: int64 */
+            org_daily_tokens?: number | null;
+            /** Format: double */
+            person_daily_cost?: number | null;
+            /** Format: int64 */
+            person_daily_tokens?: number | null;
+        };
         /**
          * Format: int64
          * @description Identifies a chunk. Chunks are numbered by the database (they are the
@@ -566,6 +759,73 @@ export interface components {
             /** Format: int64 */
             token_count: number;
         };
+        /** @description A cited passage: what `[number]` in an answer points to. */
+        Citation: {
+            /** Format: int64 */
+            chunk_id: number;
+            document_id: string;
+            document_title: string;
+            number: number;
+            /** Format: int32 */
+            page_end?: number | null;
+            /** Format: int32 */
+            page_start?: number | null;
+            section?: string | null;
+            text: string;
+        };
+        /** @description A coach profile. */
+        Coach: {
+            /** @description `grounded` or `open`. */
+            answer_mode: string;
+            /** @description Collections the coach answers from (empty: all of the organisation's). */
+            collections: string[];
+            /** Format: date-time */
+            created_at: string;
+            /** @description Domains the coach routes questions to (empty: no routing). */
+            domains: string[];
+            id: string;
+            instructions: string;
+            is_default: boolean;
+            /** Format: int64 */
+            max_output_tokens?: number | null;
+            /** @description Model name (the configured default when null). */
+            model?: string | null;
+            name: string;
+            org_id: string;
+            /**
+             * Format: int64
+             * @description Passages given to the model per answer.
+             */
+            retrieval_depth: number;
+            /** @description `direct` or `socratic`. */
+            style: string;
+            /** Format: double */
+            temperature?: number | null;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A coach profile to create. */
+        CoachBody: {
+            /** @description `grounded` (only the knowledge base) or `open` (may add marked general knowledge). */
+            answer_mode?: string | null;
+            collections?: string[] | null;
+            domains?: string[] | null;
+            instructions?: string | null;
+            /** Format: int64 */
+            max_output_tokens?: number | null;
+            model?: string | null;
+            name?: string | null;
+            /** Format: int64 */
+            retrieval_depth?: number | null;
+            /** @description `direct` or `socratic`. */
+            style?: string | null;
+            /** Format: double */
+            temperature?: number | null;
+        };
+        /** @description An organisation's coaches. */
+        CoachList: {
+            coaches: components["schemas"]["Coach"][];
+        };
         /** Format: uuid */
         CollectionId: string;
         /** @description A collection as the API shows it. */
@@ -584,6 +844,34 @@ export interface components {
             name: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description A conversation. */
+        Conversation: {
+            archived: boolean;
+            coach_id?: string | null;
+            coach_name?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            org_id: string;
+            owner_id: string;
+            owner_name: string;
+            /** @description Whether a read-only share link is active. */
+            shared: boolean;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A conversation with its messages. */
+        ConversationDetail: {
+            conversation: components["schemas"]["Conversation"];
+            messages: components["schemas"]["Message"][];
+        };
+        /** @description A page of conversations. */
+        ConversationPage: {
+            conversations: components["schemas"]["Conversation"][];
+            /** @description Pass as `before` for the next page; `null` on the last page. */
+            next_before?: string | null;
         };
         /** @description A new collection. */
         CreateCollection: {
@@ -663,6 +951,28 @@ export interface components {
             field?: string | null;
             /** @description Human-readable explanation. */
             message: string;
+        };
+        /** @description The stored question and its answer. */
+        Exchange: {
+            assistant_message: components["schemas"]["Message"];
+            user_message: components["schemas"]["Message"];
+        };
+        /** @description Feedback on an answer. */
+        Feedback: {
+            comment: string;
+            /** @description `up` or `down`. */
+            rating: string;
+            reasons: string[];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description Feedback on an answer. */
+        FeedbackBody: {
+            comment?: string;
+            /** @description `up` or `down`. */
+            rating: string;
+            /** @description Any of `inaccurate`, `not_helpful`, `missing_source`, `harmful`, `other`. */
+            reasons?: string[];
         };
         /** @description The outcome of accepting: the new membership and a signed-in session. */
         InvitationAccepted: {
@@ -772,6 +1082,40 @@ export interface components {
             organisation: components["schemas"]["Organisation"];
             role: components["schemas"]["Role"];
         };
+        /** @description A message of a conversation. */
+        Message: {
+            citations: components["schemas"]["Citation"][];
+            /** @description False when the answer broke off (model failure or stopped by the person). */
+            complete: boolean;
+            /** Format: double */
+            confidence?: number | null;
+            /** @description `low`, `medium` or `high`. */
+            confidence_level?: string | null;
+            content: string;
+            conversation_id: string;
+            /** Format: double */
+            cost: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Domains the question was routed to. */
+            domains: string[];
+            feedback?: null | components["schemas"]["Feedback"];
+            id: string;
+            /** Format: int64 */
+            input_tokens: number;
+            /**
+             * @description Assistant messages: `generated`, `extractive` (drawn directly from the sources, no model),
+             *     `refusal` (nothing relevant found) or `error`.
+             */
+            kind?: string | null;
+            /** Format: int64 */
+            latency_ms: number;
+            model?: string | null;
+            /** Format: int64 */
+            output_tokens: number;
+            /** @description `user` or `assistant`. */
+            role: string;
+        };
         /** Format: uuid */
         OrgId: string;
         /** @description An organisation with the caller's role in it (`null` for an operator who is not a member). */
@@ -803,6 +1147,10 @@ export interface components {
             email: string;
             id: components["schemas"]["PersonId"];
             is_operator: boolean;
+        };
+        /** @description A message to the coach. */
+        PostMessage: {
+            content: string;
         };
         /** @description A directed relationship between two members (`from` supports or follows `to`). */
         Relationship: {
@@ -889,6 +1237,18 @@ export interface components {
         SetupStatus: {
             needed: boolean;
         };
+        /** @description A read-only link to a conversation. */
+        ShareLink: {
+            /** @description Shown once; anyone with it can read the conversation until it is revoked. */
+            token: string;
+            url: string;
+        };
+        /** @description A conversation to start. */
+        StartConversation: {
+            /** @description The coach to talk to (the organisation's default when absent). */
+            coach_id?: string | null;
+            title?: string | null;
+        };
         /** @description A created token with its secret, shown this once. */
         TokenCreated: {
             /** @description Send as `Authorization: Bearer <secret>`. It cannot be shown again. */
@@ -919,6 +1279,11 @@ export interface components {
             description?: string | null;
             domains?: string[] | null;
             name?: string | null;
+        };
+        /** @description Changes to a conversation. */
+        UpdateConversation: {
+            archived?: boolean | null;
+            title?: string | null;
         };
         /** @description A role change. */
         UpdateMember: {
@@ -1055,6 +1420,257 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationDetail"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateConversation"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostMessage"];
+            };
+        };
+        responses: {
+            /** @description or a text/event-stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Exchange"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    share_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareLink"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unshare_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             404: {
                 headers: {
@@ -1237,6 +1853,55 @@ export interface operations {
             };
         };
     };
+    put_feedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Feedback"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_orgs: {
         parameters: {
             query?: never;
@@ -1386,6 +2051,332 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditView"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_budget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_budget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BudgetBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_coaches: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoachList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_coach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoachBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coach"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_coach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                coach_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coach"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_coach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                coach_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_coach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                coach_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoachBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coach"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    make_default_coach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                coach_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coach"];
                 };
             };
             403: {
@@ -1672,6 +2663,94 @@ export interface operations {
                 };
             };
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_conversations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                /** @description At most this many (default 30, at most 100). */
+                limit: number | null;
+                /** @description The `next_before` of the previous page. */
+                before: string | null;
+                /** @description Only archived (`true`) or only active (`false`) ones; both when absent. */
+                archived: boolean | null;
+                /** @description Search in titles. */
+                q: string | null;
+                /** @description Another person's conversations (their coach, manager or an admin); the caller's own by default. */
+                owner: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationPage"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartConversation"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2307,6 +3386,35 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_shared: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationDetail"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

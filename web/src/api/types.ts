@@ -1,8 +1,6 @@
-// The shapes the app works with. Everything the server already documents is
-// taken from the generated OpenAPI types (`schema.d.ts`, made by
-// `npm run check:api`), so a change on the server breaks the type check here.
-// The coach and conversation shapes follow the agreed contract and are written
-// by hand until the server's OpenAPI document describes them.
+// The shapes the app works with, all taken from the generated OpenAPI types
+// (`schema.d.ts`, made by `npm run check:api` from the server's document), so
+// a change on the server breaks the type check here.
 
 import type { components } from "./schema";
 
@@ -44,59 +42,33 @@ export type ErrorBody = Schemas["ErrorBody"];
 
 export const ROLES: readonly Role[] = ["learner", "coach", "parent", "manager", "admin"];
 
-// ---- Coach contract (hand-written; see the note at the top) ----
+// ---- The coach ----
+// The document marks nullable response fields as optional (that is how the
+// server's generator reads `Option`), but the server always sends them, as
+// null when empty: `Sent<T>` makes them required again. Fields documented as
+// strings with a fixed set of values are narrowed to those values.
+
+type Sent<T> = { [K in keyof T]-?: T[K] };
 
 export type CoachStyle = "direct" | "socratic";
 export type AnswerMode = "grounded" | "open";
 
-export interface Coach {
-  id: string;
-  org_id: string;
-  name: string;
-  instructions: string;
+export type Coach = Omit<Sent<Schemas["Coach"]>, "style" | "answer_mode"> & {
   style: CoachStyle;
   answer_mode: AnswerMode;
-  collections: string[];
-  domains: string[];
-  retrieval_depth: number;
-  model: string | null;
-  temperature: number | null;
-  is_default: boolean;
-  created_at: string;
-  updated_at: string;
-}
+};
 
-export type CoachInput = Omit<Coach, "id" | "org_id" | "created_at" | "updated_at" | "is_default">;
+/** What the coach settings form sends; checked against the documented request body below. */
+export type CoachInput = Omit<Coach, "id" | "org_id" | "created_at" | "updated_at" | "is_default" | "max_output_tokens">;
 
-export interface Conversation {
-  id: string;
-  org_id: string;
-  owner_id: string;
-  owner_name: string;
-  coach_id: string | null;
-  coach_name: string | null;
-  title: string;
-  archived: boolean;
-  shared: boolean;
-  created_at: string;
-  updated_at: string;
-}
+export type Conversation = Sent<Schemas["Conversation"]>;
 
 export interface ConversationPage {
   conversations: Conversation[];
   next_before: string | null;
 }
 
-export interface Citation {
-  number: number;
-  chunk_id: string;
-  document_id: string;
-  document_title: string;
-  section: string | null;
-  page_start: number | null;
-  page_end: number | null;
-  text: string;
-}
+export type Citation = Sent<Schemas["Citation"]>;
 
 export type FeedbackRating = "up" | "down";
 export const FEEDBACK_REASONS = [
@@ -108,41 +80,31 @@ export const FEEDBACK_REASONS = [
 ] as const;
 export type FeedbackReason = (typeof FEEDBACK_REASONS)[number]["value"];
 
-export interface Feedback {
-  rating: FeedbackRating;
-  reasons: string[];
-  comment: string | null;
-  updated_at: string;
-}
+export type Feedback = Omit<Sent<Schemas["Feedback"]>, "rating"> & { rating: FeedbackRating };
+export type FeedbackInput = Schemas["FeedbackBody"] & { rating: FeedbackRating };
 
 export type MessageKind = "generated" | "extractive" | "refusal" | "error";
 
-export interface Message {
-  id: string;
-  conversation_id: string;
+export type Message = Omit<Sent<Schemas["Message"]>, "role" | "kind" | "confidence_level" | "citations" | "feedback"> & {
   role: "user" | "assistant";
-  content: string;
   kind: MessageKind | null;
-  citations: Citation[];
-  domains: string[];
-  confidence: number | null;
   confidence_level: "low" | "medium" | "high" | null;
-  model: string | null;
-  input_tokens: number;
-  output_tokens: number;
-  cost: number;
-  latency_ms: number;
-  complete: boolean;
-  created_at: string;
+  citations: Citation[];
   feedback: Feedback | null;
-}
+};
 
+/** `ConversationDetail` in the document. */
 export interface ConversationWithMessages {
   conversation: Conversation;
   messages: Message[];
 }
 
-export interface ShareLink {
-  token: string;
-  url: string;
-}
+export type ShareLink = Schemas["ShareLink"];
+export type StartConversation = Schemas["StartConversation"];
+export type UpdateConversation = Schemas["UpdateConversation"];
+
+// What the app sends must fit the documented request bodies (a type error here otherwise).
+type Fits<Body, Sent extends Body> = Sent;
+export type CoachInputFits = Fits<Schemas["CoachBody"], CoachInput>;
+export type PartialCoachInputFits = Fits<Schemas["CoachBody"], Partial<CoachInput>>;
+export type FeedbackInputFits = Fits<Schemas["FeedbackBody"], FeedbackInput>;

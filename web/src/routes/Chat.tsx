@@ -130,6 +130,7 @@ export default function Chat() {
       // The server keeps what was written of an interrupted answer; show
       // the stored messages once they are there, and the live draft otherwise.
       let answerStored = false;
+      let answerExplains = false;
       const target = id;
       if (target) {
         // Saving the partial answer can take the server a moment after the stream ends.
@@ -138,13 +139,16 @@ export default function Chat() {
           await client.invalidateQueries({ queryKey: ["conversation", target] });
           const data = client.getQueryData<ConversationWithMessages>(["conversation", target]);
           const userIndex = stored ? (data?.messages.findIndex((m) => m.id === stored!.id) ?? -1) : -1;
-          answerStored = userIndex >= 0 && data?.messages[userIndex + 1]?.role === "assistant";
+          const answer = userIndex >= 0 ? data?.messages[userIndex + 1] : undefined;
+          answerStored = answer?.role === "assistant";
+          // An answer that failed before any text holds the reason itself.
+          answerExplains = answer?.kind === "error";
           if (!stored) break;
         }
       }
       if (answerStored) {
         setStreaming(null);
-        if (!stopped) setLastError(err);
+        if (!stopped && !answerExplains) setLastError(err);
       } else if (stopped) {
         setStreaming(null);
       } else {
@@ -269,13 +273,15 @@ export default function Chat() {
           )}
           {live && (
             <article className="message assistant streaming" aria-label="Coach is answering">
-              <div className="bubble">
-                {live.text ? (
-                  <Markdown text={live.text} citations={live.sources} onCite={setCitation} />
-                ) : live.state === "streaming" ? (
-                  <span className="typing">Thinking…</span>
-                ) : null}
-              </div>
+              {(live.text || live.state === "streaming") && (
+                <div className="bubble">
+                  {live.text ? (
+                    <Markdown text={live.text} citations={live.sources} onCite={setCitation} />
+                  ) : (
+                    <span className="typing">Thinking…</span>
+                  )}
+                </div>
+              )}
               {live.state === "failed" && (
                 <div className="error-note" role="alert">
                   <span>{describeError(live.error)}</span>

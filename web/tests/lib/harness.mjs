@@ -1,37 +1,21 @@
-// Test harness: starts the real `wayfinder` binary on a free port with a
-// fresh data directory, completes first-run setup through the API, puts the
-// built app in front of it when the binary does not serve it yet, and
-// launches the system Chromium through playwright-core.
+// Test harness: starts the fake chat model (the `fake_openai_server` example
+// of the wayfinder-llm crate) and the real `wayfinder` binary pointed at it,
+// on free ports with a fresh data directory, and launches the system Chromium
+// through playwright-core. The browser talks to the binary directly: it
+// serves the app it embedded at build time.
 
 import { spawn } from "node:child_process";
-import { mkdtemp, mkdir, rm, stat } from "node:fs/promises";
-import { createServer } from "node:net";
+import { access, mkdtemp, mkdir, rm } from "node:fs/promises";
+import { constants } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 export const WEB_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const SCREENSHOTS = join(WEB_ROOT, "test-results", "screenshots");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-// The server settings that point the coach at an OpenAI-compatible model:
-// WAYFINDER_FAKE_MODEL_URL (CI's fake model) goes to <prefix>_BASE_URL and
-// the fake's model name to <prefix>_MODEL. Adjust the prefix to the real
-// setting names once the server has them (or set WAYFINDER_MODEL_SETTING_PREFIX).
-const MODEL_SETTING_PREFIX = process.env.WAYFINDER_MODEL_SETTING_PREFIX ?? "WAYFINDER_CHAT";
-const FAKE_MODEL_NAME = process.env.WAYFINDER_FAKE_MODEL_NAME ?? "fake-model";
-
-export async function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolvePort(port));
-    });
-  });
-}
+const FAKE_MODEL_NAME = "fake-model";
 
 async function waitFor(check, what, timeoutMs = 60_000) {
   const until = Date.now() + timeoutMs;
@@ -42,7 +26,7 @@ async function waitFor(check, what, timeoutMs = 60_000) {
     } catch (err) {
       last = err;
     }
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
 }
@@ -50,14 +34,18 @@ async function waitFor(check, what, timeoutMs = 60_000) {
 /** A process started by the tests, with its output kept for failures. */
 function start(command, args, options) {
   const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
-  const output = { text: "" };
-  child.stdout.on("data", (d) => (output.text += d));
+  const output = { text: "", stdout: "" };
+  child.stdout.on("data", (d) => {
+    output.text += d;
+    output.stdout += d;
+  });
   child.stderr.on("data", (d) => (output.text += d));
+  child.on("error", (err) => (output.text += `\n${err.message}`));
   return { child, output };
 }
 
 async function stop(child) {
-  if (!child || child.exitCode !== null) return;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
   child.kill("SIGTERM");
   await new Promise((r) => {
     const t = setTimeout(() => {
@@ -71,7 +59,15 @@ async function stop(child) {
   });
 }
 
-/** A cookie-session API client for setting things up without the UI. */
+async function executable(path, what, hint) {
+  try {
+    await access(path, constants.X_OK);
+  } catch {
+    throw new Error(`${what} not found at ${path}: ${hint}`);
+  }
+}
+
+/** A cookie-session API client for setting things up and checking results without the UI. */
 export class ApiClient {
   constructor(base) {
     this.base = base;
@@ -96,89 +92,103 @@ export class ApiClient {
     if (!response.ok) {
       const err = new Error(`${method} ${path} → ${response.status} ${text}`);
       err.status = response.status;
+      err.body = json;
       throw err;
     }
     return json;
   }
+  /** Signs in with email and password (keeps the session cookie and CSRF token). */
+  async signIn(email, password) {
+    return this.call("POST", "/auth/login", { email, password });
+  }
+  /** The session cookie as Playwright wants it, to sign a browser context in as this client. */
+  cookieFor(base) {
+    const [name, value] = this.cookie.split("=");
+    return { name, value, url: base };
+  }
+}
+
+/** The fake chat model's control endpoint: how its next answers go (see the example's docs). */
+export class FakeModel {
+  constructor(apiRoot) {
+    this.apiRoot = apiRoot;
+    this.origin = new URL(apiRoot).origin;
+  }
+  async queue(...answers) {
+    const response = await fetch(`${this.origin}/control/next-answers`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(answers),
+    });
+    if (!response.ok) throw new Error(`the fake model refused ${JSON.stringify(answers)}: ${await response.text()}`);
+  }
+  async requests() {
+    const response = await fetch(`${this.origin}/control/requests`);
+    return (await response.json()).chat_requests;
+  }
 }
 
 /**
- * Starts everything. Returns { base, serverUrl, api, operator, org, browser, close }.
- * `base` is where the browser goes: the binary itself once it serves the app,
- * otherwise the dev front (dev/mock-server.mjs --static dist).
+ * Starts everything. Returns { base, setupLink, fake, browser, close, serverLog }: `base` is the
+ * binary's URL, `setupLink` the one-time link it printed on first start.
  */
 export async function startStack() {
-  const bin = process.env.WAYFINDER_BIN;
-  if (!bin) throw new Error("set WAYFINDER_BIN to the wayfinder binary (e.g. target/debug/wayfinder)");
-  await stat(join(WEB_ROOT, "dist", "index.html")).catch(() => {
-    throw new Error("dist/ is missing: run `npm run build` first");
-  });
+  const bin = process.env.WAYFINDER_BIN && resolve(process.env.WAYFINDER_BIN);
+  if (!bin) throw new Error("set WAYFINDER_BIN to the wayfinder binary (e.g. ../target/debug/wayfinder)");
+  await executable(bin, "the wayfinder binary", "build it with `cargo build` after `npm run build`");
+  // Beside the binary, as `cargo build -p wayfinder-llm --example fake_openai_server --features fake` leaves it.
+  const fakeBin = resolve(process.env.WAYFINDER_FAKE_MODEL_BIN ?? join(dirname(bin), "examples", "fake_openai_server"));
+  await executable(
+    fakeBin,
+    "the fake chat model",
+    "build it with `cargo build -p wayfinder-llm --example fake_openai_server --features fake` " +
+      "(or point WAYFINDER_FAKE_MODEL_BIN at it)",
+  );
+  await executable(
+    CHROMIUM,
+    "Chromium",
+    "install it (`sudo apt-get install chromium` on Debian/Ubuntu) or point CHROMIUM_PATH at a Chromium or Chrome binary",
+  );
+
   const dir = await mkdtemp(join(tmpdir(), "wayfinder-e2e-"));
-  const port = await freePort();
-  const serverUrl = `http://127.0.0.1:${port}`;
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith("WAYFINDER_")) delete env[key];
-  Object.assign(env, {
-    WAYFINDER_LOG_LEVEL: "warn",
-    WAYFINDER_EMBEDDING_PROVIDER: "none",
-  });
-  if (process.env.WAYFINDER_FAKE_MODEL_URL) {
-    env[`${MODEL_SETTING_PREFIX}_BASE_URL`] = process.env.WAYFINDER_FAKE_MODEL_URL;
-    env[`${MODEL_SETTING_PREFIX}_MODEL`] = FAKE_MODEL_NAME;
-  }
-  const server = start(bin, ["serve", "--bind", `127.0.0.1:${port}`, "--data-dir", join(dir, "data")], {
-    cwd: dir,
-    env,
-  });
-  const processes = [server];
+  const processes = [];
   const close = async () => {
     for (const p of processes.reverse()) await stop(p.child);
     await rm(dir, { recursive: true, force: true });
   };
+  let server;
   try {
-    await waitFor(async () => (await fetch(`${serverUrl}/readyz`)).ok, "the server to be ready");
-    await waitFor(() => /setup\?token=/.test(server.output.text), "the setup link");
-    const token = server.output.text.match(/setup\?token=([A-Za-z0-9_\-.~%]+)/)[1];
-
-    const operator = { email: "ada@example.org", password: "correct horse battery staple 42", name: "Ada Admin" };
-    const api = new ApiClient(serverUrl);
-    await api.call("POST", "/setup", {
-      token: decodeURIComponent(token),
-      email: operator.email,
-      display_name: operator.name,
-      password: operator.password,
+    const model = start(fakeBin, ["--chunk-delay-ms", "25"], {});
+    processes.push(model);
+    await waitFor(() => /^http:\/\/\S+\/v1$/m.test(model.output.stdout), "the fake chat model", 30_000).catch((err) => {
+      throw new Error(`${err.message}\n${model.output.text}`);
     });
-    const created = await api.call("POST", "/orgs", { slug: "north-high", name: "North High School" });
-    const org = created.organisation;
+    const fake = new FakeModel(model.output.stdout.trim().split("\n")[0]);
 
-    // Does the binary serve the app yet? Otherwise put the dev front before it.
-    const home = await fetch(`${serverUrl}/chat`).then((r) => r.text()).catch(() => "");
-    const servesApp = home.includes('<div id="root">');
-    const mock = process.env.WAYFINDER_E2E_MOCK_COACH === "1";
-    let base = serverUrl;
-    if (!servesApp || mock) {
-      const frontPort = await freePort();
-      const front = start(
-        process.execPath,
-        [
-          join(WEB_ROOT, "dev", "mock-server.mjs"),
-          "--port",
-          String(frontPort),
-          "--static",
-          join(WEB_ROOT, "dist"),
-          ...(mock ? ["--mock-coach"] : []),
-        ],
-        { env: { ...process.env, WAYFINDER_URL: serverUrl } },
+    const env = { ...process.env };
+    for (const key of Object.keys(env)) if (key.startsWith("WAYFINDER_")) delete env[key];
+    Object.assign(env, {
+      WAYFINDER_LOG_LEVEL: "warn",
+      WAYFINDER_EMBEDDING_PROVIDER: "none",
+      WAYFINDER_CHAT_BASE_URL: fake.apiRoot,
+      WAYFINDER_CHAT_MODEL: FAKE_MODEL_NAME,
+    });
+    // Port 0: the server picks a free port and prints it in its setup link.
+    server = start(bin, ["serve", "--bind", "127.0.0.1:0", "--data-dir", join(dir, "data")], { cwd: dir, env });
+    processes.push(server);
+    await waitFor(() => /http:\/\/\S+\/setup\?token=\S+/.test(server.output.stdout), "the setup link");
+    const setupLink = server.output.stdout.match(/(http:\/\/\S+\/setup\?token=\S+)/)[1];
+    const base = new URL(setupLink).origin;
+    await waitFor(async () => (await fetch(`${base}/readyz`)).ok, "the server to be ready");
+
+    const home = await fetch(`${base}/`, { headers: { accept: "text/html" } }).then((r) => r.text());
+    if (!home.includes('<div id="root">')) {
+      throw new Error(
+        "the binary does not serve the web app: run `npm run build` in web/ before building it " +
+          "(scripts/test does both in that order)",
       );
-      processes.push(front);
-      await waitFor(() => /listening on/.test(front.output.text), "the dev front");
-      base = `http://127.0.0.1:${frontPort}`;
     }
-    console.log(
-      `server ${serverUrl}; app at ${base} (${servesApp ? "served by the binary" : "served by dev/mock-server.mjs"}${
-        mock ? ", coach endpoints mocked" : ""
-      })`,
-    );
+    console.log(`server ${base} serving the app it embedded; coach model: fake at ${fake.apiRoot}`);
 
     await mkdir(SCREENSHOTS, { recursive: true });
     const browser = await chromium.launch({
@@ -189,11 +199,9 @@ export async function startStack() {
       await browser.close().catch(() => {});
       await close();
     };
-    // The same session, talking to wherever the browser goes (the dev front proxies or mocks).
-    const frontApi = Object.assign(new ApiClient(base), { cookie: api.cookie, csrf: api.csrf });
-    return { base, serverUrl, api, frontApi, mock, operator, org, browser, close: closeAll, serverLog: () => server.output.text };
+    return { base, setupLink, fake, browser, close: closeAll, serverLog: () => server.output.text };
   } catch (err) {
-    console.error(server.output.text);
+    if (server) console.error(server.output.text);
     await close();
     throw err;
   }
@@ -201,4 +209,19 @@ export async function startStack() {
 
 export async function screenshot(page, name) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Collects what the page reports that should never happen: script errors, resources or
+ * requests blocked by the content security policy, and server errors. (Refusals such as
+ * the 401 of a signed-out visit are part of normal use.)
+ */
+export function watchConsole(page, sink) {
+  page.on("console", (message) => {
+    const text = message.text();
+    if (message.type() === "error" && /Content Security Policy|Refused to|status of 5\d\d/.test(text)) {
+      sink.push(`${page.url()}: ${text}`);
+    }
+  });
+  page.on("pageerror", (error) => sink.push(`${page.url()}: ${error.message}`));
 }

@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use wayfinder_accounts::new_secret;
 use wayfinder_knowledge_base::{IngestLimits, JobWorker, KnowledgeBase};
-use wayfinder_server::AppState;
 pub use wayfinder_server::ServerSettings;
+use wayfinder_server::{AppState, WebAppSource};
 use wayfinder_store::{Store, StoreOptions};
 
 pub use wayfinder_testing::Backend;
@@ -44,7 +44,12 @@ pub struct TestApp {
 
 /// Settings used by tests unless a test asks otherwise.
 pub fn test_settings() -> ServerSettings {
-    ServerSettings { public_url: "http://wayfinder.test".into(), ..ServerSettings::default() }
+    ServerSettings {
+        public_url: "http://wayfinder.test".into(),
+        // No web app unless a test brings one, whatever this build embedded.
+        web_app: WebAppSource::Folder(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/no-web-app")),
+        ..ServerSettings::default()
+    }
 }
 
 impl TestApp {

@@ -11,3 +11,4 @@ mod openai_sdk;
 mod ops;
 mod permissions;
 mod story;
+mod web;
