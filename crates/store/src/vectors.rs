@@ -3,7 +3,7 @@
 //! blobs in `chunk_vectors` and search runs over an in-process copy kept in
 //! step with the table: every transaction that changes an organisation's
 //! vectors bumps `vector_epochs`, and a process whose copy is from another
-//! epoch reloads it (its own inserts are applied in place).
+//! epoch reloads it (its own inserts and deletions are applied in place).
 //!
 //! The SQLite search scans every vector of the organisation — no graph to
 //! rebuild on delete, no recall lost to an approximate index. The scan is
@@ -45,6 +45,31 @@ impl OrgVectors {
         self.collections.push(collection);
         self.documents.push(document);
         self.scales.push(scale);
+    }
+
+    /// Drops the rows of `ids` (chunks without a vector here are no error),
+    /// keeping the others in order.
+    fn remove(&mut self, ids: &HashSet<i64>) {
+        let dims = self.dims;
+        let mut kept = 0;
+        for row in 0..self.ids.len() {
+            if ids.contains(&self.ids[row]) {
+                continue;
+            }
+            if kept != row {
+                self.ids[kept] = self.ids[row];
+                self.collections[kept] = self.collections[row];
+                self.documents[kept] = self.documents[row];
+                self.scales[kept] = self.scales[row];
+                self.codes.copy_within(row * dims..(row + 1) * dims, kept * dims);
+            }
+            kept += 1;
+        }
+        self.ids.truncate(kept);
+        self.collections.truncate(kept);
+        self.documents.truncate(kept);
+        self.scales.truncate(kept);
+        self.codes.truncate(kept * dims);
     }
 }
 
@@ -223,6 +248,29 @@ impl Store {
     /// process cannot apply in place (deletes, replacements).
     pub(crate) fn vectors_changed(&self, org: OrgId) {
         if let Ok(mut entries) = self.vectors.entries.lock() {
+            entries.retain(|(o, _), _| *o != org);
+        }
+    }
+
+    /// Takes chunks this process removed (committed at vector `epoch`) out of
+    /// its copies when nothing else changed in between; otherwise they are dropped.
+    pub(crate) fn vectors_removed(&self, org: OrgId, epoch: i64, ids: &[i64]) {
+        let Ok(mut entries) = self.vectors.entries.lock() else { return };
+        let ids: HashSet<i64> = ids.iter().copied().collect();
+        let mut stale = false;
+        for ((o, _), entry) in entries.iter() {
+            if *o != org {
+                continue;
+            }
+            match entry.write() {
+                Ok(mut copy) if copy.epoch == epoch - 1 => {
+                    copy.epoch = epoch;
+                    copy.remove(&ids);
+                }
+                _ => stale = true,
+            }
+        }
+        if stale {
             entries.retain(|(o, _), _| *o != org);
         }
     }
