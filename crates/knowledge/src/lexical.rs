@@ -1,5 +1,5 @@
-//! The terms a BM25 index stores and a query is matched with. Both backends index exactly these
-//! strings (SQLite FTS5 gets them joined by spaces, PostgreSQL as postings), so they rank alike.
+//! The terms a BM25 index stores and a query is matched with. Both backends store exactly these
+//! strings (numbered per organisation, with their frequencies per chunk), so they rank alike.
 
 use std::sync::LazyLock;
 
@@ -30,9 +30,7 @@ static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::
 /// Lowercased, stopword-free, Porter2-stemmed terms of `text`, in order (duplicates kept, so term
 /// frequency can be counted). Words are found at Unicode word boundaries and then split on any
 /// character that is not a letter or digit ("e-mail's" → "e", "mail"); numbers are kept unstemmed.
-/// Every term is letters and digits only, so a space-joined string of them survives a tokenizer:
-/// SQLite FTS5's `ascii` tokenizer (all non-ASCII characters are token characters) indexes each
-/// term exactly as given; `unicode61` would need `remove_diacritics 0` to keep "café" as is.
+/// Every term is letters and digits only.
 pub fn lexical_terms(text: &str) -> Vec<String> {
     let mut terms = Vec::new();
     for word in text.unicode_words() {

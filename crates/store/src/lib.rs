@@ -217,7 +217,11 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // Rows SQLite's worker thread may read ahead of the caller (50
+                // by default): a whole page of postings while the lexical copy
+                // builds the previous one.
+                .row_buffer_size(4096);
             if let Some(dir) = connect.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
                 tokio::fs::create_dir_all(dir).await.map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
             }

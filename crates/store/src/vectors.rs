@@ -3,13 +3,14 @@
 //! blobs in `chunk_vectors` and search runs over an in-process copy kept in
 //! step with the table: every transaction that changes an organisation's
 //! vectors bumps `vector_epochs`, and a process whose copy is from another
-//! epoch reloads it (its own inserts are applied in place).
+//! epoch reloads it (its own inserts and deletions are applied in place).
 //!
 //! The SQLite search scans every vector of the organisation — no graph to
 //! rebuild on delete, no recall lost to an approximate index. The scan is
 //! memory-bound (100k × 384 f32 is 150 MB per query: ~21 ms measured), so the
 //! copy holds each vector as 8-bit codes with one scale (a quarter of the
-//! bytes, and of the RSS), scanned on every core with the instructions this
+//! bytes, and of the RSS), and the query is quantised the same way; rows are
+//! scored by integer dot products on every core with the instructions this
 //! CPU has; the best candidates are then re-scored exactly from the stored
 //! f32 blobs, so the returned order and scores are those of the full vectors.
 
@@ -46,6 +47,31 @@ impl OrgVectors {
         self.documents.push(document);
         self.scales.push(scale);
     }
+
+    /// Drops the rows of `ids` (chunks without a vector here are no error),
+    /// keeping the others in order.
+    fn remove(&mut self, ids: &HashSet<i64>) {
+        let dims = self.dims;
+        let mut kept = 0;
+        for row in 0..self.ids.len() {
+            if ids.contains(&self.ids[row]) {
+                continue;
+            }
+            if kept != row {
+                self.ids[kept] = self.ids[row];
+                self.collections[kept] = self.collections[row];
+                self.documents[kept] = self.documents[row];
+                self.scales[kept] = self.scales[row];
+                self.codes.copy_within(row * dims..(row + 1) * dims, kept * dims);
+            }
+            kept += 1;
+        }
+        self.ids.truncate(kept);
+        self.collections.truncate(kept);
+        self.documents.truncate(kept);
+        self.scales.truncate(kept);
+        self.codes.truncate(kept * dims);
+    }
 }
 
 /// Appends `vector` as symmetric 8-bit codes and returns its scale
@@ -58,7 +84,8 @@ fn quantise_into(vector: &[f32], codes: &mut Vec<i8>) -> f32 {
 }
 
 /// Candidates kept from the quantised scan for exact re-scoring: the codes'
-/// error (≲ 0.003 in cosine for 384-dimension unit vectors) only reorders near-ties,
+/// error (vectors and query both quantised: ≲ 0.003 in cosine for 384-dimension
+/// unit vectors, at most 0.0022 over 400k random pairs) only reorders near-ties,
 /// so a few times `k` is plenty.
 fn rescore_pool(k: usize) -> usize {
     (k * 4).max(k + 32)
@@ -84,14 +111,16 @@ impl std::fmt::Debug for VectorCache {
     }
 }
 
-/// Scores `rows` (8-bit codes, `dims` each) against `query` into `out`, compiled
-/// for the best instruction set this CPU has (AVX-512 / AVX2, else baseline) by
+/// Scores `rows` (8-bit codes, `dims` each) against the query's own 8-bit
+/// codes into `out` (each row's scale times the integer dot product; the
+/// query's scale is left out, as it does not change the order), compiled for
+/// the best instruction set this CPU has (AVX-512 / AVX2, else baseline) by
 /// pulp's run-time dispatch; the binary itself targets plain x86-64.
-fn score_codes(rows: &[i8], scales: &[f32], query: &[f32], out: &mut [f32]) {
+fn score_codes(rows: &[i8], scales: &[f32], query: &[i8], out: &mut [f32]) {
     struct Scan<'a> {
         rows: &'a [i8],
         scales: &'a [f32],
-        query: &'a [f32],
+        query: &'a [i8],
         out: &'a mut [f32],
     }
     impl pulp::WithSimd for Scan<'_> {
@@ -100,28 +129,33 @@ fn score_codes(rows: &[i8], scales: &[f32], query: &[f32], out: &mut [f32]) {
         fn with_simd<S: pulp::Simd>(self, _: S) {
             let dims = self.query.len();
             for ((row, scale), out) in self.rows.chunks_exact(dims).zip(self.scales).zip(self.out.iter_mut()) {
-                *out = scale * dot_codes(row, self.query);
+                *out = scale * dot_codes(row, self.query) as f32;
             }
         }
     }
     pulp::Arch::new().dispatch(Scan { rows, scales, query, out })
 }
 
-/// Lanes of partial sums: floating-point addition does not reassociate, so
-/// independent accumulators are what lets the loop vectorise.
-const LANES: usize = 16;
+/// Lanes of partial sums, wide enough for the compiler to use whole vector
+/// registers of 16-bit products summed pairwise into 32-bit lanes.
+const LANES: usize = 32;
 
+/// Integer dot product of two code vectors. Quantising the query too turns
+/// the scan into 8-bit multiplies summed in 32 bits instead of widening every
+/// code to f32 (measured on this scan, 100k × 384 codes on two cores: p50
+/// 0.7 ms instead of 2.7 ms). No overflow: |sum| ≤ 127² × dims fits i32 for
+/// any dims below 133,000.
 #[inline(always)]
-fn dot_codes(codes: &[i8], query: &[f32]) -> f32 {
-    let mut acc = [0f32; LANES];
-    let (cc, cq) = (codes.chunks_exact(LANES), query.chunks_exact(LANES));
-    let tail: f32 = cc.remainder().iter().zip(cq.remainder()).map(|(c, q)| *c as f32 * q).sum();
-    for (c, q) in cc.zip(cq) {
+fn dot_codes(a: &[i8], b: &[i8]) -> i32 {
+    let mut acc = [0i32; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: i32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| i32::from(*x) * i32::from(*y)).sum();
+    for (x, y) in ca.zip(cb) {
         for i in 0..LANES {
-            acc[i] += c[i] as f32 * q[i];
+            acc[i] += i32::from(x[i]) * i32::from(y[i]);
         }
     }
-    acc.iter().sum::<f32>() + tail
+    acc.iter().sum::<i32>() + tail
 }
 
 /// Dot product with eight independent accumulators, so the compiler can keep
@@ -166,6 +200,9 @@ fn nearest_codes(copy: &OrgVectors, query: &[f32], filter: &ChunkFilter, pool: u
     use rayon::prelude::*;
     let allowed = FilterSets::new(filter);
     let dims = copy.dims;
+    let mut query_codes = Vec::with_capacity(dims);
+    quantise_into(query, &mut query_codes);
+    let query = query_codes.as_slice();
     let best: Vec<TopK> = copy
         .codes
         .par_chunks(dims * ROWS_PER_TASK)
@@ -223,6 +260,29 @@ impl Store {
     /// process cannot apply in place (deletes, replacements).
     pub(crate) fn vectors_changed(&self, org: OrgId) {
         if let Ok(mut entries) = self.vectors.entries.lock() {
+            entries.retain(|(o, _), _| *o != org);
+        }
+    }
+
+    /// Takes chunks this process removed (committed at vector `epoch`) out of
+    /// its copies when nothing else changed in between; otherwise they are dropped.
+    pub(crate) fn vectors_removed(&self, org: OrgId, epoch: i64, ids: &[i64]) {
+        let Ok(mut entries) = self.vectors.entries.lock() else { return };
+        let ids: HashSet<i64> = ids.iter().copied().collect();
+        let mut stale = false;
+        for ((o, _), entry) in entries.iter() {
+            if *o != org {
+                continue;
+            }
+            match entry.write() {
+                Ok(mut copy) if copy.epoch == epoch - 1 => {
+                    copy.epoch = epoch;
+                    copy.remove(&ids);
+                }
+                _ => stale = true,
+            }
+        }
+        if stale {
             entries.retain(|(o, _), _| *o != org);
         }
     }
@@ -543,10 +603,13 @@ mod tests {
         for row in &rows {
             scales.push(quantise_into(row, &mut codes));
         }
+        let mut query_codes = Vec::new();
+        let query_scale = quantise_into(&query, &mut query_codes);
         let mut approx = vec![0f32; rows.len()];
-        score_codes(&codes, &scales, &query, &mut approx);
+        score_codes(&codes, &scales, &query_codes, &mut approx);
         for (row, a) in rows.iter().zip(&approx) {
-            assert!((dot(row, &query) - a).abs() < 0.01, "{} vs {a}", dot(row, &query));
+            let (exact, a) = (dot(row, &query), a * query_scale);
+            assert!((exact - a).abs() < 0.01, "{exact} vs {a}");
         }
     }
 }

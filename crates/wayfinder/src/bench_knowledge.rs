@@ -6,6 +6,8 @@
 //! - local embedding speed (tokens/s) when a model folder is given,
 //! - search latency one query at a time for lexical, dense and hybrid at each
 //!   corpus size (query embedding reported separately),
+//! - the first search of a new process at each size, which loads its
+//!   in-memory copies (the postings; the vectors on SQLite),
 //! - this process's memory after each stage.
 //!
 //! Scale needs synthetic data: text drawn from a Zipf-distributed vocabulary
@@ -23,11 +25,12 @@ use std::{sync::Arc, time::Instant};
 use wayfinder_accounts::OrgId;
 use wayfinder_embeddings::{EmbedError, EmbedPurpose, Embedder, LocalEmbedder};
 use wayfinder_knowledge::CollectionId;
+use wayfinder_knowledge::lexical_terms;
 use wayfinder_knowledge::metrics::percentile;
 use wayfinder_knowledge_base::{
     CollectionSpec, IngestLimits, JobWorker, KnowledgeBase, SearchMode, SearchRequest, UploadFile,
 };
-use wayfinder_store::{Store, StoreOptions};
+use wayfinder_store::{ChunkFilter, Store, StoreOptions};
 
 /// splitmix64: a tiny seeded generator, enough for reproducible synthetic data.
 pub(crate) struct Rng(pub(crate) u64);
@@ -130,6 +133,30 @@ impl Embedder for SyntheticEmbedder {
             })
             .collect())
     }
+}
+
+/// Times the first lexical and dense search of a second store on the same
+/// database: what a restarted process, or one that saw another's writes, pays.
+async fn first_search_of_a_new_process(
+    scratch: &Scratch,
+    org: OrgId,
+    embedder: &dyn Embedder,
+    vocab: &Vocabulary,
+) -> anyhow::Result<()> {
+    let fresh = Store::connect(&StoreOptions { url: scratch.database_url.clone(), max_connections: 2 }).await?;
+    let query = vocab.sentence(&mut Rng(3), 4);
+    let started = Instant::now();
+    fresh.lexical_search(org, &lexical_terms(&query), &ChunkFilter::default(), 10).await?;
+    let lexical = started.elapsed().as_secs_f64() * 1000.0;
+    let vector = embedder.embed(&[query], EmbedPurpose::Query).await?.remove(0);
+    let started = Instant::now();
+    fresh.dense_search(org, embedder.model_id(), &vector, &ChunkFilter::default(), 10).await?;
+    let dense = started.elapsed().as_secs_f64() * 1000.0;
+    fresh.close().await;
+    println!(
+        "  first search in a new process: lexical {lexical:.0} ms (loads the postings), dense {dense:.0} ms (loads the vectors on SQLite)"
+    );
+    Ok(())
 }
 
 pub(crate) fn rss() -> String {
@@ -280,7 +307,7 @@ async fn measure(scratch: &Scratch, args: &BenchKnowledgeArgs) -> anyhow::Result
     }
 
     let synthetic: Arc<dyn Embedder> = Arc::new(SyntheticEmbedder { dims });
-    let mut corpus = Corpus::create(&store, synthetic, args.chunk_tokens, &[]).await?;
+    let mut corpus = Corpus::create(&store, synthetic.clone(), args.chunk_tokens, &[]).await?;
     let org = corpus.org;
     let with_vectors = corpus.knowledge.clone();
     let vocab = Vocabulary::new(50_000);
@@ -336,6 +363,7 @@ async fn measure(scratch: &Scratch, args: &BenchKnowledgeArgs) -> anyhow::Result
             );
         }
         println!("  {}", rss());
+        first_search_of_a_new_process(scratch, org, synthetic.as_ref(), &vocab).await?;
     }
     if let Some(model) = query_model {
         let mut times = Vec::new();

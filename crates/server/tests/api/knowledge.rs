@@ -400,9 +400,139 @@ async fn hybrid_search_with_a_local_model(backend: Backend) {
     assert!(!titles(&dense).contains(&"Rest".to_string()), "{dense}");
 }
 
+/// Words the synthetic documents below are made of, so queries match many chunks.
+const WORDS: [&str; 12] = [
+    "memory", "sleep", "review", "notes", "spacing", "recall", "testing", "cards", "focus", "breaks", "goals", "habits",
+];
+
+/// A document of five chunks drawn from [`WORDS`] by `seed`, with its chunks' 16-dimension unit vectors.
+fn synthetic_document(seed: usize) -> (Vec<wayfinder_store::NewChunk>, Vec<Vec<f32>>) {
+    let chunks: Vec<wayfinder_store::NewChunk> = (0..5)
+        .map(|i| {
+            let text: Vec<&str> =
+                (0..4 + (seed + i) % 9).map(|j| WORDS[(seed * 7 + i * 5 + j * j) % WORDS.len()]).collect();
+            let text = text.join(" ");
+            wayfinder_store::NewChunk {
+                position: i as i64,
+                terms: wayfinder_knowledge::lexical_terms(&text),
+                token_count: text.split(' ').count() as i64,
+                text,
+                section_path: Vec::new(),
+                page_start: None,
+                page_end: None,
+            }
+        })
+        .collect();
+    let vectors = (0..chunks.len()).map(|i| unit_vector(seed * 10 + i)).collect();
+    (chunks, vectors)
+}
+
+fn unit_vector(seed: usize) -> Vec<f32> {
+    let v: Vec<f32> = (0..16).map(|d| ((seed * 31 + d * 17) as f32 * 0.7).sin()).collect();
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.into_iter().map(|x| x / norm).collect()
+}
+
+/// A process applies its own inserts, replacements and deletions to its
+/// in-memory copies in place; whatever it did, it ranks exactly (same chunks,
+/// same scores) like a process that loads the copies fresh from the database.
+async fn copies_changed_in_place_rank_like_fresh_ones(backend: Backend) {
+    use wayfinder_store::{DocumentWrite, NewCollection, NewDocument};
+    let database = wayfinder_testing::TestDatabase::create(backend).await;
+    let options = StoreOptions { url: database.url.clone(), max_connections: 2 };
+    let connect = || Store::connect(&options);
+    let store = connect().await.unwrap();
+    store.migrate().await.unwrap();
+    let org = store.create_org("in-place", "In Place").await.unwrap().id;
+    let new_collection = NewCollection {
+        org,
+        name: "Synthetic".into(),
+        description: String::new(),
+        domains: Vec::new(),
+        chunk_tokens: 200,
+        chunk_overlap: 20,
+        embedding_model: Some("test:16".into()),
+    };
+    let collection = store.create_collection(&new_collection).await.unwrap().id;
+    let put = |source: &'static str, seed: usize| {
+        let store = store.clone();
+        async move {
+            let (chunks, vectors) = synthetic_document(seed);
+            let new = NewDocument {
+                org,
+                collection,
+                title: source.into(),
+                source_name: source.into(),
+                content_type: "text/plain".into(),
+                content_hash: format!("hash-{seed}"),
+                size_bytes: 1,
+                pages: None,
+                domains: Vec::new(),
+                uploaded_by: None,
+            };
+            let written = store.put_document(&new, &chunks).await.unwrap();
+            let id = written.document().id;
+            let stored = store.document_chunks(org, id).await.unwrap();
+            let vectors: Vec<_> = stored.iter().map(|c| c.id).zip(vectors).collect();
+            store.put_vectors(org, collection, "test:16", &vectors).await.unwrap();
+            written
+        }
+    };
+    let queries: Vec<Vec<String>> = ["memory sleep", "review notes testing", "cards", "focus breaks goals habits"]
+        .iter()
+        .map(|q| wayfinder_knowledge::lexical_terms(q))
+        .collect();
+    let rankings = |store: Store| {
+        let queries = queries.clone();
+        async move {
+            let mut out = Vec::new();
+            for (i, terms) in queries.iter().enumerate() {
+                let filter = ChunkFilter::default();
+                out.push(store.lexical_search(org, terms, &filter, 50).await.unwrap());
+                out.push(store.dense_search(org, "test:16", &unit_vector(1000 + i), &filter, 20).await.unwrap());
+            }
+            out
+        }
+    };
+    for (i, source) in ["a.txt", "b.txt", "c.txt", "d.txt", "e.txt", "f.txt"].into_iter().enumerate() {
+        put(source, i).await;
+    }
+    // This process now holds both copies; every change below is its own.
+    assert!(rankings(store.clone()).await.iter().all(|r| !r.is_empty()));
+
+    assert!(matches!(put("g.txt", 6).await, DocumentWrite::Created(_)));
+    let fresh = connect().await.unwrap();
+    assert_eq!(rankings(store.clone()).await, rankings(fresh.clone()).await, "after an insert");
+    fresh.close().await;
+
+    assert!(matches!(put("b.txt", 60).await, DocumentWrite::Replaced(_)));
+    let fresh = connect().await.unwrap();
+    assert_eq!(rankings(store.clone()).await, rankings(fresh.clone()).await, "after a replacement");
+    fresh.close().await;
+
+    for source in ["a.txt", "d.txt"] {
+        let document = store.list_documents(org, None).await.unwrap().into_iter().find(|d| d.source_name == source);
+        store.delete_document(org, document.unwrap().id).await.unwrap();
+    }
+    let fresh = connect().await.unwrap();
+    let (kept, reloaded) = (rankings(store.clone()).await, rankings(fresh.clone()).await);
+    assert_eq!(kept, reloaded, "after deletions");
+    let remaining: Vec<i64> = {
+        let mut ids = Vec::new();
+        for document in store.list_documents(org, None).await.unwrap() {
+            ids.extend(store.document_chunks(org, document.id).await.unwrap().into_iter().map(|c| c.id.0));
+        }
+        ids
+    };
+    assert!(kept.iter().flatten().all(|(chunk, _)| remaining.contains(&chunk.0)), "no removed chunk is returned");
+    fresh.close().await;
+    store.close().await;
+}
+
 crate::on_both_backends!(
     upload_ingest_search_and_delete,
     knowledge_respects_roles_and_tenants,
     oversized_uploads_are_refused,
     hybrid_search_with_a_local_model,
+    copies_changed_in_place_rank_like_fresh_ones,
 );
