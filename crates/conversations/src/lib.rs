@@ -9,7 +9,7 @@ mod models;
 mod pipeline;
 mod views;
 
-pub use models::{ChatSettings, Models};
+pub use models::Models;
 pub use pipeline::{TurnEvent, TurnInput, TurnOutcome};
 pub use views::{Citation, Coach, Conversation, Feedback, Message};
 

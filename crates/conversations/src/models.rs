@@ -4,29 +4,14 @@
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
-    time::Duration,
 };
 use wayfinder_llm::{ChatError, ChatModel, OpenAiChat, OpenAiConfig, Price, Usage};
-
-/// How to reach the chat model.
-#[derive(Clone, Debug)]
-pub struct ChatSettings {
-    /// OpenAI-compatible API root, e.g. `http://localhost:11434/v1`.
-    pub base_url: String,
-    pub api_key: Option<String>,
-    /// Model used when a coach names none.
-    pub model: String,
-    /// Per attempt: the whole answer, or the first text and any gap of a stream.
-    pub timeout: Duration,
-    pub max_retries: u32,
-    /// Base of the exponential backoff between retries.
-    pub backoff: Duration,
-}
 
 /// The configured chat models, or none (extractive answers only).
 #[derive(Clone, Default)]
 pub struct Models {
-    settings: Option<ChatSettings>,
+    /// The endpoint; its `model` is the one used when a coach names none.
+    settings: Option<OpenAiConfig>,
     prices: HashMap<String, Price>,
     clients: Arc<Mutex<HashMap<String, Arc<dyn ChatModel>>>>,
     /// One client for every coach, whatever model it names (a provider built elsewhere).
@@ -39,8 +24,9 @@ impl Models {
         Models::default()
     }
 
-    /// An OpenAI-compatible endpoint with a price table (per model name).
-    pub fn openai(settings: ChatSettings, prices: HashMap<String, Price>) -> Self {
+    /// An OpenAI-compatible endpoint with a price table (per model name); `settings.model` is the
+    /// default model, and a coach naming another gets a client with the same settings.
+    pub fn openai(settings: OpenAiConfig, prices: HashMap<String, Price>) -> Self {
         Models { settings: Some(settings), prices, ..Models::default() }
     }
 
@@ -73,14 +59,7 @@ impl Models {
         if let Some(client) = clients.get(&name) {
             return Ok(Some(client.clone()));
         }
-        let config = OpenAiConfig {
-            base_url: settings.base_url.clone(),
-            api_key: settings.api_key.clone(),
-            model: name.clone(),
-            timeout: settings.timeout,
-            max_retries: settings.max_retries,
-            backoff: settings.backoff,
-        };
+        let config = OpenAiConfig { model: name.clone(), ..settings.clone() };
         let client: Arc<dyn ChatModel> = Arc::new(OpenAiChat::new(config)?);
         clients.insert(name, client.clone());
         Ok(Some(client))

@@ -278,7 +278,7 @@ pub fn chat_models(config: &Config) -> anyhow::Result<wayfinder_conversations::M
     let Some(model) = &config.chat_model else {
         bail!("chat_base_url is set: chat_model must name the model to use");
     };
-    let settings = wayfinder_conversations::ChatSettings {
+    let settings = wayfinder_llm::OpenAiConfig {
         base_url: base_url.clone(),
         api_key: config.chat_api_key.as_ref().map(|k| secrecy::ExposeSecret::expose_secret(k).to_string()),
         model: model.clone(),

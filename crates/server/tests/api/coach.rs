@@ -10,12 +10,15 @@ use crate::{
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
-use wayfinder_conversations::{ChatSettings, Models};
+use wayfinder_conversations::Models;
 use wayfinder_knowledge_base::{IngestLimits, KnowledgeBase};
-use wayfinder_llm::fake::{FakeOpenAi, refused_base_url};
+use wayfinder_llm::{
+    OpenAiConfig,
+    fake::{FakeOpenAi, refused_base_url},
+};
 
 /// A world whose org A has the study guide in a collection.
-async fn world_with_guide(app: TestApp) -> World {
+pub(crate) async fn world_with_guide(app: TestApp) -> World {
     let w = World::build_on(app).await;
     let coll = create_collection(&w.admin.client, &w.org_a, "Handbooks", &[]).await;
     let (status, job) =
@@ -26,9 +29,10 @@ async fn world_with_guide(app: TestApp) -> World {
     w
 }
 
-fn models(base_url: String) -> Models {
+/// The coach's model: the fake at `base_url`, two quick retries.
+pub(crate) fn models(base_url: String) -> Models {
     Models::openai(
-        ChatSettings {
+        OpenAiConfig {
             base_url,
             api_key: Some("test-key".into()),
             model: "fake-model".into(),
@@ -40,7 +44,8 @@ fn models(base_url: String) -> Models {
     )
 }
 
-async fn spawn(backend: Backend, models: Models) -> TestApp {
+/// The server with no embedding model and these chat models.
+pub(crate) async fn spawn(backend: Backend, models: Models) -> TestApp {
     TestApp::spawn_with_models(
         backend,
         test_settings(),

@@ -8,14 +8,12 @@
 //! `target/` and points `WAYFINDER_TEST_PYTHONPATH` at it.
 
 use crate::{
+    coach::{models, spawn, world_with_guide},
     helpers::*,
-    knowledge::{create_collection, study_guide, upload, wait_for_job},
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
-use wayfinder_conversations::{ChatSettings, Models};
-use wayfinder_knowledge_base::{IngestLimits, KnowledgeBase};
 use wayfinder_llm::fake::FakeOpenAi;
 
 /// Runs the SDK against the server at `BASE` with the token `KEY`; prints one JSON object.
@@ -97,30 +95,7 @@ async fn openai_sdk_talks_to_a_coach(backend: Backend) {
          Keep the ones you miss for the next session [9].",
     );
     fake.set_chunk_delay(Duration::from_millis(25));
-    let models = Models::openai(
-        ChatSettings {
-            base_url: fake.base_url(),
-            api_key: None,
-            model: "fake-model".into(),
-            timeout: Duration::from_secs(5),
-            max_retries: 2,
-            backoff: Duration::from_millis(20),
-        },
-        Default::default(),
-    );
-    let app = TestApp::spawn_with_models(
-        backend,
-        test_settings(),
-        |store| KnowledgeBase::new(store, None, None, IngestLimits::default()),
-        models,
-    )
-    .await;
-    let w = World::build_on(app).await;
-    let coll = create_collection(&w.admin.client, &w.org_a, "Handbooks", &[]).await;
-    let (status, job) =
-        upload(&w.admin.client, &w.org_a, &coll, &[("study.md", study_guide().into_bytes())], None).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
-    assert_eq!(wait_for_job(&w.admin.client, job["id"].as_str().unwrap()).await["state"], "succeeded");
+    let w = world_with_guide(spawn(backend, models(fake.base_url())).await).await;
 
     let (status, coaches) = w.learner.client.get(&format!("/orgs/{}/coaches", w.org_a)).await;
     assert_eq!(status, StatusCode::OK, "{coaches}");
