@@ -66,10 +66,8 @@ pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
 async fn api(config: &Config, args: &BenchApiArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.connections > 0, "--connections must be at least 1");
     anyhow::ensure!(args.seconds > 0, "--seconds must be at least 1");
-    let scratch = Scratch::create(&config.database_url()).await?;
-    let outcome = measure_api(&scratch, config, args).await;
-    scratch.remove().await;
-    let report = outcome?;
+    let report =
+        Scratch::around(&config.database_url(), async |scratch| measure_api(scratch, config, args).await).await?;
     report.print();
     if report.errors > 0 {
         bail!("{} of {} measured requests failed: the figures above are not valid", report.errors, report.requests);
@@ -123,6 +121,18 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
+    /// Runs `measure` on a scratch copy of the backend `configured_url` names, then removes the
+    /// copy whether or not the measurement succeeded.
+    pub(crate) async fn around<T>(
+        configured_url: &str,
+        measure: impl AsyncFnOnce(&Scratch) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let scratch = Scratch::create(configured_url).await?;
+        let outcome = measure(&scratch).await;
+        scratch.remove().await;
+        outcome
+    }
+
     /// Creates the folder and, for PostgreSQL, an empty database next to the configured one.
     pub(crate) async fn create(configured_url: &str) -> anyhow::Result<Scratch> {
         let id = unique_suffix();

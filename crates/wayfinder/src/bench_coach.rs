@@ -14,7 +14,7 @@
 
 use crate::{
     bench::Scratch,
-    bench_knowledge::{Corpus, Rng, SyntheticEmbedder, Vocabulary, rss},
+    bench_knowledge::{Corpus, Rng, SyntheticEmbedder, rss},
     cli::BenchCoachArgs,
     config::Config,
 };
@@ -75,10 +75,7 @@ impl ChatModel for InstantModel {
 
 /// Runs the benchmark on a throwaway copy of the configured backend.
 pub async fn run(config: &Config, args: &BenchCoachArgs) -> anyhow::Result<()> {
-    let scratch = Scratch::create(&config.database_url()).await?;
-    let outcome = measure(&scratch, args).await;
-    scratch.remove().await;
-    outcome
+    Scratch::around(&config.database_url(), async |scratch| measure(scratch, args).await).await
 }
 
 async fn measure(scratch: &Scratch, args: &BenchCoachArgs) -> anyhow::Result<()> {
@@ -146,7 +143,7 @@ async fn run_turns(
     coach: &wayfinder_conversations::Coach,
     turns: usize,
 ) -> anyhow::Result<Vec<Measured>> {
-    let vocab = Vocabulary::new(50_000);
+    let vocab = &corpus.vocab;
     let mut rng = Rng(77);
     let mut measured = Vec::with_capacity(turns);
     let mut conversation = None;

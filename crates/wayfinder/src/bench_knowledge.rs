@@ -179,7 +179,8 @@ pub(crate) struct Corpus {
     /// Chunks stored so far.
     pub(crate) chunks: usize,
     domains: Vec<String>,
-    vocab: Vocabulary,
+    /// The words its text is drawn from (queries draw from them too).
+    pub(crate) vocab: Vocabulary,
     rng: Rng,
     words_per_chunk: usize,
 }
@@ -267,10 +268,7 @@ impl Corpus {
 
 /// Runs the benchmark on a throwaway copy of the configured backend.
 pub async fn run(config: &Config, args: &BenchKnowledgeArgs) -> anyhow::Result<()> {
-    let scratch = Scratch::create(&config.database_url()).await?;
-    let outcome = measure(&scratch, args).await;
-    scratch.remove().await;
-    outcome
+    Scratch::around(&config.database_url(), async |scratch| measure(scratch, args).await).await
 }
 
 async fn measure(scratch: &Scratch, args: &BenchKnowledgeArgs) -> anyhow::Result<()> {
@@ -310,7 +308,6 @@ async fn measure(scratch: &Scratch, args: &BenchKnowledgeArgs) -> anyhow::Result
     let mut corpus = Corpus::create(&store, synthetic.clone(), args.chunk_tokens, &[]).await?;
     let org = corpus.org;
     let with_vectors = corpus.knowledge.clone();
-    let vocab = Vocabulary::new(50_000);
     let mut sizes = args.sizes.clone();
     sizes.sort_unstable();
     for target in sizes {
@@ -332,7 +329,7 @@ async fn measure(scratch: &Scratch, args: &BenchKnowledgeArgs) -> anyhow::Result
             let mut qrng = Rng(1000 + have as u64);
             // Warm the caches (the in-process vector copy loads on first use).
             let warm = SearchRequest {
-                query: vocab.sentence(&mut qrng, 3),
+                query: corpus.vocab.sentence(&mut qrng, 3),
                 collections: None,
                 domains: None,
                 documents: None,
@@ -343,7 +340,7 @@ async fn measure(scratch: &Scratch, args: &BenchKnowledgeArgs) -> anyhow::Result
             for _ in 0..args.queries {
                 let words = 2 + (qrng.next() % 5) as usize;
                 let request = SearchRequest {
-                    query: vocab.sentence(&mut qrng, words),
+                    query: corpus.vocab.sentence(&mut qrng, words),
                     collections: None,
                     domains: None,
                     documents: None,
@@ -363,13 +360,13 @@ async fn measure(scratch: &Scratch, args: &BenchKnowledgeArgs) -> anyhow::Result
             );
         }
         println!("  {}", rss());
-        first_search_of_a_new_process(scratch, org, synthetic.as_ref(), &vocab).await?;
+        first_search_of_a_new_process(scratch, org, synthetic.as_ref(), &corpus.vocab).await?;
     }
     if let Some(model) = query_model {
         let mut times = Vec::new();
         let mut qrng = Rng(5);
         for _ in 0..50 {
-            let q = vec![vocab.sentence(&mut qrng, 8)];
+            let q = vec![corpus.vocab.sentence(&mut qrng, 8)];
             let started = Instant::now();
             model.embed(&q, EmbedPurpose::Query).await?;
             times.push(started.elapsed().as_secs_f64() * 1000.0);
