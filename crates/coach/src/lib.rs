@@ -1,148 +1,480 @@
-//! The coach's rules as pure functions: no I/O, no HTTP, no database, no async. For each learner
-//! message the server rewrites a follow-up into a standalone question ([`rewrite`]), routes it to
-//! the coach's domains ([`routing`]), retrieves passages (elsewhere), decides whether anything
-//! relevant came back ([`relevance`]), builds the prompt with numbered sources ([`prompt`]), keeps
-//! only the citations that point to a source the model was given ([`citations`]) and scores how far
-//! the answer can be trusted ([`mod@confidence`]). Without a model it answers extractively from the
-//! passages ([`extractive`]); with nothing relevant in grounded mode it refuses plainly
-//! ([`refusal`]). Daily token and cost limits are checked by [`budget`]. Terms are analysed with
-//! `wayfinder_knowledge::lexical_terms`, the same stems the BM25 index holds.
+//! The AI coach as a running service. Coach profiles, conversations and
+//! their messages, the answer pipeline (rewrite → route → retrieve → prompt →
+//! stream → validate citations → confidence → store), feedback, shared links
+//! and daily budgets. The rules it applies live in `wayfinder-coach-rules`, the
+//! passages come from `wayfinder-knowledge`, the data from
+//! `wayfinder-store`, and models sit behind `wayfinder-llm`'s trait.
 
-pub mod budget;
-pub mod citations;
-pub mod confidence;
-pub mod extractive;
-mod ids;
-pub mod prompt;
-pub mod refusal;
-pub mod relevance;
-pub mod rewrite;
-pub mod routing;
-mod text;
+mod models;
+mod pipeline;
+mod views;
 
-use serde::{Deserialize, Serialize};
+pub use models::Models;
+pub use pipeline::{TurnEvent, TurnInput, TurnOutcome};
+pub use views::{Citation, Coach, Conversation, Feedback, Message};
 
-pub use budget::{BudgetCheck, BudgetExceeded, BudgetKind, BudgetScope, DailyLimit, DailyUsage};
-pub use citations::{CitationMark, CitedAnswer, cited_sources, parse_citations, strip_citations, validate_citations};
-pub use confidence::{Confidence, ConfidenceLevel, citation_coverage, confidence};
-pub use extractive::{ExtractedSentence, ExtractiveAnswer, ExtractiveOptions, extractive_answer};
-pub use ids::{CoachId, ConversationId, MessageId};
-pub use prompt::{PromptInput, build_prompt, render_source};
-pub use refusal::refusal_text;
-pub use relevance::{SourceRelevance, assess_relevance, is_relevant, relevant_sources};
-pub use rewrite::{clean_rewrite, needs_rewrite, rewrite_prompt, standalone_question};
-pub use routing::{Routing, parse_routing, route_domains, routing_prompt};
+use std::collections::HashSet;
+use wayfinder_accounts_rules::{OrgId, PersonId, hash_secret, new_secret};
+use wayfinder_coach_rules::{AnswerMode, BudgetExceeded, CoachId, CoachStyle, ConversationId, MessageId};
+use wayfinder_knowledge::{KnowledgeBase, KnowledgeError};
+use wayfinder_knowledge_rules::CollectionId;
+use wayfinder_store::{
+    BudgetRecord, CoachRecord, ConversationQuery, FeedbackRecord, Store, StoreError, start_of_day_ms,
+};
 
-/// One retrieved passage as numbered for the model; `number` is what `[n]` citations refer to.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Source {
-    /// 1-based number shown to the model, `[1]` for the first source.
-    pub number: usize,
-    /// The chunk's row id.
-    pub chunk_id: i64,
-    /// The document the chunk belongs to.
-    pub document_id: String,
-    /// The document's title.
-    pub document_title: String,
-    /// The heading path, already joined for people (`"Chapter 3 › Note-taking"`).
-    pub section: Option<String>,
-    /// First page of the chunk (PDF).
-    pub page_start: Option<u32>,
-    /// Last page of the chunk (PDF).
-    pub page_end: Option<u32>,
-    /// Domain tags of the chunk's document.
-    pub domains: Vec<String>,
-    /// The chunk's text.
-    pub text: String,
-    /// Fused retrieval score: comparable within one search only, not an absolute measure.
-    pub score: f32,
-    /// 1-based rank in the lexical (BM25) list, if the chunk was there.
-    pub lexical_rank: Option<usize>,
-    /// 1-based rank in the dense (vector) list, if the chunk was there.
-    pub dense_rank: Option<usize>,
+/// What can go wrong in coach operations.
+#[derive(Debug, thiserror::Error)]
+pub enum CoachingError {
+    /// A referenced record does not exist (or may not be seen).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// An input broke a rule; names the field.
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    /// The request conflicts with the current state (e.g. deleting the default coach).
+    #[error("{0}")]
+    Conflict(String),
+    /// A daily token or cost budget is used up.
+    #[error(transparent)]
+    OverBudget(BudgetExceeded),
+    /// Retrieval failed.
+    #[error(transparent)]
+    Knowledge(KnowledgeError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(StoreError),
 }
 
-/// How the coach talks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CoachStyle {
-    /// Answers the question directly.
-    #[default]
-    Direct,
-    /// Hints and guiding questions instead of the answer ("hint, don't tell").
-    Socratic,
-}
-
-/// What the coach may draw on.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AnswerMode {
-    /// Only the knowledge base; refuses when it has nothing relevant.
-    #[default]
-    Grounded,
-    /// The knowledge base first, general knowledge allowed when marked as such.
-    Open,
-}
-
-/// Who said a turn of the conversation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TurnRole {
-    /// The learner.
-    User,
-    /// The coach.
-    Assistant,
-}
-
-/// One earlier message of the conversation, oldest first in a history slice.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Turn {
-    /// Who said it.
-    pub role: TurnRole,
-    /// What was said.
-    pub content: String,
-}
-
-impl Turn {
-    /// A learner's turn.
-    pub fn user(content: impl Into<String>) -> Self {
-        Turn { role: TurnRole::User, content: content.into() }
-    }
-
-    /// A coach's turn.
-    pub fn assistant(content: impl Into<String>) -> Self {
-        Turn { role: TurnRole::Assistant, content: content.into() }
-    }
-}
-
-/// The role of a chat message sent to a model (OpenAI-compatible names when serialised).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Instructions and rules.
-    System,
-    /// The learner (or the server speaking for the learner).
-    User,
-    /// The model.
-    Assistant,
-}
-
-impl Role {
-    /// The name OpenAI-compatible chat APIs expect: `"system"`, `"user"`, `"assistant"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::System => "system",
-            Role::User => "user",
-            Role::Assistant => "assistant",
+impl From<StoreError> for CoachingError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => CoachingError::NotFound("record"),
+            StoreError::Duplicate(field) => CoachingError::Invalid { field, message: "already exists".into() },
+            other => CoachingError::Store(other),
         }
     }
 }
 
-impl From<TurnRole> for Role {
-    fn from(role: TurnRole) -> Self {
-        match role {
-            TurnRole::User => Role::User,
-            TurnRole::Assistant => Role::Assistant,
+impl From<KnowledgeError> for CoachingError {
+    fn from(e: KnowledgeError) -> Self {
+        match e {
+            KnowledgeError::NotFound(what) => CoachingError::NotFound(what),
+            KnowledgeError::Invalid { field, message } => CoachingError::Invalid { field, message },
+            other => CoachingError::Knowledge(other),
         }
     }
 }
+
+/// Result alias.
+pub type CoachingResult<T> = Result<T, CoachingError>;
+
+/// Retrieval depth when a coach does not say.
+pub const DEFAULT_RETRIEVAL_DEPTH: i64 = 7;
+
+/// A coach profile to create or the fields to change (`None`: keep / default).
+#[derive(Clone, Debug, Default)]
+pub struct CoachSpec {
+    pub name: Option<String>,
+    pub instructions: Option<String>,
+    pub style: Option<CoachStyle>,
+    pub answer_mode: Option<AnswerMode>,
+    pub collections: Option<Vec<CollectionId>>,
+    pub domains: Option<Vec<String>>,
+    pub retrieval_depth: Option<i64>,
+    /// `Some(None)` clears the model (the configured default applies).
+    pub model: Option<Option<String>>,
+    pub temperature: Option<Option<f64>>,
+    pub max_output_tokens: Option<Option<i64>>,
+}
+
+/// The coach service.
+#[derive(Clone)]
+pub struct Coaching {
+    store: Store,
+    knowledge: KnowledgeBase,
+    models: Models,
+}
+
+/// Titles longer than this are cut (a conversation's title comes from its first question).
+const MAX_TITLE_CHARS: usize = 120;
+/// Longest message a person may send.
+pub const MAX_MESSAGE_CHARS: usize = 8_000;
+
+fn invalid(field: &'static str, message: impl Into<String>) -> CoachingError {
+    CoachingError::Invalid { field, message: message.into() }
+}
+
+/// A conversation title from free text: one line, trimmed, at most 120 characters.
+pub fn title_from(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= MAX_TITLE_CHARS {
+        return line;
+    }
+    let cut: String = line.chars().take(MAX_TITLE_CHARS - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
+impl Coaching {
+    /// The service over `store`, retrieving with `knowledge`, generating with `models`.
+    pub fn new(store: Store, knowledge: KnowledgeBase, models: Models) -> Self {
+        Coaching { store, knowledge, models }
+    }
+
+    /// The models in use.
+    pub fn models(&self) -> &Models {
+        &self.models
+    }
+
+    /// An organisation's coaches, the default first; the default is created
+    /// on first use (all collections, grounded, direct).
+    pub async fn coaches(&self, org: OrgId) -> CoachingResult<Vec<Coach>> {
+        let mut found = self.store.list_coaches(org).await?;
+        if found.is_empty() {
+            let spec = CoachSpec {
+                name: Some("Coach".into()),
+                instructions: Some(
+                    "You are a supportive learning coach. Help the learner understand and apply the material.".into(),
+                ),
+                ..CoachSpec::default()
+            };
+            match self.insert_coach(org, spec, true).await {
+                Ok(_) | Err(CoachingError::Invalid { .. }) => {}
+                Err(e) => return Err(e),
+            }
+            found = self.store.list_coaches(org).await?;
+        }
+        Ok(found.into_iter().map(Coach::from).collect())
+    }
+
+    /// One coach of an organisation.
+    pub async fn coach(&self, org: OrgId, id: CoachId) -> CoachingResult<Coach> {
+        Ok(self.store.coach(org, id).await.map_err(|_| CoachingError::NotFound("coach"))?.into())
+    }
+
+    /// The organisation's default coach.
+    pub async fn default_coach(&self, org: OrgId) -> CoachingResult<Coach> {
+        let all = self.coaches(org).await?;
+        all.iter().find(|c| c.is_default).or(all.first()).cloned().ok_or(CoachingError::NotFound("coach"))
+    }
+
+    /// Creates a coach profile.
+    pub async fn create_coach(&self, org: OrgId, spec: CoachSpec) -> CoachingResult<Coach> {
+        self.coaches(org).await?;
+        self.insert_coach(org, spec, false).await
+    }
+
+    async fn insert_coach(&self, org: OrgId, spec: CoachSpec, is_default: bool) -> CoachingResult<Coach> {
+        let now = chrono::Utc::now();
+        let mut record = CoachRecord {
+            id: CoachId::new(),
+            org,
+            name: String::new(),
+            instructions: String::new(),
+            style: "direct".into(),
+            answer_mode: "grounded".into(),
+            collections: Vec::new(),
+            domains: Vec::new(),
+            retrieval_depth: DEFAULT_RETRIEVAL_DEPTH,
+            model: None,
+            temperature: None,
+            max_output_tokens: None,
+            is_default,
+            created_at: now,
+            updated_at: now,
+        };
+        if spec.name.is_none() {
+            return Err(invalid("name", "is required"));
+        }
+        self.apply_spec(org, &mut record, spec).await?;
+        Ok(self.store.create_coach(&record).await?.into())
+    }
+
+    /// Changes a coach profile.
+    pub async fn update_coach(&self, org: OrgId, id: CoachId, spec: CoachSpec) -> CoachingResult<Coach> {
+        let mut record = self.store.coach(org, id).await.map_err(|_| CoachingError::NotFound("coach"))?;
+        self.apply_spec(org, &mut record, spec).await?;
+        Ok(self.store.update_coach(&record).await?.into())
+    }
+
+    /// Makes a coach the organisation's default.
+    pub async fn make_default(&self, org: OrgId, id: CoachId) -> CoachingResult<Coach> {
+        self.coach(org, id).await?;
+        self.store.make_default_coach(org, id).await?;
+        self.coach(org, id).await
+    }
+
+    /// Deletes a coach (not the default one).
+    pub async fn delete_coach(&self, org: OrgId, id: CoachId) -> CoachingResult<()> {
+        let coach = self.coach(org, id).await?;
+        if coach.is_default {
+            return Err(CoachingError::Conflict(
+                "the default coach cannot be deleted; make another the default first".into(),
+            ));
+        }
+        Ok(self.store.delete_coach(org, id).await?)
+    }
+
+    /// Validates `spec` and applies it to `record`.
+    async fn apply_spec(&self, org: OrgId, record: &mut CoachRecord, spec: CoachSpec) -> CoachingResult<()> {
+        if let Some(name) = spec.name {
+            let name = name.trim().to_string();
+            if name.is_empty() || name.chars().count() > 80 {
+                return Err(invalid("name", "must be 1 to 80 characters"));
+            }
+            record.name = name;
+        }
+        if let Some(instructions) = spec.instructions {
+            if instructions.chars().count() > 8_000 {
+                return Err(invalid("instructions", "must be at most 8000 characters"));
+            }
+            record.instructions = instructions.trim().to_string();
+        }
+        if let Some(style) = spec.style {
+            record.style = views::style_name(style).into();
+        }
+        if let Some(mode) = spec.answer_mode {
+            record.answer_mode = views::mode_name(mode).into();
+        }
+        if let Some(collections) = spec.collections {
+            let known: HashSet<CollectionId> =
+                self.store.list_collections(org).await?.into_iter().map(|c| c.id).collect();
+            if collections.iter().any(|c| !known.contains(c)) {
+                return Err(CoachingError::NotFound("collection"));
+            }
+            let mut unique = collections;
+            unique.sort();
+            unique.dedup();
+            record.collections = unique;
+        }
+        if let Some(domains) = spec.domains {
+            let mut clean: Vec<String> = Vec::new();
+            for d in domains {
+                let d = d.trim().to_lowercase();
+                if d.is_empty() || d.len() > 60 || !d.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    return Err(invalid("domains", "tags are 1 to 60 letters, digits, '-' or '_'"));
+                }
+                if !clean.contains(&d) {
+                    clean.push(d);
+                }
+            }
+            record.domains = clean;
+        }
+        if let Some(depth) = spec.retrieval_depth {
+            if !(1..=30).contains(&depth) {
+                return Err(invalid("retrieval_depth", "must be between 1 and 30"));
+            }
+            record.retrieval_depth = depth;
+        }
+        if let Some(model) = spec.model {
+            record.model = model.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
+        }
+        if let Some(temperature) = spec.temperature {
+            if temperature.is_some_and(|t| !(0.0..=2.0).contains(&t)) {
+                return Err(invalid("temperature", "must be between 0 and 2"));
+            }
+            record.temperature = temperature;
+        }
+        if let Some(max) = spec.max_output_tokens {
+            if max.is_some_and(|m| !(16..=32_000).contains(&m)) {
+                return Err(invalid("max_output_tokens", "must be between 16 and 32000"));
+            }
+            record.max_output_tokens = max;
+        }
+        Ok(())
+    }
+
+    /// Starts a conversation with a coach (the default when none is named).
+    pub async fn start_conversation(
+        &self,
+        org: OrgId,
+        owner: PersonId,
+        coach: Option<CoachId>,
+        title: Option<&str>,
+    ) -> CoachingResult<Conversation> {
+        let coach = match coach {
+            Some(id) => self.coach(org, id).await?,
+            None => self.default_coach(org).await?,
+        };
+        let title = title.map(title_from).filter(|t| !t.is_empty()).unwrap_or_else(|| NEW_CONVERSATION.into());
+        Ok(self.store.create_conversation(org, owner, Some(coach.id), &title).await?.into())
+    }
+
+    /// Conversations of an organisation matching `query`.
+    pub async fn conversations(&self, org: OrgId, query: &ConversationQuery) -> CoachingResult<Vec<Conversation>> {
+        Ok(self.store.list_conversations(org, query).await?.into_iter().map(Conversation::from).collect())
+    }
+
+    /// A conversation (the caller decides who may see it).
+    pub async fn conversation(&self, id: ConversationId) -> CoachingResult<Conversation> {
+        Ok(self.store.conversation(id).await.map_err(|_| CoachingError::NotFound("conversation"))?.into())
+    }
+
+    /// A conversation's messages with their feedback, oldest first.
+    pub async fn messages(&self, id: ConversationId) -> CoachingResult<Vec<Message>> {
+        let feedback = self.store.conversation_feedback(id).await?;
+        Ok(self
+            .store
+            .messages(id, None)
+            .await?
+            .into_iter()
+            .map(|m| {
+                let f = feedback.get(&m.id).cloned();
+                Message::from_record(m, f)
+            })
+            .collect())
+    }
+
+    /// Renames and/or archives a conversation.
+    pub async fn update_conversation(
+        &self,
+        id: ConversationId,
+        title: Option<&str>,
+        archived: Option<bool>,
+    ) -> CoachingResult<Conversation> {
+        let title = match title {
+            Some(t) => {
+                let t = title_from(t);
+                if t.is_empty() {
+                    return Err(invalid("title", "must not be empty"));
+                }
+                Some(t)
+            }
+            None => None,
+        };
+        Ok(self.store.update_conversation(id, title.as_deref(), archived).await?.into())
+    }
+
+    /// Deletes a conversation with its messages.
+    pub async fn delete_conversation(&self, id: ConversationId) -> CoachingResult<()> {
+        Ok(self.store.delete_conversation(id).await?)
+    }
+
+    /// Creates a read-only share link token (replacing any earlier one).
+    pub async fn share(&self, id: ConversationId) -> CoachingResult<String> {
+        let secret = new_secret("wfc");
+        self.store.set_conversation_share(id, Some(&secret.digest)).await?;
+        Ok(secret.plaintext)
+    }
+
+    /// Revokes a conversation's share link.
+    pub async fn unshare(&self, id: ConversationId) -> CoachingResult<()> {
+        Ok(self.store.set_conversation_share(id, None).await?)
+    }
+
+    /// The conversation a share token opens.
+    pub async fn shared(&self, token: &str) -> CoachingResult<(Conversation, Vec<Message>)> {
+        if !token.starts_with("wfc_") || token.len() > 100 {
+            return Err(CoachingError::NotFound("shared conversation"));
+        }
+        let conversation = self
+            .store
+            .conversation_by_share(&hash_secret(token))
+            .await
+            .map_err(|_| CoachingError::NotFound("shared conversation"))?;
+        let mut messages = self.messages(conversation.id).await?;
+        for m in &mut messages {
+            m.feedback = None;
+        }
+        Ok((conversation.into(), messages))
+    }
+
+    /// One message (the caller checks access through its conversation).
+    pub async fn message(&self, id: MessageId) -> CoachingResult<Message> {
+        let record = self.store.message(id).await.map_err(|_| CoachingError::NotFound("message"))?;
+        Ok(Message::from_record(record, None))
+    }
+
+    /// Sets a person's feedback on an assistant message.
+    pub async fn give_feedback(
+        &self,
+        org: OrgId,
+        message: MessageId,
+        person: PersonId,
+        rating: &str,
+        reasons: Vec<String>,
+        comment: String,
+    ) -> CoachingResult<Feedback> {
+        let found = self.message(message).await?;
+        if found.role != "assistant" {
+            return Err(invalid("message", "feedback is for the coach's answers"));
+        }
+        if !matches!(rating, "up" | "down") {
+            return Err(invalid("rating", "must be \"up\" or \"down\""));
+        }
+        const REASONS: [&str; 5] = ["inaccurate", "not_helpful", "missing_source", "harmful", "other"];
+        let mut clean = Vec::new();
+        for r in reasons {
+            if !REASONS.contains(&r.as_str()) {
+                return Err(invalid("reasons", format!("each must be one of {}", REASONS.join(", "))));
+            }
+            if !clean.contains(&r) {
+                clean.push(r);
+            }
+        }
+        if comment.chars().count() > 2_000 {
+            return Err(invalid("comment", "must be at most 2000 characters"));
+        }
+        let record = FeedbackRecord {
+            message,
+            person,
+            rating: rating.into(),
+            reasons: clean,
+            comment: comment.trim().to_string(),
+            updated_at: chrono::Utc::now(),
+        };
+        Ok(self.store.put_feedback(org, &record).await?.into())
+    }
+
+    /// An organisation's daily limits.
+    pub async fn budget(&self, org: OrgId) -> CoachingResult<BudgetRecord> {
+        Ok(self.store.budget(org).await?)
+    }
+
+    /// Sets an organisation's daily limits.
+    pub async fn set_budget(&self, org: OrgId, budget: BudgetRecord) -> CoachingResult<BudgetRecord> {
+        let negative = budget.org_daily_tokens.is_some_and(|v| v < 0)
+            || budget.person_daily_tokens.is_some_and(|v| v < 0)
+            || budget.org_daily_cost.is_some_and(|v| v < 0.0 || !v.is_finite())
+            || budget.person_daily_cost.is_some_and(|v| v < 0.0 || !v.is_finite());
+        if negative {
+            return Err(invalid("budget", "limits must be zero or more"));
+        }
+        self.store.put_budget(org, &budget).await?;
+        self.budget(org).await
+    }
+
+    /// Fails with [`CoachingError::OverBudget`] when today's usage has reached a limit.
+    pub async fn check_budget(&self, org: OrgId, person: PersonId) -> CoachingResult<()> {
+        let budget = self.store.budget(org).await?;
+        if budget == BudgetRecord::default() {
+            return Ok(());
+        }
+        let since = start_of_day_ms(chrono::Utc::now());
+        let (org_tokens, org_cost) = self.store.usage_since(org, None, since).await?;
+        let (person_tokens, person_cost) = self.store.usage_since(org, Some(person), since).await?;
+        let micros = |cost: f64| (cost.max(0.0) * 1_000_000.0).round() as u64;
+        let check = wayfinder_coach_rules::BudgetCheck {
+            org_limit: wayfinder_coach_rules::DailyLimit {
+                tokens: budget.org_daily_tokens.map(|v| v.max(0) as u64),
+                cost_micros: budget.org_daily_cost.map(micros),
+            },
+            org_used: wayfinder_coach_rules::DailyUsage {
+                tokens: org_tokens.max(0) as u64,
+                cost_micros: micros(org_cost),
+            },
+            person_limit: wayfinder_coach_rules::DailyLimit {
+                tokens: budget.person_daily_tokens.map(|v| v.max(0) as u64),
+                cost_micros: budget.person_daily_cost.map(micros),
+            },
+            person_used: wayfinder_coach_rules::DailyUsage {
+                tokens: person_tokens.max(0) as u64,
+                cost_micros: micros(person_cost),
+            },
+        };
+        check.check().map_err(CoachingError::OverBudget)
+    }
+}
+
+/// The title a conversation has until its first question names it.
+pub const NEW_CONVERSATION: &str = "New conversation";

@@ -1,39 +1,254 @@
-//! The knowledge-base domain. `extract` reads TXT, Markdown, HTML, PDF and
-//! DOCX into blocks of text that remember their heading path and (for PDF)
-//! their page; `chunk_document` cuts those blocks into overlapping,
-//! token-bounded chunks that never straddle a section; `lexical_terms`
-//! produces the exact terms both database backends index for BM25, so SQLite
-//! and PostgreSQL rank the same words; `fuse` combines lexical and dense
-//! rankings; `metrics` measures retrieval quality. No I/O and no SQL live
-//! here: the ingestion job reads the bytes, the store persists the chunks.
+//! The knowledge base as a running service. It turns uploads into durable
+//! ingestion jobs (extract → chunk → index → embed), runs those jobs beside
+//! the server with leases so a crash resumes them, and answers searches by
+//! fusing the lexical and dense rankings. The rules it applies live in
+//! `wayfinder-knowledge-rules`, the data in `wayfinder-store`, the models behind
+//! `wayfinder-embeddings`.
 
-mod chunk;
-mod extract;
-mod fusion;
-mod ids;
-mod lexical;
-pub mod metrics;
+mod ingest;
+mod search;
+mod worker;
 
-pub use chunk::{Chunk, ChunkingConfig, TokenCounter, WordPieceEstimate, chunk_document};
-pub use extract::{Block, ContentType, ExtractError, ExtractedDocument, detect, extract};
-pub use fusion::{Fusion, fuse};
-pub use ids::{ChunkId, CollectionId, DocumentId, JobFileId, JobId};
-pub use lexical::{STOPWORDS, lexical_terms};
+pub use ingest::{IngestLimits, UploadFile};
+pub use search::{SearchHit, SearchMode, SearchRequest, SearchResults, SearchTimings};
+pub use worker::JobWorker;
 
-use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use tokio::sync::Notify;
+use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_embeddings::Embedder;
+use wayfinder_knowledge_rules::{CollectionId, Fusion, TokenCounter, WordPieceEstimate};
+use wayfinder_store::{Collection, NewCollection, Store, StoreError};
 
-/// Hex SHA-256 of the raw uploaded bytes, so an identical re-upload can be skipped before parsing.
-pub fn content_hash(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        // Writing into a String cannot fail.
-        let _ = std::fmt::Write::write_fmt(&mut hex, format_args!("{byte:02x}"));
-    }
-    hex
+/// What can go wrong in knowledge-base operations.
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    /// A referenced collection, document or job does not exist in the organisation.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// An input broke a rule; names the field.
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    /// Dense search was asked for but no embedding model is configured.
+    #[error("no embedding model is configured, so only lexical search is available")]
+    DenseUnavailable,
+    /// The embedding provider failed.
+    #[error("embedding failed: {0}")]
+    Embedding(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(StoreError),
 }
 
-/// A heading path as people read it: `["Chapter 3", "Note-taking"]` → `"Chapter 3 › Note-taking"`.
-pub fn section_label(path: &[String]) -> String {
-    path.join(" › ")
+impl From<StoreError> for KnowledgeError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => KnowledgeError::NotFound("record"),
+            StoreError::Duplicate(field) => KnowledgeError::Invalid {
+                field: if field == "name" { "name" } else { field },
+                message: "already exists".into(),
+            },
+            other => KnowledgeError::Store(other),
+        }
+    }
+}
+
+/// Result alias.
+pub type KnowledgeResult<T> = Result<T, KnowledgeError>;
+
+/// A collection to create (chunking defaults apply when `None`).
+#[derive(Clone, Debug, Default)]
+pub struct CollectionSpec {
+    pub name: String,
+    pub description: String,
+    pub domains: Vec<String>,
+    pub chunk_tokens: Option<i64>,
+    pub chunk_overlap: Option<i64>,
+}
+
+/// The knowledge-base service; cheap to clone.
+#[derive(Clone)]
+pub struct KnowledgeBase {
+    pub(crate) store: Store,
+    pub(crate) embedder: Option<Arc<dyn Embedder>>,
+    pub(crate) counter: Arc<dyn TokenCounter>,
+    pub(crate) limits: IngestLimits,
+    pub(crate) fusion: Fusion,
+    pub(crate) wake: Arc<Notify>,
+}
+
+impl KnowledgeBase {
+    /// A service over `store`. Without an embedder, search is lexical only.
+    /// `counter` measures chunk sizes (the embedding model's tokenizer when there is one).
+    pub fn new(
+        store: Store,
+        embedder: Option<Arc<dyn Embedder>>,
+        counter: Option<Arc<dyn TokenCounter>>,
+        limits: IngestLimits,
+    ) -> Self {
+        Self {
+            store,
+            embedder,
+            counter: counter.unwrap_or_else(|| Arc::new(WordPieceEstimate)),
+            limits,
+            fusion: Fusion::default(),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Uses `fusion` to combine lexical and dense rankings.
+    pub fn with_fusion(mut self, fusion: Fusion) -> Self {
+        self.fusion = fusion;
+        self
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The model id new vectors are made with, if any.
+    pub fn embedding_model(&self) -> Option<&str> {
+        self.embedder.as_ref().map(|e| e.model_id())
+    }
+
+    /// The ingestion limits in force.
+    pub fn limits(&self) -> &IngestLimits {
+        &self.limits
+    }
+
+    /// Creates a collection, embedding with the configured model (if any).
+    pub async fn create_collection(&self, org: OrgId, spec: CollectionSpec) -> KnowledgeResult<Collection> {
+        let valid = spec.validated()?;
+        let new = NewCollection {
+            org,
+            name: valid.name,
+            description: valid.description,
+            domains: valid.domains,
+            chunk_tokens: valid.chunk_tokens,
+            chunk_overlap: valid.chunk_overlap,
+            embedding_model: self.embedding_model().map(str::to_string),
+        };
+        Ok(self.store.create_collection(&new).await?)
+    }
+
+    /// Queues re-embedding for every collection whose vectors were made with
+    /// another model than the configured one (run at start-up).
+    pub async fn reconcile_embedding_models(&self, orgs: &[OrgId]) -> KnowledgeResult<usize> {
+        let Some(model) = self.embedding_model().map(str::to_string) else { return Ok(0) };
+        let mut queued = 0;
+        for org in orgs {
+            for mut collection in self.store.list_collections(*org).await? {
+                if collection.embedding_model.as_deref() != Some(model.as_str()) {
+                    self.store.delete_collection_vectors(*org, collection.id).await?;
+                    collection.embedding_model = Some(model.clone());
+                    self.store.update_collection(&collection).await?;
+                    self.queue_embedding(*org, collection.id, None).await?;
+                    queued += 1;
+                }
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Queues a job that embeds a collection's chunks that have no vector.
+    pub async fn queue_embedding(
+        &self,
+        org: OrgId,
+        collection: CollectionId,
+        by: Option<PersonId>,
+    ) -> KnowledgeResult<wayfinder_store::Job> {
+        let job = self.store.create_job(org, wayfinder_store::JobKind::Embed, collection, by, &[]).await?;
+        self.wake.notify_one();
+        Ok(job)
+    }
+}
+
+/// A collection's settings after the rules have been applied.
+struct ValidSpec {
+    name: String,
+    description: String,
+    domains: Vec<String>,
+    chunk_tokens: i64,
+    chunk_overlap: i64,
+}
+
+impl CollectionSpec {
+    /// Applies the collection rules (one place for creating and updating).
+    fn validated(self) -> KnowledgeResult<ValidSpec> {
+        let (chunk_tokens, chunk_overlap) = chunking(self.chunk_tokens, self.chunk_overlap)?;
+        let name = self.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(KnowledgeError::Invalid { field: "name", message: "must be 1 to 100 characters".into() });
+        }
+        Ok(ValidSpec {
+            name,
+            description: self.description.trim().to_string(),
+            domains: normalise_domains(&self.domains)?,
+            chunk_tokens,
+            chunk_overlap,
+        })
+    }
+}
+
+/// Checks chunking settings: 50–2,000 tokens, overlap under half the size.
+fn chunking(tokens: Option<i64>, overlap: Option<i64>) -> KnowledgeResult<(i64, i64)> {
+    let tokens = tokens.unwrap_or(400);
+    if !(50..=2000).contains(&tokens) {
+        return Err(KnowledgeError::Invalid { field: "chunk_tokens", message: "must be between 50 and 2000".into() });
+    }
+    let overlap = overlap.unwrap_or(tokens * 15 / 100);
+    if overlap < 0 || overlap * 2 >= tokens {
+        return Err(KnowledgeError::Invalid {
+            field: "chunk_overlap",
+            message: "must be at least 0 and under half of chunk_tokens".into(),
+        });
+    }
+    Ok((tokens, overlap))
+}
+
+/// Domain tags: lower-case words with hyphens, at most 50 of at most 64 characters.
+pub fn normalise_domains(domains: &[String]) -> KnowledgeResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for raw in domains {
+        let tag = raw.trim().to_lowercase().replace(' ', "-");
+        let ok = !tag.is_empty() && tag.len() <= 64 && tag.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            return Err(KnowledgeError::Invalid {
+                field: "domains",
+                message: format!("{raw:?} is not a valid domain tag"),
+            });
+        }
+        if !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    if out.len() > 50 {
+        return Err(KnowledgeError::Invalid { field: "domains", message: "at most 50 domains".into() });
+    }
+    Ok(out)
+}
+
+impl KnowledgeBase {
+    /// Applies new settings to a collection (chunking applies to later ingestion).
+    pub async fn update_collection(&self, current: &Collection, spec: CollectionSpec) -> KnowledgeResult<Collection> {
+        let valid = spec.validated()?;
+        let updated = Collection {
+            name: valid.name,
+            description: valid.description,
+            domains: valid.domains,
+            chunk_tokens: valid.chunk_tokens,
+            chunk_overlap: valid.chunk_overlap,
+            ..current.clone()
+        };
+        Ok(self.store.update_collection(&updated).await?)
+    }
+}
+
+impl KnowledgeBase {
+    /// The same service with other ingestion limits (e.g. the CLI, which takes whole folders).
+    pub fn with_limits(mut self, limits: IngestLimits) -> Self {
+        self.limits = limits;
+        self
+    }
 }

@@ -10,7 +10,7 @@ use axum::{
 };
 use chrono::{Duration, Utc};
 use std::net::SocketAddr;
-use wayfinder_accounts::{Person, SessionId, TokenId, hash_secret, new_secret};
+use wayfinder_accounts_rules::{Person, SessionId, TokenId, hash_secret, new_secret};
 use wayfinder_store::{NewSession, Session};
 
 /// Name of the session cookie.

@@ -1,13 +1,13 @@
 //! Authorisation, in one place: every organisation-scoped handler builds an
 //! [`OrgScope`] and asks it; the rules themselves are
-//! `wayfinder_accounts::policy`. Someone outside an organisation gets 404 for
+//! `wayfinder_accounts_rules::policy`. Someone outside an organisation gets 404 for
 //! everything in it, so ids from another tenant reveal nothing. Inside an
 //! organisation the order is always: a record the caller may not see is 404
 //! (whether or not it exists), a visible record the caller's role may not
 //! change is 403.
 
 use crate::{auth::Principal, error::ApiError, state::AppState};
-use wayfinder_accounts::{
+use wayfinder_accounts_rules::{
     OrgId, Organisation, PersonId,
     policy::{self, OrgAction, OrgActor, Visibility},
 };

@@ -9,7 +9,7 @@ use axum::{
 };
 use serde::Serialize;
 use utoipa::ToSchema;
-use wayfinder_accounts::{CredentialError, ValidationError};
+use wayfinder_accounts_rules::{CredentialError, ValidationError};
 use wayfinder_store::StoreError;
 
 /// An error answered to the client.

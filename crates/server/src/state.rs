@@ -3,7 +3,7 @@
 use crate::web_app::WebAppSource;
 use chrono::Duration;
 use std::sync::Arc;
-use wayfinder_knowledge_base::KnowledgeBase;
+use wayfinder_knowledge::KnowledgeBase;
 use wayfinder_store::Store;
 
 /// Settings the HTTP layer needs, resolved from the configuration by the binary.
@@ -68,7 +68,7 @@ impl Default for ServerSettings {
 pub struct AppState {
     pub store: Store,
     pub knowledge: KnowledgeBase,
-    pub coaching: wayfinder_conversations::Coaching,
+    pub coaching: wayfinder_coach::Coaching,
     pub settings: Arc<ServerSettings>,
 }
 
@@ -77,17 +77,14 @@ impl AppState {
     /// coach answers extractively until [`AppState::with_models`] gives it a model.
     pub fn new(knowledge: KnowledgeBase, settings: ServerSettings) -> Self {
         let store = knowledge.store().clone();
-        let coaching = wayfinder_conversations::Coaching::new(
-            store.clone(),
-            knowledge.clone(),
-            wayfinder_conversations::Models::none(),
-        );
+        let coaching =
+            wayfinder_coach::Coaching::new(store.clone(), knowledge.clone(), wayfinder_coach::Models::none());
         Self { store, knowledge, coaching, settings: Arc::new(settings) }
     }
 
     /// The same state with chat models for the coach.
-    pub fn with_models(self, models: wayfinder_conversations::Models) -> Self {
-        let coaching = wayfinder_conversations::Coaching::new(self.store.clone(), self.knowledge.clone(), models);
+    pub fn with_models(self, models: wayfinder_coach::Models) -> Self {
+        let coaching = wayfinder_coach::Coaching::new(self.store.clone(), self.knowledge.clone(), models);
         Self { coaching, ..self }
     }
 }

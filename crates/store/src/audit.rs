@@ -2,7 +2,7 @@
 
 use crate::{Store, StoreResult, on_pool, rows::*};
 use chrono::{DateTime, Utc};
-use wayfinder_accounts::{AuditId, OrgId, PersonId};
+use wayfinder_accounts_rules::{AuditId, OrgId, PersonId};
 
 /// An audit event to record.
 #[derive(Clone, Debug)]

@@ -5,9 +5,9 @@
 use crate::{Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use wayfinder_accounts::{OrgId, PersonId};
-use wayfinder_coach::{CoachId, ConversationId, MessageId};
-use wayfinder_knowledge::CollectionId;
+use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_coach_rules::{CoachId, ConversationId, MessageId};
+use wayfinder_knowledge_rules::CollectionId;
 
 /// A coach profile as stored (style and mode as their names).
 #[derive(Clone, Debug, PartialEq)]

@@ -8,7 +8,7 @@ use crate::{
     rows::*,
 };
 use chrono::{DateTime, Utc};
-use wayfinder_accounts::{Person, PersonId, SessionId, TokenId};
+use wayfinder_accounts_rules::{Person, PersonId, SessionId, TokenId};
 
 /// A session to create.
 #[derive(Clone, Debug)]

@@ -4,7 +4,7 @@
 
 use crate::{Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
 use chrono::{DateTime, Utc};
-use wayfinder_accounts::{InvitationId, OrgId, PersonId, Role};
+use wayfinder_accounts_rules::{InvitationId, OrgId, PersonId, Role};
 
 /// An invitation to create.
 #[derive(Clone, Debug)]

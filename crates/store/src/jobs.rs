@@ -7,8 +7,8 @@
 
 use crate::{Pool, Store, StoreError, StoreResult, on_pool, rows::*};
 use chrono::{DateTime, Duration, Utc};
-use wayfinder_accounts::{OrgId, PersonId};
-use wayfinder_knowledge::{CollectionId, JobFileId, JobId};
+use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_knowledge_rules::{CollectionId, JobFileId, JobId};
 
 /// What a job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,8 +12,8 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use wayfinder_accounts::{OrgId, PersonId};
-use wayfinder_knowledge::{ChunkId, CollectionId, DocumentId, JobFileId};
+use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId, JobFileId};
 
 /// A collection to create.
 #[derive(Clone, Debug)]

@@ -34,8 +34,8 @@ use std::{
     collections::HashMap,
     sync::{Arc, Mutex, RwLock},
 };
-use wayfinder_accounts::OrgId;
-use wayfinder_knowledge::{ChunkId, CollectionId, DocumentId};
+use wayfinder_accounts_rules::OrgId;
+use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId};
 
 /// BM25 parameters, the usual ones (and FTS5's).
 const K1: f32 = 1.2;

@@ -6,7 +6,9 @@ use crate::{
     people::{PERSON_COLUMNS, PersonRow},
     rows::*,
 };
-use wayfinder_accounts::{Member, OrgId, Organisation, PersonId, Relationship, RelationshipId, RelationshipKind, Role};
+use wayfinder_accounts_rules::{
+    Member, OrgId, Organisation, PersonId, Relationship, RelationshipId, RelationshipKind, Role,
+};
 
 #[derive(sqlx::FromRow)]
 struct OrgRow {

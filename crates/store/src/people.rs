@@ -1,7 +1,7 @@
 //! People: instance-wide identities with an email and a password.
 
 use crate::{Store, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
-use wayfinder_accounts::{Person, PersonId};
+use wayfinder_accounts_rules::{Person, PersonId};
 
 /// A person to create.
 #[derive(Clone, Debug)]

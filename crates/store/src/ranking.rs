@@ -3,7 +3,7 @@
 
 use crate::ChunkFilter;
 use std::{cmp::Ordering, collections::HashSet};
-use wayfinder_knowledge::{CollectionId, DocumentId};
+use wayfinder_knowledge_rules::{CollectionId, DocumentId};
 
 /// A chunk filter as sets, for checking many chunks.
 pub(crate) struct FilterSets {

@@ -24,8 +24,8 @@ use std::{
     collections::{HashMap, HashSet},
     sync::{Arc, Mutex, RwLock},
 };
-use wayfinder_accounts::OrgId;
-use wayfinder_knowledge::{ChunkId, CollectionId, DocumentId};
+use wayfinder_accounts_rules::OrgId;
+use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId};
 
 /// One organisation's vectors of one model, in memory (SQLite backend).
 struct OrgVectors {

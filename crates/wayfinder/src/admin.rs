@@ -9,7 +9,7 @@ use crate::{
 use anyhow::{Context, bail};
 use chrono::{Duration, Utc};
 use std::io::BufRead;
-use wayfinder_accounts::{
+use wayfinder_accounts_rules::{
     Person, TokenId, check_password_strength, generate_password, hash_password, new_secret, normalise_email,
     validate_display_name, validate_slug,
 };
@@ -22,7 +22,7 @@ async fn audit(store: &Store, event: NewAuditEvent) {
 }
 
 fn cli_event(
-    org: Option<wayfinder_accounts::OrgId>,
+    org: Option<wayfinder_accounts_rules::OrgId>,
     action: &str,
     subject: String,
     detail: serde_json::Value,

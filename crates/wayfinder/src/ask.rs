@@ -7,9 +7,9 @@
 use crate::{cli::AskArgs, config::Config};
 use anyhow::{Context, bail};
 use std::time::Instant;
-use wayfinder_accounts::{OrgId, PersonId, Role};
-use wayfinder_conversations::{Coaching, TurnEvent, TurnInput};
-use wayfinder_knowledge_base::{CollectionSpec, JobWorker, KnowledgeBase, UploadFile};
+use wayfinder_accounts_rules::{OrgId, PersonId, Role};
+use wayfinder_coach::{Coaching, TurnEvent, TurnInput};
+use wayfinder_knowledge::{CollectionSpec, JobWorker, KnowledgeBase, UploadFile};
 use wayfinder_store::{NewPerson, Store};
 
 /// The guide's pages, compiled in.

@@ -41,7 +41,7 @@ use tokio::{
     net::TcpStream,
     process::{Child, Command},
 };
-use wayfinder_accounts::{Role, generate_password, hash_password, new_secret};
+use wayfinder_accounts_rules::{Role, generate_password, hash_password, new_secret};
 use wayfinder_store::{NewPerson, Store, StoreOptions};
 
 /// Unmeasured load before the window opens, so connection set-up, statement

@@ -22,10 +22,10 @@ use async_trait::async_trait;
 use futures::stream::{self, BoxStream};
 use std::{collections::BTreeMap, collections::HashMap, sync::Arc, time::Instant};
 use tokio::sync::mpsc;
-use wayfinder_accounts::{PersonId, Role};
-use wayfinder_coach::AnswerMode;
-use wayfinder_conversations::{CoachSpec, Coaching, Models, TurnInput, TurnOutcome};
-use wayfinder_knowledge::metrics::percentile;
+use wayfinder_accounts_rules::{PersonId, Role};
+use wayfinder_coach::{CoachSpec, Coaching, Models, TurnInput, TurnOutcome};
+use wayfinder_coach_rules::AnswerMode;
+use wayfinder_knowledge_rules::metrics::percentile;
 use wayfinder_llm::{ChatError, ChatModel, ChatRequest, Completion, Role as ChatRole, StreamEvent, Usage};
 use wayfinder_store::{NewPerson, Store, StoreOptions};
 
@@ -140,7 +140,7 @@ async fn run_turns(
     coaching: &Coaching,
     corpus: &Corpus,
     learner: PersonId,
-    coach: &wayfinder_conversations::Coach,
+    coach: &wayfinder_coach::Coach,
     turns: usize,
 ) -> anyhow::Result<Vec<Measured>> {
     let vocab = &corpus.vocab;

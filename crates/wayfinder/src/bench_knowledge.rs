@@ -22,14 +22,14 @@ use crate::{
 };
 use anyhow::Context;
 use std::{sync::Arc, time::Instant};
-use wayfinder_accounts::OrgId;
+use wayfinder_accounts_rules::OrgId;
 use wayfinder_embeddings::{EmbedError, EmbedPurpose, Embedder, LocalEmbedder};
-use wayfinder_knowledge::CollectionId;
-use wayfinder_knowledge::lexical_terms;
-use wayfinder_knowledge::metrics::percentile;
-use wayfinder_knowledge_base::{
+use wayfinder_knowledge::{
     CollectionSpec, IngestLimits, JobWorker, KnowledgeBase, SearchMode, SearchRequest, UploadFile,
 };
+use wayfinder_knowledge_rules::CollectionId;
+use wayfinder_knowledge_rules::lexical_terms;
+use wayfinder_knowledge_rules::metrics::percentile;
 use wayfinder_store::{ChunkFilter, Store, StoreOptions};
 
 /// splitmix64: a tiny seeded generator, enough for reproducible synthetic data.

@@ -3,7 +3,7 @@
 use crate::config::{FlagOverrides, LogFormat};
 use clap::{Args, Parser, Subcommand};
 use std::{net::SocketAddr, path::PathBuf};
-use wayfinder_accounts::Role;
+use wayfinder_accounts_rules::Role;
 
 /// Wayfinder: a self-hosted AI coaching and learning platform.
 ///

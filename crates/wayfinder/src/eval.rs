@@ -11,10 +11,10 @@ use std::{
     io::BufRead,
     time::Instant,
 };
-use wayfinder_knowledge::{Fusion, metrics};
-use wayfinder_knowledge_base::{
+use wayfinder_knowledge::{
     CollectionSpec, IngestLimits, JobWorker, KnowledgeBase, SearchMode, SearchRequest, UploadFile,
 };
+use wayfinder_knowledge_rules::{Fusion, metrics};
 
 #[derive(Deserialize)]
 struct CorpusLine {
@@ -125,12 +125,12 @@ pub async fn retrieval(config: &Config, args: EvalRetrievalArgs) -> anyhow::Resu
 }
 
 fn uuid_suffix() -> String {
-    wayfinder_knowledge::JobId::new().0.simple().to_string()[..12].to_string()
+    wayfinder_knowledge_rules::JobId::new().0.simple().to_string()[..12].to_string()
 }
 
 async fn run(
     kb: &KnowledgeBase,
-    org: wayfinder_accounts::OrgId,
+    org: wayfinder_accounts_rules::OrgId,
     corpus: &[CorpusLine],
     queries: &[QueryLine],
     qrels: &HashMap<String, metrics::Judgements>,

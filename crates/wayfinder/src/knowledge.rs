@@ -10,10 +10,10 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::{path::Path, sync::Arc, time::Duration};
 use wayfinder_embeddings::{Embedder, LocalEmbedder, RemoteConfig, RemoteEmbedder};
-use wayfinder_knowledge::TokenCounter;
-use wayfinder_knowledge_base::{
+use wayfinder_knowledge::{
     CollectionSpec, IngestLimits, JobWorker, KnowledgeBase, SearchMode, SearchRequest, UploadFile,
 };
+use wayfinder_knowledge_rules::TokenCounter;
 use wayfinder_store::{Collection, Store};
 
 /// Counts tokens with the local model's own tokenizer, so chunks fit the model.
@@ -85,7 +85,7 @@ async fn org_and_collection(
     store: &Store,
     org: &str,
     collection: &str,
-) -> anyhow::Result<(wayfinder_accounts::OrgId, Collection)> {
+) -> anyhow::Result<(wayfinder_accounts_rules::OrgId, Collection)> {
     let org = store.org_by_slug(org).await.with_context(|| format!("no organisation {org:?}"))?;
     let found = store
         .list_collections(org.id)
@@ -252,7 +252,7 @@ pub async fn search(kb: &KnowledgeBase, args: SearchArgs) -> anyhow::Result<()> 
         };
         // A document's top heading is usually its title: do not say it twice.
         let path: Vec<String> = c.section_path.iter().filter(|s| **s != c.document_title).cloned().collect();
-        let section = wayfinder_knowledge::section_label(&path);
+        let section = wayfinder_knowledge_rules::section_label(&path);
         println!(
             "{:>2}. [{:.3}] {}{}{pages}",
             i + 1,
@@ -271,9 +271,9 @@ pub async fn search(kb: &KnowledgeBase, args: SearchArgs) -> anyhow::Result<()> 
 }
 
 /// The chat models the coach may use, as configured (none: extractive answers).
-pub fn chat_models(config: &Config) -> anyhow::Result<wayfinder_conversations::Models> {
+pub fn chat_models(config: &Config) -> anyhow::Result<wayfinder_coach::Models> {
     let Some(base_url) = &config.chat_base_url else {
-        return Ok(wayfinder_conversations::Models::none());
+        return Ok(wayfinder_coach::Models::none());
     };
     let Some(model) = &config.chat_model else {
         bail!("chat_base_url is set: chat_model must name the model to use");
@@ -298,5 +298,5 @@ pub fn chat_models(config: &Config) -> anyhow::Result<wayfinder_conversations::M
         })
         .collect();
     tracing::info!(model = %model, "chat model configured");
-    Ok(wayfinder_conversations::Models::openai(settings, prices))
+    Ok(wayfinder_coach::Models::openai(settings, prices))
 }

@@ -5,8 +5,8 @@ use crate::{cli::ServeArgs, config::Config, open_migrated};
 use chrono::{Duration, Utc};
 use std::time::Duration as StdDuration;
 use tokio::net::TcpListener;
-use wayfinder_accounts::new_secret;
-use wayfinder_knowledge_base::JobWorker;
+use wayfinder_accounts_rules::new_secret;
+use wayfinder_knowledge::JobWorker;
 use wayfinder_server::AppState;
 use wayfinder_store::Store;
 

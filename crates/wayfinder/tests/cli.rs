@@ -425,7 +425,7 @@ async fn ingestion_resumes_after_kill_9(backend: Backend) {
         wayfinder_store::Store::connect(&wayfinder_store::StoreOptions { url: db.url.clone(), max_connections: 2 })
             .await
             .unwrap();
-    let org_id: wayfinder_accounts::OrgId = org.parse().unwrap();
+    let org_id: wayfinder_accounts_rules::OrgId = org.parse().unwrap();
     for collection in &collections {
         let id = collection.parse().unwrap();
         assert_eq!(store.count_chunks(org_id, Some(id)).await.unwrap(), expected, "chunks stored in {collection}");

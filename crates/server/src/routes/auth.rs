@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 use utoipa::ToSchema;
-use wayfinder_accounts::{
+use wayfinder_accounts_rules::{
     SessionId, check_password_strength, hash_password, hash_secret, normalise_email, validate_display_name,
     verify_password,
 };
@@ -136,7 +136,7 @@ pub(crate) async fn verify_credentials(
     email: &str,
     password: &str,
     ip: &ClientIp,
-) -> ApiResult<wayfinder_accounts::Person> {
+) -> ApiResult<wayfinder_accounts_rules::Person> {
     let keys = throttle_keys(email, ip);
     ensure_not_locked(state, &keys).await?;
     let found = state.store.person_with_password(email).await?;

@@ -22,10 +22,10 @@ use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
-use wayfinder_accounts::{OrgId, PersonId, policy, policy::OrgAction};
-use wayfinder_coach::{AnswerMode, CoachId, CoachStyle, ConversationId, MessageId};
-use wayfinder_conversations::{Coach, CoachSpec, CoachingError, Conversation, Feedback, Message, TurnEvent, TurnInput};
-use wayfinder_knowledge::CollectionId;
+use wayfinder_accounts_rules::{OrgId, PersonId, policy, policy::OrgAction};
+use wayfinder_coach::{Coach, CoachSpec, CoachingError, Conversation, Feedback, Message, TurnEvent, TurnInput};
+use wayfinder_coach_rules::{AnswerMode, CoachId, CoachStyle, ConversationId, MessageId};
+use wayfinder_knowledge_rules::CollectionId;
 use wayfinder_store::{BudgetRecord, ConversationQuery};
 
 impl From<CoachingError> for ApiError {

@@ -19,7 +19,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wayfinder_accounts::{
+use wayfinder_accounts_rules::{
     InvitationId, OrgId, Organisation, PersonId, Role, check_password_strength, hash_secret, new_secret,
     normalise_email, policy::OrgAction, validate_display_name,
 };

@@ -18,9 +18,9 @@ use axum::{
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wayfinder_accounts::{OrgId, policy::OrgAction};
-use wayfinder_knowledge::{ChunkId, CollectionId, DocumentId, JobId, section_label};
-use wayfinder_knowledge_base::{CollectionSpec, KnowledgeError, SearchMode, SearchRequest, UploadFile};
+use wayfinder_accounts_rules::{OrgId, policy::OrgAction};
+use wayfinder_knowledge::{CollectionSpec, KnowledgeError, SearchMode, SearchRequest, UploadFile};
+use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId, JobId, section_label};
 use wayfinder_store::{ChunkRecord, Collection, Document, Job};
 
 impl From<KnowledgeError> for ApiError {
@@ -112,7 +112,7 @@ pub struct DocumentView {
     pub pages: Option<i64>,
     pub domains: Vec<String>,
     pub chunk_count: i64,
-    pub uploaded_by: Option<wayfinder_accounts::PersonId>,
+    pub uploaded_by: Option<wayfinder_accounts_rules::PersonId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -609,7 +609,7 @@ pub struct SearchResponse {
     /// Present when the search was narrower than asked, e.g. lexical-only for lack of a model.
     pub notice: Option<String>,
     #[schema(value_type = Object)]
-    pub timings: wayfinder_knowledge_base::SearchTimings,
+    pub timings: wayfinder_knowledge::SearchTimings,
 }
 
 /// Search the organisation's knowledge base.

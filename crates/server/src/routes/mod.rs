@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
-use wayfinder_accounts::{Member, OrgId, Organisation, Person, PersonId, Role, hash_password};
+use wayfinder_accounts_rules::{Member, OrgId, Organisation, Person, PersonId, Role, hash_password};
 use wayfinder_store::NewAuditEvent;
 
 /// A person as the API shows them.

@@ -20,9 +20,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::convert::Infallible;
 use tokio::sync::mpsc;
-use wayfinder_accounts::policy::OrgAction;
-use wayfinder_coach::{CoachId, Turn, TurnRole};
-use wayfinder_conversations::{Citation, Coach, TurnEvent, TurnInput};
+use wayfinder_accounts_rules::policy::OrgAction;
+use wayfinder_coach::{Citation, Coach, TurnEvent, TurnInput};
+use wayfinder_coach_rules::{CoachId, Turn, TurnRole};
 
 /// An error in OpenAI's shape, with our stable code.
 fn openai_error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {

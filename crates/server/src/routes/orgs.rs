@@ -16,7 +16,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use wayfinder_accounts::{
+use wayfinder_accounts_rules::{
     AuditId, OrgId, Organisation, PersonId, Role, policy::OrgAction, validate_display_name, validate_slug,
 };
 

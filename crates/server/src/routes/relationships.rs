@@ -12,7 +12,7 @@ use crate::{
 use axum::{Json, extract::State, http::StatusCode};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use wayfinder_accounts::{
+use wayfinder_accounts_rules::{
     OrgId, PersonId, Relationship, RelationshipId, RelationshipKind,
     policy::{OrgAction, may_view_relationship},
 };

@@ -12,7 +12,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wayfinder_accounts::{TokenId, new_secret, validate_display_name};
+use wayfinder_accounts_rules::{TokenId, new_secret, validate_display_name};
 use wayfinder_store::ApiToken;
 
 /// A new token.

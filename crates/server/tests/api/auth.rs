@@ -136,8 +136,8 @@ async fn api_tokens_work_until_revoked_or_expired(backend: Backend) {
 
     // A token past its expiry (made directly in the store) is refused.
     let (_, me) = operator.get("/me").await;
-    let person: wayfinder_accounts::PersonId = me["person"]["id"].as_str().unwrap().parse().unwrap();
-    let expired = wayfinder_accounts::new_secret("wft");
+    let person: wayfinder_accounts_rules::PersonId = me["person"]["id"].as_str().unwrap().parse().unwrap();
+    let expired = wayfinder_accounts_rules::new_secret("wft");
     app.store
         .create_token(person, "old", &expired.digest, chrono::Utc::now() - chrono::Duration::seconds(1))
         .await
@@ -255,7 +255,7 @@ async fn setup_works_once(backend: Backend) {
     let _ = app.operator().await;
     assert_eq!(anonymous.get("/setup").await.1["needed"], false);
     // A second setup, even with a fresh token, cannot create another operator.
-    let secret = wayfinder_accounts::new_secret("wfp");
+    let secret = wayfinder_accounts_rules::new_secret("wfp");
     app.store.replace_setup_token(&secret.digest, chrono::Utc::now() + chrono::Duration::hours(1)).await.unwrap();
     let before = app.row_counts().await;
     assert_error(

@@ -10,8 +10,8 @@ use crate::{
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
-use wayfinder_conversations::Models;
-use wayfinder_knowledge_base::{IngestLimits, KnowledgeBase};
+use wayfinder_coach::Models;
+use wayfinder_knowledge::{IngestLimits, KnowledgeBase};
 use wayfinder_llm::{
     OpenAiConfig,
     fake::{FakeOpenAi, refused_base_url},

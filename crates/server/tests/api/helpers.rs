@@ -5,8 +5,8 @@ use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
-use wayfinder_accounts::new_secret;
-use wayfinder_knowledge_base::{IngestLimits, JobWorker, KnowledgeBase};
+use wayfinder_accounts_rules::new_secret;
+use wayfinder_knowledge::{IngestLimits, JobWorker, KnowledgeBase};
 pub use wayfinder_server::ServerSettings;
 use wayfinder_server::{AppState, WebAppSource};
 use wayfinder_store::{Store, StoreOptions};
@@ -76,7 +76,7 @@ impl TestApp {
         settings: ServerSettings,
         kb: impl FnOnce(Store) -> KnowledgeBase,
     ) -> TestApp {
-        Self::spawn_with_models(backend, settings, kb, wayfinder_conversations::Models::none()).await
+        Self::spawn_with_models(backend, settings, kb, wayfinder_coach::Models::none()).await
     }
 
     /// Starts the server with chat models for the coach (e.g. the fake OpenAI server).
@@ -84,7 +84,7 @@ impl TestApp {
         backend: Backend,
         settings: ServerSettings,
         kb: impl FnOnce(Store) -> KnowledgeBase,
-        models: wayfinder_conversations::Models,
+        models: wayfinder_coach::Models,
     ) -> TestApp {
         let database = TestDatabase::create(backend).await;
         let store = Store::connect(&StoreOptions { url: database.url.clone(), max_connections: 8 })

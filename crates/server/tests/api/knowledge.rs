@@ -184,9 +184,9 @@ async fn upload_ingest_search_and_delete(backend: Backend) {
         .to_string();
     // A second process over the same database ranks from its own copy of the postings…
     let other = Store::connect(&StoreOptions { url: w.app.database_url().into(), max_connections: 2 }).await.unwrap();
-    let org_a: wayfinder_accounts::OrgId = a.parse().unwrap();
+    let org_a: wayfinder_accounts_rules::OrgId = a.parse().unwrap();
     let other_search = |query: &str| {
-        let (other, terms) = (other.clone(), wayfinder_knowledge::lexical_terms(query));
+        let (other, terms) = (other.clone(), wayfinder_knowledge_rules::lexical_terms(query));
         async move {
             let found = other.lexical_search(org_a, &terms, &ChunkFilter::default(), 10).await.unwrap();
             let chunks = other.chunks(org_a, &found.iter().map(|(c, _)| *c).collect::<Vec<_>>()).await.unwrap();
@@ -309,11 +309,11 @@ async fn knowledge_respects_roles_and_tenants(backend: Backend) {
 async fn oversized_uploads_are_refused(backend: Backend) {
     let settings = ServerSettings { max_upload_bytes: 64 * 1024, ..test_settings() };
     let app = TestApp::spawn_full(backend, settings, |store| {
-        wayfinder_knowledge_base::KnowledgeBase::new(
+        wayfinder_knowledge::KnowledgeBase::new(
             store,
             None,
             None,
-            wayfinder_knowledge_base::IngestLimits { max_file_bytes: 1024, ..Default::default() },
+            wayfinder_knowledge::IngestLimits { max_file_bytes: 1024, ..Default::default() },
         )
     })
     .await;
@@ -355,7 +355,7 @@ async fn hybrid_search_with_a_local_model(backend: Backend) {
     let model =
         std::sync::Arc::new(wayfinder_embeddings::LocalEmbedder::load(&embedding_model_dir()).expect("model loads"));
     let app = TestApp::spawn_full(backend, test_settings(), move |store| {
-        wayfinder_knowledge_base::KnowledgeBase::new(store, Some(model), None, Default::default())
+        wayfinder_knowledge::KnowledgeBase::new(store, Some(model), None, Default::default())
     })
     .await;
     let operator = app.operator().await;
@@ -414,7 +414,7 @@ fn synthetic_document(seed: usize) -> (Vec<wayfinder_store::NewChunk>, Vec<Vec<f
             let text = text.join(" ");
             wayfinder_store::NewChunk {
                 position: i as i64,
-                terms: wayfinder_knowledge::lexical_terms(&text),
+                terms: wayfinder_knowledge_rules::lexical_terms(&text),
                 token_count: text.split(' ').count() as i64,
                 text,
                 section_path: Vec::new(),
@@ -480,7 +480,7 @@ async fn copies_changed_in_place_rank_like_fresh_ones(backend: Backend) {
     };
     let queries: Vec<Vec<String>> = ["memory sleep", "review notes testing", "cards", "focus breaks goals habits"]
         .iter()
-        .map(|q| wayfinder_knowledge::lexical_terms(q))
+        .map(|q| wayfinder_knowledge_rules::lexical_terms(q))
         .collect();
     let rankings = |store: Store| {
         let queries = queries.clone();

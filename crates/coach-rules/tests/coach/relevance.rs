@@ -1,0 +1,133 @@
+use wayfinder_coach_rules::relevance::{MIN_COVERAGE, MIN_SCORE};
+use wayfinder_coach_rules::{assess_relevance, is_relevant, relevant_sources};
+
+use crate::fixtures::{CRAMMING, FEEDBACK, HUMAN_CAPITAL, SPACED_REPETITION, numbered, source, study_sources};
+
+fn relevant_sections(question: &str) -> Vec<String> {
+    let sources = study_sources();
+    relevant_sources(question, &sources).iter().map(|s| s.section.clone().unwrap()).collect()
+}
+
+#[test]
+fn a_question_about_something_absent_is_not_relevant() {
+    let sources = study_sources();
+    // One passage does say "capital": half the topic, and the missing half is the name.
+    assert!(!is_relevant("What is the capital of Peru?", &sources));
+    assert!(!is_relevant("what is the capital of peru", &sources));
+    assert!(!is_relevant("How do I bake sourdough bread?", &sources));
+    assert!(!is_relevant("Who won the football world cup in 2010?", &sources));
+}
+
+#[test]
+fn a_paraphrased_on_topic_question_is_relevant() {
+    let sections = relevant_sections("Why should I spread out my studying instead of cramming the night before?");
+    assert!(sections.contains(&"Cramming versus spacing".to_string()), "{sections:?}");
+    assert!(!sections.contains(&"Giving feedback".to_string()), "{sections:?}");
+
+    let sections = relevant_sections("What is the best way to give a learner feedback on their performance?");
+    assert!(sections.contains(&"Giving feedback".to_string()), "{sections:?}");
+    assert!(!sections.iter().any(|s| s == "Spaced repetition" || s == "Human capital"), "{sections:?}");
+}
+
+#[test]
+fn only_the_passages_on_the_topic_are_relevant() {
+    let sections = relevant_sections("How does spaced repetition work?");
+    assert!(sections.contains(&"Spaced repetition".to_string()), "{sections:?}");
+    assert!(!sections.iter().any(|s| s.contains("eedback") || s == "Human capital"), "{sections:?}");
+}
+
+#[test]
+fn the_heading_names_the_topic_the_text_only_refers_to() {
+    let sources = numbered(vec![source(
+        0,
+        "Learning Strategies",
+        Some("Spaced repetition"),
+        "It works because each review comes just as you start to forget.",
+    )]);
+    assert!(is_relevant("How does spaced repetition work?", &sources));
+}
+
+#[test]
+fn questions_without_topic_words_are_not_relevant() {
+    let sources = study_sources();
+    assert!(!is_relevant("Hi!", &sources));
+    assert!(!is_relevant("Can you explain?", &sources));
+    assert!(!is_relevant("How does spaced repetition work?", &[]));
+}
+
+#[test]
+fn half_the_topic_needs_both_retrievers_near_the_top() {
+    // Two of three topic words: the passage covers about half the weighted question.
+    let question = "Is spaced repetition good for anxiety?";
+    let mut sources = numbered(vec![
+        source(0, "Economics for Everyone", Some("Human capital"), HUMAN_CAPITAL),
+        source(0, "Coaching Handbook", None, FEEDBACK),
+        source(0, "Learning Strategies", None, CRAMMING),
+        source(0, "Learning Strategies", None, SPACED_REPETITION),
+    ]);
+    let judged = assess_relevance(question, &sources)[3].clone();
+    assert!(judged.coverage >= MIN_COVERAGE && judged.coverage < 0.7, "coverage {}", judged.coverage);
+    assert!(judged.relevant, "found by both retrievers: {judged:?}");
+
+    // The same passage found only by the dense retriever, far down, is not enough.
+    sources[3].lexical_rank = None;
+    sources[3].dense_rank = Some(40);
+    let judged = assess_relevance(question, &sources)[3].clone();
+    assert!(judged.score < MIN_SCORE && !judged.relevant, "{judged:?}");
+}
+
+#[test]
+fn full_coverage_and_agreement_score_highest() {
+    let sources = study_sources();
+    let judged = assess_relevance("How does spaced repetition work?", &sources);
+    assert_eq!(judged.len(), sources.len());
+    assert_eq!(judged.iter().map(|j| j.number).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5, 6]);
+    let best = judged.iter().max_by(|a, b| a.score.total_cmp(&b.score)).unwrap();
+    assert_eq!(best.number, 1);
+    assert!(best.coverage > 0.99 && best.score > 0.9, "{best:?}");
+    assert!(judged.iter().all(|j| (0.0..=1.0).contains(&j.score)));
+}
+
+#[test]
+fn a_passage_sharing_one_word_is_not_relevant_even_as_the_top_hit_of_both_retrievers() {
+    // Retrieval puts the only passage that says "capital" first in both lists.
+    let mut sources = study_sources();
+    sources.rotate_right(1);
+    let sources = numbered(sources);
+    assert_eq!(sources[0].section.as_deref(), Some("Human capital"));
+    for question in ["What is the capital of Peru?", "what is the capital of peru"] {
+        let judged = &assess_relevance(question, &sources)[0];
+        assert!(judged.coverage > 0.0 && judged.coverage < MIN_COVERAGE, "{question}: {judged:?}");
+        assert!(!judged.relevant, "{question}");
+        assert!(!is_relevant(question, &sources), "{question}");
+    }
+}
+
+#[test]
+fn a_missing_name_weighs_more_than_a_missing_common_word() {
+    let sources = study_sources();
+    let name = assess_relevance("Does spaced repetition work for Kasparov?", &sources)[0].coverage;
+    let word = assess_relevance("Does spaced repetition work for kasparov?", &sources)[0].coverage;
+    assert!(name < word, "a capitalised name inside the question counts more: {name} vs {word}");
+}
+
+#[test]
+fn a_setting_after_a_preposition_does_not_outweigh_the_topic() {
+    let sources = numbered(vec![
+        source(
+            0,
+            "Taking notes that help you learn",
+            Some("Write in your own words"),
+            "Notes are most useful when they put ideas into your own words rather than copying the slides.",
+        ),
+        source(0, "Study Skills Handbook", Some("Spaced repetition"), SPACED_REPETITION),
+        source(0, "Coaching practice", Some("Giving feedback"), FEEDBACK),
+    ]);
+    // "class" and "lecture" set the scene: the note-taking passage answers these.
+    assert!(is_relevant("How do I take better notes in class?", &sources));
+    assert!(is_relevant("How should I take notes during a lecture?", &sources));
+    // As the topic itself, the same word must be found.
+    assert!(!is_relevant("How do I plan a lecture?", &sources));
+    // And a setting alone is not a topic.
+    assert!(!is_relevant("What happens in class?", &sources));
+}

@@ -1,0 +1,217 @@
+//! The coach's records as the API shows them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_coach_rules::{AnswerMode, CoachId, CoachStyle, ConversationId, MessageId};
+use wayfinder_knowledge_rules::CollectionId;
+use wayfinder_store::{CoachRecord, ConversationRecord, FeedbackRecord, MessageRecord};
+
+pub(crate) fn style_name(style: CoachStyle) -> &'static str {
+    match style {
+        CoachStyle::Direct => "direct",
+        CoachStyle::Socratic => "socratic",
+    }
+}
+
+pub(crate) fn mode_name(mode: AnswerMode) -> &'static str {
+    match mode {
+        AnswerMode::Grounded => "grounded",
+        AnswerMode::Open => "open",
+    }
+}
+
+/// A coach profile.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Coach {
+    #[schema(value_type = String)]
+    pub id: CoachId,
+    #[schema(value_type = String)]
+    pub org_id: OrgId,
+    pub name: String,
+    pub instructions: String,
+    /// `direct` or `socratic`.
+    pub style: String,
+    /// `grounded` or `open`.
+    pub answer_mode: String,
+    /// Collections the coach answers from (empty: all of the organisation's).
+    #[schema(value_type = Vec<String>)]
+    pub collections: Vec<CollectionId>,
+    /// Domains the coach routes questions to (empty: no routing).
+    pub domains: Vec<String>,
+    /// Passages given to the model per answer.
+    pub retrieval_depth: i64,
+    /// Model name (the configured default when null).
+    pub model: Option<String>,
+    pub temperature: Option<f64>,
+    pub max_output_tokens: Option<i64>,
+    pub is_default: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Coach {
+    /// The style as the coach rules know it.
+    pub fn style(&self) -> CoachStyle {
+        if self.style == "socratic" { CoachStyle::Socratic } else { CoachStyle::Direct }
+    }
+
+    /// The answer mode as the coach rules know it.
+    pub fn mode(&self) -> AnswerMode {
+        if self.answer_mode == "open" { AnswerMode::Open } else { AnswerMode::Grounded }
+    }
+}
+
+impl From<CoachRecord> for Coach {
+    fn from(r: CoachRecord) -> Self {
+        Coach {
+            id: r.id,
+            org_id: r.org,
+            name: r.name,
+            instructions: r.instructions,
+            style: r.style,
+            answer_mode: r.answer_mode,
+            collections: r.collections,
+            domains: r.domains,
+            retrieval_depth: r.retrieval_depth,
+            model: r.model,
+            temperature: r.temperature,
+            max_output_tokens: r.max_output_tokens,
+            is_default: r.is_default,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A conversation.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Conversation {
+    #[schema(value_type = String)]
+    pub id: ConversationId,
+    #[schema(value_type = String)]
+    pub org_id: OrgId,
+    #[schema(value_type = String)]
+    pub owner_id: PersonId,
+    pub owner_name: String,
+    #[schema(value_type = Option<String>)]
+    pub coach_id: Option<CoachId>,
+    pub coach_name: Option<String>,
+    pub title: String,
+    pub archived: bool,
+    /// Whether a read-only share link is active.
+    pub shared: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ConversationRecord> for Conversation {
+    fn from(r: ConversationRecord) -> Self {
+        Conversation {
+            id: r.id,
+            org_id: r.org,
+            owner_id: r.owner,
+            owner_name: r.owner_name,
+            coach_id: r.coach,
+            coach_name: r.coach_name,
+            title: r.title,
+            archived: r.archived,
+            shared: r.shared,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A cited passage: what `[number]` in an answer points to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Citation {
+    pub number: usize,
+    pub chunk_id: i64,
+    pub document_id: String,
+    pub document_title: String,
+    pub section: Option<String>,
+    pub page_start: Option<u32>,
+    pub page_end: Option<u32>,
+    pub text: String,
+}
+
+/// Feedback on an answer.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Feedback {
+    /// `up` or `down`.
+    pub rating: String,
+    pub reasons: Vec<String>,
+    pub comment: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<FeedbackRecord> for Feedback {
+    fn from(r: FeedbackRecord) -> Self {
+        Feedback { rating: r.rating, reasons: r.reasons, comment: r.comment, updated_at: r.updated_at }
+    }
+}
+
+/// A message of a conversation.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Message {
+    #[schema(value_type = String)]
+    pub id: MessageId,
+    #[schema(value_type = String)]
+    pub conversation_id: ConversationId,
+    /// `user` or `assistant`.
+    pub role: String,
+    pub content: String,
+    /// Assistant messages: `generated`, `extractive` (drawn directly from the sources, no model),
+    /// `refusal` (nothing relevant found) or `error`.
+    pub kind: Option<String>,
+    pub citations: Vec<Citation>,
+    /// Domains the question was routed to.
+    pub domains: Vec<String>,
+    pub confidence: Option<f64>,
+    /// `low`, `medium` or `high`.
+    pub confidence_level: Option<String>,
+    pub model: Option<String>,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cost: f64,
+    pub latency_ms: i64,
+    /// False when the answer broke off (model failure or stopped by the person).
+    pub complete: bool,
+    pub created_at: DateTime<Utc>,
+    pub feedback: Option<Feedback>,
+}
+
+/// Confidence level stored beside the citations (the store keeps them as one JSON value).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct StoredCitations {
+    pub citations: Vec<Citation>,
+    pub confidence_level: Option<String>,
+}
+
+impl Message {
+    pub(crate) fn from_record(r: MessageRecord, feedback: Option<FeedbackRecord>) -> Self {
+        let stored: StoredCitations = serde_json::from_value(r.citations)
+            .unwrap_or(StoredCitations { citations: Vec::new(), confidence_level: None });
+        Message {
+            id: r.id,
+            conversation_id: r.conversation,
+            role: r.role,
+            content: r.content,
+            kind: r.kind,
+            citations: stored.citations,
+            domains: r.domains,
+            confidence: r.confidence,
+            confidence_level: stored.confidence_level,
+            model: r.model,
+            input_tokens: r.input_tokens,
+            output_tokens: r.output_tokens,
+            cost: r.cost,
+            latency_ms: r.latency_ms,
+            complete: r.complete,
+            created_at: r.created_at,
+            feedback: feedback.map(Feedback::from),
+        }
+    }
+}
