@@ -88,7 +88,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         Some(_) => return Err(ApiError::invalid("body", "must be a JSON object")),
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let mut tree = <serde_json::Value as serde::Deserialize>::deserialize(&mut de).map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}"))
+    })?;
+    de.end().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "the body has trailing characters after the JSON value",
+        )
+    })?;
+    integral_floats_as_integers(&mut tree);
+    serde_path_to_error::deserialize(tree).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         match inner.classify() {
@@ -115,15 +126,26 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {inner}"))
             }
         }
-    })?;
-    de.end().map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            "the body has trailing characters after the JSON value",
-        )
-    })?;
-    Ok(value)
+    })
+}
+
+/// Whole numbers written with a decimal point or an exponent (`500.0`, `5e2`) become
+/// integers, so integer fields take them as clients in languages without an integer
+/// type send them; fractions stay as they are and integer fields still refuse them.
+fn integral_floats_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Inside ±2^53 every integer is exact in a float, so nothing is rounded here.
+            if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                *n = serde_json::Number::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
+    }
 }
 
 /// Path parameters; ones that do not parse (e.g. a malformed id) answer 404.

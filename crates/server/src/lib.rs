@@ -21,7 +21,7 @@ pub use web_app::WebAppSource;
 use axum::{
     Json, Router,
     extract::DefaultBodyLimit,
-    http::{HeaderName, Request, StatusCode},
+    http::{HeaderName, HeaderValue, Request, StatusCode, header},
     routing::get,
 };
 use error::ApiError;
@@ -62,6 +62,7 @@ pub fn app(state: AppState) -> Router {
     openapi.info = ApiDoc::openapi().info;
     let openapi_json = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
     let max_body = state.settings.max_body_bytes;
+    let hsts = state.settings.public_url.starts_with("https://");
 
     let api = api
         .route("/openapi.json", get(move || async move { Json(openapi_json.clone()) }))
@@ -86,6 +87,7 @@ pub fn app(state: AppState) -> Router {
         // JSON bodies are read by `json::JsonBody` with the same limit and a
         // clean 413; this covers every other extractor.
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(hsts, security_headers))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {
@@ -101,6 +103,29 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Headers every response carries: no content sniffing; API answers (which hold
+/// personal data and the CSRF token) never stored by a cache; and, when people
+/// reach the server over https, a year of Strict-Transport-Security.
+async fn security_headers(
+    axum::extract::State(hsts): axum::extract::State<bool>,
+    request: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path();
+    let is_api = ["/api/", "/v1/", "/healthz", "/readyz"].iter().any(|p| path.starts_with(p));
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if is_api {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if hsts {
+        headers
+            .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    response
 }
 
 /// Serves the application on `listener` until `shutdown` resolves, then lets

@@ -45,15 +45,15 @@ pub async fn org(store: &Store, command: OrgCommand) -> anyhow::Result<()> {
                 cli_event(Some(org.id), "org.created", org.id.to_string(), serde_json::json!({ "slug": slug })),
             )
             .await;
-            println!("created organisation {} ({}) id={}", org.name, org.slug, org.id);
+            outln!("created organisation {} ({}) id={}", org.name, org.slug, org.id);
         }
         OrgCommand::List => {
             let orgs = store.list_orgs().await?;
             if orgs.is_empty() {
-                println!("no organisations yet: create one with `wayfinder org create --slug … --name …`");
+                outln!("no organisations yet: create one with `wayfinder org create --slug … --name …`");
             }
             for org in orgs {
-                println!("{}\t{}\t{}", org.id, org.slug, org.name);
+                outln!("{}\t{}\t{}", org.id, org.slug, org.name);
             }
         }
     }
@@ -115,7 +115,7 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
                 ),
             )
             .await;
-            println!(
+            outln!(
                 "created {} <{}> id={}{}",
                 person.display_name,
                 person.email,
@@ -123,23 +123,23 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
                 if operator { " (instance operator)" } else { "" }
             );
             if let (Some(org), Some(role)) = (org, role) {
-                println!("member of {} as {role}", org.slug);
+                outln!("member of {} as {role}", org.slug);
             }
             if generated {
-                println!("password (shown once): {password}");
+                outln!("password (shown once): {password}");
             }
         }
         UserCommand::List { org } => match org {
             Some(slug) => {
                 let org = store.org_by_slug(&slug).await.with_context(|| format!("no organisation {slug:?}"))?;
                 for m in store.list_members(org.id).await? {
-                    println!("{}\t{}\t{}\t{}", m.person.id, m.person.email, m.role, m.person.display_name);
+                    outln!("{}\t{}\t{}\t{}", m.person.id, m.person.email, m.role, m.person.display_name);
                 }
             }
             None => {
                 for p in store.list_people().await? {
                     let flag = if p.is_operator { "operator" } else { "-" };
-                    println!("{}\t{}\t{flag}\t{}", p.id, p.email, p.display_name);
+                    outln!("{}\t{}\t{flag}\t{}", p.id, p.email, p.display_name);
                 }
             }
         },
@@ -163,7 +163,7 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
                 ),
             )
             .await;
-            println!("{} is now {role} in {}", person.email, org.slug);
+            outln!("{} is now {role} in {}", person.email, org.slug);
         }
         UserCommand::ResetPassword { email, password_stdin } => {
             let person = person_by_email(store, &email).await?;
@@ -171,9 +171,9 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             store.set_password(person.id, &hash_password(&password)?).await?;
             store.clear_login_failures(&format!("account:{}", person.email)).await?;
             audit(store, cli_event(None, "auth.password_reset", person.id.to_string(), serde_json::json!({}))).await;
-            println!("password reset for {}; all their sessions have ended", person.email);
+            outln!("password reset for {}; all their sessions have ended", person.email);
             if generated {
-                println!("new password (shown once): {password}");
+                outln!("new password (shown once): {password}");
             }
         }
     }
@@ -197,7 +197,7 @@ pub async fn token(store: &Store, config: &Config, command: TokenCommand) -> any
             audit(store, cli_event(None, "token.created", token.id.to_string(), serde_json::json!({ "name": name })))
                 .await;
             eprintln!("token {} for {} expires {}", token.id, person.email, token.expires_at.format("%Y-%m-%d"));
-            println!("{}", secret.plaintext);
+            outln!("{}", secret.plaintext);
         }
         TokenCommand::Revoke { id } => {
             let id: TokenId = id.parse().context("not a token id")?;
@@ -206,7 +206,7 @@ pub async fn token(store: &Store, config: &Config, command: TokenCommand) -> any
                 other => other.into(),
             })?;
             audit(store, cli_event(None, "token.revoked", id.to_string(), serde_json::json!({}))).await;
-            println!("revoked token {id}");
+            outln!("revoked token {id}");
         }
     }
     Ok(())

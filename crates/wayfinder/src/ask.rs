@@ -115,7 +115,7 @@ pub async fn run(config: &Config, store: Store, args: &AskArgs) -> anyhow::Resul
         match event {
             TurnEvent::Delta(text) if !args.json => {
                 use std::io::Write;
-                print!("{text}");
+                out!("{text}");
                 let _ = std::io::stdout().flush();
                 streamed = true;
             }
@@ -130,19 +130,19 @@ pub async fn run(config: &Config, store: Store, args: &AskArgs) -> anyhow::Resul
     turn.await.context("the answer task failed")??;
     let Some(answer) = answer else { bail!("no answer") };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&answer)?);
+        outln!("{}", serde_json::to_string_pretty(&answer)?);
         return Ok(());
     }
     if !streamed || answer.kind.as_deref() == Some("generated") {
         // The stored text is authoritative (invalid citations removed).
         if streamed {
-            println!("\n");
+            outln!("\n");
         }
-        println!("{}", answer.content);
+        outln!("{}", answer.content);
     }
-    println!();
+    outln!();
     if answer.kind.as_deref() == Some("extractive") {
-        println!("(drawn directly from the sources; configure chat_base_url and chat_model for written answers)");
+        outln!("(drawn directly from the sources; configure chat_base_url and chat_model for written answers)");
     }
     for c in &answer.citations {
         let pages = match (c.page_start, c.page_end) {
@@ -151,7 +151,7 @@ pub async fn run(config: &Config, store: Store, args: &AskArgs) -> anyhow::Resul
             _ => String::new(),
         };
         let section = c.section.as_deref().map(|s| format!(" › {s}")).unwrap_or_default();
-        println!("[{}] {}{section}{pages}", c.number, c.document_title);
+        outln!("[{}] {}{section}{pages}", c.number, c.document_title);
     }
     eprintln!("({:.0} ms)", started.elapsed().as_secs_f64() * 1000.0);
     Ok(())

@@ -101,7 +101,7 @@ pub async fn retrieval(config: &Config, args: EvalRetrievalArgs) -> anyhow::Resu
         ..IngestLimits::default()
     });
     let model = kb.embedding_model().map(str::to_string);
-    println!(
+    outln!(
         "wayfinder eval retrieval — backend {:?}, {} documents, {} queries, embedding model {}",
         store.backend(),
         corpus.len(),
@@ -114,7 +114,7 @@ pub async fn retrieval(config: &Config, args: EvalRetrievalArgs) -> anyhow::Resu
     let org = store.create_org(&slug, "Retrieval evaluation").await?;
     let result = run(&kb, org.id, &corpus, &queries, &qrels, &args).await;
     if args.keep {
-        println!("kept organisation {slug}");
+        outln!("kept organisation {slug}");
     } else {
         for collection in store.list_collections(org.id).await? {
             store.delete_collection(org.id, collection.id).await?;
@@ -158,7 +158,7 @@ async fn run(
     let took = started.elapsed().as_secs_f64();
     let chunks = kb.store().count_chunks(org, Some(collection.id)).await?;
     let failed = kb.store().job_files(job.id).await?.into_iter().filter(|f| f.state == "failed").count();
-    println!(
+    outln!(
         "ingested {chunks} chunks in {took:.1} s ({:.0} chunks/s including embedding); {failed} files failed; job {}",
         chunks as f64 / took,
         ended.state
@@ -233,9 +233,17 @@ async fn run(
         report.mrr10 /= n;
         reports.push(report);
     }
-    println!(
+    outln!(
         "{:<18} {:>8} {:>10} {:>11} {:>7} {:>9} {:>9} {:>9} {:>12}",
-        "mode", "nDCG@10", "recall@10", "recall@100", "MRR@10", "p50 ms", "p95 ms", "p99 ms", "embed p50"
+        "mode",
+        "nDCG@10",
+        "recall@10",
+        "recall@100",
+        "MRR@10",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "embed p50"
     );
     for mut r in reports {
         let (p50, p95, p99) = (
@@ -244,12 +252,20 @@ async fn run(
             metrics::percentile(&mut r.latency_ms, 99.0),
         );
         let embed = metrics::percentile(&mut r.embed_ms, 50.0);
-        println!(
+        outln!(
             "{:<18} {:>8.4} {:>10.4} {:>11.4} {:>7.4} {:>9.2} {:>9.2} {:>9.2} {:>12.2}",
-            r.label, r.ndcg10, r.recall10, r.recall100, r.mrr10, p50, p95, p99, embed
+            r.label,
+            r.ndcg10,
+            r.recall10,
+            r.recall100,
+            r.mrr10,
+            p50,
+            p95,
+            p99,
+            embed
         );
     }
-    println!(
+    outln!(
         "(latency is the whole search at k = 100, query embedding included; `embed p50` is the query embedding alone)"
     );
     Ok(())

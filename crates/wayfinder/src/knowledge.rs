@@ -111,7 +111,7 @@ pub async fn collection(kb: &KnowledgeBase, command: CollectionCommand) -> anyho
                 ..Default::default()
             };
             let c = kb.create_collection(org.id, spec).await?;
-            println!(
+            outln!(
                 "created collection {} id={} (embedding: {})",
                 c.name,
                 c.id,
@@ -123,7 +123,7 @@ pub async fn collection(kb: &KnowledgeBase, command: CollectionCommand) -> anyho
             for c in store.list_collections(org.id).await? {
                 let docs = store.list_documents(org.id, Some(c.id)).await?.len();
                 let chunks = store.count_chunks(org.id, Some(c.id)).await?;
-                println!("{}\t{}\t{docs} documents\t{chunks} chunks\t{}", c.id, c.name, c.domains.join(","));
+                outln!("{}\t{}\t{docs} documents\t{chunks} chunks\t{}", c.id, c.name, c.domains.join(","));
             }
         }
     }
@@ -194,14 +194,14 @@ pub async fn ingest(kb: &KnowledgeBase, lease: chrono::Duration, args: IngestArg
 }
 
 async fn print_job(store: &Store, job: &wayfinder_store::Job) -> anyhow::Result<()> {
-    println!("job {}: {} ({}), {}/{}", job.id, job.state, job.phase, job.progress_done, job.progress_total);
+    outln!("job {}: {} ({}), {}/{}", job.id, job.state, job.phase, job.progress_done, job.progress_total);
     if let Some(e) = &job.error {
-        println!("  error: {e}");
+        outln!("  error: {e}");
     }
     for f in store.job_files(job.id).await? {
         match (&f.error_code, &f.error_message) {
-            (Some(code), Some(message)) => println!("  {:<40} {} [{code}] {message}", f.filename, f.state),
-            _ => println!("  {:<40} {} {} chunks", f.filename, f.state, f.chunk_count.unwrap_or(0)),
+            (Some(code), Some(message)) => outln!("  {:<40} {} [{code}] {message}", f.filename, f.state),
+            _ => outln!("  {:<40} {} {} chunks", f.filename, f.state, f.chunk_count.unwrap_or(0)),
         }
     }
     Ok(())
@@ -218,9 +218,14 @@ pub async fn job(store: &Store, command: JobCommand) -> anyhow::Result<()> {
         JobCommand::List { org } => {
             let org = store.org_by_slug(&org).await.with_context(|| format!("no organisation {org:?}"))?;
             for job in store.list_jobs(org.id, 50).await? {
-                println!(
+                outln!(
                     "{}\t{:?}\t{}\t{}\t{}/{}",
-                    job.id, job.kind, job.state, job.phase, job.progress_done, job.progress_total
+                    job.id,
+                    job.kind,
+                    job.state,
+                    job.phase,
+                    job.progress_done,
+                    job.progress_total
                 );
             }
             Ok(())
@@ -253,7 +258,7 @@ pub async fn search(kb: &KnowledgeBase, args: SearchArgs) -> anyhow::Result<()> 
         // A document's top heading is usually its title: do not say it twice.
         let path: Vec<String> = c.section_path.iter().filter(|s| **s != c.document_title).cloned().collect();
         let section = wayfinder_knowledge_rules::section_label(&path);
-        println!(
+        outln!(
             "{:>2}. [{:.3}] {}{}{pages}",
             i + 1,
             hit.score,
@@ -261,7 +266,7 @@ pub async fn search(kb: &KnowledgeBase, args: SearchArgs) -> anyhow::Result<()> 
             if section.is_empty() { String::new() } else { format!(" › {section}") }
         );
         let preview: String = c.text.chars().take(200).collect();
-        println!("    {}", preview.replace('\n', " "));
+        outln!("    {}", preview.replace('\n', " "));
     }
     eprintln!(
         "{:?} search in {:.1} ms (query embedding {:.1} ms)",

@@ -1,6 +1,26 @@
 //! The `wayfinder` binary: parses the command line, loads the layered
 //! configuration and wires the crates together. No business rules live here.
 
+/// `println!` that ends the process quietly when stdout is a closed pipe
+/// (`wayfinder user list | head -1`) instead of panicking with a backtrace.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let result = writeln!(std::io::stdout().lock(), $($arg)*);
+        $crate::output_written(result);
+    }};
+}
+
+/// `print!` with the same closed-pipe handling as [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        let result = write!(stdout, $($arg)*).and_then(|()| stdout.flush());
+        $crate::output_written(result);
+    }};
+}
+
 mod admin;
 mod ask;
 mod bench;
@@ -38,18 +58,32 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// What a failed write to stdout means: a reader that went away (a closed pipe)
+/// has all it wanted, so the process ends as a SIGPIPE'd tool would, without
+/// a word; any other failure is reported on stderr.
+fn output_written(result: std::io::Result<()>) {
+    match result {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: writing to standard output failed: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve::run(config, args).await,
         Command::Config => {
-            print!("{}", config.to_masked_toml());
+            out!("{}", config.to_masked_toml());
             Ok(())
         }
         Command::Bench(args) => bench::run(config, args).await,
         Command::Migrate => {
             let store = open_store(&config).await?;
             let applied = store.migrate().await?;
-            println!("{applied} migration(s) applied; the database is up to date");
+            outln!("{applied} migration(s) applied; the database is up to date");
             Ok(())
         }
         Command::Org(cmd) => admin::org(&open_migrated(&config).await?, cmd).await,

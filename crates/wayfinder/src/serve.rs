@@ -73,7 +73,7 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
 async fn offer_setup(store: &Store, public_url: &str) -> anyhow::Result<()> {
     let secret = new_secret("wfp");
     store.replace_setup_token(&secret.digest, Utc::now() + Duration::hours(24)).await?;
-    println!(
+    outln!(
         "\n  No instance operator exists yet. Open this one-time link (valid 24 hours) to create one:\n\n    \
          {public_url}/setup?token={}\n\n  or run: wayfinder user create --operator --email you@example.org --name \"Your Name\"\n",
         secret.plaintext

@@ -224,6 +224,27 @@ async fn administering_from_the_command_line(backend: Backend) {
     server.terminate();
 }
 
+/// `wayfinder user create … | head -1`: the reader leaves before the output is written;
+/// the command still does its work and ends quietly instead of panicking on the pipe.
+async fn output_to_a_closed_pipe_ends_quietly(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    wayfinder(&db, &["migrate"], None);
+    let mut child = Command::new(BIN)
+        .args(["user", "create", "--email", "pipe@east.example", "--name", "Pat Pipe"])
+        .env("WAYFINDER_DATABASE_URL", &db.url)
+        .env("WAYFINDER_LOG_LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
+    assert!(wayfinder(&db, &["user", "list"], None).contains("pipe@east.example"), "the user was still created");
+}
+
 #[test]
 fn config_shows_layers_and_masks_secrets() {
     let tmp = tempfile::tempdir().unwrap();
@@ -446,5 +467,6 @@ macro_rules! on_both_backends {
 on_both_backends!(
     first_run_setup_link_then_clean_shutdown,
     administering_from_the_command_line,
+    output_to_a_closed_pipe_ends_quietly,
     ingestion_resumes_after_kill_9
 );

@@ -252,4 +252,26 @@ async fn duplicate_emails_are_refused(backend: Backend) {
     assert_eq!(after, expected);
 }
 
-crate::on_both_backends!(bad_input_is_refused_without_side_effects, duplicate_emails_are_refused);
+/// Clients in languages without an integer type send `500.0` for 500: an integer field
+/// takes a whole number however it is written, and still refuses a fraction.
+async fn whole_numbers_with_a_decimal_point_are_integers(backend: Backend) {
+    let w = World::build(backend).await;
+    let collections = format!("/orgs/{}/collections", w.org_a);
+    let (status, body) = w
+        .admin
+        .client
+        .post(&collections, json!({ "name": "Handbook", "chunk_tokens": 500.0, "chunk_overlap": 4e1 }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!((body["chunk_tokens"].as_i64(), body["chunk_overlap"].as_i64()), (Some(500), Some(40)), "{body}");
+    let before = w.app.row_counts().await;
+    let (status, body) = w.admin.client.post(&collections, json!({ "name": "Notes", "chunk_tokens": 500.5 })).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("chunk_tokens")));
+    assert_eq!(w.app.row_counts().await, before, "nothing written");
+}
+
+crate::on_both_backends!(
+    bad_input_is_refused_without_side_effects,
+    duplicate_emails_are_refused,
+    whole_numbers_with_a_decimal_point_are_integers
+);

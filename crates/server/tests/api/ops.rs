@@ -66,6 +66,34 @@ async fn the_openapi_document_describes_every_endpoint(backend: Backend) {
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
 }
 
+/// API answers are never sniffed or cached (`/me` carries the CSRF token); over https the
+/// server also asks browsers to stay on https.
+async fn responses_carry_security_headers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.operator().await;
+    let http = reqwest::Client::new();
+    for (path, api) in [("/api/v1/me", true), ("/v1/models", true), ("/healthz", true), ("/setup", false)] {
+        let resp = http.get(app.url(path)).send().await.unwrap();
+        let headers = resp.headers();
+        assert_eq!(headers.get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]), "{path}");
+        if api {
+            assert_eq!(headers.get("cache-control").map(|v| v.as_bytes()), Some(&b"no-store"[..]), "{path}");
+        }
+        assert!(headers.get("strict-transport-security").is_none(), "{path}: no HSTS over plain http");
+    }
+    let (status, headers, me) = admin.send_full(reqwest::Method::GET, "/me", None, Default::default()).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(headers["cache-control"], "no-store", "the signed-in profile with its CSRF token");
+
+    let secure =
+        TestApp::spawn_with(backend, ServerSettings { public_url: "https://wayfinder.test".into(), ..test_settings() })
+            .await;
+    for path in ["/api/v1/me", "/setup"] {
+        let resp = http.get(secure.url(path)).send().await.unwrap();
+        assert_eq!(resp.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains", "{path}");
+    }
+}
+
 async fn shutdown_lets_in_flight_requests_finish(backend: Backend) {
     let mut app = TestApp::spawn(backend).await;
     let _ = app.operator().await;
@@ -95,6 +123,7 @@ async fn setup_and_invitation_links_open_pages(backend: Backend) {
 }
 
 crate::on_both_backends!(
+    responses_carry_security_headers,
     setup_and_invitation_links_open_pages,
     health_readiness_and_request_ids,
     readiness_fails_when_the_database_is_gone,
