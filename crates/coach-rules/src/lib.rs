@@ -21,6 +21,7 @@ pub mod routing;
 mod text;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 pub use budget::{BudgetCheck, BudgetExceeded, BudgetKind, BudgetScope, DailyLimit, DailyUsage};
 pub use citations::{CitationMark, CitedAnswer, cited_sources, parse_citations, strip_citations, validate_citations};
@@ -63,8 +64,23 @@ pub struct Source {
 }
 
 /// How the coach talks.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum CoachStyle {
     /// Answers the question directly.
     #[default]
@@ -74,8 +90,23 @@ pub enum CoachStyle {
 }
 
 /// What the coach may draw on.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AnswerMode {
     /// Only the knowledge base; refuses when it has nothing relevant.
     #[default]
@@ -84,14 +115,110 @@ pub enum AnswerMode {
     Open,
 }
 
-/// Who said a turn of the conversation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Who said a turn of the conversation (a stored message's `role`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TurnRole {
     /// The learner.
     User,
     /// The coach.
     Assistant,
+}
+
+/// How an answer came about (a stored assistant message's `kind`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum AnswerKind {
+    /// Written by the chat model from the retrieved passages.
+    Generated,
+    /// Drawn directly from the passages, without a model.
+    Extractive,
+    /// Nothing relevant was found, so the coach said so.
+    Refusal,
+    /// The model failed before saying anything.
+    Error,
+}
+
+/// A person's verdict on an answer.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum FeedbackRating {
+    /// Helpful.
+    Up,
+    /// Not helpful.
+    Down,
+}
+
+/// Why an answer was not helpful.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum FeedbackReason {
+    /// Says something wrong.
+    Inaccurate,
+    /// Does not help with the question.
+    NotHelpful,
+    /// A claim without a source, or a wrong source.
+    MissingSource,
+    /// Harmful or inappropriate.
+    Harmful,
+    /// Something else (see the comment).
+    Other,
 }
 
 /// One earlier message of the conversation, oldest first in a history slice.

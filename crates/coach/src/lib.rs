@@ -10,12 +10,15 @@ mod pipeline;
 mod views;
 
 pub use models::Models;
-pub use pipeline::{TurnEvent, TurnInput, TurnOutcome};
+pub use pipeline::{Thread, TurnEvent, TurnFailure, TurnInput, TurnOutcome};
 pub use views::{Citation, Coach, Conversation, Feedback, Message};
 
 use std::collections::HashSet;
 use wayfinder_accounts_rules::{OrgId, PersonId, hash_secret, new_secret};
-use wayfinder_coach_rules::{AnswerMode, BudgetExceeded, CoachId, CoachStyle, ConversationId, MessageId};
+use wayfinder_coach_rules::{
+    AnswerMode, BudgetExceeded, CoachId, CoachStyle, ConversationId, FeedbackRating, FeedbackReason, MessageId,
+    TurnRole,
+};
 use wayfinder_knowledge::{KnowledgeBase, KnowledgeError};
 use wayfinder_knowledge_rules::CollectionId;
 use wayfinder_store::{
@@ -62,6 +65,15 @@ impl From<KnowledgeError> for CoachingError {
             KnowledgeError::Invalid { field, message } => CoachingError::Invalid { field, message },
             other => CoachingError::Knowledge(other),
         }
+    }
+}
+
+/// A store error as the service reports it: a missing row is `what` not found; anything
+/// else (a database failure) stays a storage error instead of posing as "not found".
+fn missing(what: &'static str) -> impl Fn(StoreError) -> CoachingError {
+    move |e| match e {
+        StoreError::NotFound => CoachingError::NotFound(what),
+        other => CoachingError::Store(other),
     }
 }
 
@@ -148,7 +160,7 @@ impl Coaching {
 
     /// One coach of an organisation.
     pub async fn coach(&self, org: OrgId, id: CoachId) -> CoachingResult<Coach> {
-        Ok(self.store.coach(org, id).await.map_err(|_| CoachingError::NotFound("coach"))?.into())
+        Ok(self.store.coach(org, id).await.map_err(missing("coach"))?.into())
     }
 
     /// The organisation's default coach.
@@ -170,8 +182,8 @@ impl Coaching {
             org,
             name: String::new(),
             instructions: String::new(),
-            style: "direct".into(),
-            answer_mode: "grounded".into(),
+            style: CoachStyle::default(),
+            answer_mode: AnswerMode::default(),
             collections: Vec::new(),
             domains: Vec::new(),
             retrieval_depth: DEFAULT_RETRIEVAL_DEPTH,
@@ -191,7 +203,7 @@ impl Coaching {
 
     /// Changes a coach profile.
     pub async fn update_coach(&self, org: OrgId, id: CoachId, spec: CoachSpec) -> CoachingResult<Coach> {
-        let mut record = self.store.coach(org, id).await.map_err(|_| CoachingError::NotFound("coach"))?;
+        let mut record = self.store.coach(org, id).await.map_err(missing("coach"))?;
         self.apply_spec(org, &mut record, spec).await?;
         Ok(self.store.update_coach(&record).await?.into())
     }
@@ -230,10 +242,10 @@ impl Coaching {
             record.instructions = instructions.trim().to_string();
         }
         if let Some(style) = spec.style {
-            record.style = views::style_name(style).into();
+            record.style = style;
         }
         if let Some(mode) = spec.answer_mode {
-            record.answer_mode = views::mode_name(mode).into();
+            record.answer_mode = mode;
         }
         if let Some(collections) = spec.collections {
             let known: HashSet<CollectionId> =
@@ -307,7 +319,7 @@ impl Coaching {
 
     /// A conversation (the caller decides who may see it).
     pub async fn conversation(&self, id: ConversationId) -> CoachingResult<Conversation> {
-        Ok(self.store.conversation(id).await.map_err(|_| CoachingError::NotFound("conversation"))?.into())
+        Ok(self.store.conversation(id).await.map_err(missing("conversation"))?.into())
     }
 
     /// A conversation's messages with their feedback, oldest first.
@@ -367,11 +379,8 @@ impl Coaching {
         if !token.starts_with("wfc_") || token.len() > 100 {
             return Err(CoachingError::NotFound("shared conversation"));
         }
-        let conversation = self
-            .store
-            .conversation_by_share(&hash_secret(token))
-            .await
-            .map_err(|_| CoachingError::NotFound("shared conversation"))?;
+        let conversation =
+            self.store.conversation_by_share(&hash_secret(token)).await.map_err(missing("shared conversation"))?;
         let mut messages = self.messages(conversation.id).await?;
         for m in &mut messages {
             m.feedback = None;
@@ -381,7 +390,7 @@ impl Coaching {
 
     /// One message (the caller checks access through its conversation).
     pub async fn message(&self, id: MessageId) -> CoachingResult<Message> {
-        let record = self.store.message(id).await.map_err(|_| CoachingError::NotFound("message"))?;
+        let record = self.store.message(id).await.map_err(missing("message"))?;
         Ok(Message::from_record(record, None))
     }
 
@@ -391,23 +400,16 @@ impl Coaching {
         org: OrgId,
         message: MessageId,
         person: PersonId,
-        rating: &str,
-        reasons: Vec<String>,
+        rating: FeedbackRating,
+        reasons: Vec<FeedbackReason>,
         comment: String,
     ) -> CoachingResult<Feedback> {
         let found = self.message(message).await?;
-        if found.role != "assistant" {
+        if found.role != TurnRole::Assistant {
             return Err(invalid("message", "feedback is for the coach's answers"));
         }
-        if !matches!(rating, "up" | "down") {
-            return Err(invalid("rating", "must be \"up\" or \"down\""));
-        }
-        const REASONS: [&str; 5] = ["inaccurate", "not_helpful", "missing_source", "harmful", "other"];
         let mut clean = Vec::new();
         for r in reasons {
-            if !REASONS.contains(&r.as_str()) {
-                return Err(invalid("reasons", format!("each must be one of {}", REASONS.join(", "))));
-            }
             if !clean.contains(&r) {
                 clean.push(r);
             }
@@ -418,7 +420,7 @@ impl Coaching {
         let record = FeedbackRecord {
             message,
             person,
-            rating: rating.into(),
+            rating,
             reasons: clean,
             comment: comment.trim().to_string(),
             updated_at: chrono::Utc::now(),

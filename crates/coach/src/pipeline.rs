@@ -6,7 +6,7 @@
 //! said so far is stored as incomplete, never as a finished answer.
 
 use crate::{
-    Citation, Coach, Coaching, CoachingError, CoachingResult, Message, NEW_CONVERSATION, title_from,
+    Citation, Coach, Coaching, CoachingError, CoachingResult, Conversation, Message, NEW_CONVERSATION, title_from,
     views::StoredCitations,
 };
 use futures::StreamExt;
@@ -14,13 +14,13 @@ use std::{sync::Arc, time::Instant};
 use tokio::sync::mpsc;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_coach_rules::{
-    AnswerMode, ConfidenceLevel, ConversationId, ExtractiveOptions, MessageId, PromptInput, Role as CoachRole, Source,
-    SourceRelevance, Turn, TurnRole, assess_relevance, citation_coverage, clean_rewrite, confidence, extractive_answer,
-    needs_rewrite, parse_routing, refusal_text, rewrite_prompt, route_domains, routing_prompt, standalone_question,
-    validate_citations,
+    AnswerKind, AnswerMode, ConfidenceLevel, ConversationId, ExtractiveOptions, MessageId, PromptInput,
+    Role as CoachRole, Source, SourceRelevance, Turn, TurnRole, assess_relevance, citation_coverage, clean_rewrite,
+    confidence, extractive_answer, needs_rewrite, parse_routing, refusal_text, rewrite_prompt, route_domains,
+    routing_prompt, standalone_question, validate_citations,
 };
 use wayfinder_knowledge::{SearchHit, SearchMode, SearchRequest};
-use wayfinder_llm::{ChatError, ChatMessage, ChatModel, ChatRequest, StreamEvent, Usage};
+use wayfinder_llm::{ChatError, ChatMessage, ChatModel, ChatRequest, ModelFailure, StreamEvent, Usage};
 use wayfinder_store::{MessageRecord, UsageRecord};
 
 /// History sent to the model, in characters (older turns are dropped first).
@@ -30,17 +30,34 @@ const HISTORY_MESSAGES: i64 = 12;
 /// Passages retrieved before routing narrows them (routing votes need a wider view).
 const ROUTING_POOL: usize = 30;
 
+/// Where a turn's history comes from and where it is kept.
+#[derive(Clone, Debug)]
+pub enum Thread {
+    /// A stored conversation (already loaded and authorised by the caller): its messages
+    /// are the history, and the turn is appended to it.
+    Stored(Conversation),
+    /// A stateless call (the OpenAI-compatible endpoint): the caller's history, nothing stored
+    /// but the usage.
+    Stateless(Vec<Turn>),
+}
+
 /// What a turn is about.
 #[derive(Clone, Debug)]
 pub struct TurnInput {
     pub org: OrgId,
     pub person: PersonId,
     pub coach: Coach,
-    /// The stored conversation, or `None` for a stateless call (the OpenAI-compatible endpoint).
-    pub conversation: Option<ConversationId>,
-    /// Earlier turns when stateless (stored conversations read their own).
-    pub history: Vec<Turn>,
+    pub thread: Thread,
     pub question: String,
+}
+
+/// Why a turn ended without a complete answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TurnFailure {
+    /// The chat model failed (what was said so far is stored as incomplete).
+    Model(ModelFailure),
+    /// Something on our side failed (logged); nothing was stored.
+    Internal,
 }
 
 /// What a streaming client hears, in order: `User`, `Sources`, `Delta`s, then `Done` or `Failed`.
@@ -55,11 +72,11 @@ pub enum TurnEvent {
     /// The stored answer with validated citations.
     Done(Message),
     /// The answer failed; the partial answer (if any) is stored as incomplete.
-    Failed { code: &'static str, message: String, partial: Option<Message> },
+    Failed { failure: TurnFailure, message: String, partial: Option<Message> },
 }
 
 /// Where the time went, for the benchmark (milliseconds).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct TurnOutcome {
     /// Reading the history and making the question standalone (model calls included).
     pub rewrite_ms: f64,
@@ -70,8 +87,8 @@ pub struct TurnOutcome {
     /// The transaction that stores both messages and the usage.
     pub storage_ms: f64,
     pub total_ms: f64,
-    /// How the answer came about: `generated`, `extractive`, `refusal` or `error`.
-    pub kind: &'static str,
+    /// How the answer came about.
+    pub kind: AnswerKind,
     /// Searches run: 1, or 2 when routing narrowed to domains the first search held too few of.
     pub searches: u8,
 }
@@ -83,17 +100,17 @@ fn ms_since(t: Instant) -> f64 {
 /// How an answer was produced, before it is stored.
 struct Answer {
     content: String,
-    kind: &'static str,
+    kind: AnswerKind,
     citations: Vec<Citation>,
     confidence: Option<(f32, ConfidenceLevel)>,
     model: Option<String>,
     usage: Option<Usage>,
     complete: bool,
-    failure: Option<(&'static str, String)>,
+    failure: Option<(ModelFailure, String)>,
 }
 
 impl Answer {
-    fn plain(content: String, kind: &'static str) -> Self {
+    fn plain(content: String, kind: AnswerKind) -> Self {
         Answer {
             content,
             kind,
@@ -103,6 +120,40 @@ impl Answer {
             usage: None,
             complete: true,
             failure: None,
+        }
+    }
+}
+
+/// What retrieval and routing gave the turn.
+struct Retrieval {
+    sources: Vec<Source>,
+    /// Domains the question was routed to (empty: not routed).
+    routed: Vec<String>,
+    searches: u8,
+}
+
+/// A turn as it goes through its stages: the coach, the model, and the tokens spent so far.
+struct TurnRun<'a> {
+    input: &'a TurnInput,
+    model: Option<Arc<dyn ChatModel>>,
+    model_name: Option<String>,
+    usage: Usage,
+}
+
+impl TurnRun<'_> {
+    /// A side call to the model (rewriting, routing): its text, its usage counted.
+    async fn ask_model(&mut self, prompt: Vec<(CoachRole, String)>, max_tokens: u32) -> Option<String> {
+        let model = self.model.as_ref()?;
+        let request = ChatRequest::new(chat_messages(prompt)).with_temperature(0.0).with_max_tokens(max_tokens);
+        match model.complete(&request).await {
+            Ok(done) => {
+                add_usage(&mut self.usage, &done.usage);
+                Some(done.content)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a side call to the chat model failed; going on without it");
+                None
+            }
         }
     }
 }
@@ -151,15 +202,48 @@ fn chat_messages(prompt: Vec<(CoachRole, String)>) -> Vec<ChatMessage> {
         .collect()
 }
 
-fn level_name(level: ConfidenceLevel) -> &'static str {
-    match level {
-        ConfidenceLevel::Low => "low",
-        ConfidenceLevel::Medium => "medium",
-        ConfidenceLevel::High => "high",
+fn message_record(conversation: ConversationId, role: TurnRole, content: String) -> MessageRecord {
+    MessageRecord {
+        id: MessageId::new(),
+        conversation,
+        role,
+        content,
+        kind: None,
+        citations: serde_json::json!({ "citations": [] }),
+        domains: Vec::new(),
+        confidence: None,
+        model: None,
+        input_tokens: 0,
+        output_tokens: 0,
+        cost: 0.0,
+        latency_ms: 0,
+        complete: true,
+        created_at: chrono::Utc::now(),
     }
 }
 
 impl Coaching {
+    /// Asks the coach in a stored conversation the caller has loaded and may write to:
+    /// the conversation's coach answers, or the organisation's default when that coach
+    /// was deleted.
+    pub async fn ask(
+        &self,
+        conversation: Conversation,
+        person: PersonId,
+        question: String,
+    ) -> CoachingResult<mpsc::Receiver<TurnEvent>> {
+        let coach = match conversation.coach_id {
+            Some(id) => match self.coach(conversation.org_id, id).await {
+                Err(CoachingError::NotFound(_)) => self.default_coach(conversation.org_id).await?,
+                found => found?,
+            },
+            None => self.default_coach(conversation.org_id).await?,
+        };
+        let input =
+            TurnInput { org: conversation.org_id, person, coach, thread: Thread::Stored(conversation), question };
+        self.answer(input).await
+    }
+
     /// Checks the message and the budgets, then answers in a background task
     /// whose events arrive on the returned channel. Errors here (bad input,
     /// over budget) mean nothing was stored and no model was called.
@@ -180,7 +264,7 @@ impl Coaching {
                 tracing::error!(error = %e, "a coach turn failed");
                 let _ = events
                     .send(TurnEvent::Failed {
-                        code: "internal",
+                        failure: TurnFailure::Internal,
                         message: "Something went wrong while answering. Please try again.".into(),
                         partial: None,
                     })
@@ -190,77 +274,95 @@ impl Coaching {
         Ok(receiver)
     }
 
-    /// The turn itself; returns the timings (used by the benchmark).
+    /// The turn itself, stage by stage; returns the timings (used by the benchmark).
     pub async fn run_turn(&self, input: TurnInput, events: &mpsc::Sender<TurnEvent>) -> CoachingResult<TurnOutcome> {
         let started = Instant::now();
-        let mut outcome = TurnOutcome::default();
-        let coach = &input.coach;
-        let history = match input.conversation {
-            Some(id) => self
+        let history = self.history(&input.thread).await?;
+        let conversation = match &input.thread {
+            Thread::Stored(c) => c.id,
+            Thread::Stateless(_) => ConversationId::default(),
+        };
+        let user = message_record(conversation, TurnRole::User, input.question.clone());
+        let _ = events.send(TurnEvent::User(Message::from_record(user.clone(), None))).await;
+        let mut run = self.start_run(&input);
+
+        let standalone = self.standalone(&mut run, &history).await;
+        let rewrite_ms = ms_since(started);
+
+        let t = Instant::now();
+        let retrieval = self.retrieve(&mut run, &standalone).await?;
+        let retrieval_ms = ms_since(t);
+        let _ = events.send(TurnEvent::Sources(retrieval.sources.iter().map(citation_of).collect())).await;
+
+        let t = Instant::now();
+        let answer = self.decide(&mut run, &standalone, &retrieval.sources, &history, events).await;
+        let answer_ms = ms_since(t);
+
+        let t = Instant::now();
+        let kind = answer.kind;
+        let failure = answer.failure.clone();
+        let assistant = self.store_turn(run, user, answer, retrieval.routed, started).await?;
+        let storage_ms = ms_since(t);
+
+        let stored = Message::from_record(assistant, None);
+        let _ = match failure {
+            Some((failure, message)) => {
+                let failure = TurnFailure::Model(failure);
+                events.send(TurnEvent::Failed { failure, message, partial: Some(stored) }).await
+            }
+            None => events.send(TurnEvent::Done(stored)).await,
+        };
+        Ok(TurnOutcome {
+            rewrite_ms,
+            retrieval_ms,
+            answer_ms,
+            storage_ms,
+            total_ms: ms_since(started),
+            kind,
+            searches: retrieval.searches,
+        })
+    }
+
+    /// Stage 1: the history, from the stored conversation (finished answers only) or the caller.
+    async fn history(&self, thread: &Thread) -> CoachingResult<Vec<Turn>> {
+        Ok(match thread {
+            Thread::Stored(conversation) => self
                 .store
-                .messages(id, Some(HISTORY_MESSAGES))
+                .messages(conversation.id, Some(HISTORY_MESSAGES))
                 .await?
                 .into_iter()
-                .filter(|m| m.complete || m.role == "user")
-                .map(|m| Turn {
-                    role: if m.role == "user" { TurnRole::User } else { TurnRole::Assistant },
-                    content: m.content,
-                })
+                .filter(|m| m.complete || m.role == TurnRole::User)
+                .map(|m| Turn { role: m.role, content: m.content })
                 .collect(),
-            None => input.history.clone(),
-        };
-        let user = MessageRecord {
-            id: MessageId::new(),
-            conversation: input.conversation.unwrap_or_default(),
-            role: "user".into(),
-            content: input.question.clone(),
-            kind: None,
-            citations: serde_json::json!({ "citations": [] }),
-            domains: Vec::new(),
-            confidence: None,
-            model: None,
-            input_tokens: 0,
-            output_tokens: 0,
-            cost: 0.0,
-            latency_ms: 0,
-            complete: true,
-            created_at: chrono::Utc::now(),
-        };
-        let _ = events.send(TurnEvent::User(Message::from_record(user.clone(), None))).await;
+            Thread::Stateless(history) => history.clone(),
+        })
+    }
 
+    /// The coach's model for this turn (none: extractive answers).
+    fn start_run<'a>(&self, input: &'a TurnInput) -> TurnRun<'a> {
+        let coach = &input.coach;
+        let model = self.models.client(coach.model.as_deref()).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the chat model is misconfigured");
+            None
+        });
         let model_name = coach.model.clone().or_else(|| self.models.default_model().map(String::from));
-        let model: Option<Arc<dyn ChatModel>> = match self.models.client(coach.model.as_deref()) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::error!(error = %e, "the chat model is misconfigured");
-                None
-            }
-        };
-        let mut usage_total = Usage { input_tokens: 0, output_tokens: 0, reported: true };
+        TurnRun { input, model, model_name, usage: Usage { input_tokens: 0, output_tokens: 0, reported: true } }
+    }
 
-        // (a) A follow-up becomes a standalone question for retrieval.
-        let standalone = if needs_rewrite(&input.question, &history) {
-            let mut rewritten = None;
-            if let Some(model) = &model {
-                let request = ChatRequest::new(chat_messages(rewrite_prompt(&input.question, &history)))
-                    .with_temperature(0.0)
-                    .with_max_tokens(120);
-                match model.complete(&request).await {
-                    Ok(done) => {
-                        add_usage(&mut usage_total, &done.usage);
-                        rewritten = clean_rewrite(&done.content);
-                    }
-                    Err(e) => tracing::warn!(error = %e, "rewriting with the model failed; rewriting without it"),
-                }
-            }
-            rewritten.unwrap_or_else(|| standalone_question(&input.question, &history))
-        } else {
-            input.question.clone()
-        };
-        outcome.rewrite_ms = ms_since(started);
+    /// Stage 2: a follow-up becomes a standalone question for retrieval (with the model when
+    /// there is one, by the rules otherwise).
+    async fn standalone(&self, run: &mut TurnRun<'_>, history: &[Turn]) -> String {
+        let question = &run.input.question;
+        if !needs_rewrite(question, history) {
+            return question.clone();
+        }
+        let rewritten = run.ask_model(rewrite_prompt(question, history), 120).await;
+        rewritten.as_deref().and_then(clean_rewrite).unwrap_or_else(|| standalone_question(question, history))
+    }
 
-        // (b, c) Retrieve wide, route by the domains of what came back, keep the coach's depth.
-        let t = Instant::now();
+    /// Stage 3: retrieve wide, route by the domains of what came back, keep the coach's depth.
+    async fn retrieve(&self, run: &mut TurnRun<'_>, standalone: &str) -> CoachingResult<Retrieval> {
+        let (org, coach) = (run.input.org, &run.input.coach);
         let depth = coach.retrieval_depth.clamp(1, 30) as usize;
         let collections = (!coach.collections.is_empty()).then(|| coach.collections.clone());
         let search = |k: usize, domains: Option<Vec<String>>| SearchRequest {
@@ -271,59 +373,67 @@ impl Coaching {
             k,
             mode: SearchMode::Hybrid,
         };
-        let pool = self.knowledge.search(input.org, &search(ROUTING_POOL.max(depth), None)).await?;
-        outcome.searches = 1;
-        let mut routed: Vec<String> = Vec::new();
-        let mut hits: Vec<SearchHit> = pool.hits;
-        if !coach.domains.is_empty() {
-            let votes: Vec<(Vec<String>, f32, usize)> =
-                hits.iter().enumerate().map(|(i, h)| (h.chunk.domains.clone(), h.score, i + 1)).collect();
-            let mut routing = route_domains(&coach.domains, &votes);
-            if !routing.confident
-                && let Some(model) = &model
-            {
-                let request = ChatRequest::new(chat_messages(routing_prompt(&standalone, &coach.domains)))
-                    .with_temperature(0.0)
-                    .with_max_tokens(60);
-                if let Ok(done) = model.complete(&request).await {
-                    add_usage(&mut usage_total, &done.usage);
-                    routing = parse_routing(&done.content, &coach.domains);
-                }
-            }
-            if routing.confident {
-                routed = routing.domains.clone();
-                let in_domain = |h: &SearchHit| h.chunk.domains.iter().any(|d| routed.contains(d));
-                if hits.iter().filter(|h| in_domain(h)).count() < depth {
-                    hits = self.knowledge.search(input.org, &search(depth, Some(routed.clone()))).await?.hits;
-                    outcome.searches = 2;
-                } else {
-                    hits.retain(in_domain);
-                }
+        let mut hits: Vec<SearchHit> = self.knowledge.search(org, &search(ROUTING_POOL.max(depth), None)).await?.hits;
+        let mut searches = 1;
+        let routed = self.route(run, standalone, &hits).await;
+        if !routed.is_empty() {
+            let in_domain = |h: &SearchHit| h.chunk.domains.iter().any(|d| routed.contains(d));
+            if hits.iter().filter(|h| in_domain(h)).count() < depth {
+                hits = self.knowledge.search(org, &search(depth, Some(routed.clone()))).await?.hits;
+                searches = 2;
+            } else {
+                hits.retain(in_domain);
             }
         }
         hits.truncate(depth);
-        let sources: Vec<Source> = hits.iter().enumerate().map(|(i, h)| source_of(i + 1, h)).collect();
-        outcome.retrieval_ms = ms_since(t);
-        let _ = events.send(TurnEvent::Sources(sources.iter().map(citation_of).collect())).await;
+        let sources = hits.iter().enumerate().map(|(i, h)| source_of(i + 1, h)).collect();
+        Ok(Retrieval { sources, routed, searches })
+    }
 
-        // (d–g) Answer: refuse, extract, or generate with validated citations.
-        let relevance = assess_relevance(&standalone, &sources);
+    /// The coach's domains the question belongs to, by the retrieval votes or, when those are
+    /// not confident, by the model; empty when the coach has no domains or nothing is confident.
+    async fn route(&self, run: &mut TurnRun<'_>, standalone: &str, hits: &[SearchHit]) -> Vec<String> {
+        let domains = &run.input.coach.domains;
+        if domains.is_empty() {
+            return Vec::new();
+        }
+        let votes: Vec<(Vec<String>, f32, usize)> =
+            hits.iter().enumerate().map(|(i, h)| (h.chunk.domains.clone(), h.score, i + 1)).collect();
+        let mut routing = route_domains(domains, &votes);
+        if !routing.confident
+            && let Some(reply) = run.ask_model(routing_prompt(standalone, domains), 60).await
+        {
+            routing = parse_routing(&reply, domains);
+        }
+        if routing.confident { routing.domains } else { Vec::new() }
+    }
+
+    /// Stage 4: refuse, extract, or generate with validated citations.
+    async fn decide(
+        &self,
+        run: &mut TurnRun<'_>,
+        standalone: &str,
+        sources: &[Source],
+        history: &[Turn],
+        events: &mpsc::Sender<TurnEvent>,
+    ) -> Answer {
+        let coach = &run.input.coach;
+        let relevance = assess_relevance(standalone, sources);
         let relevant = relevance.iter().any(|r| r.relevant);
-        let mode = coach.mode();
-        let t = Instant::now();
+        let mode = coach.answer_mode;
         let answer = if !relevant && mode == AnswerMode::Grounded {
-            Answer::plain(refusal_text(mode, &coach.name), "refusal")
-        } else if let Some(model) = &model {
+            Answer::plain(refusal_text(mode, &coach.name), AnswerKind::Refusal)
+        } else if let Some(model) = &run.model {
             let (given, given_relevance): (&[Source], &[SourceRelevance]) =
-                if relevant { (&sources, &relevance) } else { (&[], &[]) };
+                if relevant { (sources, &relevance) } else { (&[], &[]) };
             let prompt = PromptInput {
                 coach_name: &coach.name,
                 instructions: &coach.instructions,
-                style: coach.style(),
+                style: coach.style,
                 mode,
                 sources: given,
-                history: &history,
-                question: &input.question,
+                history,
+                question: &run.input.question,
                 max_history_chars: MAX_HISTORY_CHARS,
             };
             let mut request = ChatRequest::new(chat_messages(wayfinder_coach_rules::build_prompt(&prompt)));
@@ -331,82 +441,75 @@ impl Coaching {
             request.max_tokens = coach.max_output_tokens.and_then(|m| u32::try_from(m).ok());
             self.generate(model.as_ref(), &request, given, given_relevance, events).await
         } else {
-            match extractive_answer(&standalone, &sources, &ExtractiveOptions::default()) {
+            match extractive_answer(standalone, sources, &ExtractiveOptions::default()) {
                 Some(extract) => {
                     let conf = confidence(&relevance, &extract.cited, citation_coverage(&extract.text));
                     let _ = events.send(TurnEvent::Delta(extract.text.clone())).await;
                     Answer {
                         citations: extract.cited.iter().filter_map(|n| sources.get(n - 1)).map(citation_of).collect(),
                         confidence: Some((conf.score, conf.level)),
-                        ..Answer::plain(extract.text, "extractive")
+                        ..Answer::plain(extract.text, AnswerKind::Extractive)
                     }
                 }
-                None => Answer::plain(refusal_text(AnswerMode::Grounded, &coach.name), "refusal"),
+                None => Answer::plain(refusal_text(AnswerMode::Grounded, &coach.name), AnswerKind::Refusal),
             }
         };
-        outcome.answer_ms = ms_since(t);
-        outcome.kind = answer.kind;
         if let Some(u) = &answer.usage {
-            add_usage(&mut usage_total, u);
+            add_usage(&mut run.usage, u);
         }
+        answer
+    }
 
-        // (h) Both messages in one transaction, with the usage.
-        let t = Instant::now();
-        let latency_ms = started.elapsed().as_millis() as i64;
-        let cost = model_name.as_deref().map(|m| self.models.cost(m, &usage_total)).unwrap_or(0.0);
+    /// Stage 5: both messages and the usage in one transaction (a stateless turn keeps only the
+    /// usage); returns the stored answer.
+    async fn store_turn(
+        &self,
+        run: TurnRun<'_>,
+        user: MessageRecord,
+        answer: Answer,
+        routed: Vec<String>,
+        started: Instant,
+    ) -> CoachingResult<MessageRecord> {
+        let input = run.input;
+        let usage_total = run.usage;
+        let cost = run.model_name.as_deref().map(|m| self.models.cost(m, &usage_total)).unwrap_or(0.0);
         let assistant = MessageRecord {
-            id: MessageId::new(),
-            conversation: user.conversation,
-            role: "assistant".into(),
-            content: answer.content.clone(),
-            kind: Some(answer.kind.into()),
+            kind: Some(answer.kind),
             citations: serde_json::to_value(StoredCitations {
-                citations: answer.citations.clone(),
-                confidence_level: answer.confidence.map(|(_, l)| level_name(l).to_string()),
+                citations: answer.citations,
+                confidence_level: answer.confidence.map(|(_, level)| level),
             })
             .unwrap_or_default(),
             domains: routed,
             confidence: answer.confidence.map(|(s, _)| f64::from(s)),
-            model: answer.model.clone(),
+            model: answer.model,
             input_tokens: i64::from(usage_total.input_tokens),
             output_tokens: i64::from(usage_total.output_tokens),
             cost,
-            latency_ms,
+            latency_ms: started.elapsed().as_millis() as i64,
             complete: answer.complete,
-            created_at: chrono::Utc::now(),
+            ..message_record(user.conversation, TurnRole::Assistant, answer.content)
         };
         let usage = (usage_total.input_tokens + usage_total.output_tokens > 0).then(|| UsageRecord {
             org: input.org,
             person: Some(input.person),
-            model: model_name.clone().unwrap_or_default(),
+            model: run.model_name.clone().unwrap_or_default(),
             input_tokens: i64::from(usage_total.input_tokens),
             output_tokens: i64::from(usage_total.output_tokens),
             cost,
         });
-        match input.conversation {
-            Some(id) => {
-                let conversation = self.store.conversation(id).await?;
+        match &input.thread {
+            Thread::Stored(conversation) => {
                 let retitle = (conversation.title == NEW_CONVERSATION).then(|| title_from(&input.question));
                 self.store.append_turn(input.org, [&user, &assistant], usage.as_ref(), retitle.as_deref()).await?;
             }
-            None => {
+            Thread::Stateless(_) => {
                 if let Some(usage) = &usage {
                     self.store.record_usage(usage).await?;
                 }
             }
         }
-        outcome.storage_ms = ms_since(t);
-        let stored = Message::from_record(assistant, None);
-        match answer.failure {
-            Some((code, message)) => {
-                let _ = events.send(TurnEvent::Failed { code, message, partial: Some(stored) }).await;
-            }
-            None => {
-                let _ = events.send(TurnEvent::Done(stored)).await;
-            }
-        }
-        outcome.total_ms = ms_since(started);
-        Ok(outcome)
+        Ok(assistant)
     }
 
     /// Streams the model's answer to `events`, then validates its citations.
@@ -419,13 +522,13 @@ impl Coaching {
         events: &mpsc::Sender<TurnEvent>,
     ) -> Answer {
         let failed = |e: &ChatError, partial: String| {
-            tracing::error!(error = %e, code = e.code(), "the chat model failed");
+            tracing::error!(error = %e, code = %e.code(), "the chat model failed");
             let content = if partial.is_empty() { e.user_message() } else { partial };
             Answer {
                 model: Some(model.model_id().to_string()),
                 complete: false,
                 failure: Some((e.code(), e.user_message())),
-                ..Answer::plain(content, "error")
+                ..Answer::plain(content, AnswerKind::Error)
             }
         };
         let mut stream = match model.stream(request).await {
@@ -445,7 +548,7 @@ impl Coaching {
                             model: Some(model.model_id().to_string()),
                             usage: Some(usage),
                             complete: false,
-                            ..Answer::plain(text, "generated")
+                            ..Answer::plain(text, AnswerKind::Generated)
                         };
                     }
                 }
@@ -459,7 +562,7 @@ impl Coaching {
                         _ => text.clone(),
                     };
                     let mut answer = failed(&e, partial.clone());
-                    answer.kind = if partial.is_empty() { "error" } else { "generated" };
+                    answer.kind = if partial.is_empty() { AnswerKind::Error } else { AnswerKind::Generated };
                     answer.usage = Some(Usage::estimated(&request.messages, &partial));
                     return answer;
                 }
@@ -468,7 +571,7 @@ impl Coaching {
         let Some(done) = finished else {
             let e = ChatError::Interrupted { partial: text.clone(), message: "the stream ended early".into() };
             let mut answer = failed(&e, text.clone());
-            answer.kind = "generated";
+            answer.kind = AnswerKind::Generated;
             return answer;
         };
         let cited = validate_citations(&done.content, sources.len());
@@ -478,7 +581,7 @@ impl Coaching {
             confidence: Some((conf.score, conf.level)),
             model: Some(done.model.clone()),
             usage: Some(done.usage),
-            ..Answer::plain(cited.text, "generated")
+            ..Answer::plain(cited.text, AnswerKind::Generated)
         }
     }
 }

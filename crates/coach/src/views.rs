@@ -4,23 +4,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
-use wayfinder_coach_rules::{AnswerMode, CoachId, CoachStyle, ConversationId, MessageId};
+use wayfinder_coach_rules::{
+    AnswerKind, AnswerMode, CoachId, CoachStyle, ConfidenceLevel, ConversationId, FeedbackRating, FeedbackReason,
+    MessageId, TurnRole,
+};
 use wayfinder_knowledge_rules::CollectionId;
 use wayfinder_store::{CoachRecord, ConversationRecord, FeedbackRecord, MessageRecord};
-
-pub(crate) fn style_name(style: CoachStyle) -> &'static str {
-    match style {
-        CoachStyle::Direct => "direct",
-        CoachStyle::Socratic => "socratic",
-    }
-}
-
-pub(crate) fn mode_name(mode: AnswerMode) -> &'static str {
-    match mode {
-        AnswerMode::Grounded => "grounded",
-        AnswerMode::Open => "open",
-    }
-}
 
 /// A coach profile.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -31,10 +20,8 @@ pub struct Coach {
     pub org_id: OrgId,
     pub name: String,
     pub instructions: String,
-    /// `direct` or `socratic`.
-    pub style: String,
-    /// `grounded` or `open`.
-    pub answer_mode: String,
+    pub style: CoachStyle,
+    pub answer_mode: AnswerMode,
     /// Collections the coach answers from (empty: all of the organisation's).
     #[schema(value_type = Vec<String>)]
     pub collections: Vec<CollectionId>,
@@ -49,18 +36,6 @@ pub struct Coach {
     pub is_default: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl Coach {
-    /// The style as the coach rules know it.
-    pub fn style(&self) -> CoachStyle {
-        if self.style == "socratic" { CoachStyle::Socratic } else { CoachStyle::Direct }
-    }
-
-    /// The answer mode as the coach rules know it.
-    pub fn mode(&self) -> AnswerMode {
-        if self.answer_mode == "open" { AnswerMode::Open } else { AnswerMode::Grounded }
-    }
 }
 
 impl From<CoachRecord> for Coach {
@@ -140,9 +115,8 @@ pub struct Citation {
 /// Feedback on an answer.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Feedback {
-    /// `up` or `down`.
-    pub rating: String,
-    pub reasons: Vec<String>,
+    pub rating: FeedbackRating,
+    pub reasons: Vec<FeedbackReason>,
     pub comment: String,
     pub updated_at: DateTime<Utc>,
 }
@@ -160,18 +134,15 @@ pub struct Message {
     pub id: MessageId,
     #[schema(value_type = String)]
     pub conversation_id: ConversationId,
-    /// `user` or `assistant`.
-    pub role: String,
+    pub role: TurnRole,
     pub content: String,
-    /// Assistant messages: `generated`, `extractive` (drawn directly from the sources, no model),
-    /// `refusal` (nothing relevant found) or `error`.
-    pub kind: Option<String>,
+    /// How an assistant message's answer came about.
+    pub kind: Option<AnswerKind>,
     pub citations: Vec<Citation>,
     /// Domains the question was routed to.
     pub domains: Vec<String>,
     pub confidence: Option<f64>,
-    /// `low`, `medium` or `high`.
-    pub confidence_level: Option<String>,
+    pub confidence_level: Option<ConfidenceLevel>,
     pub model: Option<String>,
     pub input_tokens: i64,
     pub output_tokens: i64,
@@ -187,7 +158,7 @@ pub struct Message {
 #[derive(Serialize, Deserialize)]
 pub(crate) struct StoredCitations {
     pub citations: Vec<Citation>,
-    pub confidence_level: Option<String>,
+    pub confidence_level: Option<ConfidenceLevel>,
 }
 
 impl Message {

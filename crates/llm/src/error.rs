@@ -1,3 +1,26 @@
+/// The kinds of [`ChatError`], by their stable snake_case codes (`model_unavailable`…).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, strum::IntoStaticStr, strum::Display)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ModelFailure {
+    /// The provider could not be reached.
+    ModelUnavailable,
+    /// No answer in time.
+    ModelTimeout,
+    /// Rate limited on every attempt.
+    ModelRateLimited,
+    /// 5xx on every attempt.
+    ModelServerError,
+    /// A 4xx other than 429.
+    ModelRejected,
+    /// 2xx with something that is not a chat completion.
+    ModelBadResponse,
+    /// The stream broke after the answer had begun.
+    ModelInterrupted,
+    /// The client settings cannot work.
+    ModelConfig,
+}
+
 /// Why a chat model gave no (complete) answer.
 ///
 /// `Display` is for logs and may hold the provider's words; `user_message` is for the end user.
@@ -61,17 +84,17 @@ pub enum ChatError {
 }
 
 impl ChatError {
-    /// A stable snake_case code for logs, metrics and API error bodies.
-    pub fn code(&self) -> &'static str {
+    /// What kind of failure this is, as a stable code for logs, metrics and API error bodies.
+    pub fn code(&self) -> ModelFailure {
         match self {
-            ChatError::Unavailable { .. } => "model_unavailable",
-            ChatError::Timeout { .. } => "model_timeout",
-            ChatError::RateLimited { .. } => "model_rate_limited",
-            ChatError::Server { .. } => "model_server_error",
-            ChatError::Rejected { .. } => "model_rejected",
-            ChatError::BadResponse(_) => "model_bad_response",
-            ChatError::Interrupted { .. } => "model_interrupted",
-            ChatError::InvalidConfig(_) => "model_config",
+            ChatError::Unavailable { .. } => ModelFailure::ModelUnavailable,
+            ChatError::Timeout { .. } => ModelFailure::ModelTimeout,
+            ChatError::RateLimited { .. } => ModelFailure::ModelRateLimited,
+            ChatError::Server { .. } => ModelFailure::ModelServerError,
+            ChatError::Rejected { .. } => ModelFailure::ModelRejected,
+            ChatError::BadResponse(_) => ModelFailure::ModelBadResponse,
+            ChatError::Interrupted { .. } => ModelFailure::ModelInterrupted,
+            ChatError::InvalidConfig(_) => ModelFailure::ModelConfig,
         }
     }
 

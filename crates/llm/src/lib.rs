@@ -22,7 +22,7 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
-pub use error::ChatError;
+pub use error::{ChatError, ModelFailure};
 pub use openai::{MAX_BACKOFF, MAX_RETRY_AFTER, OpenAiChat, OpenAiConfig};
 pub use usage::{Price, Usage, estimate_input_tokens, estimate_tokens};
 

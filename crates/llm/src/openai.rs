@@ -246,12 +246,12 @@ impl OpenAiChat {
             let error = failure.into_error(attempts);
             if !retry {
                 tracing::warn!(url = %self.log_url, model = %self.config.model, attempt = attempts,
-                    code = error.code(), error = %error, "chat request failed");
+                    code = %error.code(), error = %error, "chat request failed");
                 return Err(error);
             }
             let delay = retry_delay(self.config.backoff, attempts, retry_after);
             tracing::warn!(url = %self.log_url, model = %self.config.model, attempt = attempts,
-                code = error.code(), error = %error, ?delay, "chat request failed, retrying");
+                code = %error.code(), error = %error, ?delay, "chat request failed, retrying");
             tokio::time::sleep(delay).await;
         }
     }
@@ -435,7 +435,7 @@ mod tests {
             OpenAiConfig { api_key: Some("sk-secret\nx".into()), ..ok.clone() },
         ] {
             let error = OpenAiChat::new(bad).unwrap_err();
-            assert_eq!(error.code(), "model_config");
+            assert_eq!(error.code().to_string(), "model_config");
             assert!(!error.to_string().contains("sk-secret"));
         }
     }

@@ -3,6 +3,7 @@
 //! on idle or absolute expiry and at once when revoked; cookie-authenticated
 //! mutations must echo the session's CSRF token in `X-CSRF-Token`.
 
+use crate::error::ErrorCode;
 use crate::{error::ApiError, state::AppState};
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
@@ -69,16 +70,16 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
             .ok()
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
-            .ok_or_else(|| ApiError::unauthenticated("invalid_token", "use Authorization: Bearer <API token>"))?;
+            .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "use Authorization: Bearer <API token>"))?;
         let found = state.store.token_by_digest(&hash_secret(bearer)).await?;
         let Some(found) = found else {
-            return Err(ApiError::unauthenticated("invalid_token", "the API token is not valid"));
+            return Err(ApiError::new(ErrorCode::InvalidToken, "the API token is not valid"));
         };
         if found.token.revoked_at.is_some() {
-            return Err(ApiError::unauthenticated("token_revoked", "the API token has been revoked"));
+            return Err(ApiError::new(ErrorCode::TokenRevoked, "the API token has been revoked"));
         }
         if found.token.expires_at <= now {
-            return Err(ApiError::unauthenticated("token_expired", "the API token has expired"));
+            return Err(ApiError::new(ErrorCode::TokenExpired, "the API token has expired"));
         }
         let stale = found.token.last_used_at.is_none_or(|t| (now - t).num_seconds() >= TOUCH_EVERY_SECONDS);
         if stale {
@@ -88,22 +89,21 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
     }
 
     let Some(secret) = cookie_value(&parts.headers, SESSION_COOKIE) else {
-        return Err(ApiError::unauthenticated("unauthenticated", "sign in, or send an API token"));
+        return Err(ApiError::new(ErrorCode::Unauthenticated, "sign in, or send an API token"));
     };
     let Some(found) = state.store.session_by_digest(&hash_secret(&secret)).await? else {
-        return Err(ApiError::unauthenticated("session_invalid", "your session has ended; sign in again"));
+        return Err(ApiError::new(ErrorCode::SessionInvalid, "your session has ended; sign in again"));
     };
     let session = found.session;
     if session.expires_at <= now || now - session.last_seen_at > state.settings.session_idle {
         state.store.delete_session(session.person, session.id).await.ok();
-        return Err(ApiError::unauthenticated("session_expired", "your session has expired; sign in again"));
+        return Err(ApiError::new(ErrorCode::SessionExpired, "your session has expired; sign in again"));
     }
     if is_mutation(&parts.method) {
         let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
         if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
             return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "csrf_failed",
+                ErrorCode::CsrfFailed,
                 "missing or wrong X-CSRF-Token header for a cookie-authenticated change",
             ));
         }

@@ -6,6 +6,7 @@
 //! (whether or not it exists), a visible record the caller's role may not
 //! change is 403.
 
+use crate::error::ErrorCode;
 use crate::{auth::Principal, error::ApiError, state::AppState};
 use wayfinder_accounts_rules::{
     OrgId, Organisation, PersonId,
@@ -64,6 +65,6 @@ pub fn require_operator(principal: &Principal) -> Result<(), ApiError> {
     if principal.person.is_operator {
         Ok(())
     } else {
-        Err(ApiError::new(axum::http::StatusCode::FORBIDDEN, "forbidden", "only an instance operator may do this"))
+        Err(ApiError::new(ErrorCode::Forbidden, "only an instance operator may do this"))
     }
 }

@@ -3,11 +3,12 @@
 //! stable code and the offending field) and path ids (a malformed id is
 //! simply an unknown one: 404).
 
+use crate::error::ErrorCode;
 use crate::{error::ApiError, state::AppState};
 use axum::{
     body::{Body, Bytes},
     extract::{FromRequest, FromRequestParts, Path, Request},
-    http::{StatusCode, header, request::Parts},
+    http::{header, request::Parts},
 };
 use bytes::BytesMut;
 use http_body_util::BodyExt;
@@ -33,8 +34,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
         if !is_json {
             return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
@@ -48,9 +48,8 @@ pub async fn read_limited(mut body: Body, limit: usize) -> Result<Bytes, ApiErro
     let mut buf = BytesMut::new();
     let mut total = 0usize;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|_| {
-            ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "the request body could not be read")
-        })?;
+        let frame =
+            frame.map_err(|_| ApiError::new(ErrorCode::UnreadableBody, "the request body could not be read"))?;
         let Ok(data) = frame.into_data() else { continue };
         total += data.len();
         if total <= limit {
@@ -61,8 +60,7 @@ pub async fn read_limited(mut body: Body, limit: usize) -> Result<Bytes, ApiErro
     }
     if total > limit {
         return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("the request body is larger than {limit} bytes"),
         ));
     }
@@ -76,27 +74,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => {}
         None => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                "the body is empty; send a JSON object",
-            ));
+            return Err(ApiError::new(ErrorCode::MalformedJson, "the body is empty; send a JSON object"));
         }
         Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() => {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "the body is not valid JSON"));
+            return Err(ApiError::new(ErrorCode::MalformedJson, "the body is not valid JSON"));
         }
         Some(_) => return Err(ApiError::invalid("body", "must be a JSON object")),
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let mut tree = <serde_json::Value as serde::Deserialize>::deserialize(&mut de).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}"))
-    })?;
+    let mut tree = <serde_json::Value as serde::Deserialize>::deserialize(&mut de)
+        .map_err(|e| ApiError::new(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}")))?;
     de.end().map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            "the body has trailing characters after the JSON value",
-        )
+        ApiError::new(ErrorCode::MalformedJson, "the body has trailing characters after the JSON value")
     })?;
     integral_floats_as_integers(&mut tree);
     serde_path_to_error::deserialize(tree).map_err(|e| {
@@ -109,22 +98,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 if let Some(unknown) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
                     // The recorded path already ends at the unknown key.
                     let field = if path == "." { unknown.to_string() } else { path };
-                    let mut err = ApiError::invalid(field, "is not a known field");
-                    err.code = "unknown_field";
-                    err
+                    ApiError::invalid_as(ErrorCode::UnknownField, field, "is not a known field")
                 } else if let Some(missing) = message.strip_prefix("missing field `").and_then(|m| m.split('`').next())
                 {
                     let field = if path == "." { missing.to_string() } else { format!("{path}.{missing}") };
-                    let mut err = ApiError::invalid(field, "is required");
-                    err.code = "missing_field";
-                    err
+                    ApiError::invalid_as(ErrorCode::MissingField, field, "is required")
                 } else {
                     ApiError::invalid(if path == "." { "body".to_string() } else { path }, message)
                 }
             }
-            _ => {
-                ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {inner}"))
-            }
+            _ => ApiError::new(ErrorCode::MalformedJson, format!("the body is not valid JSON: {inner}")),
         }
     })
 }

@@ -18,10 +18,11 @@ pub mod web_app;
 pub use state::{AppState, ServerSettings};
 pub use web_app::WebAppSource;
 
+use crate::error::ErrorCode;
 use axum::{
     Json, Router,
     extract::DefaultBodyLimit,
-    http::{HeaderName, HeaderValue, Request, StatusCode, header},
+    http::{HeaderName, HeaderValue, Request, header},
     routing::get,
 };
 use error::ApiError;
@@ -78,11 +79,7 @@ pub fn app(state: AppState) -> Router {
         .route("/invite/{token}", get(pages::invite))
         .fallback(web_app::fallback)
         .method_not_allowed_fallback(|| async {
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "this endpoint does not take that method",
-            )
+            ApiError::new(ErrorCode::MethodNotAllowed, "this endpoint does not take that method")
         })
         // JSON bodies are read by `json::JsonBody` with the same limit and a
         // clean 413; this covers every other extractor.

@@ -6,18 +6,20 @@ use crate::{Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use wayfinder_accounts_rules::{OrgId, PersonId};
-use wayfinder_coach_rules::{CoachId, ConversationId, MessageId};
+use wayfinder_coach_rules::{
+    AnswerKind, AnswerMode, CoachId, CoachStyle, ConversationId, FeedbackRating, FeedbackReason, MessageId, TurnRole,
+};
 use wayfinder_knowledge_rules::CollectionId;
 
-/// A coach profile as stored (style and mode as their names).
+/// A coach profile as stored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CoachRecord {
     pub id: CoachId,
     pub org: OrgId,
     pub name: String,
     pub instructions: String,
-    pub style: String,
-    pub answer_mode: String,
+    pub style: CoachStyle,
+    pub answer_mode: AnswerMode,
     pub collections: Vec<CollectionId>,
     pub domains: Vec<String>,
     pub retrieval_depth: i64,
@@ -50,9 +52,9 @@ pub struct ConversationRecord {
 pub struct MessageRecord {
     pub id: MessageId,
     pub conversation: ConversationId,
-    pub role: String,
+    pub role: TurnRole,
     pub content: String,
-    pub kind: Option<String>,
+    pub kind: Option<AnswerKind>,
     pub citations: serde_json::Value,
     pub domains: Vec<String>,
     pub confidence: Option<f64>,
@@ -70,8 +72,8 @@ pub struct MessageRecord {
 pub struct FeedbackRecord {
     pub message: MessageId,
     pub person: PersonId,
-    pub rating: String,
-    pub reasons: Vec<String>,
+    pub rating: FeedbackRating,
+    pub reasons: Vec<FeedbackReason>,
     pub comment: String,
     pub updated_at: DateTime<Utc>,
 }
@@ -141,8 +143,8 @@ impl CoachRow {
             org: parse(&self.org_id, "organisation id")?,
             name: self.name,
             instructions: self.instructions,
-            style: self.style,
-            answer_mode: self.answer_mode,
+            style: parse(&self.style, "coach style")?,
+            answer_mode: parse(&self.answer_mode, "answer mode")?,
             collections,
             domains: json_list(&self.domains),
             retrieval_depth: self.retrieval_depth,
@@ -221,9 +223,9 @@ impl MessageRow {
         Ok(MessageRecord {
             id: parse(&self.id, "message id")?,
             conversation: parse(&self.conversation_id, "conversation id")?,
-            role: self.role,
+            role: parse(&self.role, "message role")?,
             content: self.content,
-            kind: self.kind,
+            kind: self.kind.as_deref().map(|k| parse(k, "answer kind")).transpose()?,
             citations: serde_json::from_str(&self.citations).unwrap_or_else(|_| serde_json::json!([])),
             domains: json_list(&self.domains),
             confidence: self.confidence,
@@ -262,7 +264,7 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
             )
             .bind(coach.id.to_string()).bind(coach.org.to_string()).bind(&coach.name).bind(&coach.instructions)
-            .bind(&coach.style).bind(&coach.answer_mode)
+            .bind(<&str>::from(coach.style)).bind(<&str>::from(coach.answer_mode))
             .bind(to_json(&coach.collections.iter().map(|c| c.to_string()).collect::<Vec<_>>()))
             .bind(to_json(&coach.domains)).bind(coach.retrieval_depth).bind(&coach.model).bind(coach.temperature)
             .bind(coach.max_output_tokens).bind(coach.is_default).bind(now)
@@ -302,7 +304,7 @@ impl Store {
                    WHERE org_id = $1 AND id = $2";
         let done = on_pool!(self, pool => sqlx::query(sql)
             .bind(coach.org.to_string()).bind(coach.id.to_string()).bind(&coach.name).bind(&coach.instructions)
-            .bind(&coach.style).bind(&coach.answer_mode)
+            .bind(<&str>::from(coach.style)).bind(<&str>::from(coach.answer_mode))
             .bind(to_json(&coach.collections.iter().map(|c| c.to_string()).collect::<Vec<_>>()))
             .bind(to_json(&coach.domains)).bind(coach.retrieval_depth).bind(&coach.model).bind(coach.temperature)
             .bind(coach.max_output_tokens).bind(now_ms())
@@ -457,8 +459,8 @@ impl Store {
                      model, input_tokens, output_tokens, cost, latency_ms, complete, created_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
                 )
-                .bind(m.id.to_string()).bind(&conversation).bind(org.to_string()).bind(next + i as i64).bind(&m.role)
-                .bind(&m.content).bind(&m.kind).bind(m.citations.to_string()).bind(to_json(&m.domains)).bind(m.confidence)
+                .bind(m.id.to_string()).bind(&conversation).bind(org.to_string()).bind(next + i as i64).bind(<&str>::from(m.role))
+                .bind(&m.content).bind(m.kind.map(<&str>::from)).bind(m.citations.to_string()).bind(to_json(&m.domains)).bind(m.confidence)
                 .bind(&m.model).bind(m.input_tokens).bind(m.output_tokens).bind(m.cost).bind(m.latency_ms).bind(m.complete)
                 .bind(m.created_at.timestamp_millis())
                 .execute(&mut *tx).await?;
@@ -527,7 +529,7 @@ impl Store {
              ON CONFLICT (message_id) DO UPDATE SET person_id = excluded.person_id, rating = excluded.rating,
                reasons = excluded.reasons, comment = excluded.comment, updated_at = excluded.updated_at")
             .bind(feedback.message.to_string()).bind(org.to_string()).bind(feedback.person.to_string())
-            .bind(&feedback.rating).bind(to_json(&feedback.reasons)).bind(&feedback.comment).bind(now)
+            .bind(<&str>::from(feedback.rating)).bind(to_json(&feedback.reasons)).bind(&feedback.comment).bind(now)
             .execute(pool).await?.rows_affected());
         Ok(FeedbackRecord { updated_at: time(now), ..feedback.clone() })
     }
@@ -549,8 +551,11 @@ impl Store {
                     FeedbackRecord {
                         message,
                         person: parse(&person, "person id")?,
-                        rating,
-                        reasons: json_list(&reasons),
+                        rating: parse(&rating, "feedback rating")?,
+                        reasons: json_list(&reasons)
+                            .iter()
+                            .map(|r| parse(r, "feedback reason"))
+                            .collect::<StoreResult<_>>()?,
                         comment,
                         updated_at: time(updated),
                     },

@@ -8,7 +8,8 @@ use crate::{cli::AskArgs, config::Config};
 use anyhow::{Context, bail};
 use std::time::Instant;
 use wayfinder_accounts_rules::{OrgId, PersonId, Role};
-use wayfinder_coach::{Coaching, TurnEvent, TurnInput};
+use wayfinder_coach::{Coaching, Thread, TurnEvent, TurnInput};
+use wayfinder_coach_rules::AnswerKind;
 use wayfinder_knowledge::{CollectionSpec, JobWorker, KnowledgeBase, UploadFile};
 use wayfinder_store::{NewPerson, Store};
 
@@ -103,7 +104,7 @@ pub async fn run(config: &Config, store: Store, args: &AskArgs) -> anyhow::Resul
     let Some(coach) = coach.cloned() else { bail!("no such coach") };
     coaching.check_budget(org, person).await?;
     let input =
-        TurnInput { org, person, coach, conversation: None, history: Vec::new(), question: args.question.clone() };
+        TurnInput { org, person, coach, thread: Thread::Stateless(Vec::new()), question: args.question.clone() };
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let turn = tokio::spawn({
         let coaching = coaching.clone();
@@ -133,7 +134,7 @@ pub async fn run(config: &Config, store: Store, args: &AskArgs) -> anyhow::Resul
         outln!("{}", serde_json::to_string_pretty(&answer)?);
         return Ok(());
     }
-    if !streamed || answer.kind.as_deref() == Some("generated") {
+    if !streamed || answer.kind == Some(AnswerKind::Generated) {
         // The stored text is authoritative (invalid citations removed).
         if streamed {
             outln!("\n");
@@ -141,7 +142,7 @@ pub async fn run(config: &Config, store: Store, args: &AskArgs) -> anyhow::Resul
         outln!("{}", answer.content);
     }
     outln!();
-    if answer.kind.as_deref() == Some("extractive") {
+    if answer.kind == Some(AnswerKind::Extractive) {
         outln!("(drawn directly from the sources; configure chat_base_url and chat_model for written answers)");
     }
     for c in &answer.citations {

@@ -23,7 +23,7 @@ use futures::stream::{self, BoxStream};
 use std::{collections::BTreeMap, collections::HashMap, sync::Arc, time::Instant};
 use tokio::sync::mpsc;
 use wayfinder_accounts_rules::{PersonId, Role};
-use wayfinder_coach::{CoachSpec, Coaching, Models, TurnInput, TurnOutcome};
+use wayfinder_coach::{CoachSpec, Coaching, Models, Thread, TurnInput, TurnOutcome};
 use wayfinder_coach_rules::AnswerMode;
 use wayfinder_knowledge_rules::metrics::percentile;
 use wayfinder_llm::{ChatError, ChatModel, ChatRequest, Completion, Role as ChatRole, StreamEvent, Usage};
@@ -159,14 +159,10 @@ async fn run_turns(
             let words = 4 + (rng.next() % 5) as usize;
             format!("How does {} work?", vocab.sentence(&mut rng, words).trim().trim_end_matches('.'))
         };
-        let input = TurnInput {
-            org: corpus.org,
-            person: learner,
-            coach: coach.clone(),
-            conversation,
-            history: Vec::new(),
-            question,
-        };
+        // Loaded afresh each turn, as the message handler does before the turn starts.
+        let Some(id) = conversation else { unreachable!("the first turn starts a conversation") };
+        let thread = Thread::Stored(coaching.conversation(id).await?);
+        let input = TurnInput { org: corpus.org, person: learner, coach: coach.clone(), thread, question };
         let (events, mut receiver) = mpsc::channel(64);
         let drain = tokio::spawn(async move { while receiver.recv().await.is_some() {} });
         let t = Instant::now();
@@ -188,7 +184,7 @@ type Stage = fn(&Measured) -> f64;
 fn report(label: &str, turns: &[Measured]) {
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     for t in turns {
-        *kinds.entry(t.outcome.kind).or_default() += 1;
+        *kinds.entry(t.outcome.kind.into()).or_default() += 1;
     }
     let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
     let follow_ups = turns.iter().filter(|t| t.follow_up).count();

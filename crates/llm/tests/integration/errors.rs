@@ -35,7 +35,7 @@ fn user_messages_are_sentences_without_internals() {
 
 #[test]
 fn codes_are_stable_snake_case_and_distinct_per_kind() {
-    let codes: Vec<&str> = every_error().iter().map(ChatError::code).collect();
+    let codes: Vec<&str> = every_error().iter().map(|e| e.code().into()).collect();
     assert_eq!(
         codes,
         [

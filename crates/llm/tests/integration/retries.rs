@@ -25,7 +25,7 @@ async fn rate_limits_on_every_attempt_are_reported_as_such() {
     let error = chat.complete(&question()).await.unwrap_err();
 
     assert_eq!(error, ChatError::RateLimited { attempts: 3, message: "quota exceeded".into() });
-    assert_eq!(error.code(), "model_rate_limited");
+    assert_eq!(error.code().to_string(), "model_rate_limited");
 }
 
 #[tokio::test]
@@ -126,7 +126,7 @@ async fn a_refused_connection_is_unavailable_after_three_attempts_in_bounded_tim
     let elapsed = started.elapsed();
 
     assert!(matches!(error, ChatError::Unavailable { attempts: 3, .. }), "{error:?}");
-    assert_eq!(error.code(), "model_unavailable");
+    assert_eq!(error.code().to_string(), "model_unavailable");
     // Two backoffs (50 + 100 ms) were waited; refusal itself is immediate.
     assert!(elapsed >= Duration::from_millis(150), "gave up after {elapsed:?}");
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");

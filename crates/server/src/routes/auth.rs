@@ -1,6 +1,7 @@
 //! Sign-in, sign-out, sessions, the caller's own profile and password, and
 //! the one-time setup that creates the first instance operator.
 
+use crate::error::ErrorCode;
 use crate::{
     auth::{ClientIp, Credential, Principal, session_cookie, start_session, user_agent},
     error::{ApiError, ApiResult, ErrorBody, password_error},
@@ -100,8 +101,7 @@ async fn ensure_not_locked(state: &AppState, keys: &[String]) -> ApiResult<()> {
         if let Some(until) = state.store.login_locked_until(key, now).await? {
             let wait = (until - now).num_seconds().max(1) as u64;
             let mut err = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "login_locked",
+                ErrorCode::LoginLocked,
                 format!("too many failed sign-ins; try again in {} minutes", wait.div_ceil(60)),
             );
             err.retry_after = Some(wait);
@@ -151,7 +151,7 @@ pub(crate) async fn verify_credentials(
         }
         _ => {
             record_failure(state, &keys).await?;
-            Err(ApiError::unauthenticated("invalid_credentials", "the email or password is wrong"))
+            Err(ApiError::new(ErrorCode::InvalidCredentials, "the email or password is wrong"))
         }
     }
 }
@@ -169,7 +169,7 @@ pub async fn login(
     let person = match verify_credentials(&state, &email, &req.password, &ip).await {
         Ok(person) => person,
         Err(e) => {
-            if e.code == "invalid_credentials" {
+            if e.code == ErrorCode::InvalidCredentials {
                 audit(&state, None, None, "auth.login_failed", None, serde_json::json!({ "email": email }), &ip).await;
             }
             return Err(e);
@@ -185,7 +185,7 @@ pub async fn login(
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204), (status = 400, body = ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, principal: Principal) -> ApiResult<Response> {
     let Some(id) = principal.session_id() else {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "not_a_session", "API tokens are revoked, not logged out"));
+        return Err(ApiError::new(ErrorCode::NotASession, "API tokens are revoked, not logged out"));
     };
     state.store.delete_session(principal.person.id, id).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -275,7 +275,7 @@ pub async fn change_password(
     let person = principal.person;
     verify_credentials(&state, &person.email, &req.current_password, &ip)
         .await
-        .map_err(|e| if e.code == "invalid_credentials" { e.with_field("current_password") } else { e })?;
+        .map_err(|e| if e.code == ErrorCode::InvalidCredentials { e.with_field("current_password") } else { e })?;
     check_password_strength(&req.new_password, &[&person.email, &person.display_name])
         .map_err(|e| password_error(e, "new_password"))?;
     let hash = hash_password_async(&req.new_password, "new_password").await?;

@@ -1,6 +1,7 @@
 //! The coach over HTTP: coach profiles, budgets, conversations, messages
 //! (streamed as server-sent events or answered whole), feedback and shared links.
 
+use crate::error::ErrorCode;
 use crate::{
     auth::{ClientIp, Principal},
     authz::OrgScope,
@@ -23,8 +24,10 @@ use std::convert::Infallible;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId, policy, policy::OrgAction};
-use wayfinder_coach::{Coach, CoachSpec, CoachingError, Conversation, Feedback, Message, TurnEvent, TurnInput};
-use wayfinder_coach_rules::{AnswerMode, CoachId, CoachStyle, ConversationId, MessageId};
+use wayfinder_coach::{Coach, CoachSpec, CoachingError, Conversation, Feedback, Message, TurnEvent};
+use wayfinder_coach_rules::{
+    AnswerMode, CoachId, CoachStyle, ConversationId, FeedbackRating, FeedbackReason, MessageId,
+};
 use wayfinder_knowledge_rules::CollectionId;
 use wayfinder_store::{BudgetRecord, ConversationQuery};
 
@@ -33,10 +36,8 @@ impl From<CoachingError> for ApiError {
         match e {
             CoachingError::NotFound(what) => ApiError::not_found(what),
             CoachingError::Invalid { field, message } => ApiError::invalid(field, message),
-            CoachingError::Conflict(message) => ApiError::conflict("conflict", message),
-            CoachingError::OverBudget(over) => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "budget_exceeded", over.message())
-            }
+            CoachingError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
+            CoachingError::OverBudget(over) => ApiError::new(ErrorCode::BudgetExceeded, over.message()),
             CoachingError::Knowledge(inner) => inner.into(),
             CoachingError::Store(inner) => inner.into(),
         }
@@ -529,7 +530,8 @@ fn sse_event(event: TurnEvent) -> Event {
         TurnEvent::Sources(c) => ("sources", serde_json::json!({ "citations": c })),
         TurnEvent::Delta(text) => ("delta", serde_json::json!({ "text": text })),
         TurnEvent::Done(m) => ("done", serde_json::json!({ "message": m })),
-        TurnEvent::Failed { code, message, partial } => {
+        TurnEvent::Failed { failure, message, partial } => {
+            let code = ErrorCode::from(failure);
             ("error", serde_json::json!({ "error": { "code": code, "message": message }, "message": partial }))
         }
     };
@@ -551,24 +553,8 @@ pub async fn post_message(
     PathIds(id): PathIds<ConversationId>,
     JsonBody(body): JsonBody<PostMessage>,
 ) -> ApiResult<Response> {
-    let (conversation, scope) = own_conversation(&state, &principal, id).await?;
-    let coach = match conversation.coach_id {
-        Some(coach) => state.coaching.coach(scope.org.id, coach).await.ok(),
-        None => None,
-    };
-    let coach = match coach {
-        Some(c) => c,
-        None => state.coaching.default_coach(scope.org.id).await?,
-    };
-    let input = TurnInput {
-        org: scope.org.id,
-        person: principal.person.id,
-        coach,
-        conversation: Some(id),
-        history: Vec::new(),
-        question: body.content,
-    };
-    let events = state.coaching.answer(input).await?;
+    let (conversation, _) = own_conversation(&state, &principal, id).await?;
+    let events = state.coaching.ask(conversation, principal.person.id, body.content).await?;
     let wants_stream =
         headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/event-stream"));
     if wants_stream {
@@ -581,7 +567,7 @@ pub async fn post_message(
     Ok(Json(Exchange { user_message: user, assistant_message: assistant }).into_response())
 }
 
-/// Waits for a turn to end; a model failure becomes a 502 with the friendly message.
+/// Waits for a turn to end; a failure becomes its error code's status with the friendly message.
 async fn collect_turn(mut events: mpsc::Receiver<TurnEvent>) -> ApiResult<(Message, Message)> {
     let mut user = None;
     while let Some(event) = events.recv().await {
@@ -590,11 +576,7 @@ async fn collect_turn(mut events: mpsc::Receiver<TurnEvent>) -> ApiResult<(Messa
             TurnEvent::Done(m) => {
                 return user.map(|u| (u, m)).ok_or_else(|| ApiError::internal("turn without a question"));
             }
-            TurnEvent::Failed { code, message, .. } => {
-                let status =
-                    if code == "internal" { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::BAD_GATEWAY };
-                return Err(ApiError::new(status, if code == "internal" { "internal" } else { code }, message));
-            }
+            TurnEvent::Failed { failure, message, .. } => return Err(ApiError::new(failure.into(), message)),
             TurnEvent::Sources(_) | TurnEvent::Delta(_) => {}
         }
     }
@@ -605,11 +587,9 @@ async fn collect_turn(mut events: mpsc::Receiver<TurnEvent>) -> ApiResult<(Messa
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedbackBody {
-    /// `up` or `down`.
-    pub rating: String,
-    /// Any of `inaccurate`, `not_helpful`, `missing_source`, `harmful`, `other`.
+    pub rating: FeedbackRating,
     #[serde(default)]
-    pub reasons: Vec<String>,
+    pub reasons: Vec<FeedbackReason>,
     #[serde(default)]
     pub comment: String,
 }
@@ -626,12 +606,12 @@ pub async fn put_feedback(
 ) -> ApiResult<Json<Feedback>> {
     let message = state.coaching.message(id).await.map_err(|_| ApiError::not_found("message"))?;
     let (conversation, _) = match own_conversation(&state, &principal, message.conversation_id).await {
-        Err(e) if e.code == "not_found" => return Err(ApiError::not_found("message")),
+        Err(e) if e.code == ErrorCode::NotFound => return Err(ApiError::not_found("message")),
         other => other?,
     };
     let feedback = state
         .coaching
-        .give_feedback(conversation.org_id, id, principal.person.id, &body.rating, body.reasons, body.comment)
+        .give_feedback(conversation.org_id, id, principal.person.id, body.rating, body.reasons, body.comment)
         .await?;
     Ok(Json(feedback))
 }

@@ -1,6 +1,7 @@
 //! Invitations: admins invite an email address with a role; the invitee opens
 //! the link, sets a password (or confirms their existing one) and is signed in.
 
+use crate::error::ErrorCode;
 use crate::{
     auth::Principal,
     auth::{ClientIp, start_session, user_agent},
@@ -129,7 +130,7 @@ pub async fn create_invitation(
     if let Some((existing, _)) = state.store.person_with_password(&email).await?
         && state.store.role_in(org_id, existing.id).await?.is_some()
     {
-        return Err(ApiError::conflict("already_member", "this person is already a member").with_field("email"));
+        return Err(ApiError::new(ErrorCode::AlreadyMember, "this person is already a member").with_field("email"));
     }
     let secret = new_secret("wfi");
     let invitation = state
@@ -238,9 +239,10 @@ pub async fn accept_invitation(
     let invitation = open_invitation(&state, &req.token).await?;
     let acceptance = match state.store.person_with_password(&invitation.email).await? {
         Some(_) => {
-            let person = crate::routes::auth::verify_credentials(&state, &invitation.email, &req.password, &ip)
-                .await
-                .map_err(|e| if e.code == "invalid_credentials" { e.with_field("password") } else { e })?;
+            let person =
+                crate::routes::auth::verify_credentials(&state, &invitation.email, &req.password, &ip)
+                    .await
+                    .map_err(|e| if e.code == ErrorCode::InvalidCredentials { e.with_field("password") } else { e })?;
             InvitationAcceptance::Existing(person.id)
         }
         None => {
@@ -254,7 +256,7 @@ pub async fn accept_invitation(
     let (invitation, person_id) =
         state.store.accept_invitation(&hash_secret(req.token.trim()), &acceptance).await.map_err(|e| match e {
             StoreError::NotFound => ApiError::not_found("invitation"),
-            StoreError::Duplicate("membership") => ApiError::conflict("already_member", "you are already a member"),
+            StoreError::Duplicate("membership") => ApiError::new(ErrorCode::AlreadyMember, "you are already a member"),
             other => other.into(),
         })?;
     let person = state.store.person(person_id).await?;

@@ -2,6 +2,7 @@
 //! several files at once, ingested by a background job), documents and their
 //! chunks, jobs, and search.
 
+use crate::error::ErrorCode;
 use crate::{
     auth::{ClientIp, Principal},
     authz::OrgScope,
@@ -28,14 +29,10 @@ impl From<KnowledgeError> for ApiError {
         match e {
             KnowledgeError::NotFound(what) => ApiError::not_found(what),
             KnowledgeError::Invalid { field, message } => ApiError::invalid(field, message),
-            KnowledgeError::DenseUnavailable => ApiError::conflict("dense_unavailable", e.to_string()),
+            KnowledgeError::DenseUnavailable => ApiError::new(ErrorCode::DenseUnavailable, e.to_string()),
             KnowledgeError::Embedding(detail) => {
                 tracing::error!(error = %detail, "embedding provider failed");
-                ApiError::new(
-                    StatusCode::BAD_GATEWAY,
-                    "embedding_failed",
-                    "the embedding model could not be reached; try again",
-                )
+                ApiError::new(ErrorCode::EmbeddingFailed, "the embedding model could not be reached; try again")
             }
             KnowledgeError::Store(inner) => inner.into(),
         }
@@ -291,7 +288,7 @@ pub async fn create_collection(
 fn duplicate_name(e: KnowledgeError) -> ApiError {
     match e {
         KnowledgeError::Invalid { field: "name", message } if message == "already exists" => {
-            ApiError::conflict("already_exists", "a collection with this name already exists").with_field("name")
+            ApiError::new(ErrorCode::AlreadyExists, "a collection with this name already exists").with_field("name")
         }
         other => other.into(),
     }
@@ -398,11 +395,7 @@ pub async fn upload_documents(
     load_collection(&state, org_id, id).await?;
     scope.require(OrgAction::ManageKnowledge)?;
     let mut multipart = multipart.map_err(|e| {
-        ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!("send multipart/form-data: {}", e.body_text()),
-        )
+        ApiError::new(ErrorCode::UnsupportedMediaType, format!("send multipart/form-data: {}", e.body_text()))
     })?;
     let mut files = Vec::new();
     let mut domains = Vec::new();
@@ -411,13 +404,9 @@ pub async fn upload_documents(
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "the upload is too large",
-                ));
+                return Err(ApiError::new(ErrorCode::PayloadTooLarge, "the upload is too large"));
             }
-            Err(e) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_multipart", e.body_text())),
+            Err(e) => return Err(ApiError::new(ErrorCode::MalformedMultipart, e.body_text())),
         };
         match field.name() {
             Some("file") | Some("files") => {
@@ -431,18 +420,16 @@ pub async fn upload_documents(
                 }
                 let bytes = field.bytes().await.map_err(|e| {
                     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the upload is too large")
+                        ApiError::new(ErrorCode::PayloadTooLarge, "the upload is too large")
                     } else {
-                        ApiError::new(StatusCode::BAD_REQUEST, "malformed_multipart", e.body_text())
+                        ApiError::new(ErrorCode::MalformedMultipart, e.body_text())
                     }
                 })?;
                 files.push(UploadFile { filename, domains: Vec::new(), content: bytes.to_vec() });
             }
             Some("domains") => {
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_multipart", e.body_text()))?;
+                let text =
+                    field.text().await.map_err(|e| ApiError::new(ErrorCode::MalformedMultipart, e.body_text()))?;
                 domains = text.split(',').map(str::trim).filter(|d| !d.is_empty()).map(str::to_string).collect();
             }
             other => {

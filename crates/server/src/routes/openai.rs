@@ -5,12 +5,12 @@
 //! or not, with the validated citations in an extra `citations` field.
 //! Errors use OpenAI's shape (`{"error": {"message", "type", "code"}}`).
 
+use crate::error::ErrorCode;
 use crate::{auth::Principal, authz::OrgScope, error::ApiError, json::parse_json, state::AppState};
 use axum::{
     Json,
     body::Bytes,
     extract::State,
-    http::StatusCode,
     response::{
         IntoResponse, Response,
         sse::{Event, KeepAlive, Sse},
@@ -21,11 +21,12 @@ use serde_json::{Value, json};
 use std::convert::Infallible;
 use tokio::sync::mpsc;
 use wayfinder_accounts_rules::policy::OrgAction;
-use wayfinder_coach::{Citation, Coach, TurnEvent, TurnInput};
+use wayfinder_coach::{Citation, Coach, Thread, TurnEvent, TurnInput};
 use wayfinder_coach_rules::{CoachId, Turn, TurnRole};
 
-/// An error in OpenAI's shape, with our stable code.
-fn openai_error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+/// An error in OpenAI's shape, with our stable code and its status.
+fn openai_error(code: ErrorCode, message: impl Into<String>) -> Response {
+    let status = code.status();
     let kind = match status.as_u16() {
         401 => "authentication_error",
         404 => "not_found_error",
@@ -37,7 +38,7 @@ fn openai_error(status: StatusCode, code: &str, message: impl Into<String>) -> R
 }
 
 fn from_api(e: ApiError) -> Response {
-    openai_error(e.status, e.code, e.message)
+    openai_error(e.code, e.message)
 }
 
 /// The coaches the caller may use, across their organisations.
@@ -117,8 +118,7 @@ pub async fn chat_completions(
         Err(e) => return from_api(e),
     };
     // An unknown coach and another organisation's coach look the same.
-    let no_such_model =
-        || openai_error(StatusCode::NOT_FOUND, "model_not_found", "no such model: use an id from /v1/models");
+    let no_such_model = || openai_error(ErrorCode::ModelNotFound, "no such model: use an id from /v1/models");
     let Ok(coach_id) = request.model.parse::<CoachId>() else { return no_such_model() };
     let Ok(coach) = state.store.coach_anywhere(coach_id).await else { return no_such_model() };
     let Ok(scope) = OrgScope::load(&state, &principal, coach.org).await else { return no_such_model() };
@@ -128,31 +128,26 @@ pub async fn chat_completions(
     let mut turns = Vec::new();
     for m in &request.messages {
         let Some(text) = text_of(&m.content) else {
-            return openai_error(StatusCode::BAD_REQUEST, "invalid_body", "message content must be text");
+            return openai_error(ErrorCode::InvalidBody, "message content must be text");
         };
         match m.role.as_str() {
             "user" => turns.push(Turn { role: TurnRole::User, content: text }),
             "assistant" => turns.push(Turn { role: TurnRole::Assistant, content: text }),
             "system" | "developer" | "tool" => {}
             other => {
-                return openai_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_body",
-                    format!("unknown message role {other:?}"),
-                );
+                return openai_error(ErrorCode::InvalidBody, format!("unknown message role {other:?}"));
             }
         }
     }
     let question = match turns.pop() {
         Some(Turn { role: TurnRole::User, content }) => content,
-        _ => return openai_error(StatusCode::BAD_REQUEST, "invalid_body", "the last message must be from the user"),
+        _ => return openai_error(ErrorCode::InvalidBody, "the last message must be from the user"),
     };
     let input = TurnInput {
         org: coach.org,
         person: principal.person.id,
         coach: coach.into(),
-        conversation: None,
-        history: turns,
+        thread: Thread::Stateless(turns),
         question,
     };
     let events = match state.coaching.answer(input).await {
@@ -219,7 +214,8 @@ async fn stream_completion(events: mpsc::Receiver<TurnEvent>, id: String, create
                         p.finished = true;
                         break;
                     }
-                    Some(TurnEvent::Failed { code, message, .. }) => {
+                    Some(TurnEvent::Failed { failure, message, .. }) => {
+                        let code = ErrorCode::from(failure);
                         out.push(Event::default().data(
                             json!({ "error": { "message": message, "type": "api_error", "code": code } }).to_string(),
                         ));
@@ -257,11 +253,9 @@ async fn whole_completion(mut events: mpsc::Receiver<TurnEvent>, id: String, cre
                 }))
                 .into_response();
             }
-            TurnEvent::Failed { code, message, .. } => {
-                return openai_error(StatusCode::BAD_GATEWAY, code, message);
-            }
+            TurnEvent::Failed { failure, message, .. } => return openai_error(failure.into(), message),
             _ => {}
         }
     }
-    openai_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the answer ended without a result")
+    openai_error(ErrorCode::Internal, "the answer ended without a result")
 }

@@ -1,5 +1,6 @@
 //! Organisations, their members and their audit log.
 
+use crate::error::ErrorCode;
 use crate::{
     auth::{ClientIp, Principal},
     authz::{OrgScope, require_operator},
@@ -194,7 +195,7 @@ async fn keep_an_admin(state: &AppState, org: OrgId, person: PersonId) -> ApiRes
     if state.store.role_in(org, person).await? == Some(Role::Admin)
         && state.store.count_role(org, Role::Admin).await? <= 1
     {
-        return Err(ApiError::conflict("last_admin", "an organisation must keep at least one admin"));
+        return Err(ApiError::new(ErrorCode::LastAdmin, "an organisation must keep at least one admin"));
     }
     Ok(())
 }

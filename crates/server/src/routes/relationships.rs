@@ -1,6 +1,7 @@
 //! Relationships between members: coach→learner, parent→learner,
 //! manager→coach. They decide who sees whom (see the permission policy).
 
+use crate::error::ErrorCode;
 use crate::{
     auth::{ClientIp, Principal},
     authz::OrgScope,
@@ -74,18 +75,17 @@ pub async fn create_relationship(
     let (from_role, to_role) = req.kind.roles();
     for ((field, _), (role, needed)) in ends.into_iter().zip(roles.into_iter().zip([from_role, to_role])) {
         if role != needed {
-            let mut err = ApiError::invalid(
+            return Err(ApiError::invalid_as(
+                ErrorCode::RoleMismatch,
                 field,
                 format!("must be a {needed} for a {} relationship (is a {role})", req.kind.as_str()),
-            );
-            err.code = "role_mismatch";
-            return Err(err);
+            ));
         }
     }
     let rel =
         state.store.create_relationship(org_id, req.kind, req.from_person, req.to_person).await.map_err(
             |e| match e {
-                StoreError::Duplicate(_) => ApiError::conflict("already_exists", "this relationship already exists"),
+                StoreError::Duplicate(_) => ApiError::new(ErrorCode::AlreadyExists, "this relationship already exists"),
                 other => other.into(),
             },
         )?;
