@@ -26,8 +26,10 @@ pub enum CredentialError {
     Hashing(String),
 }
 
-const MIN_PASSWORD_CHARS: usize = 10;
-const MAX_PASSWORD_CHARS: usize = 256;
+/// The shortest password accepted for a new or changed password.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// The longest password accepted.
+pub const MAX_PASSWORD_CHARS: usize = 256;
 
 /// Checks a new password: length bounds and a zxcvbn score of at least 3 of 4,
 /// with the person's email and name counted as known words.

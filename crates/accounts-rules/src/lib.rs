@@ -17,8 +17,8 @@ mod model;
 pub mod policy;
 
 pub use credentials::{
-    CredentialError, Secret, check_password_strength, generate_password, hash_password, hash_secret, new_secret,
-    verify_password,
+    CredentialError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Secret, check_password_strength, generate_password,
+    hash_password, hash_secret, new_secret, verify_password,
 };
 pub use ids::{AuditId, InvitationId, OrgId, PersonId, RelationshipId, SessionId, TokenId};
 pub use model::{

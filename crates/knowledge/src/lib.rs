@@ -10,7 +10,7 @@ mod search;
 mod worker;
 
 pub use ingest::{IngestLimits, UploadFile};
-pub use search::{SearchHit, SearchMode, SearchRequest, SearchResults, SearchTimings};
+pub use search::{MAX_QUERY_CHARS, SearchHit, SearchMode, SearchRequest, SearchResults, SearchTimings};
 pub use worker::JobWorker;
 
 use std::sync::Arc;

@@ -10,8 +10,11 @@ use wayfinder_embeddings::EmbedPurpose;
 use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId, fuse, lexical_terms};
 use wayfinder_store::{ChunkFilter, ChunkRecord};
 
+/// The longest search query, in characters.
+pub const MAX_QUERY_CHARS: usize = 2000;
+
 /// How to rank.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SearchMode {
     /// Lexical and dense rankings fused.
@@ -79,8 +82,9 @@ impl KnowledgeBase {
     pub async fn search(&self, org: OrgId, request: &SearchRequest) -> KnowledgeResult<SearchResults> {
         let started = Instant::now();
         let query = request.query.trim();
-        if query.is_empty() || query.chars().count() > 2000 {
-            return Err(KnowledgeError::Invalid { field: "query", message: "must be 1 to 2000 characters".into() });
+        if query.is_empty() || query.chars().count() > MAX_QUERY_CHARS {
+            let message = format!("must be 1 to {MAX_QUERY_CHARS} characters");
+            return Err(KnowledgeError::Invalid { field: "query", message });
         }
         if !(1..=100).contains(&request.k) {
             return Err(KnowledgeError::Invalid { field: "k", message: "must be between 1 and 100".into() });

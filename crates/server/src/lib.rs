@@ -10,6 +10,7 @@ pub mod auth;
 pub mod authz;
 pub mod error;
 pub mod json;
+mod openapi;
 mod pages;
 pub mod routes;
 pub mod state;
@@ -33,35 +34,19 @@ use tower_http::{
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
-use utoipa::OpenApi;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Wayfinder API", description = "Self-hosted AI coaching and learning platform."),
-    servers((url = "/api/v1")),
-    tags(
-        (name = "auth", description = "Sign-in, sessions and the caller's profile"),
-        (name = "setup", description = "First-run creation of the instance operator"),
-        (name = "organisations", description = "Tenants and their audit log"),
-        (name = "members", description = "People in an organisation and their roles"),
-        (name = "invitations", description = "Inviting people by email"),
-        (name = "relationships", description = "Coach→learner, parent→learner, manager→coach"),
-        (name = "tokens", description = "Personal API tokens"),
-        (name = "knowledge", description = "Collections, documents, ingestion jobs and search"),
-        (name = "coach", description = "Coach profiles, conversations, answers, feedback, sharing and budgets"),
-    )
-)]
-struct ApiDoc;
+/// The OpenAPI document the server serves at `/api/v1/openapi.json`.
+pub fn openapi_document() -> serde_json::Value {
+    openapi::complete(routes::api_routes(ServerSettings::default().max_upload_bytes).split_for_parts().1)
+}
 
 /// The whole application: `/api/v1/*`, `/v1/*`, `/healthz`, `/readyz` and the
 /// web app for everything else, with request ids, tracing and a body size limit.
 pub fn app(state: AppState) -> Router {
-    let (api, mut openapi) = routes::api_routes(state.settings.max_upload_bytes).split_for_parts();
-    openapi.merge(ApiDoc::openapi());
-    openapi.info = ApiDoc::openapi().info;
-    let openapi_json = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
+    let (api, openapi) = routes::api_routes(state.settings.max_upload_bytes).split_for_parts();
+    let openapi_json = openapi::complete(openapi);
     let max_body = state.settings.max_body_bytes;
     let hsts = state.settings.public_url.starts_with("https://");
 

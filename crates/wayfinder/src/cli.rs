@@ -84,6 +84,8 @@ pub enum Command {
     Eval(EvalCommand),
     /// Print the effective configuration (secrets masked).
     Config,
+    /// Print the API's OpenAPI document (as served at /api/v1/openapi.json).
+    Openapi,
     /// Measure performance (starts its own server on a throwaway database).
     #[command(subcommand)]
     Bench(BenchCommand),

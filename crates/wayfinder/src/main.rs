@@ -75,6 +75,10 @@ fn output_written(result: std::io::Result<()>) {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve::run(config, args).await,
+        Command::Openapi => {
+            outln!("{:#}", wayfinder_server::openapi_document());
+            Ok(())
+        }
         Command::Config => {
             out!("{}", config.to_masked_toml());
             Ok(())

@@ -2,16 +2,30 @@
 // CSRF token on every change, and errors turned into `ApiError` with the
 // server's stable code so screens can explain them in words.
 
+import type { components } from "./schema";
+
 export const API_BASE = "/api/v1";
+
+/** The server's error codes (its registry, from the document), and the client's own for failures that never reached it. */
+export type ErrorCode =
+  | components["schemas"]["ErrorCode"]
+  | "network"
+  | "aborted"
+  | "stream_ended"
+  | "stream_error"
+  | `http_${number}`;
+
+/** An error body as the server sends it. */
+export type ErrorBody = { error?: { code?: ErrorCode; message?: string; field?: string } };
 
 /** An error answered by the API (or a failure to reach it). */
 export class ApiError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly field: string | undefined;
   readonly retryAfter: number | undefined;
 
-  constructor(status: number, code: string, message: string, field?: string, retryAfter?: number) {
+  constructor(status: number, code: ErrorCode, message: string, field?: string, retryAfter?: number) {
     super(message);
     this.name = "ApiError";
     this.status = status;
@@ -49,11 +63,11 @@ export interface RequestOptions {
 
 /** Turns a non-2xx response into an ApiError, reading `{"error":{code,message,field}}` when present. */
 export async function errorFromResponse(response: Response): Promise<ApiError> {
-  let code = `http_${response.status}`;
+  let code: ErrorCode = `http_${response.status}`;
   let message = response.statusText || "the request failed";
   let field: string | undefined;
   try {
-    const body = (await response.json()) as { error?: { code?: string; message?: string; field?: string } };
+    const body = (await response.json()) as ErrorBody;
     if (body.error) {
       code = body.error.code ?? code;
       message = body.error.message ?? message;

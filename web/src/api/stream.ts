@@ -3,7 +3,15 @@
 // do, so the stream is read with fetch and parsed here. Aborting the signal
 // stops the answer (the server keeps what was written, marked incomplete).
 
-import { API_BASE, ApiError, csrfHeader, errorFromResponse, networkError, reportUnauthenticated } from "./client";
+import {
+  API_BASE,
+  ApiError,
+  csrfHeader,
+  errorFromResponse,
+  networkError,
+  reportUnauthenticated,
+  type ErrorBody,
+} from "./client";
 import type { Citation, Message } from "./types";
 
 export interface StreamHandlers {
@@ -108,7 +116,7 @@ export async function sendMessage(
             return message;
           }
           case "error": {
-            const e = (data.error ?? {}) as { code?: string; message?: string };
+            const e = (data.error ?? {}) as NonNullable<ErrorBody["error"]>;
             throw new ApiError(200, e.code ?? "stream_error", e.message ?? "the answer could not be finished");
           }
           default:

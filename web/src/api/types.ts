@@ -38,25 +38,20 @@ export type DocumentView = Schemas["DocumentView"];
 export type Chunk = Schemas["ChunkView"];
 export type Job = Schemas["JobView"];
 export type JobFile = Schemas["JobFileView"];
-export type ErrorBody = Schemas["ErrorBody"];
 
 export const ROLES: readonly Role[] = ["learner", "coach", "parent", "manager", "admin"];
 
 // ---- The coach ----
 // The document marks nullable response fields as optional (that is how the
 // server's generator reads `Option`), but the server always sends them, as
-// null when empty: `Sent<T>` makes them required again. Fields documented as
-// strings with a fixed set of values are narrowed to those values.
+// null when empty: `Sent<T>` makes them required again. Closed sets (style,
+// mode, role, kind, rating, reasons, confidence) are the document's own enums.
 
 type Sent<T> = { [K in keyof T]-?: T[K] };
 
-export type CoachStyle = "direct" | "socratic";
-export type AnswerMode = "grounded" | "open";
-
-export type Coach = Omit<Sent<Schemas["Coach"]>, "style" | "answer_mode"> & {
-  style: CoachStyle;
-  answer_mode: AnswerMode;
-};
+export type CoachStyle = Schemas["CoachStyle"];
+export type AnswerMode = Schemas["AnswerMode"];
+export type Coach = Sent<Schemas["Coach"]>;
 
 /** What the coach settings form sends; checked against the documented request body below. */
 export type CoachInput = Omit<Coach, "id" | "org_id" | "created_at" | "updated_at" | "is_default" | "max_output_tokens">;
@@ -70,25 +65,22 @@ export interface ConversationPage {
 
 export type Citation = Sent<Schemas["Citation"]>;
 
-export type FeedbackRating = "up" | "down";
-export const FEEDBACK_REASONS = [
+export type FeedbackRating = Schemas["FeedbackRating"];
+export type FeedbackReason = Schemas["FeedbackReason"];
+export const FEEDBACK_REASONS: readonly { value: FeedbackReason; label: string }[] = [
   { value: "inaccurate", label: "Inaccurate" },
   { value: "not_helpful", label: "Not helpful" },
   { value: "missing_source", label: "Missing source" },
   { value: "harmful", label: "Harmful" },
   { value: "other", label: "Other" },
-] as const;
-export type FeedbackReason = (typeof FEEDBACK_REASONS)[number]["value"];
+];
 
-export type Feedback = Omit<Sent<Schemas["Feedback"]>, "rating"> & { rating: FeedbackRating };
-export type FeedbackInput = Schemas["FeedbackBody"] & { rating: FeedbackRating };
+export type Feedback = Sent<Schemas["Feedback"]>;
+export type FeedbackInput = Schemas["FeedbackBody"];
 
-export type MessageKind = "generated" | "extractive" | "refusal" | "error";
+export type MessageKind = Schemas["AnswerKind"];
 
-export type Message = Omit<Sent<Schemas["Message"]>, "role" | "kind" | "confidence_level" | "citations" | "feedback"> & {
-  role: "user" | "assistant";
-  kind: MessageKind | null;
-  confidence_level: "low" | "medium" | "high" | null;
+export type Message = Omit<Sent<Schemas["Message"]>, "citations" | "feedback"> & {
   citations: Citation[];
   feedback: Feedback | null;
 };

@@ -2,7 +2,7 @@
 // progress. One request per file, so each file has its own progress bar and
 // its own ingestion job (and so its own outcome).
 
-import { API_BASE, ApiError, csrfHeader, reportUnauthenticated } from "./client";
+import { API_BASE, ApiError, csrfHeader, reportUnauthenticated, type ErrorBody } from "./client";
 import type { Job } from "./types";
 
 export interface UploadHandle {
@@ -37,7 +37,7 @@ export function uploadFile(
         resolve(body as Job);
         return;
       }
-      const e = (body as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+      const e = (body as ErrorBody | null)?.error;
       const err = new ApiError(
         xhr.status,
         e?.code ?? `http_${xhr.status}`,

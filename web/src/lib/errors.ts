@@ -1,9 +1,9 @@
 // Turns API errors into sentences a person can act on. The server's messages
 // are already written for people; these add context for the common cases.
 
-import { ApiError } from "../api/client";
+import { ApiError, type ErrorCode } from "../api/client";
 
-const BY_CODE: Record<string, string> = {
+const BY_CODE: Partial<Record<ErrorCode, string>> = {
   network: "Wayfinder can't be reached. Check your connection and try again.",
   unauthenticated: "Please sign in to continue.",
   invalid_credentials: "That email and password don't match an account.",
@@ -30,7 +30,7 @@ const BY_CODE: Record<string, string> = {
 };
 
 /** Codes whose server message is the most useful thing to show as-is. */
-const SERVER_MESSAGE_CODES = new Set([
+const SERVER_MESSAGE_CODES = new Set<ErrorCode>([
   "invalid_field",
   "missing_field",
   "unknown_field",

@@ -264,7 +264,8 @@ pub async fn me(State(state): State<AppState>, principal: Principal) -> ApiResul
 
 /// Change the caller's password; every session ends and the caller gets a fresh one.
 #[utoipa::path(post, path = "/me/password", tag = "auth", request_body = PasswordChange,
-    responses((status = 200, body = SessionStarted), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = SessionStarted), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "`login_locked`: too many wrong current passwords")))]
 pub async fn change_password(
     State(state): State<AppState>,
     principal: Principal,

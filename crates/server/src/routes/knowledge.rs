@@ -572,8 +572,7 @@ pub struct SearchBody {
     pub documents: Option<Vec<DocumentId>>,
     /// How many results (1–100, default 10).
     pub k: Option<usize>,
-    /// `hybrid` (default), `lexical` or `dense`.
-    #[schema(value_type = Option<String>)]
+    /// Default `hybrid`.
     pub mode: Option<SearchMode>,
 }
 
@@ -589,8 +588,7 @@ pub struct SearchHitView {
 /// Search results.
 #[derive(Serialize, ToSchema)]
 pub struct SearchResponse {
-    /// The mode used: `hybrid`, `lexical` or `dense`.
-    #[schema(value_type = String)]
+    /// The mode used.
     pub mode: SearchMode,
     pub results: Vec<SearchHitView>,
     /// Present when the search was narrower than asked, e.g. lexical-only for lack of a model.

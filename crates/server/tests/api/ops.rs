@@ -64,6 +64,47 @@ async fn the_openapi_document_describes_every_endpoint(backend: Backend) {
         );
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    // The web app's client is generated from the saved copy; it must be what the server serves.
+    let saved = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/openapi.json");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(saved).unwrap()).unwrap();
+    assert!(
+        saved == doc,
+        "web/openapi.json is out of date: run `cargo run -- openapi > web/openapi.json`, then `npm run check:api` in web/"
+    );
+}
+
+/// The document states what the server enforces: every JSON operation can answer 400, 413, 415
+/// and 422, every operation behind sign-in 401, every path with ids 404; error codes are one
+/// enum; request limits are those the checks apply.
+async fn the_openapi_document_lists_statuses_and_limits(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    let op = |path: &str, method: &str| doc["paths"][path][method]["responses"].clone();
+    for (path, method) in [("/orgs", "post"), ("/orgs/{org_id}/members/{person_id}", "patch"), ("/me/password", "post")]
+    {
+        for status in ["400", "401", "413", "415", "422"] {
+            assert!(op(path, method)[status].is_object(), "{method} {path} lacks {status}");
+        }
+    }
+    assert!(op("/orgs/{org_id}/collections", "post")["404"].is_object());
+    assert!(op("/me/password", "post")["429"].is_object(), "password changes are throttled");
+    assert!(op("/auth/login", "post")["401"].is_object());
+    let upload = op("/orgs/{org_id}/collections/{collection_id}/documents", "post");
+    assert!(
+        upload["415"].is_object() && upload["400"]["description"].as_str().unwrap().contains("malformed_multipart")
+    );
+    let codes = doc["components"]["schemas"]["ErrorCode"]["enum"].as_array().unwrap();
+    for code in ["not_found", "malformed_json", "last_admin", "model_unavailable", "budget_exceeded"] {
+        assert!(codes.iter().any(|c| c == code), "{code} is not in the ErrorCode enum");
+    }
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["SearchBody"]["properties"]["query"]["maxLength"], 2000);
+    assert_eq!(schemas["SearchBody"]["properties"]["query"]["minLength"], 1);
+    assert_eq!(schemas["PostMessage"]["properties"]["content"]["maxLength"], 8000);
+    assert_eq!(schemas["PasswordChange"]["properties"]["new_password"]["minLength"], 10);
+    assert_eq!(schemas["CreateInvitation"]["properties"]["email"]["format"], "email");
+    let role = &schemas["Coach"]["properties"]["style"];
+    assert!(role["$ref"].as_str().is_some_and(|r| r.ends_with("/CoachStyle")), "style is an enum: {role}");
 }
 
 /// API answers are never sniffed or cached (`/me` carries the CSRF token); over https the
@@ -123,6 +164,7 @@ async fn setup_and_invitation_links_open_pages(backend: Backend) {
 }
 
 crate::on_both_backends!(
+    the_openapi_document_lists_statuses_and_limits,
     responses_carry_security_headers,
     setup_and_invitation_links_open_pages,
     health_readiness_and_request_ids,

@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { conversations } from "../../api/endpoints";
-import { FEEDBACK_REASONS, type Feedback, type Message } from "../../api/types";
+import { FEEDBACK_REASONS, type Feedback, type FeedbackInput, type FeedbackReason, type Message } from "../../api/types";
 import { ErrorNote } from "../ui";
 
 /** A thumb icon drawn inline (emoji fonts are not everywhere). */
@@ -31,10 +31,10 @@ function Thumb({ down }: { down?: boolean }) {
 export function FeedbackBar({ message, onSaved }: { message: Message; onSaved: (feedback: Feedback) => void }) {
   const [feedback, setFeedback] = useState<Feedback | null>(message.feedback);
   const [asking, setAsking] = useState(false);
-  const [reasons, setReasons] = useState<string[]>(message.feedback?.reasons ?? []);
+  const [reasons, setReasons] = useState<FeedbackReason[]>(message.feedback?.reasons ?? []);
   const [comment, setComment] = useState(message.feedback?.comment ?? "");
   const save = useMutation({
-    mutationFn: (body: { rating: "up" | "down"; reasons: string[]; comment?: string }) =>
+    mutationFn: (body: FeedbackInput) =>
       conversations.feedback(message.id, body),
     onSuccess: (saved) => {
       setFeedback(saved);
