@@ -16,7 +16,7 @@
 
 use crate::{
     ChunkFilter, Pool, Store, StoreError, StoreResult,
-    knowledge::sqlite_ops,
+    knowledge::{KnowledgeWrites, sqlite::bump_vector_epoch},
     ranking::{FilterSets, Scored, TopK},
     rows::parse,
 };
@@ -319,10 +319,10 @@ impl Store {
     /// Removes every vector of a collection (before re-embedding with another model).
     pub async fn delete_collection_vectors(&self, org: OrgId, collection: CollectionId) -> StoreResult<u64> {
         let (org_s, coll_s) = (org.to_string(), collection.to_string());
-        let removed = crate::in_tx!(self, tx, ops => {
+        let removed = crate::in_tx!(self, tx => {
             let done = sqlx::query("DELETE FROM chunk_vectors WHERE org_id = $1 AND collection_id = $2")
                 .bind(&org_s).bind(&coll_s).execute(&mut *tx).await?.rows_affected();
-            bump_epoch_if_sqlite!(ops, tx, &org_s);
+            tx.vectors_changed(&org_s).await?;
             done
         });
         self.vectors_changed(org);
@@ -365,7 +365,7 @@ impl Store {
                         stored.push((*chunk, parse::<DocumentId>(&document, "document id")?));
                     }
                 }
-                let epoch = sqlite_ops::bump_vector_epoch(&mut tx, &org_s).await?;
+                let epoch = bump_vector_epoch(&mut tx, &org_s).await?;
                 tx.commit().await?;
                 self.apply_inserted(org, collection, model, epoch, vectors, &stored);
             }
@@ -568,14 +568,6 @@ impl Store {
         Ok(entry)
     }
 }
-
-/// Bumps the SQLite vector epoch inside a transaction (PostgreSQL needs none).
-macro_rules! bump_epoch_if_sqlite {
-    ($ops:ident, $tx:ident, $org:expr) => {
-        $ops::after_vector_change(&mut $tx, $org).await?;
-    };
-}
-use bump_epoch_if_sqlite;
 
 #[cfg(test)]
 mod tests {
