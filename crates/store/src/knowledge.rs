@@ -7,16 +7,13 @@
 mod postgres;
 pub(crate) mod sqlite;
 
-use crate::{
-    Pool, Store, StoreError, StoreResult, duplicate_as, in_tx,
-    lexical::{ChunkTerms, LexicalChange, term_frequencies},
-    on_pool,
-    rows::*,
-};
+use crate::{Pool, Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId, JobFileId};
+pub use wayfinder_search::ChunkFilter;
+use wayfinder_search::{ChunkTerms, LexicalChange, term_frequencies};
 
 /// A collection to create.
 #[derive(Clone, Debug)]
@@ -183,15 +180,6 @@ impl TermNumbers {
         out.sort_unstable();
         out
     }
-}
-
-/// Which chunks a search may return (always inside one organisation).
-#[derive(Clone, Debug, Default)]
-pub struct ChunkFilter {
-    /// Only these collections (`None`: all of the organisation's).
-    pub collections: Option<Vec<CollectionId>>,
-    /// Only these documents (`None`: all); domain filters arrive resolved to documents.
-    pub documents: Option<Vec<DocumentId>>,
 }
 
 /// Known numbers from their stored form: the numbers of a term list in order,
@@ -528,7 +516,7 @@ impl Store {
         new_terms: &[(String, u32)],
         inserted: Vec<ChunkTerms>,
     ) {
-        self.lexical_applied(org, LexicalChange { epoch: epochs.lexical, removed, new_terms, inserted });
+        self.lexical_applied(org, epochs.lexical, LexicalChange { removed, new_terms, inserted });
         if !removed.is_empty() {
             let ids: Vec<i64> = removed.iter().map(|(id, _)| *id).collect();
             match epochs.vectors {

@@ -3,10 +3,11 @@
 //! PostgreSQL with pgvector (scale-out), picked from the URL scheme. All SQL
 //! lives in this crate. Where the two dialects agree a query is written once
 //! and compiled for both drivers (see [`on_pool!`]); where they genuinely
-//! differ (the knowledge base's writes) a small trait has one implementation
-//! per backend, elsewhere the method matches on the backend explicitly.
-//! Migrations are plain `.sql` files per backend with matching names under
-//! `migrations/`.
+//! differ (the knowledge base's writes and dense search) a small trait has
+//! one implementation per backend. The search engines the knowledge base
+//! ranks with live in `wayfinder-search`; this crate reads their copies from
+//! the database and keeps them in step with it. Migrations are plain `.sql`
+//! files per backend with matching names under `migrations/`.
 
 mod audit;
 mod coach;
@@ -17,7 +18,6 @@ mod knowledge;
 mod lexical;
 mod orgs;
 mod people;
-mod ranking;
 mod rows;
 mod vectors;
 
@@ -40,7 +40,14 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
-use std::{str::FromStr, time::Duration};
+use std::{
+    collections::HashSet,
+    str::FromStr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use wayfinder_accounts_rules::OrgId;
+use wayfinder_search::{Bm25Index, Copies, VectorIndex};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -159,8 +166,12 @@ pub struct StoreOptions {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: Pool,
-    pub(crate) vectors: std::sync::Arc<vectors::VectorCache>,
-    pub(crate) lexical: std::sync::Arc<lexical::LexicalCache>,
+    /// This process's BM25 copies of the postings, per organisation.
+    pub(crate) lexical: Arc<Copies<OrgId, Bm25Index>>,
+    /// This process's copies of the vectors (SQLite), per organisation and model.
+    pub(crate) vectors: Arc<Copies<(OrgId, String), VectorIndex>>,
+    /// PostgreSQL: dimensions that already have an HNSW index.
+    pub(crate) hnsw_dims: Arc<Mutex<HashSet<usize>>>,
 }
 
 /// Tables whose rows [`Store::row_counts`] reports.
@@ -228,7 +239,7 @@ impl Store {
     }
 
     fn on(pool: Pool) -> Store {
-        Store { pool, vectors: Default::default(), lexical: Default::default() }
+        Store { pool, lexical: Default::default(), vectors: Default::default(), hnsw_dims: Default::default() }
     }
 
     /// The backend this store runs on.

@@ -6,9 +6,9 @@ use super::{
     BUMP_LEXICAL_EPOCH, ChangeEpochs, ChunksWritten, DOCUMENT_POSTINGS, KnowledgeWrites, KnownTerms, NewChunk,
     TermNumbers, known_from_stored, to_json,
 };
-use crate::lexical::encode_terms;
 use sqlx::PgConnection;
 use std::collections::HashMap;
+use wayfinder_search::encode_terms;
 
 impl KnowledgeWrites for PgConnection {
     async fn insert_chunks(

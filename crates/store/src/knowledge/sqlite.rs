@@ -6,8 +6,8 @@ use super::{
     BUMP_LEXICAL_EPOCH, ChangeEpochs, ChunksWritten, DOCUMENT_POSTINGS, KnowledgeWrites, KnownTerms, NewChunk,
     TermNumbers, known_from_stored, to_json,
 };
-use crate::lexical::encode_terms;
 use sqlx::SqliteConnection;
+use wayfinder_search::encode_terms;
 
 impl KnowledgeWrites for SqliteConnection {
     async fn insert_chunks(
