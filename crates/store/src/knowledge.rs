@@ -4,16 +4,16 @@
 //! is one transaction, and so is deleting it, so a search never sees half a
 //! document and nothing is orphaned.
 
-use crate::{
-    Pool, Store, StoreError, StoreResult, duplicate_as, in_tx,
-    lexical::{ChunkTerms, LexicalChange, term_frequencies},
-    on_pool,
-    rows::*,
-};
+mod postgres;
+pub(crate) mod sqlite;
+
+use crate::{Pool, Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId, JobFileId};
+pub use wayfinder_search::ChunkFilter;
+use wayfinder_search::{ChunkTerms, LexicalChange, term_frequencies};
 
 /// A collection to create.
 #[derive(Clone, Debug)]
@@ -189,15 +189,6 @@ fn known_from_stored(stored: Option<String>, largest: i64, terms: usize) -> Know
         stored.unwrap_or_default().split(' ').map(|n| n.parse().ok().filter(|n| *n > 0)).collect();
     known.resize(terms, None);
     (known, largest.max(0) as u32)
-}
-
-/// Which chunks a search may return (always inside one organisation).
-#[derive(Clone, Debug, Default)]
-pub struct ChunkFilter {
-    /// Only these collections (`None`: all of the organisation's).
-    pub collections: Option<Vec<CollectionId>>,
-    /// Only these documents (`None`: all); domain filters arrive resolved to documents.
-    pub documents: Option<Vec<DocumentId>>,
 }
 
 /// A chunk with what a reader needs to cite it.
@@ -428,7 +419,7 @@ impl Store {
         );
         let id = DocumentId::new();
         let now = now_ms();
-        let (outcome, removed, change) = in_tx!(self, tx, backend => {
+        let (outcome, removed, change) = in_tx!(self, tx => {
             let existing: Vec<DocumentRow> = sqlx::query_as(&find)
                 .bind(&coll_s).bind(&new.content_hash).bind(&new.source_name).fetch_all(&mut *tx).await?;
             let mut replaced = false;
@@ -439,7 +430,7 @@ impl Store {
                     unchanged = Some(row);
                 } else {
                     replaced = true;
-                    removed.extend(backend::delete_document(&mut tx, &row.id).await?);
+                    removed.extend(tx.delete_document(&row.id).await?);
                 }
             }
             let record = "UPDATE job_files SET state = $1, document_id = $2, chunk_count = $3, content = NULL WHERE id = $4";
@@ -465,13 +456,13 @@ impl Store {
             };
             let change = if replaced || matches!(outcome, Written::Inserted { .. }) {
                 // The epoch first: its row lock makes this the organisation's only writer until commit.
-                let epochs = backend::chunks_changed(&mut tx, &org_s, replaced).await?;
+                let epochs = tx.chunks_changed(&org_s, replaced).await?;
                 let written = match outcome {
                     Written::Inserted { .. } => {
                         let distinct = TermNumbers::distinct(chunks);
                         // This process's copy, when it is at the epoch just before ours, knows every number.
                         let known = self.known_term_numbers(new.org, epochs.lexical - 1, &distinct);
-                        backend::insert_chunks(&mut tx, &org_s, &coll_s, &id.to_string(), chunks, &distinct, known).await?
+                        tx.insert_chunks(&org_s, &coll_s, &id.to_string(), chunks, &distinct, known).await?
                     }
                     Written::Unchanged(_) => ChunksWritten::default(),
                 };
@@ -502,14 +493,14 @@ impl Store {
     /// Deletes a document with its chunks, index entries and vectors, in one transaction.
     pub async fn delete_document(&self, org: OrgId, id: DocumentId) -> StoreResult<()> {
         let (org_s, id_s) = (org.to_string(), id.to_string());
-        let (removed, epochs) = in_tx!(self, tx, backend => {
+        let (removed, epochs) = in_tx!(self, tx => {
             let found: Option<(String,)> = sqlx::query_as("SELECT id FROM documents WHERE org_id = $1 AND id = $2")
                 .bind(&org_s).bind(&id_s).fetch_optional(&mut *tx).await?;
             if found.is_none() {
                 return Err(StoreError::NotFound);
             }
-            let removed = backend::delete_document(&mut tx, &id_s).await?;
-            (removed, backend::chunks_changed(&mut tx, &org_s, true).await?)
+            let removed = tx.delete_document(&id_s).await?;
+            (removed, tx.chunks_changed(&org_s, true).await?)
         });
         self.apply_chunk_change(org, epochs, &removed, &[], Vec::new());
         Ok(())
@@ -525,7 +516,7 @@ impl Store {
         new_terms: &[(String, u32)],
         inserted: Vec<ChunkTerms>,
     ) {
-        self.lexical_applied(org, LexicalChange { epoch: epochs.lexical, removed, new_terms, inserted });
+        self.lexical_applied(org, epochs.lexical, LexicalChange { removed, new_terms, inserted });
         if !removed.is_empty() {
             let ids: Vec<i64> = removed.iter().map(|(id, _)| *id).collect();
             match epochs.vectors {
@@ -599,261 +590,32 @@ const BUMP_LEXICAL_EPOCH: &str = "INSERT INTO lexical_epochs (org_id, epoch) VAL
 const DOCUMENT_POSTINGS: &str =
     "SELECT chunk_id, terms FROM chunk_postings WHERE chunk_id IN (SELECT id FROM chunks WHERE document_id = $1)";
 
-/// SQLite side of document writes: chunks, their postings, vector epochs.
-pub(crate) mod sqlite_ops {
-    use super::{ChangeEpochs, ChunksWritten, KnownTerms, NewChunk, TermNumbers, known_from_stored, to_json};
-    use crate::lexical::encode_terms;
-    use sqlx::SqliteConnection;
-
+/// The statements of a knowledge-base write whose SQL differs between the
+/// backends, run on the connection of an open write transaction. Each backend
+/// implements it once (`knowledge/sqlite.rs`, `knowledge/postgres.rs`); the
+/// write itself is written once in [`in_tx!`], and the compiler picks the
+/// implementation from the transaction's type.
+pub(crate) trait KnowledgeWrites {
     /// Inserts a document's chunks and their postings, numbering new terms.
-    pub async fn insert_chunks(
-        conn: &mut SqliteConnection,
+    async fn insert_chunks(
+        &mut self,
         org: &str,
         collection: &str,
         document: &str,
         chunks: &[NewChunk],
         distinct: &[&str],
         known: Option<KnownTerms>,
-    ) -> Result<ChunksWritten, sqlx::Error> {
-        let numbers = number_terms(conn, org, distinct, known).await?;
-        let mut written = ChunksWritten::default();
-        for chunk in chunks {
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO chunks (org_id, collection_id, document_id, position, text, section_path, page_start, page_end, token_count, term_count)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-            )
-            .bind(org)
-            .bind(collection)
-            .bind(document)
-            .bind(chunk.position)
-            .bind(&chunk.text)
-            .bind(to_json(&chunk.section_path))
-            .bind(chunk.page_start)
-            .bind(chunk.page_end)
-            .bind(chunk.token_count)
-            .bind(chunk.terms.len() as i64)
-            .fetch_one(&mut *conn)
-            .await?;
-            let terms = numbers.of(chunk);
-            sqlx::query(
-                "INSERT INTO chunk_postings (chunk_id, org_id, collection_id, document_id, terms) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(id)
-            .bind(org)
-            .bind(collection)
-            .bind(document)
-            .bind(encode_terms(&terms))
-            .execute(&mut *conn)
-            .await?;
-            written.ids.push(id);
-            written.terms.push(terms);
-        }
-        written.new_terms = numbers.new_terms;
-        Ok(written)
-    }
-
-    /// Numbers the distinct terms, looking up those `known` does not cover and
-    /// storing the new ones.
-    async fn number_terms(
-        conn: &mut SqliteConnection,
-        org: &str,
-        distinct: &[&str],
-        known: Option<KnownTerms>,
-    ) -> Result<TermNumbers, sqlx::Error> {
-        let known = match known {
-            Some(known) => known,
-            None => {
-                // One row back, not one per term: the numbers in list order.
-                let (stored, largest): (Option<String>, i64) = sqlx::query_as(
-                    "SELECT group_concat(COALESCE(t.id, 0), ' ' ORDER BY j.key),
-                            (SELECT COALESCE(MAX(id), 0) FROM lexical_terms WHERE org_id = $1)
-                     FROM json_each($2) AS j LEFT JOIN lexical_terms t ON t.org_id = $1 AND t.term = j.value",
-                )
-                .bind(org)
-                .bind(to_json(distinct))
-                .fetch_one(&mut *conn)
-                .await?;
-                known_from_stored(stored, largest, distinct.len())
-            }
-        };
-        let numbers = TermNumbers::new(distinct, known);
-        if !numbers.new_terms.is_empty() {
-            sqlx::query(
-                "INSERT INTO lexical_terms (org_id, term, id) SELECT $1, value ->> 0, value ->> 1 FROM json_each($2)",
-            )
-            .bind(org)
-            .bind(to_json(&numbers.new_terms))
-            .execute(&mut *conn)
-            .await?;
-        }
-        Ok(numbers)
-    }
+    ) -> Result<ChunksWritten, sqlx::Error>;
 
     /// Deletes a document with its chunks (postings and vectors cascade);
     /// returns the removed chunks with their stored terms.
-    pub async fn delete_document(
-        conn: &mut SqliteConnection,
-        document: &str,
-    ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-        let removed = sqlx::query_as(super::DOCUMENT_POSTINGS).bind(document).fetch_all(&mut *conn).await?;
-        sqlx::query("DELETE FROM chunks WHERE document_id = $1").bind(document).execute(&mut *conn).await?;
-        sqlx::query("DELETE FROM documents WHERE id = $1").bind(document).execute(&mut *conn).await?;
-        Ok(removed)
-    }
+    async fn delete_document(&mut self, document: &str) -> Result<Vec<(i64, String)>, sqlx::Error>;
 
     /// Records that an organisation's chunks changed, and its vectors too when
-    /// chunks were removed; returns the new epochs.
-    pub async fn chunks_changed(
-        conn: &mut SqliteConnection,
-        org: &str,
-        removed: bool,
-    ) -> Result<ChangeEpochs, sqlx::Error> {
-        let (lexical,): (i64,) = sqlx::query_as(super::BUMP_LEXICAL_EPOCH).bind(org).fetch_one(&mut *conn).await?;
-        let vectors = if removed { after_vector_change(conn, org).await? } else { None };
-        Ok(ChangeEpochs { lexical, vectors })
-    }
+    /// chunks were `removed`; returns the new epochs.
+    async fn chunks_changed(&mut self, org: &str, removed: bool) -> Result<ChangeEpochs, sqlx::Error>;
 
-    /// Records that an organisation's vectors changed; returns the new epoch.
-    pub async fn after_vector_change(conn: &mut SqliteConnection, org: &str) -> Result<Option<i64>, sqlx::Error> {
-        bump_vector_epoch(conn, org).await.map(Some)
-    }
-
-    /// Records that an organisation's vectors changed; returns the new epoch.
-    pub async fn bump_vector_epoch(conn: &mut SqliteConnection, org: &str) -> Result<i64, sqlx::Error> {
-        let (epoch,): (i64,) = sqlx::query_as(
-            "INSERT INTO vector_epochs (org_id, epoch) VALUES ($1, 1)
-             ON CONFLICT (org_id) DO UPDATE SET epoch = vector_epochs.epoch + 1 RETURNING epoch",
-        )
-        .bind(org)
-        .fetch_one(&mut *conn)
-        .await?;
-        Ok(epoch)
-    }
-}
-
-/// PostgreSQL side of document writes: chunks and their postings.
-pub(crate) mod postgres_ops {
-    use super::{ChangeEpochs, ChunksWritten, KnownTerms, NewChunk, TermNumbers, known_from_stored, to_json};
-    use crate::lexical::encode_terms;
-    use sqlx::PgConnection;
-    use std::collections::HashMap;
-
-    /// Inserts a document's chunks and their postings, numbering new terms.
-    pub async fn insert_chunks(
-        conn: &mut PgConnection,
-        org: &str,
-        collection: &str,
-        document: &str,
-        chunks: &[NewChunk],
-        distinct: &[&str],
-        known: Option<KnownTerms>,
-    ) -> Result<ChunksWritten, sqlx::Error> {
-        let numbers = number_terms(conn, org, distinct, known).await?;
-        let positions: Vec<i64> = chunks.iter().map(|c| c.position).collect();
-        let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
-        let sections: Vec<String> = chunks.iter().map(|c| to_json(&c.section_path)).collect();
-        let page_starts: Vec<Option<i64>> = chunks.iter().map(|c| c.page_start).collect();
-        let page_ends: Vec<Option<i64>> = chunks.iter().map(|c| c.page_end).collect();
-        let token_counts: Vec<i64> = chunks.iter().map(|c| c.token_count).collect();
-        let term_counts: Vec<i64> = chunks.iter().map(|c| c.terms.len() as i64).collect();
-        let ids: Vec<(i64, i64)> = sqlx::query_as(
-            "INSERT INTO chunks (org_id, collection_id, document_id, position, text, section_path, page_start, page_end, token_count, term_count)
-             SELECT $1, $2, $3, * FROM UNNEST($4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
-             RETURNING id, position",
-        )
-        .bind(org)
-        .bind(collection)
-        .bind(document)
-        .bind(&positions)
-        .bind(&texts)
-        .bind(&sections)
-        .bind(&page_starts)
-        .bind(&page_ends)
-        .bind(&token_counts)
-        .bind(&term_counts)
-        .fetch_all(&mut *conn)
-        .await?;
-        let id_of: HashMap<i64, i64> = ids.into_iter().map(|(id, pos)| (pos, id)).collect();
-        let ids: Vec<i64> = chunks.iter().map(|c| id_of[&c.position]).collect();
-        let terms: Vec<Vec<(u32, u32)>> = chunks.iter().map(|c| numbers.of(c)).collect();
-        let stored: Vec<String> = terms.iter().map(|t| encode_terms(t)).collect();
-        sqlx::query(
-            "INSERT INTO chunk_postings (chunk_id, org_id, collection_id, document_id, terms)
-             SELECT c, $1, $2, $3, t FROM UNNEST($4::bigint[], $5::text[]) AS x(c, t)",
-        )
-        .bind(org)
-        .bind(collection)
-        .bind(document)
-        .bind(&ids)
-        .bind(&stored)
-        .execute(&mut *conn)
-        .await?;
-        Ok(ChunksWritten { ids, terms, new_terms: numbers.new_terms })
-    }
-
-    /// Numbers the distinct terms, looking up those `known` does not cover and
-    /// storing the new ones.
-    async fn number_terms(
-        conn: &mut PgConnection,
-        org: &str,
-        distinct: &[&str],
-        known: Option<KnownTerms>,
-    ) -> Result<TermNumbers, sqlx::Error> {
-        let known = match known {
-            Some(known) => known,
-            None => {
-                // One row back, not one per term: the numbers in list order.
-                let (stored, largest): (Option<String>, i64) = sqlx::query_as(
-                    "SELECT string_agg(COALESCE(t.id, 0)::text, ' ' ORDER BY j.n),
-                            (SELECT COALESCE(MAX(id), 0) FROM lexical_terms WHERE org_id = $1)
-                     FROM UNNEST($2::text[]) WITH ORDINALITY AS j(term, n)
-                     LEFT JOIN lexical_terms t ON t.org_id = $1 AND t.term = j.term",
-                )
-                .bind(org)
-                .bind(distinct)
-                .fetch_one(&mut *conn)
-                .await?;
-                known_from_stored(stored, largest, distinct.len())
-            }
-        };
-        let numbers = TermNumbers::new(distinct, known);
-        if !numbers.new_terms.is_empty() {
-            let (terms, ids): (Vec<&str>, Vec<i64>) =
-                numbers.new_terms.iter().map(|(t, id)| (t.as_str(), i64::from(*id))).unzip();
-            sqlx::query(
-                "INSERT INTO lexical_terms (org_id, term, id) SELECT $1, * FROM UNNEST($2::text[], $3::bigint[])",
-            )
-            .bind(org)
-            .bind(&terms)
-            .bind(&ids)
-            .execute(&mut *conn)
-            .await?;
-        }
-        Ok(numbers)
-    }
-
-    /// Deletes a document with its chunks (postings and vectors cascade);
-    /// returns the removed chunks with their stored terms.
-    pub async fn delete_document(conn: &mut PgConnection, document: &str) -> Result<Vec<(i64, String)>, sqlx::Error> {
-        let removed = sqlx::query_as(super::DOCUMENT_POSTINGS).bind(document).fetch_all(&mut *conn).await?;
-        sqlx::query("DELETE FROM chunks WHERE document_id = $1").bind(document).execute(&mut *conn).await?;
-        sqlx::query("DELETE FROM documents WHERE id = $1").bind(document).execute(&mut *conn).await?;
-        Ok(removed)
-    }
-
-    /// Records that an organisation's chunks changed; returns the new epoch
-    /// (vectors need none here: their index lives in the database).
-    pub async fn chunks_changed(
-        conn: &mut PgConnection,
-        org: &str,
-        _removed: bool,
-    ) -> Result<ChangeEpochs, sqlx::Error> {
-        let (lexical,): (i64,) = sqlx::query_as(super::BUMP_LEXICAL_EPOCH).bind(org).fetch_one(&mut *conn).await?;
-        Ok(ChangeEpochs { lexical, vectors: None })
-    }
-
-    /// Vector changes need no bookkeeping on PostgreSQL (the index is in the database).
-    pub async fn after_vector_change(_conn: &mut PgConnection, _org: &str) -> Result<Option<i64>, sqlx::Error> {
-        Ok(None)
-    }
+    /// Records that an organisation's vectors changed; returns the new vector
+    /// epoch where this process keeps a copy of the vectors (SQLite).
+    async fn vectors_changed(&mut self, org: &str) -> Result<Option<i64>, sqlx::Error>;
 }

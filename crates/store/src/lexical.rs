@@ -1,330 +1,21 @@
-//! BM25 ranking over an in-process copy of an organisation's postings.
+//! The lexical index's side in storage: reading an organisation's postings
+//! into a BM25 copy ([`wayfinder_search::Bm25Index`]) and keeping that copy
+//! in step with the database.
 //!
 //! The postings live in the database, written and deleted in the same
 //! transaction as their chunks, in the same tables on both backends:
 //! `lexical_terms` numbers each organisation's terms, and `chunk_postings`
 //! holds one row per chunk, its terms as those numbers with their frequencies.
-//! Ranking in SQL was too slow at scale: FTS5's `bm25()` costs about 1 µs per
-//! matching row and a query with a common word matches most of a large
-//! collection (measured at 100k chunks: p50 105 ms, p95 171 ms for 2–6-word
-//! queries); summing postings in PostgreSQL is slower still. So each process
-//! keeps a copy of the postings per organisation (term number → chunk
-//! positions and tfs) and scores term-at-a-time into an array of one score per
-//! chunk, reused across queries: a few hundred thousand additions, under a
-//! millisecond at 100k chunks, exact, and the same code and numbers on both
-//! backends. Loading a copy reads one row per chunk and builds the postings
-//! from integers, with no lookup per posting.
-//!
-//! The copy follows the database through `lexical_epochs`: every transaction
-//! that adds or removes an organisation's chunks bumps its epoch once; this
-//! process applies its own inserts and removals in place, and reloads when
-//! the epoch shows a change it did not make. A removed chunk stays in the
-//! copy as a dead position (left out of the statistics, its score never
-//! returned) until dead positions are a fifth of the copy, which is then
-//! compacted; statistics and scores stay exactly those of a fresh load.
+//! Each process ranks over its own copy. The copy follows the database
+//! through `lexical_epochs`: every transaction that adds or removes an
+//! organisation's chunks bumps its epoch once; this process applies its own
+//! inserts and removals in place, and reloads when the epoch shows a change
+//! it did not make.
 
-use crate::{
-    ChunkFilter, Pool, Store, StoreError, StoreResult,
-    knowledge::KnownTerms,
-    ranking::{FilterSets, TopK},
-    rows::parse,
-};
-use std::{
-    cell::RefCell,
-    collections::HashMap,
-    sync::{Arc, Mutex, RwLock},
-};
+use crate::{ChunkFilter, Pool, Store, StoreError, StoreResult, knowledge::KnownTerms, rows::parse};
 use wayfinder_accounts_rules::OrgId;
 use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId};
-
-/// BM25 parameters, the usual ones (and FTS5's).
-const K1: f32 = 1.2;
-const B: f32 = 0.75;
-
-/// One term's postings: chunk positions in the copy, ascending, and term frequencies.
-#[derive(Default)]
-struct Postings {
-    chunks: Vec<u32>,
-    tfs: Vec<u16>,
-    /// How many of `chunks` are live: the term's document frequency.
-    live: u32,
-}
-
-/// One organisation's chunks and postings, in memory. Per-chunk vectors are
-/// indexed by position; a removed chunk keeps its position until compaction.
-#[derive(Default)]
-struct OrgPostings {
-    epoch: i64,
-    ids: Vec<i64>,
-    collections: Vec<CollectionId>,
-    documents: Vec<DocumentId>,
-    /// Terms per chunk (with repeats): the BM25 document length.
-    lengths: Vec<u32>,
-    /// BM25's length normalisation per chunk, k1 · (1 − b + b · length / average
-    /// length), kept current for the live chunks so scoring only adds.
-    norms: Vec<f32>,
-    live: Vec<bool>,
-    /// Live chunk id → position.
-    positions: HashMap<i64, u32>,
-    /// Terms in the live chunks.
-    total_terms: u64,
-    /// Term → its number in `lexical_terms`, which indexes `postings`.
-    term_ids: HashMap<String, u32>,
-    postings: Vec<Postings>,
-}
-
-/// A chunk written by this process: its terms as (term number, tf).
-pub(crate) struct ChunkTerms {
-    pub id: i64,
-    pub collection: CollectionId,
-    pub document: DocumentId,
-    pub terms: Vec<(u32, u32)>,
-}
-
-impl OrgPostings {
-    /// Registers a term's number.
-    fn add_term(&mut self, term: &str, id: u32) {
-        self.term_ids.insert(term.to_string(), id);
-        if self.postings.len() <= id as usize {
-            self.postings.resize_with(id as usize + 1, Postings::default);
-        }
-    }
-
-    /// Adds a chunk with its (term number, tf) pairs at a new position; false
-    /// when its id is already present or a term number is unknown.
-    fn add_chunk(
-        &mut self,
-        id: i64,
-        collection: CollectionId,
-        document: DocumentId,
-        terms: impl IntoIterator<Item = (u32, u32)>,
-    ) -> bool {
-        let Some(at) = self.new_position(id, collection, document) else { return false };
-        let mut length = 0u32;
-        let mut known = true;
-        for (term, tf) in terms {
-            let Some(postings) = self.postings.get_mut(term as usize).filter(|_| term > 0) else {
-                known = false;
-                continue;
-            };
-            postings.chunks.push(at);
-            postings.tfs.push(clamp_tf(tf));
-            postings.live += 1;
-            length += tf;
-        }
-        self.set_length(at, length);
-        known
-    }
-
-    /// A position for a new chunk (length still 0); `None` when its id is already present.
-    fn new_position(&mut self, id: i64, collection: CollectionId, document: DocumentId) -> Option<u32> {
-        let at = self.ids.len() as u32;
-        if self.positions.insert(id, at).is_some() {
-            return None;
-        }
-        self.ids.push(id);
-        self.collections.push(collection);
-        self.documents.push(document);
-        self.lengths.push(0);
-        self.norms.push(0.0);
-        self.live.push(true);
-        Some(at)
-    }
-
-    fn set_length(&mut self, at: u32, length: u32) {
-        self.lengths[at as usize] = length;
-        self.total_terms += u64::from(length);
-    }
-
-    /// Marks a chunk removed; false when it is not in the copy as described.
-    fn remove_chunk(&mut self, id: i64, terms: impl IntoIterator<Item = (u32, u32)>) -> bool {
-        let Some(at) = self.positions.remove(&id) else { return false };
-        let at = at as usize;
-        self.live[at] = false;
-        self.total_terms -= u64::from(self.lengths[at]);
-        let mut known = true;
-        for (term, _) in terms {
-            match self.postings.get_mut(term as usize) {
-                Some(postings) if postings.live > 0 => postings.live -= 1,
-                _ => known = false,
-            }
-        }
-        known
-    }
-
-    /// Recomputes the length normalisations after the average length changed.
-    fn refresh_norms(&mut self) {
-        let n = self.positions.len();
-        if n == 0 {
-            return;
-        }
-        let avg_length = (self.total_terms as f32 / n as f32).max(1.0);
-        for (norm, &length) in self.norms.iter_mut().zip(&self.lengths) {
-            *norm = K1 * (1.0 - B + B * length as f32 / avg_length);
-        }
-    }
-
-    /// Drops dead positions once they are a fifth of the copy, renumbering the
-    /// rest in order.
-    fn compact_if_sparse(&mut self) {
-        let dead = self.ids.len() - self.positions.len();
-        if dead == 0 || dead * 5 < self.ids.len() {
-            return;
-        }
-        let live = std::mem::take(&mut self.live);
-        let mut renumbered = vec![u32::MAX; live.len()];
-        for (next, (at, _)) in live.iter().enumerate().filter(|(_, live)| **live).enumerate() {
-            renumbered[at] = next as u32;
-        }
-        fn keep<T: Copy>(values: &[T], live: &[bool]) -> Vec<T> {
-            values.iter().zip(live).filter(|(_, live)| **live).map(|(v, _)| *v).collect()
-        }
-        self.ids = keep(&self.ids, &live);
-        self.collections = keep(&self.collections, &live);
-        self.documents = keep(&self.documents, &live);
-        self.lengths = keep(&self.lengths, &live);
-        self.norms = keep(&self.norms, &live);
-        self.live = vec![true; self.ids.len()];
-        self.positions = self.ids.iter().enumerate().map(|(at, id)| (*id, at as u32)).collect();
-        for postings in &mut self.postings {
-            let mut kept = 0;
-            for read in 0..postings.chunks.len() {
-                let at = renumbered[postings.chunks[read] as usize];
-                if at != u32::MAX {
-                    postings.chunks[kept] = at;
-                    postings.tfs[kept] = postings.tfs[read];
-                    kept += 1;
-                }
-            }
-            postings.chunks.truncate(kept);
-            postings.tfs.truncate(kept);
-        }
-    }
-
-    /// The best `k` chunks for `terms` within `filter`, best first (ties by chunk id).
-    fn rank(&self, terms: &[&str], filter: &ChunkFilter, k: usize) -> Vec<(ChunkId, f32)> {
-        let n = self.positions.len();
-        if n == 0 {
-            return Vec::new();
-        }
-        SCORES.with_borrow_mut(|scores| {
-            scores.clear();
-            scores.resize(self.ids.len(), 0.0);
-            for term in terms {
-                let Some(postings) = self.term_ids.get(*term).map(|id| &self.postings[*id as usize]) else { continue };
-                if postings.live == 0 {
-                    continue;
-                }
-                let df = postings.live as f32;
-                // As FTS5 does: a term in more than half the chunks still counts a little.
-                let idf = (((n as f32) - df + 0.5) / (df + 0.5)).ln().max(1e-6);
-                for (&chunk, &tf) in postings.chunks.iter().zip(&postings.tfs) {
-                    let (at, tf) = (chunk as usize, f32::from(tf));
-                    scores[at] += idf * tf * (K1 + 1.0) / (tf + self.norms[at]);
-                }
-            }
-            let allowed = FilterSets::new(filter);
-            let mut best = TopK::new(k);
-            for (at, &score) in scores.iter().enumerate() {
-                if score > 0.0
-                    && best.admits(score)
-                    && self.live[at]
-                    && allowed.allows(&self.collections[at], &self.documents[at])
-                {
-                    best.push(score, self.ids[at]);
-                }
-            }
-            best.into_sorted().into_iter().map(|r| (ChunkId(r.id), r.score)).collect()
-        })
-    }
-}
-
-/// Term frequencies are kept in 16 bits; a term repeated more often in one chunk saturates.
-fn clamp_tf(tf: u32) -> u16 {
-    tf.min(u32::from(u16::MAX)) as u16
-}
-
-thread_local! {
-    /// One score per chunk position, reused by every query ranked on this
-    /// thread instead of allocating and zeroing a fresh array (400 kB at
-    /// 100k chunks) per query.
-    static SCORES: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
-}
-
-type SharedPostings = Arc<RwLock<OrgPostings>>;
-
-/// The in-process postings copies, per organisation.
-#[derive(Default)]
-pub(crate) struct LexicalCache {
-    entries: Mutex<HashMap<OrgId, SharedPostings>>,
-}
-
-impl std::fmt::Debug for LexicalCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("LexicalCache")
-    }
-}
-
-/// Counts each term of a chunk once, with its frequency (sorted by term).
-pub(crate) fn term_frequencies(terms: &[String]) -> Vec<(&str, u32)> {
-    let mut counts: HashMap<&str, u32> = HashMap::new();
-    for term in terms {
-        *counts.entry(term.as_str()).or_default() += 1;
-    }
-    let mut out: Vec<(&str, u32)> = counts.into_iter().collect();
-    out.sort_unstable();
-    out
-}
-
-/// A chunk's postings in their stored form: `id tf` pairs, space-separated.
-pub(crate) fn encode_terms(terms: &[(u32, u32)]) -> String {
-    let mut out = String::with_capacity(terms.len() * 8);
-    for (term, tf) in terms {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(&term.to_string());
-        out.push(' ');
-        out.push_str(&tf.to_string());
-    }
-    out
-}
-
-/// The stored form back as (term number, tf) pairs; a malformed pair is
-/// reported as term 0, which no term has, so the copy is found inconsistent.
-/// Parsed byte by byte: this runs for every posting of a load, and `str`
-/// splitting and parsing cost several times more.
-pub(crate) fn decode_terms(stored: &str) -> impl Iterator<Item = (u32, u32)> {
-    let mut bytes = stored.as_bytes().iter().peekable();
-    let mut number = move || -> Option<Option<u32>> {
-        while bytes.next_if_eq(&&b' ').is_some() {}
-        bytes.peek()?;
-        let mut value: Option<u32> = Some(0);
-        while let Some(&byte) = bytes.next_if(|b| **b != b' ') {
-            let digit = byte.wrapping_sub(b'0');
-            value = value.filter(|_| digit < 10).and_then(|v| v.checked_mul(10)?.checked_add(u32::from(digit)));
-        }
-        Some(value)
-    };
-    std::iter::from_fn(move || {
-        let term = number()?;
-        Some(match (term, number().flatten()) {
-            (Some(term), Some(tf)) => (term, tf),
-            _ => (0, 0),
-        })
-    })
-}
-
-/// What one committed transaction did to an organisation's chunks, for this
-/// process's copy.
-pub(crate) struct LexicalChange<'a> {
-    pub epoch: i64,
-    /// Removed chunks with their stored postings.
-    pub removed: &'a [(i64, String)],
-    /// Terms numbered by the transaction.
-    pub new_terms: &'a [(String, u32)],
-    pub inserted: Vec<ChunkTerms>,
-}
+use wayfinder_search::{Bm25Index, Bm25Loader, LexicalChange, Loader, Stamped};
 
 /// Rows per page when loading a copy.
 const LOAD_PAGE: i64 = 4096;
@@ -332,10 +23,10 @@ const LOAD_PAGE: i64 = 4096;
 /// A row of [`POSTINGS_PAGE_SQL`].
 type PostingsRow = (i64, String, String, String);
 
-/// Fills `$loading` from `chunk_postings` page by page on the connection
-/// `$conn` and evaluates to the finished copy. The next page is fetched
-/// while the last one is added, so the database (or SQLite's worker thread)
-/// and the copy's construction run side by side.
+/// Fills `$loading` (a [`PostingsPages`]) from `chunk_postings` page by page
+/// on the connection `$conn` and evaluates to the finished copy. The next
+/// page is fetched while the last one is added, so the database (or SQLite's
+/// worker thread) and the copy's construction run side by side.
 macro_rules! load_pages {
     ($loading:expr, $conn:expr, $org:expr) => {{
         let mut loading = $loading;
@@ -357,7 +48,7 @@ macro_rules! load_pages {
             added?;
             match next? {
                 Some(rows) => page = rows,
-                None => break loading.finish(),
+                None => break loading.loader.finish(),
             }
         }
     }};
@@ -378,92 +69,68 @@ impl Store {
         if unique.is_empty() || k == 0 {
             return Ok(Vec::new());
         }
-        let copy = self.org_postings(org).await?;
+        let copy = self.lexical.get(org, &PostingsOf { store: self, org }).await?;
         let copy = copy.read().map_err(|_| StoreError::Corrupt("lexical index lock poisoned".into()))?;
-        Ok(copy.rank(&unique, filter, k))
+        Ok(copy.index.rank(&unique, filter, k))
     }
 
     /// The numbers `terms` have in `lexical_terms`, from this process's copy
     /// when it is exactly at `epoch` (then it holds every number handed out),
     /// with the largest number handed out.
     pub(crate) fn known_term_numbers(&self, org: OrgId, epoch: i64, terms: &[&str]) -> Option<KnownTerms> {
-        let entry = self.lexical.entries.lock().ok()?.get(&org).cloned()?;
-        let copy = entry.read().ok().filter(|c| c.epoch == epoch)?;
-        let known = terms.iter().map(|t| copy.term_ids.get(*t).copied()).collect();
-        Some((known, copy.postings.len().saturating_sub(1) as u32))
+        self.lexical.read_at(&org, epoch, |copy| {
+            let known = terms.iter().map(|t| copy.term_number(t)).collect();
+            (known, copy.largest_term_number())
+        })
     }
 
-    /// Forgets this process's copy of an organisation's postings.
-    pub(crate) fn lexical_changed(&self, org: OrgId) {
-        if let Ok(mut entries) = self.lexical.entries.lock() {
-            entries.remove(&org);
-        }
+    /// Applies this process's own change (committed at `epoch`) to its copy
+    /// when nothing else changed in between; otherwise the copy is dropped.
+    pub(crate) fn lexical_applied(&self, org: OrgId, epoch: i64, change: LexicalChange<'_>) {
+        let mut change = Some(change);
+        self.lexical.apply(|o| *o == org, epoch, |_, copy| change.take().is_some_and(|c| copy.apply(c)));
     }
+}
 
-    /// Applies this process's own change (committed at `change.epoch`) to its
-    /// copy when nothing else changed in between; otherwise the copy is dropped.
-    pub(crate) fn lexical_applied(&self, org: OrgId, change: LexicalChange<'_>) {
-        let Some(entry) = self.lexical.entries.lock().ok().and_then(|e| e.get(&org).cloned()) else { return };
-        let applied = match entry.write() {
-            Ok(mut copy) if copy.epoch == change.epoch - 1 => {
-                copy.epoch = change.epoch;
-                for (term, id) in change.new_terms {
-                    copy.add_term(term, *id);
-                }
-                let mut consistent = true;
-                for (id, stored) in change.removed {
-                    consistent &= copy.remove_chunk(*id, decode_terms(stored));
-                }
-                for chunk in change.inserted {
-                    consistent &= copy.add_chunk(chunk.id, chunk.collection, chunk.document, chunk.terms);
-                }
-                copy.refresh_norms();
-                copy.compact_if_sparse();
-                consistent
-            }
-            _ => false,
-        };
-        if !applied {
-            self.lexical_changed(org);
-        }
-    }
+/// Where an organisation's postings copy is loaded from.
+struct PostingsOf<'a> {
+    store: &'a Store,
+    org: OrgId,
+}
 
-    /// This process's copy of an organisation's postings, reloaded when the
-    /// database's epoch says another writer changed them.
-    async fn org_postings(&self, org: OrgId) -> StoreResult<SharedPostings> {
-        let org_s = org.to_string();
+impl Loader<Bm25Index> for PostingsOf<'_> {
+    type Error = StoreError;
+
+    async fn epoch(&self) -> StoreResult<i64> {
+        let org = self.org.to_string();
         let (epoch,): (i64,) =
-            crate::on_pool!(self, pool => sqlx::query_as(EPOCH_SQL).bind(&org_s).fetch_one(pool).await?);
-        if let Some(entry) = self.lexical.entries.lock().ok().and_then(|e| e.get(&org).cloned())
-            && entry.read().is_ok_and(|c| c.epoch == epoch)
-        {
-            return Ok(entry);
-        }
-        // The epoch, the terms and the postings are read in one snapshot.
-        let copy = match &self.pool {
+            crate::on_pool!(self.store, pool => sqlx::query_as(EPOCH_SQL).bind(&org).fetch_one(pool).await?);
+        Ok(epoch)
+    }
+
+    /// The epoch, the terms and the postings, read in one snapshot.
+    async fn load(&self) -> StoreResult<Stamped<Bm25Index>> {
+        let org = self.org.to_string();
+        let copy = match &self.store.pool {
             Pool::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
-                let (epoch,): (i64,) = sqlx::query_as(EPOCH_SQL).bind(&org_s).fetch_one(&mut *tx).await?;
-                let terms = sqlx::query_as(TERMS_SQL).bind(&org_s).fetch_all(&mut *tx).await?;
-                let copy = load_pages!(Loading::new(epoch, terms), &mut *tx, &org_s);
+                let (epoch,): (i64,) = sqlx::query_as(EPOCH_SQL).bind(&org).fetch_one(&mut *tx).await?;
+                let terms = sqlx::query_as(TERMS_SQL).bind(&org).fetch_all(&mut *tx).await?;
+                let index = load_pages!(PostingsPages::new(terms), &mut *tx, &org);
                 tx.commit().await?;
-                copy
+                Stamped { epoch, index }
             }
             Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
-                let (epoch,): (i64,) = sqlx::query_as(EPOCH_SQL).bind(&org_s).fetch_one(&mut *tx).await?;
-                let terms = sqlx::query_as(TERMS_SQL).bind(&org_s).fetch_all(&mut *tx).await?;
-                let copy = load_pages!(Loading::new(epoch, terms), &mut *tx, &org_s);
+                let (epoch,): (i64,) = sqlx::query_as(EPOCH_SQL).bind(&org).fetch_one(&mut *tx).await?;
+                let terms = sqlx::query_as(TERMS_SQL).bind(&org).fetch_all(&mut *tx).await?;
+                let index = load_pages!(PostingsPages::new(terms), &mut *tx, &org);
                 tx.commit().await?;
-                copy
+                Stamped { epoch, index }
             }
         };
-        let entry = Arc::new(RwLock::new(copy));
-        if let Ok(mut entries) = self.lexical.entries.lock() {
-            entries.insert(org, entry.clone());
-        }
-        Ok(entry)
+        Ok(copy)
     }
 }
 
@@ -477,33 +144,17 @@ const TERMS_SQL: &str = "SELECT term, id FROM lexical_terms WHERE org_id = $1";
 const POSTINGS_PAGE_SQL: &str = "SELECT chunk_id, collection_id, document_id, terms FROM chunk_postings
      WHERE org_id = $1 AND chunk_id > $2 ORDER BY chunk_id LIMIT $3";
 
-/// A copy being loaded page by page. Rows come chunk by chunk, postings are
-/// kept term by term: appending each posting to its term's list touched a
-/// different list, out of cache, per posting (most of the load time). So each
-/// page's postings are first grouped by term (a counting sort) and then
-/// appended one run per term.
-struct Loading {
-    copy: OrgPostings,
+/// Stored postings rows going into a [`Bm25Loader`], page by page.
+struct PostingsPages {
+    loader: Bm25Loader,
     // Chunks come document by document: each id is parsed once per run.
     collection: Option<(String, CollectionId)>,
     document: Option<(String, DocumentId)>,
-    /// The page's postings in row order, then grouped by term.
-    page: Vec<(u32, u32, u16)>,
-    grouped: Vec<(u32, u16)>,
-    /// Per term number: the page's postings of the term, then where its run ends; zero between pages.
-    counts: Vec<u32>,
-    /// The term numbers the page uses.
-    used: Vec<u32>,
 }
 
-impl Loading {
-    fn new(epoch: i64, terms: Vec<(String, i64)>) -> Self {
-        let mut copy = OrgPostings { epoch, ..Default::default() };
-        let largest = terms.iter().map(|(_, id)| *id).max().unwrap_or(0).max(0) as usize;
-        copy.postings.resize_with(largest + 1, Postings::default);
-        copy.term_ids = terms.into_iter().map(|(term, id)| (term, id as u32)).collect();
-        let (page, grouped, counts, used) = (Vec::new(), Vec::new(), vec![0; largest + 1], Vec::new());
-        Loading { copy, collection: None, document: None, page, grouped, counts, used }
+impl PostingsPages {
+    fn new(terms: Vec<(String, i64)>) -> Self {
+        PostingsPages { loader: Bm25Loader::new(terms), collection: None, document: None }
     }
 
     fn add(&mut self, rows: Vec<PostingsRow>) -> StoreResult<()> {
@@ -517,160 +168,11 @@ impl Loading {
                 self.document = Some((document, parsed));
             }
             let (Some((_, collection)), Some((_, document))) = (&self.collection, &self.document) else { continue };
-            let corrupt = || StoreError::Corrupt(format!("chunk {id}: postings {stored:?}"));
-            let at = self.copy.new_position(id, *collection, *document).ok_or_else(corrupt)?;
-            let mut length = 0;
-            for (term, tf) in decode_terms(&stored) {
-                let count = self.counts.get_mut(term as usize).filter(|_| term > 0).ok_or_else(corrupt)?;
-                if *count == 0 {
-                    self.used.push(term);
-                }
-                *count += 1;
-                self.page.push((term, at, clamp_tf(tf)));
-                length += tf;
-            }
-            self.copy.set_length(at, length);
+            self.loader
+                .add_chunk(id, *collection, *document, &stored)
+                .map_err(|_| StoreError::Corrupt(format!("chunk {id}: postings {stored:?}")))?;
         }
-        self.append_page();
+        self.loader.end_page();
         Ok(())
-    }
-
-    /// Moves the page's postings into the copy, one run per term, positions
-    /// still ascending within each run.
-    fn append_page(&mut self) {
-        // Runs are laid out in the order the terms were first used; each
-        // term's count becomes where its run ends…
-        let mut end = 0;
-        for &term in &self.used {
-            end += self.counts[term as usize];
-            self.counts[term as usize] = end;
-        }
-        // …and, filled from the back so rows keep their order, where it starts.
-        self.grouped.clear();
-        self.grouped.resize(self.page.len(), (0, 0));
-        for &(term, at, tf) in self.page.iter().rev() {
-            let slot = &mut self.counts[term as usize];
-            *slot -= 1;
-            self.grouped[*slot as usize] = (at, tf);
-        }
-        for (i, &term) in self.used.iter().enumerate() {
-            let start = self.counts[term as usize] as usize;
-            let end = self.used.get(i + 1).map_or(self.grouped.len(), |next| self.counts[*next as usize] as usize);
-            let postings = &mut self.copy.postings[term as usize];
-            postings.chunks.extend(self.grouped[start..end].iter().map(|(at, _)| *at));
-            postings.tfs.extend(self.grouped[start..end].iter().map(|(_, tf)| *tf));
-            postings.live += (end - start) as u32;
-        }
-        for &term in &self.used {
-            self.counts[term as usize] = 0;
-        }
-        self.page.clear();
-        self.used.clear();
-    }
-
-    fn finish(mut self) -> OrgPostings {
-        self.copy.refresh_norms();
-        self.copy
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A copy under construction from chunks given as words; terms are numbered on first sight.
-    #[derive(Default)]
-    struct Corpus {
-        copy: OrgPostings,
-        chunks: Vec<(i64, Vec<(u32, u32)>)>,
-    }
-
-    impl Corpus {
-        fn add(&mut self, id: i64, words: &[&str]) {
-            let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-            let mut terms = Vec::new();
-            for (word, tf) in term_frequencies(&words) {
-                let next = self.copy.term_ids.len() as u32 + 1;
-                let term = *self.copy.term_ids.get(word).unwrap_or(&next);
-                if term == next {
-                    self.copy.add_term(word, term);
-                }
-                terms.push((term, tf));
-            }
-            assert!(self.copy.add_chunk(id, CollectionId::default(), DocumentId::default(), terms.clone()));
-            self.copy.refresh_norms();
-            self.chunks.push((id, terms));
-        }
-
-        fn remove(&mut self, id: i64) {
-            let (_, terms) = self.chunks.iter().find(|(c, _)| *c == id).unwrap();
-            assert!(self.copy.remove_chunk(id, terms.clone()));
-            self.copy.refresh_norms();
-            self.copy.compact_if_sparse();
-        }
-    }
-
-    fn words(i: usize) -> Vec<&'static str> {
-        const WORDS: [&str; 8] = ["memori", "sleep", "review", "note", "space", "recal", "test", "card"];
-        (0..3 + i % 7).map(|j| WORDS[(i * 3 + j * j) % WORDS.len()]).collect()
-    }
-
-    #[test]
-    fn ranks_by_bm25_with_rarer_and_repeated_terms_first() {
-        let mut corpus = Corpus::default();
-        corpus.add(1, &["memori", "sleep", "review"]);
-        corpus.add(2, &["memori", "memori", "memori", "review"]);
-        corpus.add(3, &["review", "note"]);
-        corpus.add(4, &["note", "sleep"]);
-        let copy = &corpus.copy;
-        let ranked = copy.rank(&["memori", "review"], &ChunkFilter::default(), 10);
-        let ids: Vec<i64> = ranked.iter().map(|(c, _)| c.0).collect();
-        // "review" is in 3 of 4 chunks (idf clamped near zero); "memori" decides, tf 3 beats tf 1.
-        assert_eq!(ids, vec![2, 1, 3]);
-        assert!(ranked[0].1 > ranked[1].1 && ranked[1].1 > ranked[2].1);
-        assert_eq!(copy.rank(&["absent"], &ChunkFilter::default(), 10), vec![]);
-        assert_eq!(copy.rank(&["memori", "review"], &ChunkFilter::default(), 1).len(), 1);
-    }
-
-    #[test]
-    fn stored_postings_round_trip() {
-        let stored = encode_terms(&[(3, 1), (12, 2), (7, 1)]);
-        assert_eq!(stored, "3 1 12 2 7 1");
-        assert_eq!(decode_terms(&stored).collect::<Vec<_>>(), vec![(3, 1), (12, 2), (7, 1)]);
-        assert_eq!(decode_terms("").count(), 0);
-        for malformed in ["3 x", "3", "3 1 -4 1", "99999999999 1"] {
-            assert!(decode_terms(malformed).any(|pair| pair == (0, 0)), "{malformed:?} is reported, not dropped");
-        }
-    }
-
-    #[test]
-    fn removals_in_place_rank_exactly_like_a_fresh_copy() {
-        let mut in_place = Corpus::default();
-        for i in 0..40 {
-            in_place.add(i as i64 + 1, &words(i));
-        }
-        let queries: [&[&str]; 4] =
-            [&["memori"], &["card", "sleep"], &["note", "review", "test"], &["absent", "space"]];
-        // Every third chunk goes: three of them (below the compaction threshold), then the rest (past it).
-        let removed: Vec<usize> = (0..40).filter(|i| i % 3 == 0).collect();
-        for gone in [&removed[..3], &removed[..]] {
-            for id in gone.iter().map(|i| *i as i64 + 1) {
-                if in_place.copy.positions.contains_key(&id) {
-                    in_place.remove(id);
-                }
-            }
-            let mut fresh = Corpus::default();
-            for i in (0..40).filter(|i| !gone.contains(i)) {
-                fresh.add(i as i64 + 1, &words(i));
-            }
-            for query in queries {
-                let filter = ChunkFilter::default();
-                assert_eq!(in_place.copy.rank(query, &filter, 50), fresh.copy.rank(query, &filter, 50), "{query:?}");
-            }
-        }
-        let (positions, live) = (in_place.copy.ids.len(), in_place.copy.positions.len());
-        assert_eq!(live, 40 - removed.len());
-        assert!(positions < 40 && (positions - live) * 5 < positions, "compacted whenever a fifth was dead");
-        assert!(!in_place.copy.remove_chunk(1, Vec::new()), "already removed");
     }
 }

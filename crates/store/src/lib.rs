@@ -2,8 +2,11 @@
 //! the system uses; it runs on an embedded SQLite file (the default) or on
 //! PostgreSQL with pgvector (scale-out), picked from the URL scheme. All SQL
 //! lives in this crate. Where the two dialects agree a query is written once
-//! and compiled for both drivers (see [`on_pool!`]); where they differ the
-//! method matches on the backend explicitly. Migrations are plain `.sql`
+//! and compiled for both drivers (see [`on_pool!`]); where they genuinely
+//! differ (the knowledge base's writes and dense search) a small trait has
+//! one implementation per backend. The search engines the knowledge base
+//! ranks with live in `wayfinder-search`; this crate reads their copies from
+//! the database and keeps them in step with it. Migrations are plain `.sql`
 //! files per backend with matching names under `migrations/`.
 
 mod audit;
@@ -15,7 +18,6 @@ mod knowledge;
 mod lexical;
 mod orgs;
 mod people;
-mod ranking;
 mod rows;
 mod vectors;
 
@@ -38,7 +40,14 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
-use std::{str::FromStr, time::Duration};
+use std::{
+    collections::HashSet,
+    str::FromStr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use wayfinder_accounts_rules::OrgId;
+use wayfinder_search::{Bm25Index, Copies, VectorIndex};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -120,29 +129,10 @@ macro_rules! on_pool {
 /// Runs `$body` inside a write transaction bound to `$tx` and commits it; an
 /// early return (`?`) rolls back. SQLite transactions start IMMEDIATE so two
 /// writers queue on the lock instead of failing when a read upgrades to a write.
+/// Like [`on_pool!`], the body is compiled once per driver; statements that
+/// differ by dialect are methods of a trait the driver's connection
+/// implements (e.g. [`knowledge::KnowledgeWrites`]), called on `$tx`.
 macro_rules! in_tx {
-    // With `$ops`: the body may call `$ops::…`, bound to the backend's module
-    // of dialect-specific statements (`knowledge::sqlite_ops` / `postgres_ops`).
-    ($store:expr, $tx:ident, $ops:ident => $body:expr) => {
-        match &$store.pool {
-            $crate::Pool::Sqlite(pool) => {
-                #[allow(unused_imports)]
-                use $crate::knowledge::sqlite_ops as $ops;
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-            $crate::Pool::Postgres(pool) => {
-                #[allow(unused_imports)]
-                use $crate::knowledge::postgres_ops as $ops;
-                let mut $tx = pool.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-        }
-    };
     ($store:expr, $tx:ident => $body:expr) => {
         match &$store.pool {
             $crate::Pool::Sqlite(pool) => {
@@ -176,8 +166,12 @@ pub struct StoreOptions {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: Pool,
-    pub(crate) vectors: std::sync::Arc<vectors::VectorCache>,
-    pub(crate) lexical: std::sync::Arc<lexical::LexicalCache>,
+    /// This process's BM25 copies of the postings, per organisation.
+    pub(crate) lexical: Arc<Copies<OrgId, Bm25Index>>,
+    /// This process's copies of the vectors (SQLite), per organisation and model.
+    pub(crate) vectors: Arc<Copies<(OrgId, String), VectorIndex>>,
+    /// PostgreSQL: dimensions that already have an HNSW index.
+    pub(crate) hnsw_dims: Arc<Mutex<HashSet<usize>>>,
 }
 
 /// Tables whose rows [`Store::row_counts`] reports.
@@ -230,7 +224,7 @@ impl Store {
                 .min_connections(1)
                 .connect_with(connect)
                 .await?;
-            Ok(Store { pool: Pool::Sqlite(pool), vectors: Default::default(), lexical: Default::default() })
+            Ok(Store::on(Pool::Sqlite(pool)))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let connect = PgConnectOptions::from_str(url)?.application_name("wayfinder");
             let pool = PgPoolOptions::new()
@@ -238,10 +232,14 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(connect)
                 .await?;
-            Ok(Store { pool: Pool::Postgres(pool), vectors: Default::default(), lexical: Default::default() })
+            Ok(Store::on(Pool::Postgres(pool)))
         } else {
             Err(StoreError::UnsupportedUrl)
         }
+    }
+
+    fn on(pool: Pool) -> Store {
+        Store { pool, lexical: Default::default(), vectors: Default::default(), hnsw_dims: Default::default() }
     }
 
     /// The backend this store runs on.

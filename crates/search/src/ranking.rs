@@ -1,9 +1,17 @@
-//! What the in-process rankings (BM25 and the vector scan) share: the
-//! filter check per chunk and a bounded best-k selection.
+//! What the rankings (BM25 and the vector scan) share: the chunk filter, its
+//! check per chunk, and a bounded best-k selection.
 
-use crate::ChunkFilter;
 use std::{cmp::Ordering, collections::HashSet};
 use wayfinder_knowledge_rules::{CollectionId, DocumentId};
+
+/// Which chunks a search may return (always inside one organisation).
+#[derive(Clone, Debug, Default)]
+pub struct ChunkFilter {
+    /// Only these collections (`None`: all of the organisation's).
+    pub collections: Option<Vec<CollectionId>>,
+    /// Only these documents (`None`: all); domain filters arrive resolved to documents.
+    pub documents: Option<Vec<DocumentId>>,
+}
 
 /// A chunk filter as sets, for checking many chunks.
 pub(crate) struct FilterSets {
@@ -27,8 +35,10 @@ impl FilterSets {
 }
 
 /// A scored chunk, ordered best first (higher score, then lower id).
-pub(crate) struct Scored {
+pub struct Scored {
+    /// The ranking's score (higher is better).
     pub score: f32,
+    /// The chunk's id.
     pub id: i64,
 }
 impl PartialEq for Scored {
@@ -53,7 +63,7 @@ impl Ord for Scored {
 /// a binary heap paid a logarithmic pop for every admitted candidate, which
 /// was a sixth of a hybrid search's time at 100k chunks (k = 200 candidates
 /// per vector-scan task).
-pub(crate) struct TopK {
+pub struct TopK {
     kept: Vec<Scored>,
     k: usize,
     /// The k-th best score at the last cut: anything lower cannot make the best k.
@@ -61,16 +71,18 @@ pub(crate) struct TopK {
 }
 
 impl TopK {
-    pub(crate) fn new(k: usize) -> Self {
+    /// An empty selection of at most `k`.
+    pub fn new(k: usize) -> Self {
         TopK { kept: Vec::with_capacity(2 * k), k, floor: f32::NEG_INFINITY }
     }
 
     /// Whether `score` could enter (cheap check before any further work).
-    pub(crate) fn admits(&self, score: f32) -> bool {
+    pub fn admits(&self, score: f32) -> bool {
         self.k > 0 && score >= self.floor
     }
 
-    pub(crate) fn push(&mut self, score: f32, id: i64) {
+    /// Offers a chunk.
+    pub fn push(&mut self, score: f32, id: i64) {
         if !self.admits(score) {
             return;
         }
@@ -90,7 +102,7 @@ impl TopK {
     }
 
     /// The kept chunks, best first.
-    pub(crate) fn into_sorted(mut self) -> Vec<Scored> {
+    pub fn into_sorted(mut self) -> Vec<Scored> {
         self.kept.sort_unstable();
         self.kept.truncate(self.k);
         self.kept
@@ -114,5 +126,17 @@ mod tests {
         let mut none = TopK::new(0);
         none.push(1.0, 1);
         assert!(none.into_sorted().is_empty());
+    }
+
+    #[test]
+    fn filter_sets_allow_only_the_listed_collections_and_documents() {
+        let (c1, c2) = (CollectionId::new(), CollectionId::new());
+        let (d1, d2) = (DocumentId::new(), DocumentId::new());
+        assert!(FilterSets::new(&ChunkFilter::default()).allows(&c2, &d2));
+        let filter = ChunkFilter { collections: Some(vec![c1]), documents: Some(vec![d1]) };
+        let sets = FilterSets::new(&filter);
+        assert!(sets.allows(&c1, &d1));
+        assert!(!sets.allows(&c2, &d1));
+        assert!(!sets.allows(&c1, &d2));
     }
 }

@@ -1,0 +1,161 @@
+//! SQLite's dense index: vectors as little-endian f32 blobs, searched by
+//! scanning this process's 8-bit copy and re-scoring the best candidates
+//! exactly from the blobs.
+
+use super::DenseIndex;
+use crate::{ChunkFilter, Store, StoreError, StoreResult, knowledge::sqlite::bump_vector_epoch, rows::parse};
+use sqlx::SqlitePool;
+use wayfinder_accounts_rules::OrgId;
+use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId};
+use wayfinder_search::{Loader, Stamped, VectorIndex, rank_exactly};
+
+/// The dense index of a store on SQLite.
+pub(super) struct SqliteVectors<'a> {
+    pub store: &'a Store,
+    pub pool: &'a SqlitePool,
+}
+
+impl DenseIndex for SqliteVectors<'_> {
+    async fn put(
+        &self,
+        org: OrgId,
+        collection: CollectionId,
+        model: &str,
+        _dims: usize,
+        vectors: &[(ChunkId, Vec<f32>)],
+    ) -> StoreResult<()> {
+        let (org_s, coll_s) = (org.to_string(), collection.to_string());
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut stored = Vec::with_capacity(vectors.len());
+        for (chunk, vector) in vectors {
+            let document: Option<(String,)> = sqlx::query_as(
+                "INSERT INTO chunk_vectors (chunk_id, org_id, collection_id, model, embedding)
+                 SELECT id, org_id, collection_id, $2, $3 FROM chunks WHERE id = $1 AND org_id = $4 AND collection_id = $5
+                 ON CONFLICT (chunk_id) DO UPDATE SET model = excluded.model, embedding = excluded.embedding
+                 RETURNING (SELECT document_id FROM chunks WHERE id = $1)",
+            )
+            .bind(chunk.0)
+            .bind(model)
+            .bind(to_blob(vector))
+            .bind(&org_s)
+            .bind(&coll_s)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((document,)) = document {
+                stored.push((*chunk, parse::<DocumentId>(&document, "document id")?));
+            }
+        }
+        let epoch = bump_vector_epoch(&mut tx, &org_s).await?;
+        tx.commit().await?;
+        // This process's own inserts go into its copies of the organisation's
+        // vectors in place (only the model's copy gains rows) when nothing else
+        // changed in between; otherwise the copies are dropped and reloaded later.
+        self.store.vectors.apply(
+            |(o, _)| *o == org,
+            epoch,
+            |(_, m), copy| m != model || copy.insert(collection, vectors, &stored),
+        );
+        Ok(())
+    }
+
+    async fn nearest(
+        &self,
+        org: OrgId,
+        model: &str,
+        query: &[f32],
+        filter: &ChunkFilter,
+        k: usize,
+    ) -> StoreResult<Vec<(ChunkId, f32)>> {
+        let copy = self.store.vectors.get((org, model.to_string()), &VectorsOf { pool: self.pool, org, model }).await?;
+        let candidates = {
+            let copy = copy.read().map_err(|_| StoreError::Corrupt("vector index lock poisoned".into()))?;
+            if copy.index.dims() != query.len() {
+                return Ok(Vec::new());
+            }
+            copy.index.candidates(query, filter, k)
+        };
+        self.rescore_exactly(query, candidates, k).await
+    }
+}
+
+impl SqliteVectors<'_> {
+    /// Exact scores of `candidates` from their stored f32 vectors; the best `k`, best first.
+    async fn rescore_exactly(&self, query: &[f32], candidates: Vec<i64>, k: usize) -> StoreResult<Vec<(ChunkId, f32)>> {
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT chunk_id, embedding FROM chunk_vectors WHERE chunk_id IN (SELECT value FROM json_each($1))",
+        )
+        .bind(serde_json::to_string(&candidates).unwrap_or_default())
+        .fetch_all(self.pool)
+        .await?;
+        let vectors = rows
+            .into_iter()
+            .filter(|(_, blob)| blob.len() == query.len() * 4)
+            .map(|(id, blob)| (ChunkId(id), from_blob(&blob)));
+        Ok(rank_exactly(query, vectors, k))
+    }
+}
+
+/// Where an organisation's copy of one model's vectors is loaded from.
+struct VectorsOf<'a> {
+    pool: &'a SqlitePool,
+    org: OrgId,
+    model: &'a str,
+}
+
+const EPOCH_SQL: &str = "SELECT COALESCE((SELECT epoch FROM vector_epochs WHERE org_id = $1), 0)";
+
+impl Loader<VectorIndex> for VectorsOf<'_> {
+    type Error = StoreError;
+
+    async fn epoch(&self) -> StoreResult<i64> {
+        let (epoch,): (i64,) = sqlx::query_as(EPOCH_SQL).bind(self.org.to_string()).fetch_one(self.pool).await?;
+        Ok(epoch)
+    }
+
+    /// The epoch and the vectors, read in one snapshot.
+    async fn load(&self) -> StoreResult<Stamped<VectorIndex>> {
+        let org_s = self.org.to_string();
+        let mut tx = self.pool.begin().await?;
+        let (epoch,): (i64,) = sqlx::query_as(EPOCH_SQL).bind(&org_s).fetch_one(&mut *tx).await?;
+        let rows: Vec<(i64, String, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT v.chunk_id, v.collection_id, c.document_id, v.embedding FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id
+             WHERE v.org_id = $1 AND v.model = $2 ORDER BY v.chunk_id",
+        )
+        .bind(&org_s)
+        .bind(self.model)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let dims = rows.first().map(|r| r.3.len() / 4).unwrap_or(0);
+        let mut index = VectorIndex::with_capacity(dims, rows.len());
+        for (id, collection, document, blob) in rows {
+            if blob.len() / 4 != dims {
+                continue;
+            }
+            index.push(id, parse(&collection, "collection id")?, parse(&document, "document id")?, &from_blob(&blob));
+        }
+        Ok(Stamped { epoch, index })
+    }
+}
+
+fn to_blob(vector: &[f32]) -> Vec<u8> {
+    vector.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn from_blob(blob: &[u8]) -> Vec<f32> {
+    blob.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_round_trip() {
+        let a: Vec<f32> = (0..389).map(|i| (i as f32 * 0.37).sin()).collect();
+        assert_eq!(from_blob(&to_blob(&a)), a);
+    }
+}
