@@ -3,6 +3,7 @@
 use crate::web_app::WebAppSource;
 use chrono::Duration;
 use std::sync::Arc;
+use wayfinder_accounts::{AccountSettings, Accounts};
 use wayfinder_knowledge::KnowledgeBase;
 use wayfinder_store::Store;
 
@@ -63,10 +64,26 @@ impl Default for ServerSettings {
     }
 }
 
+impl ServerSettings {
+    /// The limits and lifetimes the accounts service applies.
+    pub fn account_settings(&self) -> AccountSettings {
+        AccountSettings {
+            login_max_failures_per_account: self.login_max_failures_per_account,
+            login_max_failures_per_ip: self.login_max_failures_per_ip,
+            login_failure_window: self.login_failure_window,
+            login_lockout: self.login_lockout,
+            invitation_ttl: self.invitation_ttl,
+            token_default_ttl: self.token_default_ttl,
+            token_max_ttl: self.token_max_ttl,
+        }
+    }
+}
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub accounts: Accounts,
     pub knowledge: KnowledgeBase,
     pub coaching: wayfinder_coach::Coaching,
     pub settings: Arc<ServerSettings>,
@@ -79,7 +96,8 @@ impl AppState {
         let store = knowledge.store().clone();
         let coaching =
             wayfinder_coach::Coaching::new(store.clone(), knowledge.clone(), wayfinder_coach::Models::none());
-        Self { store, knowledge, coaching, settings: Arc::new(settings) }
+        let accounts = Accounts::new(store.clone(), settings.account_settings());
+        Self { store, accounts, knowledge, coaching, settings: Arc::new(settings) }
     }
 
     /// The same state with chat models for the coach.

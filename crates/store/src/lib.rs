@@ -32,6 +32,7 @@ pub use jobs::{Job, JobFile, JobKind, NewJobFile};
 pub use knowledge::{
     ChunkFilter, ChunkRecord, Collection, Document, DocumentWrite, NewChunk, NewCollection, NewDocument,
 };
+pub use orgs::{MembershipChangeError, RoleChanged};
 pub use people::NewPerson;
 
 use sqlx::{

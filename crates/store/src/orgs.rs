@@ -2,7 +2,7 @@
 //! by organisation id, so a record from another organisation reads as missing.
 
 use crate::{
-    Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool,
+    Backend, Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool,
     people::{PERSON_COLUMNS, PersonRow},
     rows::*,
 };
@@ -65,6 +65,61 @@ impl RelationshipRow {
             created_at: time(self.created_at),
         })
     }
+}
+
+/// Why a membership change that must keep an admin did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum MembershipChangeError {
+    /// The change would leave the organisation without an admin.
+    #[error("an organisation must keep at least one admin")]
+    LastAdmin,
+    /// The organisation or membership is missing, or storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for MembershipChangeError {
+    fn from(e: sqlx::Error) -> Self {
+        MembershipChangeError::Store(e.into())
+    }
+}
+
+/// A role change as it was applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoleChanged {
+    /// The role held before.
+    pub from: Role,
+    /// Relationships ended because they no longer fit the new role;
+    /// `None` when the role was already the asked one and nothing changed.
+    pub relationships_ended: Option<u64>,
+}
+
+/// Inside a membership transaction holding the organisation's lock: refuses
+/// with [`MembershipChangeError::LastAdmin`] unless the organisation has
+/// another admin besides the one about to stop being one.
+macro_rules! ensure_another_admin {
+    ($tx:ident, $org:expr) => {
+        let (admins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = $2")
+            .bind($org)
+            .bind(Role::Admin.as_str())
+            .fetch_one(&mut *$tx)
+            .await?;
+        if admins <= 1 {
+            return Err(MembershipChangeError::LastAdmin);
+        }
+    };
+}
+
+/// The relationship ends a member holding `role` can no longer occupy: each
+/// kind with the column (`from_person` or `to_person`) whose role does not fit.
+fn unfit_relationship_ends(role: Role) -> impl Iterator<Item = (RelationshipKind, &'static str)> {
+    RelationshipKind::ALL.into_iter().flat_map(move |kind| {
+        let (from_role, to_role) = kind.roles();
+        [(from_role, "from_person"), (to_role, "to_person")]
+            .into_iter()
+            .filter(move |(needed, _)| *needed != role)
+            .map(move |(_, column)| (kind, column))
+    })
 }
 
 const ORG_COLUMNS: &str = "o.id, o.slug, o.name, o.created_at";
@@ -215,7 +270,8 @@ impl Store {
     }
 
     /// Changes a member's role. Relationships that no longer fit the new role
-    /// are removed in the same transaction; returns how many.
+    /// are removed in the same transaction; returns how many. Does not keep an
+    /// admin: the API goes through [`Store::set_role_keeping_an_admin`].
     pub async fn set_role(&self, org: OrgId, person: PersonId, role: Role) -> StoreResult<u64> {
         let (org_s, person_s) = (org.to_string(), person.to_string());
         let removed = in_tx!(self, tx => {
@@ -229,35 +285,94 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
             let mut removed = 0;
-            for kind in RelationshipKind::ALL {
-                let (from_role, to_role) = kind.roles();
-                if from_role != role {
-                    removed += sqlx::query("DELETE FROM relationships WHERE org_id = $1 AND kind = $2 AND from_person = $3")
-                        .bind(&org_s).bind(kind.as_str()).bind(&person_s)
-                        .execute(&mut *tx).await?.rows_affected();
-                }
-                if to_role != role {
-                    removed += sqlx::query("DELETE FROM relationships WHERE org_id = $1 AND kind = $2 AND to_person = $3")
-                        .bind(&org_s).bind(kind.as_str()).bind(&person_s)
-                        .execute(&mut *tx).await?.rows_affected();
-                }
+            for (kind, column) in unfit_relationship_ends(role) {
+                removed += sqlx::query(&format!("DELETE FROM relationships WHERE org_id = $1 AND kind = $2 AND {column} = $3"))
+                    .bind(&org_s).bind(kind.as_str()).bind(&person_s)
+                    .execute(&mut *tx).await?.rows_affected();
             }
             removed
         });
         Ok(removed)
     }
 
-    /// Removes a member (their relationships in this organisation go with them).
-    pub async fn remove_member(&self, org: OrgId, person: PersonId) -> StoreResult<()> {
-        let sql = "DELETE FROM memberships WHERE org_id = $1 AND person_id = $2";
-        let done = on_pool!(self, pool => sqlx::query(sql).bind(org.to_string()).bind(person.to_string()).execute(pool).await?.rows_affected());
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+    /// Changes a member's role unless that would leave the organisation
+    /// without an admin, deciding and writing in one transaction that holds
+    /// the organisation's lock, so two admins demoting each other at once
+    /// cannot both pass the check. Relationships that no longer fit the new
+    /// role end in the same transaction. A role equal to the current one
+    /// changes nothing.
+    pub async fn set_role_keeping_an_admin(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        role: Role,
+    ) -> Result<RoleChanged, MembershipChangeError> {
+        let (org_s, person_s) = (org.to_string(), person.to_string());
+        let lock = self.org_lock_sql();
+        let changed = in_tx!(self, tx => {
+            sqlx::query(lock).bind(&org_s).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
+            let (from,): (String,) = sqlx::query_as("SELECT role FROM memberships WHERE org_id = $1 AND person_id = $2")
+                .bind(&org_s).bind(&person_s).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
+            let from: Role = parse(&from, "role")?;
+            if from == role {
+                return Ok(RoleChanged { from, relationships_ended: None });
+            }
+            if from == Role::Admin {
+                ensure_another_admin!(tx, &org_s);
+            }
+            sqlx::query("UPDATE memberships SET role = $1 WHERE org_id = $2 AND person_id = $3")
+                .bind(role.as_str()).bind(&org_s).bind(&person_s)
+                .execute(&mut *tx).await?;
+            let mut removed = 0;
+            for (kind, column) in unfit_relationship_ends(role) {
+                removed += sqlx::query(&format!("DELETE FROM relationships WHERE org_id = $1 AND kind = $2 AND {column} = $3"))
+                    .bind(&org_s).bind(kind.as_str()).bind(&person_s)
+                    .execute(&mut *tx).await?.rows_affected();
+            }
+            RoleChanged { from, relationships_ended: Some(removed) }
+        });
+        Ok(changed)
     }
 
-    /// Counts members holding `role` (used to keep at least one admin).
+    /// Removes a member (their relationships go with them) unless they are the
+    /// organisation's last admin; decided and written in one transaction that
+    /// holds the organisation's lock, like [`Store::set_role_keeping_an_admin`].
+    pub async fn remove_member_keeping_an_admin(
+        &self,
+        org: OrgId,
+        person: PersonId,
+    ) -> Result<Role, MembershipChangeError> {
+        let (org_s, person_s) = (org.to_string(), person.to_string());
+        let lock = self.org_lock_sql();
+        let role = in_tx!(self, tx => {
+            sqlx::query(lock).bind(&org_s).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
+            let (role,): (String,) = sqlx::query_as("SELECT role FROM memberships WHERE org_id = $1 AND person_id = $2")
+                .bind(&org_s).bind(&person_s).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
+            let role: Role = parse(&role, "role")?;
+            if role == Role::Admin {
+                ensure_another_admin!(tx, &org_s);
+            }
+            sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND person_id = $2")
+                .bind(&org_s).bind(&person_s).execute(&mut *tx).await?;
+            role
+        });
+        Ok(role)
+    }
+
+    /// The statement that takes an organisation's lock for a membership change.
+    /// SQLite's write transaction (`BEGIN IMMEDIATE`) already excludes every
+    /// other writer, so there it only checks the organisation exists; PostgreSQL
+    /// locks the row so concurrent changes to one organisation's members queue.
+    /// `NO KEY UPDATE` still lets memberships be inserted meanwhile (their
+    /// foreign key only takes a key-share lock).
+    fn org_lock_sql(&self) -> &'static str {
+        match self.backend() {
+            Backend::Sqlite => "SELECT id FROM organisations WHERE id = $1",
+            Backend::Postgres => "SELECT id FROM organisations WHERE id = $1 FOR NO KEY UPDATE",
+        }
+    }
+
+    /// Counts members holding `role`.
     pub async fn count_role(&self, org: OrgId, role: Role) -> StoreResult<i64> {
         let sql = "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = $2";
         let (n,): (i64,) = on_pool!(self, pool => sqlx::query_as(sql).bind(org.to_string()).bind(role.as_str()).fetch_one(pool).await?);

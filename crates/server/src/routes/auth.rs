@@ -4,9 +4,9 @@
 use crate::error::ErrorCode;
 use crate::{
     auth::{ClientIp, Credential, Principal, session_cookie, start_session, user_agent},
-    error::{ApiError, ApiResult, ErrorBody, password_error},
+    error::{ApiError, ApiResult, ErrorBody},
     json::{JsonBody, PathIds},
-    routes::{MembershipView, PersonView, audit, hash_password_async, with_session_cookie},
+    routes::{MembershipView, PersonView, audit, credentials_in, with_session_cookie},
     state::AppState,
 };
 use axum::{
@@ -17,13 +17,9 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::sync::LazyLock;
 use utoipa::ToSchema;
-use wayfinder_accounts_rules::{
-    SessionId, check_password_strength, hash_password, hash_secret, normalise_email, validate_display_name,
-    verify_password,
-};
-use wayfinder_store::NewPerson;
+use wayfinder_accounts::AccountsError;
+use wayfinder_accounts_rules::{SessionId, normalise_email};
 
 /// Sign-in credentials.
 #[derive(Deserialize, ToSchema)]
@@ -89,73 +85,6 @@ pub struct SetupRequest {
     pub password: String,
 }
 
-// Verifying against a real Argon2 hash when the account does not exist keeps
-// the response time the same, so timing does not reveal which emails exist.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password("wayfinder-timing-equaliser").expect("hashing a constant works"));
-
-/// Checks the throttle keys for a sign-in attempt; 429 while locked.
-async fn ensure_not_locked(state: &AppState, keys: &[String]) -> ApiResult<()> {
-    let now = Utc::now();
-    for key in keys {
-        if let Some(until) = state.store.login_locked_until(key, now).await? {
-            let wait = (until - now).num_seconds().max(1) as u64;
-            let mut err = ApiError::new(
-                ErrorCode::LoginLocked,
-                format!("too many failed sign-ins; try again in {} minutes", wait.div_ceil(60)),
-            );
-            err.retry_after = Some(wait);
-            return Err(err);
-        }
-    }
-    Ok(())
-}
-
-/// Counts a failed sign-in against every key.
-async fn record_failure(state: &AppState, keys: &[String]) -> ApiResult<()> {
-    let s = &state.settings;
-    let now = Utc::now();
-    for key in keys {
-        let max = if key.starts_with("ip:") { s.login_max_failures_per_ip } else { s.login_max_failures_per_account };
-        state.store.record_login_failure(key, now, s.login_failure_window, max, s.login_lockout).await?;
-    }
-    Ok(())
-}
-
-fn throttle_keys(email: &str, ip: &ClientIp) -> Vec<String> {
-    let mut keys = vec![format!("account:{email}")];
-    if let Some(ip) = &ip.0 {
-        keys.push(format!("ip:{ip}"));
-    }
-    keys
-}
-
-/// Checks an email and password with throttling; returns the person on success.
-pub(crate) async fn verify_credentials(
-    state: &AppState,
-    email: &str,
-    password: &str,
-    ip: &ClientIp,
-) -> ApiResult<wayfinder_accounts_rules::Person> {
-    let keys = throttle_keys(email, ip);
-    ensure_not_locked(state, &keys).await?;
-    let found = state.store.person_with_password(email).await?;
-    let hash = found.as_ref().and_then(|(_, h)| h.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
-    let password = password.to_string();
-    let ok =
-        tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(ApiError::internal)?;
-    match found {
-        Some((person, Some(_))) if ok => {
-            state.store.clear_login_failures(&keys[0]).await?;
-            Ok(person)
-        }
-        _ => {
-            record_failure(state, &keys).await?;
-            Err(ApiError::new(ErrorCode::InvalidCredentials, "the email or password is wrong"))
-        }
-    }
-}
-
 /// Sign in with email and password.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = SessionStarted), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
@@ -166,13 +95,13 @@ pub async fn login(
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<Response> {
     let email = normalise_email(&req.email)?;
-    let person = match verify_credentials(&state, &email, &req.password, &ip).await {
+    let person = match state.accounts.verify_credentials(&email, &req.password, ip.0.as_deref()).await {
         Ok(person) => person,
         Err(e) => {
-            if e.code == ErrorCode::InvalidCredentials {
+            if matches!(e, AccountsError::InvalidCredentials) {
                 audit(&state, None, None, "auth.login_failed", None, serde_json::json!({ "email": email }), &ip).await;
             }
-            return Err(e);
+            return Err(e.into());
         }
     };
     let (session, cookie) = start_session(&state, &person, ip.0.clone(), user_agent(&headers)).await?;
@@ -274,13 +203,11 @@ pub async fn change_password(
     JsonBody(req): JsonBody<PasswordChange>,
 ) -> ApiResult<Response> {
     let person = principal.person;
-    verify_credentials(&state, &person.email, &req.current_password, &ip)
+    state
+        .accounts
+        .change_password(&person, &req.current_password, &req.new_password, ip.0.as_deref())
         .await
-        .map_err(|e| if e.code == ErrorCode::InvalidCredentials { e.with_field("current_password") } else { e })?;
-    check_password_strength(&req.new_password, &[&person.email, &person.display_name])
-        .map_err(|e| password_error(e, "new_password"))?;
-    let hash = hash_password_async(&req.new_password, "new_password").await?;
-    state.store.set_password(person.id, &hash).await?;
+        .map_err(credentials_in("current_password"))?;
     audit(&state, None, Some(person.id), "auth.password_changed", None, serde_json::json!({}), &ip).await;
     let (session, cookie) = start_session(&state, &person, ip.0.clone(), user_agent(&headers)).await?;
     let body = SessionStarted { person: person.into(), csrf_token: session.csrf_token, expires_at: session.expires_at };
@@ -302,15 +229,13 @@ pub async fn complete_setup(
     headers: HeaderMap,
     JsonBody(req): JsonBody<SetupRequest>,
 ) -> ApiResult<Response> {
-    let email = normalise_email(&req.email)?;
-    let display_name = validate_display_name(&req.display_name, "display_name")?;
-    check_password_strength(&req.password, &[&email, &display_name]).map_err(|e| password_error(e, "password"))?;
-    let hash = hash_password_async(&req.password, "password").await?;
-    let new = NewPerson { email, display_name, password_hash: Some(hash), is_operator: true };
-    let person = state.store.complete_setup(&hash_secret(req.token.trim()), &new).await.map_err(|e| match e {
-        wayfinder_store::StoreError::NotFound => ApiError::not_found("setup link").with_field("token"),
-        other => other.into(),
-    })?;
+    let person =
+        state.accounts.complete_setup(&req.token, &req.email, &req.display_name, &req.password).await.map_err(|e| {
+            match e {
+                AccountsError::NotFound(what) => ApiError::not_found(what).with_field("token"),
+                other => other.into(),
+            }
+        })?;
     audit(
         &state,
         None,

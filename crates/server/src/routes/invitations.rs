@@ -6,9 +6,9 @@ use crate::{
     auth::Principal,
     auth::{ClientIp, start_session, user_agent},
     authz::OrgScope,
-    error::{ApiError, ApiResult, ErrorBody, password_error},
+    error::{ApiError, ApiResult, ErrorBody},
     json::{JsonBody, PathIds},
-    routes::{PersonView, audit, hash_password_async, with_session_cookie},
+    routes::{PersonView, audit, credentials_in, with_session_cookie},
     state::AppState,
 };
 use axum::{
@@ -20,11 +20,9 @@ use axum::{
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wayfinder_accounts_rules::{
-    InvitationId, OrgId, Organisation, PersonId, Role, check_password_strength, hash_secret, new_secret,
-    normalise_email, policy::OrgAction, validate_display_name,
-};
-use wayfinder_store::{Invitation, InvitationAcceptance, NewInvitation, StoreError};
+use wayfinder_accounts::AccountsError;
+use wayfinder_accounts_rules::{InvitationId, OrgId, Organisation, PersonId, Role, normalise_email, policy::OrgAction};
+use wayfinder_store::Invitation;
 
 /// A new invitation.
 #[derive(Deserialize, ToSchema)]
@@ -127,23 +125,13 @@ pub async fn create_invitation(
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     scope.require(OrgAction::ManageInvitations)?;
     let email = normalise_email(&req.email)?;
-    if let Some((existing, _)) = state.store.person_with_password(&email).await?
-        && state.store.role_in(org_id, existing.id).await?.is_some()
-    {
-        return Err(ApiError::new(ErrorCode::AlreadyMember, "this person is already a member").with_field("email"));
-    }
-    let secret = new_secret("wfi");
-    let invitation = state
-        .store
-        .create_invitation(&NewInvitation {
-            org: org_id,
-            email,
-            role: req.role,
-            secret_digest: secret.digest,
-            invited_by: Some(principal.person.id),
-            expires_at: Utc::now() + state.settings.invitation_ttl,
-        })
-        .await?;
+    let (invitation, secret) =
+        state.accounts.invite(org_id, email, req.role, principal.person.id).await.map_err(|e| match e {
+            AccountsError::AlreadyMember => {
+                ApiError::new(ErrorCode::AlreadyMember, "this person is already a member").with_field("email")
+            }
+            other => other.into(),
+        })?;
     audit(
         &state,
         Some(org_id),
@@ -154,11 +142,8 @@ pub async fn create_invitation(
         &ip,
     )
     .await;
-    let accept_url = format!("{}/invite/{}", state.settings.public_url.trim_end_matches('/'), secret.plaintext);
-    Ok((
-        StatusCode::CREATED,
-        Json(InvitationCreated { invitation: invitation.into(), token: secret.plaintext, accept_url }),
-    ))
+    let accept_url = format!("{}/invite/{secret}", state.settings.public_url.trim_end_matches('/'));
+    Ok((StatusCode::CREATED, Json(InvitationCreated { invitation: invitation.into(), token: secret, accept_url })))
 }
 
 /// The organisation's invitations, newest first (admins).
@@ -200,14 +185,6 @@ pub async fn revoke_invitation(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Looks up an open invitation by its secret; anything else is 404.
-async fn open_invitation(state: &AppState, token: &str) -> ApiResult<Invitation> {
-    match state.store.invitation_by_digest(&hash_secret(token.trim())).await? {
-        Some(i) if i.is_open(Utc::now()) => Ok(i),
-        _ => Err(ApiError::not_found("invitation (it may have expired, been used or been revoked)")),
-    }
-}
-
 /// What an invitation link is for (no sign-in needed; the token is the proof).
 #[utoipa::path(get, path = "/invitations/{token}", tag = "invitations", params(("token" = String, Path)),
     responses((status = 200, body = InvitationPreview), (status = 404, body = ErrorBody)))]
@@ -215,15 +192,13 @@ pub async fn preview_invitation(
     State(state): State<AppState>,
     PathIds(token): PathIds<String>,
 ) -> ApiResult<Json<InvitationPreview>> {
-    let invitation = open_invitation(&state, &token).await?;
-    let organisation = state.store.org(invitation.org).await?;
-    let account_exists = state.store.person_with_password(&invitation.email).await?.is_some();
+    let preview = state.accounts.preview_invitation(&token).await?;
     Ok(Json(InvitationPreview {
-        organisation,
-        email: invitation.email,
-        role: invitation.role,
-        expires_at: invitation.expires_at,
-        account_exists,
+        organisation: preview.organisation,
+        email: preview.invitation.email,
+        role: preview.invitation.role,
+        expires_at: preview.invitation.expires_at,
+        account_exists: preview.account_exists,
     }))
 }
 
@@ -236,30 +211,12 @@ pub async fn accept_invitation(
     headers: HeaderMap,
     JsonBody(req): JsonBody<AcceptInvitation>,
 ) -> ApiResult<Response> {
-    let invitation = open_invitation(&state, &req.token).await?;
-    let acceptance = match state.store.person_with_password(&invitation.email).await? {
-        Some(_) => {
-            let person =
-                crate::routes::auth::verify_credentials(&state, &invitation.email, &req.password, &ip)
-                    .await
-                    .map_err(|e| if e.code == ErrorCode::InvalidCredentials { e.with_field("password") } else { e })?;
-            InvitationAcceptance::Existing(person.id)
-        }
-        None => {
-            let display_name = validate_display_name(req.display_name.as_deref().unwrap_or(""), "display_name")?;
-            check_password_strength(&req.password, &[&invitation.email, &display_name])
-                .map_err(|e| password_error(e, "password"))?;
-            let password_hash = hash_password_async(&req.password, "password").await?;
-            InvitationAcceptance::NewAccount { display_name, password_hash }
-        }
-    };
-    let (invitation, person_id) =
-        state.store.accept_invitation(&hash_secret(req.token.trim()), &acceptance).await.map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found("invitation"),
-            StoreError::Duplicate("membership") => ApiError::new(ErrorCode::AlreadyMember, "you are already a member"),
-            other => other.into(),
-        })?;
-    let person = state.store.person(person_id).await?;
+    let accepted = state
+        .accounts
+        .accept_invitation(&req.token, &req.password, req.display_name.as_deref(), ip.0.as_deref())
+        .await
+        .map_err(credentials_in("password"))?;
+    let (invitation, person) = (accepted.invitation, accepted.person);
     audit(
         &state,
         Some(invitation.org),
@@ -270,11 +227,10 @@ pub async fn accept_invitation(
         &ip,
     )
     .await;
-    let organisation = state.store.org(invitation.org).await?;
     let (session, cookie) = start_session(&state, &person, ip.0.clone(), user_agent(&headers)).await?;
     let body = InvitationAccepted {
         person: person.into(),
-        organisation,
+        organisation: accepted.organisation,
         role: invitation.role,
         csrf_token: session.csrf_token,
         expires_at: session.expires_at,

@@ -12,7 +12,7 @@ pub mod tokens;
 
 use crate::{
     auth::ClientIp,
-    error::{ApiError, ApiResult, password_error},
+    error::{ApiError, ErrorCode, password_error},
     state::AppState,
 };
 use axum::{
@@ -24,7 +24,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
-use wayfinder_accounts_rules::{Member, OrgId, Organisation, Person, PersonId, Role, hash_password};
+use wayfinder_accounts::AccountsError;
+use wayfinder_accounts_rules::{Member, OrgId, Organisation, Person, PersonId, Role};
 use wayfinder_store::NewAuditEvent;
 
 /// A person as the API shows them.
@@ -87,13 +88,46 @@ pub(crate) async fn audit(
     }
 }
 
-/// Hashes a password off the async workers (Argon2 is deliberately slow).
-pub(crate) async fn hash_password_async(password: &str, field: &str) -> ApiResult<String> {
-    let password = password.to_string();
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| password_error(e, field))
+impl From<AccountsError> for ApiError {
+    fn from(e: AccountsError) -> Self {
+        match e {
+            AccountsError::NotFound(what) => ApiError::not_found(what),
+            AccountsError::Invalid(invalid) => invalid.into(),
+            AccountsError::Password { field, error } => password_error(error, field),
+            AccountsError::InvalidCredentials => {
+                ApiError::new(ErrorCode::InvalidCredentials, "the email or password is wrong")
+            }
+            AccountsError::LoginLocked { retry_after_secs } => {
+                let mut err = ApiError::new(
+                    ErrorCode::LoginLocked,
+                    format!("too many failed sign-ins; try again in {} minutes", retry_after_secs.div_ceil(60)),
+                );
+                err.retry_after = Some(retry_after_secs);
+                err
+            }
+            AccountsError::AlreadyMember => ApiError::new(ErrorCode::AlreadyMember, "you are already a member"),
+            AccountsError::LastAdmin => {
+                ApiError::new(ErrorCode::LastAdmin, "an organisation must keep at least one admin")
+            }
+            AccountsError::RoleMismatch { field, message } => {
+                ApiError::invalid_as(ErrorCode::RoleMismatch, field, message)
+            }
+            AccountsError::RelationshipExists => {
+                ApiError::new(ErrorCode::AlreadyExists, "this relationship already exists")
+            }
+            AccountsError::Blocking(e) => ApiError::internal(e),
+            AccountsError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// Names the field a wrong password was given in, for sign-in checks made on
+/// behalf of another form (accepting an invitation, changing a password).
+pub(crate) fn credentials_in(field: &'static str) -> impl Fn(AccountsError) -> ApiError {
+    move |e| match e {
+        AccountsError::InvalidCredentials => ApiError::from(e).with_field(field),
+        other => other.into(),
+    }
 }
 
 /// A JSON response that also sets the session cookie.

@@ -1,6 +1,5 @@
 //! Organisations, their members and their audit log.
 
-use crate::error::ErrorCode;
 use crate::{
     auth::{ClientIp, Principal},
     authz::{OrgScope, require_operator},
@@ -105,7 +104,7 @@ pub async fn create_org(
     require_operator(&principal)?;
     let slug = validate_slug(&req.slug)?;
     let name = validate_display_name(&req.name, "name")?;
-    let org = state.store.create_org_with_admin(&slug, &name, principal.person.id).await?;
+    let org = state.accounts.create_org(&slug, &name, principal.person.id).await?;
     audit(
         &state,
         Some(org.id),
@@ -186,18 +185,7 @@ pub async fn get_member(
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     scope.require(OrgAction::ListMembers)?;
     scope.require_visible(&state, person_id).await?;
-    let member = state.store.member(org_id, person_id).await.map_err(|_| ApiError::not_found("member"))?;
-    Ok(Json(member.into()))
-}
-
-/// Refuses a change that would leave the organisation without an admin.
-async fn keep_an_admin(state: &AppState, org: OrgId, person: PersonId) -> ApiResult<()> {
-    if state.store.role_in(org, person).await? == Some(Role::Admin)
-        && state.store.count_role(org, Role::Admin).await? <= 1
-    {
-        return Err(ApiError::new(ErrorCode::LastAdmin, "an organisation must keep at least one admin"));
-    }
-    Ok(())
+    Ok(Json(state.accounts.member(org_id, person_id).await?.into()))
 }
 
 /// Change a member's role (admins). Relationships that no longer fit the role end.
@@ -213,23 +201,22 @@ pub async fn update_member(
 ) -> ApiResult<Json<MemberView>> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     scope.require_visible(&state, person_id).await?;
-    let before = state.store.member(org_id, person_id).await.map_err(|_| ApiError::not_found("member"))?;
+    // A member the caller may see but who is not there is 404 before any 403.
+    state.accounts.member(org_id, person_id).await?;
     scope.require(OrgAction::ManageMembers)?;
-    if before.role != req.role {
-        keep_an_admin(&state, org_id, person_id).await?;
-        let ended = state.store.set_role(org_id, person_id, req.role).await?;
+    if let Some(change) = state.accounts.change_role(org_id, person_id, req.role).await? {
         audit(
             &state,
             Some(org_id),
             Some(principal.person.id),
             "member.role_changed",
             Some(person_id.to_string()),
-            serde_json::json!({ "from": before.role, "to": req.role, "relationships_ended": ended }),
+            serde_json::json!({ "from": change.from, "to": change.to, "relationships_ended": change.relationships_ended }),
             &ip,
         )
         .await;
     }
-    Ok(Json(state.store.member(org_id, person_id).await?.into()))
+    Ok(Json(state.accounts.member(org_id, person_id).await?.into()))
 }
 
 /// Remove a member from the organisation (admins).
@@ -244,10 +231,9 @@ pub async fn remove_member(
 ) -> ApiResult<StatusCode> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     scope.require_visible(&state, person_id).await?;
-    state.store.member(org_id, person_id).await.map_err(|_| ApiError::not_found("member"))?;
+    state.accounts.member(org_id, person_id).await?;
     scope.require(OrgAction::ManageMembers)?;
-    keep_an_admin(&state, org_id, person_id).await?;
-    state.store.remove_member(org_id, person_id).await.map_err(|_| ApiError::not_found("member"))?;
+    state.accounts.remove_member(org_id, person_id).await?;
     audit(
         &state,
         Some(org_id),

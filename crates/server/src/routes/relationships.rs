@@ -1,7 +1,6 @@
 //! Relationships between members: coach→learner, parent→learner,
 //! manager→coach. They decide who sees whom (see the permission policy).
 
-use crate::error::ErrorCode;
 use crate::{
     auth::{ClientIp, Principal},
     authz::OrgScope,
@@ -17,7 +16,6 @@ use wayfinder_accounts_rules::{
     OrgId, PersonId, Relationship, RelationshipId, RelationshipKind,
     policy::{OrgAction, may_view_relationship},
 };
-use wayfinder_store::StoreError;
 
 /// A new relationship: `from_person` (coach, parent or manager) to `to_person`.
 #[derive(Deserialize, ToSchema)]
@@ -62,33 +60,14 @@ pub async fn create_relationship(
 ) -> ApiResult<(StatusCode, Json<Relationship>)> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     let visibility = scope.visibility(&state).await?;
-    let ends = [("from_person", req.from_person), ("to_person", req.to_person)];
-    let mut roles = Vec::with_capacity(2);
-    for (field, person) in ends {
-        let role = state.store.role_in(org_id, person).await?;
-        match role {
-            Some(role) if visibility.includes(person) => roles.push(role),
-            _ => return Err(ApiError::not_found("member of this organisation").with_field(field)),
+    // Someone the caller may not see, or who is not a member, is 404 before any 403.
+    for (field, person) in [("from_person", req.from_person), ("to_person", req.to_person)] {
+        if !visibility.includes(person) || state.store.role_in(org_id, person).await?.is_none() {
+            return Err(ApiError::not_found("member of this organisation").with_field(field));
         }
     }
     scope.require(OrgAction::ManageRelationships)?;
-    let (from_role, to_role) = req.kind.roles();
-    for ((field, _), (role, needed)) in ends.into_iter().zip(roles.into_iter().zip([from_role, to_role])) {
-        if role != needed {
-            return Err(ApiError::invalid_as(
-                ErrorCode::RoleMismatch,
-                field,
-                format!("must be a {needed} for a {} relationship (is a {role})", req.kind.as_str()),
-            ));
-        }
-    }
-    let rel =
-        state.store.create_relationship(org_id, req.kind, req.from_person, req.to_person).await.map_err(
-            |e| match e {
-                StoreError::Duplicate(_) => ApiError::new(ErrorCode::AlreadyExists, "this relationship already exists"),
-                other => other.into(),
-            },
-        )?;
+    let rel = state.accounts.create_relationship(org_id, req.kind, req.from_person, req.to_person).await?;
     audit(
         &state,
         Some(org_id),

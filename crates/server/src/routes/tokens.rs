@@ -9,10 +9,10 @@ use crate::{
     state::AppState,
 };
 use axum::{Json, extract::State, http::StatusCode};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wayfinder_accounts_rules::{TokenId, new_secret, validate_display_name};
+use wayfinder_accounts_rules::TokenId;
 use wayfinder_store::ApiToken;
 
 /// A new token.
@@ -72,15 +72,7 @@ pub async fn create_token(
     ip: ClientIp,
     JsonBody(req): JsonBody<CreateToken>,
 ) -> ApiResult<(StatusCode, Json<TokenCreated>)> {
-    let name = validate_display_name(&req.name, "name")?;
-    let max_days = state.settings.token_max_ttl.num_days();
-    let ttl = match req.expires_in_days {
-        None => state.settings.token_default_ttl,
-        Some(days) if (1..=max_days).contains(&days) => Duration::days(days),
-        Some(_) => return Err(ApiError::invalid("expires_in_days", format!("must be between 1 and {max_days}"))),
-    };
-    let secret = new_secret("wft");
-    let token = state.store.create_token(principal.person.id, &name, &secret.digest, Utc::now() + ttl).await?;
+    let (token, secret) = state.accounts.create_token(principal.person.id, &req.name, req.expires_in_days).await?;
     audit(
         &state,
         None,
@@ -91,7 +83,7 @@ pub async fn create_token(
         &ip,
     )
     .await;
-    Ok((StatusCode::CREATED, Json(TokenCreated { token: token.into(), secret: secret.plaintext })))
+    Ok((StatusCode::CREATED, Json(TokenCreated { token: token.into(), secret })))
 }
 
 /// Revoke one of the caller's tokens; it stops working at once.

@@ -1,0 +1,117 @@
+//! The accounts service: organisations, members and roles, invitations,
+//! relationships, API tokens and the sign-in rules that need storage
+//! (throttling, password checks against the stored hash). It applies the pure
+//! rules of `wayfinder-accounts-rules` to the data in `wayfinder-store`, and
+//! makes every change that must stay consistent (accepting an invitation,
+//! keeping an organisation's last admin) in one database transaction. No HTTP
+//! lives here: the server parses, authorises, calls [`Accounts`] and maps its
+//! [`AccountsError`] to responses.
+
+mod invitations;
+mod members;
+mod relationships;
+mod sign_in;
+mod tokens;
+
+pub use invitations::{InvitationAccepted, InvitationPreview};
+pub use members::RoleChange;
+
+use chrono::Duration;
+use wayfinder_accounts_rules::{CredentialError, ValidationError, hash_password};
+use wayfinder_store::{Store, StoreError};
+
+/// Limits and lifetimes the account rules apply, resolved from the configuration.
+#[derive(Clone, Debug)]
+pub struct AccountSettings {
+    /// Failed sign-ins on one account before it is locked.
+    pub login_max_failures_per_account: i64,
+    /// Failed sign-ins from one IP address before it is locked.
+    pub login_max_failures_per_ip: i64,
+    /// Failures older than this no longer count.
+    pub login_failure_window: Duration,
+    /// How long a lockout lasts.
+    pub login_lockout: Duration,
+    /// How long an invitation stays valid.
+    pub invitation_ttl: Duration,
+    /// Lifetime of a new API token when none is asked for.
+    pub token_default_ttl: Duration,
+    /// Longest lifetime an API token may have.
+    pub token_max_ttl: Duration,
+}
+
+/// What can go wrong in account operations, in terms a caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    /// The record does not exist (or may not be known); names what.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// An input broke a rule; names the field.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// A new password was refused (too short, too easy to guess…), or could not be hashed.
+    #[error("{field}: {error}")]
+    Password { field: &'static str, error: CredentialError },
+    /// The email or password is wrong.
+    #[error("the email or password is wrong")]
+    InvalidCredentials,
+    /// Too many failed sign-ins: the account or address is locked for this long.
+    #[error("too many failed sign-ins; try again in {retry_after_secs} seconds")]
+    LoginLocked { retry_after_secs: u64 },
+    /// The person is already a member of the organisation.
+    #[error("already a member")]
+    AlreadyMember,
+    /// The change would leave the organisation without an admin.
+    #[error("an organisation must keep at least one admin")]
+    LastAdmin,
+    /// The people in a relationship do not hold the roles its kind needs.
+    #[error("{field}: {message}")]
+    RoleMismatch { field: &'static str, message: String },
+    /// The same relationship exists already.
+    #[error("this relationship already exists")]
+    RelationshipExists,
+    /// Password work off the async workers did not finish.
+    #[error("password task failed: {0}")]
+    Blocking(#[from] tokio::task::JoinError),
+    /// Storage failed (a missing row the operation did not expect included).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Result alias for account operations.
+pub type AccountsResult<T> = Result<T, AccountsError>;
+
+/// The accounts service over one store. Cloning is cheap and shares the pool.
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    store: Store,
+    settings: std::sync::Arc<AccountSettings>,
+}
+
+impl Accounts {
+    /// The service over `store` applying `settings`.
+    pub fn new(store: Store, settings: AccountSettings) -> Self {
+        Self { store, settings: std::sync::Arc::new(settings) }
+    }
+
+    /// The limits and lifetimes this service applies.
+    pub fn settings(&self) -> &AccountSettings {
+        &self.settings
+    }
+}
+
+/// A store error where a missing row means `what` is not found.
+fn missing(what: &'static str) -> impl Fn(StoreError) -> AccountsError {
+    move |e| match e {
+        StoreError::NotFound => AccountsError::NotFound(what),
+        other => AccountsError::Store(other),
+    }
+}
+
+/// Hashes a new password off the async workers (Argon2 is deliberately slow);
+/// a failure is reported on `field`.
+async fn hash_off_thread(password: &str, field: &'static str) -> AccountsResult<String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await?
+        .map_err(|error| AccountsError::Password { field, error })
+}
