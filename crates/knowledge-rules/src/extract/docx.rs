@@ -195,19 +195,9 @@ struct Paragraph {
 
 fn read_document(xml: &str, styles: &Styles, fallback_title: String) -> Result<ExtractedDocument, ExtractError> {
     let mut reader = Reader::from_str(xml);
-    let mut headings = Headings::default();
-    let mut blocks = BlockBuilder::default();
-    let mut title_paragraph = None;
-    let mut first_h1 = None;
-    // Text boxes put paragraphs inside paragraphs, hence a stack.
-    let mut paragraphs: Vec<Paragraph> = Vec::new();
-    let mut run_depth = 0usize;
-    let mut in_text = false;
-    // Each open table has the text of its current row and cell.
-    let mut tables: Vec<(String, String)> = Vec::new();
+    let mut body = Body::new(styles);
     // mc:Fallback repeats the mc:Choice content (e.g. a text box) for older readers.
     let mut fallback_depth = 0usize;
-
     loop {
         let event = reader
             .read_event()
@@ -223,92 +213,133 @@ fn read_document(xml: &str, styles: &Styles, fallback_title: String) -> Result<E
         }
         match event {
             Event::Start(e) => match e.local_name().as_ref() {
-                "p" => paragraphs.push(Paragraph::default()),
-                "r" => run_depth += 1,
-                "t" if run_depth > 0 => in_text = true,
-                "tbl" => tables.push(Default::default()),
+                "p" => body.paragraphs.push(Paragraph::default()),
+                "r" => body.run_depth += 1,
+                "t" if body.run_depth > 0 => body.in_text = true,
+                "tbl" => body.tables.push(Default::default()),
                 "Fallback" => fallback_depth = 1,
                 _ => {}
             },
-            Event::Empty(e) => {
-                let paragraph = paragraphs.last_mut();
-                match (e.local_name().as_ref(), paragraph) {
-                    ("pStyle", Some(p)) => p.style = attr(&e, "val"),
-                    ("outlineLvl", Some(p)) => p.outline = outline_level(&e),
-                    ("tab", Some(p)) if run_depth > 0 => p.text.push(' '),
-                    ("br" | "cr", Some(p)) if run_depth > 0 => p.text.push('\n'),
-                    ("noBreakHyphen", Some(p)) if run_depth > 0 => p.text.push('-'),
-                    _ => {}
-                }
-            }
-            Event::Text(t) if in_text => {
-                if let Some(p) = paragraphs.last_mut() {
+            Event::Empty(e) => body.empty(&e),
+            Event::Text(t) if body.in_text => {
+                if let Some(p) = body.paragraphs.last_mut() {
                     p.text.push_str(&t.xml10_content());
                 }
             }
-            Event::GeneralRef(reference) if in_text => {
-                if let (Some(p), Some(c)) = (paragraphs.last_mut(), resolve_reference(&reference)) {
+            Event::GeneralRef(reference) if body.in_text => {
+                if let (Some(p), Some(c)) = (body.paragraphs.last_mut(), resolve_reference(&reference)) {
                     p.text.push(c);
                 }
             }
-            Event::End(e) => match e.local_name().as_ref() {
-                "t" => in_text = false,
-                "r" => run_depth = run_depth.saturating_sub(1),
-                "p" => {
-                    let Some(paragraph) = paragraphs.pop() else { continue };
-                    let text = clean_text(&paragraph.text);
-                    if let Some((_, cell)) = tables.last_mut() {
-                        if !cell.is_empty() && !text.trim().is_empty() {
-                            cell.push(' ');
-                        }
-                        cell.push_str(text.trim());
-                        continue;
-                    }
-                    let style = paragraph.style.as_deref().unwrap_or_default();
-                    match paragraph.outline.or_else(|| styles.heading_level(style)) {
-                        Some(level) if !text.trim().is_empty() => {
-                            if styles.is_title(style) {
-                                title_paragraph.get_or_insert_with(|| collapse_whitespace(&text));
-                            } else if level == 1 {
-                                first_h1.get_or_insert_with(|| collapse_whitespace(&text));
-                            }
-                            headings.enter(level, &text);
-                        }
-                        _ => blocks.paragraph(&headings, None, &text),
-                    }
-                }
-                "tc" => {
-                    if let Some((row, cell)) = tables.last_mut() {
-                        row.push_str(cell.trim());
-                        row.push_str(" | ");
-                        cell.clear();
-                    }
-                }
-                "tr" => {
-                    if let Some((row, _)) = tables.last_mut() {
-                        let line = std::mem::take(row);
-                        let line = line.trim_end_matches([' ', '|']);
-                        // A nested table's rows belong to the enclosing cell.
-                        match tables.len() {
-                            1 => blocks.line(&headings, None, line),
-                            n => {
-                                let (_, outer_cell) = &mut tables[n - 2];
-                                outer_cell.push(' ');
-                                outer_cell.push_str(line);
-                            }
-                        }
-                    }
-                }
-                "tbl" => {
-                    tables.pop();
-                }
-                _ => {}
-            },
+            Event::End(e) => body.end(e.local_name().as_ref()),
             Event::Eof => break,
             _ => {}
         }
     }
+    let title = body.title_paragraph.or(body.first_h1).unwrap_or(fallback_title);
+    Ok(ExtractedDocument { title, content_type: ContentType::Docx, pages: None, blocks: body.blocks.finish() })
+}
 
-    let title = title_paragraph.or(first_h1).unwrap_or(fallback_title);
-    Ok(ExtractedDocument { title, content_type: ContentType::Docx, pages: None, blocks: blocks.finish() })
+/// The document body as it is read: open paragraphs and tables, and what they have become.
+struct Body<'a> {
+    styles: &'a Styles,
+    headings: Headings,
+    blocks: BlockBuilder,
+    title_paragraph: Option<String>,
+    first_h1: Option<String>,
+    /// Text boxes put paragraphs inside paragraphs, hence a stack.
+    paragraphs: Vec<Paragraph>,
+    run_depth: usize,
+    in_text: bool,
+    /// Each open table has the text of its current row and cell.
+    tables: Vec<(String, String)>,
+}
+
+impl<'a> Body<'a> {
+    fn new(styles: &'a Styles) -> Self {
+        Body {
+            styles,
+            headings: Headings::default(),
+            blocks: BlockBuilder::default(),
+            title_paragraph: None,
+            first_h1: None,
+            paragraphs: Vec::new(),
+            run_depth: 0,
+            in_text: false,
+            tables: Vec::new(),
+        }
+    }
+
+    /// An empty element: paragraph properties, or a tab or break inside a run.
+    fn empty(&mut self, e: &BytesStart<'_>) {
+        let in_run = self.run_depth > 0;
+        match (e.local_name().as_ref(), self.paragraphs.last_mut()) {
+            ("pStyle", Some(p)) => p.style = attr(e, "val"),
+            ("outlineLvl", Some(p)) => p.outline = outline_level(e),
+            ("tab", Some(p)) if in_run => p.text.push(' '),
+            ("br" | "cr", Some(p)) if in_run => p.text.push('\n'),
+            ("noBreakHyphen", Some(p)) if in_run => p.text.push('-'),
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, name: &str) {
+        match name {
+            "t" => self.in_text = false,
+            "r" => self.run_depth = self.run_depth.saturating_sub(1),
+            "p" => self.end_paragraph(),
+            "tc" => {
+                if let Some((row, cell)) = self.tables.last_mut() {
+                    row.push_str(cell.trim());
+                    row.push_str(" | ");
+                    cell.clear();
+                }
+            }
+            "tr" => self.end_row(),
+            "tbl" => {
+                self.tables.pop();
+            }
+            _ => {}
+        }
+    }
+
+    /// A paragraph ends: into the open table cell, as a heading, or as body text.
+    fn end_paragraph(&mut self) {
+        let Some(paragraph) = self.paragraphs.pop() else { return };
+        let text = clean_text(&paragraph.text);
+        if let Some((_, cell)) = self.tables.last_mut() {
+            if !cell.is_empty() && !text.trim().is_empty() {
+                cell.push(' ');
+            }
+            cell.push_str(text.trim());
+            return;
+        }
+        let style = paragraph.style.as_deref().unwrap_or_default();
+        match paragraph.outline.or_else(|| self.styles.heading_level(style)) {
+            Some(level) if !text.trim().is_empty() => {
+                if self.styles.is_title(style) {
+                    self.title_paragraph.get_or_insert_with(|| collapse_whitespace(&text));
+                } else if level == 1 {
+                    self.first_h1.get_or_insert_with(|| collapse_whitespace(&text));
+                }
+                self.headings.enter(level, &text);
+            }
+            _ => self.blocks.paragraph(&self.headings, None, &text),
+        }
+    }
+
+    /// A table row ends: one line of the document, or (in a nested table) part of the outer cell.
+    fn end_row(&mut self) {
+        let Some((row, _)) = self.tables.last_mut() else { return };
+        let line = std::mem::take(row);
+        let line = line.trim_end_matches([' ', '|']);
+        match self.tables.len() {
+            1 => self.blocks.line(&self.headings, None, line),
+            n => {
+                let (_, outer_cell) = &mut self.tables[n - 2];
+                outer_cell.push(' ');
+                outer_cell.push_str(line);
+            }
+        }
+    }
 }

@@ -10,116 +10,138 @@ use super::{BlockBuilder, ContentType, ExtractError, ExtractedDocument, Headings
 pub(super) fn extract(bytes: &[u8], fallback_title: String) -> Result<ExtractedDocument, ExtractError> {
     let source = decode_text(bytes)?;
     let document = Html::parse_document(&source);
-
-    let mut headings = Headings::default();
-    let mut blocks = BlockBuilder::default();
-    let mut text = String::new();
-    let mut heading: Option<(u8, String)> = None;
-    let mut title_tag: Option<String> = None;
-    let mut in_title = false;
-    let mut first_h1 = None;
-    // Depth counters rather than a recursive walk: a deeply nested page cannot overflow the stack.
-    let mut skip_depth = 0usize;
-    let mut pre_depth = 0usize;
-    let mut line_depth = 0usize;
-    let mut content_depth = 0usize;
-    // Inside a table cell, paragraphs and divs only separate words: the row stays one line.
-    let mut cell_depth = 0usize;
-
+    let mut walk = Walk::default();
+    // An iterative walk rather than a recursive one: a deeply nested page cannot overflow the stack.
     for edge in document.root_element().traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
-                Node::Element(element) => {
-                    let name = element.name();
-                    if skip_depth > 0 || is_furniture(name, element, content_depth) {
-                        skip_depth += 1;
-                        continue;
-                    }
-                    match name {
-                        "title" => in_title = true,
-                        "br" => {
-                            let target = heading.as_mut().map_or(&mut text, |(_, t)| t);
-                            target.truncate(target.trim_end_matches(' ').len());
-                            target.push('\n');
-                        }
-                        "pre" => pre_depth += 1,
-                        "article" | "main" | "section" => content_depth += 1,
-                        "td" | "th" => cell_depth += 1,
-                        _ => {}
-                    }
-                    if let Some(level) = heading_level(name) {
-                        flush(&mut blocks, &headings, &mut text, line_depth);
-                        heading = Some((level, String::new()));
-                    } else if is_block(name) && cell_depth > 0 {
-                        push_collapsed(&mut text, " ");
-                    } else if is_block(name) {
-                        flush(&mut blocks, &headings, &mut text, line_depth);
-                    }
-                    if is_line(name) {
-                        line_depth += 1;
-                    }
-                }
-                Node::Text(t) if skip_depth == 0 => {
-                    if in_title {
-                        title_tag.get_or_insert_with(String::new).push_str(t);
-                    } else if let Some((_, title)) = heading.as_mut() {
-                        push_collapsed(title, t);
-                    } else if pre_depth > 0 {
-                        text.push_str(t);
-                    } else {
-                        push_collapsed(&mut text, t);
-                    }
-                }
+                Node::Element(element) => walk.open(element),
+                Node::Text(t) => walk.text(t),
                 _ => {}
             },
             Edge::Close(node) => {
-                let Node::Element(element) = node.value() else { continue };
-                if skip_depth > 0 {
-                    skip_depth -= 1;
-                    continue;
-                }
-                let name = element.name();
-                match name {
-                    "title" => in_title = false,
-                    "pre" => pre_depth = pre_depth.saturating_sub(1),
-                    "article" | "main" | "section" => content_depth = content_depth.saturating_sub(1),
-                    "td" | "th" => {
-                        cell_depth = cell_depth.saturating_sub(1);
-                        text.truncate(text.trim_end().len());
-                        text.push_str(" | ");
-                    }
-                    _ => {}
-                }
-                if heading_level(name).is_some() {
-                    if let Some((level, title)) = heading.take() {
-                        if level == 1 && first_h1.is_none() && !title.trim().is_empty() {
-                            first_h1 = Some(collapse_whitespace(&title));
-                        }
-                        headings.enter(level, &title);
-                    }
-                } else if is_block(name) && cell_depth > 0 {
-                    push_collapsed(&mut text, " ");
-                } else if is_block(name) || is_line(name) {
-                    if name == "tr" {
-                        text.truncate(text.trim_end_matches([' ', '|']).len());
-                    }
-                    flush(&mut blocks, &headings, &mut text, line_depth);
-                }
-                if is_line(name) {
-                    line_depth = line_depth.saturating_sub(1);
+                if let Node::Element(element) = node.value() {
+                    walk.close(element);
                 }
             }
         }
     }
-    flush(&mut blocks, &headings, &mut text, line_depth);
-
-    let title = title_tag.map(|t| collapse_whitespace(&t)).filter(|t| !t.is_empty()).or(first_h1);
+    walk.flush();
+    let title = walk.title_tag.map(|t| collapse_whitespace(&t)).filter(|t| !t.is_empty()).or(walk.first_h1);
     Ok(ExtractedDocument {
         title: title.unwrap_or(fallback_title),
         content_type: ContentType::Html,
         pages: None,
-        blocks: blocks.finish(),
+        blocks: walk.blocks.finish(),
     })
+}
+
+/// Where the walk through the page is: the text being gathered and the elements it is inside,
+/// kept as depth counters.
+#[derive(Default)]
+struct Walk {
+    headings: Headings,
+    blocks: BlockBuilder,
+    text: String,
+    heading: Option<(u8, String)>,
+    title_tag: Option<String>,
+    in_title: bool,
+    first_h1: Option<String>,
+    skip_depth: usize,
+    pre_depth: usize,
+    line_depth: usize,
+    content_depth: usize,
+    /// Inside a table cell, paragraphs and divs only separate words: the row stays one line.
+    cell_depth: usize,
+}
+
+impl Walk {
+    fn open(&mut self, element: &Element) {
+        let name = element.name();
+        if self.skip_depth > 0 || is_furniture(name, element, self.content_depth) {
+            self.skip_depth += 1;
+            return;
+        }
+        match name {
+            "title" => self.in_title = true,
+            "br" => {
+                let target = self.heading.as_mut().map_or(&mut self.text, |(_, t)| t);
+                target.truncate(target.trim_end_matches(' ').len());
+                target.push('\n');
+            }
+            "pre" => self.pre_depth += 1,
+            "article" | "main" | "section" => self.content_depth += 1,
+            "td" | "th" => self.cell_depth += 1,
+            _ => {}
+        }
+        if let Some(level) = heading_level(name) {
+            self.flush();
+            self.heading = Some((level, String::new()));
+        } else if is_block(name) && self.cell_depth > 0 {
+            push_collapsed(&mut self.text, " ");
+        } else if is_block(name) {
+            self.flush();
+        }
+        if is_line(name) {
+            self.line_depth += 1;
+        }
+    }
+
+    fn text(&mut self, t: &str) {
+        if self.skip_depth > 0 {
+            return;
+        }
+        if self.in_title {
+            self.title_tag.get_or_insert_with(String::new).push_str(t);
+        } else if let Some((_, title)) = self.heading.as_mut() {
+            push_collapsed(title, t);
+        } else if self.pre_depth > 0 {
+            self.text.push_str(t);
+        } else {
+            push_collapsed(&mut self.text, t);
+        }
+    }
+
+    fn close(&mut self, element: &Element) {
+        if self.skip_depth > 0 {
+            self.skip_depth -= 1;
+            return;
+        }
+        let name = element.name();
+        match name {
+            "title" => self.in_title = false,
+            "pre" => self.pre_depth = self.pre_depth.saturating_sub(1),
+            "article" | "main" | "section" => self.content_depth = self.content_depth.saturating_sub(1),
+            "td" | "th" => {
+                self.cell_depth = self.cell_depth.saturating_sub(1);
+                self.text.truncate(self.text.trim_end().len());
+                self.text.push_str(" | ");
+            }
+            _ => {}
+        }
+        if heading_level(name).is_some() {
+            if let Some((level, title)) = self.heading.take() {
+                if level == 1 && self.first_h1.is_none() && !title.trim().is_empty() {
+                    self.first_h1 = Some(collapse_whitespace(&title));
+                }
+                self.headings.enter(level, &title);
+            }
+        } else if is_block(name) && self.cell_depth > 0 {
+            push_collapsed(&mut self.text, " ");
+        } else if is_block(name) || is_line(name) {
+            if name == "tr" {
+                self.text.truncate(self.text.trim_end_matches([' ', '|']).len());
+            }
+            self.flush();
+        }
+        if is_line(name) {
+            self.line_depth = self.line_depth.saturating_sub(1);
+        }
+    }
+
+    fn flush(&mut self) {
+        flush(&mut self.blocks, &self.headings, &mut self.text, self.line_depth);
+    }
 }
 
 fn flush(blocks: &mut BlockBuilder, headings: &Headings, text: &mut String, line_depth: usize) {
