@@ -22,6 +22,6 @@ pub use credentials::{
 };
 pub use ids::{AuditId, InvitationId, OrgId, PersonId, RelationshipId, SessionId, TokenId};
 pub use model::{
-    Member, Organisation, Person, Relationship, RelationshipKind, Role, ValidationError, normalise_email,
-    validate_display_name, validate_slug,
+    InvitationStatus, Member, Organisation, Person, Relationship, RelationshipKind, Role, ValidationError,
+    normalise_email, validate_display_name, validate_slug,
 };

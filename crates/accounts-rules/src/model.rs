@@ -222,3 +222,55 @@ mod tests {
         assert_eq!(validate_display_name(" Ada ", "name").unwrap(), "Ada");
     }
 }
+
+/// Where an invitation stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InvitationStatus {
+    /// Can still be accepted.
+    Pending,
+    /// Accepted: the person joined.
+    Accepted,
+    /// Withdrawn by an admin.
+    Revoked,
+    /// Past its expiry without being accepted.
+    Expired,
+}
+
+impl InvitationStatus {
+    /// The status of an invitation with these times at `now`: accepted and revoked stay so for good;
+    /// an open one expires at `expires_at`.
+    pub fn at(
+        accepted_at: Option<DateTime<Utc>>,
+        revoked_at: Option<DateTime<Utc>>,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        if accepted_at.is_some() {
+            InvitationStatus::Accepted
+        } else if revoked_at.is_some() {
+            InvitationStatus::Revoked
+        } else if expires_at <= now {
+            InvitationStatus::Expired
+        } else {
+            InvitationStatus::Pending
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invitation_is_pending_until_it_expires_and_accepted_or_revoked_for_good() {
+        let now = Utc::now();
+        let later = now + chrono::Duration::days(1);
+        let earlier = now - chrono::Duration::seconds(1);
+        assert_eq!(InvitationStatus::at(None, None, later, now), InvitationStatus::Pending);
+        assert_eq!(InvitationStatus::at(None, None, now, now), InvitationStatus::Expired);
+        assert_eq!(InvitationStatus::at(None, Some(earlier), later, now), InvitationStatus::Revoked);
+        assert_eq!(InvitationStatus::at(Some(earlier), None, earlier, now), InvitationStatus::Accepted);
+        assert_eq!(InvitationStatus::at(Some(earlier), Some(earlier), later, now), InvitationStatus::Accepted);
+    }
+}

@@ -4,7 +4,7 @@
 
 use crate::{Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
 use chrono::{DateTime, Utc};
-use wayfinder_accounts_rules::{InvitationId, OrgId, PersonId, Role};
+use wayfinder_accounts_rules::{InvitationId, InvitationStatus, OrgId, PersonId, Role};
 
 /// An invitation to create.
 #[derive(Clone, Debug)]
@@ -33,9 +33,14 @@ pub struct Invitation {
 }
 
 impl Invitation {
+    /// Where the invitation stands at `now`.
+    pub fn status(&self, now: DateTime<Utc>) -> InvitationStatus {
+        InvitationStatus::at(self.accepted_at, self.revoked_at, self.expires_at, now)
+    }
+
     /// Whether the invitation can still be accepted at `now`.
     pub fn is_open(&self, now: DateTime<Utc>) -> bool {
-        self.accepted_at.is_none() && self.revoked_at.is_none() && self.expires_at > now
+        self.status(now) == InvitationStatus::Pending
     }
 }
 

@@ -1034,6 +1034,11 @@ export interface components {
             organisation: components["schemas"]["Organisation"];
             role: components["schemas"]["Role"];
         };
+        /**
+         * @description Where an invitation stands.
+         * @enum {string}
+         */
+        InvitationStatus: "pending" | "accepted" | "revoked" | "expired";
         /** @description An invitation as its organisation's admins see it. */
         InvitationView: {
             /** Format: date-time */
@@ -1046,8 +1051,7 @@ export interface components {
             id: components["schemas"]["InvitationId"];
             invited_by?: null | components["schemas"]["PersonId"];
             role: components["schemas"]["Role"];
-            /** @description `pending`, `accepted`, `revoked` or `expired`. */
-            status: string;
+            status: components["schemas"]["InvitationStatus"];
         };
         /** @description One file of an ingestion job. */
         JobFileView: {

@@ -21,7 +21,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wayfinder_accounts::AccountsError;
-use wayfinder_accounts_rules::{InvitationId, OrgId, Organisation, PersonId, Role, normalise_email, policy::OrgAction};
+use wayfinder_accounts_rules::{
+    InvitationId, InvitationStatus, OrgId, Organisation, PersonId, Role, normalise_email, policy::OrgAction,
+};
 use wayfinder_store::Invitation;
 
 /// A new invitation.
@@ -38,8 +40,7 @@ pub struct InvitationView {
     pub id: InvitationId,
     pub email: String,
     pub role: Role,
-    /// `pending`, `accepted`, `revoked` or `expired`.
-    pub status: &'static str,
+    pub status: InvitationStatus,
     pub invited_by: Option<PersonId>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -48,15 +49,7 @@ pub struct InvitationView {
 
 impl From<Invitation> for InvitationView {
     fn from(i: Invitation) -> Self {
-        let status = if i.accepted_at.is_some() {
-            "accepted"
-        } else if i.revoked_at.is_some() {
-            "revoked"
-        } else if i.expires_at <= Utc::now() {
-            "expired"
-        } else {
-            "pending"
-        };
+        let status = i.status(Utc::now());
         Self {
             id: i.id,
             email: i.email,
