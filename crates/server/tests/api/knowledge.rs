@@ -529,10 +529,66 @@ async fn copies_changed_in_place_rank_like_fresh_ones(backend: Backend) {
     store.close().await;
 }
 
+/// An operator's client, a new organisation and an empty collection in it.
+async fn operator_with_collection(app: &TestApp, slug: &str) -> (Client, String, String) {
+    let operator = app.operator().await;
+    let (status, org) = operator.post("/orgs", json!({ "slug": slug, "name": slug })).await;
+    assert_eq!(status, StatusCode::CREATED, "{org}");
+    let org = org["organisation"]["id"].as_str().unwrap().to_string();
+    let coll = create_collection(&operator, &org, "Docs", &[]).await;
+    (operator, org, coll)
+}
+
+/// A PDF whose one page (without text) sits under `depth` single-kid `/Pages` nodes, written by
+/// hand: object 1 is the catalog, 2 the page, 3 its parent node and so on up to the root.
+fn pdf_with_nested_page_tree(depth: usize) -> Vec<u8> {
+    let mut bodies = vec![
+        format!("<< /Type /Catalog /Pages {} 0 R >>", depth + 2),
+        "<< /Type /Page /MediaBox [0 0 595 842] >>".to_string(),
+    ];
+    bodies.extend((2..depth + 2).map(|kid| format!("<< /Type /Pages /Kids [{kid} 0 R] /Count 1 >>")));
+    let mut pdf = b"%PDF-1.5\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend(format!("{} 0 obj\n{body}\nendobj\n", i + 1).into_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", bodies.len() + 1).into_bytes());
+    for offset in offsets {
+        pdf.extend(format!("{offset:010} 00000 n \n").into_bytes());
+    }
+    pdf.extend(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", bodies.len() + 1).into_bytes(),
+    );
+    pdf
+}
+
+async fn a_pdf_with_a_page_tree_nested_too_deep_fails_as_broken(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (operator, org, coll) = operator_with_collection(&app, "deep-school").await;
+    let files = [("deep.pdf", pdf_with_nested_page_tree(5_000)), ("fine.txt", b"Plain notes.".to_vec())];
+    let (status, job) = upload(&operator, &org, &coll, &files, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job = wait_for_job(&operator, job["id"].as_str().unwrap()).await;
+    let deep = file_state(&job, "deep.pdf");
+    assert_eq!(
+        (deep["state"].as_str(), deep["error_code"].as_str()),
+        (Some("failed"), Some("broken_document")),
+        "{job}"
+    );
+    assert!(deep["error_message"].as_str().unwrap().contains("nested"), "{job}");
+    assert_eq!(file_state(&job, "fine.txt")["state"], "ingested");
+    let (_, docs) = operator.get(&format!("/orgs/{org}/collections/{coll}/documents")).await;
+    let names: Vec<&str> = docs.as_array().unwrap().iter().map(|d| d["source_name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["fine.txt"]);
+}
+
 crate::on_both_backends!(
     upload_ingest_search_and_delete,
     knowledge_respects_roles_and_tenants,
     oversized_uploads_are_refused,
     hybrid_search_with_a_local_model,
     copies_changed_in_place_rank_like_fresh_ones,
+    a_pdf_with_a_page_tree_nested_too_deep_fails_as_broken,
 );
