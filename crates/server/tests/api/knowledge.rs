@@ -539,6 +539,79 @@ async fn operator_with_collection(app: &TestApp, slug: &str) -> (Client, String,
     (operator, org, coll)
 }
 
+/// Counts tokens like the default estimate, but holds the ingestion worker when it meets the text
+/// of a file carrying `MARKERS[k]` until the test lets it go. The worker takes files one by one and
+/// chunks a file only after storing the one before, so while it is held at file k, exactly the
+/// files before k have an outcome.
+struct PausingCounter {
+    reached: tokio::sync::mpsc::UnboundedSender<usize>,
+    resume: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+    seen: std::sync::Mutex<Vec<usize>>,
+}
+
+const MARKERS: [&str; 4] = ["quokka", "unused", "narwhal", "axolotl"];
+
+impl wayfinder_knowledge_rules::TokenCounter for PausingCounter {
+    fn count(&self, text: &str) -> usize {
+        for (index, marker) in MARKERS.iter().enumerate() {
+            let first_time = text.contains(marker) && {
+                let mut seen = self.seen.lock().unwrap();
+                !seen.contains(&index) && {
+                    seen.push(index);
+                    true
+                }
+            };
+            if first_time {
+                let _ = self.reached.send(index);
+                // An error means the test ended (its sender dropped): carry on.
+                let _ = self.resume.lock().unwrap().recv();
+            }
+        }
+        wayfinder_knowledge_rules::WordPieceEstimate.count(text)
+    }
+}
+
+async fn job_progress_counts_each_file_as_it_is_stored(backend: Backend) {
+    let (reached_tx, mut reached) = tokio::sync::mpsc::unbounded_channel();
+    let (resume, resume_rx) = std::sync::mpsc::channel();
+    let counter = std::sync::Arc::new(PausingCounter {
+        reached: reached_tx,
+        resume: std::sync::Mutex::new(resume_rx),
+        seen: std::sync::Mutex::new(Vec::new()),
+    });
+    let app = TestApp::spawn_full(backend, test_settings(), move |store| {
+        wayfinder_knowledge::KnowledgeBase::new(store, None, Some(counter), Default::default())
+    })
+    .await;
+    let (operator, org, coll) = operator_with_collection(&app, "progress-school").await;
+    let files = [
+        ("first.txt", format!("The {} hops across the campus lawn.", MARKERS[0]).into_bytes()),
+        // Fails without reaching the counter: a failed file counts as done too.
+        ("second.pdf", b"%PDF-1.7\nnot really a pdf".to_vec()),
+        ("third.md", format!("# Sea\n\nThe {} surfaces near the ice.", MARKERS[2]).into_bytes()),
+        ("fourth.txt", format!("The {} keeps its gills all its life.", MARKERS[3]).into_bytes()),
+    ];
+    let (status, job) = upload(&operator, &org, &coll, &files, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let id = job["id"].as_str().unwrap().to_string();
+
+    // File k is being chunked, so files 0..k are stored: progress must say k of 4.
+    for k in [0, 2, 3] {
+        assert_eq!(reached.recv().await, Some(k));
+        let (status, job) = operator.get(&format!("/jobs/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{job}");
+        let with_outcome = job["files"].as_array().unwrap().iter().filter(|f| f["state"] != "pending").count();
+        assert_eq!(with_outcome, k, "{job}");
+        assert_eq!((job["progress_done"].as_i64(), job["progress_total"].as_i64()), (Some(k as i64), Some(4)), "{job}");
+        assert_eq!((job["state"].as_str(), job["phase"].as_str()), (Some("running"), Some("ingesting")), "{job}");
+        resume.send(()).unwrap();
+    }
+    let job = wait_for_job(&operator, &id).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!((job["progress_done"].as_i64(), job["progress_total"].as_i64()), (Some(4), Some(4)), "{job}");
+    assert_eq!(file_state(&job, "second.pdf")["error_code"], "broken_document");
+}
+
 /// A PDF whose one page (without text) sits under `depth` single-kid `/Pages` nodes, written by
 /// hand: object 1 is the catalog, 2 the page, 3 its parent node and so on up to the root.
 fn pdf_with_nested_page_tree(depth: usize) -> Vec<u8> {
@@ -590,5 +663,6 @@ crate::on_both_backends!(
     oversized_uploads_are_refused,
     hybrid_search_with_a_local_model,
     copies_changed_in_place_rank_like_fresh_ones,
+    job_progress_counts_each_file_as_it_is_stored,
     a_pdf_with_a_page_tree_nested_too_deep_fails_as_broken,
 );
