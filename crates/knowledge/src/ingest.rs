@@ -130,11 +130,20 @@ impl KnowledgeBase {
             let counter = self.counter.clone();
             let max = self.limits.max_file_bytes;
             let name = file.filename.clone();
-            // Extraction and chunking are CPU work: keep them off the async workers.
-            let prepared =
-                tokio::task::spawn_blocking(move || prepare(&name, &content, max, &config, counter.as_ref()))
-                    .await
-                    .map_err(|e| KnowledgeError::Embedding(format!("ingestion task failed: {e}")))?;
+            let permit = self
+                .extractions
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| KnowledgeError::Embedding(format!("ingestion task failed: {e}")))?;
+            // Extraction and chunking are CPU work: keep them off the async workers. The permit
+            // goes with the task, so an extraction that outlives its job (at shutdown) still counts.
+            let prepared = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                prepare(&name, &content, max, &config, counter.as_ref())
+            })
+            .await
+            .map_err(|e| KnowledgeError::Embedding(format!("ingestion task failed: {e}")))?;
             match prepared {
                 Ok(prepared) => {
                     let new = NewDocument {

@@ -657,6 +657,65 @@ async fn a_pdf_with_a_page_tree_nested_too_deep_fails_as_broken(backend: Backend
     assert_eq!(names, ["fine.txt"]);
 }
 
+/// Two job workers share one knowledge service that extracts one file at a time: while one
+/// worker is held inside an extraction, the other, with a job of its own, does not start one.
+async fn workers_share_the_cap_on_concurrent_extractions(backend: Backend) {
+    let (reached_tx, mut reached) = tokio::sync::mpsc::unbounded_channel();
+    let (resume, resume_rx) = std::sync::mpsc::channel();
+    let counter = std::sync::Arc::new(PausingCounter {
+        reached: reached_tx,
+        resume: std::sync::Mutex::new(resume_rx),
+        seen: std::sync::Mutex::new(Vec::new()),
+    });
+    let service = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let app = TestApp::spawn_full(backend, test_settings(), {
+        let service = service.clone();
+        move |store| {
+            let kb = wayfinder_knowledge::KnowledgeBase::new(store, None, Some(counter), Default::default())
+                .with_concurrent_extractions(1);
+            *service.lock().unwrap() = Some(kb.clone());
+            kb
+        }
+    })
+    .await;
+    // A second worker beside the server's, on the same service.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let kb = service.lock().unwrap().take().unwrap();
+    let second = wayfinder_knowledge::JobWorker::new(kb, chrono::Duration::seconds(5));
+    tokio::spawn(second.run(async move {
+        let _ = stopped.await;
+    }));
+    let (operator, org, coll) = operator_with_collection(&app, "busy-school").await;
+
+    let held = format!("The {} hops across the campus lawn.", MARKERS[0]).into_bytes();
+    let (_, first) = upload(&operator, &org, &coll, &[("held.txt", held)], None).await;
+    assert_eq!(reached.recv().await, Some(0), "one worker is extracting the first job's file");
+    let waiting = format!("The {} keeps its gills all its life.", MARKERS[3]).into_bytes();
+    let (_, second_job) = upload(&operator, &org, &coll, &[("waiting.txt", waiting)], None).await;
+    let second_id = second_job["id"].as_str().unwrap();
+    // The other worker claims the second job (polling for a state that must come) ...
+    let mut claimed = false;
+    for _ in 0..200 {
+        let (_, job) = operator.get(&format!("/jobs/{second_id}")).await;
+        if job["state"] == "running" {
+            claimed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(claimed, "the second worker claims the second job");
+    // ... but does not start extracting while the first extraction holds the only permit.
+    let started = tokio::time::timeout(Duration::from_secs(1), reached.recv()).await;
+    assert!(started.is_err(), "a second extraction started at the same time: {started:?}");
+    resume.send(()).unwrap();
+    assert_eq!(reached.recv().await, Some(3), "the waiting file is extracted once the first is done");
+    resume.send(()).unwrap();
+    for job in [first["id"].as_str().unwrap(), second_id] {
+        assert_eq!(wait_for_job(&operator, job).await["state"], "succeeded");
+    }
+    let _ = stop.send(());
+}
+
 crate::on_both_backends!(
     upload_ingest_search_and_delete,
     knowledge_respects_roles_and_tenants,
@@ -665,4 +724,5 @@ crate::on_both_backends!(
     copies_changed_in_place_rank_like_fresh_ones,
     job_progress_counts_each_file_as_it_is_stored,
     a_pdf_with_a_page_tree_nested_too_deep_fails_as_broken,
+    workers_share_the_cap_on_concurrent_extractions,
 );
