@@ -39,13 +39,25 @@ pub struct UploadFile {
     pub content: Vec<u8>,
 }
 
-/// Progress a running job reports through its lease heartbeat.
+/// Progress a running job reports through its lease heartbeat. While files are ingested the
+/// store counts them with each file's outcome, so only embedding progress is kept here.
 #[derive(Default)]
 pub(crate) struct Progress {
     pub done: AtomicI64,
     pub total: AtomicI64,
     pub embedding: AtomicBool,
     pub lost: AtomicBool,
+}
+
+impl Progress {
+    /// The phase, and the progress the heartbeat should store (`None` while ingesting).
+    pub(crate) fn report(&self) -> (&'static str, Option<(i64, i64)>) {
+        if self.embedding.load(Ordering::Relaxed) {
+            ("embedding", Some((self.done.load(Ordering::Relaxed), self.total.load(Ordering::Relaxed))))
+        } else {
+            ("ingesting", None)
+        }
+    }
 }
 
 impl KnowledgeBase {
@@ -105,10 +117,8 @@ impl KnowledgeBase {
         self.embed_missing(job.org, &collection, progress).await
     }
 
+    /// Ingests the job's pending files one by one; the store counts each outcome as progress.
     async fn ingest_files(&self, job: &Job, collection: &Collection, progress: &Progress) -> KnowledgeResult<()> {
-        let files = self.store.job_files(job.id).await?;
-        progress.total.store(files.len() as i64, Ordering::Relaxed);
-        progress.done.store(files.iter().filter(|f| f.state != "pending").count() as i64, Ordering::Relaxed);
         while let Some((file, content)) = self.store.next_pending_file(job.id).await? {
             if progress.lost.load(Ordering::Relaxed) {
                 return Ok(());
@@ -120,11 +130,20 @@ impl KnowledgeBase {
             let counter = self.counter.clone();
             let max = self.limits.max_file_bytes;
             let name = file.filename.clone();
-            // Extraction and chunking are CPU work: keep them off the async workers.
-            let prepared =
-                tokio::task::spawn_blocking(move || prepare(&name, &content, max, &config, counter.as_ref()))
-                    .await
-                    .map_err(|e| KnowledgeError::Embedding(format!("ingestion task failed: {e}")))?;
+            let permit = self
+                .extractions
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| KnowledgeError::Embedding(format!("ingestion task failed: {e}")))?;
+            // Extraction and chunking are CPU work: keep them off the async workers. The permit
+            // goes with the task, so an extraction that outlives its job (at shutdown) still counts.
+            let prepared = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                prepare(&name, &content, max, &config, counter.as_ref())
+            })
+            .await
+            .map_err(|e| KnowledgeError::Embedding(format!("ingestion task failed: {e}")))?;
             match prepared {
                 Ok(prepared) => {
                     let new = NewDocument {
@@ -146,7 +165,6 @@ impl KnowledgeBase {
                     self.store.finish_job_file(file.id, "failed", Some((e.code(), &message)), None, None).await?;
                 }
             }
-            progress.done.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())
     }

@@ -14,7 +14,7 @@ pub use search::{MAX_QUERY_CHARS, SearchHit, SearchMode, SearchRequest, SearchRe
 pub use worker::JobWorker;
 
 use std::sync::Arc;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_embeddings::Embedder;
 use wayfinder_knowledge_rules::{CollectionId, Fusion, TokenCounter, WordPieceEstimate};
@@ -75,6 +75,8 @@ pub struct KnowledgeBase {
     pub(crate) limits: IngestLimits,
     pub(crate) fusion: Fusion,
     pub(crate) wake: Arc<Notify>,
+    /// Permits for files being extracted, shared by every clone and so every job worker.
+    pub(crate) extractions: Arc<Semaphore>,
 }
 
 impl KnowledgeBase {
@@ -93,7 +95,16 @@ impl KnowledgeBase {
             limits,
             fusion: Fusion::default(),
             wake: Arc::new(Notify::new()),
+            extractions: Arc::new(Semaphore::new(default_concurrent_extractions())),
         }
+    }
+
+    /// Extracts at most `files` files at once across all job workers of this service (at least 1).
+    /// Reading a PDF holds its whole object graph, about 11 times the file's size (300 MB for a
+    /// 26 MB file of 150,000 short pages), so this bounds the memory ingestion can take.
+    pub fn with_concurrent_extractions(mut self, files: usize) -> Self {
+        self.extractions = Arc::new(Semaphore::new(files.max(1)));
+        self
     }
 
     /// Uses `fusion` to combine lexical and dense rankings.
@@ -162,6 +173,12 @@ impl KnowledgeBase {
         self.wake.notify_one();
         Ok(job)
     }
+}
+
+/// Half the cores, 1 to 4: extraction is CPU work, and the other half serves requests.
+fn default_concurrent_extractions() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    (cores / 2).clamp(1, 4)
 }
 
 /// A collection's settings after the rules have been applied.

@@ -65,9 +65,8 @@ impl JobWorker {
                 let every = StdDuration::from_millis((lease.num_milliseconds() / 3).max(200) as u64);
                 loop {
                     tokio::time::sleep(every).await;
-                    let phase = if progress.embedding.load(Ordering::Relaxed) { "embedding" } else { "ingesting" };
-                    let (done, total) = (progress.done.load(Ordering::Relaxed), progress.total.load(Ordering::Relaxed));
-                    match store.heartbeat_job(id, &owner, lease, phase, done, total).await {
+                    let (phase, counted) = progress.report();
+                    match store.heartbeat_job(id, &owner, lease, phase, counted).await {
                         Ok(true) => {}
                         Ok(false) => {
                             tracing::warn!(job = %id, "lost the job's lease; another worker continues it");
@@ -90,9 +89,8 @@ impl JobWorker {
         } else {
             tracing::info!(job = %job.id, "job finished");
         }
-        let (done, total) = (progress.done.load(Ordering::Relaxed), progress.total.load(Ordering::Relaxed));
-        let phase = if progress.embedding.load(Ordering::Relaxed) { "embedding" } else { "ingesting" };
-        let _ = self.kb.store.heartbeat_job(job.id, &self.owner, self.lease, phase, done, total).await;
+        let (phase, counted) = progress.report();
+        let _ = self.kb.store.heartbeat_job(job.id, &self.owner, self.lease, phase, counted).await;
         if let Err(e) = self.kb.store.finish_job(job.id, error.as_deref()).await {
             tracing::error!(job = %job.id, error = %e, "could not record the job's end");
         }

@@ -2,8 +2,9 @@
 //! so a job interrupted by a crash resumes from the database alone: a worker
 //! holds a lease it renews while working; a lease that runs out lets any
 //! worker (this process after a restart, or another instance) take over.
-//! Each file's outcome is recorded in the same transaction as its document,
-//! so a resumed job neither repeats nor loses work.
+//! Each file's outcome is recorded in the same transaction as its document
+//! and the job's progress, so a resumed job neither repeats nor loses work
+//! and the progress shown never runs ahead of what is stored.
 
 use crate::{Pool, Store, StoreError, StoreResult, on_pool, rows::*};
 use chrono::{DateTime, Duration, Utc};
@@ -140,6 +141,13 @@ impl JobFileRow {
     }
 }
 
+/// Sets a job's progress to the number of its files with an outcome, given one of its files (`$1`).
+/// Run in the transaction that records that file's outcome, so progress never runs ahead of what
+/// is stored; counted rather than incremented, so a job resumed by another worker stays exact.
+pub(crate) const COUNT_FILE_DONE: &str = "UPDATE jobs SET progress_done =
+        (SELECT COUNT(*) FROM job_files f WHERE f.job_id = jobs.id AND f.state <> 'pending')
+    WHERE id = (SELECT job_id FROM job_files WHERE id = $1)";
+
 const JOB_COLUMNS: &str = "id, org_id, kind, state, collection_id, created_by, phase, progress_done, progress_total, error, \
                            created_at, started_at, finished_at";
 const FILE_COLUMNS: &str =
@@ -226,7 +234,8 @@ impl Store {
             Pool::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let row: Option<(String, String)> = sqlx::query_as(
-                    "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, started_at = COALESCE(started_at, $3)
+                    "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, started_at = COALESCE(started_at, $3),
+                         phase = CASE kind WHEN 'embed' THEN 'embedding' ELSE 'ingesting' END
                      WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' OR (state = 'running' AND lease_expires_at < $3))
                                  AND ($4 IS NULL OR id = $4) ORDER BY created_at LIMIT 1)
                      RETURNING id, org_id",
@@ -238,7 +247,8 @@ impl Store {
             }
             Pool::Postgres(pool) => {
                 sqlx::query_as(
-                    "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, started_at = COALESCE(started_at, $3)
+                    "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, started_at = COALESCE(started_at, $3),
+                         phase = CASE kind WHEN 'embed' THEN 'embedding' ELSE 'ingesting' END
                      WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' OR (state = 'running' AND lease_expires_at < $3))
                                  AND ($4::text IS NULL OR id = $4) ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                      RETURNING id, org_id",
@@ -253,19 +263,21 @@ impl Store {
         }
     }
 
-    /// Renews a lease and records progress; `false` when the lease was lost.
+    /// Renews a lease and records the phase, and the progress when given (`None` keeps the stored
+    /// progress: while ingesting it is counted with each file's outcome); `false` when the lease was lost.
     pub async fn heartbeat_job(
         &self,
         job: JobId,
         owner: &str,
         lease: Duration,
         phase: &str,
-        done: i64,
-        total: i64,
+        progress: Option<(i64, i64)>,
     ) -> StoreResult<bool> {
-        let sql = "UPDATE jobs SET lease_expires_at = $1, phase = $2, progress_done = $3, progress_total = $4
+        let sql = "UPDATE jobs SET lease_expires_at = $1, phase = $2,
+                   progress_done = COALESCE($3, progress_done), progress_total = COALESCE($4, progress_total)
                    WHERE id = $5 AND lease_owner = $6 AND state = 'running'";
         let until = now_ms() + lease.num_milliseconds();
+        let (done, total) = progress.unzip();
         let done = on_pool!(self, pool => sqlx::query(sql)
             .bind(until).bind(phase).bind(done).bind(total).bind(job.to_string()).bind(owner)
             .execute(pool).await?.rows_affected());
@@ -284,9 +296,12 @@ impl Store {
         let sql =
             "UPDATE job_files SET state = $1, error_code = $2, error_message = $3, document_id = $4, chunk_count = $5,
                    content = NULL WHERE id = $6";
-        on_pool!(self, pool => sqlx::query(sql)
-            .bind(state).bind(error.map(|e| e.0)).bind(error.map(|e| e.1)).bind(document).bind(chunk_count).bind(file.to_string())
-            .execute(pool).await?.rows_affected());
+        crate::in_tx!(self, tx => {
+            sqlx::query(sql)
+                .bind(state).bind(error.map(|e| e.0)).bind(error.map(|e| e.1)).bind(document).bind(chunk_count).bind(file.to_string())
+                .execute(&mut *tx).await?;
+            sqlx::query(COUNT_FILE_DONE).bind(file.to_string()).execute(&mut *tx).await?;
+        });
         Ok(())
     }
 

@@ -454,6 +454,9 @@ impl Store {
                     .execute(&mut *tx).await.map_err(duplicate_as("document"))?;
                 Written::Inserted { replaced }
             };
+            if let Some(file) = job_file {
+                sqlx::query(crate::jobs::COUNT_FILE_DONE).bind(file.to_string()).execute(&mut *tx).await?;
+            }
             let change = if replaced || matches!(outcome, Written::Inserted { .. }) {
                 // The epoch first: its row lock makes this the organisation's only writer until commit.
                 let epochs = tx.chunks_changed(&org_s, replaced).await?;

@@ -23,6 +23,10 @@ const MAX_DECOMPRESSED: usize = 64 * 1024 * 1024;
 /// kerning inside words stays well above it.
 const WORD_GAP: f32 = -150.0;
 
+/// Deepest page tree we walk. Producers write balanced trees a handful of levels deep (a million
+/// pages fit in 6 levels of 10 kids); a deeper tree is a crafted file, refused as broken.
+const MAX_PAGE_TREE_DEPTH: usize = 64;
+
 pub(super) fn extract(bytes: &[u8], fallback_title: String) -> Result<ExtractedDocument, ExtractError> {
     // lopdf is a large parser facing untrusted input; a panic in it must fail this upload, not the
     // ingestion worker. (Only effective with panic=unwind, the default.)
@@ -37,7 +41,7 @@ fn read(bytes: &[u8], fallback_title: String) -> Result<ExtractedDocument, Extra
     if doc.is_encrypted() && !doc.was_encrypted() {
         return Err(ExtractError::broken("the PDF is password-protected; upload a copy without a password"));
     }
-    let pages = doc.get_pages();
+    let pages = page_ids(&doc)?;
     if pages.is_empty() {
         return Err(ExtractError::broken("the PDF has no pages"));
     }
@@ -48,7 +52,7 @@ fn read(bytes: &[u8], fallback_title: String) -> Result<ExtractedDocument, Extra
     let mut blocks = BlockBuilder::default();
     let mut first_error = None;
     let mut readable_pages = 0;
-    for (&number, &page_id) in &pages {
+    for (number, &page_id) in (1..).zip(&pages) {
         let text = match page_text(&doc, page_id) {
             Ok(text) => text,
             Err(e) => {
@@ -83,6 +87,60 @@ fn read(bytes: &[u8], fallback_title: String) -> Result<ExtractedDocument, Extra
         pages: Some(u32::try_from(pages.len()).unwrap_or(u32::MAX)),
         blocks: blocks.finish(),
     })
+}
+
+/// The page objects in reading order, walking the page tree with an explicit stack (so depth
+/// costs heap, not call stack) and visiting each node once (so a cycle or a shared subtree cannot
+/// loop or multiply work). lopdf's own walk follows a single-kid chain to any depth, and a page
+/// found at the bottom of such a chain then fails or reads as blank, reporting a crafted file as
+/// empty rather than broken.
+fn page_ids(doc: &Document) -> Result<Vec<ObjectId>, ExtractError> {
+    let root = doc
+        .catalog()
+        .and_then(|catalog| catalog.get(b"Pages"))
+        .and_then(Object::as_reference)
+        .map_err(|e| ExtractError::broken(format!("the PDF has no page tree ({e})")))?;
+    let mut pages = Vec::new();
+    let mut seen = std::collections::HashSet::from([root]);
+    // Each level holds the kids still to visit under one node, in order.
+    let mut stack: Vec<std::slice::Iter<Object>> = vec![kids(doc, root).iter()];
+    while let Some(level) = stack.last_mut() {
+        let Some(kid) = level.next() else {
+            stack.pop();
+            continue;
+        };
+        let Ok(id) = kid.as_reference() else { continue };
+        if !seen.insert(id) {
+            continue;
+        }
+        let Ok(node) = doc.get_dictionary(id) else {
+            // A kid that does not load keeps its page slot, as viewers show a blank page; reading
+            // it then fails like any unreadable page.
+            pages.push(id);
+            continue;
+        };
+        match node.get_type() {
+            Ok(b"Pages") => {
+                if stack.len() >= MAX_PAGE_TREE_DEPTH {
+                    return Err(ExtractError::broken(format!(
+                        "the PDF's page tree is nested more than {MAX_PAGE_TREE_DEPTH} levels deep"
+                    )));
+                }
+                stack.push(kids(doc, id).iter());
+            }
+            Ok(b"Page") | Err(_) => pages.push(id),
+            Ok(_) => {}
+        }
+    }
+    Ok(pages)
+}
+
+/// A page-tree node's `/Kids`, empty when it has none or they do not load.
+fn kids(doc: &Document, node: ObjectId) -> &[Object] {
+    doc.get_dictionary(node)
+        .and_then(|node| node.get_deref(b"Kids", doc))
+        .and_then(Object::as_array)
+        .map_or(&[], Vec::as_slice)
 }
 
 fn push_text(blocks: &mut BlockBuilder, headings: &Headings, page: u32, text: &str) {

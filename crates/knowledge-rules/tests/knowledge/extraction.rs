@@ -1,7 +1,9 @@
 use wayfinder_knowledge_rules::{ChunkingConfig, WordPieceEstimate};
 use wayfinder_knowledge_rules::{ContentType, ExtractError, chunk_document, detect, extract};
 
-use crate::fixtures::{Line, OutlineEntry, docx, docx_paragraph, pdf, pdf_from_operations, text, zip_of};
+use crate::fixtures::{
+    Line, OutlineEntry, docx, docx_paragraph, pdf, pdf_from_operations, pdf_with_nested_page_tree, text, zip_of,
+};
 
 const LIMIT: usize = 10 * 1024 * 1024;
 
@@ -152,6 +154,20 @@ fn pdf_with_pages_but_no_text_layer_is_empty() {
     let err = extract("scan.pdf", &bytes, LIMIT).unwrap_err();
     assert_eq!(err, ExtractError::Empty);
     assert_eq!(err.code(), "empty_document");
+}
+
+#[test]
+fn a_page_tree_nested_200_000_levels_deep_is_broken_not_empty() {
+    for leaf_text in [None, Some("Text at the bottom of the tree.")] {
+        let bytes = pdf_with_nested_page_tree(200_000, leaf_text);
+        let err = extract("deep.pdf", &bytes, 64 * 1024 * 1024).unwrap_err();
+        assert!(matches!(&err, ExtractError::Broken { reason } if reason.contains("nested")), "{err:?}");
+        assert_eq!(err.code(), "broken_document");
+    }
+    // Nesting a real producer might write still reads.
+    let doc = extract("shallow.pdf", &pdf_with_nested_page_tree(40, Some("Text at the bottom.")), LIMIT).unwrap();
+    assert_eq!(doc.text(), "Text at the bottom.");
+    assert_eq!(doc.pages, Some(1));
 }
 
 #[test]

@@ -56,6 +56,38 @@ pub fn pdf(pages: &[Vec<Line>], title: Option<&str>, outline: &[OutlineEntry]) -
     pdf_from_operations(operations, title, outline, None)
 }
 
+/// A PDF whose one page sits under `depth` `/Pages` nodes that each have a single kid, showing
+/// `leaf_text` (or nothing). The nodes carry no `/Parent`, as a crafted file may omit it.
+pub fn pdf_with_nested_page_tree(depth: usize, leaf_text: Option<&str>) -> Vec<u8> {
+    let mut doc = Document::with_version("1.5");
+    let font_id = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let operations = match leaf_text {
+        Some(s) => vec![
+            Operation::new("BT", vec![]),
+            Operation::new("Tf", vec!["F1".into(), 12.into()]),
+            Operation::new("Td", vec![72.into(), 720.into()]),
+            Operation::new("Tj", vec![Object::string_literal(s)]),
+            Operation::new("ET", vec![]),
+        ],
+        None => Vec::new(),
+    };
+    let content_id = doc.add_object(Stream::new(dictionary! {}, Content { operations }.encode().unwrap()));
+    let mut child = doc.add_object(dictionary! {
+        "Type" => "Page",
+        "Contents" => content_id,
+        "Resources" => dictionary! { "Font" => dictionary! { "F1" => font_id } },
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    });
+    for _ in 0..depth {
+        child = doc.add_object(dictionary! { "Type" => "Pages", "Kids" => vec![Object::from(child)], "Count" => 1 });
+    }
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => child });
+    doc.trailer.set("Root", catalog_id);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    bytes
+}
+
 /// A PDF from raw content-stream operations per page; optionally encrypted with a user password.
 pub fn pdf_from_operations(
     pages: Vec<Vec<Operation>>,

@@ -529,10 +529,200 @@ async fn copies_changed_in_place_rank_like_fresh_ones(backend: Backend) {
     store.close().await;
 }
 
+/// An operator's client, a new organisation and an empty collection in it.
+async fn operator_with_collection(app: &TestApp, slug: &str) -> (Client, String, String) {
+    let operator = app.operator().await;
+    let (status, org) = operator.post("/orgs", json!({ "slug": slug, "name": slug })).await;
+    assert_eq!(status, StatusCode::CREATED, "{org}");
+    let org = org["organisation"]["id"].as_str().unwrap().to_string();
+    let coll = create_collection(&operator, &org, "Docs", &[]).await;
+    (operator, org, coll)
+}
+
+/// Counts tokens like the default estimate, but holds the ingestion worker when it meets the text
+/// of a file carrying `MARKERS[k]` until the test lets it go. The worker takes files one by one and
+/// chunks a file only after storing the one before, so while it is held at file k, exactly the
+/// files before k have an outcome.
+struct PausingCounter {
+    reached: tokio::sync::mpsc::UnboundedSender<usize>,
+    resume: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+    seen: std::sync::Mutex<Vec<usize>>,
+}
+
+const MARKERS: [&str; 4] = ["quokka", "unused", "narwhal", "axolotl"];
+
+impl wayfinder_knowledge_rules::TokenCounter for PausingCounter {
+    fn count(&self, text: &str) -> usize {
+        for (index, marker) in MARKERS.iter().enumerate() {
+            let first_time = text.contains(marker) && {
+                let mut seen = self.seen.lock().unwrap();
+                !seen.contains(&index) && {
+                    seen.push(index);
+                    true
+                }
+            };
+            if first_time {
+                let _ = self.reached.send(index);
+                // An error means the test ended (its sender dropped): carry on.
+                let _ = self.resume.lock().unwrap().recv();
+            }
+        }
+        wayfinder_knowledge_rules::WordPieceEstimate.count(text)
+    }
+}
+
+async fn job_progress_counts_each_file_as_it_is_stored(backend: Backend) {
+    let (reached_tx, mut reached) = tokio::sync::mpsc::unbounded_channel();
+    let (resume, resume_rx) = std::sync::mpsc::channel();
+    let counter = std::sync::Arc::new(PausingCounter {
+        reached: reached_tx,
+        resume: std::sync::Mutex::new(resume_rx),
+        seen: std::sync::Mutex::new(Vec::new()),
+    });
+    let app = TestApp::spawn_full(backend, test_settings(), move |store| {
+        wayfinder_knowledge::KnowledgeBase::new(store, None, Some(counter), Default::default())
+    })
+    .await;
+    let (operator, org, coll) = operator_with_collection(&app, "progress-school").await;
+    let files = [
+        ("first.txt", format!("The {} hops across the campus lawn.", MARKERS[0]).into_bytes()),
+        // Fails without reaching the counter: a failed file counts as done too.
+        ("second.pdf", b"%PDF-1.7\nnot really a pdf".to_vec()),
+        ("third.md", format!("# Sea\n\nThe {} surfaces near the ice.", MARKERS[2]).into_bytes()),
+        ("fourth.txt", format!("The {} keeps its gills all its life.", MARKERS[3]).into_bytes()),
+    ];
+    let (status, job) = upload(&operator, &org, &coll, &files, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let id = job["id"].as_str().unwrap().to_string();
+
+    // File k is being chunked, so files 0..k are stored: progress must say k of 4.
+    for k in [0, 2, 3] {
+        assert_eq!(reached.recv().await, Some(k));
+        let (status, job) = operator.get(&format!("/jobs/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{job}");
+        let with_outcome = job["files"].as_array().unwrap().iter().filter(|f| f["state"] != "pending").count();
+        assert_eq!(with_outcome, k, "{job}");
+        assert_eq!((job["progress_done"].as_i64(), job["progress_total"].as_i64()), (Some(k as i64), Some(4)), "{job}");
+        assert_eq!((job["state"].as_str(), job["phase"].as_str()), (Some("running"), Some("ingesting")), "{job}");
+        resume.send(()).unwrap();
+    }
+    let job = wait_for_job(&operator, &id).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!((job["progress_done"].as_i64(), job["progress_total"].as_i64()), (Some(4), Some(4)), "{job}");
+    assert_eq!(file_state(&job, "second.pdf")["error_code"], "broken_document");
+}
+
+/// A PDF whose one page (without text) sits under `depth` single-kid `/Pages` nodes, written by
+/// hand: object 1 is the catalog, 2 the page, 3 its parent node and so on up to the root.
+fn pdf_with_nested_page_tree(depth: usize) -> Vec<u8> {
+    let mut bodies = vec![
+        format!("<< /Type /Catalog /Pages {} 0 R >>", depth + 2),
+        "<< /Type /Page /MediaBox [0 0 595 842] >>".to_string(),
+    ];
+    bodies.extend((2..depth + 2).map(|kid| format!("<< /Type /Pages /Kids [{kid} 0 R] /Count 1 >>")));
+    let mut pdf = b"%PDF-1.5\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend(format!("{} 0 obj\n{body}\nendobj\n", i + 1).into_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", bodies.len() + 1).into_bytes());
+    for offset in offsets {
+        pdf.extend(format!("{offset:010} 00000 n \n").into_bytes());
+    }
+    pdf.extend(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", bodies.len() + 1).into_bytes(),
+    );
+    pdf
+}
+
+async fn a_pdf_with_a_page_tree_nested_too_deep_fails_as_broken(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (operator, org, coll) = operator_with_collection(&app, "deep-school").await;
+    let files = [("deep.pdf", pdf_with_nested_page_tree(5_000)), ("fine.txt", b"Plain notes.".to_vec())];
+    let (status, job) = upload(&operator, &org, &coll, &files, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job = wait_for_job(&operator, job["id"].as_str().unwrap()).await;
+    let deep = file_state(&job, "deep.pdf");
+    assert_eq!(
+        (deep["state"].as_str(), deep["error_code"].as_str()),
+        (Some("failed"), Some("broken_document")),
+        "{job}"
+    );
+    assert!(deep["error_message"].as_str().unwrap().contains("nested"), "{job}");
+    assert_eq!(file_state(&job, "fine.txt")["state"], "ingested");
+    let (_, docs) = operator.get(&format!("/orgs/{org}/collections/{coll}/documents")).await;
+    let names: Vec<&str> = docs.as_array().unwrap().iter().map(|d| d["source_name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["fine.txt"]);
+}
+
+/// Two job workers share one knowledge service that extracts one file at a time: while one
+/// worker is held inside an extraction, the other, with a job of its own, does not start one.
+async fn workers_share_the_cap_on_concurrent_extractions(backend: Backend) {
+    let (reached_tx, mut reached) = tokio::sync::mpsc::unbounded_channel();
+    let (resume, resume_rx) = std::sync::mpsc::channel();
+    let counter = std::sync::Arc::new(PausingCounter {
+        reached: reached_tx,
+        resume: std::sync::Mutex::new(resume_rx),
+        seen: std::sync::Mutex::new(Vec::new()),
+    });
+    let service = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let app = TestApp::spawn_full(backend, test_settings(), {
+        let service = service.clone();
+        move |store| {
+            let kb = wayfinder_knowledge::KnowledgeBase::new(store, None, Some(counter), Default::default())
+                .with_concurrent_extractions(1);
+            *service.lock().unwrap() = Some(kb.clone());
+            kb
+        }
+    })
+    .await;
+    // A second worker beside the server's, on the same service.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let kb = service.lock().unwrap().take().unwrap();
+    let second = wayfinder_knowledge::JobWorker::new(kb, chrono::Duration::seconds(5));
+    tokio::spawn(second.run(async move {
+        let _ = stopped.await;
+    }));
+    let (operator, org, coll) = operator_with_collection(&app, "busy-school").await;
+
+    let held = format!("The {} hops across the campus lawn.", MARKERS[0]).into_bytes();
+    let (_, first) = upload(&operator, &org, &coll, &[("held.txt", held)], None).await;
+    assert_eq!(reached.recv().await, Some(0), "one worker is extracting the first job's file");
+    let waiting = format!("The {} keeps its gills all its life.", MARKERS[3]).into_bytes();
+    let (_, second_job) = upload(&operator, &org, &coll, &[("waiting.txt", waiting)], None).await;
+    let second_id = second_job["id"].as_str().unwrap();
+    // The other worker claims the second job (polling for a state that must come) ...
+    let mut claimed = false;
+    for _ in 0..200 {
+        let (_, job) = operator.get(&format!("/jobs/{second_id}")).await;
+        if job["state"] == "running" {
+            claimed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(claimed, "the second worker claims the second job");
+    // ... but does not start extracting while the first extraction holds the only permit.
+    let started = tokio::time::timeout(Duration::from_secs(1), reached.recv()).await;
+    assert!(started.is_err(), "a second extraction started at the same time: {started:?}");
+    resume.send(()).unwrap();
+    assert_eq!(reached.recv().await, Some(3), "the waiting file is extracted once the first is done");
+    resume.send(()).unwrap();
+    for job in [first["id"].as_str().unwrap(), second_id] {
+        assert_eq!(wait_for_job(&operator, job).await["state"], "succeeded");
+    }
+    let _ = stop.send(());
+}
+
 crate::on_both_backends!(
     upload_ingest_search_and_delete,
     knowledge_respects_roles_and_tenants,
     oversized_uploads_are_refused,
     hybrid_search_with_a_local_model,
     copies_changed_in_place_rank_like_fresh_ones,
+    job_progress_counts_each_file_as_it_is_stored,
+    a_pdf_with_a_page_tree_nested_too_deep_fails_as_broken,
+    workers_share_the_cap_on_concurrent_extractions,
 );
