@@ -436,14 +436,7 @@ async fn ingestion_resumes_after_kill_9(backend: Backend) {
     server.terminate();
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),*) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await } )* }
-    };
-}
-
-on_both_backends!(
+wayfinder_testing::on_both_backends!(
     first_run_setup_link_then_clean_shutdown,
     administering_from_the_command_line,
     ingestion_resumes_after_kill_9

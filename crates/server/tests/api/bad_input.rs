@@ -252,4 +252,4 @@ async fn duplicate_emails_are_refused(backend: Backend) {
     assert_eq!(after, expected);
 }
 
-crate::on_both_backends!(bad_input_is_refused_without_side_effects, duplicate_emails_are_refused);
+wayfinder_testing::on_both_backends!(bad_input_is_refused_without_side_effects, duplicate_emails_are_refused);

@@ -529,7 +529,7 @@ async fn copies_changed_in_place_rank_like_fresh_ones(backend: Backend) {
     store.close().await;
 }
 
-crate::on_both_backends!(
+wayfinder_testing::on_both_backends!(
     upload_ingest_search_and_delete,
     knowledge_respects_roles_and_tenants,
     oversized_uploads_are_refused,

@@ -94,7 +94,7 @@ async fn setup_and_invitation_links_open_pages(backend: Backend) {
     }
 }
 
-crate::on_both_backends!(
+wayfinder_testing::on_both_backends!(
     setup_and_invitation_links_open_pages,
     health_readiness_and_request_ids,
     readiness_fails_when_the_database_is_gone,

@@ -444,4 +444,4 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
     assert_eq!(member["role"], "learner");
 }
 
-crate::on_both_backends!(every_role_against_every_endpoint, another_organisations_ids_answer_404);
+wayfinder_testing::on_both_backends!(every_role_against_every_endpoint, another_organisations_ids_answer_404);
