@@ -189,40 +189,6 @@ pub fn validate_slug(raw: &str) -> Result<String, ValidationError> {
     Ok(slug.to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn roles_and_kinds_round_trip() {
-        for role in Role::ALL {
-            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
-        }
-        for kind in RelationshipKind::ALL {
-            assert_eq!(kind.as_str().parse::<RelationshipKind>().unwrap(), kind);
-        }
-        assert_eq!("owner".parse::<Role>().unwrap_err().field, "role");
-    }
-
-    #[test]
-    fn emails_are_normalised_and_checked() {
-        assert_eq!(normalise_email("  Ada@Example.ORG ").unwrap(), "ada@example.org");
-        assert!(normalise_email("not-an-email").is_err());
-        assert!(normalise_email("").is_err());
-    }
-
-    #[test]
-    fn slugs_and_names_are_checked() {
-        assert_eq!(validate_slug("north-high").unwrap(), "north-high");
-        for bad in ["a", "-x", "x-", "Upper", "has space", &"x".repeat(49)] {
-            assert!(validate_slug(bad).is_err(), "{bad}");
-        }
-        assert!(validate_display_name("  ", "name").is_err());
-        assert!(validate_display_name("a\u{7}b", "name").is_err());
-        assert_eq!(validate_display_name(" Ada ", "name").unwrap(), "Ada");
-    }
-}
-
 /// Where an invitation stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -261,6 +227,35 @@ impl InvitationStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_and_kinds_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+        }
+        for kind in RelationshipKind::ALL {
+            assert_eq!(kind.as_str().parse::<RelationshipKind>().unwrap(), kind);
+        }
+        assert_eq!("owner".parse::<Role>().unwrap_err().field, "role");
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(normalise_email("  Ada@Example.ORG ").unwrap(), "ada@example.org");
+        assert!(normalise_email("not-an-email").is_err());
+        assert!(normalise_email("").is_err());
+    }
+
+    #[test]
+    fn slugs_and_names_are_checked() {
+        assert_eq!(validate_slug("north-high").unwrap(), "north-high");
+        for bad in ["a", "-x", "x-", "Upper", "has space", &"x".repeat(49)] {
+            assert!(validate_slug(bad).is_err(), "{bad}");
+        }
+        assert!(validate_display_name("  ", "name").is_err());
+        assert!(validate_display_name("a\u{7}b", "name").is_err());
+        assert_eq!(validate_display_name(" Ada ", "name").unwrap(), "Ada");
+    }
 
     #[test]
     fn an_invitation_is_pending_until_it_expires_and_accepted_or_revoked_for_good() {

@@ -12,13 +12,14 @@ mod views;
 pub use models::Models;
 pub use pipeline::{Thread, TurnEvent, TurnFailure, TurnInput, TurnOutcome};
 pub use views::{Citation, Coach, Conversation, Feedback, Message};
+// The closed sets the views carry, so callers of the service need not reach for the rules crate.
+pub use wayfinder_coach_rules::{
+    AnswerKind, AnswerMode, CoachStyle, ConfidenceLevel, FeedbackRating, FeedbackReason, TurnRole,
+};
 
 use std::collections::HashSet;
 use wayfinder_accounts_rules::{OrgId, PersonId, hash_secret, new_secret};
-use wayfinder_coach_rules::{
-    AnswerMode, BudgetExceeded, CoachId, CoachStyle, ConversationId, FeedbackRating, FeedbackReason, MessageId,
-    TurnRole,
-};
+use wayfinder_coach_rules::{BudgetExceeded, CoachId, ConversationId, MessageId};
 use wayfinder_knowledge::{KnowledgeBase, KnowledgeError};
 use wayfinder_knowledge_rules::CollectionId;
 use wayfinder_store::{

@@ -4,18 +4,19 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::Deserialize;
+use wayfinder_provider_http::{Backoff, Retries};
 
 use crate::{EmbedError, EmbedPurpose, Embedder};
 
-/// First retry waits this long; each further retry doubles it.
-const BACKOFF_BASE: Duration = Duration::from_millis(200);
-/// Longest `Retry-After` we honour: a provider asking for minutes is better reported than waited on.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
-/// How much of an unparseable error body goes into the error message.
-const MAX_ERROR_BODY: usize = 300;
+/// First retry waits 200 ms, each further one twice as long (up to 30 s); a `Retry-After` of up
+/// to 30 s is honoured: a provider asking for minutes is better reported than waited on.
+const BACKOFF: Backoff = Backoff {
+    first: Duration::from_millis(200),
+    max: Duration::from_secs(30),
+    max_retry_after: Duration::from_secs(30),
+};
 
 /// Settings for an OpenAI-compatible embeddings API.
 #[derive(Clone)]
@@ -102,36 +103,14 @@ struct EmbeddingItem {
 }
 
 /// How one request went wrong, before we know how many attempts there were.
-enum Failure {
-    Status {
-        status: StatusCode,
-        message: String,
-        retry_after: Option<Duration>,
-    },
-    Timeout,
-    Connection(String),
-    /// Not worth retrying: the same request would fail the same way.
-    Final(EmbedError),
-}
+type Failure = wayfinder_provider_http::Failure<EmbedError>;
 
-impl Failure {
-    fn is_retryable(&self) -> bool {
-        match self {
-            Failure::Status { status, .. } => *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error(),
-            Failure::Timeout | Failure::Connection(_) => true,
-            Failure::Final(_) => false,
-        }
-    }
-
-    fn into_error(self, attempts: u32, timeout: Duration) -> EmbedError {
-        match self {
-            Failure::Status { status, message, .. } => {
-                EmbedError::Status { status: status.as_u16(), message, attempts }
-            }
-            Failure::Timeout => EmbedError::Timeout { timeout, attempts },
-            Failure::Connection(message) => EmbedError::Connection { message, attempts },
-            Failure::Final(error) => error,
-        }
+fn into_error(failure: Failure, attempts: u32, timeout: Duration) -> EmbedError {
+    match failure {
+        Failure::Status { status, message, .. } => EmbedError::Status { status: status.as_u16(), message, attempts },
+        Failure::Timeout => EmbedError::Timeout { timeout, attempts },
+        Failure::Connection(message) => EmbedError::Connection { message, attempts },
+        Failure::Final(error) => error,
     }
 }
 
@@ -151,19 +130,9 @@ impl RemoteEmbedder {
         if config.dimensions == Some(0) {
             return Err(invalid("dimensions must be positive".into()));
         }
-        let url = reqwest::Url::parse(&format!("{}/embeddings", config.base_url.trim_end_matches('/')))
-            .map_err(|e| invalid(format!("base_url {:?} is not a URL: {e}", config.base_url)))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(invalid(format!("base_url {:?} must start with http:// or https://", config.base_url)));
-        }
+        let url = wayfinder_provider_http::endpoint(&config.base_url, "embeddings").map_err(invalid)?;
         let authorization = match &config.api_key {
-            Some(key) => {
-                // The error must not echo the key.
-                let mut value = HeaderValue::from_str(&format!("Bearer {key}"))
-                    .map_err(|_| invalid("the API key contains characters not allowed in an HTTP header".into()))?;
-                value.set_sensitive(true);
-                Some(value)
-            }
+            Some(key) => Some(wayfinder_provider_http::bearer(key).map_err(invalid)?),
             None => None,
         };
         let client =
@@ -177,25 +146,19 @@ impl RemoteEmbedder {
 
     /// Sends one batch, retrying what may succeed on a second try.
     async fn embed_batch(&self, input: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let failure = match self.send(input).await {
-                Ok(vectors) => return Ok(vectors),
-                Err(failure) => failure,
-            };
-            if !failure.is_retryable() || attempts > self.config.max_retries {
-                return Err(failure.into_error(attempts, self.config.timeout));
-            }
-            let backoff = BACKOFF_BASE * 2u32.saturating_pow(attempts - 1);
-            let delay = match &failure {
-                Failure::Status { retry_after: Some(wait), .. } => (*wait).min(MAX_RETRY_AFTER),
-                _ => backoff,
-            };
-            let reason = failure.into_error(attempts, self.config.timeout);
-            tracing::warn!(url = %self.url, attempt = attempts, ?delay, error = %reason, "embedding request failed, retrying");
-            tokio::time::sleep(delay).await;
-        }
+        let retries = Retries { timeout: self.config.timeout, max_retries: self.config.max_retries, backoff: BACKOFF };
+        let timeout = self.config.timeout;
+        retries
+            .run(
+                || self.send(input),
+                |failure, attempts| into_error(failure, attempts, timeout),
+                |error, attempt, delay| {
+                    if let Some(delay) = delay {
+                        tracing::warn!(url = %self.url, attempt, ?delay, %error, "embedding request failed, retrying");
+                    }
+                },
+            )
+            .await
     }
 
     async fn send(&self, input: &[String]) -> Result<Vec<Vec<f32>>, Failure> {
@@ -204,19 +167,8 @@ impl RemoteEmbedder {
         if let Some(auth) = &self.authorization {
             request = request.header(AUTHORIZATION, auth.clone());
         }
-        let response = request.send().await.map_err(transport_failure)?;
-        let status = response.status();
-        if !status.is_success() {
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            let body = response.text().await.map_err(transport_failure)?;
-            return Err(Failure::Status { status, message: error_message(&body), retry_after });
-        }
-        let bytes = response.bytes().await.map_err(transport_failure)?;
+        let response = wayfinder_provider_http::send(request).await?;
+        let bytes = response.bytes().await.map_err(Failure::from)?;
         let parsed: EmbeddingsResponse = serde_json::from_slice(&bytes)
             .map_err(|e| Failure::Final(EmbedError::MalformedResponse(format!("not an embeddings response: {e}"))))?;
         self.check(parsed, input.len()).map_err(Failure::Final)
@@ -251,38 +203,6 @@ impl RemoteEmbedder {
     }
 }
 
-fn transport_failure(e: reqwest::Error) -> Failure {
-    if e.is_timeout() {
-        return Failure::Timeout;
-    }
-    // reqwest's own message is generic ("error sending request"); the cause says what happened.
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    Failure::Connection(message)
-}
-
-/// The message of an OpenAI-style (`{"error":{"message"}}`) or Ollama-style
-/// (`{"error":"…"}`) error body, else the start of the body itself.
-fn error_message(body: &str) -> String {
-    if let Ok(json) = serde_json::from_str::<serde_json::Value>(body) {
-        let error = &json["error"];
-        if let Some(m) = error["message"].as_str().or(error.as_str()).or(json["message"].as_str()) {
-            return m.to_owned();
-        }
-    }
-    let body = body.trim();
-    match body.char_indices().nth(MAX_ERROR_BODY) {
-        Some((cut, _)) => format!("{}…", &body[..cut]),
-        None if body.is_empty() => "(empty body)".to_owned(),
-        None => body.to_owned(),
-    }
-}
-
 #[async_trait]
 impl Embedder for RemoteEmbedder {
     fn model_id(&self) -> &str {
@@ -310,15 +230,6 @@ impl Embedder for RemoteEmbedder {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn error_messages_come_from_the_body() {
-        assert_eq!(error_message(r#"{"error":{"message":"bad input","type":"invalid_request_error"}}"#), "bad input");
-        assert_eq!(error_message(r#"{"error":"model not found"}"#), "model not found");
-        assert_eq!(error_message("  plain text  "), "plain text");
-        assert_eq!(error_message(""), "(empty body)");
-        assert_eq!(error_message(&"x".repeat(1000)).chars().count(), MAX_ERROR_BODY + 1);
-    }
 
     #[test]
     fn the_api_key_is_never_shown() {

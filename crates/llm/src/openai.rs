@@ -7,10 +7,11 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use wayfinder_provider_http::{Backoff, Retries, error_value_message};
 
 use crate::stream::{AnswerStream, Cut};
-use crate::wire::{CompletionBody, error_message, error_value_message};
+use crate::wire::CompletionBody;
 use crate::{ChatError, ChatModel, ChatRequest, Completion, StreamEvent, Usage, estimate_input_tokens};
 
 /// Longest `Retry-After` honoured: a provider asking for minutes is better reported than waited on.
@@ -91,8 +92,11 @@ fn without_password(url: &str) -> String {
 /// The wait before retry number `failed` (1 for the first): exponential backoff, or longer when
 /// the provider's `Retry-After` asks for it (capped at `MAX_RETRY_AFTER`).
 fn retry_delay(backoff: Duration, failed: u32, retry_after: Option<Duration>) -> Duration {
-    let exponential = backoff.saturating_mul(2u32.saturating_pow(failed.saturating_sub(1))).min(MAX_BACKOFF);
-    exponential.max(retry_after.unwrap_or_default().min(MAX_RETRY_AFTER))
+    backoff_from(backoff).delay(failed, retry_after)
+}
+
+fn backoff_from(first: Duration) -> Backoff {
+    Backoff { first, max: MAX_BACKOFF, max_retry_after: MAX_RETRY_AFTER }
 }
 
 /// A chat model reached over an OpenAI-compatible HTTP API.
@@ -112,48 +116,21 @@ impl std::fmt::Debug for OpenAiChat {
 }
 
 /// How one attempt went wrong, before the number of attempts is known.
-#[derive(Debug)]
-enum Failure {
-    Timeout,
-    Connection(String),
-    Status {
-        status: StatusCode,
-        message: String,
-        retry_after: Option<Duration>,
-    },
-    /// Not worth retrying: the same request would fail the same way.
-    Final(ChatError),
-}
+type Failure = wayfinder_provider_http::Failure<ChatError>;
 
-impl Failure {
-    fn is_retryable(&self) -> bool {
-        match self {
-            Failure::Timeout | Failure::Connection(_) => true,
-            Failure::Status { status, .. } => *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error(),
-            Failure::Final(_) => false,
+/// The error for a failure after `attempts` tries: 429 and 5xx were retried, other 4xx were not.
+fn into_error(failure: Failure, attempts: u32) -> ChatError {
+    match failure {
+        Failure::Timeout => ChatError::Timeout { attempts },
+        Failure::Connection(message) => ChatError::Unavailable { attempts, message },
+        Failure::Status { status, message, .. } if status == StatusCode::TOO_MANY_REQUESTS => {
+            ChatError::RateLimited { attempts, message }
         }
-    }
-
-    fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Failure::Status { retry_after, .. } => *retry_after,
-            _ => None,
+        Failure::Status { status, message, .. } if status.is_server_error() => {
+            ChatError::Server { status: status.as_u16(), attempts, message }
         }
-    }
-
-    fn into_error(self, attempts: u32) -> ChatError {
-        match self {
-            Failure::Timeout => ChatError::Timeout { attempts },
-            Failure::Connection(message) => ChatError::Unavailable { attempts, message },
-            Failure::Status { status, message, .. } if status == StatusCode::TOO_MANY_REQUESTS => {
-                ChatError::RateLimited { attempts, message }
-            }
-            Failure::Status { status, message, .. } if status.is_server_error() => {
-                ChatError::Server { status: status.as_u16(), attempts, message }
-            }
-            Failure::Status { status, message, .. } => ChatError::Rejected { status: status.as_u16(), message },
-            Failure::Final(error) => error,
-        }
+        Failure::Status { status, message, .. } => ChatError::Rejected { status: status.as_u16(), message },
+        Failure::Final(error) => error,
     }
 }
 
@@ -184,19 +161,9 @@ impl OpenAiChat {
         if config.timeout.is_zero() {
             return Err(invalid("timeout must be positive".into()));
         }
-        let url = reqwest::Url::parse(&format!("{}/chat/completions", config.base_url.trim_end_matches('/')))
-            .map_err(|e| invalid(format!("base_url {:?} is not a URL: {e}", config.base_url)))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(invalid(format!("base_url {:?} must start with http:// or https://", config.base_url)));
-        }
+        let url = wayfinder_provider_http::endpoint(&config.base_url, "chat/completions").map_err(invalid)?;
         let authorization = match config.api_key.as_deref().map(str::trim) {
-            Some(key) if !key.is_empty() => {
-                // The error must not echo the key.
-                let mut value = HeaderValue::from_str(&format!("Bearer {key}"))
-                    .map_err(|_| invalid("the API key contains characters not allowed in an HTTP header".into()))?;
-                value.set_sensitive(true);
-                Some(value)
-            }
+            Some(key) if !key.is_empty() => Some(wayfinder_provider_http::bearer(key).map_err(invalid)?),
             _ => None,
         };
         let client =
@@ -228,32 +195,24 @@ impl OpenAiChat {
     }
 
     /// Runs `attempt` until it succeeds, fails for good, or the retries are spent.
-    async fn with_retries<T, F, Fut>(&self, mut attempt: F) -> Result<T, ChatError>
+    async fn with_retries<T, F, Fut>(&self, attempt: F) -> Result<T, ChatError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Failure>>,
     {
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let failure = match tokio::time::timeout(self.config.timeout, attempt()).await {
-                Ok(Ok(value)) => return Ok(value),
-                Ok(Err(failure)) => failure,
-                Err(_elapsed) => Failure::Timeout,
-            };
-            let retry = failure.is_retryable() && attempts <= self.config.max_retries;
-            let retry_after = failure.retry_after();
-            let error = failure.into_error(attempts);
-            if !retry {
-                tracing::warn!(url = %self.log_url, model = %self.config.model, attempt = attempts,
-                    code = %error.code(), error = %error, "chat request failed");
-                return Err(error);
-            }
-            let delay = retry_delay(self.config.backoff, attempts, retry_after);
-            tracing::warn!(url = %self.log_url, model = %self.config.model, attempt = attempts,
-                code = %error.code(), error = %error, ?delay, "chat request failed, retrying");
-            tokio::time::sleep(delay).await;
-        }
+        let retries = Retries {
+            timeout: self.config.timeout,
+            max_retries: self.config.max_retries,
+            backoff: backoff_from(self.config.backoff),
+        };
+        retries
+            .run(attempt, into_error, |error, attempt, delay| match delay {
+                None => tracing::warn!(url = %self.log_url, model = %self.config.model, attempt,
+                    code = %error.code(), error = %error, "chat request failed"),
+                Some(delay) => tracing::warn!(url = %self.log_url, model = %self.config.model, attempt,
+                    code = %error.code(), error = %error, ?delay, "chat request failed, retrying"),
+            })
+            .await
     }
 
     /// Sends the request and turns a non-2xx answer into a `Failure`.
@@ -262,22 +221,12 @@ impl OpenAiChat {
         if let Some(auth) = &self.authorization {
             request = request.header(AUTHORIZATION, auth.clone());
         }
-        let response = request.send().await.map_err(transport_failure)?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(response);
-        }
-        let retry_after = retry_after(response.headers());
-        let message = match response.text().await {
-            Ok(text) => error_message(&text),
-            Err(_) => "(the error body could not be read)".to_owned(),
-        };
-        Err(Failure::Status { status, message, retry_after })
+        wayfinder_provider_http::send(request).await
     }
 
     async fn complete_once(&self, req: &ChatRequest, body: &serde_json::Value) -> Result<Completion, Failure> {
         let response = self.send(body, "application/json").await?;
-        let bytes = response.bytes().await.map_err(transport_failure)?;
+        let bytes = response.bytes().await.map_err(Failure::from)?;
         self.parse_completion(req, &bytes).map_err(Failure::Final)
     }
 
@@ -290,7 +239,7 @@ impl OpenAiChat {
             .is_some_and(|v| v.trim_start().starts_with("application/json"));
         if is_json {
             // A server that ignores `stream: true` answers with one plain completion.
-            let bytes = response.bytes().await.map_err(transport_failure)?;
+            let bytes = response.bytes().await.map_err(Failure::from)?;
             return self.parse_completion(req, &bytes).map(Opened::Whole).map_err(Failure::Final);
         }
         let mut answer = AnswerStream::new(
@@ -327,34 +276,6 @@ impl OpenAiChat {
             finish_reason: choice.finish_reason,
         })
     }
-}
-
-/// `Retry-After` in seconds, or OpenAI's `retry-after-ms`; an HTTP date is ignored.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::trim);
-    if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        return Duration::try_from_secs_f64(ms / 1000.0).ok();
-    }
-    header(RETRY_AFTER.as_str()).and_then(|v| v.parse::<f64>().ok()).and_then(|s| Duration::try_from_secs_f64(s).ok())
-}
-
-fn transport_failure(e: reqwest::Error) -> Failure {
-    if e.is_timeout() {
-        return Failure::Timeout;
-    }
-    Failure::Connection(describe(&e))
-}
-
-/// reqwest's own message is generic ("error sending request"); its causes say what happened.
-pub(crate) fn describe(e: &reqwest::Error) -> String {
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 #[async_trait]
@@ -404,19 +325,6 @@ mod tests {
         assert_eq!(config.worst_case_duration(), Duration::from_secs(3 * 120 + 10 + 10));
         let config = OpenAiConfig { timeout: Duration::from_secs(1), max_retries: 0, ..config };
         assert_eq!(config.worst_case_duration(), Duration::from_secs(1));
-    }
-
-    #[test]
-    fn retry_after_is_read_in_seconds_or_milliseconds() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(retry_after(&headers), None);
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("2"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
-        headers.insert("retry-after-ms", HeaderValue::from_static("250"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
-        headers.clear();
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
-        assert_eq!(retry_after(&headers), None);
     }
 
     #[test]

@@ -9,8 +9,9 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 
 use crate::sse::SseParser;
-use crate::wire::{ChunkBody, error_value_message};
+use crate::wire::ChunkBody;
 use crate::{ChatError, Completion, StreamEvent, Usage, estimate_tokens};
+use wayfinder_provider_http::{describe, error_value_message};
 
 type Event = Result<StreamEvent, ChatError>;
 
@@ -125,7 +126,7 @@ impl AnswerStream {
     async fn read_more(&mut self) {
         match tokio::time::timeout(self.idle_timeout, self.body.next()).await {
             Ok(Some(Ok(chunk))) => self.feed(&chunk),
-            Ok(Some(Err(e))) => self.fail(Cut::Broken(crate::openai::describe(&e))),
+            Ok(Some(Err(e))) => self.fail(Cut::Broken(describe(&e))),
             Ok(None) => self.end(),
             Err(_elapsed) => self.fail(Cut::Silent(self.idle_timeout)),
         }

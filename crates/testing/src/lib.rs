@@ -2,7 +2,8 @@
 //! test on either backend. SQLite gets a file in a temporary folder;
 //! PostgreSQL gets a new database on the server named by
 //! `WAYFINDER_TEST_POSTGRES_URL` (scripts/test starts one), dropped again
-//! when the test ends.
+//! when the test ends. `on_both_backends!` turns one scenario into a test
+//! per backend.
 
 use sqlx::{Connection, Executor, PgConnection};
 
@@ -11,6 +12,23 @@ use sqlx::{Connection, Executor, PgConnection};
 pub enum Backend {
     Sqlite,
     Postgres,
+}
+
+/// Runs each named scenario `async fn name(backend: Backend)` once per backend,
+/// as `sqlite::name` and `postgres::name`, on a two-thread tokio runtime (the
+/// calling crate depends on tokio with its macros).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::Backend::Postgres).await } )*
+        }
+    };
 }
 
 /// A database that exists for the life of one test.

@@ -8,8 +8,8 @@ use crate::{cli::AskArgs, config::Config};
 use anyhow::{Context, bail};
 use std::time::Instant;
 use wayfinder_accounts_rules::{OrgId, PersonId, Role};
-use wayfinder_coach::{Coaching, Thread, TurnEvent, TurnInput};
-use wayfinder_coach_rules::AnswerKind;
+use wayfinder_coach::{AnswerKind, Coaching, Thread, TurnEvent, TurnInput};
+
 use wayfinder_knowledge::{CollectionSpec, JobWorker, KnowledgeBase, UploadFile};
 use wayfinder_store::{NewPerson, Store};
 

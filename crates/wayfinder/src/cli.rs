@@ -1,8 +1,8 @@
 //! The command line.
 
-use crate::config::{FlagOverrides, LogFormat};
 use clap::{Args, Parser, Subcommand};
 use std::{net::SocketAddr, path::PathBuf};
+pub use wayfinder::GlobalArgs;
 use wayfinder_accounts_rules::Role;
 
 /// Wayfinder: a self-hosted AI coaching and learning platform.
@@ -17,39 +17,6 @@ pub struct Cli {
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Flags every command accepts.
-#[derive(Args)]
-pub struct GlobalArgs {
-    /// Configuration file (default: ./wayfinder.toml when present).
-    #[arg(long, global = true, env = "WAYFINDER_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// Database URL: sqlite://path.db or postgres://user:pass@host/db.
-    #[arg(long, global = true)]
-    pub database_url: Option<String>,
-    /// Folder for local state (the default SQLite database lives here).
-    #[arg(long, global = true)]
-    pub data_dir: Option<PathBuf>,
-    /// Log style.
-    #[arg(long, global = true, value_enum)]
-    pub log_format: Option<LogFormat>,
-    /// Log filter, e.g. `info` or `debug`.
-    #[arg(long, global = true)]
-    pub log_level: Option<String>,
-}
-
-impl GlobalArgs {
-    /// The flags that override configuration.
-    pub fn overrides(&self) -> FlagOverrides {
-        FlagOverrides {
-            data_dir: self.data_dir.clone(),
-            database_url: self.database_url.clone(),
-            log_format: self.log_format,
-            log_level: self.log_level.clone(),
-            ..FlagOverrides::default()
-        }
-    }
 }
 
 #[derive(Subcommand)]
@@ -86,9 +53,17 @@ pub enum Command {
     Config,
     /// Print the API's OpenAPI document (as served at /api/v1/openapi.json).
     Openapi,
-    /// Measure performance (starts its own server on a throwaway database).
-    #[command(subcommand)]
-    Bench(BenchCommand),
+    /// Measure performance: runs `wayfinder-bench` from this program's folder
+    /// (`api`, `knowledge`, `coach`; build it with `cargo build --release -p wayfinder-bench`).
+    #[command(disable_help_flag = true)]
+    Bench(BenchArgs),
+}
+
+/// `wayfinder bench` arguments: handed to `wayfinder-bench` as they are.
+#[derive(Args)]
+pub struct BenchArgs {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<std::ffi::OsString>,
 }
 
 /// `wayfinder serve` options.
@@ -308,63 +283,6 @@ pub struct EvalRetrievalArgs {
     /// Keep the throwaway organisation afterwards (for inspection).
     #[arg(long)]
     pub keep: bool,
-}
-
-#[derive(Subcommand)]
-pub enum BenchCommand {
-    /// Load-test `GET /api/v1/me` with a bearer token and report req/s, latency and memory.
-    Api(BenchApiArgs),
-    /// Knowledge base: ingestion throughput, local embedding speed, and search
-    /// latency (lexical, dense, hybrid) at growing corpus sizes, with memory.
-    Knowledge(BenchKnowledgeArgs),
-    /// Coach: the time a turn takes besides the model (history, rewrite, routing,
-    /// retrieval, prompt, citations, storage) on a synthetic corpus.
-    Coach(BenchCoachArgs),
-}
-
-/// `wayfinder bench coach` options.
-#[derive(Args, Clone)]
-pub struct BenchCoachArgs {
-    /// Chunks in the synthetic corpus.
-    #[arg(long, default_value_t = 100_000)]
-    pub chunks: usize,
-    /// Measured turns per pass (with a model, then without).
-    #[arg(long, default_value_t = 200)]
-    pub turns: usize,
-    /// Target tokens per synthetic chunk.
-    #[arg(long, default_value_t = 200)]
-    pub chunk_tokens: i64,
-}
-
-/// `wayfinder bench knowledge` options.
-#[derive(Args, Clone)]
-pub struct BenchKnowledgeArgs {
-    /// Corpus sizes (chunks) to measure search at, ascending.
-    #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
-    pub sizes: Vec<usize>,
-    /// Searches per mode and size (one at a time).
-    #[arg(long, default_value_t = 200)]
-    pub queries: usize,
-    /// Target tokens per synthetic chunk.
-    #[arg(long, default_value_t = 200)]
-    pub chunk_tokens: i64,
-    /// A local embedding model folder: measures embedding speed and uses it for query vectors.
-    #[arg(long)]
-    pub embedding_model: Option<PathBuf>,
-    /// Passages embedded for the embedding-speed figure.
-    #[arg(long, default_value_t = 400)]
-    pub embed_passages: usize,
-}
-
-/// `wayfinder bench api` options.
-#[derive(Args, Clone)]
-pub struct BenchApiArgs {
-    /// Concurrent connections.
-    #[arg(long, default_value_t = 64)]
-    pub connections: usize,
-    /// Seconds of measured load (after a one-second warm-up).
-    #[arg(long, default_value_t = 10)]
-    pub seconds: u64,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {

@@ -24,18 +24,14 @@ macro_rules! out {
 mod admin;
 mod ask;
 mod bench;
-mod bench_coach;
-mod bench_knowledge;
 mod cli;
-mod config;
 mod eval;
 mod knowledge;
 mod serve;
 
 use clap::Parser;
 use cli::{Cli, Command};
-use config::{Config, LogFormat};
-use tracing_subscriber::{EnvFilter, fmt};
+use wayfinder::{config, config::Config, init_logging};
 use wayfinder_store::{Store, StoreOptions};
 
 fn main() -> std::process::ExitCode {
@@ -83,7 +79,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             out!("{}", config.to_masked_toml());
             Ok(())
         }
-        Command::Bench(args) => bench::run(config, args).await,
+        Command::Bench(args) => bench::run(args.args).await,
         Command::Migrate => {
             let store = open_store(&config).await?;
             let applied = store.migrate().await?;
@@ -124,14 +120,4 @@ pub(crate) async fn open_migrated(config: &Config) -> anyhow::Result<Store> {
     let store = open_store(config).await?;
     store.migrate().await?;
     Ok(store)
-}
-
-fn init_logging(config: &Config) {
-    let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
-    match config.log_format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
-        LogFormat::Text => builder.init(),
-    }
 }

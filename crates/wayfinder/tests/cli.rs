@@ -286,6 +286,37 @@ fn config_shows_layers_and_masks_secrets() {
 }
 
 /// Deterministic prose: `words` words from a small vocabulary, in sentences.
+/// `wayfinder bench …` runs `wayfinder-bench` from its own folder, git-style: the arguments go
+/// through unchanged (less the word `bench`), the exit code comes back, and without the program
+/// the error says how to build it. A copy of the binary in an empty folder, beside a stand-in
+/// script, shows each.
+#[test]
+fn bench_runs_the_sibling_program_or_says_how_to_build_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("wayfinder");
+    std::fs::copy(BIN, &bin).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(&bin).args(args).current_dir(dir.path()).env("WAYFINDER_LOG_LEVEL", "warn").output().unwrap()
+    };
+
+    let out = run(&["bench", "api", "--seconds", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cargo build --release -p wayfinder-bench"), "{stderr}");
+    assert!(stderr.contains(&dir.path().join("wayfinder-bench").display().to_string()), "{stderr}");
+
+    let script = dir.path().join("wayfinder-bench");
+    std::fs::write(&script, "#!/bin/sh\nfor arg in \"$@\"; do echo \"[$arg]\"; done\nexit 3\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(&["--log-level", "warn", "bench", "--data-dir", "d", "coach", "--turns", "5", "--help"]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "[--log-level]\n[warn]\n[--data-dir]\n[d]\n[coach]\n[--turns]\n[5]\n[--help]\n"
+    );
+}
+
 fn prose(seed: usize, words: usize) -> String {
     const VOCAB: [&str; 24] = [
         "learners",
@@ -457,14 +488,7 @@ async fn ingestion_resumes_after_kill_9(backend: Backend) {
     server.terminate();
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),*) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await } )* }
-    };
-}
-
-on_both_backends!(
+wayfinder_testing::on_both_backends!(
     first_run_setup_link_then_clean_shutdown,
     administering_from_the_command_line,
     output_to_a_closed_pipe_ends_quietly,

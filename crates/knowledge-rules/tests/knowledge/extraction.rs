@@ -516,8 +516,10 @@ fn corrupted_pdf_and_docx_bytes_give_an_error_or_text_never_a_panic() {
         state ^= state << 17;
         (state % n as u64) as usize
     };
-    for (name, original) in [("x.pdf", &pdf_bytes), ("x.docx", &docx_bytes)] {
-        for _ in 0..150 {
+    for (name, original, content_type) in
+        [("x.pdf", &pdf_bytes, ContentType::Pdf), ("x.docx", &docx_bytes, ContentType::Docx)]
+    {
+        for round in 0..150 {
             let mut bytes = original.clone();
             for _ in 0..1 + next(8) {
                 let at = next(bytes.len());
@@ -526,8 +528,40 @@ fn corrupted_pdf_and_docx_bytes_give_an_error_or_text_never_a_panic() {
             if next(4) == 0 {
                 bytes.truncate(next(bytes.len()) + 1);
             }
-            // Whatever happens, it is a value: Ok, or one of the four errors.
-            let _ = extract(name, &bytes, LIMIT);
+            // Whatever happens, it is a value: Ok, or one of the four errors. Which one is decided
+            // here from the bytes alone: the name is supported and the size is under the limit, so
+            // never Unsupported or TooLarge; blank bytes are Empty; bytes that lost their format's
+            // magic are Broken; anything else parses to text, or is Broken or Empty.
+            let blank = bytes.iter().all(u8::is_ascii_whitespace);
+            let has_magic = match content_type {
+                ContentType::Pdf => bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-"),
+                _ => bytes.starts_with(b"PK\x03\x04"),
+            };
+            let case = format!("{name}, round {round}, {} bytes", bytes.len());
+            match extract(name, &bytes, LIMIT) {
+                Ok(doc) => {
+                    assert!(!blank && has_magic, "{case}: read as text although it cannot be");
+                    assert_eq!(doc.content_type, content_type, "{case}");
+                    assert!(!doc.blocks.is_empty(), "{case}: text without blocks");
+                    assert!(doc.blocks.iter().all(|b| !b.text.trim().is_empty()), "{case}: a blank block");
+                    match content_type {
+                        ContentType::Pdf => {
+                            let pages = doc.pages.unwrap_or_else(|| panic!("{case}: a PDF without a page count"));
+                            assert!(
+                                doc.blocks.iter().all(|b| b.page.is_some_and(|p| (1..=pages).contains(&p))),
+                                "{case}: a block outside the document's {pages} pages"
+                            );
+                        }
+                        _ => assert!(doc.pages.is_none() && doc.blocks.iter().all(|b| b.page.is_none()), "{case}"),
+                    }
+                }
+                Err(ExtractError::Empty) => assert!(blank || has_magic, "{case}: Empty instead of Broken"),
+                Err(ExtractError::Broken { reason }) => {
+                    assert!(!blank, "{case}: blank bytes must be Empty, got Broken ({reason})");
+                    assert!(!reason.trim().is_empty(), "{case}: Broken without a reason");
+                }
+                Err(other) => panic!("{case}: {other:?} cannot come from a supported name under the limit"),
+            }
         }
     }
 }

@@ -306,7 +306,10 @@ pub async fn list_conversations(
         None => principal.person.id,
         Some(raw) => {
             let owner: PersonId = raw.parse().map_err(|_| ApiError::not_found("member"))?;
-            if !policy::may_read_conversation(&scope.actor, owner, &supervised(&state, &scope).await?) {
+            // Admins may read every member's conversations, but someone outside the organisation is
+            // no member of it: 404, as for their membership.
+            let member = owner == principal.person.id || state.store.role_in(org_id, owner).await?.is_some();
+            if !member || !policy::may_read_conversation(&scope.actor, owner, &supervised(&state, &scope).await?) {
                 return Err(ApiError::not_found("member"));
             }
             owner

@@ -107,4 +107,4 @@ async fn concurrent_changes_keep_an_admin(backend: Backend) {
     assert!(refused_as_last_admin >= ROUNDS / 2, "only {refused_as_last_admin} refusals were last_admin");
 }
 
-crate::on_both_backends!(concurrent_changes_keep_an_admin);
+wayfinder_testing::on_both_backends!(concurrent_changes_keep_an_admin);

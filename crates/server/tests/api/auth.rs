@@ -268,7 +268,7 @@ async fn setup_works_once(backend: Backend) {
     assert_eq!(app.row_counts().await, before);
 }
 
-crate::on_both_backends!(
+wayfinder_testing::on_both_backends!(
     logout_and_logout_everywhere_revoke_at_once,
     sessions_expire_when_idle_and_absolutely,
     api_tokens_work_until_revoked_or_expired,

@@ -270,7 +270,7 @@ async fn whole_numbers_with_a_decimal_point_are_integers(backend: Backend) {
     assert_eq!(w.app.row_counts().await, before, "nothing written");
 }
 
-crate::on_both_backends!(
+wayfinder_testing::on_both_backends!(
     bad_input_is_refused_without_side_effects,
     duplicate_emails_are_refused,
     whole_numbers_with_a_decimal_point_are_integers

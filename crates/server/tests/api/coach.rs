@@ -302,7 +302,7 @@ async fn outages_and_budgets(backend: Backend) {
     assert_eq!(ask(&w.other_learner.client, &other, "How should I take notes?").await.0, StatusCode::OK);
 }
 
-crate::on_both_backends!(
+wayfinder_testing::on_both_backends!(
     extractive_answers_refusals_access_and_sharing,
     streamed_answers_keep_only_valid_citations,
     outages_and_budgets

@@ -14,22 +14,6 @@ use wayfinder_store::{Store, StoreOptions};
 pub use wayfinder_testing::Backend;
 use wayfinder_testing::TestDatabase;
 
-/// Runs each named scenario `async fn name(backend: Backend)` once per backend,
-/// as `sqlite::name` and `postgres::name`.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name($crate::helpers::Backend::Sqlite).await } )*
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name($crate::helpers::Backend::Postgres).await } )*
-        }
-    };
-}
-
 pub const PASSWORD: &str = "violet-otter-sings-at-dawn";
 
 /// A running server with its own database.

@@ -716,7 +716,7 @@ async fn workers_share_the_cap_on_concurrent_extractions(backend: Backend) {
     let _ = stop.send(());
 }
 
-crate::on_both_backends!(
+wayfinder_testing::on_both_backends!(
     upload_ingest_search_and_delete,
     knowledge_respects_roles_and_tenants,
     oversized_uploads_are_refused,

@@ -141,4 +141,4 @@ async fn openai_sdk_talks_to_a_coach(backend: Backend) {
     assert!(list["conversations"].as_array().unwrap().is_empty(), "{list}");
 }
 
-crate::on_both_backends!(openai_sdk_talks_to_a_coach);
+wayfinder_testing::on_both_backends!(openai_sdk_talks_to_a_coach);

@@ -163,7 +163,7 @@ async fn setup_and_invitation_links_open_pages(backend: Backend) {
     }
 }
 
-crate::on_both_backends!(
+wayfinder_testing::on_both_backends!(
     the_openapi_document_lists_statuses_and_limits,
     responses_carry_security_headers,
     setup_and_invitation_links_open_pages,

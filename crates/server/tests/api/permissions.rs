@@ -22,6 +22,11 @@ fn probe(method: Method, path: String, body: Option<Value>, expect: [u16; 7]) ->
     Probe { method, path, body, expect }
 }
 
+/// The same person's client, addressing the server's root instead of `/api/v1`.
+fn at_root(client: &Client) -> Client {
+    Client { base: client.base.trim_end_matches("/api/v1").to_string(), ..client.clone() }
+}
+
 async fn every_role_against_every_endpoint(backend: Backend) {
     let w = World::build(backend).await;
     let a = &w.org_a;
@@ -40,6 +45,21 @@ async fn every_role_against_every_endpoint(backend: Backend) {
     let job = crate::knowledge::wait_for_job(&w.admin.client, job["id"].as_str().unwrap()).await;
     let doc = job["files"][0]["document_id"].as_str().unwrap().to_string();
     let job = job["id"].as_str().unwrap().to_string();
+    // The coach side: the default coach and a spare one, the learner's conversation with one
+    // answered question (extractive, no model), and a conversation of the coach's own.
+    let (_, coaches) = w.admin.client.get(&format!("/orgs/{a}/coaches")).await;
+    let default_coach = coaches["coaches"][0]["id"].as_str().unwrap().to_string();
+    let (status, spare) = w.admin.client.post(&format!("/orgs/{a}/coaches"), json!({ "name": "Spare" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{spare}");
+    let spare = spare["id"].as_str().unwrap().to_string();
+    let (_, chat) = w.learner.client.post(&format!("/orgs/{a}/conversations"), json!({})).await;
+    let chat = chat["id"].as_str().unwrap().to_string();
+    let (status, turn) =
+        w.learner.client.post(&format!("/conversations/{chat}/messages"), json!({ "content": "some words" })).await;
+    assert_eq!(status, StatusCode::OK, "{turn}");
+    let answer = turn["assistant_message"]["id"].as_str().unwrap().to_string();
+    let (_, coach_chat) = w.coach.client.post(&format!("/orgs/{a}/conversations"), json!({})).await;
+    let coach_chat = coach_chat["id"].as_str().unwrap().to_string();
 
     use Method as M;
     let rows = vec![
@@ -111,12 +131,80 @@ async fn every_role_against_every_endpoint(backend: Backend) {
         probe(M::GET, format!("/orgs/{a}/documents/{doc}"), None, [200, 200, 200, 200, 200, 200, 404]),
         probe(M::GET, format!("/orgs/{a}/documents/{doc}/chunks"), None, [200, 200, 200, 200, 200, 200, 404]),
         probe(M::DELETE, format!("/orgs/{a}/documents/{doc}"), None, [0, 0, 403, 403, 403, 403, 404]),
+        probe(
+            M::POST,
+            format!("/orgs/{a}/collections/{coll}/documents"),
+            Some(json!({})),
+            [0, 0, 403, 403, 403, 403, 404],
+        ),
         probe(M::GET, format!("/orgs/{a}/jobs"), None, [200, 200, 403, 403, 403, 403, 404]),
         probe(M::GET, format!("/jobs/{job}"), None, [200, 200, 404, 404, 404, 404, 404]),
         probe(
             M::POST,
             "/search".into(),
             Some(json!({ "org_id": a, "query": "words" })),
+            [200, 200, 200, 200, 200, 200, 404],
+        ),
+        // Coach profiles and budgets: every member uses the coaches, admins manage them.
+        probe(M::GET, format!("/orgs/{a}/coaches"), None, [200, 200, 200, 200, 200, 200, 404]),
+        probe(
+            M::POST,
+            format!("/orgs/{a}/coaches"),
+            Some(json!({ "name": "{role} coach" })),
+            [201, 201, 403, 403, 403, 403, 404],
+        ),
+        probe(M::GET, format!("/orgs/{a}/coaches/{default_coach}"), None, [200, 200, 200, 200, 200, 200, 404]),
+        probe(
+            M::PATCH,
+            format!("/orgs/{a}/coaches/{spare}"),
+            Some(json!({ "instructions": "Be brief." })),
+            [200, 200, 403, 403, 403, 403, 404],
+        ),
+        probe(M::DELETE, format!("/orgs/{a}/coaches/{spare}"), None, [0, 0, 403, 403, 403, 403, 404]),
+        // Making the default coach the default again changes nothing the later rows rely on.
+        probe(M::POST, format!("/orgs/{a}/coaches/{default_coach}/default"), None, [200, 200, 403, 403, 403, 403, 404]),
+        probe(M::GET, format!("/orgs/{a}/budget"), None, [200, 200, 403, 403, 403, 403, 404]),
+        probe(M::PUT, format!("/orgs/{a}/budget"), Some(json!({})), [200, 200, 403, 403, 403, 403, 404]),
+        // Conversations: one's own for everyone; another's for its readers (admins, the owner's
+        // coach and that coach's manager; never a parent); changes only by the owner.
+        probe(M::GET, format!("/orgs/{a}/conversations"), None, [200, 200, 200, 200, 200, 200, 404]),
+        probe(M::POST, format!("/orgs/{a}/conversations"), Some(json!({})), [201, 201, 201, 201, 201, 201, 404]),
+        probe(M::GET, format!("/orgs/{a}/conversations?owner={learner}"), None, [200, 200, 200, 200, 404, 200, 404]),
+        probe(
+            M::GET,
+            format!("/orgs/{a}/conversations?owner={}", w.coach.id),
+            None,
+            [200, 200, 200, 200, 404, 404, 404],
+        ),
+        probe(M::GET, format!("/conversations/{chat}"), None, [200, 200, 200, 200, 404, 200, 404]),
+        probe(M::GET, format!("/conversations/{coach_chat}"), None, [200, 200, 200, 200, 404, 404, 404]),
+        probe(
+            M::PATCH,
+            format!("/conversations/{chat}"),
+            Some(json!({ "title": "Matrix" })),
+            [403, 403, 403, 403, 404, 200, 404],
+        ),
+        probe(
+            M::POST,
+            format!("/conversations/{chat}/messages"),
+            Some(json!({ "content": "some words" })),
+            [403, 403, 403, 403, 404, 200, 404],
+        ),
+        probe(
+            M::PUT,
+            format!("/messages/{answer}/feedback"),
+            Some(json!({ "rating": "up" })),
+            [403, 403, 403, 403, 404, 200, 404],
+        ),
+        probe(M::POST, format!("/conversations/{chat}/share"), None, [403, 403, 403, 403, 404, 200, 404]),
+        probe(M::DELETE, format!("/conversations/{chat}/share"), None, [403, 403, 403, 403, 404, 204, 404]),
+        probe(M::DELETE, format!("/conversations/{chat}"), None, [403, 403, 403, 403, 404, 0, 404]),
+        // The OpenAI-compatible face: each coach is a model; another organisation's is not found.
+        probe(M::GET, "/v1/models".into(), None, [200; 7]),
+        probe(
+            M::POST,
+            "/v1/chat/completions".into(),
+            Some(json!({ "model": default_coach, "messages": [{ "role": "user", "content": "some words" }] })),
             [200, 200, 200, 200, 200, 200, 404],
         ),
         probe(
@@ -148,6 +236,8 @@ async fn every_role_against_every_endpoint(backend: Backend) {
             }
             let body =
                 row.body.as_ref().map(|b| serde_json::from_str(&b.to_string().replace("{role}", ROLES[i])).unwrap());
+            // The OpenAI face sits beside the API, at /v1 rather than /api/v1.
+            let client = if row.path.starts_with("/v1/") { &at_root(client) } else { *client };
             let (status, response) = client.send(row.method.clone(), &row.path, body).await;
             if status.as_u16() != row.expect[i] {
                 failures.push(format!(
@@ -156,7 +246,12 @@ async fn every_role_against_every_endpoint(backend: Backend) {
                 ));
             } else if status.is_client_error() {
                 let code = response["error"]["code"].as_str().unwrap_or("");
-                let expected_code = if status == StatusCode::NOT_FOUND { "not_found" } else { "forbidden" };
+                let expected_code = match status {
+                    // The OpenAI face names what was not found, as OpenAI's API does.
+                    StatusCode::NOT_FOUND if row.path.starts_with("/v1/") => "model_not_found",
+                    StatusCode::NOT_FOUND => "not_found",
+                    _ => "forbidden",
+                };
                 if code != expected_code {
                     failures.push(format!("{} {} as {}: code {code}", row.method, row.path, ROLES[i]));
                 }
@@ -184,6 +279,10 @@ async fn every_role_against_every_endpoint(backend: Backend) {
     let (status, _) = w.admin.client.delete(&format!("/orgs/{a}/documents/{doc}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = w.admin.client.delete(&format!("/orgs/{a}/collections/{coll}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = w.admin.client.delete(&format!("/orgs/{a}/coaches/{spare}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = w.learner.client.delete(&format!("/conversations/{chat}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 }
 
@@ -238,6 +337,20 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
     let job_b = crate::knowledge::wait_for_job(&w.admin_b.client, job_b["id"].as_str().unwrap()).await;
     let doc_b = job_b["files"][0]["document_id"].as_str().unwrap().to_string();
     let job_b = job_b["id"].as_str().unwrap().to_string();
+    // B's coach side: its default coach, a conversation of B's learner with one answer.
+    let (_, coaches_b) = w.admin_b.client.get(&format!("/orgs/{b}/coaches")).await;
+    // A's default coach too, which the first listing creates, so that the counts below see only the probes.
+    w.admin.client.get(&format!("/orgs/{a}/coaches")).await;
+    let coach_b = coaches_b["coaches"][0]["id"].as_str().unwrap().to_string();
+    let (_, chat_b) = w.learner_b.client.post(&format!("/orgs/{b}/conversations"), json!({})).await;
+    let chat_b = chat_b["id"].as_str().unwrap().to_string();
+    let (status, turn_b) = w
+        .learner_b
+        .client
+        .post(&format!("/conversations/{chat_b}/messages"), json!({ "content": "private words" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{turn_b}");
+    let answer_b = turn_b["assistant_message"]["id"].as_str().unwrap().to_string();
     let probes: Vec<(Method, String, Option<Value>)> = probes
         .into_iter()
         .chain([
@@ -262,6 +375,29 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
                 Some(json!({ "org_id": a, "query": "private words", "collections": [coll_b] })),
             ),
             (M::POST, "/search".into(), Some(json!({ "org_id": a, "query": "private words", "documents": [doc_b] }))),
+            (M::GET, format!("/orgs/{b}/coaches"), None),
+            (M::POST, format!("/orgs/{b}/coaches"), Some(json!({ "name": "Spy" }))),
+            (M::GET, format!("/orgs/{b}/coaches/{coach_b}"), None),
+            (M::PATCH, format!("/orgs/{b}/coaches/{coach_b}"), Some(json!({ "name": "Mine now" }))),
+            (M::DELETE, format!("/orgs/{b}/coaches/{coach_b}"), None),
+            (M::POST, format!("/orgs/{b}/coaches/{coach_b}/default"), None),
+            (M::GET, format!("/orgs/{a}/coaches/{coach_b}"), None),
+            (M::PATCH, format!("/orgs/{a}/coaches/{coach_b}"), Some(json!({ "name": "Mine now" }))),
+            (M::DELETE, format!("/orgs/{a}/coaches/{coach_b}"), None),
+            (M::POST, format!("/orgs/{a}/coaches/{coach_b}/default"), None),
+            (M::GET, format!("/orgs/{b}/budget"), None),
+            (M::PUT, format!("/orgs/{b}/budget"), Some(json!({ "org_daily_tokens": 1 }))),
+            (M::GET, format!("/orgs/{b}/conversations"), None),
+            (M::POST, format!("/orgs/{b}/conversations"), Some(json!({}))),
+            (M::POST, format!("/orgs/{a}/conversations"), Some(json!({ "coach_id": coach_b }))),
+            (M::GET, format!("/orgs/{a}/conversations?owner={}", w.learner_b.id), None),
+            (M::GET, format!("/conversations/{chat_b}"), None),
+            (M::PATCH, format!("/conversations/{chat_b}"), Some(json!({ "title": "Mine now" }))),
+            (M::DELETE, format!("/conversations/{chat_b}"), None),
+            (M::POST, format!("/conversations/{chat_b}/messages"), Some(json!({ "content": "private words" }))),
+            (M::POST, format!("/conversations/{chat_b}/share"), None),
+            (M::DELETE, format!("/conversations/{chat_b}/share"), None),
+            (M::PUT, format!("/messages/{answer_b}/feedback"), Some(json!({ "rating": "down" }))),
         ])
         .collect();
     let before = w.app.row_counts().await;
@@ -271,6 +407,16 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
             assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {response}");
             assert_eq!(response["error"]["code"], "not_found", "{method} {path}: {response}");
         }
+    }
+    // The OpenAI face: B's coach is no model for A's members.
+    for client in [at_root(&w.admin.client), at_root(&w.learner.client)] {
+        let body = json!({ "model": coach_b, "messages": [{ "role": "user", "content": "private words" }] });
+        let (status, response) = client.post("/v1/chat/completions", body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{response}");
+        assert_eq!(response["error"]["code"], "model_not_found", "{response}");
+        let (_, models) = client.get("/v1/models").await;
+        let ids: Vec<&str> = models["data"].as_array().unwrap().iter().filter_map(|m| m["id"].as_str()).collect();
+        assert!(!ids.contains(&coach_b.as_str()), "{models}");
     }
     // Someone else's token and session ids are not found either.
     let (_, token) = w.admin_b.client.post("/tokens", json!({ "name": "b's token" })).await;
@@ -298,4 +444,4 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
     assert_eq!(member["role"], "learner");
 }
 
-crate::on_both_backends!(every_role_against_every_endpoint, another_organisations_ids_answer_404);
+wayfinder_testing::on_both_backends!(every_role_against_every_endpoint, another_organisations_ids_answer_404);

@@ -190,7 +190,7 @@ async fn the_last_admin_cannot_leave(backend: Backend) {
     assert_eq!(org["role"], serde_json::Value::Null);
 }
 
-crate::on_both_backends!(
+wayfinder_testing::on_both_backends!(
     each_role_sees_what_the_policy_says,
     an_existing_person_joins_a_second_organisation,
     revoked_invitations_cannot_be_accepted,

@@ -158,7 +158,7 @@ async fn without_an_app_the_root_says_how_to_build_it(backend: Backend) {
     assert_json_404(&app, "/api/v1/nope", BROWSER_ACCEPT).await;
 }
 
-crate::on_both_backends!(
+wayfinder_testing::on_both_backends!(
     the_app_answers_the_root_and_deep_links,
     assets_have_their_type_and_cache_headers,
     server_paths_keep_their_json_errors,

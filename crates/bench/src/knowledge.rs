@@ -1,4 +1,4 @@
-//! `wayfinder bench knowledge`: measurements of the knowledge base, printed,
+//! `wayfinder-bench knowledge`: measurements of the knowledge base, printed,
 //! never asserted. On a throwaway database of the configured backend it
 //! reports
 //! - ingestion throughput without embeddings (chunks/s through the real job
@@ -16,12 +16,12 @@
 //! embedding. Both are seeded, so runs are repeatable.
 
 use crate::{
-    bench::{Scratch, read_memory},
+    api::{Scratch, read_memory},
     cli::BenchKnowledgeArgs,
-    config::Config,
 };
 use anyhow::Context;
 use std::{sync::Arc, time::Instant};
+use wayfinder::config::Config;
 use wayfinder_accounts_rules::OrgId;
 use wayfinder_embeddings::{EmbedError, EmbedPurpose, Embedder, LocalEmbedder};
 use wayfinder_knowledge::{

@@ -1,4 +1,4 @@
-//! `wayfinder bench coach`: what a coach turn costs besides the model, printed,
+//! `wayfinder-bench coach`: what a coach turn costs besides the model, printed,
 //! never asserted. On a throwaway database of the configured backend it builds
 //! a synthetic corpus (as `bench knowledge` does, in four domains), a coach
 //! that routes to those domains, and conversations of several turns, the later
@@ -13,15 +13,15 @@
 //! answers, the embedded default.
 
 use crate::{
-    bench::Scratch,
-    bench_knowledge::{Corpus, Rng, SyntheticEmbedder, rss},
+    api::Scratch,
     cli::BenchCoachArgs,
-    config::Config,
+    knowledge::{Corpus, Rng, SyntheticEmbedder, rss},
 };
 use async_trait::async_trait;
 use futures::stream::{self, BoxStream};
 use std::{collections::BTreeMap, collections::HashMap, sync::Arc, time::Instant};
 use tokio::sync::mpsc;
+use wayfinder::config::Config;
 use wayfinder_accounts_rules::{PersonId, Role};
 use wayfinder_coach::{CoachSpec, Coaching, Models, Thread, TurnInput, TurnOutcome};
 use wayfinder_coach_rules::AnswerMode;

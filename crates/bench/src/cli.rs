@@ -1,0 +1,74 @@
+//! The command line: the same global flags as `wayfinder`, then one benchmark.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use wayfinder::GlobalArgs;
+
+/// Wayfinder's performance measurements: they start their own server or
+/// services on a throwaway database and print figures (they assert nothing).
+/// Also reachable as `wayfinder bench …` when this program sits beside `wayfinder`.
+#[derive(Parser)]
+#[command(name = "wayfinder-bench", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: BenchCommand,
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Load-test `GET /api/v1/me` with a bearer token and report req/s, latency and memory.
+    Api(BenchApiArgs),
+    /// Knowledge base: ingestion throughput, local embedding speed, and search
+    /// latency (lexical, dense, hybrid) at growing corpus sizes, with memory.
+    Knowledge(BenchKnowledgeArgs),
+    /// Coach: the time a turn takes besides the model (history, rewrite, routing,
+    /// retrieval, prompt, citations, storage) on a synthetic corpus.
+    Coach(BenchCoachArgs),
+}
+
+/// `wayfinder-bench coach` options.
+#[derive(Args, Clone)]
+pub struct BenchCoachArgs {
+    /// Chunks in the synthetic corpus.
+    #[arg(long, default_value_t = 100_000)]
+    pub chunks: usize,
+    /// Measured turns per pass (with a model, then without).
+    #[arg(long, default_value_t = 200)]
+    pub turns: usize,
+    /// Target tokens per synthetic chunk.
+    #[arg(long, default_value_t = 200)]
+    pub chunk_tokens: i64,
+}
+
+/// `wayfinder-bench knowledge` options.
+#[derive(Args, Clone)]
+pub struct BenchKnowledgeArgs {
+    /// Corpus sizes (chunks) to measure search at, ascending.
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+    pub sizes: Vec<usize>,
+    /// Searches per mode and size (one at a time).
+    #[arg(long, default_value_t = 200)]
+    pub queries: usize,
+    /// Target tokens per synthetic chunk.
+    #[arg(long, default_value_t = 200)]
+    pub chunk_tokens: i64,
+    /// A local embedding model folder: measures embedding speed and uses it for query vectors.
+    #[arg(long)]
+    pub embedding_model: Option<PathBuf>,
+    /// Passages embedded for the embedding-speed figure.
+    #[arg(long, default_value_t = 400)]
+    pub embed_passages: usize,
+}
+
+/// `wayfinder-bench api` options.
+#[derive(Args, Clone)]
+pub struct BenchApiArgs {
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 64)]
+    pub connections: usize,
+    /// Seconds of measured load (after a one-second warm-up).
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+}
