@@ -295,6 +295,16 @@ mod tests {
     }
 
     #[test]
+    fn the_api_guide_lists_every_code_under_its_status() {
+        let guide = include_str!("../../../docs/API.md");
+        for code in ErrorCode::iter() {
+            let row = format!("| {} |", code.status().as_u16());
+            let line = guide.lines().find(|l| l.starts_with(&row)).unwrap_or_else(|| panic!("docs/API.md: no {row}"));
+            assert!(line.contains(&format!("`{code}`")), "docs/API.md lists `{code}` under {row}");
+        }
+    }
+
+    #[test]
     fn a_model_failure_keeps_its_name_as_an_api_code() {
         for failure in [ModelFailure::ModelUnavailable, ModelFailure::ModelTimeout, ModelFailure::ModelConfig] {
             let code = ErrorCode::from(failure);

@@ -1,6 +1,12 @@
 //! The `wayfinder` binary: parses the command line, loads the layered
 //! configuration and wires the crates together. No business rules live here.
 
+/// mimalloc rather than the system allocator: after a large extraction (a PDF of 100,000+ pages
+/// parses into hundreds of megabytes of small objects) glibc keeps the freed memory fragmented and
+/// resident, while mimalloc returns freed pages to the system (figures in docs/ARCHITECTURE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `println!` that ends the process quietly when stdout is a closed pipe
 /// (`wayfinder user list | head -1`) instead of panicking with a backtrace.
 macro_rules! outln {
