@@ -2,6 +2,10 @@
 //! the shipped `wayfinder` binary. It reads the same configuration and global
 //! flags as `wayfinder`; `bench api` runs the `wayfinder` binary beside it.
 
+/// The shipped binary's allocator, so the memory figures are those of what ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod api;
 mod cli;
 mod coach;
