@@ -15,7 +15,7 @@ mod lexical;
 pub mod metrics;
 
 pub use chunk::{Chunk, ChunkingConfig, TokenCounter, WordPieceEstimate, chunk_document};
-pub use extract::{Block, ContentType, ExtractError, ExtractedDocument, detect, extract};
+pub use extract::{Block, ContentType, ExtractError, ExtractFailure, ExtractedDocument, detect, extract};
 pub use fusion::{Fusion, fuse};
 pub use ids::{ChunkId, CollectionId, DocumentId, JobFileId, JobId};
 pub use lexical::{STOPWORDS, lexical_terms};

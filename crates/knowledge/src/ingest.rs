@@ -10,9 +10,10 @@ use std::sync::{
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_embeddings::EmbedPurpose;
 use wayfinder_knowledge_rules::{
-    ChunkingConfig, CollectionId, ExtractError, chunk_document, content_hash, extract, lexical_terms, section_label,
+    ChunkingConfig, CollectionId, ExtractError, ExtractFailure, chunk_document, content_hash, extract, lexical_terms,
+    section_label,
 };
-use wayfinder_store::{Collection, Job, JobKind, NewChunk, NewDocument, NewJobFile};
+use wayfinder_store::{Collection, Job, JobKind, JobPhase, NewChunk, NewDocument, NewJobFile};
 
 /// Limits on what an upload may contain.
 #[derive(Clone, Debug)]
@@ -51,11 +52,11 @@ pub(crate) struct Progress {
 
 impl Progress {
     /// The phase, and the progress the heartbeat should store (`None` while ingesting).
-    pub(crate) fn report(&self) -> (&'static str, Option<(i64, i64)>) {
+    pub(crate) fn report(&self) -> (JobPhase, Option<(i64, i64)>) {
         if self.embedding.load(Ordering::Relaxed) {
-            ("embedding", Some((self.done.load(Ordering::Relaxed), self.total.load(Ordering::Relaxed))))
+            (JobPhase::Embedding, Some((self.done.load(Ordering::Relaxed), self.total.load(Ordering::Relaxed))))
         } else {
-            ("ingesting", None)
+            (JobPhase::Ingesting, None)
         }
     }
 }
@@ -96,9 +97,7 @@ impl KnowledgeBase {
             let files = self.store.job_files(job.id).await?;
             for i in oversized {
                 let message = format!("the file is larger than the {} byte limit", self.limits.max_file_bytes);
-                self.store
-                    .finish_job_file(files[i].id, "failed", Some(("file_too_large", &message)), None, None)
-                    .await?;
+                self.store.fail_job_file(files[i].id, ExtractFailure::FileTooLarge, &message).await?;
             }
         }
         self.wake.notify_one();
@@ -162,7 +161,7 @@ impl KnowledgeBase {
                 }
                 Err(e) => {
                     let message = e.to_string();
-                    self.store.finish_job_file(file.id, "failed", Some((e.code(), &message)), None, None).await?;
+                    self.store.fail_job_file(file.id, e.code(), &message).await?;
                 }
             }
         }

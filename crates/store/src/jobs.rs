@@ -9,10 +9,24 @@
 use crate::{Pool, Store, StoreError, StoreResult, on_pool, rows::*};
 use chrono::{DateTime, Duration, Utc};
 use wayfinder_accounts_rules::{OrgId, PersonId};
-use wayfinder_knowledge_rules::{CollectionId, JobFileId, JobId};
+use wayfinder_knowledge_rules::{CollectionId, ExtractFailure, JobFileId, JobId};
 
 /// What a job does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum JobKind {
     /// Extract, chunk and index uploaded files, then embed what is new.
     Ingest,
@@ -20,13 +34,87 @@ pub enum JobKind {
     Embed,
 }
 
-impl JobKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            JobKind::Ingest => "ingest",
-            JobKind::Embed => "embed",
-        }
-    }
+/// Where a job stands.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum JobState {
+    /// Waiting for a worker.
+    Queued,
+    /// A worker holds its lease.
+    Running,
+    /// Finished; files that could not be read say so on their own.
+    Succeeded,
+    /// Stopped by an error that is not about one file.
+    Failed,
+}
+
+/// What a job is doing now.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum JobPhase {
+    /// Waiting for a worker.
+    Queued,
+    /// Extracting, chunking and indexing files.
+    Ingesting,
+    /// Embedding chunks that have no vector.
+    Embedding,
+    /// Finished.
+    Succeeded,
+    /// Stopped by an error.
+    Failed,
+}
+
+/// What became of a job's file.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum JobFileState {
+    /// Not read yet.
+    Pending,
+    /// Stored as a document (new, or replacing one of the same name).
+    Ingested,
+    /// The collection already holds this content.
+    Unchanged,
+    /// Could not be read (`error_code` says why).
+    Failed,
 }
 
 /// A file handed to an ingestion job.
@@ -43,12 +131,10 @@ pub struct Job {
     pub id: JobId,
     pub org: OrgId,
     pub kind: JobKind,
-    /// `queued`, `running`, `succeeded` or `failed`.
-    pub state: String,
+    pub state: JobState,
     pub collection: CollectionId,
     pub created_by: Option<PersonId>,
-    /// What the job is doing now, e.g. `ingesting`, `embedding`.
-    pub phase: String,
+    pub phase: JobPhase,
     pub progress_done: i64,
     pub progress_total: i64,
     pub error: Option<String>,
@@ -65,9 +151,8 @@ pub struct JobFile {
     pub filename: String,
     pub domains: Vec<String>,
     pub size_bytes: i64,
-    /// `pending`, `ingested`, `unchanged` or `failed`.
-    pub state: String,
-    pub error_code: Option<String>,
+    pub state: JobFileState,
+    pub error_code: Option<ExtractFailure>,
     pub error_message: Option<String>,
     pub document: Option<String>,
     pub chunk_count: Option<i64>,
@@ -95,11 +180,11 @@ impl JobRow {
         Ok(Job {
             id: parse(&self.id, "job id")?,
             org: parse(&self.org_id, "org id")?,
-            kind: if self.kind == "embed" { JobKind::Embed } else { JobKind::Ingest },
-            state: self.state,
+            kind: parse(&self.kind, "job kind")?,
+            state: parse(&self.state, "job state")?,
             collection: parse(&self.collection_id, "collection id")?,
             created_by: self.created_by.as_deref().map(|p| parse(p, "person id")).transpose()?,
-            phase: self.phase,
+            phase: parse(&self.phase, "job phase")?,
             progress_done: self.progress_done,
             progress_total: self.progress_total,
             error: self.error,
@@ -132,8 +217,8 @@ impl JobFileRow {
             filename: self.filename,
             domains: serde_json::from_str(&self.domains).unwrap_or_default(),
             size_bytes: self.size_bytes,
-            state: self.state,
-            error_code: self.error_code,
+            state: parse(&self.state, "job file state")?,
+            error_code: self.error_code.as_deref().map(|c| parse(c, "job file error code")).transpose()?,
             error_message: self.error_message,
             document: self.document_id,
             chunk_count: self.chunk_count,
@@ -169,7 +254,7 @@ impl Store {
         crate::in_tx!(self, tx => {
             sqlx::query("INSERT INTO jobs (id, org_id, kind, state, collection_id, created_by, progress_total, created_at)
                          VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7)")
-                .bind(&id_s).bind(&org_s).bind(kind.as_str()).bind(collection.to_string())
+                .bind(&id_s).bind(&org_s).bind(<&str>::from(kind)).bind(collection.to_string())
                 .bind(created_by.map(|p| p.to_string())).bind(files.len() as i64).bind(now)
                 .execute(&mut *tx).await?;
             for (position, file) in files.iter().enumerate() {
@@ -270,7 +355,7 @@ impl Store {
         job: JobId,
         owner: &str,
         lease: Duration,
-        phase: &str,
+        phase: JobPhase,
         progress: Option<(i64, i64)>,
     ) -> StoreResult<bool> {
         let sql = "UPDATE jobs SET lease_expires_at = $1, phase = $2,
@@ -279,26 +364,18 @@ impl Store {
         let until = now_ms() + lease.num_milliseconds();
         let (done, total) = progress.unzip();
         let done = on_pool!(self, pool => sqlx::query(sql)
-            .bind(until).bind(phase).bind(done).bind(total).bind(job.to_string()).bind(owner)
+            .bind(until).bind(<&str>::from(phase)).bind(done).bind(total).bind(job.to_string()).bind(owner)
             .execute(pool).await?.rows_affected());
         Ok(done == 1)
     }
 
-    /// Records a file's outcome (ingested files are recorded by [`Store::put_document_for_job`]).
-    pub async fn finish_job_file(
-        &self,
-        file: JobFileId,
-        state: &str,
-        error: Option<(&str, &str)>,
-        document: Option<String>,
-        chunk_count: Option<i64>,
-    ) -> StoreResult<()> {
-        let sql =
-            "UPDATE job_files SET state = $1, error_code = $2, error_message = $3, document_id = $4, chunk_count = $5,
-                   content = NULL WHERE id = $6";
+    /// Records that a file could not be read (stored files are recorded by
+    /// [`Store::put_document_for_job`]), with the job's progress, in one transaction.
+    pub async fn fail_job_file(&self, file: JobFileId, code: ExtractFailure, message: &str) -> StoreResult<()> {
+        let sql = "UPDATE job_files SET state = $1, error_code = $2, error_message = $3, content = NULL WHERE id = $4";
         crate::in_tx!(self, tx => {
             sqlx::query(sql)
-                .bind(state).bind(error.map(|e| e.0)).bind(error.map(|e| e.1)).bind(document).bind(chunk_count).bind(file.to_string())
+                .bind(<&str>::from(JobFileState::Failed)).bind(<&str>::from(code)).bind(message).bind(file.to_string())
                 .execute(&mut *tx).await?;
             sqlx::query(COUNT_FILE_DONE).bind(file.to_string()).execute(&mut *tx).await?;
         });
@@ -307,7 +384,7 @@ impl Store {
 
     /// Ends a job: `succeeded` or `failed` with an error.
     pub async fn finish_job(&self, job: JobId, error: Option<&str>) -> StoreResult<()> {
-        let state = if error.is_some() { "failed" } else { "succeeded" };
+        let state: &str = if error.is_some() { JobState::Failed.into() } else { JobState::Succeeded.into() };
         let sql = "UPDATE jobs SET state = $1, error = $2, phase = $1, finished_at = $3, lease_owner = NULL, lease_expires_at = NULL
                    WHERE id = $4";
         let done = on_pool!(self, pool => sqlx::query(sql)

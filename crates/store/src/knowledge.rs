@@ -7,7 +7,7 @@
 mod postgres;
 pub(crate) mod sqlite;
 
-use crate::{Pool, Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
+use crate::{Pool, Store, StoreError, StoreResult, duplicate_as, in_tx, jobs::JobFileState, on_pool, rows::*};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use wayfinder_accounts_rules::{OrgId, PersonId};
@@ -436,13 +436,13 @@ impl Store {
             let record = "UPDATE job_files SET state = $1, document_id = $2, chunk_count = $3, content = NULL WHERE id = $4";
             let outcome = if let Some(row) = unchanged {
                 if let Some(file) = job_file {
-                    sqlx::query(record).bind("unchanged").bind(&row.id).bind(row.chunk_count).bind(file.to_string())
+                    sqlx::query(record).bind(<&str>::from(JobFileState::Unchanged)).bind(&row.id).bind(row.chunk_count).bind(file.to_string())
                         .execute(&mut *tx).await?;
                 }
                 Written::Unchanged(Box::new(row))
             } else {
                 if let Some(file) = job_file {
-                    sqlx::query(record).bind("ingested").bind(id.to_string()).bind(chunks.len() as i64).bind(file.to_string())
+                    sqlx::query(record).bind(<&str>::from(JobFileState::Ingested)).bind(id.to_string()).bind(chunks.len() as i64).bind(file.to_string())
                         .execute(&mut *tx).await?;
                 }
                 sqlx::query("INSERT INTO documents (id, org_id, collection_id, title, source_name, content_type, content_hash,

@@ -28,7 +28,7 @@ pub use coach::{
 };
 pub use credentials::{ApiToken, LoginThrottle, NewSession, Session, SessionAuth, TokenAuth};
 pub use invitations::{Invitation, InvitationAcceptance, NewInvitation};
-pub use jobs::{Job, JobFile, JobKind, NewJobFile};
+pub use jobs::{Job, JobFile, JobFileState, JobKind, JobPhase, JobState, NewJobFile};
 pub use knowledge::{
     ChunkFilter, ChunkRecord, Collection, Document, DocumentWrite, NewChunk, NewCollection, NewDocument,
 };

@@ -157,7 +157,13 @@ async fn run(
     let ended = worker.run_one(job.id).await.context("the ingestion job was taken by another worker")?;
     let took = started.elapsed().as_secs_f64();
     let chunks = kb.store().count_chunks(org, Some(collection.id)).await?;
-    let failed = kb.store().job_files(job.id).await?.into_iter().filter(|f| f.state == "failed").count();
+    let failed = kb
+        .store()
+        .job_files(job.id)
+        .await?
+        .into_iter()
+        .filter(|f| f.state == wayfinder_store::JobFileState::Failed)
+        .count();
     outln!(
         "ingested {chunks} chunks in {took:.1} s ({:.0} chunks/s including embedding); {failed} files failed; job {}",
         chunks as f64 / took,

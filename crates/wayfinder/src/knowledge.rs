@@ -14,7 +14,7 @@ use wayfinder_knowledge::{
     CollectionSpec, IngestLimits, JobWorker, KnowledgeBase, SearchMode, SearchRequest, UploadFile,
 };
 use wayfinder_knowledge_rules::TokenCounter;
-use wayfinder_store::{Collection, Store};
+use wayfinder_store::{Collection, JobState, Store};
 
 /// Counts tokens with the local model's own tokenizer, so chunks fit the model.
 struct ModelTokens(Arc<LocalEmbedder>);
@@ -175,7 +175,7 @@ pub async fn ingest(kb: &KnowledgeBase, lease: chrono::Duration, args: IngestArg
                 if let Ok(job) = store.job(org, id).await {
                     bar.set_length(job.progress_total.max(1) as u64);
                     bar.set_position(job.progress_done.max(0) as u64);
-                    bar.set_message(job.phase.clone());
+                    bar.set_message(job.phase.to_string());
                 }
                 tokio::time::sleep(Duration::from_millis(300)).await;
             }
@@ -187,7 +187,7 @@ pub async fn ingest(kb: &KnowledgeBase, lease: chrono::Duration, args: IngestArg
     bar.finish_and_clear();
     let Some(ended) = ended else { bail!("another worker is running job {}", job.id) };
     print_job(kb.store(), &ended).await?;
-    if ended.state != "succeeded" {
+    if ended.state != JobState::Succeeded {
         bail!("job {} {}", ended.id, ended.state);
     }
     Ok(())

@@ -981,6 +981,11 @@ export interface components {
             assistant_message: components["schemas"]["Message"];
             user_message: components["schemas"]["Message"];
         };
+        /**
+         * @description Why a file could not be read, as the stable code a job reports for it.
+         * @enum {string}
+         */
+        ExtractFailure: "unsupported_type" | "empty_document" | "file_too_large" | "broken_document";
         /** @description Feedback on an answer. */
         Feedback: {
             comment: string;
@@ -1053,22 +1058,40 @@ export interface components {
             role: components["schemas"]["Role"];
             status: components["schemas"]["InvitationStatus"];
         };
+        /**
+         * @description What became of a job's file.
+         * @enum {string}
+         */
+        JobFileState: "pending" | "ingested" | "unchanged" | "failed";
         /** @description One file of an ingestion job. */
         JobFileView: {
             /** Format: int64 */
             chunk_count?: number | null;
             document_id?: string | null;
-            /** @description For failed files: `unsupported_type`, `empty_document`, `file_too_large`, `broken_document`. */
-            error_code?: string | null;
+            error_code?: null | components["schemas"]["ExtractFailure"];
             error_message?: string | null;
             filename: string;
             /** Format: int64 */
             size_bytes: number;
-            /** @description `pending`, `ingested`, `unchanged` (same content already stored) or `failed`. */
-            state: string;
+            state: components["schemas"]["JobFileState"];
         };
         /** Format: uuid */
         JobId: string;
+        /**
+         * @description What a job does.
+         * @enum {string}
+         */
+        JobKind: "ingest" | "embed";
+        /**
+         * @description What a job is doing now.
+         * @enum {string}
+         */
+        JobPhase: "queued" | "ingesting" | "embedding" | "succeeded" | "failed";
+        /**
+         * @description Where a job stands.
+         * @enum {string}
+         */
+        JobState: "queued" | "running" | "succeeded" | "failed";
         /** @description A background job and its progress. */
         JobView: {
             collection_id: components["schemas"]["CollectionId"];
@@ -1079,18 +1102,15 @@ export interface components {
             /** Format: date-time */
             finished_at?: string | null;
             id: components["schemas"]["JobId"];
-            /** @description `ingest` or `embed`. */
-            kind: string;
-            /** @description What it is doing now: `queued`, `ingesting`, `embedding`, or its end state. */
-            phase: string;
+            kind: components["schemas"]["JobKind"];
+            phase: components["schemas"]["JobPhase"];
             /** Format: int64 */
             progress_done: number;
             /** Format: int64 */
             progress_total: number;
             /** Format: date-time */
             started_at?: string | null;
-            /** @description `queued`, `running`, `succeeded` or `failed`. */
-            state: string;
+            state: components["schemas"]["JobState"];
         };
         /** @description Sign-in credentials. */
         LoginRequest: {

@@ -74,14 +74,41 @@ pub enum ExtractError {
     },
 }
 
+/// Why a file could not be read, as the stable code a job reports for it.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ExtractFailure {
+    /// Not a type Wayfinder reads.
+    UnsupportedType,
+    /// No text in it.
+    EmptyDocument,
+    /// Over the per-file size limit.
+    FileTooLarge,
+    /// Damaged or not what its name says.
+    BrokenDocument,
+}
+
 impl ExtractError {
     /// The stable error code the API returns.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ExtractFailure {
         match self {
-            ExtractError::Unsupported { .. } => "unsupported_type",
-            ExtractError::Empty => "empty_document",
-            ExtractError::TooLarge { .. } => "file_too_large",
-            ExtractError::Broken { .. } => "broken_document",
+            ExtractError::Unsupported { .. } => ExtractFailure::UnsupportedType,
+            ExtractError::Empty => ExtractFailure::EmptyDocument,
+            ExtractError::TooLarge { .. } => ExtractFailure::FileTooLarge,
+            ExtractError::Broken { .. } => ExtractFailure::BrokenDocument,
         }
     }
 

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, policy::OrgAction};
 use wayfinder_knowledge::{CollectionSpec, KnowledgeError, SearchMode, SearchRequest, UploadFile};
-use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId, JobId, section_label};
-use wayfinder_store::{ChunkRecord, Collection, Document, Job};
+use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId, ExtractFailure, JobId, section_label};
+use wayfinder_store::{ChunkRecord, Collection, Document, Job, JobFileState, JobKind, JobPhase, JobState};
 
 impl From<KnowledgeError> for ApiError {
     fn from(e: KnowledgeError) -> Self {
@@ -177,10 +177,9 @@ impl From<ChunkRecord> for ChunkView {
 pub struct JobFileView {
     pub filename: String,
     pub size_bytes: i64,
-    /// `pending`, `ingested`, `unchanged` (same content already stored) or `failed`.
-    pub state: String,
-    /// For failed files: `unsupported_type`, `empty_document`, `file_too_large`, `broken_document`.
-    pub error_code: Option<String>,
+    pub state: JobFileState,
+    /// Why a failed file could not be read.
+    pub error_code: Option<ExtractFailure>,
     pub error_message: Option<String>,
     pub document_id: Option<String>,
     pub chunk_count: Option<i64>,
@@ -190,12 +189,9 @@ pub struct JobFileView {
 #[derive(Serialize, ToSchema)]
 pub struct JobView {
     pub id: JobId,
-    /// `ingest` or `embed`.
-    pub kind: &'static str,
-    /// `queued`, `running`, `succeeded` or `failed`.
-    pub state: String,
-    /// What it is doing now: `queued`, `ingesting`, `embedding`, or its end state.
-    pub phase: String,
+    pub kind: JobKind,
+    pub state: JobState,
+    pub phase: JobPhase,
     pub progress_done: i64,
     pub progress_total: i64,
     pub error: Option<String>,
@@ -210,10 +206,7 @@ async fn job_view(state: &AppState, job: Job) -> ApiResult<JobView> {
     let files = state.store.job_files(job.id).await?;
     Ok(JobView {
         id: job.id,
-        kind: match job.kind {
-            wayfinder_store::JobKind::Ingest => "ingest",
-            wayfinder_store::JobKind::Embed => "embed",
-        },
+        kind: job.kind,
         state: job.state,
         phase: job.phase,
         progress_done: job.progress_done,
