@@ -3,6 +3,24 @@
 //! policy that decides who may see or change what. No HTTP and no SQL live
 //! here: the server asks these rules, the store persists their results.
 
+/// Declares a closed set of names as an enum that travels as its snake_case names: serde
+/// (on the wire and in JSON columns), strum (`Display`, `FromStr` and `&'static str`, for SQL
+/// binds and logs) and utoipa (an enum in the OpenAPI document). The calling crate depends on
+/// serde, strum and utoipa, whose derives name them directly.
+#[macro_export]
+macro_rules! closed_set {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($body:tt)* }) => {
+        $(#[$meta])*
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+            strum::Display, strum::EnumString, strum::IntoStaticStr,
+        )]
+        #[serde(rename_all = "snake_case")]
+        #[strum(serialize_all = "snake_case")]
+        $vis enum $name { $($body)* }
+    };
+}
+
 mod credentials;
 mod ids;
 

@@ -39,25 +39,9 @@ pub const MEDIUM_FROM: f32 = 0.45;
 /// A sentence shorter than this ("Good question!") makes no claim that needs a source.
 const MIN_CLAIM_WORDS: usize = 4;
 
+wayfinder_accounts_rules::closed_set! {
 /// Coarse confidence shown to people.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
+#[derive(PartialOrd, Ord)]
 pub enum ConfidenceLevel {
     /// Weak or no grounding.
     Low,
@@ -65,6 +49,7 @@ pub enum ConfidenceLevel {
     Medium,
     /// Cited throughout, from sources that match the question.
     High,
+}
 }
 
 /// An answer's confidence.

@@ -21,7 +21,6 @@ pub mod routing;
 mod text;
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 pub use budget::{BudgetCheck, BudgetExceeded, BudgetKind, BudgetScope, DailyLimit, DailyUsage};
 pub use citations::{CitationMark, CitedAnswer, cited_sources, parse_citations, strip_citations, validate_citations};
@@ -63,24 +62,9 @@ pub struct Source {
     pub dense_rank: Option<usize>,
 }
 
+wayfinder_accounts_rules::closed_set! {
 /// How the coach talks.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
+#[derive(Default)]
 pub enum CoachStyle {
     /// Answers the question directly.
     #[default]
@@ -88,25 +72,11 @@ pub enum CoachStyle {
     /// Hints and guiding questions instead of the answer ("hint, don't tell").
     Socratic,
 }
+}
 
+wayfinder_accounts_rules::closed_set! {
 /// What the coach may draw on.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
+#[derive(Default)]
 pub enum AnswerMode {
     /// Only the knowledge base; refuses when it has nothing relevant.
     #[default]
@@ -114,48 +84,20 @@ pub enum AnswerMode {
     /// The knowledge base first, general knowledge allowed when marked as such.
     Open,
 }
+}
 
+wayfinder_accounts_rules::closed_set! {
 /// Who said a turn of the conversation (a stored message's `role`).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
 pub enum TurnRole {
     /// The learner.
     User,
     /// The coach.
     Assistant,
 }
+}
 
+wayfinder_accounts_rules::closed_set! {
 /// How an answer came about (a stored assistant message's `kind`).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
 pub enum AnswerKind {
     /// Written by the chat model from the retrieved passages.
     Generated,
@@ -166,48 +108,20 @@ pub enum AnswerKind {
     /// The model failed before saying anything.
     Error,
 }
+}
 
+wayfinder_accounts_rules::closed_set! {
 /// A person's verdict on an answer.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
 pub enum FeedbackRating {
     /// Helpful.
     Up,
     /// Not helpful.
     Down,
 }
+}
 
+wayfinder_accounts_rules::closed_set! {
 /// Why an answer was not helpful.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
 pub enum FeedbackReason {
     /// Says something wrong.
     Inaccurate,
@@ -219,6 +133,7 @@ pub enum FeedbackReason {
     Harmful,
     /// Something else (see the comment).
     Other,
+}
 }
 
 /// One earlier message of the conversation, oldest first in a history slice.

@@ -11,45 +11,18 @@ use chrono::{DateTime, Duration, Utc};
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_knowledge_rules::{CollectionId, ExtractFailure, JobFileId, JobId};
 
+wayfinder_accounts_rules::closed_set! {
 /// What a job does.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    utoipa::ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
 pub enum JobKind {
     /// Extract, chunk and index uploaded files, then embed what is new.
     Ingest,
     /// (Re-)embed a collection's chunks that have no vector.
     Embed,
 }
+}
 
+wayfinder_accounts_rules::closed_set! {
 /// Where a job stands.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    utoipa::ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
 pub enum JobState {
     /// Waiting for a worker.
     Queued,
@@ -60,23 +33,10 @@ pub enum JobState {
     /// Stopped by an error that is not about one file.
     Failed,
 }
+}
 
+wayfinder_accounts_rules::closed_set! {
 /// What a job is doing now.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    utoipa::ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
 pub enum JobPhase {
     /// Waiting for a worker.
     Queued,
@@ -89,23 +49,10 @@ pub enum JobPhase {
     /// Stopped by an error.
     Failed,
 }
+}
 
+wayfinder_accounts_rules::closed_set! {
 /// What became of a job's file.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    utoipa::ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
 pub enum JobFileState {
     /// Not read yet.
     Pending,
@@ -115,6 +62,7 @@ pub enum JobFileState {
     Unchanged,
     /// Could not be read (`error_code` says why).
     Failed,
+}
 }
 
 /// A file handed to an ingestion job.
@@ -230,11 +178,11 @@ impl JobFileRow {
 /// Run in the transaction that records that file's outcome, so progress never runs ahead of what
 /// is stored; counted rather than incremented, so a job resumed by another worker stays exact.
 pub(crate) const COUNT_FILE_DONE: &str = "UPDATE jobs SET progress_done =
-        (SELECT COUNT(*) FROM job_files f WHERE f.job_id = jobs.id AND f.state <> 'pending')
-    WHERE id = (SELECT job_id FROM job_files WHERE id = $1)";
+            (SELECT COUNT(*) FROM job_files f WHERE f.job_id = jobs.id AND f.state <> 'pending')
+        WHERE id = (SELECT job_id FROM job_files WHERE id = $1)";
 
 const JOB_COLUMNS: &str = "id, org_id, kind, state, collection_id, created_by, phase, progress_done, progress_total, error, \
-                           created_at, started_at, finished_at";
+                               created_at, started_at, finished_at";
 const FILE_COLUMNS: &str =
     "id, position, filename, domains, size_bytes, state, error_code, error_message, document_id, chunk_count";
 
@@ -316,32 +264,32 @@ impl Store {
         let until = now + lease.num_milliseconds();
         let only = only.map(|j| j.to_string());
         let claimed: Option<(String, String)> = match &self.pool {
-            Pool::Sqlite(pool) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let row: Option<(String, String)> = sqlx::query_as(
-                    "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, started_at = COALESCE(started_at, $3),
-                         phase = CASE kind WHEN 'embed' THEN 'embedding' ELSE 'ingesting' END
-                     WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' OR (state = 'running' AND lease_expires_at < $3))
-                                 AND ($4 IS NULL OR id = $4) ORDER BY created_at LIMIT 1)
-                     RETURNING id, org_id",
-                )
-                .bind(owner).bind(until).bind(now).bind(&only)
-                .fetch_optional(&mut *tx).await?;
-                tx.commit().await?;
-                row
-            }
-            Pool::Postgres(pool) => {
-                sqlx::query_as(
-                    "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, started_at = COALESCE(started_at, $3),
-                         phase = CASE kind WHEN 'embed' THEN 'embedding' ELSE 'ingesting' END
-                     WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' OR (state = 'running' AND lease_expires_at < $3))
-                                 AND ($4::text IS NULL OR id = $4) ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                     RETURNING id, org_id",
-                )
-                .bind(owner).bind(until).bind(now).bind(&only)
-                .fetch_optional(pool).await?
-            }
-        };
+                Pool::Sqlite(pool) => {
+                    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                    let row: Option<(String, String)> = sqlx::query_as(
+                        "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, started_at = COALESCE(started_at, $3),
+                             phase = CASE kind WHEN 'embed' THEN 'embedding' ELSE 'ingesting' END
+                         WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' OR (state = 'running' AND lease_expires_at < $3))
+                                     AND ($4 IS NULL OR id = $4) ORDER BY created_at LIMIT 1)
+                         RETURNING id, org_id",
+                    )
+                    .bind(owner).bind(until).bind(now).bind(&only)
+                    .fetch_optional(&mut *tx).await?;
+                    tx.commit().await?;
+                    row
+                }
+                Pool::Postgres(pool) => {
+                    sqlx::query_as(
+                        "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, started_at = COALESCE(started_at, $3),
+                             phase = CASE kind WHEN 'embed' THEN 'embedding' ELSE 'ingesting' END
+                         WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' OR (state = 'running' AND lease_expires_at < $3))
+                                     AND ($4::text IS NULL OR id = $4) ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                         RETURNING id, org_id",
+                    )
+                    .bind(owner).bind(until).bind(now).bind(&only)
+                    .fetch_optional(pool).await?
+                }
+            };
         match claimed {
             Some((id, org)) => Ok(Some(self.job(parse(&org, "org id")?, parse(&id, "job id")?).await?)),
             None => Ok(None),
@@ -359,13 +307,13 @@ impl Store {
         progress: Option<(i64, i64)>,
     ) -> StoreResult<bool> {
         let sql = "UPDATE jobs SET lease_expires_at = $1, phase = $2,
-                   progress_done = COALESCE($3, progress_done), progress_total = COALESCE($4, progress_total)
-                   WHERE id = $5 AND lease_owner = $6 AND state = 'running'";
+                       progress_done = COALESCE($3, progress_done), progress_total = COALESCE($4, progress_total)
+                       WHERE id = $5 AND lease_owner = $6 AND state = 'running'";
         let until = now_ms() + lease.num_milliseconds();
         let (done, total) = progress.unzip();
         let done = on_pool!(self, pool => sqlx::query(sql)
-            .bind(until).bind(<&str>::from(phase)).bind(done).bind(total).bind(job.to_string()).bind(owner)
-            .execute(pool).await?.rows_affected());
+                .bind(until).bind(<&str>::from(phase)).bind(done).bind(total).bind(job.to_string()).bind(owner)
+                .execute(pool).await?.rows_affected());
         Ok(done == 1)
     }
 
@@ -386,9 +334,9 @@ impl Store {
     pub async fn finish_job(&self, job: JobId, error: Option<&str>) -> StoreResult<()> {
         let state: &str = if error.is_some() { JobState::Failed.into() } else { JobState::Succeeded.into() };
         let sql = "UPDATE jobs SET state = $1, error = $2, phase = $1, finished_at = $3, lease_owner = NULL, lease_expires_at = NULL
-                   WHERE id = $4";
+                       WHERE id = $4";
         let done = on_pool!(self, pool => sqlx::query(sql)
-            .bind(state).bind(error).bind(now_ms()).bind(job.to_string()).execute(pool).await?.rows_affected());
+                .bind(state).bind(error).bind(now_ms()).bind(job.to_string()).execute(pool).await?.rows_affected());
         if done == 0 {
             return Err(StoreError::NotFound);
         }

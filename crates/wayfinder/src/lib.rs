@@ -43,6 +43,31 @@ impl GlobalArgs {
     }
 }
 
+/// A program's life: the configuration from `global` (exit 2 when it is wrong), logging, then
+/// `job` on a multi-threaded runtime (exit 1 with the error on stderr when it fails).
+pub fn run_configured<F, Fut>(global: &GlobalArgs, job: F) -> std::process::ExitCode
+where
+    F: FnOnce(Config) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let config = match Config::load(global.config.clone(), global.overrides()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_logging(&config);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts");
+    match runtime.block_on(job(config)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Logs to stderr with the configured filter and style.
 pub fn init_logging(config: &Config) {
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));

@@ -37,27 +37,12 @@ mod serve;
 
 use clap::Parser;
 use cli::{Cli, Command};
-use wayfinder::{config, config::Config, init_logging};
+use wayfinder::{config, config::Config};
 use wayfinder_store::{Store, StoreOptions};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load(cli.global.config.clone(), cli.global.overrides()) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    init_logging(&config);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts");
-    match runtime.block_on(run(cli.command, config)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    wayfinder::run_configured(&cli.global, |config| run(cli.command, config))
 }
 
 /// What a failed write to stdout means: a reader that went away (a closed pipe)

@@ -74,22 +74,8 @@ pub enum ExtractError {
     },
 }
 
+wayfinder_accounts_rules::closed_set! {
 /// Why a file could not be read, as the stable code a job reports for it.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    utoipa::ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
 pub enum ExtractFailure {
     /// Not a type Wayfinder reads.
     UnsupportedType,
@@ -99,6 +85,7 @@ pub enum ExtractFailure {
     FileTooLarge,
     /// Damaged or not what its name says.
     BrokenDocument,
+}
 }
 
 impl ExtractError {
