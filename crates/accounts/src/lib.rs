@@ -39,6 +39,20 @@ pub struct AccountSettings {
     pub token_max_ttl: Duration,
 }
 
+impl Default for AccountSettings {
+    fn default() -> Self {
+        Self {
+            login_max_failures_per_account: 5,
+            login_max_failures_per_ip: 50,
+            login_failure_window: Duration::minutes(15),
+            login_lockout: Duration::minutes(15),
+            invitation_ttl: Duration::days(14),
+            token_default_ttl: Duration::days(90),
+            token_max_ttl: Duration::days(365),
+        }
+    }
+}
+
 /// What can go wrong in account operations, in terms a caller can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountsError {

@@ -17,6 +17,7 @@ pub mod state;
 pub mod web_app;
 
 pub use state::{AppState, ServerSettings};
+pub use wayfinder_accounts::AccountSettings;
 pub use web_app::WebAppSource;
 
 use crate::error::ErrorCode;

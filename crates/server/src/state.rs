@@ -20,20 +20,8 @@ pub struct ServerSettings {
     pub session_absolute: Duration,
     /// Mark the session cookie `Secure` (served over TLS).
     pub cookie_secure: bool,
-    /// Failed sign-ins on one account before it is locked.
-    pub login_max_failures_per_account: i64,
-    /// Failed sign-ins from one IP address before it is locked.
-    pub login_max_failures_per_ip: i64,
-    /// Failures older than this no longer count.
-    pub login_failure_window: Duration,
-    /// How long a lockout lasts.
-    pub login_lockout: Duration,
-    /// How long an invitation stays valid.
-    pub invitation_ttl: Duration,
-    /// Lifetime of a new API token when none is asked for.
-    pub token_default_ttl: Duration,
-    /// Longest lifetime an API token may have.
-    pub token_max_ttl: Duration,
+    /// Sign-in throttling, invitation and token lifetimes (the accounts service applies them).
+    pub accounts: AccountSettings,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
     /// Largest document upload request (all files together), in bytes.
@@ -50,31 +38,10 @@ impl Default for ServerSettings {
             session_idle: Duration::days(7),
             session_absolute: Duration::days(30),
             cookie_secure: false,
-            login_max_failures_per_account: 5,
-            login_max_failures_per_ip: 50,
-            login_failure_window: Duration::minutes(15),
-            login_lockout: Duration::minutes(15),
-            invitation_ttl: Duration::days(14),
-            token_default_ttl: Duration::days(90),
-            token_max_ttl: Duration::days(365),
+            accounts: AccountSettings::default(),
             trust_forwarded_for: false,
             max_upload_bytes: 100 * 1024 * 1024,
             web_app: WebAppSource::Embedded,
-        }
-    }
-}
-
-impl ServerSettings {
-    /// The limits and lifetimes the accounts service applies.
-    pub fn account_settings(&self) -> AccountSettings {
-        AccountSettings {
-            login_max_failures_per_account: self.login_max_failures_per_account,
-            login_max_failures_per_ip: self.login_max_failures_per_ip,
-            login_failure_window: self.login_failure_window,
-            login_lockout: self.login_lockout,
-            invitation_ttl: self.invitation_ttl,
-            token_default_ttl: self.token_default_ttl,
-            token_max_ttl: self.token_max_ttl,
         }
     }
 }
@@ -96,7 +63,7 @@ impl AppState {
         let store = knowledge.store().clone();
         let coaching =
             wayfinder_coach::Coaching::new(store.clone(), knowledge.clone(), wayfinder_coach::Models::none());
-        let accounts = Accounts::new(store.clone(), settings.account_settings());
+        let accounts = Accounts::new(store.clone(), settings.accounts.clone());
         Self { store, accounts, knowledge, coaching, settings: Arc::new(settings) }
     }
 

@@ -10,7 +10,7 @@ use figment::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::{net::SocketAddr, path::PathBuf};
-use wayfinder_server::{ServerSettings, WebAppSource};
+use wayfinder_server::{AccountSettings, ServerSettings, WebAppSource};
 
 /// Log output style.
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
@@ -137,12 +137,12 @@ impl Default for Config {
             session_idle_hours: server.session_idle.num_hours(),
             session_absolute_hours: server.session_absolute.num_hours(),
             cookie_secure: CookieSecure::Auto,
-            login_max_failures_per_account: server.login_max_failures_per_account,
-            login_max_failures_per_ip: server.login_max_failures_per_ip,
-            login_lockout_minutes: server.login_lockout.num_minutes(),
-            invitation_ttl_hours: server.invitation_ttl.num_hours(),
-            token_default_days: server.token_default_ttl.num_days(),
-            token_max_days: server.token_max_ttl.num_days(),
+            login_max_failures_per_account: server.accounts.login_max_failures_per_account,
+            login_max_failures_per_ip: server.accounts.login_max_failures_per_ip,
+            login_lockout_minutes: server.accounts.login_lockout.num_minutes(),
+            invitation_ttl_hours: server.accounts.invitation_ttl.num_hours(),
+            token_default_days: server.accounts.token_default_ttl.num_days(),
+            token_max_days: server.accounts.token_max_ttl.num_days(),
             trust_forwarded_for: false,
             shutdown_grace_seconds: 30,
             embedding_provider: EmbeddingProvider::Auto,
@@ -285,16 +285,18 @@ impl Config {
             session_idle: Duration::hours(positive("session_idle_hours", self.session_idle_hours)?),
             session_absolute: Duration::hours(positive("session_absolute_hours", self.session_absolute_hours)?),
             cookie_secure,
-            login_max_failures_per_account: positive(
-                "login_max_failures_per_account",
-                self.login_max_failures_per_account,
-            )?,
-            login_max_failures_per_ip: positive("login_max_failures_per_ip", self.login_max_failures_per_ip)?,
-            login_failure_window: Duration::minutes(positive("login_lockout_minutes", self.login_lockout_minutes)?),
-            login_lockout: Duration::minutes(self.login_lockout_minutes),
-            invitation_ttl: Duration::hours(positive("invitation_ttl_hours", self.invitation_ttl_hours)?),
-            token_default_ttl: Duration::days(positive("token_default_days", self.token_default_days)?),
-            token_max_ttl: Duration::days(positive("token_max_days", self.token_max_days)?),
+            accounts: AccountSettings {
+                login_max_failures_per_account: positive(
+                    "login_max_failures_per_account",
+                    self.login_max_failures_per_account,
+                )?,
+                login_max_failures_per_ip: positive("login_max_failures_per_ip", self.login_max_failures_per_ip)?,
+                login_failure_window: Duration::minutes(positive("login_lockout_minutes", self.login_lockout_minutes)?),
+                login_lockout: Duration::minutes(self.login_lockout_minutes),
+                invitation_ttl: Duration::hours(positive("invitation_ttl_hours", self.invitation_ttl_hours)?),
+                token_default_ttl: Duration::days(positive("token_default_days", self.token_default_days)?),
+                token_max_ttl: Duration::days(positive("token_max_days", self.token_max_days)?),
+            },
             trust_forwarded_for: self.trust_forwarded_for,
             max_upload_bytes: self.max_upload_bytes,
             web_app: match &self.web_dir {

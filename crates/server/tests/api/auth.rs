@@ -4,7 +4,7 @@
 use crate::helpers::*;
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::json;
-use wayfinder_server::ServerSettings;
+use wayfinder_server::{AccountSettings, ServerSettings};
 
 /// Replays a request with a raw cookie header, as a stolen or stale cookie would arrive.
 async fn me_with_cookie(app: &TestApp, cookie: &str) -> (StatusCode, serde_json::Value) {
@@ -179,7 +179,8 @@ async fn repeated_failures_lock_the_account_and_the_address(backend: Backend) {
     assert_error(client.login("nobody@example.org", PASSWORD).await, StatusCode::UNAUTHORIZED, "invalid_credentials");
 
     // Per address: many accounts from one IP trip the address lock.
-    let settings = ServerSettings { login_max_failures_per_ip: 3, ..test_settings() };
+    let accounts = AccountSettings { login_max_failures_per_ip: 3, ..AccountSettings::default() };
+    let settings = ServerSettings { accounts, ..test_settings() };
     let app = TestApp::spawn_with(backend, settings).await;
     let _ = app.operator().await;
     let mut client = app.client();
