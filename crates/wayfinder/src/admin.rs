@@ -13,7 +13,7 @@ use wayfinder_accounts_rules::{
     Person, TokenId, check_password_strength, generate_password, hash_password, new_secret, normalise_email,
     validate_display_name, validate_slug,
 };
-use wayfinder_store::{NewAuditEvent, NewPerson, Store, StoreError};
+use wayfinder_store::{MembershipChangeError, NewAuditEvent, NewPerson, Store, StoreError};
 
 async fn audit(store: &Store, event: NewAuditEvent) {
     if let Err(e) = store.record_audit(&event).await {
@@ -149,9 +149,14 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             match store.role_in(org.id, person.id).await? {
                 None => store.add_member(org.id, person.id, role).await?,
                 Some(current) if current == role => {}
-                Some(_) => {
-                    store.set_role(org.id, person.id, role).await?;
-                }
+                // The same rule as the API: an organisation keeps at least one admin.
+                Some(_) => match store.set_role_keeping_an_admin(org.id, person.id, role).await {
+                    Ok(_) => {}
+                    Err(MembershipChangeError::LastAdmin) => {
+                        bail!("{} is the last admin of {}; make someone else an admin first", person.email, org.slug)
+                    }
+                    Err(MembershipChangeError::Store(e)) => return Err(e.into()),
+                },
             }
             audit(
                 store,

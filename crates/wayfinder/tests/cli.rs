@@ -177,6 +177,20 @@ async fn administering_from_the_command_line(backend: Backend) {
         members.contains("coach@east.example\tcoach") && members.contains("lee@east.example\tlearner"),
         "{members}"
     );
+    // The operator's tool keeps the API's rule: the last admin cannot be demoted.
+    let set_role = |role: &str| {
+        Command::new(BIN)
+            .args(["user", "set-role", "--email", "lee@east.example", "--org", "east-high", "--role", role])
+            .env("WAYFINDER_DATABASE_URL", &db.url)
+            .env("WAYFINDER_LOG_LEVEL", "warn")
+            .output()
+            .unwrap()
+    };
+    assert!(set_role("admin").status.success());
+    let refused = set_role("learner");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("last admin"), "{refused:?}");
+    assert!(wayfinder(&db, &["user", "list", "--org", "east-high"], None).contains("lee@east.example\tadmin"));
 
     // A token made on the command line works against the server until revoked.
     let secret = wayfinder(
