@@ -29,7 +29,9 @@ pub use extractive::{ExtractedSentence, ExtractiveAnswer, ExtractiveOptions, ext
 pub use ids::{CoachId, ConversationId, MessageId};
 pub use prompt::{PromptInput, build_prompt, render_source};
 pub use refusal::refusal_text;
-pub use relevance::{SourceRelevance, assess_relevance, is_relevant, relevant_sources};
+pub use relevance::{
+    RelevanceDecision, RelevanceSignals, SourceRelevance, assess_relevance, is_relevant, relevant_sources,
+};
 pub use rewrite::{clean_rewrite, needs_rewrite, rewrite_prompt, standalone_question};
 pub use routing::{Routing, parse_routing, route_domains, routing_prompt};
 
@@ -60,6 +62,9 @@ pub struct Source {
     pub lexical_rank: Option<usize>,
     /// 1-based rank in the dense (vector) list, if the chunk was there.
     pub dense_rank: Option<usize>,
+    /// Cosine similarity of question and passage, if the chunk was in the dense list: absolute
+    /// for one embedding model, so it can say "nothing here is about this".
+    pub dense_score: Option<f32>,
 }
 
 wayfinder_accounts_rules::closed_set! {

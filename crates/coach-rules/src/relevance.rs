@@ -39,6 +39,33 @@ pub const MIN_SCORE: f32 = 0.4;
 /// Both retrievers "agree" on a passage when it is within this rank (1-based) in each list.
 pub const AGREEMENT_DEPTH: usize = 10;
 
+wayfinder_accounts_rules::closed_set! {
+/// What a relevance decision could draw on.
+pub enum RelevanceSignals {
+    /// Both the lexical and the dense (embedding) retrievers: scores of meaning and of words.
+    Hybrid,
+    /// Words only (no embedding model): the lexical retriever and term coverage.
+    Lexical,
+}
+}
+
+/// Whether the retrieved material holds the answer to a question: the score, the threshold it
+/// was held against, and the verdict. Stored with every answer, so refusals can be counted and
+/// read as the knowledge base's gaps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RelevanceDecision {
+    /// How well the best passage matches the question, 0..1.
+    pub score: f32,
+    /// The coach's threshold at the time.
+    pub threshold: f32,
+    /// `score >= threshold`: the material was judged to hold the answer.
+    pub answerable: bool,
+    /// What the score was computed from.
+    pub signals: RelevanceSignals,
+    /// The number of the best-matching source, if any source was retrieved.
+    pub best_source: Option<usize>,
+}
+
 /// How relevant one source is to the question.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SourceRelevance {

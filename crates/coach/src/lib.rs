@@ -98,6 +98,8 @@ pub struct CoachSpec {
     pub model: Option<Option<String>>,
     pub temperature: Option<Option<f64>>,
     pub max_output_tokens: Option<Option<i64>>,
+    /// `Some(None)` returns to the default threshold.
+    pub relevance_threshold: Option<Option<f64>>,
 }
 
 /// The coach service.
@@ -191,6 +193,7 @@ impl Coaching {
             model: None,
             temperature: None,
             max_output_tokens: None,
+            relevance_threshold: None,
             is_default,
             created_at: now,
             updated_at: now,
@@ -293,6 +296,12 @@ impl Coaching {
                 return Err(invalid("max_output_tokens", "must be between 16 and 32000"));
             }
             record.max_output_tokens = max;
+        }
+        if let Some(threshold) = spec.relevance_threshold {
+            if threshold.is_some_and(|t| !(0.0..=1.0).contains(&t)) {
+                return Err(invalid("relevance_threshold", "must be between 0 and 1"));
+            }
+            record.relevance_threshold = threshold;
         }
         Ok(())
     }

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_coach_rules::{
     AnswerKind, AnswerMode, ConfidenceLevel, ConversationId, ExtractiveOptions, MessageId, PromptInput,
-    Role as CoachRole, Source, SourceRelevance, Turn, TurnRole, assess_relevance, citation_coverage, clean_rewrite,
+    RelevanceDecision, RelevanceSignals, Role as CoachRole, Source, SourceRelevance, Turn, TurnRole, assess_relevance, citation_coverage, clean_rewrite,
     confidence, extractive_answer, needs_rewrite, parse_routing, refusal_text, rewrite_prompt, route_domains,
     routing_prompt, standalone_question, validate_citations,
 };
@@ -103,6 +103,7 @@ struct Answer {
     kind: AnswerKind,
     citations: Vec<Citation>,
     confidence: Option<(f32, ConfidenceLevel)>,
+    relevance: Option<RelevanceDecision>,
     model: Option<String>,
     usage: Option<Usage>,
     complete: bool,
@@ -116,6 +117,7 @@ impl Answer {
             kind,
             citations: Vec::new(),
             confidence: None,
+            relevance: None,
             model: None,
             usage: None,
             complete: true,
@@ -188,6 +190,7 @@ fn source_of(number: usize, hit: &SearchHit) -> Source {
         score: hit.score,
         lexical_rank: hit.lexical_rank,
         dense_rank: hit.dense_rank,
+        dense_score: hit.dense_score,
     }
 }
 
@@ -420,6 +423,18 @@ impl Coaching {
         let coach = &run.input.coach;
         let relevance = assess_relevance(standalone, sources);
         let relevant = relevance.iter().any(|r| r.relevant);
+        let best = relevance.iter().max_by(|a, b| a.score.total_cmp(&b.score));
+        let decision = RelevanceDecision {
+            score: best.map_or(0.0, |r| r.score),
+            threshold: wayfinder_coach_rules::relevance::MIN_SCORE,
+            answerable: relevant,
+            signals: if sources.iter().any(|s| s.dense_rank.is_some()) {
+                RelevanceSignals::Hybrid
+            } else {
+                RelevanceSignals::Lexical
+            },
+            best_source: best.map(|r| r.number),
+        };
         let mode = coach.answer_mode;
         let answer = if !relevant && mode == AnswerMode::Grounded {
             Answer::plain(refusal_text(mode, &coach.name), AnswerKind::Refusal)
@@ -457,7 +472,7 @@ impl Coaching {
         if let Some(u) = &answer.usage {
             add_usage(&mut run.usage, u);
         }
-        answer
+        Answer { relevance: Some(decision), ..answer }
     }
 
     /// Stage 5: both messages and the usage in one transaction (a stateless turn keeps only the
@@ -478,6 +493,7 @@ impl Coaching {
             citations: serde_json::to_value(StoredCitations {
                 citations: answer.citations,
                 confidence_level: answer.confidence.map(|(_, level)| level),
+                relevance: answer.relevance,
             })
             .unwrap_or_default(),
             domains: routed,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_coach_rules::{
-    AnswerKind, AnswerMode, CoachId, CoachStyle, ConfidenceLevel, ConversationId, FeedbackRating, FeedbackReason,
+    AnswerKind, AnswerMode, CoachId, CoachStyle, ConfidenceLevel, ConversationId, FeedbackRating, FeedbackReason, RelevanceDecision,
     MessageId, TurnRole,
 };
 use wayfinder_knowledge_rules::CollectionId;
@@ -33,6 +33,10 @@ pub struct Coach {
     pub model: Option<String>,
     pub temperature: Option<f64>,
     pub max_output_tokens: Option<i64>,
+    /// Below this relevance score (0..1) the material is judged not to hold the answer, and a
+    /// grounded coach refuses; null: the default, measured on a development set (see
+    /// docs/ANSWERS.md).
+    pub relevance_threshold: Option<f64>,
     pub is_default: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -53,6 +57,7 @@ impl From<CoachRecord> for Coach {
             model: r.model,
             temperature: r.temperature,
             max_output_tokens: r.max_output_tokens,
+            relevance_threshold: r.relevance_threshold,
             is_default: r.is_default,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -143,6 +148,9 @@ pub struct Message {
     pub domains: Vec<String>,
     pub confidence: Option<f64>,
     pub confidence_level: Option<ConfidenceLevel>,
+    /// For an answer: whether the retrieved material was judged to hold the answer, with the
+    /// score and the coach's threshold (a refusal means the score fell below it).
+    pub relevance: Option<RelevanceDecision>,
     pub model: Option<String>,
     pub input_tokens: i64,
     pub output_tokens: i64,
@@ -159,12 +167,14 @@ pub struct Message {
 pub(crate) struct StoredCitations {
     pub citations: Vec<Citation>,
     pub confidence_level: Option<ConfidenceLevel>,
+    #[serde(default)]
+    pub relevance: Option<RelevanceDecision>,
 }
 
 impl Message {
     pub(crate) fn from_record(r: MessageRecord, feedback: Option<FeedbackRecord>) -> Self {
         let stored: StoredCitations = serde_json::from_value(r.citations)
-            .unwrap_or(StoredCitations { citations: Vec::new(), confidence_level: None });
+            .unwrap_or(StoredCitations { citations: Vec::new(), confidence_level: None, relevance: None });
         Message {
             id: r.id,
             conversation_id: r.conversation,
@@ -175,6 +185,7 @@ impl Message {
             domains: r.domains,
             confidence: r.confidence,
             confidence_level: stored.confidence_level,
+            relevance: stored.relevance,
             model: r.model,
             input_tokens: r.input_tokens,
             output_tokens: r.output_tokens,

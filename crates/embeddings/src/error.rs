@@ -5,13 +5,13 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
     /// The local model folder does not exist.
-    #[error("embedding model folder {folder} does not exist (fetch the model with scripts/fetch-embedding-model)")]
+    #[error("embedding model folder {folder} does not exist (fetch it with `wayfinder model fetch`)")]
     ModelFolderNotFound {
         /// The folder that was given.
         folder: PathBuf,
     },
     /// The local model folder lacks a file the model needs.
-    #[error("embedding model folder {folder}: {file} is missing (fetch the model with scripts/fetch-embedding-model)")]
+    #[error("embedding model folder {folder}: {file} is missing (fetch it with `wayfinder model fetch`)")]
     MissingModelFile {
         /// The folder that was searched.
         folder: PathBuf,

@@ -12,10 +12,11 @@ mod bert;
 mod error;
 mod kernels;
 mod local;
+pub mod package;
 mod remote;
 
 pub use error::EmbedError;
-pub use local::LocalEmbedder;
+pub use local::{LazyLocalEmbedder, LocalEmbedder};
 pub use remote::{RemoteConfig, RemoteEmbedder};
 
 /// What a text is for: some models embed search queries and stored passages differently.

@@ -73,9 +73,7 @@ impl LocalEmbedder {
         };
         let (config_path, tokenizer_path, weights_path) =
             (file("config.json")?, file("tokenizer.json")?, file("model.safetensors")?);
-
-        let config: BertConfig = read_json(&config_path)?;
-        config.validate().map_err(|message| EmbedError::InvalidModel { path: config_path.clone(), message })?;
+        let config = read_config(&config_path)?;
         let pooling = read_pooling(dir)?;
         let max_tokens = config.max_position_embeddings.min(MAX_TOKENS_CAP);
 
@@ -103,8 +101,7 @@ impl LocalEmbedder {
         }
 
         let bert = Bert::load(&weights_path, &config, pooling)?;
-        let name = dir.canonicalize().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
-        let id = format!("local:{}", name.unwrap_or_else(|| "model".into()));
+        let id = model_id(dir);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let workers = (0..cores)
             .map(|i| {
@@ -223,6 +220,18 @@ fn sub_batches<'a>(order: &'a [usize], ids: &[&[u32]], budget: usize) -> Vec<&'a
     groups
 }
 
+/// The id stored with the model's vectors: `local:` and the folder's name.
+fn model_id(dir: &Path) -> String {
+    let name = dir.canonicalize().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+    format!("local:{}", name.unwrap_or_else(|| "model".into()))
+}
+
+fn read_config(path: &Path) -> Result<BertConfig, EmbedError> {
+    let config: BertConfig = read_json(path)?;
+    config.validate().map_err(|message| EmbedError::InvalidModel { path: path.to_path_buf(), message })?;
+    Ok(config)
+}
+
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, EmbedError> {
     let invalid = |message: String| EmbedError::InvalidModel { path: path.to_path_buf(), message };
     let text = std::fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?;
@@ -266,6 +275,85 @@ impl Embedder for LocalEmbedder {
         tokio::task::spawn_blocking(move || model.embed(&texts, sub_batch_tokens))
             .await
             .map_err(|e| EmbedError::Inference(format!("embedding task failed: {e}")))?
+    }
+}
+
+/// A local model that loads on first use, so a server that never searches by meaning, or has
+/// not yet, does not hold the model's weights (about 90 MB for MiniLM) in memory. Creating one
+/// checks the folder and reads `config.json`; a model that then fails to load fails every
+/// embedding with the same error.
+#[derive(Clone)]
+pub struct LazyLocalEmbedder {
+    dir: PathBuf,
+    id: String,
+    dimensions: usize,
+    loaded: Arc<std::sync::OnceLock<Result<LocalEmbedder, String>>>,
+}
+
+impl std::fmt::Debug for LazyLocalEmbedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyLocalEmbedder").field("dir", &self.dir).field("loaded", &self.is_loaded()).finish()
+    }
+}
+
+impl LazyLocalEmbedder {
+    /// Checks that `dir` holds a model (the files are there, the configuration is one we run).
+    pub fn new(dir: &Path) -> Result<Self, EmbedError> {
+        if !dir.is_dir() {
+            return Err(EmbedError::ModelFolderNotFound { folder: dir.to_path_buf() });
+        }
+        for file in ["config.json", "tokenizer.json", "model.safetensors"] {
+            if !dir.join(file).is_file() {
+                return Err(EmbedError::MissingModelFile { folder: dir.to_path_buf(), file });
+            }
+        }
+        let config = read_config(&dir.join("config.json"))?;
+        Ok(LazyLocalEmbedder {
+            dir: dir.to_path_buf(),
+            id: model_id(dir),
+            dimensions: config.hidden_size,
+            loaded: Arc::default(),
+        })
+    }
+
+    /// Whether the weights are in memory yet.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.get().is_some()
+    }
+
+    /// The loaded model, loading it now (on the calling thread) if this is the first use.
+    pub fn model(&self) -> Result<&LocalEmbedder, EmbedError> {
+        let loaded = self.loaded.get_or_init(|| {
+            let started = std::time::Instant::now();
+            let model = LocalEmbedder::load(&self.dir).map_err(|e| e.to_string());
+            match &model {
+                Ok(_) => tracing::info!(model = %self.id, ms = started.elapsed().as_millis() as u64, "embedding model loaded"),
+                Err(e) => tracing::error!(model = %self.id, error = %e, "the embedding model failed to load"),
+            }
+            model
+        });
+        loaded.as_ref().map_err(|message| EmbedError::InvalidModel { path: self.dir.clone(), message: message.clone() })
+    }
+}
+
+#[async_trait::async_trait]
+impl Embedder for LazyLocalEmbedder {
+    fn model_id(&self) -> &str {
+        &self.id
+    }
+
+    fn dimensions(&self) -> usize {
+        self.dimensions
+    }
+
+    async fn embed(&self, texts: &[String], purpose: EmbedPurpose) -> Result<Vec<Vec<f32>>, EmbedError> {
+        if !self.is_loaded() {
+            let this = self.clone();
+            tokio::task::spawn_blocking(move || this.model().map(|_| ()))
+                .await
+                .map_err(|e| EmbedError::Inference(format!("loading the model failed: {e}")))??;
+        }
+        self.model()?.embed(texts, purpose).await
     }
 }
 

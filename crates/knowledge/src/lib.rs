@@ -123,6 +123,18 @@ impl KnowledgeBase {
         self.embedder.as_ref().map(|e| e.model_id())
     }
 
+    /// Makes the embedding model ready (a local model loads on first use) by embedding a word;
+    /// returns how long that took in milliseconds, or `None` without a model.
+    pub async fn warm_up(&self) -> KnowledgeResult<Option<f64>> {
+        let Some(embedder) = &self.embedder else { return Ok(None) };
+        let started = std::time::Instant::now();
+        embedder
+            .embed(&["warm up".to_string()], wayfinder_embeddings::EmbedPurpose::Query)
+            .await
+            .map_err(|e| KnowledgeError::Embedding(e.to_string()))?;
+        Ok(Some(started.elapsed().as_secs_f64() * 1000.0))
+    }
+
     /// The ingestion limits in force.
     pub fn limits(&self) -> &IngestLimits {
         &self.limits

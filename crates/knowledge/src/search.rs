@@ -46,6 +46,11 @@ pub struct SearchHit {
     pub lexical_rank: Option<usize>,
     /// 1-based rank in the dense list, if it was there.
     pub dense_rank: Option<usize>,
+    /// BM25 score in the lexical list, if it was there (comparable within one search only).
+    pub lexical_score: Option<f32>,
+    /// Cosine similarity of the query and the chunk, if it was in the dense list: an absolute
+    /// measure for one embedding model, comparable across searches.
+    pub dense_score: Option<f32>,
 }
 
 /// Where the time went, in milliseconds.
@@ -140,15 +145,22 @@ impl KnowledgeBase {
         };
         let ids: Vec<ChunkId> = ranked.iter().map(|(id, _)| *id).collect();
         let records = self.store.chunks(org, &ids).await?;
-        let rank_in = |list: &[(ChunkId, f32)], id: ChunkId| list.iter().position(|(c, _)| *c == id).map(|p| p + 1);
+        let found_in = |list: &[(ChunkId, f32)], id: ChunkId| {
+            list.iter().position(|(c, _)| *c == id).map(|p| (p + 1, list[p].1))
+        };
         let hits = records
             .into_iter()
             .zip(ranked.iter())
-            .map(|(chunk, (id, score))| SearchHit {
-                lexical_rank: rank_in(&lexical, *id),
-                dense_rank: rank_in(&dense, *id),
-                score: *score,
-                chunk,
+            .map(|(chunk, (id, score))| {
+                let (lexical, dense) = (found_in(&lexical, *id), found_in(&dense, *id));
+                SearchHit {
+                    lexical_rank: lexical.map(|(rank, _)| rank),
+                    dense_rank: dense.map(|(rank, _)| rank),
+                    lexical_score: lexical.map(|(_, score)| score),
+                    dense_score: dense.map(|(_, score)| score),
+                    score: *score,
+                    chunk,
+                }
             })
             .collect();
         timings.total_ms = elapsed_ms(started);

@@ -26,6 +26,8 @@ pub struct CoachRecord {
     pub model: Option<String>,
     pub temperature: Option<f64>,
     pub max_output_tokens: Option<i64>,
+    /// Below this relevance a grounded coach refuses (`None`: the default).
+    pub relevance_threshold: Option<f64>,
     pub is_default: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -127,6 +129,7 @@ struct CoachRow {
     model: Option<String>,
     temperature: Option<f64>,
     max_output_tokens: Option<i64>,
+    relevance_threshold: Option<f64>,
     is_default: bool,
     created_at: i64,
     updated_at: i64,
@@ -151,6 +154,7 @@ impl CoachRow {
             model: self.model,
             temperature: self.temperature,
             max_output_tokens: self.max_output_tokens,
+            relevance_threshold: self.relevance_threshold,
             is_default: self.is_default,
             created_at: time(self.created_at),
             updated_at: time(self.updated_at),
@@ -159,7 +163,7 @@ impl CoachRow {
 }
 
 const COACH_COLUMNS: &str = "id, org_id, name, instructions, style, answer_mode, collections, domains, retrieval_depth,
-    model, temperature, max_output_tokens, is_default, created_at, updated_at";
+    model, temperature, max_output_tokens, relevance_threshold, is_default, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
 struct ConversationRow {
@@ -260,14 +264,14 @@ impl Store {
             }
             sqlx::query(
                 "INSERT INTO coaches (id, org_id, name, instructions, style, answer_mode, collections, domains, retrieval_depth,
-                 model, temperature, max_output_tokens, is_default, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+                 model, temperature, max_output_tokens, relevance_threshold, is_default, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
             )
             .bind(coach.id.to_string()).bind(coach.org.to_string()).bind(&coach.name).bind(&coach.instructions)
             .bind(<&str>::from(coach.style)).bind(<&str>::from(coach.answer_mode))
             .bind(to_json(&coach.collections.iter().map(|c| c.to_string()).collect::<Vec<_>>()))
             .bind(to_json(&coach.domains)).bind(coach.retrieval_depth).bind(&coach.model).bind(coach.temperature)
-            .bind(coach.max_output_tokens).bind(coach.is_default).bind(now)
+            .bind(coach.max_output_tokens).bind(coach.relevance_threshold).bind(coach.is_default).bind(now)
             .execute(&mut *tx).await.map_err(duplicate_as("name"))?;
         });
         self.coach(coach.org, coach.id).await
@@ -300,14 +304,15 @@ impl Store {
     /// Saves a changed coach (not its default flag: see [`Store::make_default_coach`]).
     pub async fn update_coach(&self, coach: &CoachRecord) -> StoreResult<CoachRecord> {
         let sql = "UPDATE coaches SET name = $3, instructions = $4, style = $5, answer_mode = $6, collections = $7, domains = $8,
-                   retrieval_depth = $9, model = $10, temperature = $11, max_output_tokens = $12, updated_at = $13
+                   retrieval_depth = $9, model = $10, temperature = $11, max_output_tokens = $12, relevance_threshold = $13,
+                   updated_at = $14
                    WHERE org_id = $1 AND id = $2";
         let done = on_pool!(self, pool => sqlx::query(sql)
             .bind(coach.org.to_string()).bind(coach.id.to_string()).bind(&coach.name).bind(&coach.instructions)
             .bind(<&str>::from(coach.style)).bind(<&str>::from(coach.answer_mode))
             .bind(to_json(&coach.collections.iter().map(|c| c.to_string()).collect::<Vec<_>>()))
             .bind(to_json(&coach.domains)).bind(coach.retrieval_depth).bind(&coach.model).bind(coach.temperature)
-            .bind(coach.max_output_tokens).bind(now_ms())
+            .bind(coach.max_output_tokens).bind(coach.relevance_threshold).bind(now_ms())
             .execute(pool).await.map_err(duplicate_as("name"))?.rows_affected());
         if done == 0 {
             return Err(StoreError::NotFound);

@@ -254,6 +254,37 @@ pub struct AskArgs {
 pub enum EvalCommand {
     /// Retrieval quality on a BEIR-format dataset, loaded into a throwaway organisation.
     Retrieval(EvalRetrievalArgs),
+    /// Answer quality: ingests a folder, asks every question through the coach, and reports
+    /// answered, cited-as-expected and refused-when-off-topic shares and latency.
+    Answers(EvalAnswersArgs),
+}
+
+/// `wayfinder eval answers` options.
+#[derive(Args, Clone)]
+pub struct EvalAnswersArgs {
+    /// The folder of documents to ingest (every file in it, not recursive).
+    #[arg(long)]
+    pub documents: PathBuf,
+    /// JSON lines `{"question": "...", "expect": ["file name", ...]}`; `expect` empty for a
+    /// question the documents do not cover.
+    #[arg(long)]
+    pub questions: PathBuf,
+    /// `hybrid` (the configured embedding model; lexical when there is none) or `lexical`.
+    #[arg(long, default_value = "hybrid")]
+    pub mode: String,
+    /// A local embedding model folder (overrides the configuration).
+    #[arg(long)]
+    pub embedding_model: Option<PathBuf>,
+    /// The coach's relevance threshold (default: the coach profile's default).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Print every question with its outcome.
+    #[arg(long)]
+    pub show: bool,
+    /// Load the documents into this organisation (created when missing) and keep it: a later
+    /// run with the same slug ingests only what changed. Default: a throwaway organisation.
+    #[arg(long)]
+    pub org: Option<String>,
 }
 
 /// `wayfinder eval retrieval` options.

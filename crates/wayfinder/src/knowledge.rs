@@ -9,19 +9,23 @@ use crate::{
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::{path::Path, sync::Arc, time::Duration};
-use wayfinder_embeddings::{Embedder, LocalEmbedder, RemoteConfig, RemoteEmbedder};
+use wayfinder_embeddings::{Embedder, LazyLocalEmbedder, RemoteConfig, RemoteEmbedder};
 use wayfinder_knowledge::{
     CollectionSpec, IngestLimits, JobWorker, KnowledgeBase, SearchMode, SearchRequest, UploadFile,
 };
 use wayfinder_knowledge_rules::TokenCounter;
 use wayfinder_store::{Collection, JobState, Store};
 
-/// Counts tokens with the local model's own tokenizer, so chunks fit the model.
-struct ModelTokens(Arc<LocalEmbedder>);
+/// Counts tokens with the local model's own tokenizer, so chunks fit the model (loading the
+/// model on first use; a model that fails to load counts words, and embedding then reports it).
+struct ModelTokens(LazyLocalEmbedder);
 
 impl TokenCounter for ModelTokens {
     fn count(&self, text: &str) -> usize {
-        self.0.count_tokens(text)
+        match self.0.model() {
+            Ok(model) => model.count_tokens(text),
+            Err(_) => text.split_whitespace().count(),
+        }
     }
 }
 
@@ -32,11 +36,10 @@ type Provider = (Option<Arc<dyn Embedder>>, Option<Arc<dyn TokenCounter>>);
 pub fn embedder(config: &Config) -> anyhow::Result<Provider> {
     let dir = config.embedding_model_dir();
     let local = |dir: &Path| -> anyhow::Result<_> {
-        let model = Arc::new(
-            LocalEmbedder::load(dir).with_context(|| format!("loading the embedding model from {}", dir.display()))?,
-        );
+        let model = LazyLocalEmbedder::new(dir)
+            .with_context(|| format!("the embedding model in {} cannot be used", dir.display()))?;
         let counter: Arc<dyn TokenCounter> = Arc::new(ModelTokens(model.clone()));
-        let embedder: Arc<dyn Embedder> = model;
+        let embedder: Arc<dyn Embedder> = Arc::new(model);
         Ok((Some(embedder), Some(counter)))
     };
     match config.embedding_provider {
@@ -69,8 +72,10 @@ pub fn embedder(config: &Config) -> anyhow::Result<Provider> {
 pub fn knowledge_base(config: &Config, store: Store) -> anyhow::Result<KnowledgeBase> {
     let (embedder, counter) = embedder(config)?;
     match embedder.as_ref() {
-        Some(e) => tracing::info!(model = e.model_id(), "embedding model ready"),
-        None => tracing::info!("no embedding model configured: search is lexical (BM25) only"),
+        Some(e) => tracing::info!(model = e.model_id(), "hybrid search: embedding model found"),
+        None => tracing::info!(
+            "no embedding model: search is lexical (BM25) only; `wayfinder model fetch` gets the local model"
+        ),
     }
     let limits = IngestLimits { max_file_bytes: config.max_file_bytes, ..IngestLimits::default() };
     Ok(KnowledgeBase::new(store, embedder, counter, limits))

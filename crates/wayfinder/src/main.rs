@@ -94,7 +94,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             knowledge::search(&kb, args).await
         }
         Command::Ask(args) => ask::run(&config, open_migrated(&config).await?, &args).await,
-        Command::Eval(cli::EvalCommand::Retrieval(args)) => eval::retrieval(&config, args).await,
+        Command::Eval(cli::EvalCommand::Retrieval(args)) => eval::retrieval::run(&config, args).await,
+        Command::Eval(cli::EvalCommand::Answers(args)) => eval::answers::run(&config, args).await,
     }
 }
 

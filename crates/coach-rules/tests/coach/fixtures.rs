@@ -17,6 +17,7 @@ pub fn source(number: usize, title: &str, section: Option<&str>, text: &str) -> 
         score: 1.0 / number as f32,
         lexical_rank: Some(number),
         dense_rank: Some(number),
+        dense_score: None,
     }
 }
 

@@ -66,6 +66,9 @@ pub struct CoachBody {
     pub temperature: Option<Option<f64>>,
     #[serde(default, deserialize_with = "double_option")]
     pub max_output_tokens: Option<Option<i64>>,
+    /// 0..1; `null` returns to the default.
+    #[serde(default, deserialize_with = "double_option")]
+    pub relevance_threshold: Option<Option<f64>>,
 }
 
 /// `null` given → `Some(None)` (clear), absent → `None` (keep).
@@ -86,6 +89,7 @@ impl From<CoachBody> for CoachSpec {
             model: b.model,
             temperature: b.temperature,
             max_output_tokens: b.max_output_tokens,
+            relevance_threshold: b.relevance_threshold,
         }
     }
 }

@@ -3,12 +3,12 @@
 //! search the API uses, and prints nDCG@10, recall@10, recall@100, MRR@10 and
 //! query latency — so anyone can reproduce the quality figures.
 
+use super::{read_jsonl, throwaway_slug};
 use crate::{cli::EvalRetrievalArgs, config::Config, knowledge};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::{
     collections::{HashMap, HashSet},
-    io::BufRead,
     time::Instant,
 };
 use wayfinder_knowledge::{
@@ -30,16 +30,6 @@ struct QueryLine {
     #[serde(rename = "_id")]
     id: String,
     text: String,
-}
-
-fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &std::path::Path) -> anyhow::Result<Vec<T>> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    std::io::BufReader::new(file)
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| l.as_ref().map(|l| !l.trim().is_empty()).unwrap_or(true))
-        .map(|(i, l)| serde_json::from_str(&l?).with_context(|| format!("{} line {}", path.display(), i + 1)))
-        .collect()
 }
 
 fn read_qrels(path: &std::path::Path) -> anyhow::Result<HashMap<String, metrics::Judgements>> {
@@ -80,7 +70,7 @@ struct ModeReport {
 }
 
 /// Runs the evaluation.
-pub async fn retrieval(config: &Config, args: EvalRetrievalArgs) -> anyhow::Result<()> {
+pub async fn run(config: &Config, args: EvalRetrievalArgs) -> anyhow::Result<()> {
     let mut config_for_model = config.clone_for_eval();
     if let Some(dir) = &args.embedding_model {
         config_for_model.embedding_model_dir = Some(dir.clone());
@@ -110,9 +100,9 @@ pub async fn retrieval(config: &Config, args: EvalRetrievalArgs) -> anyhow::Resu
     );
 
     // A throwaway organisation holds the corpus.
-    let slug = format!("eval-{}", &uuid_suffix());
+    let slug = throwaway_slug();
     let org = store.create_org(&slug, "Retrieval evaluation").await?;
-    let result = run(&kb, org.id, &corpus, &queries, &qrels, &args).await;
+    let result = measure(&kb, org.id, &corpus, &queries, &qrels, &args).await;
     if args.keep {
         outln!("kept organisation {slug}");
     } else {
@@ -124,11 +114,7 @@ pub async fn retrieval(config: &Config, args: EvalRetrievalArgs) -> anyhow::Resu
     result
 }
 
-fn uuid_suffix() -> String {
-    wayfinder_knowledge_rules::JobId::new().0.simple().to_string()[..12].to_string()
-}
-
-async fn run(
+async fn measure(
     kb: &KnowledgeBase,
     org: wayfinder_accounts_rules::OrgId,
     corpus: &[CorpusLine],
