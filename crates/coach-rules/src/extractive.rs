@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Source;
 use crate::citations::strip_citations;
-use crate::relevance::assess_relevance;
+use crate::relevance::{SourceRelevance, assess_relevance};
 use crate::text::{
     QueryTerm, document_frequencies, ends_with_terminal, idf, passage_blocks, query_terms, sentence_spans, set_cosine,
     squash_whitespace, terms, total, word_count,
@@ -51,6 +51,91 @@ pub const OPENING: &str = "Here is what the knowledge base says about this, quot
 
 /// Share of the previous sentence's relevance that the next sentence of the passage inherits.
 pub const CONTINUATION: f32 = 0.7;
+
+/// With dense scores, a passage whose score is this much below the best one's counts for 1/e as
+/// much (0.1 on the score scale is a cosine 0.05 lower).
+pub const PRIOR_SCALE: f32 = 0.1;
+
+/// With dense scores, every sentence of a passage judged relevant by meaning has at least this
+/// relevance: learners ask in their own words, and a sentence that answers them may share none.
+pub const MEANING_FLOOR: f32 = 0.3;
+
+/// What a question asks for, from its opening words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Intent {
+    /// "How do I…", "What should I…", "Any tips…": advice, steps, strategies.
+    Advice,
+    /// "What is…", "Why…", "What does … mean": definitions and reasons.
+    Explanation,
+    Other,
+}
+
+/// Openings of advice: instructions and recommendations.
+#[rustfmt::skip]
+const ADVICE_OPENINGS: &[&str] = &[
+    "try ", "make ", "set ", "break ", "start ", "keep ", "use ", "take ", "plan ", "find ", "ask ", "write ",
+    "create ", "focus ", "avoid ", "give ", "remember ", "consider ", "schedule ", "identify ", "prioritize ",
+    "review ", "practice ", "get ", "be ", "don't ", "do ", "look ", "think ", "stay ", "limit ", "talk ", "seek ",
+    "reach out", "if you ", "when you ", "one way", "another way", "a good way", "the best way", "the key ",
+];
+
+/// Phrases of advice anywhere in a sentence.
+#[rustfmt::skip]
+const ADVICE_PHRASES: &[&str] = &[
+    " you can ", " you should ", " you might ", " you may want", " you will want", " you need to ", " it is important to ",
+    " it's important to ", " it helps to ", " helps you ", " strategy ", " strategies ", " technique", " tip ", " tips ",
+    " instead of ", " make sure ", " a good idea ", " is to ", " are to ", " try to ",
+];
+
+/// Phrases of definition and explanation.
+#[rustfmt::skip]
+const EXPLANATION_PHRASES: &[&str] = &[
+    " is a ", " is an ", " is the ", " are the ", " refers to ", " means ", " is called ", " is defined ", " because ",
+    " occurs when ", " is when ", " describes ",
+];
+
+impl Intent {
+    fn of(question: &str) -> Intent {
+        let q = format!(" {} ", question.to_lowercase());
+        #[rustfmt::skip]
+        let advice = [
+            " how do i ", " how can i ", " how should i ", " how do you ", " how to ", " what should i ", " what can i ",
+            " should i ", " any tips", " any way", " any advice", " what do i do", " what can i do", " how do we ",
+            " is there a way", " is it worth", " what's the best way", " what is the best way", " how would i ",
+        ];
+        if advice.iter().any(|a| q.contains(a)) {
+            Intent::Advice
+        } else if [" what is ", " what are ", " what's ", " why ", " what does ", " mean "].iter().any(|a| q.contains(a)) {
+            Intent::Explanation
+        } else {
+            Intent::Other
+        }
+    }
+
+    /// How well a sentence's form fits what was asked: advice and definitions up where asked
+    /// for, first-person anecdotes and quoted voices down always (a student's story in a
+    /// textbook illustrates; it rarely answers).
+    fn fit(self, sentence: &str) -> f32 {
+        let lower = sentence.to_lowercase();
+        let spaced = format!(" {lower} ");
+        let mut factor = match self {
+            Intent::Advice
+                if ADVICE_OPENINGS.iter().any(|o| lower.starts_with(o))
+                    || ADVICE_PHRASES.iter().any(|p| spaced.contains(p)) =>
+            {
+                1.3
+            }
+            Intent::Explanation if EXPLANATION_PHRASES.iter().any(|p| spaced.contains(p)) => 1.2,
+            _ => 1.0,
+        };
+        let first_person = [" i ", " i'm ", " i've ", " i'd ", " my ", " me "].iter().any(|w| spaced.contains(w));
+        let quoted = sentence.contains('"') || sentence.contains('“');
+        if first_person || quoted {
+            factor *= 0.6;
+        }
+        factor
+    }
+}
 
 /// A sentence with this many distinct terms carries enough to inherit its predecessor's relevance
 /// in full; fewer, proportionally less.
@@ -88,9 +173,9 @@ pub struct ExtractiveOptions {
 impl Default for ExtractiveOptions {
     fn default() -> Self {
         ExtractiveOptions {
-            max_sentences: 4,
+            max_sentences: 3,
             min_relevance: 0.3,
-            min_share_of_best: 0.4,
+            min_share_of_best: 0.5,
             lambda: 0.7,
             max_similarity: 0.6,
         }
@@ -132,18 +217,38 @@ struct Candidate {
     set: HashSet<String>,
     relevance: f32,
     score: f32,
+    /// How strongly its passage matched, relative to the best passage (0..1).
+    prior: f32,
 }
 
 /// Quotes the sentences of `sources` that best answer `question`, or `None` when nothing relevant
 /// is there. `sources` must be best first.
 pub fn extractive_answer(question: &str, sources: &[Source], opts: &ExtractiveOptions) -> Option<ExtractiveAnswer> {
-    let assessed = assess_relevance(question, sources);
+    extract_answer(question, sources, &assess_relevance(question, sources), opts)
+}
+
+/// Quotes the sentences of the sources judged relevant in `assessed` (one judgement per source,
+/// in the same order) that best answer `question`.
+pub fn extract_answer(
+    question: &str,
+    sources: &[Source],
+    assessed: &[SourceRelevance],
+    opts: &ExtractiveOptions,
+) -> Option<ExtractiveAnswer> {
     let mut candidates = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
-    for (index, (source, judged)) in sources.iter().zip(&assessed).enumerate() {
+    let by_meaning = sources.iter().any(|s| s.dense_score.is_some());
+    let best = assessed.iter().filter(|j| j.relevant).map(|j| j.score).fold(0.0_f32, f32::max);
+    for (index, (source, judged)) in sources.iter().zip(assessed).enumerate() {
         if !judged.relevant {
             continue;
         }
+        let prior = if by_meaning {
+            // Judged by meaning: the passages closest in meaning lead, whatever the fused order.
+            (-(best - judged.score).max(0.0) / PRIOR_SCALE).exp()
+        } else {
+            0.75 + 0.25 / (1.0 + index as f32 / 2.0)
+        };
         for (position, (block, text)) in quotable_sentences(&source.text).into_iter().enumerate() {
             // Overlapping chunks repeat sentences verbatim.
             if !seen.insert(text.to_lowercase()) {
@@ -160,10 +265,11 @@ pub fn extractive_answer(question: &str, sources: &[Source], opts: &ExtractiveOp
                 set,
                 relevance: 0.0,
                 score: 0.0,
+                prior,
             });
         }
     }
-    score_candidates(question, &mut candidates);
+    score_candidates(question, &mut candidates, if by_meaning { MEANING_FLOOR } else { 0.0 });
     let best = candidates.iter().map(|c| c.score).fold(0.0_f32, f32::max);
     candidates.retain(|c| c.relevance >= opts.min_relevance && c.score >= opts.min_share_of_best * best);
     let mut picked = pick_by_mmr(candidates, opts);
@@ -208,11 +314,14 @@ fn is_quotable(sentence: &str) -> bool {
         && !sentence.contains("http://")
         && !sentence.contains("https://")
         && !sentence.contains("www.")
+        // A bibliographic reference is not a statement either.
+        && !["doi:", "doi ", " vol.", "et al.", "journal of", "retrieved from"].iter().any(|r| sentence.to_lowercase().contains(r))
         && !sentence.trim_end().trim_end_matches(['"', '”', ')']).ends_with('?')
 }
 
 /// Sets each candidate's relevance and score (see the module documentation).
-fn score_candidates(question: &str, candidates: &mut [Candidate]) {
+fn score_candidates(question: &str, candidates: &mut [Candidate], floor: f32) {
+    let intent = Intent::of(question);
     let query: Vec<QueryTerm> = query_terms(question).into_iter().filter(|t| t.weight > 0.0).collect();
     let df = document_frequencies(candidates.iter().map(|c| &c.set));
     let n = candidates.len();
@@ -220,10 +329,8 @@ fn score_candidates(question: &str, candidates: &mut [Candidate]) {
         .iter()
         .filter_map(|t| df.get(t.stem.as_str()).map(|&df| (t.stem.as_str(), t.weight * idf(n, df))))
         .collect();
-    let all = total(weighted.iter().map(|(_, w)| *w));
-    if all <= 0.0 {
-        return;
-    }
+    // A question none of whose words the passages hold leans on the floor alone.
+    let all = total(weighted.iter().map(|(_, w)| *w)).max(f32::MIN_POSITIVE);
     let question_terms = terms(question);
     // (source, block, relevance × readability) of the previous candidate.
     let mut previous: Option<(usize, usize, f32)> = None;
@@ -237,7 +344,7 @@ fn score_candidates(question: &str, candidates: &mut [Candidate]) {
                 phrases.iter().filter(|(a, b)| candidate.terms.windows(2).any(|w| &w[0] == *a && &w[1] == *b)).count();
             relevance += 0.15 * kept as f32 / phrases.len() as f32;
         }
-        let mut relevance = relevance.min(1.0);
+        let mut relevance = relevance.min(1.0).max(floor);
         if let Some((source, block, inherited)) = previous
             && (source, block) == (candidate.source_index, candidate.block)
         {
@@ -247,9 +354,8 @@ fn score_candidates(question: &str, candidates: &mut [Candidate]) {
         }
         let readable = readability(&candidate.text);
         previous = Some((candidate.source_index, candidate.block, relevance * readable));
-        let prior = 1.0 / (1.0 + candidate.source_index as f32 / 2.0);
         candidate.relevance = relevance;
-        candidate.score = relevance * readable * (0.75 + 0.25 * prior);
+        candidate.score = relevance * readable * intent.fit(&candidate.text) * candidate.prior;
     }
 }
 
@@ -306,7 +412,14 @@ fn render(picked: &[Candidate], sources: &[Source]) -> ExtractiveAnswer {
         let number = sources[candidate.source_index].number;
         let starts_group = i == 0 || picked[i - 1].source_index != candidate.source_index;
         let ends_group = picked.get(i + 1).is_none_or(|next| next.source_index != candidate.source_index);
-        text.push_str(if starts_group { "\n\n- " } else { " " });
+        if starts_group {
+            let source = &sources[candidate.source_index];
+            text.push_str("\n\n- **");
+            text.push_str(&heading_of(source));
+            text.push_str("**: ");
+        } else {
+            text.push(' ');
+        }
         text.push_str(&candidate.text);
         if ends_group {
             text.push_str(&format!(" [{number}]"));
@@ -321,6 +434,12 @@ fn render(picked: &[Candidate], sources: &[Source]) -> ExtractiveAnswer {
         });
     }
     ExtractiveAnswer { text, cited, sentences }
+}
+
+/// The heading that frames a source's sentences: its innermost section, or the document title.
+fn heading_of(source: &Source) -> String {
+    let section = source.section.as_deref().and_then(|s| s.rsplit(" › ").next()).filter(|s| !s.trim().is_empty());
+    squash_whitespace(section.unwrap_or(&source.document_title)).replace("**", "")
 }
 
 #[cfg(test)]

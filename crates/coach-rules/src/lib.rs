@@ -25,12 +25,13 @@ use serde::{Deserialize, Serialize};
 pub use budget::{BudgetCheck, BudgetExceeded, BudgetKind, BudgetScope, DailyLimit, DailyUsage};
 pub use citations::{CitationMark, CitedAnswer, cited_sources, parse_citations, strip_citations, validate_citations};
 pub use confidence::{Confidence, ConfidenceLevel, citation_coverage, confidence};
-pub use extractive::{ExtractedSentence, ExtractiveAnswer, ExtractiveOptions, extractive_answer};
+pub use extractive::{ExtractedSentence, ExtractiveAnswer, ExtractiveOptions, extract_answer, extractive_answer};
 pub use ids::{CoachId, ConversationId, MessageId};
 pub use prompt::{PromptInput, build_prompt, render_source};
 pub use refusal::refusal_text;
 pub use relevance::{
-    RelevanceDecision, RelevanceSignals, SourceRelevance, assess_relevance, is_relevant, relevant_sources,
+    Relevance, RelevanceDecision, RelevanceSignals, SourceRelevance, assess_relevance, is_relevant, judge_relevance,
+    relevant_sources,
 };
 pub use rewrite::{clean_rewrite, needs_rewrite, rewrite_prompt, standalone_question};
 pub use routing::{Routing, parse_routing, route_domains, routing_prompt};

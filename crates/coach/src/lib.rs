@@ -10,7 +10,7 @@ mod pipeline;
 mod views;
 
 pub use models::Models;
-pub use pipeline::{Thread, TurnEvent, TurnFailure, TurnInput, TurnOutcome};
+pub use pipeline::{Thread, TurnEvent, TurnFailure, TurnInput, TurnOutcome, source_of};
 pub use views::{Citation, Coach, Conversation, Feedback, Message};
 // The closed sets the views carry, so callers of the service need not reach for the rules crate.
 pub use wayfinder_coach_rules::{

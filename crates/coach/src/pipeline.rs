@@ -15,8 +15,8 @@ use tokio::sync::mpsc;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_coach_rules::{
     AnswerKind, AnswerMode, ConfidenceLevel, ConversationId, ExtractiveOptions, MessageId, PromptInput,
-    RelevanceDecision, RelevanceSignals, Role as CoachRole, Source, SourceRelevance, Turn, TurnRole, assess_relevance, citation_coverage, clean_rewrite,
-    confidence, extractive_answer, needs_rewrite, parse_routing, refusal_text, rewrite_prompt, route_domains,
+    Relevance, RelevanceDecision, Role as CoachRole, Source, SourceRelevance, Turn, TurnRole, citation_coverage, clean_rewrite,
+    confidence, extract_answer, judge_relevance, relevance::DEFAULT_THRESHOLD, needs_rewrite, parse_routing, refusal_text, rewrite_prompt, route_domains,
     routing_prompt, standalone_question, validate_citations,
 };
 use wayfinder_knowledge::{SearchHit, SearchMode, SearchRequest};
@@ -173,7 +173,8 @@ fn citation_of(source: &Source) -> Citation {
     }
 }
 
-fn source_of(number: usize, hit: &SearchHit) -> Source {
+/// A search hit as the numbered source the coach's rules read.
+pub fn source_of(number: usize, hit: &SearchHit) -> Source {
     let chunk = &hit.chunk;
     let section: Vec<&String> =
         chunk.section_path.iter().filter(|s| !s.is_empty() && **s != chunk.document_title).collect();
@@ -421,20 +422,9 @@ impl Coaching {
         events: &mpsc::Sender<TurnEvent>,
     ) -> Answer {
         let coach = &run.input.coach;
-        let relevance = assess_relevance(standalone, sources);
-        let relevant = relevance.iter().any(|r| r.relevant);
-        let best = relevance.iter().max_by(|a, b| a.score.total_cmp(&b.score));
-        let decision = RelevanceDecision {
-            score: best.map_or(0.0, |r| r.score),
-            threshold: wayfinder_coach_rules::relevance::MIN_SCORE,
-            answerable: relevant,
-            signals: if sources.iter().any(|s| s.dense_rank.is_some()) {
-                RelevanceSignals::Hybrid
-            } else {
-                RelevanceSignals::Lexical
-            },
-            best_source: best.map(|r| r.number),
-        };
+        let threshold = coach.relevance_threshold.map_or(DEFAULT_THRESHOLD, |t| t as f32);
+        let Relevance { decision, sources: relevance } = judge_relevance(standalone, sources, threshold);
+        let relevant = decision.answerable;
         let mode = coach.answer_mode;
         let answer = if !relevant && mode == AnswerMode::Grounded {
             Answer::plain(refusal_text(mode, &coach.name), AnswerKind::Refusal)
@@ -456,7 +446,7 @@ impl Coaching {
             request.max_tokens = coach.max_output_tokens.and_then(|m| u32::try_from(m).ok());
             self.generate(model.as_ref(), &request, given, given_relevance, events).await
         } else {
-            match extractive_answer(standalone, sources, &ExtractiveOptions::default()) {
+            match extract_answer(standalone, sources, &relevance, &ExtractiveOptions::default()) {
                 Some(extract) => {
                     let conf = confidence(&relevance, &extract.cited, citation_coverage(&extract.text));
                     let _ = events.send(TurnEvent::Delta(extract.text.clone())).await;

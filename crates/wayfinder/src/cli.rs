@@ -281,6 +281,13 @@ pub struct EvalAnswersArgs {
     /// Print every question with its outcome.
     #[arg(long)]
     pub show: bool,
+    /// Write every question's top 30 search hits with their signals (ranks, scores, term
+    /// coverage) to this file as JSON lines, to study or calibrate the relevance decision.
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// Chunk size of the collection the documents go into (default: a new collection's default).
+    #[arg(long)]
+    pub chunk_tokens: Option<i64>,
     /// Load the documents into this organisation (created when missing) and keep it: a later
     /// run with the same slug ingests only what changed. Default: a throwaway organisation.
     #[arg(long)]

@@ -11,7 +11,9 @@ use serde::Deserialize;
 use std::{collections::HashMap, path::Path, time::Instant};
 use wayfinder_accounts_rules::{OrgId, PersonId, Role};
 use wayfinder_coach::{AnswerKind, Coach, Coaching, Message, Thread, TurnEvent, TurnInput};
-use wayfinder_knowledge::{CollectionSpec, IngestLimits, JobWorker, KnowledgeBase, UploadFile};
+use wayfinder_knowledge::{
+    CollectionSpec, IngestLimits, JobWorker, KnowledgeBase, SearchMode, SearchRequest, UploadFile,
+};
 use wayfinder_knowledge_rules::metrics;
 use wayfinder_store::{JobFileState, NewPerson};
 
@@ -33,6 +35,7 @@ struct Outcome {
     retrieved: Vec<String>,
     relevance: Option<f64>,
     latency_ms: f64,
+    content: String,
 }
 
 /// The counts the command prints (and the test checks).
@@ -136,7 +139,10 @@ async fn measure(
     let count = files.len();
     let collection = match kb.store().list_collections(org).await?.into_iter().find(|c| c.name == "documents") {
         Some(existing) => existing,
-        None => kb.create_collection(org, CollectionSpec { name: "documents".into(), ..Default::default() }).await?,
+        None => {
+            let spec = CollectionSpec { name: "documents".into(), chunk_tokens: args.chunk_tokens, ..Default::default() };
+            kb.create_collection(org, spec).await?
+        }
     };
     let started = Instant::now();
     let job = kb.queue_ingest(org, collection.id, None, files).await?;
@@ -161,14 +167,32 @@ async fn measure(
         .map(|d| (d.id.to_string(), d.source_name))
         .collect();
     let person = asker(kb, org).await?;
-    let coach = coaching.default_coach(org).await?;
+    let mut coach = coaching.default_coach(org).await?;
+    if let Some(threshold) = args.threshold {
+        coach.relevance_threshold = Some(threshold);
+    }
+    outln!(
+        "relevance threshold {}",
+        coach.relevance_threshold.map_or("default".to_string(), |t| format!("{t}"))
+    );
     if let Some(ms) = kb.warm_up().await? {
         outln!("embedding model loaded and warmed up in {ms:.0} ms (not counted in the latencies below)");
     }
 
+    let mut trace = match &args.trace {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => None,
+    };
     let mut tally = Tally::default();
     let mut latencies = Vec::with_capacity(questions.len());
     for question in questions {
+        if let Some(out) = trace.as_mut() {
+            use std::io::Write;
+            let line = trace_line(kb, org, question, &names).await?;
+            writeln!(out, "{line}")?;
+        }
         let outcome = ask(coaching, org, person, &coach, &question.question, &names).await?;
         tally.add(question, &outcome);
         latencies.push(outcome.latency_ms);
@@ -178,6 +202,45 @@ async fn measure(
     }
     report(&tally, &mut latencies);
     Ok(())
+}
+
+/// One question's top hits with the signals a relevance decision can use.
+async fn trace_line(
+    kb: &KnowledgeBase,
+    org: OrgId,
+    question: &Question,
+    names: &HashMap<String, String>,
+) -> anyhow::Result<serde_json::Value> {
+    let request = SearchRequest {
+        query: question.question.clone(),
+        collections: None,
+        domains: None,
+        documents: None,
+        k: 30,
+        mode: SearchMode::Hybrid,
+    };
+    let hits = kb.search(org, &request).await?.hits;
+    let sources: Vec<_> = hits.iter().enumerate().map(|(i, h)| wayfinder_coach::source_of(i + 1, h)).collect();
+    let judged = wayfinder_coach_rules::assess_relevance(&question.question, &sources);
+    let hits: Vec<serde_json::Value> = hits
+        .iter()
+        .zip(&sources)
+        .zip(&judged)
+        .map(|((hit, source), judged)| {
+            serde_json::json!({
+                "document": names.get(&hit.chunk.document.to_string()),
+                "section": source.section,
+                "score": hit.score,
+                "lexical_rank": hit.lexical_rank,
+                "dense_rank": hit.dense_rank,
+                "lexical_score": hit.lexical_score,
+                "dense_score": hit.dense_score,
+                "coverage": judged.coverage,
+                "text": hit.chunk.text,
+            })
+        })
+        .collect();
+    Ok(serde_json::json!({ "question": question.question, "expect": question.expect, "hits": hits }))
 }
 
 /// A learner of the organisation who asks the questions.
@@ -252,6 +315,7 @@ async fn ask(
         retrieved,
         relevance: answer.relevance.as_ref().map(|r| f64::from(r.score)),
         latency_ms,
+        content: answer.content,
     })
 }
 
@@ -267,6 +331,9 @@ fn show(question: &Question, outcome: &Outcome) {
     outln!("{verdict:<24} relevance {relevance:>6}  {}", question.question);
     if !question.expect.is_empty() {
         outln!("    expected {:?}; cited {:?}; retrieved {:?}", question.expect, outcome.cited, outcome.retrieved);
+    }
+    for line in outcome.content.lines().filter(|l| !l.trim().is_empty()) {
+        outln!("    | {line}");
     }
 }
 
