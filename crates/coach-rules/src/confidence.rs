@@ -8,7 +8,7 @@
 //! a weighted sum lets one make up for the other:
 //!
 //! - **High**: score ≥ [`HIGH_FROM`], strength ≥ [`HIGH_STRENGTH`] and coverage ≥ [`HIGH_COVERAGE`];
-//! - **Low**: score < [`MEDIUM_FROM`] or strength < [`MIN_SCORE`] (no cited source is relevant);
+//! - **Low**: score < [`MEDIUM_FROM`] or strength < [`DEFAULT_THRESHOLD`] (no cited source is relevant);
 //! - **Medium** otherwise.
 //!
 //! An extractive answer from passages that cover the question lands High; a model answer citing a
@@ -18,7 +18,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::citations::parse_citations;
-use crate::relevance::{MIN_SCORE, SourceRelevance};
+use crate::relevance::{DEFAULT_THRESHOLD, SourceRelevance};
 use crate::text::{list_marker_len, sentence_spans, total, word_count};
 
 #[cfg(doc)]
@@ -77,7 +77,7 @@ pub fn confidence(relevance: &[SourceRelevance], cited: &[usize], citation_cover
     let score = (0.5 * strength + 0.4 * coverage + 0.1 * corroboration).clamp(0.0, 1.0);
     let level = if score >= HIGH_FROM && strength >= HIGH_STRENGTH && coverage >= HIGH_COVERAGE {
         ConfidenceLevel::High
-    } else if score < MEDIUM_FROM || strength < MIN_SCORE {
+    } else if score < MEDIUM_FROM || strength < DEFAULT_THRESHOLD {
         ConfidenceLevel::Low
     } else {
         ConfidenceLevel::Medium

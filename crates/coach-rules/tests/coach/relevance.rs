@@ -1,5 +1,5 @@
-use wayfinder_coach_rules::relevance::{MIN_COVERAGE, MIN_SCORE};
-use wayfinder_coach_rules::{assess_relevance, is_relevant, relevant_sources};
+use wayfinder_coach_rules::relevance::{DEFAULT_THRESHOLD, MIN_COVERAGE};
+use wayfinder_coach_rules::{RelevanceSignals, assess_relevance, is_relevant, judge_relevance, relevant_sources};
 
 use crate::fixtures::{CRAMMING, FEEDBACK, HUMAN_CAPITAL, SPACED_REPETITION, numbered, source, study_sources};
 
@@ -73,7 +73,7 @@ fn half_the_topic_needs_both_retrievers_near_the_top() {
     sources[3].lexical_rank = None;
     sources[3].dense_rank = Some(40);
     let judged = assess_relevance(question, &sources)[3].clone();
-    assert!(judged.score < MIN_SCORE && !judged.relevant, "{judged:?}");
+    assert!(judged.score < DEFAULT_THRESHOLD && !judged.relevant, "{judged:?}");
 }
 
 #[test]
@@ -130,4 +130,58 @@ fn a_setting_after_a_preposition_does_not_outweigh_the_topic() {
     assert!(!is_relevant("How do I plan a lecture?", &sources));
     // And a setting alone is not a topic.
     assert!(!is_relevant("What happens in class?", &sources));
+}
+
+/// The study sources as a hybrid search returns them, with these cosines (best first).
+fn with_cosines(cosines: &[f32]) -> Vec<wayfinder_coach_rules::Source> {
+    let mut sources = study_sources();
+    for (source, cosine) in sources.iter_mut().zip(cosines) {
+        source.dense_score = Some(*cosine);
+    }
+    sources
+}
+
+#[test]
+fn with_dense_scores_the_decision_is_the_mean_cosine_of_the_best_three_on_the_score_scale() {
+    let sources = with_cosines(&[0.35, 0.55, 0.45, 0.10, 0.05, 0.02]);
+    let judged = judge_relevance("whatever the words", &sources, DEFAULT_THRESHOLD);
+    // Mean of 0.55, 0.45 and 0.35 is 0.45; (0.45 − 0.05) / 0.5 = 0.8.
+    assert!((judged.decision.score - 0.8).abs() < 1e-5, "{:?}", judged.decision);
+    assert!(judged.decision.answerable);
+    assert_eq!(judged.decision.signals, RelevanceSignals::Hybrid);
+    assert_eq!(judged.decision.best_source, Some(2));
+    // A passage is usable within 0.1 of the threshold: cosine 0.25 and up here.
+    let usable: Vec<usize> = judged.sources.iter().filter(|s| s.relevant).map(|s| s.number).collect();
+    assert_eq!(usable, vec![1, 2, 3]);
+}
+
+#[test]
+fn a_paraphrase_sharing_no_word_is_answerable_by_meaning_and_not_by_words() {
+    // No word of the question is in the spaced-repetition passage.
+    let question = "Why does going back over stuff every few days beat one long night before the test?";
+    let by_words = study_sources();
+    assert!(!judge_relevance(question, &by_words, DEFAULT_THRESHOLD).decision.answerable);
+    let by_meaning = with_cosines(&[0.58, 0.52, 0.21, 0.12, 0.10, 0.04]);
+    let judged = judge_relevance(question, &by_meaning, DEFAULT_THRESHOLD);
+    assert!(judged.decision.answerable, "{:?}", judged.decision);
+    assert!(judged.sources[0].relevant && judged.sources[1].relevant && !judged.sources[3].relevant);
+}
+
+#[test]
+fn an_off_topic_question_with_one_lucky_passage_is_refused() {
+    // One passage happens to sit close; the next two do not: mean 0.233 → score 0.367.
+    let judged = judge_relevance("How do I balance a chemical equation?", &with_cosines(&[0.40, 0.16, 0.14]), 0.5);
+    assert!(!judged.decision.answerable && judged.decision.score < 0.5, "{:?}", judged.decision);
+    assert!(judged.sources.iter().all(|s| !s.relevant), "nothing is usable when the material lacks the answer");
+}
+
+#[test]
+fn the_coach_threshold_moves_the_decision_and_is_reported() {
+    let sources = with_cosines(&[0.40, 0.38, 0.36]);
+    // Mean 0.38 → score 0.66.
+    let lenient = judge_relevance("q", &sources, 0.5).decision;
+    let strict = judge_relevance("q", &sources, 0.7).decision;
+    assert!(lenient.answerable && !strict.answerable);
+    assert_eq!((lenient.threshold, strict.threshold), (0.5, 0.7));
+    assert!((lenient.score - strict.score).abs() < 1e-6 && (lenient.score - 0.66).abs() < 1e-5);
 }
