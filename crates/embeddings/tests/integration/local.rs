@@ -1,5 +1,5 @@
 //! The local provider. Tests that need the model read its folder from
-//! `WAYFINDER_TEST_EMBEDDING_MODEL` (fetch it with `scripts/fetch-embedding-model`).
+//! `WAYFINDER_TEST_EMBEDDING_MODEL` (fetch it with `wayfinder model fetch --dir DIR`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,7 +19,7 @@ fn model() -> Option<&'static LocalEmbedder> {
     });
     if model.is_none() {
         if std::env::var_os("CI").is_some() {
-            panic!("{MODEL_ENV} is not set: CI must run the local-model tests (run scripts/fetch-embedding-model)");
+            panic!("{MODEL_ENV} is not set: CI must run the local-model tests (run `wayfinder model fetch --dir DIR`)");
         }
         // Straight to the stderr handle: the test harness hides `eprintln!` of passing tests.
         static NOTICE: std::sync::Once = std::sync::Once::new();
@@ -27,7 +27,7 @@ fn model() -> Option<&'static LocalEmbedder> {
             let _ = writeln!(
                 std::io::stderr(),
                 "\n!!!!! skipped: no model — local embedding tests need {MODEL_ENV} set to a model folder \
-                 (scripts/fetch-embedding-model) !!!!!\n"
+                 (`wayfinder model fetch --dir DIR`) !!!!!\n"
             );
         });
     }
@@ -191,7 +191,7 @@ fn a_folder_without_weights_is_a_clear_error() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(matches!(error, EmbedError::MissingModelFile { file: "model.safetensors", .. }), "{error:?}");
     let message = error.to_string();
-    assert!(message.contains("model.safetensors") && message.contains("fetch-embedding-model"), "{message}");
+    assert!(message.contains("model.safetensors") && message.contains("wayfinder model fetch"), "{message}");
     assert_eq!(error.code(), "embedding_model_missing");
 
     let missing = LocalEmbedder::load(&dir.join("nowhere")).unwrap_err();
@@ -211,4 +211,26 @@ fn a_non_bert_model_is_refused() {
     let error = LocalEmbedder::load(&dir).unwrap_err();
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(matches!(&error, EmbedError::InvalidModel { message, .. } if message.contains("roberta")), "{error:?}");
+}
+
+#[tokio::test]
+async fn the_lazy_model_loads_on_first_use_and_embeds_as_the_loaded_one_does() {
+    let Some(loaded) = model() else { return };
+    let dir = PathBuf::from(std::env::var_os(MODEL_ENV).unwrap());
+    let lazy = wayfinder_embeddings::LazyLocalEmbedder::new(&dir).unwrap();
+    assert!(!lazy.is_loaded(), "creating it reads the configuration only");
+    assert_eq!((lazy.model_id(), lazy.dimensions()), (loaded.model_id(), loaded.dimensions()));
+    let texts = vec!["Spaced repetition strengthens memory.".to_string()];
+    let from_lazy = lazy.embed(&texts, EmbedPurpose::Query).await.unwrap();
+    assert!(lazy.is_loaded());
+    assert_eq!(from_lazy, loaded.embed_blocking(&texts).unwrap());
+
+    // A folder without weights is refused up front, with the same error as a full load.
+    let empty = std::env::temp_dir().join(format!("wayfinder-lazy-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::write(empty.join("config.json"), "{}").unwrap();
+    std::fs::write(empty.join("tokenizer.json"), "{}").unwrap();
+    let error = wayfinder_embeddings::LazyLocalEmbedder::new(&empty).unwrap_err();
+    std::fs::remove_dir_all(&empty).unwrap();
+    assert!(matches!(error, EmbedError::MissingModelFile { file: "model.safetensors", .. }), "{error:?}");
 }

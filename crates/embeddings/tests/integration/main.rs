@@ -2,4 +2,5 @@
 //! API, and the remote provider against a fake OpenAI-compatible server.
 
 mod local;
+mod package;
 mod remote;
