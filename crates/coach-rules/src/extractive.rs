@@ -54,7 +54,7 @@ pub const CONTINUATION: f32 = 0.7;
 
 /// With dense scores, a passage whose score is this much below the best one's counts for 1/e as
 /// much (0.1 on the score scale is a cosine 0.05 lower).
-pub const PRIOR_SCALE: f32 = 0.1;
+pub const PRIOR_SCALE: f32 = 0.2;
 
 /// With dense scores, every sentence of a passage judged relevant by meaning has at least this
 /// relevance: learners ask in their own words, and a sentence that answers them may share none.
