@@ -502,7 +502,51 @@ async fn ingestion_resumes_after_kill_9(backend: Backend) {
     server.terminate();
 }
 
+/// `eval answers` on a three-document fixture: five answerable questions (the last one
+/// deliberately expects the wrong document, so "answered" and "cited as expected" differ) and two
+/// off-topic ones, lexically and, when the test model is there, with it.
+async fn eval_answers_counts_what_the_coach_did(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/answers");
+    let (documents, questions) = (format!("{data}/fixture"), format!("{data}/fixture-questions.jsonl"));
+    let mut modes = vec![vec!["--mode", "lexical"]];
+    let model = std::env::var("WAYFINDER_TEST_EMBEDDING_MODEL").ok();
+    if let Some(dir) = &model {
+        modes.push(vec!["--mode", "hybrid", "--embedding-model", dir.as_str()]);
+    }
+    for mode in modes {
+        let mut args = vec!["eval", "answers", "--documents", documents.as_str(), "--questions", questions.as_str()];
+        args.extend(&mode);
+        let out = wayfinder(&db, &args, None);
+        assert!(out.contains("3 documents"), "{out}");
+        assert!(
+            out.contains(
+                "answerable questions: 5; answered: 5 (100.0 %); answered citing an expected document: 4 (80.0 %)"
+            ),
+            "{mode:?}:\n{out}"
+        );
+        assert!(out.contains("off-topic questions: 2; refused: 2 (100.0 %)"), "{mode:?}:\n{out}");
+        assert!(out.contains("turn latency: p50"), "{out}");
+    }
+    // A throwaway organisation each time: nothing is left behind.
+    let orgs = wayfinder(&db, &["org", "list"], None);
+    assert!(!orgs.contains("eval-"), "{orgs}");
+
+    // A question expecting a file the folder does not hold is an error, before anything is loaded.
+    let bad = std::env::temp_dir().join(format!("wayfinder-bad-questions-{}.jsonl", std::process::id()));
+    std::fs::write(&bad, "{\"question\": \"Where?\", \"expect\": [\"missing.md\"]}\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["eval", "answers", "--documents", documents.as_str(), "--questions", bad.to_str().unwrap()])
+        .env("WAYFINDER_DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&bad).unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"missing.md\", which is not in"), "{out:?}");
+}
+
 wayfinder_testing::on_both_backends!(
+    eval_answers_counts_what_the_coach_did,
     first_run_setup_link_then_clean_shutdown,
     administering_from_the_command_line,
     output_to_a_closed_pipe_ends_quietly,

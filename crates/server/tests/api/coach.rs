@@ -100,11 +100,57 @@ async fn extractive_answers_refusals_access_and_sharing(backend: Backend) {
         assert!(answer["content"].as_str().unwrap().contains(&mark), "{answer}");
     }
     assert!(answer["content"].as_str().unwrap().to_lowercase().contains("flashcard"), "{answer}");
+    // The decision to answer, with its score against the coach's (default) threshold.
+    let decision = &answer["relevance"];
+    assert_eq!((decision["answerable"].as_bool(), decision["signals"].as_str()), (Some(true), Some("lexical")));
+    assert_eq!(decision["threshold"].as_f64(), Some(0.5));
+    assert!(decision["score"].as_f64().unwrap() >= 0.5, "{decision}");
 
-    // Nothing relevant: a plain refusal, no citations, nothing invented.
+    // Nothing relevant: a plain refusal, no citations, nothing invented, and the score that says so.
     let (_, turn) = ask(learner, &conversation, "What is the capital of Peru?").await;
-    assert_eq!(turn["assistant_message"]["kind"], "refusal", "{turn}");
-    assert!(turn["assistant_message"]["citations"].as_array().unwrap().is_empty());
+    let refusal = &turn["assistant_message"];
+    assert_eq!(refusal["kind"], "refusal", "{turn}");
+    assert!(refusal["citations"].as_array().unwrap().is_empty());
+    assert_eq!(refusal["relevance"]["answerable"], false, "{refusal}");
+    assert!(refusal["relevance"]["score"].as_f64().unwrap() < 0.5, "{refusal}");
+
+    // Stored with each answer, as returned.
+    let (_, detail) = learner.get(&format!("/conversations/{conversation}")).await;
+    assert_eq!(detail["messages"][1]["relevance"], answer["relevance"]);
+    assert_eq!(detail["messages"][3]["relevance"], refusal["relevance"]);
+    assert!(detail["messages"][0]["relevance"].is_null(), "a question carries no decision");
+
+    // The threshold is the coach's setting: raised above this answer's score, the same question is
+    // refused, and the decision reports the threshold it was held against.
+    let (_, coaches) = w.admin.client.get(&format!("/orgs/{a}/coaches")).await;
+    let coach = coaches["coaches"][0]["id"].as_str().unwrap().to_string();
+    assert!(coaches["coaches"][0]["relevance_threshold"].is_null(), "the default applies: {coaches}");
+    // Part of this question is in the guide: refused at the default, with a score short of it…
+    let partial = "How should I review flashcards with my roommate's cat?";
+    let probe = start(learner, a).await;
+    let (_, turn) = ask(learner, &probe, partial).await;
+    let strict = turn["assistant_message"]["relevance"].clone();
+    let score = strict["score"].as_f64().unwrap();
+    assert!(turn["assistant_message"]["kind"] == "refusal" && score > 0.0 && score < 0.5, "{turn}");
+    // …and answered by a coach whose threshold is below that score.
+    let lenient = score / 2.0;
+    let (status, changed) =
+        w.admin.client.patch(&format!("/orgs/{a}/coaches/{coach}"), json!({ "relevance_threshold": lenient })).await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["relevance_threshold"].as_f64(), Some(lenient));
+    let (_, turn) = ask(learner, &probe, partial).await;
+    assert_eq!(turn["assistant_message"]["kind"], "extractive", "{turn}");
+    let decision = &turn["assistant_message"]["relevance"];
+    assert!(decision["answerable"] == true, "{decision}");
+    assert!((decision["threshold"].as_f64().unwrap() - lenient).abs() < 1e-6, "{decision}");
+    assert_eq!(decision["score"].as_f64(), Some(score), "the same material, the same score: {decision}");
+    for bad in [json!({ "relevance_threshold": 1.5 }), json!({ "relevance_threshold": "high" })] {
+        let (status, body) = w.admin.client.patch(&format!("/orgs/{a}/coaches/{coach}"), bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+    let (_, back) = w.admin.client.patch(&format!("/orgs/{a}/coaches/{coach}"), json!({ "relevance_threshold": null })).await;
+    assert!(back["relevance_threshold"].is_null(), "{back}");
+    assert_eq!(learner.delete(&format!("/conversations/{probe}")).await.0, StatusCode::NO_CONTENT);
 
     // Stored in order, titled by the first question, listed for its owner.
     let (_, detail) = learner.get(&format!("/conversations/{conversation}")).await;
