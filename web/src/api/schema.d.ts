@@ -802,6 +802,13 @@ export interface components {
             name: string;
             org_id: string;
             /**
+             * Format: double
+             * @description Below this relevance score (0..1) the material is judged not to hold the answer, and a
+             *     grounded coach refuses; null: the default, measured on a development set (see
+             *     docs/ANSWERS.md).
+             */
+            relevance_threshold?: number | null;
+            /**
              * Format: int64
              * @description Passages given to the model per answer.
              */
@@ -823,6 +830,11 @@ export interface components {
             max_output_tokens?: number | null;
             model?: string | null;
             name?: string | null;
+            /**
+             * Format: double
+             * @description 0..1; `null` returns to the default.
+             */
+            relevance_threshold?: number | null;
             /** Format: int64 */
             retrieval_depth?: number | null;
             /** @description `direct` or `socratic`. */
@@ -1164,6 +1176,7 @@ export interface components {
             model?: string | null;
             /** Format: int64 */
             output_tokens: number;
+            relevance?: null | components["schemas"]["RelevanceDecision"];
             role: components["schemas"]["TurnRole"];
         };
         /** Format: uuid */
@@ -1219,6 +1232,34 @@ export interface components {
          * @enum {string}
          */
         RelationshipKind: "coach_learner" | "parent_learner" | "manager_coach";
+        /**
+         * @description Whether the retrieved material holds the answer to a question: the score, the threshold it
+         *     was held against, and the verdict. Stored with every answer, so refusals can be counted and
+         *     read as the knowledge base's gaps.
+         */
+        RelevanceDecision: {
+            /** @description `score >= threshold`: the material was judged to hold the answer. */
+            answerable: boolean;
+            /** @description The number of the best-matching source, if any source was retrieved. */
+            best_source?: number | null;
+            /**
+             * Format: float
+             * @description How well the best passage matches the question, 0..1.
+             */
+            score: number;
+            /** @description What the score was computed from. */
+            signals: components["schemas"]["RelevanceSignals"];
+            /**
+             * Format: float
+             * @description The coach's threshold at the time.
+             */
+            threshold: number;
+        };
+        /**
+         * @description What a relevance decision could draw on.
+         * @enum {string}
+         */
+        RelevanceSignals: "hybrid" | "lexical";
         /**
          * @description A person's role inside one organisation.
          * @enum {string}

@@ -21,6 +21,7 @@ const BLANK: CoachInput = {
   retrieval_depth: 8,
   model: null,
   temperature: null,
+  relevance_threshold: null,
 };
 
 function toInput(c: Coach): CoachInput {
@@ -34,6 +35,7 @@ function toInput(c: Coach): CoachInput {
     retrieval_depth: c.retrieval_depth,
     model: c.model,
     temperature: c.temperature,
+    relevance_threshold: c.relevance_threshold,
   };
 }
 
@@ -43,6 +45,7 @@ function CoachForm({ org, coach, onDone }: { org: string; coach: Coach | null; o
   const [form, setForm] = useState<CoachInput>(coach ? toInput(coach) : BLANK);
   const [domains, setDomains] = useState((coach?.domains ?? []).join(", "));
   const [temperature, setTemperature] = useState(coach?.temperature?.toString() ?? "");
+  const [threshold, setThreshold] = useState(coach?.relevance_threshold?.toString() ?? "");
   const [confirmDelete, setConfirmDelete] = useState(false);
 
   const save = useMutation({
@@ -52,6 +55,7 @@ function CoachForm({ org, coach, onDone }: { org: string; coach: Coach | null; o
         domains: parseTags(domains),
         model: form.model?.trim() ? form.model.trim() : null,
         temperature: temperature.trim() === "" ? null : Number(temperature),
+        relevance_threshold: threshold.trim() === "" ? null : Number(threshold),
       };
       return coach ? coachesApi.update(org, coach.id, body) : coachesApi.create(org, body);
     },
@@ -166,6 +170,14 @@ function CoachForm({ org, coach, onDone }: { org: string; coach: Coach | null; o
         <Field label="Temperature (optional)" hint="0–2; empty for the default.">
           {(p) => (
             <input {...p} type="number" min={0} max={2} step={0.1} value={temperature} onChange={(e) => setTemperature(e.target.value)} />
+          )}
+        </Field>
+        <Field
+          label="Answer threshold (optional)"
+          hint="0–1: how closely the knowledge base must match a question before the coach answers; below it, a grounded coach says the material lacks the answer. Empty for the measured default (0.5)."
+        >
+          {(p) => (
+            <input {...p} type="number" min={0} max={1} step={0.05} value={threshold} onChange={(e) => setThreshold(e.target.value)} />
           )}
         </Field>
       </div>
