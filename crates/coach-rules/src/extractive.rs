@@ -21,9 +21,15 @@
 //! 4. Sentences are picked by maximal marginal relevance, `λ·score − (1−λ)·max similarity to the
 //!    picked ones` (cosine of term sets), and any sentence whose similarity to a picked one
 //!    reaches `max_similarity` is never picked: overlapping chunks repeat sentences verbatim and
-//!    textbooks restate their points.
+//!    textbooks restate their points. When the passages were judged by meaning (dense scores),
+//!    the source prior is their score relative to the best passage's instead of their position,
+//!    every sentence of a usable passage has at least [`MEANING_FLOOR`] relevance, and at most
+//!    `max_per_source` sentences come from one passage. Sentences are weighed by form too: advice
+//!    when the question asks how or what to do, definitions when it asks what or why; first-person
+//!    anecdotes and quoted voices lower.
 //! 5. The picks are ordered by source, then by position in the passage, and rendered under one
-//!    opening line; consecutive sentences of one source share one citation at the end.
+//!    opening line, each source's run as a bullet led by its section heading (or the document
+//!    title) in bold and ending in one citation.
 
 use std::collections::HashSet;
 
@@ -168,6 +174,11 @@ pub struct ExtractiveOptions {
     pub lambda: f32,
     /// Term-set cosine at or above which two sentences count as saying the same thing.
     pub max_similarity: f32,
+    /// When passages were judged by meaning, at most this many sentences from one passage: the
+    /// question's words say little about which sentence of a passage answers a paraphrase, so the
+    /// answer draws on the few closest passages rather than on one alone. (By words, the terms
+    /// do tell, and there is no cap.)
+    pub max_per_source: usize,
 }
 
 impl Default for ExtractiveOptions {
@@ -178,6 +189,7 @@ impl Default for ExtractiveOptions {
             min_share_of_best: 0.5,
             lambda: 0.7,
             max_similarity: 0.6,
+            max_per_source: 2,
         }
     }
 }
@@ -272,7 +284,8 @@ pub fn extract_answer(
     score_candidates(question, &mut candidates, if by_meaning { MEANING_FLOOR } else { 0.0 });
     let best = candidates.iter().map(|c| c.score).fold(0.0_f32, f32::max);
     candidates.retain(|c| c.relevance >= opts.min_relevance && c.score >= opts.min_share_of_best * best);
-    let mut picked = pick_by_mmr(candidates, opts);
+    let per_source = if by_meaning { opts.max_per_source } else { usize::MAX };
+    let mut picked = pick_by_mmr(candidates, opts, per_source);
     if picked.is_empty() {
         return None;
     }
@@ -383,11 +396,14 @@ fn readability(text: &str) -> f32 {
 }
 
 /// Picks up to `max_sentences` candidates by maximal marginal relevance, never two near-duplicates.
-fn pick_by_mmr(mut remaining: Vec<Candidate>, opts: &ExtractiveOptions) -> Vec<Candidate> {
+fn pick_by_mmr(mut remaining: Vec<Candidate>, opts: &ExtractiveOptions, per_source: usize) -> Vec<Candidate> {
     let mut picked: Vec<Candidate> = Vec::new();
     while picked.len() < opts.max_sentences {
         let mut best: Option<(usize, f32)> = None;
         for (i, candidate) in remaining.iter().enumerate() {
+            if picked.iter().filter(|p| p.source_index == candidate.source_index).count() >= per_source {
+                continue;
+            }
             let similarity = picked.iter().map(|p| set_cosine(&p.set, &candidate.set)).fold(0.0_f32, f32::max);
             if similarity >= opts.max_similarity {
                 continue;
