@@ -111,7 +111,10 @@ impl Intent {
         ];
         if advice.iter().any(|a| q.contains(a)) {
             Intent::Advice
-        } else if [" what is ", " what are ", " what's ", " why ", " what does ", " mean "].iter().any(|a| q.contains(a)) {
+        } else if [" what is ", " what are ", " what's ", " why ", " what does ", " mean "]
+            .iter()
+            .any(|a| q.contains(a))
+        {
             Intent::Explanation
         } else {
             Intent::Other

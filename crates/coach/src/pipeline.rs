@@ -14,10 +14,11 @@ use std::{sync::Arc, time::Instant};
 use tokio::sync::mpsc;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_coach_rules::{
-    AnswerKind, AnswerMode, ConfidenceLevel, ConversationId, ExtractiveOptions, MessageId, PromptInput,
-    Relevance, RelevanceDecision, Role as CoachRole, Source, SourceRelevance, Turn, TurnRole, citation_coverage, clean_rewrite,
-    confidence, extract_answer, judge_relevance, relevance::DEFAULT_THRESHOLD, needs_rewrite, parse_routing, refusal_text, rewrite_prompt, route_domains,
-    routing_prompt, standalone_question, validate_citations,
+    AnswerKind, AnswerMode, ConfidenceLevel, ConversationId, ExtractiveOptions, MessageId, PromptInput, Relevance,
+    RelevanceDecision, Role as CoachRole, Source, SourceRelevance, Turn, TurnRole, citation_coverage, clean_rewrite,
+    confidence, extract_answer, judge_relevance, needs_rewrite, parse_routing, refusal_text,
+    relevance::DEFAULT_THRESHOLD, rewrite_prompt, route_domains, routing_prompt, standalone_question,
+    validate_citations,
 };
 use wayfinder_knowledge::{SearchHit, SearchMode, SearchRequest};
 use wayfinder_llm::{ChatError, ChatMessage, ChatModel, ChatRequest, ModelFailure, StreamEvent, Usage};

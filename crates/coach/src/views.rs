@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_coach_rules::{
-    AnswerKind, AnswerMode, CoachId, CoachStyle, ConfidenceLevel, ConversationId, FeedbackRating, FeedbackReason, RelevanceDecision,
-    MessageId, TurnRole,
+    AnswerKind, AnswerMode, CoachId, CoachStyle, ConfidenceLevel, ConversationId, FeedbackRating, FeedbackReason,
+    MessageId, RelevanceDecision, TurnRole,
 };
 use wayfinder_knowledge_rules::CollectionId;
 use wayfinder_store::{CoachRecord, ConversationRecord, FeedbackRecord, MessageRecord};
@@ -173,8 +173,11 @@ pub(crate) struct StoredCitations {
 
 impl Message {
     pub(crate) fn from_record(r: MessageRecord, feedback: Option<FeedbackRecord>) -> Self {
-        let stored: StoredCitations = serde_json::from_value(r.citations)
-            .unwrap_or(StoredCitations { citations: Vec::new(), confidence_level: None, relevance: None });
+        let stored: StoredCitations = serde_json::from_value(r.citations).unwrap_or(StoredCitations {
+            citations: Vec::new(),
+            confidence_level: None,
+            relevance: None,
+        });
         Message {
             id: r.id,
             conversation_id: r.conversation,

