@@ -38,7 +38,7 @@
 //! study-skills passages fails even if one says "human capital": half the topic, and the missing
 //! half is the name. A paraphrase sharing no word at all cannot be told from an off-topic question
 //! by words alone and is judged not relevant: grounded mode then refuses rather than risk an
-//! ungrounded answer, and says that search is lexical only.
+//! ungrounded answer, and the stored decision (`signals: lexical`) says what it was judged on.
 
 use std::collections::HashSet;
 
