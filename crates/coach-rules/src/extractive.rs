@@ -320,6 +320,7 @@ fn clean_sentence(sentence: &str) -> String {
 
 fn is_quotable(sentence: &str) -> bool {
     let words = word_count(sentence);
+    let lower = sentence.to_lowercase();
     let starts_like_sentence =
         sentence.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || "\"“'(".contains(c));
     (MIN_WORDS..=MAX_WORDS).contains(&words)
@@ -331,7 +332,7 @@ fn is_quotable(sentence: &str) -> bool {
         && !sentence.contains("https://")
         && !sentence.contains("www.")
         // A bibliographic reference is not a statement either.
-        && !["doi:", "doi ", " vol.", "et al.", "journal of", "retrieved from"].iter().any(|r| sentence.to_lowercase().contains(r))
+        && !["doi:", "doi ", " vol.", "et al.", "journal of", "retrieved from"].iter().any(|r| lower.contains(r))
         && !sentence.trim_end().trim_end_matches(['"', '”', ')']).ends_with('?')
 }
 

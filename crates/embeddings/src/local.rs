@@ -60,19 +60,7 @@ impl LocalEmbedder {
     /// Loads a model folder holding `config.json`, `tokenizer.json` and `model.safetensors`
     /// (and optionally sentence-transformers' `1_Pooling/config.json`).
     pub fn load(dir: &Path) -> Result<Self, EmbedError> {
-        if !dir.is_dir() {
-            return Err(EmbedError::ModelFolderNotFound { folder: dir.to_path_buf() });
-        }
-        let file = |name: &'static str| -> Result<PathBuf, EmbedError> {
-            let path = dir.join(name);
-            if path.is_file() {
-                Ok(path)
-            } else {
-                Err(EmbedError::MissingModelFile { folder: dir.to_path_buf(), file: name })
-            }
-        };
-        let (config_path, tokenizer_path, weights_path) =
-            (file("config.json")?, file("tokenizer.json")?, file("model.safetensors")?);
+        let ModelFiles { config: config_path, tokenizer: tokenizer_path, weights: weights_path } = model_files(dir)?;
         let config = read_config(&config_path)?;
         let pooling = read_pooling(dir)?;
         let max_tokens = config.max_position_embeddings.min(MAX_TOKENS_CAP);
@@ -220,6 +208,33 @@ fn sub_batches<'a>(order: &'a [usize], ids: &[&[u32]], budget: usize) -> Vec<&'a
     groups
 }
 
+/// The files a model folder must hold.
+struct ModelFiles {
+    config: PathBuf,
+    tokenizer: PathBuf,
+    weights: PathBuf,
+}
+
+/// Checks that `dir` is a folder holding the model's files, naming the first one missing.
+fn model_files(dir: &Path) -> Result<ModelFiles, EmbedError> {
+    if !dir.is_dir() {
+        return Err(EmbedError::ModelFolderNotFound { folder: dir.to_path_buf() });
+    }
+    let file = |name: &'static str| -> Result<PathBuf, EmbedError> {
+        let path = dir.join(name);
+        if path.is_file() {
+            Ok(path)
+        } else {
+            Err(EmbedError::MissingModelFile { folder: dir.to_path_buf(), file: name })
+        }
+    };
+    Ok(ModelFiles {
+        config: file("config.json")?,
+        tokenizer: file("tokenizer.json")?,
+        weights: file("model.safetensors")?,
+    })
+}
+
 /// The id stored with the model's vectors: `local:` and the folder's name.
 fn model_id(dir: &Path) -> String {
     let name = dir.canonicalize().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
@@ -299,15 +314,7 @@ impl std::fmt::Debug for LazyLocalEmbedder {
 impl LazyLocalEmbedder {
     /// Checks that `dir` holds a model (the files are there, the configuration is one we run).
     pub fn new(dir: &Path) -> Result<Self, EmbedError> {
-        if !dir.is_dir() {
-            return Err(EmbedError::ModelFolderNotFound { folder: dir.to_path_buf() });
-        }
-        for file in ["config.json", "tokenizer.json", "model.safetensors"] {
-            if !dir.join(file).is_file() {
-                return Err(EmbedError::MissingModelFile { folder: dir.to_path_buf(), file });
-            }
-        }
-        let config = read_config(&dir.join("config.json"))?;
+        let config = read_config(&model_files(dir)?.config)?;
         Ok(LazyLocalEmbedder {
             dir: dir.to_path_buf(),
             id: model_id(dir),

@@ -159,6 +159,18 @@ pub async fn collection(kb: &KnowledgeBase, command: CollectionCommand) -> anyho
     Ok(())
 }
 
+/// The files at `paths`, read, named by their file names and tagged with `domains`.
+pub fn read_uploads(paths: &[std::path::PathBuf], domains: &[String]) -> anyhow::Result<Vec<UploadFile>> {
+    paths
+        .iter()
+        .map(|path| {
+            let content = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let filename = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            Ok(UploadFile { filename, domains: domains.to_vec(), content })
+        })
+        .collect()
+}
+
 /// Files under `paths`, folders walked recursively, in a stable order.
 fn collect_files(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<std::path::PathBuf>> {
     let mut out = Vec::new();
@@ -183,12 +195,7 @@ pub async fn ingest(kb: &KnowledgeBase, lease: chrono::Duration, args: IngestArg
     if paths.is_empty() {
         bail!("no files found");
     }
-    let mut files = Vec::with_capacity(paths.len());
-    for path in &paths {
-        let content = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let filename = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        files.push(UploadFile { filename, domains: args.domain.clone(), content });
-    }
+    let files = read_uploads(&paths, &args.domain)?;
     let kb = kb.clone().with_limits(IngestLimits { max_files: files.len(), ..kb.limits().clone() });
     let job = kb.queue_ingest(org, collection.id, None, files).await?;
     eprintln!("job {} queued: {} files into {}", job.id, paths.len(), collection.name);

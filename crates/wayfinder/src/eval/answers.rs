@@ -111,21 +111,18 @@ pub async fn run(config: &Config, args: EvalAnswersArgs) -> anyhow::Result<()> {
 
 /// Every file directly inside `dir`, by name.
 fn read_documents(dir: &Path) -> anyhow::Result<Vec<UploadFile>> {
-    let mut files = Vec::new();
+    let mut paths = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
         let path = entry?.path();
-        if !path.is_file() {
-            continue;
+        if path.is_file() {
+            paths.push(path);
         }
-        let filename = path.file_name().and_then(|n| n.to_str()).context("a file name that is not UTF-8")?.to_string();
-        let content = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        files.push(UploadFile { filename, domains: Vec::new(), content });
     }
-    if files.is_empty() {
+    if paths.is_empty() {
         bail!("{} holds no files", dir.display());
     }
-    files.sort_by(|a, b| a.filename.cmp(&b.filename));
-    Ok(files)
+    paths.sort();
+    knowledge::read_uploads(&paths, &[])
 }
 
 async fn measure(
