@@ -26,6 +26,40 @@ pub enum BenchCommand {
     /// Coach: the time a turn takes besides the model (history, rewrite, routing,
     /// retrieval, prompt, citations, storage) on a synthetic corpus.
     Coach(BenchCoachArgs),
+    /// Local embedding speed on given passages (JSON lines `{"text": …}`), best of a few
+    /// runs: the figure `bench/peers/run` sets beside sentence-transformers'.
+    Embed(BenchEmbedArgs),
+    /// Ingestion without embeddings into a synthetic collection, through the real job;
+    /// can write the chunks it made so a peer can ingest exactly the same texts.
+    Ingest(BenchIngestArgs),
+}
+
+/// `wayfinder-bench embed` options.
+#[derive(Args, Clone)]
+pub struct BenchEmbedArgs {
+    /// The local embedding model folder.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// JSON lines, one passage `{"text": "..."}` per line.
+    #[arg(long)]
+    pub passages: PathBuf,
+    /// Timed runs over all passages; the fastest is reported.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+}
+
+/// `wayfinder-bench ingest` options.
+#[derive(Args, Clone)]
+pub struct BenchIngestArgs {
+    /// Chunks to ingest.
+    #[arg(long, default_value_t = 100_000)]
+    pub chunks: usize,
+    /// Target tokens per synthetic chunk.
+    #[arg(long, default_value_t = 200)]
+    pub chunk_tokens: i64,
+    /// Write every chunk's text to this file as JSON lines `{"text": "..."}`.
+    #[arg(long)]
+    pub chunks_out: Option<PathBuf>,
 }
 
 /// `wayfinder-bench coach` options.

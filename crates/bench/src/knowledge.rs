@@ -229,6 +229,15 @@ impl Corpus {
 
     /// Ingests and embeds until the corpus holds at least `target` chunks.
     pub(crate) async fn grow_to(&mut self, target: usize) -> anyhow::Result<Growth> {
+        self.grow(target, true).await
+    }
+
+    /// Ingests (lexical only, no vectors) until the corpus holds at least `target` chunks.
+    pub(crate) async fn ingest_to(&mut self, target: usize) -> anyhow::Result<Growth> {
+        self.grow(target, false).await
+    }
+
+    async fn grow(&mut self, target: usize, with_vectors: bool) -> anyhow::Result<Growth> {
         let mut growth = Growth { chunks: 0, ingest_seconds: 0.0, embed_seconds: 0.0 };
         let (org, collection) = (self.org, self.collection);
         while self.chunks < target {
@@ -256,7 +265,9 @@ impl Corpus {
             let after = self.store.count_chunks(org, Some(collection)).await?;
             growth.chunks += after - before;
             self.chunks = after as usize;
-            // Vectors for the new chunks, through the same path embedding jobs use.
+        }
+        if with_vectors {
+            // Vectors for all the new chunks in one embedding job, as after an upload.
             let started = Instant::now();
             let job = self.knowledge.queue_embedding(org, collection, None).await?;
             JobWorker::new(self.knowledge.clone(), chrono::Duration::seconds(60)).run_one(job.id).await;

@@ -9,6 +9,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod api;
 mod cli;
 mod coach;
+mod embed;
+mod ingest;
 mod knowledge;
 
 use clap::Parser;
@@ -21,6 +23,8 @@ fn main() -> std::process::ExitCode {
             BenchCommand::Api(args) => api::run(&config, &args).await,
             BenchCommand::Knowledge(args) => knowledge::run(&config, &args).await,
             BenchCommand::Coach(args) => coach::run(&config, &args).await,
+            BenchCommand::Embed(args) => embed::run(&args).await,
+            BenchCommand::Ingest(args) => ingest::run(&config, &args).await,
         }
     })
 }

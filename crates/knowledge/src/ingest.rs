@@ -8,7 +8,7 @@ use std::sync::{
     atomic::{AtomicBool, AtomicI64, Ordering},
 };
 use wayfinder_accounts_rules::{OrgId, PersonId};
-use wayfinder_embeddings::EmbedPurpose;
+use wayfinder_embeddings::{EmbedPurpose, Embedder};
 use wayfinder_knowledge_rules::{
     ChunkingConfig, CollectionId, ExtractError, ExtractFailure, chunk_document, content_hash, extract, lexical_terms,
     section_label,
@@ -183,6 +183,22 @@ impl KnowledgeBase {
         progress.done.store(0, Ordering::Relaxed);
         let missing = self.store.count_chunks_without_vectors(org, collection.id).await?;
         progress.total.store(missing, Ordering::Relaxed);
+        let dims = embedder.dimensions();
+        self.store.begin_vector_load(org, dims, missing).await?;
+        let loaded = self.embed_batches(org, collection, embedder.as_ref(), progress).await;
+        // Also after a failed load: the organisation's search index must not stay missing.
+        let indexed = self.store.finish_vector_load(org, dims).await;
+        loaded?;
+        Ok(indexed?)
+    }
+
+    async fn embed_batches(
+        &self,
+        org: OrgId,
+        collection: &Collection,
+        embedder: &dyn Embedder,
+        progress: &Progress,
+    ) -> KnowledgeResult<()> {
         loop {
             if progress.lost.load(Ordering::Relaxed) {
                 return Ok(());

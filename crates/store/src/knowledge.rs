@@ -278,7 +278,9 @@ impl DocumentRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
+/// A chunk with its document's title and domains. Also read from a JSON array of
+/// the same values in `CHUNK_COLUMNS` order (serde takes a struct from a sequence).
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct ChunkRow {
     id: i64,
     collection_id: String,
@@ -541,15 +543,19 @@ impl Store {
                 // `chunks_collection` index and testing each entry against the
                 // list (most of a search's time at 100k chunks: lexical p95
                 // 27 ms before, 0.8 ms after): each id is looked up by key instead.
+                // The rows come back as one JSON array: the driver's cost per row
+                // (about 15 µs) was most of fetching a search's 100 chunks.
                 let sql = format!(
-                    "SELECT {CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id
+                    "SELECT json_group_array(json_array({CHUNK_COLUMNS}))
+                     FROM chunks c JOIN documents d ON d.id = c.document_id
                      WHERE c.id IN (SELECT value FROM json_each($2)) AND +c.org_id = $1"
                 );
-                sqlx::query_as(&sql)
+                let (rows,): (String,) = sqlx::query_as(&sql)
                     .bind(org.to_string())
                     .bind(serde_json::to_string(&raw).unwrap_or_default())
-                    .fetch_all(pool)
-                    .await?
+                    .fetch_one(pool)
+                    .await?;
+                serde_json::from_str(&rows).map_err(|e| StoreError::Corrupt(format!("chunk rows: {e}")))?
             }
             Pool::Postgres(pool) => {
                 let sql = format!(

@@ -34,6 +34,7 @@ pub use knowledge::{
 };
 pub use orgs::{MembershipChangeError, RoleChanged};
 pub use people::NewPerson;
+pub use vectors::{DEFER_INDEX_MIN_VECTORS, VectorLoad, defers_index};
 
 use sqlx::{
     PgPool, SqlitePool,
@@ -42,7 +43,6 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 use std::{
-    collections::HashSet,
     str::FromStr,
     sync::{Arc, Mutex},
     time::Duration,
@@ -171,8 +171,8 @@ pub struct Store {
     pub(crate) lexical: Arc<Copies<OrgId, Bm25Index>>,
     /// This process's copies of the vectors (SQLite), per organisation and model.
     pub(crate) vectors: Arc<Copies<(OrgId, String), VectorIndex>>,
-    /// PostgreSQL: dimensions that already have an HNSW index.
-    pub(crate) hnsw_dims: Arc<Mutex<HashSet<usize>>>,
+    /// PostgreSQL: which (organisation, dimensions) HNSW indexes exist or are deferred.
+    pub(crate) hnsw: Arc<Mutex<vectors::HnswIndexes>>,
 }
 
 /// Tables whose rows [`Store::row_counts`] reports.
@@ -240,7 +240,7 @@ impl Store {
     }
 
     fn on(pool: Pool) -> Store {
-        Store { pool, lexical: Default::default(), vectors: Default::default(), hnsw_dims: Default::default() }
+        Store { pool, lexical: Default::default(), vectors: Default::default(), hnsw: Default::default() }
     }
 
     /// The backend this store runs on.

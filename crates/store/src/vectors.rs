@@ -44,7 +44,58 @@ pub(crate) trait DenseIndex {
     ) -> StoreResult<Vec<(ChunkId, f32)>>;
 }
 
+/// How a batch of vector writes reaches PostgreSQL's search index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VectorLoad {
+    /// Each vector joins the organisation's HNSW graph as it is written.
+    Incremental,
+    /// The organisation's graph was dropped for the load and is built once at its end
+    /// ([`Store::finish_vector_load`]); meanwhile its searches scan exactly.
+    IndexDeferred,
+}
+
+/// A load defers the index only when it is at least this large...
+pub const DEFER_INDEX_MIN_VECTORS: i64 = 2_000;
+
+/// ...and at least as large as what the organisation already holds: one build over
+/// everything then costs less than inserting the new vectors one by one (pgvector's
+/// build is several times faster per vector than its inserts, and runs in parallel).
+pub fn defers_index(existing: i64, incoming: i64) -> bool {
+    incoming >= DEFER_INDEX_MIN_VECTORS && incoming >= existing
+}
+
+/// PostgreSQL's HNSW indexes as this process knows them: one per organisation and
+/// vector size, so one organisation's bulk load never touches another's graph.
+#[derive(Debug, Default)]
+pub(crate) struct HnswIndexes {
+    /// Known to exist.
+    pub built: HashSet<(OrgId, usize)>,
+    /// Dropped for a load this process is running; not re-created by writes.
+    pub deferred: HashSet<(OrgId, usize)>,
+}
+
 impl Store {
+    /// Call before writing `incoming` vectors of `dims` dimensions for an organisation.
+    /// On PostgreSQL a load that at least doubles the organisation's vectors (see
+    /// [`defers_index`]) drops its HNSW index, so rows go in without graph inserts;
+    /// [`Store::finish_vector_load`] must follow, also when the load fails. SQLite keeps
+    /// its vectors in each process's copy and has nothing to defer.
+    pub async fn begin_vector_load(&self, org: OrgId, dims: usize, incoming: i64) -> StoreResult<VectorLoad> {
+        match &self.pool {
+            Pool::Sqlite(_) => Ok(VectorLoad::Incremental),
+            Pool::Postgres(pool) => PgVectors { store: self, pool }.begin_load(org, dims, incoming).await,
+        }
+    }
+
+    /// Ends a load begun with [`Store::begin_vector_load`]: builds the organisation's
+    /// index if the load deferred it (or a failed build left none).
+    pub async fn finish_vector_load(&self, org: OrgId, dims: usize) -> StoreResult<()> {
+        match &self.pool {
+            Pool::Sqlite(_) => Ok(()),
+            Pool::Postgres(pool) => PgVectors { store: self, pool }.finish_load(org, dims).await,
+        }
+    }
+
     /// Forgets in-memory vectors of an organisation after a change this
     /// process cannot apply in place (deletes, replacements).
     pub(crate) fn vectors_changed(&self, org: OrgId) {

@@ -340,6 +340,10 @@ pub struct EvalRetrievalArgs {
     /// Also report these fusions for hybrid (comma-separated), to choose by measurement.
     #[arg(long)]
     pub compare_fusions: Option<String>,
+    /// Also time every mode's searches at these depths (comma-separated, e.g. `10,100`),
+    /// one query at a time, after the quality runs.
+    #[arg(long, value_delimiter = ',')]
+    pub latency_k: Vec<usize>,
     /// Keep the throwaway organisation afterwards (for inspection).
     #[arg(long)]
     pub keep: bool,

@@ -433,18 +433,12 @@ fn unit_vector(seed: usize) -> Vec<f32> {
     v.into_iter().map(|x| x / norm).collect()
 }
 
-/// A process applies its own inserts, replacements and deletions to its
-/// in-memory copies in place; whatever it did, it ranks exactly (same chunks,
-/// same scores) like a process that loads the copies fresh from the database.
-async fn copies_changed_in_place_rank_like_fresh_ones(backend: Backend) {
-    use wayfinder_store::{DocumentWrite, NewCollection, NewDocument};
-    let database = wayfinder_testing::TestDatabase::create(backend).await;
-    let options = StoreOptions { url: database.url.clone(), max_connections: 2 };
-    let connect = || Store::connect(&options);
-    let store = connect().await.unwrap();
-    store.migrate().await.unwrap();
-    let org = store.create_org("in-place", "In Place").await.unwrap().id;
-    let new_collection = NewCollection {
+/// A collection of synthetic chunks with `test:16` vectors in `org`.
+async fn synthetic_collection(
+    store: &Store,
+    org: wayfinder_accounts_rules::OrgId,
+) -> wayfinder_knowledge_rules::CollectionId {
+    let new = wayfinder_store::NewCollection {
         org,
         name: "Synthetic".into(),
         description: String::new(),
@@ -453,23 +447,47 @@ async fn copies_changed_in_place_rank_like_fresh_ones(backend: Backend) {
         chunk_overlap: 20,
         embedding_model: Some("test:16".into()),
     };
-    let collection = store.create_collection(&new_collection).await.unwrap().id;
+    store.create_collection(&new).await.unwrap().id
+}
+
+/// A plain-text document `source` of the synthetic collection, its hash from `seed`.
+fn synthetic_new_document(
+    org: wayfinder_accounts_rules::OrgId,
+    collection: wayfinder_knowledge_rules::CollectionId,
+    source: &str,
+    seed: usize,
+) -> wayfinder_store::NewDocument {
+    wayfinder_store::NewDocument {
+        org,
+        collection,
+        title: source.into(),
+        source_name: source.into(),
+        content_type: "text/plain".into(),
+        content_hash: format!("hash-{seed}"),
+        size_bytes: 1,
+        pages: None,
+        domains: Vec::new(),
+        uploaded_by: None,
+    }
+}
+
+/// A process applies its own inserts, replacements and deletions to its
+/// in-memory copies in place; whatever it did, it ranks exactly (same chunks,
+/// same scores) like a process that loads the copies fresh from the database.
+async fn copies_changed_in_place_rank_like_fresh_ones(backend: Backend) {
+    use wayfinder_store::DocumentWrite;
+    let database = wayfinder_testing::TestDatabase::create(backend).await;
+    let options = StoreOptions { url: database.url.clone(), max_connections: 2 };
+    let connect = || Store::connect(&options);
+    let store = connect().await.unwrap();
+    store.migrate().await.unwrap();
+    let org = store.create_org("in-place", "In Place").await.unwrap().id;
+    let collection = synthetic_collection(&store, org).await;
     let put = |source: &'static str, seed: usize| {
         let store = store.clone();
         async move {
             let (chunks, vectors) = synthetic_document(seed);
-            let new = NewDocument {
-                org,
-                collection,
-                title: source.into(),
-                source_name: source.into(),
-                content_type: "text/plain".into(),
-                content_hash: format!("hash-{seed}"),
-                size_bytes: 1,
-                pages: None,
-                domains: Vec::new(),
-                uploaded_by: None,
-            };
+            let new = synthetic_new_document(org, collection, source, seed);
             let written = store.put_document(&new, &chunks).await.unwrap();
             let id = written.document().id;
             let stored = store.document_chunks(org, id).await.unwrap();
@@ -526,6 +544,102 @@ async fn copies_changed_in_place_rank_like_fresh_ones(backend: Backend) {
     };
     assert!(kept.iter().flatten().all(|(chunk, _)| remaining.contains(&chunk.0)), "no removed chunk is returned");
     fresh.close().await;
+    store.close().await;
+}
+
+/// The `k` chunks closest to `query` among `vectors`, by exact inner product: what a
+/// dense search should find, computed here without the store.
+fn exact_nearest(vectors: &[(wayfinder_knowledge_rules::ChunkId, Vec<f32>)], query: &[f32], k: usize) -> Vec<i64> {
+    let mut scored: Vec<(f32, i64)> =
+        vectors.iter().map(|(id, v)| (v.iter().zip(query).map(|(a, b)| a * b).sum::<f32>(), id.0)).collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().take(k).map(|(_, id)| id).collect()
+}
+
+/// A load that at least doubles an organisation's vectors goes in without its search
+/// index on PostgreSQL, which is built once at the end; searches stay right throughout,
+/// and another organisation's index is not touched. SQLite has no such index to defer.
+async fn a_bulk_vector_load_defers_only_that_organisations_index(backend: Backend) {
+    use wayfinder_store::VectorLoad;
+    let database = wayfinder_testing::TestDatabase::create(backend).await;
+    let store = Store::connect(&StoreOptions { url: database.url.clone(), max_connections: 4 }).await.unwrap();
+    store.migrate().await.unwrap();
+    let mut orgs = Vec::new();
+    for slug in ["bulk", "bystander"] {
+        let org = store.create_org(slug, slug).await.unwrap().id;
+        orgs.push((org, synthetic_collection(&store, org).await));
+    }
+    // Chunks with their vectors, not yet written: 450 documents of five for the bulk
+    // organisation (over the deferral minimum), three for the bystander.
+    let mut pending: Vec<Vec<(wayfinder_knowledge_rules::ChunkId, Vec<f32>)>> = vec![Vec::new(), Vec::new()];
+    for (which, documents) in [(0, 450), (1, 3)] {
+        let (org, collection) = orgs[which];
+        for seed in 0..documents {
+            let (chunks, vectors) = synthetic_document(seed + which * 1000);
+            let new = synthetic_new_document(org, collection, &format!("doc-{seed}.txt"), seed);
+            let id = store.put_document(&new, &chunks).await.unwrap().document().id;
+            let stored = store.document_chunks(org, id).await.unwrap();
+            pending[which].extend(stored.iter().map(|c| c.id).zip(vectors));
+        }
+    }
+    let [(bulk, bulk_collection), (bystander, bystander_collection)] = [orgs[0], orgs[1]];
+    let indexes_of = |org: wayfinder_accounts_rules::OrgId| {
+        let url = database.url.clone();
+        async move {
+            let Backend::Postgres = backend else { return 0 };
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            let sql = "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'chunk_vectors' AND indexdef LIKE '%hnsw%' || $1 || '%'";
+            let (n,): (i64,) = sqlx::query_as(sql).bind(org.to_string()).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            n
+        }
+    };
+    let filter = ChunkFilter::default();
+    let overlap = |found: &[(wayfinder_knowledge_rules::ChunkId, f32)], expected: &[i64]| {
+        found.iter().filter(|(id, _)| expected.contains(&id.0)).count()
+    };
+
+    // The bystander's few vectors go in one by one and get their index.
+    assert_eq!(store.begin_vector_load(bystander, 16, 15).await.unwrap(), VectorLoad::Incremental);
+    store.put_vectors(bystander, bystander_collection, "test:16", &pending[1]).await.unwrap();
+    store.finish_vector_load(bystander, 16).await.unwrap();
+    let expected_indexes = i64::from(backend == Backend::Postgres);
+    assert_eq!(indexes_of(bystander).await, expected_indexes);
+
+    let incoming = pending[0].len() as i64;
+    assert_eq!(incoming, 2250);
+    let load = store.begin_vector_load(bulk, 16, incoming).await.unwrap();
+    let expected_load = if backend == Backend::Postgres { VectorLoad::IndexDeferred } else { VectorLoad::Incremental };
+    assert_eq!(load, expected_load);
+    for batch in pending[0].chunks(1000) {
+        store.put_vectors(bulk, bulk_collection, "test:16", batch).await.unwrap();
+    }
+    assert_eq!(indexes_of(bulk).await, 0, "no index for the loading organisation yet");
+    assert_eq!(indexes_of(bystander).await, expected_indexes, "the bystander keeps its index");
+    for i in 0..5 {
+        let query = unit_vector(5000 + i);
+        let found = store.dense_search(bulk, "test:16", &query, &filter, 10).await.unwrap();
+        assert_eq!(overlap(&found, &exact_nearest(&pending[0], &query, 10)), 10, "exact while loading");
+        let found = store.dense_search(bystander, "test:16", &query, &filter, 5).await.unwrap();
+        assert_eq!(overlap(&found, &exact_nearest(&pending[1], &query, 5)), 5, "the bystander's search");
+    }
+
+    store.finish_vector_load(bulk, 16).await.unwrap();
+    assert_eq!(indexes_of(bulk).await, expected_indexes, "the index is built at the end");
+    let mut recalled = 0;
+    for i in 0..5 {
+        let query = unit_vector(6000 + i);
+        let found = store.dense_search(bulk, "test:16", &query, &filter, 10).await.unwrap();
+        assert!(
+            found.iter().all(|(id, _)| pending[0].iter().any(|(c, _)| c == id)),
+            "only the bulk organisation's chunks"
+        );
+        recalled += overlap(&found, &exact_nearest(&pending[0], &query, 10));
+    }
+    assert!(recalled >= 45, "the built index finds at least 90 % of the exact top 10s: {recalled} of 50");
+    // Finishing again, or after a load that deferred nothing, leaves one index.
+    store.finish_vector_load(bulk, 16).await.unwrap();
+    assert_eq!(indexes_of(bulk).await, expected_indexes);
     store.close().await;
 }
 
@@ -722,6 +836,7 @@ wayfinder_testing::on_both_backends!(
     oversized_uploads_are_refused,
     hybrid_search_with_a_local_model,
     copies_changed_in_place_rank_like_fresh_ones,
+    a_bulk_vector_load_defers_only_that_organisations_index,
     job_progress_counts_each_file_as_it_is_stored,
     a_pdf_with_a_page_tree_nested_too_deep_fails_as_broken,
     workers_share_the_cap_on_concurrent_extractions,

@@ -1,8 +1,12 @@
-//! PostgreSQL's dense index: a pgvector `vector` column with one HNSW index
-//! per dimension (inner product on unit vectors), filtered while the graph is
-//! walked.
+//! PostgreSQL's dense index: a pgvector `vector` column holding the exact
+//! vectors, and one HNSW index per organisation and vector size over their
+//! half-precision copies (inner product on unit vectors). Per organisation, so a
+//! search walks only its own graph and a bulk load can drop and rebuild one
+//! graph without touching another's; half precision, so the graph is half the
+//! memory and its distances cost half the reads. Scores are computed exactly
+//! from the `vector` column.
 
-use super::DenseIndex;
+use super::{DenseIndex, VectorLoad, defers_index};
 use crate::{ChunkFilter, Store, StoreResult};
 use sqlx::PgPool;
 use wayfinder_accounts_rules::OrgId;
@@ -23,7 +27,7 @@ impl DenseIndex for PgVectors<'_> {
         dims: usize,
         vectors: &[(ChunkId, Vec<f32>)],
     ) -> StoreResult<()> {
-        self.ensure_hnsw_index(dims).await?;
+        self.ensure_hnsw_index(org, dims).await?;
         let ids: Vec<i64> = vectors.iter().map(|(c, _)| c.0).collect();
         let texts: Vec<String> = vectors.iter().map(|(_, v)| vector_text(v)).collect();
         let sql = "INSERT INTO chunk_vectors (chunk_id, org_id, collection_id, model, dims, embedding)
@@ -60,20 +64,29 @@ impl DenseIndex for PgVectors<'_> {
         // Filters are applied while walking the graph, so a filtered search still fills k.
         sqlx::query("SET LOCAL hnsw.iterative_scan = relaxed_order").execute(&mut *tx).await?;
         sqlx::query(&format!("SET LOCAL hnsw.ef_search = {}", (k * 4).clamp(40, 1000))).execute(&mut *tx).await?;
+        // The organisation is written into the statement: the planner can use a partial
+        // index only for a predicate it can prove, and a bound parameter proves nothing
+        // to a generic plan. An organisation id is a UUID, so the literal is safe.
+        let org_literal = org.0.hyphenated();
+        // The graph orders by half-precision distance; twice as many candidates are
+        // re-ranked by their exact scores, so rounding never decides the order.
         let sql = format!(
-            "SELECT v.chunk_id, -((v.embedding::vector({dims})) <#> $1::vector({dims}))::float8 AS score
-             FROM chunk_vectors v
-             WHERE v.dims = {dims} AND v.org_id = $2 AND v.model = $3
-               AND ($4::text[] IS NULL OR v.collection_id = ANY($4))
-               AND ($5::text[] IS NULL OR v.chunk_id IN (SELECT id FROM chunks WHERE org_id = $2 AND document_id = ANY($5)))
-             ORDER BY (v.embedding::vector({dims})) <#> $1::vector({dims}) LIMIT $6"
+            "SELECT chunk_id, score FROM (
+                 SELECT v.chunk_id, -((v.embedding::vector({dims})) <#> $1::vector({dims}))::float8 AS score
+                 FROM chunk_vectors v
+                 WHERE v.org_id = '{org_literal}' AND v.dims = {dims} AND v.model = $2
+                   AND ($3::text[] IS NULL OR v.collection_id = ANY($3))
+                   AND ($4::text[] IS NULL OR v.chunk_id IN
+                        (SELECT id FROM chunks WHERE org_id = '{org_literal}' AND document_id = ANY($4)))
+                 ORDER BY (v.embedding::halfvec({dims})) <#> $1::halfvec({dims}) LIMIT $5
+             ) candidates ORDER BY score DESC, chunk_id LIMIT $6"
         );
         let rows: Vec<(i64, f64)> = sqlx::query_as(&sql)
             .bind(vector_text(query))
-            .bind(org.to_string())
             .bind(model)
             .bind(collections)
             .bind(documents)
+            .bind((2 * k).max(k + 10) as i64)
             .bind(k as i64)
             .fetch_all(&mut *tx)
             .await?;
@@ -85,21 +98,82 @@ impl DenseIndex for PgVectors<'_> {
 }
 
 impl PgVectors<'_> {
-    async fn ensure_hnsw_index(&self, dims: usize) -> StoreResult<()> {
-        if self.store.hnsw_dims.lock().map(|s| s.contains(&dims)).unwrap_or(false) {
+    /// Before a load of `incoming` vectors: drops the organisation's index when the
+    /// load is large enough that one build afterwards is cheaper ([`defers_index`]).
+    pub(super) async fn begin_load(&self, org: OrgId, dims: usize, incoming: i64) -> StoreResult<VectorLoad> {
+        let sql = "SELECT COUNT(*) FROM chunk_vectors WHERE org_id = $1 AND dims = $2";
+        let (existing,): (i64,) =
+            sqlx::query_as(sql).bind(org.to_string()).bind(dims as i32).fetch_one(self.pool).await?;
+        if !defers_index(existing, incoming) {
+            return Ok(VectorLoad::Incremental);
+        }
+        if let Ok(mut hnsw) = self.store.hnsw.lock() {
+            hnsw.deferred.insert((org, dims));
+            hnsw.built.remove(&(org, dims));
+        }
+        sqlx::query(&format!("DROP INDEX CONCURRENTLY IF EXISTS {}", index_name(org, dims))).execute(self.pool).await?;
+        Ok(VectorLoad::IndexDeferred)
+    }
+
+    /// After a load: builds the organisation's index unless it exists (and is valid).
+    pub(super) async fn finish_load(&self, org: OrgId, dims: usize) -> StoreResult<()> {
+        if let Ok(mut hnsw) = self.store.hnsw.lock() {
+            hnsw.deferred.remove(&(org, dims));
+        }
+        self.build_hnsw_index(org, dims).await
+    }
+
+    /// Makes sure the organisation's index exists before a write, unless a load deferred it.
+    async fn ensure_hnsw_index(&self, org: OrgId, dims: usize) -> StoreResult<()> {
+        let known = self.store.hnsw.lock().map(|h| h.built.contains(&(org, dims)) || h.deferred.contains(&(org, dims)));
+        if known.unwrap_or(false) {
             return Ok(());
         }
-        // pgvector indexes need a fixed dimension: one partial expression index per size.
-        let sql = format!(
-            "CREATE INDEX IF NOT EXISTS chunk_vectors_hnsw_{dims} ON chunk_vectors
-             USING hnsw ((embedding::vector({dims})) vector_ip_ops) WHERE dims = {dims}"
-        );
-        sqlx::query(&sql).execute(self.pool).await?;
-        if let Ok(mut set) = self.store.hnsw_dims.lock() {
-            set.insert(dims);
+        self.build_hnsw_index(org, dims).await
+    }
+
+    /// Builds the index on a connection of its own, with memory enough for the graph and
+    /// without blocking other organisations' writes (`CONCURRENTLY`). A build that failed
+    /// half-way leaves an invalid index behind; it is dropped and built again.
+    async fn build_hnsw_index(&self, org: OrgId, dims: usize) -> StoreResult<()> {
+        let name = index_name(org, dims);
+        let valid: Option<(bool,)> = sqlx::query_as(
+            "SELECT i.indisvalid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid WHERE c.relname = $1",
+        )
+        .bind(&name)
+        .fetch_optional(self.pool)
+        .await?;
+        if valid == Some((false,)) {
+            sqlx::query(&format!("DROP INDEX CONCURRENTLY IF EXISTS {name}")).execute(self.pool).await?;
+        }
+        if valid != Some((true,)) {
+            let mut conn = self.pool.acquire().await?;
+            // The session setting goes with the connection: it is closed, not pooled.
+            conn.close_on_drop();
+            sqlx::query(BUILD_MEMORY).execute(&mut *conn).await?;
+            sqlx::query(&format!(
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON chunk_vectors
+                 USING hnsw ((embedding::halfvec({dims})) halfvec_ip_ops)
+                 WHERE org_id = '{}' AND dims = {dims}",
+                org.0.hyphenated()
+            ))
+            .execute(&mut *conn)
+            .await?;
+        }
+        if let Ok(mut hnsw) = self.store.hnsw.lock() {
+            hnsw.built.insert((org, dims));
         }
         Ok(())
     }
+}
+
+/// Memory for one index build: pgvector builds fastest when the whole graph fits
+/// (about 1 kB per 384-dimension vector in half precision).
+const BUILD_MEMORY: &str = "SET maintenance_work_mem = '256MB'";
+
+/// The organisation's index for vectors of `dims` dimensions (63 characters at most).
+fn index_name(org: OrgId, dims: usize) -> String {
+    format!("chunk_vectors_hnsw_{dims}_{}", org.0.simple())
 }
 
 /// A vector in pgvector's text form, `[x,y,…]`.

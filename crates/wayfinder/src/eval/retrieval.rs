@@ -69,6 +69,11 @@ struct ModeReport {
     embed_ms: Vec<f64>,
 }
 
+/// A search of the whole corpus.
+fn whole_corpus(query: &str, mode: SearchMode, k: usize) -> SearchRequest {
+    SearchRequest { query: query.to_string(), collections: None, domains: None, documents: None, k, mode }
+}
+
 /// Runs the evaluation.
 pub async fn run(config: &Config, args: EvalRetrievalArgs) -> anyhow::Result<()> {
     let mut config_for_model = config.clone_for_eval();
@@ -181,6 +186,7 @@ async fn measure(
         }
     }
     let mut reports = Vec::new();
+    let timed = runs.clone();
     for (label, mode, fusion) in runs {
         let kb = kb.clone().with_fusion(fusion);
         let mut report = ModeReport {
@@ -193,16 +199,8 @@ async fn measure(
             embed_ms: vec![],
         };
         for query in queries {
-            let request = SearchRequest {
-                query: query.text.clone(),
-                collections: None,
-                domains: None,
-                documents: None,
-                k: 100,
-                mode,
-            };
             let t = Instant::now();
-            let results = kb.search(org, &request).await?;
+            let results = kb.search(org, &whole_corpus(&query.text, mode, 100)).await?;
             report.latency_ms.push(t.elapsed().as_secs_f64() * 1000.0);
             report.embed_ms.push(results.timings.embed_ms);
             let mut seen = HashSet::new();
@@ -260,5 +258,26 @@ async fn measure(
     outln!(
         "(latency is the whole search at k = 100, query embedding included; `embed p50` is the query embedding alone)"
     );
+    for (label, mode, fusion) in &timed {
+        let kb = kb.clone().with_fusion(*fusion);
+        for &k in &args.latency_k {
+            let (mut latency_ms, mut ranking_ms) =
+                (Vec::with_capacity(queries.len()), Vec::with_capacity(queries.len()));
+            for query in queries {
+                let t = Instant::now();
+                let results = kb.search(org, &whole_corpus(&query.text, *mode, k)).await?;
+                latency_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                ranking_ms.push(results.timings.lexical_ms.max(results.timings.embed_ms + results.timings.dense_ms));
+            }
+            outln!(
+                "latency {label} k = {k}: p50 {:.2} ms   p95 {:.2} ms   p99 {:.2} ms   (ranking alone: p50 {:.2} ms   p95 {:.2} ms)",
+                metrics::percentile(&mut latency_ms, 50.0),
+                metrics::percentile(&mut latency_ms, 95.0),
+                metrics::percentile(&mut latency_ms, 99.0),
+                metrics::percentile(&mut ranking_ms, 50.0),
+                metrics::percentile(&mut ranking_ms, 95.0),
+            );
+        }
+    }
     Ok(())
 }
