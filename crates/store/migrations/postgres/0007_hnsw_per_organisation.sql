@@ -2,11 +2,14 @@
 -- vectors, replaces one index per size over all organisations: a search walks only its
 -- organisation's graph, and a bulk load can drop and rebuild one organisation's graph
 -- without touching the others'. The exact vectors stay in `embedding`.
+-- The pairs are read into a temporary table first: an index cannot be created on a table
+-- that an open loop in the same session is still reading.
+CREATE TEMPORARY TABLE hnsw_pairs AS SELECT DISTINCT org_id, dims FROM chunk_vectors;
 DO $$
 DECLARE
     r record;
 BEGIN
-    FOR r IN SELECT DISTINCT org_id, dims FROM chunk_vectors LOOP
+    FOR r IN SELECT org_id, dims FROM hnsw_pairs LOOP
         EXECUTE format(
             'CREATE INDEX IF NOT EXISTS %I ON chunk_vectors USING hnsw ((embedding::halfvec(%s)) halfvec_ip_ops) '
             'WHERE org_id = %L AND dims = %s',
@@ -18,3 +21,4 @@ BEGIN
     END LOOP;
 END
 $$;
+DROP TABLE hnsw_pairs;
