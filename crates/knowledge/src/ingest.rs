@@ -183,21 +183,26 @@ impl KnowledgeBase {
         progress.done.store(0, Ordering::Relaxed);
         let missing = self.store.count_chunks_without_vectors(org, collection.id).await?;
         progress.total.store(missing, Ordering::Relaxed);
-        let dims = embedder.dimensions();
-        self.store.begin_vector_load(org, dims, missing).await?;
-        let loaded = self.embed_batches(org, collection, embedder.as_ref(), progress).await;
+        let mut load = None;
+        let loaded = self.embed_batches(org, collection, embedder.as_ref(), progress, missing, &mut load).await;
+        let Some(dims) = load else { return loaded };
         // Also after a failed load: the organisation's search index must not stay missing.
         let indexed = self.store.finish_vector_load(org, dims).await;
         loaded?;
         Ok(indexed?)
     }
 
+    /// Embeds and stores batch after batch. The load begins with the first batch's
+    /// vectors, whose length is the dimension (a remote model's is unknown before its
+    /// first answer); `load` then holds it, for the caller to finish the load.
     async fn embed_batches(
         &self,
         org: OrgId,
         collection: &Collection,
         embedder: &dyn Embedder,
         progress: &Progress,
+        missing: i64,
+        load: &mut Option<usize>,
     ) -> KnowledgeResult<()> {
         loop {
             if progress.lost.load(Ordering::Relaxed) {
@@ -213,6 +218,10 @@ impl KnowledgeBase {
                 .embed(&texts, EmbedPurpose::Document)
                 .await
                 .map_err(|e| KnowledgeError::Embedding(e.to_string()))?;
+            if let (None, Some(first)) = (*load, vectors.first()) {
+                self.store.begin_vector_load(org, first.len(), missing).await?;
+                *load = Some(first.len());
+            }
             let pairs: Vec<_> = batch.iter().map(|(id, ..)| *id).zip(vectors).collect();
             self.store.put_vectors(org, collection.id, embedder.model_id(), &pairs).await?;
             progress.done.fetch_add(pairs.len() as i64, Ordering::Relaxed);

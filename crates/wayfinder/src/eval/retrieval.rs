@@ -186,11 +186,10 @@ async fn measure(
         }
     }
     let mut reports = Vec::new();
-    let timed = runs.clone();
-    for (label, mode, fusion) in runs {
-        let kb = kb.clone().with_fusion(fusion);
+    for (label, mode, fusion) in &runs {
+        let (mode, kb) = (*mode, kb.clone().with_fusion(*fusion));
         let mut report = ModeReport {
-            label,
+            label: label.clone(),
             ndcg10: 0.0,
             recall10: 0.0,
             recall100: 0.0,
@@ -258,7 +257,7 @@ async fn measure(
     outln!(
         "(latency is the whole search at k = 100, query embedding included; `embed p50` is the query embedding alone)"
     );
-    for (label, mode, fusion) in &timed {
+    for (label, mode, fusion) in &runs {
         let kb = kb.clone().with_fusion(*fusion);
         for &k in &args.latency_k {
             let (mut latency_ms, mut ranking_ms) =
