@@ -51,6 +51,10 @@ pub enum OrgAction {
     UseCoach,
     /// Create, change and delete coach profiles; set budgets.
     ManageCoaches,
+    /// Read the organisation's published programs and their concepts.
+    ViewPrograms,
+    /// Author programs (drafts, concepts, prerequisites, import, publish, archive).
+    ManagePrograms,
 }
 
 /// Whether `actor` may perform `action` in its organisation at all; which
@@ -58,11 +62,11 @@ pub enum OrgAction {
 pub fn permits(actor: &OrgActor, action: OrgAction) -> bool {
     use OrgAction::*;
     match action {
-        ViewOrganisation | ListMembers | ViewRelationships | SearchKnowledge | UseCoach => {
+        ViewOrganisation | ListMembers | ViewRelationships | SearchKnowledge | UseCoach | ViewPrograms => {
             actor.role.is_some() || actor.is_operator
         }
         UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog
-        | ManageKnowledge | ManageCoaches => actor.is_admin(),
+        | ManageKnowledge | ManageCoaches | ManagePrograms => actor.is_admin(),
     }
 }
 
@@ -131,6 +135,28 @@ pub fn may_read_conversation(actor: &OrgActor, owner: PersonId, supervised: &Has
     actor.person == owner
         || actor.is_admin()
         || matches!(actor.role, Some(Role::Coach | Role::Manager)) && supervised.contains(&owner)
+}
+
+/// Whether the actor may read a learner's progress (enrolments, mastery,
+/// evidence, goals, paths, reviews): the learner; administrators; the
+/// learner's coaches and parents, and the managers above those coaches.
+pub fn may_read_progress(actor: &OrgActor, learner: PersonId, supervised: &HashSet<PersonId>) -> bool {
+    actor.person == learner
+        || actor.is_admin()
+        || matches!(actor.role, Some(Role::Coach | Role::Parent | Role::Manager)) && supervised.contains(&learner)
+}
+
+/// Whether the actor may guide a learner's learning (enrol them, record
+/// graded evidence, mark a concept demonstrated, set goals): administrators
+/// and the learner's coaches. Learners do not grade themselves.
+pub fn may_guide_learner(actor: &OrgActor, learner: PersonId, supervised: &HashSet<PersonId>) -> bool {
+    actor.is_admin() || actor.role == Some(Role::Coach) && supervised.contains(&learner)
+}
+
+/// Whether the actor may set and remove a learner's goals: the learner and
+/// those who guide them.
+pub fn may_set_goals(actor: &OrgActor, learner: PersonId, supervised: &HashSet<PersonId>) -> bool {
+    actor.person == learner || may_guide_learner(actor, learner, supervised)
 }
 
 #[cfg(test)]

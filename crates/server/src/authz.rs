@@ -8,6 +8,7 @@
 
 use crate::error::ErrorCode;
 use crate::{auth::Principal, error::ApiError, state::AppState};
+use std::collections::HashSet;
 use wayfinder_accounts_rules::{
     OrgId, Organisation, PersonId,
     policy::{self, OrgAction, OrgActor, Visibility},
@@ -57,6 +58,19 @@ impl OrgScope {
     pub async fn require_visible(&self, state: &AppState, person: PersonId) -> Result<Visibility, ApiError> {
         let visibility = self.visibility(state).await?;
         if visibility.includes(person) { Ok(visibility) } else { Err(ApiError::not_found("member")) }
+    }
+}
+
+impl OrgScope {
+    /// The people the caller supervises (a coach's learners, a parent's
+    /// children, a manager's coaches and their learners); empty for admins,
+    /// who see everyone anyway.
+    pub async fn supervised(&self, state: &AppState) -> Result<HashSet<PersonId>, ApiError> {
+        if self.actor.is_admin() {
+            return Ok(HashSet::new());
+        }
+        let nearby = state.store.relationships_near(self.org.id, self.actor.person).await?;
+        Ok(policy::supervised_people(&self.actor, &nearby))
     }
 }
 

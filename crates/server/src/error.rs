@@ -11,6 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{CredentialError, ValidationError};
 use wayfinder_coach::TurnFailure;
+use wayfinder_learning::{ConceptName, RowError};
 use wayfinder_llm::ModelFailure;
 use wayfinder_store::StoreError;
 
@@ -81,6 +82,8 @@ error_codes! {
     LastAdmin => CONFLICT,
     /// The request conflicts with the current state.
     Conflict => CONFLICT,
+    /// Evidence with this idempotency key was already recorded for this learner.
+    DuplicateEvidence => CONFLICT,
     /// Dense search needs an embedding model, and none is configured.
     DenseUnavailable => CONFLICT,
     /// The body is larger than the server accepts.
@@ -89,6 +92,12 @@ error_codes! {
     UnsupportedMediaType => UNSUPPORTED_MEDIA_TYPE,
     /// A field breaks a rule (`field` names it).
     InvalidField => UNPROCESSABLE_ENTITY,
+    /// The prerequisite would close a cycle; `cycle` names its concepts in order.
+    PrerequisiteCycle => UNPROCESSABLE_ENTITY,
+    /// The concept is in no published program the learner is enrolled in.
+    NotEnrolled => UNPROCESSABLE_ENTITY,
+    /// An imported program has errors, listed per row in `rows`; nothing was written.
+    ImportInvalid => UNPROCESSABLE_ENTITY,
     /// The body has a field this endpoint does not know.
     UnknownField => UNPROCESSABLE_ENTITY,
     /// A required field is missing.
@@ -168,6 +177,10 @@ pub struct ApiError {
     pub field: Option<String>,
     /// Seconds to wait before retrying (429).
     pub retry_after: Option<u64>,
+    /// The concepts of a refused prerequisite's cycle.
+    pub cycle: Option<Vec<ConceptName>>,
+    /// An import's errors, per row.
+    pub rows: Option<Vec<RowError>>,
 }
 
 /// The error body.
@@ -186,12 +199,18 @@ pub struct ErrorDetail {
     /// The offending request field, for validation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// `prerequisite_cycle`: the cycle's concepts in order, the first repeated last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cycle: Option<Vec<ConceptName>>,
+    /// `import_invalid`: what is wrong with each row (row 0: the document itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Vec<RowError>>,
 }
 
 impl ApiError {
     /// An error with a code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), field: None, retry_after: None }
+        Self { code, message: message.into(), field: None, retry_after: None, cycle: None, rows: None }
     }
 
     /// The HTTP status, from the code.
@@ -218,7 +237,7 @@ impl ApiError {
     pub fn invalid_as(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
         let field = field.into();
         let message = message.into();
-        Self { code, message: format!("{field}: {message}"), field: Some(field), retry_after: None }
+        Self { code, message: format!("{field}: {message}"), field: Some(field), ..Self::new(code, "") }
     }
 
     /// 500: logged in full, answered vaguely.
@@ -237,7 +256,15 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, field: self.field } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                field: self.field,
+                cycle: self.cycle,
+                rows: self.rows,
+            },
+        };
         let mut response = (status, Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -53,6 +53,7 @@ pub struct AppState {
     pub accounts: Accounts,
     pub knowledge: KnowledgeBase,
     pub coaching: wayfinder_coach::Coaching,
+    pub learning: wayfinder_learning::Learning,
     pub settings: Arc<ServerSettings>,
 }
 
@@ -64,7 +65,8 @@ impl AppState {
         let coaching =
             wayfinder_coach::Coaching::new(store.clone(), knowledge.clone(), wayfinder_coach::Models::none());
         let accounts = Accounts::new(store.clone(), settings.accounts.clone());
-        Self { store, accounts, knowledge, coaching, settings: Arc::new(settings) }
+        let learning = wayfinder_learning::Learning::new(store.clone(), knowledge.clone());
+        Self { store, accounts, knowledge, coaching, learning, settings: Arc::new(settings) }
     }
 
     /// The same state with chat models for the coach.

@@ -15,6 +15,8 @@ mod credentials;
 mod invitations;
 mod jobs;
 mod knowledge;
+mod learning;
+mod learning_bulk;
 mod lexical;
 mod orgs;
 mod people;
@@ -32,6 +34,11 @@ pub use jobs::{Job, JobFile, JobFileState, JobKind, JobPhase, JobState, NewJobFi
 pub use knowledge::{
     ChunkFilter, ChunkRecord, Collection, Document, DocumentWrite, NewChunk, NewCollection, NewDocument,
 };
+pub use learning::{
+    ConceptRecord, EnrolmentRecord, EvidenceRecord, GoalRecord, LearnerConceptRecord, MasteryModelRecord, ModelInputs,
+    ModelOutputs, NewProgram, Prerequisite, ProgramContent, ProgramRecord, ProgramVersion, PublishedGraph,
+};
+pub use learning_bulk::{BulkEnrolment, BulkMember, BulkPrerequisite, BulkProgram, LearningHistory};
 pub use orgs::{MembershipChangeError, RoleChanged};
 pub use people::NewPerson;
 pub use vectors::{DEFER_INDEX_MIN_VECTORS, VectorLoad, defers_index};
@@ -62,6 +69,9 @@ pub enum StoreError {
     /// A uniqueness rule was broken; the payload names the field (e.g. `email`).
     #[error("{0} already exists")]
     Duplicate(&'static str),
+    /// The change conflicts with the record's state (e.g. an archived program).
+    #[error("{0}")]
+    Conflict(&'static str),
     /// A referenced record is missing (e.g. a relationship to a non-member).
     #[error("a referenced record does not exist")]
     MissingReference,
@@ -199,6 +209,16 @@ pub const TABLES: &[&str] = &[
     "message_feedback",
     "model_usage",
     "coach_budgets",
+    "programs",
+    "concepts",
+    "prerequisites",
+    "enrolments",
+    "evidence",
+    "learner_states",
+    "learner_concepts",
+    "mastery_models",
+    "goals",
+    "learning_epochs",
 ];
 
 impl Store {

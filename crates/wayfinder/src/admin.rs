@@ -73,7 +73,7 @@ fn obtain_password(from_stdin: bool, person: &[&str]) -> anyhow::Result<(String,
     }
 }
 
-async fn person_by_email(store: &Store, email: &str) -> anyhow::Result<Person> {
+pub(crate) async fn person_by_email(store: &Store, email: &str) -> anyhow::Result<Person> {
     let email = normalise_email(email)?;
     match store.person_with_password(&email).await? {
         Some((person, _)) => Ok(person),

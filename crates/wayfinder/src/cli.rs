@@ -46,6 +46,11 @@ pub enum Command {
     Search(SearchArgs),
     /// Ask a coach: prints the answer and its sources (without --org, the built-in guide).
     Ask(AskArgs),
+    /// Manage learning programs: list, import, export, draft from a collection, fit the learner model.
+    #[command(subcommand)]
+    Program(ProgramCommand),
+    /// A learner's goals, the path to each and their next step (optionally setting a goal first).
+    Path(PathArgs),
     /// Measure quality (e.g. retrieval on a BEIR dataset).
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -186,6 +191,80 @@ pub enum CollectionCommand {
     },
 }
 
+#[derive(Subcommand)]
+pub enum ProgramCommand {
+    /// List an organisation's programs.
+    List {
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+    },
+    /// Import a program document (JSON), or two spreadsheets, as a draft; all or nothing.
+    Import {
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+        /// A program document as written by `program export`.
+        file: Option<PathBuf>,
+        /// Replace this program's draft (id or title) instead of creating a program.
+        #[arg(long)]
+        into: Option<String>,
+        /// Concepts spreadsheet: `key,name,description,tags,estimated_minutes`.
+        #[arg(long)]
+        concepts_csv: Option<PathBuf>,
+        /// Edges spreadsheet: `concept,requires`.
+        #[arg(long)]
+        edges_csv: Option<PathBuf>,
+        /// Title of a program imported from spreadsheets.
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Print a program (id or title) as a document, or write it as two spreadsheets.
+    Export {
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+        /// Program id or title.
+        #[arg(long)]
+        program: String,
+        /// Write PREFIX.concepts.csv and PREFIX.edges.csv instead.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
+    /// Draft a program from a collection's sections (unpublished, for review).
+    Draft {
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+        /// Collection name or id.
+        #[arg(long)]
+        collection: String,
+        /// Program title (default: the collection's name).
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Fit the organisation's learner model to its evidence now.
+    Fit {
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+    },
+}
+
+/// `wayfinder path` options.
+#[derive(Args)]
+pub struct PathArgs {
+    /// Organisation slug.
+    #[arg(long)]
+    pub org: String,
+    /// The learner's e-mail.
+    #[arg(long)]
+    pub learner: String,
+    /// Set this free-text goal first.
+    #[arg(long)]
+    pub goal: Option<String>,
+}
+
 /// `wayfinder ingest` options.
 #[derive(Args)]
 pub struct IngestArgs {
@@ -279,6 +358,46 @@ pub enum EvalCommand {
     /// Answer quality: ingests a folder, asks every question through the coach, and reports
     /// answered, cited-as-expected and refused-when-off-topic shares and latency.
     Answers(EvalAnswersArgs),
+    /// Learner-model quality: fits the mastery model on answer logs (3 lines per student), then
+    /// predicts every test answer from the student's earlier answers; prints AUC, RMSE, accuracy
+    /// and the time per update.
+    Mastery(EvalMasteryArgs),
+}
+
+/// `wayfinder eval mastery` options.
+#[derive(Args, Clone)]
+pub struct EvalMasteryArgs {
+    /// Answer log to fit on: per student, a line with the number of answers, a line of
+    /// comma-separated concept ids, a line of comma-separated 0/1 outcomes.
+    #[arg(long)]
+    pub train: PathBuf,
+    /// Answer log to predict, same format; without it, students are held out of `--train`.
+    #[arg(long)]
+    pub test: Option<PathBuf>,
+    /// Share of the train students held out for testing when there is no `--test`.
+    #[arg(long, default_value_t = 0.2)]
+    pub holdout: f64,
+    /// Seed of the held-out students' choice (the split is deterministic).
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Start from these parameters (JSON, as `--save` writes) instead of the defaults.
+    #[arg(long)]
+    pub params: Option<PathBuf>,
+    /// Write the fitted parameters (JSON) to this file.
+    #[arg(long)]
+    pub save: Option<PathBuf>,
+    /// Print the fitted weight of every feature.
+    #[arg(long)]
+    pub show_weights: bool,
+    /// L2 pull of each weight towards its starting value (default: the fit's default).
+    #[arg(long)]
+    pub weight_penalty: Option<f64>,
+    /// L2 pull of each concept bias towards 0 (default: the fit's default).
+    #[arg(long)]
+    pub concept_penalty: Option<f64>,
+    /// L2 pull of each per-concept weight adjustment towards 0 (default: the fit's default).
+    #[arg(long)]
+    pub concept_weight_penalty: Option<f64>,
 }
 
 /// `wayfinder eval answers` options.

@@ -33,6 +33,7 @@ mod bench;
 mod cli;
 mod eval;
 mod knowledge;
+mod learning;
 mod serve;
 
 use clap::Parser;
@@ -88,6 +89,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let kb = knowledge::knowledge_base(&config, open_migrated(&config).await?)?;
             knowledge::ingest(&kb, knowledge::job_lease(&config), args).await
         }
+        Command::Program(cmd) => {
+            let kb = knowledge::knowledge_base(&config, open_migrated(&config).await?)?;
+            learning::program(&kb, cmd).await
+        }
+        Command::Path(args) => {
+            let kb = knowledge::knowledge_base(&config, open_migrated(&config).await?)?;
+            learning::path(&kb, args).await
+        }
         Command::Job(cmd) => knowledge::job(&open_migrated(&config).await?, cmd).await,
         Command::Search(args) => {
             let kb = knowledge::knowledge_base(&config, open_migrated(&config).await?)?;
@@ -96,6 +105,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Ask(args) => ask::run(&config, open_migrated(&config).await?, &args).await,
         Command::Eval(cli::EvalCommand::Retrieval(args)) => eval::retrieval::run(&config, args).await,
         Command::Eval(cli::EvalCommand::Answers(args)) => eval::answers::run(&config, args).await,
+        Command::Eval(cli::EvalCommand::Mastery(args)) => eval::mastery::run(&args),
         Command::Model(cli::ModelCommand::Fetch(args)) => knowledge::fetch_model(&config, args).await,
     }
 }

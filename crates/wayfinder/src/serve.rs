@@ -56,6 +56,8 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         }))
     };
     let state = AppState::new(kb, settings).with_models(crate::knowledge::chat_models(&config)?);
+    // Each organisation's learner model is refitted to its own evidence as it grows.
+    let fitter = tokio::spawn(state.learning.clone().fit_periodically(StdDuration::from_secs(600)));
     let grace = StdDuration::from_secs(config.shutdown_grace_seconds);
     let shutdown = async move {
         shutdown_signal().await;
@@ -64,6 +66,7 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     wayfinder_server::serve(listener, state, shutdown, grace).await?;
     let _ = worker.await;
     sweeper.abort();
+    fitter.abort();
     store.close().await;
     tracing::info!("Wayfinder stopped");
     Ok(())

@@ -286,11 +286,7 @@ pub struct ConversationPage {
 
 /// Whom the caller supervises (their learners, a manager's coaches and learners).
 async fn supervised(state: &AppState, scope: &OrgScope) -> ApiResult<std::collections::HashSet<PersonId>> {
-    if scope.actor.is_admin() {
-        return Ok(Default::default());
-    }
-    let nearby = state.store.relationships_near(scope.org.id, scope.actor.person).await?;
-    Ok(policy::supervised_people(&scope.actor, &nearby))
+    scope.supervised(state).await
 }
 
 /// The caller's conversations (or, for whom they supervise, another person's), newest first.

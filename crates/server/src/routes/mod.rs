@@ -5,6 +5,7 @@ pub mod coach;
 pub mod health;
 pub mod invitations;
 pub mod knowledge;
+pub mod learning;
 pub mod openai;
 pub mod orgs;
 pub mod relationships;
@@ -184,4 +185,31 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(coach::get_shared))
         .routes(routes!(coach::post_message))
         .routes(routes!(coach::put_feedback))
+        .routes(routes!(learning::list_programs, learning::create_program))
+        .routes(routes!(learning::get_program, learning::update_program, learning::delete_program))
+        .routes(routes!(learning::publish_program))
+        .routes(routes!(learning::discard_draft))
+        .routes(routes!(learning::export_program))
+        .routes(routes!(learning::export_program_csv))
+        .routes(routes!(learning::import_program))
+        .routes(routes!(learning::import_program_csv))
+        .routes(routes!(learning::draft_program))
+        .routes(routes!(learning::replace_program_content))
+        .routes(routes!(learning::add_concept))
+        .routes(routes!(learning::get_concept, learning::update_concept, learning::remove_concept))
+        .routes(routes!(learning::add_prerequisite))
+        .routes(routes!(learning::remove_prerequisite))
+        .routes(routes!(learning::list_enrolments, learning::enrol))
+        .routes(routes!(learning::withdraw))
+        .routes(routes!(learning::learner_enrolments))
+        .routes(routes!(learning::list_evidence, learning::record_evidence))
+        .routes(routes!(learning::learner_mastery))
+        .routes(routes!(learning::concept_mastery))
+        .routes(routes!(learning::list_goals, learning::set_goal))
+        .routes(routes!(learning::delete_goal))
+        .routes(routes!(learning::goal_path))
+        .routes(routes!(learning::next_step))
+        .routes(routes!(learning::due_reviews))
+        .routes(routes!(learning::get_learner_model))
+        .routes(routes!(learning::fit_learner_model))
 }

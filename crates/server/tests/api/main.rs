@@ -8,6 +8,7 @@ mod auth;
 mod bad_input;
 mod coach;
 mod knowledge;
+mod learning;
 mod openai_sdk;
 mod ops;
 mod permissions;

@@ -2,6 +2,7 @@
 //! services the API uses, in a throwaway organisation on the configured backend.
 
 pub mod answers;
+pub mod mastery;
 pub mod retrieval;
 
 use anyhow::Context;

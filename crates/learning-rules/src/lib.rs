@@ -1,0 +1,8 @@
+//! The learning rules: pure functions and types, no I/O.
+
+pub mod draft;
+pub mod graph;
+pub mod mastery;
+pub mod path;
+pub mod program;
+pub mod review;

@@ -1,0 +1,101 @@
+//! Learning: what an organisation teaches and where each learner stands.
+//! Programs of concepts with prerequisite edges (a DAG across the
+//! organisation, versioned so edits never disturb learners until published),
+//! enrolments, evidence and the learner model's online updates, goals and the
+//! paths to them, the next best step and spaced review. The rules (graph,
+//! model, scheduling) live in `wayfinder-learning-rules`; this crate runs them
+//! over the store, one transaction per change.
+
+mod drafting;
+mod fitting;
+mod graph_cache;
+mod import;
+mod programs;
+mod progress;
+mod views;
+
+pub use fitting::FitReport;
+pub use import::{ConceptRow, EdgeRow, ProgramDocument, RowError};
+pub use programs::{ConceptSpec, ProgramSpec};
+pub use progress::{
+    ConceptMastery, ConceptMasteryDetail, DueReview, EvidenceSpec, EvidenceView, GoalSpec, LearnerMastery,
+    LearningPath, MaterialView, NextStep, PathStepView,
+};
+pub use views::*;
+
+use graph_cache::GraphCache;
+use std::sync::Arc;
+use wayfinder_knowledge::KnowledgeBase;
+use wayfinder_store::{Store, StoreError};
+
+/// Everything that can go wrong in learning, in terms the API can report.
+#[derive(Debug, thiserror::Error)]
+pub enum LearningError {
+    /// A referenced record does not exist (or may not be seen).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// An input broke a rule; names the field.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// A prerequisite edge would close a cycle; the concepts in order, the first repeated last.
+    #[error("this prerequisite would close a cycle: {}", .0.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(" → "))]
+    Cycle(Vec<ConceptName>),
+    /// Evidence or a goal names a concept of no program the learner is enrolled in.
+    #[error("{0} is not in a published program the learner is enrolled in")]
+    NotEnrolled(String),
+    /// The same idempotency key was used before for this learner.
+    #[error("evidence with this idempotency key was already recorded")]
+    DuplicateEvidence,
+    /// An imported program has errors; nothing was written.
+    #[error("the program has {} error(s); nothing was imported", .0.len())]
+    Import(Vec<RowError>),
+    /// The change conflicts with the record's state.
+    #[error("{0}")]
+    Conflict(String),
+    /// Searching the knowledge base failed.
+    #[error(transparent)]
+    Knowledge(wayfinder_knowledge::KnowledgeError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for LearningError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => LearningError::NotFound("record"),
+            StoreError::Duplicate(field) => {
+                LearningError::Invalid { field: field.into(), message: "already exists".into() }
+            }
+            StoreError::Conflict(message) => LearningError::Conflict(message.into()),
+            other => LearningError::Store(other),
+        }
+    }
+}
+
+impl From<wayfinder_learning_rules::program::FieldError> for LearningError {
+    fn from(e: wayfinder_learning_rules::program::FieldError) -> Self {
+        LearningError::Invalid { field: e.field, message: e.message }
+    }
+}
+
+/// Result alias for learning calls.
+pub type LearningResult<T> = Result<T, LearningError>;
+
+/// The learning service. Cloning is cheap and shares the caches.
+#[derive(Clone)]
+pub struct Learning {
+    store: Store,
+    knowledge: KnowledgeBase,
+    graphs: Arc<GraphCache>,
+}
+
+impl Learning {
+    /// A learning service over `store`, resolving free-text goals with `knowledge`.
+    pub fn new(store: Store, knowledge: KnowledgeBase) -> Self {
+        Self { store, knowledge, graphs: Arc::default() }
+    }
+}
+
+mod overview;
+pub use overview::{GoalProgress, LearnerProgress};
