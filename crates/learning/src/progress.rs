@@ -754,3 +754,52 @@ fn goal_view(graph: &OrgGraph, g: GoalRecord) -> Goal {
 fn invalid(field: &str, message: &str) -> LearningError {
     LearningError::Invalid { field: field.into(), message: message.into() }
 }
+
+impl Learning {
+    /// Records that a coach's answer drew on the material of concepts the
+    /// learner is enrolled in: one `exposure` per concept whose material holds
+    /// a cited passage (weak evidence, never a success). `source` names the
+    /// answer, so a repeated call records nothing twice. Returns the concepts.
+    pub async fn record_exposure(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        chunks: &[wayfinder_knowledge_rules::ChunkId],
+        source: &str,
+        at: DateTime<Utc>,
+    ) -> LearningResult<Vec<ConceptId>> {
+        if chunks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let graph = self.published(org).await?;
+        let enrolled = self.enrolled_concepts(org, person, &graph).await?;
+        if enrolled.is_empty() {
+            return Ok(Vec::new());
+        }
+        let passages = self.store.chunks(org, chunks).await?;
+        let mut exposed = Vec::new();
+        for id in enrolled {
+            let Some(concept) = graph.concepts.get(&id) else { continue };
+            let covers = passages.iter().any(|p| {
+                concept.material.iter().any(|m| m.document == p.document && p.section_path.starts_with(&m.section))
+            });
+            if !covers || exposed.contains(&id) {
+                continue;
+            }
+            let spec = EvidenceSpec {
+                concept: id,
+                kind: EvidenceKind::Exposure,
+                correct: None,
+                score: None,
+                source: Some(source.chars().take(200).collect()),
+                idempotency_key: Some(format!("exposure:{source}:{id}")),
+                occurred_at: Some(at),
+            };
+            match self.record_evidence(org, person, None, spec, at).await {
+                Ok(_) | Err(LearningError::DuplicateEvidence) => exposed.push(id),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(exposed)
+    }
+}

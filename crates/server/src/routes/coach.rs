@@ -557,17 +557,42 @@ pub async fn post_message(
     JsonBody(body): JsonBody<PostMessage>,
 ) -> ApiResult<Response> {
     let (conversation, _) = own_conversation(&state, &principal, id).await?;
-    let events = state.coaching.ask(conversation, principal.person.id, body.content).await?;
+    let (org, learner) = (conversation.org_id, principal.person.id);
+    let events = state.coaching.ask(conversation, learner, body.content).await?;
     let wants_stream =
         headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/event-stream"));
     if wants_stream {
-        let stream = futures::stream::unfold(events, |mut rx: mpsc::Receiver<TurnEvent>| async move {
-            rx.recv().await.map(|e| (Ok::<_, Infallible>(sse_event(e)), rx))
-        });
+        let stream = futures::stream::unfold(
+            (events, state),
+            move |(mut rx, state): (mpsc::Receiver<TurnEvent>, AppState)| async move {
+                let event = rx.recv().await?;
+                if let TurnEvent::Done(answer) = &event {
+                    record_exposure(&state, org, learner, answer);
+                }
+                Some((Ok::<_, Infallible>(sse_event(event)), (rx, state)))
+            },
+        );
         return Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response());
     }
     let (user, assistant) = collect_turn(events).await?;
+    record_exposure(&state, org, learner, &assistant);
     Ok(Json(Exchange { user_message: user, assistant_message: assistant }).into_response())
+}
+
+/// An answer that cites a concept's material counts as exposure to that concept for the
+/// learner (in the background: the answer does not wait for it).
+fn record_exposure(state: &AppState, org: OrgId, learner: PersonId, answer: &Message) {
+    let chunks: Vec<wayfinder_knowledge_rules::ChunkId> =
+        answer.citations.iter().map(|c| wayfinder_knowledge_rules::ChunkId(c.chunk_id)).collect();
+    if chunks.is_empty() {
+        return;
+    }
+    let (learning, source) = (state.learning.clone(), format!("message:{}", answer.id));
+    tokio::spawn(async move {
+        if let Err(e) = learning.record_exposure(org, learner, &chunks, &source, chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "could not record the conversation's exposure to concepts");
+        }
+    });
 }
 
 /// Waits for a turn to end; a failure becomes its error code's status with the friendly message.

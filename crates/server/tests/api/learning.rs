@@ -739,7 +739,67 @@ async fn the_learner_model_is_fitted_to_the_organisations_answers(backend: Backe
     assert_error(w.admin_b.client.get(&format!("/orgs/{a}/learner-model")).await, StatusCode::NOT_FOUND, "not_found");
 }
 
+/// A coach's answer that cites a concept's material counts as exposure to it, weaker than an answer.
+async fn a_conversation_counts_as_exposure(backend: Backend) {
+    let w = World::build(backend).await;
+    let a = &w.org_a;
+    let admin = &w.admin.client;
+    let collection = crate::knowledge::create_collection(admin, a, "Handbook", &[]).await;
+    let files = [
+        ("habits.md", b"# Study habits\n\nSpaced practice means reviewing material over several days instead of cramming it the night before.".to_vec()),
+        ("money.md", b"# Budgets\n\nA budget lists expected income and expenses for each month.".to_vec()),
+    ];
+    let (_, job) = crate::knowledge::upload(admin, a, &collection, &files, None).await;
+    let job = crate::knowledge::wait_for_job(admin, job["id"].as_str().unwrap()).await;
+    let document = |name: &str| {
+        job["files"].as_array().unwrap().iter().find(|f| f["filename"] == name).unwrap()["document_id"].clone()
+    };
+    let program = json!({ "title": "Study", "concepts": [
+        { "key": "spacing", "name": "Spaced practice", "material": [{ "document": document("habits.md") }] },
+        { "key": "budget", "name": "Budgeting", "material": [{ "document": document("money.md") }] },
+    ]});
+    let (status, detail) = admin.post(&format!("/orgs/{a}/programs/import"), program).await;
+    assert_eq!(status, StatusCode::CREATED, "{detail}");
+    let program_id = detail["program"]["id"].as_str().unwrap();
+    admin.post(&format!("/orgs/{a}/programs/{program_id}/publish"), json!({})).await;
+    let learner = &w.learner.id;
+    admin.post(&format!("/orgs/{a}/programs/{program_id}/enrolments"), json!({ "person_id": learner })).await;
+
+    let (_, chat) = w.learner.client.post(&format!("/orgs/{a}/conversations"), json!({})).await;
+    let chat = chat["id"].as_str().unwrap();
+    let (status, turn) = w
+        .learner
+        .client
+        .post(
+            &format!("/conversations/{chat}/messages"),
+            json!({ "content": "What is spaced practice, reviewing over several days?" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{turn}");
+    let cited: Vec<&Value> = turn["assistant_message"]["citations"].as_array().unwrap().iter().collect();
+    assert!(cited.iter().any(|c| c["document_id"] == document("habits.md")), "{turn}");
+    // The exposure is written beside the answer; wait for it.
+    let mut evidence = json!([]);
+    for _ in 0..100 {
+        (_, evidence) = w.learner.client.get(&format!("/orgs/{a}/learners/{learner}/evidence")).await;
+        if !evidence.as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let evidence = evidence.as_array().unwrap();
+    assert_eq!(evidence.len(), 1, "{evidence:?}");
+    assert_eq!(evidence[0]["kind"], "exposure");
+    assert_eq!(evidence[0]["outcome"], Value::Null);
+    let spacing = detail["concepts"].as_array().unwrap().iter().find(|c| c["name"] == "Spaced practice").unwrap();
+    assert_eq!(evidence[0]["concept_id"], spacing["id"]);
+    // Exposure alone never makes a concept mastered.
+    let (_, mastery) = w.learner.client.get(&format!("/orgs/{a}/learners/{learner}/mastery")).await;
+    assert!(mastery["concepts"].as_array().unwrap().iter().all(|c| c["mastered"] == false), "{mastery}");
+}
+
 wayfinder_testing::on_both_backends!(
+    a_conversation_counts_as_exposure,
     the_learner_model_is_fitted_to_the_organisations_answers,
     a_collection_drafts_a_program_of_its_sections,
     a_program_is_taught_from_import_to_review,
