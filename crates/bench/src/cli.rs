@@ -32,6 +32,29 @@ pub enum BenchCommand {
     /// Ingestion without embeddings into a synthetic collection, through the real job;
     /// can write the chunks it made so a peer can ingest exactly the same texts.
     Ingest(BenchIngestArgs),
+    /// Learning at an organisation's scale: evidence writes, paths, next steps and a
+    /// coach's overview on a synthetic curriculum, learners and evidence history.
+    Learning(BenchLearningArgs),
+}
+
+/// `wayfinder-bench learning` options (smaller values make a quick run).
+#[derive(Args, Clone)]
+pub struct BenchLearningArgs {
+    /// Concepts in the synthetic curriculum (split over five programs).
+    #[arg(long, default_value_t = 5_000)]
+    pub concepts: usize,
+    /// Learners (200 of them followed by the measured coach).
+    #[arg(long, default_value_t = 10_000)]
+    pub learners: usize,
+    /// Evidence rows in the learners' history.
+    #[arg(long, default_value_t = 2_000_000)]
+    pub evidence: usize,
+    /// Measured calls per operation (one at a time).
+    #[arg(long, default_value_t = 500)]
+    pub requests: usize,
+    /// Seed of the synthetic data (the same seed builds the same organisation).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// `wayfinder-bench embed` options.

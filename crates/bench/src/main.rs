@@ -12,12 +12,18 @@ mod coach;
 mod embed;
 mod ingest;
 mod knowledge;
+mod learning;
 
 use clap::Parser;
 use cli::{BenchCommand, Cli};
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    // `learning` serves the application in this process: its request log (info) would bury the
+    // figures, so it logs warnings only unless --log-level says otherwise.
+    if matches!(cli.command, BenchCommand::Learning(_)) {
+        cli.global.log_level.get_or_insert_with(|| "warn".into());
+    }
     wayfinder::run_configured(&cli.global, |config| async move {
         match cli.command {
             BenchCommand::Api(args) => api::run(&config, &args).await,
@@ -25,6 +31,7 @@ fn main() -> std::process::ExitCode {
             BenchCommand::Coach(args) => coach::run(&config, &args).await,
             BenchCommand::Embed(args) => embed::run(&args).await,
             BenchCommand::Ingest(args) => ingest::run(&config, &args).await,
+            BenchCommand::Learning(args) => learning::run(&config, &args).await,
         }
     })
 }

@@ -204,6 +204,31 @@ fn from_fsrs(card: &Card) -> ReviewCard {
     }
 }
 
+/// The review card after one piece of evidence on a concept: a graded answer or review on a
+/// scheduled concept is a review of its card, graded from correctness and the success the learner
+/// model predicted before it (`before`); reaching mastery (`after` at or above
+/// [`MASTERED_AT`](crate::path::MASTERED_AT)) or being marked as demonstrated starts the schedule.
+pub fn card_after(
+    card: Option<ReviewCard>,
+    kind: crate::mastery::EvidenceKind,
+    outcome: Option<f64>,
+    before: f64,
+    after: f64,
+    at: i64,
+) -> Option<ReviewCard> {
+    use crate::mastery::EvidenceKind;
+    match (card, kind) {
+        (Some(card), EvidenceKind::GradedAnswer | EvidenceKind::Review) => {
+            let correct = outcome.unwrap_or(0.0) >= 0.5;
+            Some(review(&card, grade_for(correct, before), at))
+        }
+        (Some(card), _) => Some(card),
+        (None, EvidenceKind::Demonstrated) => Some(start_card(at)),
+        (None, _) if after >= crate::path::MASTERED_AT => Some(start_card(at)),
+        (None, _) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

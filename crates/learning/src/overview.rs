@@ -8,7 +8,7 @@ use crate::graph_cache::{OrgGraph, OrgModel};
 use crate::{Learning, LearningResult};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, hash_map::Entry};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_learning_rules::mastery::{self, ConceptState, LearnerState};
@@ -77,9 +77,9 @@ fn remaining(graph: &OrgGraph, targets: &[ConceptId], mastery: impl Fn(ConceptId
     let mut needed: HashMap<ConceptId, bool> = HashMap::new();
     let mut queue: Vec<ConceptId> = Vec::new();
     for &concept in targets {
-        if !needed.contains_key(&concept) {
+        if let Entry::Vacant(slot) = needed.entry(concept) {
             let unmastered = mastery(concept) < MASTERED_AT;
-            needed.insert(concept, unmastered);
+            slot.insert(unmastered);
             if unmastered {
                 queue.push(concept);
             }
@@ -90,9 +90,9 @@ fn remaining(graph: &OrgGraph, targets: &[ConceptId], mastery: impl Fn(ConceptId
         let concept = queue[next];
         next += 1;
         for &prerequisite in graph.graph.prerequisites(concept) {
-            if !needed.contains_key(&prerequisite) {
+            if let Entry::Vacant(slot) = needed.entry(prerequisite) {
                 let unmastered = mastery(prerequisite) < MASTERED_AT;
-                needed.insert(prerequisite, unmastered);
+                slot.insert(unmastered);
                 if unmastered {
                     queue.push(prerequisite);
                 }

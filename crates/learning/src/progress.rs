@@ -189,6 +189,9 @@ impl Standing {
 
     /// Mastery: the prediction once there is evidence, 0 before.
     fn mastery(&self, model: &OrgModel, graph: &OrgGraph, id: ConceptId, at: i64) -> f64 {
+        if !self.concepts.contains_key(&id) {
+            return 0.0;
+        }
         match self.predict(model, graph, id, at) {
             (p, n) if n > 0 => p.probability,
             _ => 0.0,
@@ -298,9 +301,12 @@ impl Learning {
         };
         let evidence = Evidence { kind: spec.kind, outcome, at };
         let concept_params = model.concept(spec.concept);
+        // What the write computed, to answer without reading the learner back.
+        let mut written_state: Option<(LearnerState, ConceptState, ModelOutputs, i64)> = None;
         let written = self
             .store
             .record_evidence(org, &record, |inputs| {
+                let count = inputs.concept.as_ref().map(|c| c.evidence_count).unwrap_or(0) + 1;
                 let mut learner: LearnerState =
                     inputs.learner.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
                 let (mut state, card): (ConceptState, Option<ReviewCard>) = match &inputs.concept {
@@ -315,14 +321,16 @@ impl Learning {
                 mastery::update(&model.params, &mut learner, &mut state, evidence);
                 let after =
                     mastery::predict(&model.params, &concept_params, &learner, &state, prerequisites, at).probability;
-                let card = next_card(card, spec.kind, outcome, before, after, at);
-                Ok::<_, serde_json::Error>(ModelOutputs {
+                let card = review::card_after(card, spec.kind, outcome, before, after, at);
+                let outputs = ModelOutputs {
                     learner: serde_json::to_value(&learner)?,
                     concept_state: serde_json::to_value(&state)?,
                     mastery: after,
                     review_due: card.as_ref().and_then(|c| DateTime::from_timestamp(c.due, 0)),
                     review: card.as_ref().map(serde_json::to_value).transpose()?,
-                })
+                };
+                written_state = Some((learner, state, outputs.clone(), count));
+                Ok::<_, serde_json::Error>(outputs)
             })
             .await;
         match written {
@@ -333,7 +341,21 @@ impl Learning {
             Err(StoreError::Duplicate("idempotency_key")) => return Err(LearningError::DuplicateEvidence),
             Err(e) => return Err(e.into()),
         }
-        let standing = self.standing(org, person).await?;
+        let mut standing = standing;
+        if let Some((learner, state, outputs, count)) = written_state {
+            standing.learner = learner;
+            let record = LearnerConceptRecord {
+                person,
+                concept: spec.concept,
+                state: outputs.concept_state,
+                mastery: outputs.mastery,
+                evidence_count: count,
+                review: outputs.review,
+                review_due: outputs.review_due,
+                updated_at: now,
+            };
+            standing.concepts.insert(spec.concept, (state, record));
+        }
         Ok(self.concept_mastery_of(&model, &graph, &standing, spec.concept, at))
     }
 
@@ -561,57 +583,28 @@ impl Learning {
                 }
             }
         }
-        let mut views = Vec::with_capacity(steps.len());
-        for step in steps {
-            views.push(self.step_view(org, &graph, step).await?);
+        // Each document's title is read once, however many steps cite it.
+        let mut titles: HashMap<wayfinder_knowledge_rules::DocumentId, Option<String>> = HashMap::new();
+        for step in &steps {
+            for reference in graph.concepts.get(&step.concept).map(|c| c.material.as_slice()).unwrap_or_default() {
+                if let std::collections::hash_map::Entry::Vacant(slot) = titles.entry(reference.document) {
+                    let title = match self.store.document(org, reference.document).await {
+                        Ok(d) => Some(d.title),
+                        // Material whose document was deleted since is not shown.
+                        Err(StoreError::NotFound) => None,
+                        Err(e) => return Err(e.into()),
+                    };
+                    slot.insert(title);
+                }
+            }
         }
+        let views: Vec<PathStepView> = steps.into_iter().map(|step| step_view(&graph, &titles, step)).collect();
         Ok(LearningPath {
             total_minutes: views.iter().map(|s| s.estimated_minutes).sum(),
             goal: goal_view(&graph, goal),
             steps: views,
             mastered: mastered.into_iter().map(|m| named(&graph, m)).collect(),
             computed_at: at,
-        })
-    }
-
-    async fn step_view(
-        &self,
-        org: OrgId,
-        graph: &OrgGraph,
-        step: path::PathStep<ConceptId>,
-    ) -> LearningResult<PathStepView> {
-        let concept = graph.concepts.get(&step.concept);
-        let (reason, needed_by) = match step.reason {
-            StepReason::Goal => ("goal".to_string(), Vec::new()),
-            StepReason::PrerequisiteOf { needed_by } => {
-                ("prerequisite".to_string(), needed_by.into_iter().map(|n| named(graph, n)).collect::<Vec<_>>())
-            }
-        };
-        let why = if needed_by.is_empty() {
-            format!("it is your goal; mastery {:.2}", step.mastery)
-        } else {
-            let names: Vec<&str> = needed_by.iter().map(|n| n.name.as_str()).collect();
-            format!("{} build(s) on it; mastery {:.2}", names.join(", "), step.mastery)
-        };
-        let mut material = Vec::new();
-        for reference in concept.map(|c| c.material.clone()).unwrap_or_default() {
-            let document_title = match self.store.document(org, reference.document).await {
-                Ok(d) => d.title,
-                // Material whose document was deleted since is not shown.
-                Err(StoreError::NotFound) => continue,
-                Err(e) => return Err(e.into()),
-            };
-            material.push(MaterialView { reference, document_title });
-        }
-        Ok(PathStepView {
-            concept: named(graph, step.concept),
-            reason,
-            needed_by,
-            why,
-            mastery: step.mastery,
-            prerequisite_strength: step.prerequisite_strength,
-            estimated_minutes: concept.map(|c| c.estimated_minutes).unwrap_or_default(),
-            material,
         })
     }
 
@@ -703,29 +696,6 @@ impl Learning {
     }
 }
 
-/// The review card after one piece of evidence: a graded answer on a
-/// scheduled concept is a review; reaching mastery (or being marked as
-/// demonstrated) starts the schedule.
-fn next_card(
-    card: Option<ReviewCard>,
-    kind: EvidenceKind,
-    outcome: Option<f64>,
-    before: f64,
-    after: f64,
-    at: i64,
-) -> Option<ReviewCard> {
-    match (card, kind) {
-        (Some(card), EvidenceKind::GradedAnswer | EvidenceKind::Review) => {
-            let correct = outcome.unwrap_or(0.0) >= 0.5;
-            Some(review::review(&card, review::grade_for(correct, before), at))
-        }
-        (Some(card), _) => Some(card),
-        (None, EvidenceKind::Demonstrated) => Some(review::start_card(at)),
-        (None, _) if after >= MASTERED_AT => Some(review::start_card(at)),
-        (None, _) => None,
-    }
-}
-
 fn evidence_view(r: EvidenceRecord) -> Option<EvidenceView> {
     Some(EvidenceView {
         id: r.id,
@@ -801,5 +771,45 @@ impl Learning {
             }
         }
         Ok(exposed)
+    }
+}
+
+/// One step of a path as shown, its material named by `titles` (a deleted document: left out).
+fn step_view(
+    graph: &OrgGraph,
+    titles: &HashMap<wayfinder_knowledge_rules::DocumentId, Option<String>>,
+    step: path::PathStep<ConceptId>,
+) -> PathStepView {
+    let concept = graph.concepts.get(&step.concept);
+    let (reason, needed_by) = match step.reason {
+        StepReason::Goal => ("goal".to_string(), Vec::new()),
+        StepReason::PrerequisiteOf { needed_by } => {
+            ("prerequisite".to_string(), needed_by.into_iter().map(|n| named(graph, n)).collect::<Vec<_>>())
+        }
+    };
+    let why = if needed_by.is_empty() {
+        format!("it is your goal; mastery {:.2}", step.mastery)
+    } else {
+        let names: Vec<&str> = needed_by.iter().map(|n| n.name.as_str()).collect();
+        format!("{} build(s) on it; mastery {:.2}", names.join(", "), step.mastery)
+    };
+    let material = concept
+        .map(|c| c.material.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|reference| {
+            let document_title = titles.get(&reference.document).cloned().flatten()?;
+            Some(MaterialView { reference: reference.clone(), document_title })
+        })
+        .collect();
+    PathStepView {
+        concept: named(graph, step.concept),
+        reason,
+        needed_by,
+        why,
+        mastery: step.mastery,
+        prerequisite_strength: step.prerequisite_strength,
+        estimated_minutes: concept.map(|c| c.estimated_minutes).unwrap_or_default(),
+        material,
     }
 }

@@ -655,7 +655,7 @@ impl Store {
                  WHERE org_id = $1 AND person_id IN ({}) ORDER BY person_id, created_at, id",
                 marks(batch.len())
             );
-            let rows: Vec<(String, String, String, String, String, Option<String>, i64)> = on_pool!(self, pool => {
+            let rows: Vec<GoalColumns> = on_pool!(self, pool => {
                 let mut q = sqlx::query_as(&sql).bind(org.to_string());
                 for person in batch {
                     q = q.bind(person.to_string());
@@ -708,6 +708,9 @@ impl Store {
         Ok(states)
     }
 }
+
+/// A goal row: id, person, kind, title, targets (JSON), set by, created at.
+type GoalColumns = (String, String, String, String, String, Option<String>, i64);
 
 /// `$2, $3, …` for `n` values after the organisation's `$1`.
 fn marks(n: usize) -> String {
