@@ -16,8 +16,7 @@
 //! - the path to a goal whose concept has about 500 ancestors (`GET …/goals/{goal}/path`),
 //! - the next best step (`GET …/next-step`), for a learner with that goal and for
 //!   learners without goals (then every concept of their programs is a target),
-//! - a coach's overview of 200 learners' progress: `Learning::coach_overview`,
-//!   a service call timed in this process (no endpoint serves it yet),
+//! - a coach's overview of their 200 learners' progress (`GET …/learners/progress`),
 //!
 //! and the process's memory after loading and after measuring.
 
@@ -43,7 +42,6 @@ use wayfinder::config::Config;
 use wayfinder_accounts_rules::{OrgId, PersonId, RelationshipKind, Role, new_secret};
 use wayfinder_knowledge::{IngestLimits, KnowledgeBase};
 use wayfinder_knowledge_rules::metrics::percentile;
-use wayfinder_learning::Learning;
 use wayfinder_learning_rules::{
     graph::ConceptGraph,
     mastery::{self, ConceptParams, ConceptState, Evidence, EvidenceKind, LearnerState, MasteryParams},
@@ -170,7 +168,7 @@ async fn load_and_measure(store: &Store, config: &Config, args: &BenchLearningAr
     let tokens =
         Tokens { coach: bearer(&token_for(store, coach).await?)?, admin: bearer(&token_for(store, admin).await?)? };
     let knowledge = KnowledgeBase::new(store.clone(), None, None, IngestLimits::default());
-    let state = wayfinder_server::AppState::new(knowledge.clone(), config.server_settings()?);
+    let state = wayfinder_server::AppState::new(knowledge, config.server_settings()?);
     let listener = TcpListener::bind("127.0.0.1:0").await.context("cannot listen on 127.0.0.1")?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -182,7 +180,7 @@ async fn load_and_measure(store: &Store, config: &Config, args: &BenchLearningAr
         },
         std::time::Duration::from_secs(5),
     ));
-    let measured = run_requests(addr, store, org, &graph, &learners, &tokens, knowledge, args).await;
+    let measured = run_requests(addr, org, &graph, &learners, &tokens, args).await;
     let _ = stop.send(());
     let _ = server.await;
     let rows = measured?;
@@ -550,9 +548,7 @@ impl Learners {
                 // The server's update (Learning::record_evidence): predictions before and after,
                 // prerequisites counted by their stored mastery.
                 let list = &graph.prerequisites[c];
-                let prerequisites = (!list.is_empty()).then(|| {
-                    list.iter().map(|p| concepts.get(p).map_or(0.0, |e| e.1)).sum::<f64>() / list.len() as f64
-                });
+                let prerequisites = mastery::prerequisite_mastery(list.iter().map(|p| concepts.get(p).map(|e| e.1)));
                 let entry = concepts.entry(c).or_insert_with(|| (ConceptState::default(), 0.0, 0, None, at));
                 let evidence = Evidence { kind, outcome, at };
                 let before =
@@ -577,18 +573,18 @@ impl Learners {
                     occurred_at,
                 });
             }
-            history.learner_states.push((person, serde_json::to_value(&learner).expect("plain numbers")));
+            history.learner_states.push((person, learner));
             let mut rows: Vec<_> = concepts.into_iter().collect();
             rows.sort_unstable_by_key(|(c, _)| *c);
             for (c, (state, mastery, count, card, last)) in rows {
                 history.learner_concepts.push(LearnerConceptRecord {
                     person,
                     concept: graph.ids[c],
-                    state: serde_json::to_value(&state).expect("plain numbers"),
+                    state,
                     mastery,
                     evidence_count: count,
                     review_due: card.as_ref().map(|c| time(c.due)),
-                    review: card.as_ref().map(|c| serde_json::to_value(c).expect("plain numbers")),
+                    review: card,
                     updated_at: time(last),
                 });
             }
@@ -710,15 +706,12 @@ struct Row {
     note: String,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn run_requests(
     addr: SocketAddr,
-    store: &Store,
     org: OrgId,
     graph: &Curriculum,
     learners: &Learners,
     tokens: &Tokens,
-    knowledge: KnowledgeBase,
     args: &BenchLearningArgs,
 ) -> anyhow::Result<Vec<Row>> {
     let mut client = Client::connect(addr).await?;
@@ -832,42 +825,28 @@ async fn run_requests(
         ms,
     });
 
-    // What each step of a path costs on top: its material's document, one query per reference.
-    let document = graph.material[0];
-    let mut ms = Vec::with_capacity(n);
-    for i in 0..WARM_UP + n {
-        let started = Instant::now();
-        store.document(org, document).await?;
-        if i >= WARM_UP {
-            ms.push(started.elapsed().as_secs_f64() * 1000.0);
-        }
-    }
-    rows.push(Row {
-        name: "one material document lookup (per document of a path)".into(),
-        how: "Store::document (in-process)",
-        note: "a path reads each distinct material document once".into(),
-        ms,
-    });
-
-    // 4. The coach's overview of their learners, as a service call in this process.
-    let learning = Learning::new(store.clone(), knowledge);
-    let coached: Vec<PersonId> = learners.coached.iter().map(|l| person(*l)).collect();
+    // 4. The coach's overview of their learners.
     let mut ms = Vec::with_capacity(n);
     let mut summary = String::new();
+    let url = format!("/api/v1/orgs/{org}/learners/progress?limit={COACHED}");
     for i in 0..WARM_UP + n {
-        let started = Instant::now();
-        let overview = learning.coach_overview(org, &coached, Utc::now()).await?;
-        let took = started.elapsed().as_secs_f64() * 1000.0;
-        if overview.len() != coached.len() {
-            bail!("the overview has {} learners, expected {}", overview.len(), coached.len());
+        let (status, page, took) = client.call(Method::GET, &url, &tokens.coach, None).await?;
+        expect(status, StatusCode::OK, "learners' progress", &page)?;
+        let listed = page["learners"].as_array().map_or(0, Vec::len);
+        if listed != learners.coached.len() {
+            bail!("the overview lists {listed} learners, expected {}", learners.coached.len());
         }
         if i >= WARM_UP {
             ms.push(took);
         }
         if i == 0 {
-            let mastered: usize = overview.iter().map(|p| p.mastered_concepts).sum();
-            let enrolled: usize = overview.iter().map(|p| p.enrolled_concepts).sum();
-            let progress: Vec<f64> = overview.iter().flat_map(|p| p.goals.iter().map(|g| g.progress)).collect();
+            let lines = page["learners"].as_array().into_iter().flatten();
+            let (mut mastered, mut enrolled, mut progress) = (0, 0, Vec::new());
+            for line in lines {
+                mastered += line["mastered_concepts"].as_u64().unwrap_or(0);
+                enrolled += line["enrolled_concepts"].as_u64().unwrap_or(0);
+                progress.extend(line["goals"].as_array().into_iter().flatten().filter_map(|g| g["progress"].as_f64()));
+            }
             summary = format!(
                 "{mastered} of {enrolled} enrolled concepts mastered; mean goal progress {:.0} %",
                 100.0 * progress.iter().sum::<f64>() / progress.len().max(1) as f64
@@ -875,8 +854,8 @@ async fn run_requests(
         }
     }
     rows.push(Row {
-        name: format!("coach overview ({} learners × path progress)", coached.len()),
-        how: "Learning::coach_overview (in-process)",
+        name: format!("coach overview ({} learners × path progress)", learners.coached.len()),
+        how: "GET …/learners/progress (coach)",
         note: summary,
         ms,
     });

@@ -517,8 +517,17 @@ pub fn feature_values(
     x
 }
 
+/// What [`predict`] takes as `prerequisite_mastery`: the mean stored mastery of a concept's
+/// direct prerequisites that have any evidence; `None` when it has no prerequisites or none
+/// has evidence yet (no evidence is no information, not failure).
+pub fn prerequisite_mastery(stored: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
+    let (sum, n) = stored.into_iter().flatten().fold((0.0, 0usize), |(sum, n), m| (sum + m, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
 /// The mastery estimate for a learner and concept at `now` (Unix seconds), with its reasons.
-/// `prerequisite_mastery` is the mean mastery of the concept's prerequisites, if it has any.
+/// `prerequisite_mastery` is the mean mastery of the concept's prerequisites, if it has any
+/// ([`prerequisite_mastery`]).
 pub fn predict(
     params: &MasteryParams,
     concept: &ConceptParams,

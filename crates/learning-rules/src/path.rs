@@ -78,24 +78,7 @@ pub fn plan_path<K: Copy + Eq + Hash + Ord + Debug>(
 
     // 1. The concepts needed: unmastered goals and, below them, unmastered prerequisites only.
     let goal_set: HashSet<K> = goals.iter().copied().collect();
-    let mut needed: Vec<K> = Vec::new();
-    let mut in_path: HashSet<K> = HashSet::new();
-    for &goal in goals {
-        if mastery_of(goal) < MASTERED_AT && in_path.insert(goal) {
-            needed.push(goal);
-        }
-    }
-    let mut next = 0;
-    while next < needed.len() {
-        let concept = needed[next];
-        next += 1;
-        for &prerequisite in graph.prerequisites(concept) {
-            if !in_path.contains(&prerequisite) && mastery_of(prerequisite) < MASTERED_AT {
-                in_path.insert(prerequisite);
-                needed.push(prerequisite);
-            }
-        }
-    }
+    let (needed, in_path) = needed_concepts(graph, goals, &mut mastery_of);
 
     // 2. The sub-DAG among needed concepts: for each, how many needed prerequisites it waits on,
     //    and which needed concepts require it (built from prerequisites so it is O(needed edges)).
@@ -143,17 +126,49 @@ pub fn plan_path<K: Copy + Eq + Hash + Ord + Debug>(
     path
 }
 
-/// The steps of `path` the learner can start now: every direct prerequisite is mastered. In path
-/// order.
+/// The concepts [`plan_path`] would place for `goals` that the learner can start now (every
+/// direct prerequisite mastered), in key order. Found without ordering the path, so it costs one
+/// walk of the goals' unmastered ancestry.
 pub fn frontier<K: Copy + Eq + Hash + Ord + Debug>(
     graph: &ConceptGraph<K>,
-    path: &[PathStep<K>],
+    goals: &[K],
     mastery: impl Fn(K) -> f64,
 ) -> Vec<K> {
-    path.iter()
-        .filter(|step| graph.prerequisites(step.concept).iter().all(|&p| clamp_mastery(mastery(p)) >= MASTERED_AT))
-        .map(|step| step.concept)
-        .collect()
+    let mut known: HashMap<K, f64> = HashMap::new();
+    let mut mastery_of = |k: K| *known.entry(k).or_insert_with(|| clamp_mastery(mastery(k)));
+    let (needed, _) = needed_concepts(graph, goals, &mut mastery_of);
+    let mut ready: Vec<K> =
+        needed.into_iter().filter(|&k| graph.prerequisites(k).iter().all(|&p| mastery_of(p) >= MASTERED_AT)).collect();
+    ready.sort_unstable();
+    ready
+}
+
+/// The unmastered goals and, reached through unmastered concepts only, their unmastered
+/// prerequisites: in the order met, and as a set.
+fn needed_concepts<K: Copy + Eq + Hash + Ord + Debug>(
+    graph: &ConceptGraph<K>,
+    goals: &[K],
+    mastery_of: &mut impl FnMut(K) -> f64,
+) -> (Vec<K>, HashSet<K>) {
+    let mut needed: Vec<K> = Vec::new();
+    let mut in_path: HashSet<K> = HashSet::new();
+    for &goal in goals {
+        if mastery_of(goal) < MASTERED_AT && in_path.insert(goal) {
+            needed.push(goal);
+        }
+    }
+    let mut next = 0;
+    while next < needed.len() {
+        let concept = needed[next];
+        next += 1;
+        for &prerequisite in graph.prerequisites(concept) {
+            if !in_path.contains(&prerequisite) && mastery_of(prerequisite) < MASTERED_AT {
+                in_path.insert(prerequisite);
+                needed.push(prerequisite);
+            }
+        }
+    }
+    (needed, in_path)
 }
 
 /// What kind of work a candidate for the next step is.
@@ -327,7 +342,16 @@ mod tests {
         let mastery = [(3, 0.9), (5, 0.8)];
         let path = plan_path(&graph(), &[10], mastery_from(&mastery));
         // 2 needs only 3 (mastered), 4 needs only 5 (mastered at exactly 0.8); 1 needs 4, 10 needs 1 and 2.
-        assert_eq!(frontier(&graph(), &path, mastery_from(&mastery)), vec![2, 4]);
+        assert_eq!(frontier(&graph(), &[10], mastery_from(&mastery)), vec![2, 4]);
+        // They are the path's steps that wait on nothing, found without ordering the path.
+        let first_steps: Vec<u32> = path
+            .iter()
+            .filter(|s| {
+                graph().prerequisites(s.concept).iter().all(|p| mastery.iter().any(|m| m.0 == *p && m.1 >= 0.8))
+            })
+            .map(|s| s.concept)
+            .collect();
+        assert_eq!(first_steps, vec![2, 4]);
     }
 
     #[test]

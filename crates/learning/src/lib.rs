@@ -12,6 +12,7 @@ mod graph_cache;
 mod import;
 mod programs;
 mod progress;
+mod standing;
 mod views;
 
 pub use fitting::FitReport;

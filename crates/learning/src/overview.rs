@@ -4,17 +4,17 @@
 //! goals and model states, one query each), then computed over the cached
 //! published graph.
 
-use crate::graph_cache::{OrgGraph, OrgModel};
+use crate::graph_cache::OrgGraph;
+use crate::standing::Standing;
 use crate::{Learning, LearningResult};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet, hash_map::Entry};
+use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
-use wayfinder_learning_rules::mastery::{self, ConceptState, LearnerState};
+use wayfinder_learning_rules::mastery::LearnerState;
 use wayfinder_learning_rules::path::MASTERED_AT;
 use wayfinder_learning_rules::program::{ConceptId, GoalId, ProgramId};
-use wayfinder_store::LearnerConceptRecord;
 
 /// One learner's progress, as a coach's overview lists it.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -45,64 +45,90 @@ pub struct GoalProgress {
     pub progress: f64,
 }
 
-/// One learner's model state and per-concept records.
-struct Records {
-    learner: LearnerState,
-    concepts: HashMap<ConceptId, (ConceptState, f64, i64)>,
+/// A goal's concepts and everything they transitively require, numbered so
+/// each learner's walk over it runs on arrays: built once per overview for
+/// every distinct goal (a cohort often shares one).
+struct Closure {
+    position: HashMap<ConceptId, usize>,
+    /// The positions of each concept's direct prerequisites.
+    prerequisites: Vec<Vec<usize>>,
+    /// The positions of the goal's own concepts.
+    targets: Vec<usize>,
 }
 
-impl Records {
-    /// Mastery at `at` as the learner's own views compute it: the model's prediction once
-    /// there is evidence (prerequisites counted by their stored mastery), 0 before.
-    fn mastery(&self, model: &OrgModel, graph: &OrgGraph, id: ConceptId, at: i64) -> f64 {
-        let Some((state, _, count)) = self.concepts.get(&id) else { return 0.0 };
-        if *count == 0 {
-            return 0.0;
+impl Closure {
+    fn new(graph: &OrgGraph, targets: &[ConceptId]) -> Closure {
+        let mut concepts: Vec<ConceptId> = targets.to_vec();
+        concepts.extend(graph.graph.ancestors(targets));
+        let mut position = HashMap::with_capacity(concepts.len());
+        for &c in &concepts {
+            let next = position.len();
+            position.entry(c).or_insert(next);
         }
-        let prerequisites = graph.graph.prerequisites(id);
-        let prerequisite_mastery = (!prerequisites.is_empty()).then(|| {
-            prerequisites.iter().map(|p| self.concepts.get(p).map_or(0.0, |(_, stored, _)| *stored)).sum::<f64>()
-                / prerequisites.len() as f64
-        });
-        mastery::predict(&model.params, &model.concept(id), &self.learner, state, prerequisite_mastery, at).probability
+        let mut prerequisites = vec![Vec::new(); position.len()];
+        for (&c, &i) in &position {
+            prerequisites[i] = graph.graph.prerequisites(c).iter().filter_map(|p| position.get(p).copied()).collect();
+        }
+        let targets = targets.iter().map(|t| position[t]).collect();
+        Closure { position, prerequisites, targets }
     }
-}
 
-/// How many concepts the path to `targets` holds: the unmastered targets and the unmastered
-/// prerequisites reached through unmastered concepts, which are the concepts
-/// `path::plan_path` would place, counted without putting them in order (an overview needs
-/// the number, and ordering 200 paths was most of its time).
-fn remaining(graph: &OrgGraph, targets: &[ConceptId], mastery: impl Fn(ConceptId) -> f64) -> usize {
-    // Whether each concept met so far is needed (unmastered); mastered ones are not descended.
-    let mut needed: HashMap<ConceptId, bool> = HashMap::new();
-    let mut queue: Vec<ConceptId> = Vec::new();
-    for &concept in targets {
-        if let Entry::Vacant(slot) = needed.entry(concept) {
-            let unmastered = mastery(concept) < MASTERED_AT;
-            slot.insert(unmastered);
-            if unmastered {
-                queue.push(concept);
+    fn len(&self) -> usize {
+        self.prerequisites.len()
+    }
+
+    /// How many concepts the path to the goal holds for a learner with these masteries: the
+    /// unmastered targets and the unmastered prerequisites reached through unmastered
+    /// concepts, which are the concepts `path::plan_path` would place, counted without
+    /// putting them in order (an overview needs the number).
+    fn remaining(&self, masteries: &HashMap<ConceptId, f64>) -> usize {
+        let mut mastered = vec![false; self.len()];
+        for (concept, m) in masteries {
+            if *m >= MASTERED_AT
+                && let Some(&i) = self.position.get(concept)
+            {
+                mastered[i] = true;
             }
         }
-    }
-    let mut next = 0;
-    while next < queue.len() {
-        let concept = queue[next];
-        next += 1;
-        for &prerequisite in graph.graph.prerequisites(concept) {
-            if let Entry::Vacant(slot) = needed.entry(prerequisite) {
-                let unmastered = mastery(prerequisite) < MASTERED_AT;
-                slot.insert(unmastered);
-                if unmastered {
-                    queue.push(prerequisite);
+        // A concept is queued once, when first met unmastered; mastered ones are not descended.
+        let mut met = vec![false; self.len()];
+        let mut queue: Vec<usize> = Vec::new();
+        for &t in &self.targets {
+            if !met[t] && !mastered[t] {
+                met[t] = true;
+                queue.push(t);
+            }
+        }
+        let mut next = 0;
+        while next < queue.len() {
+            let concept = queue[next];
+            next += 1;
+            for &p in &self.prerequisites[concept] {
+                if !met[p] && !mastered[p] {
+                    met[p] = true;
+                    queue.push(p);
                 }
             }
         }
+        queue.len()
     }
-    queue.len()
 }
 
 impl Learning {
+    /// Everyone actively enrolled in a program of the organisation, in id order.
+    pub async fn enrolled_learners(&self, org: OrgId) -> LearningResult<Vec<PersonId>> {
+        Ok(self.store.enrolled_people(org).await?)
+    }
+
+    /// Those of `people` actively enrolled in a program of the organisation, in id order.
+    pub async fn enrolled_among(&self, org: OrgId, people: &[PersonId]) -> LearningResult<Vec<PersonId>> {
+        let mut enrolled: Vec<PersonId> =
+            self.store.enrolled_programs_of(org, people).await?.into_iter().map(|(person, _)| person).collect();
+        enrolled.sort_unstable();
+        enrolled.dedup();
+        Ok(enrolled)
+    }
+
     /// Each learner's progress at `at`, in the order given: enrolled and
     /// mastered concepts, progress towards each goal, and the latest evidence.
     /// Four queries whatever the number of learners, plus the graph's epoch
@@ -115,22 +141,11 @@ impl Learning {
     ) -> LearningResult<Vec<LearnerProgress>> {
         let graph = self.published(org).await?;
         let model = self.model(org).await?;
-        let mut records: HashMap<PersonId, Records> = learners
-            .iter()
-            .map(|p| (*p, Records { learner: LearnerState::default(), concepts: HashMap::new() }))
-            .collect();
-        for (person, state) in self.store.learner_states_of(org, learners).await? {
-            if let Some(r) = records.get_mut(&person) {
-                r.learner = serde_json::from_value(state).unwrap_or_default();
-            }
-        }
-        for LearnerConceptRecord { person, concept, state, mastery, evidence_count, .. } in
-            self.store.learner_concepts(org, learners).await?
-        {
-            if let Some(r) = records.get_mut(&person) {
-                let state = serde_json::from_value(state).unwrap_or_default();
-                r.concepts.insert(concept, (state, mastery, evidence_count));
-            }
+        let mut states: HashMap<PersonId, LearnerState> =
+            self.store.learner_states_of(org, learners).await?.into_iter().collect();
+        let mut standings: HashMap<PersonId, Standing> = HashMap::with_capacity(learners.len());
+        for (person, concepts) in self.store.concept_standings_of(org, learners).await? {
+            standings.insert(person, Standing::new(states.remove(&person), concepts));
         }
         let mut programs: HashMap<PersonId, Vec<ProgramId>> = HashMap::new();
         for (person, program) in self.store.enrolled_programs_of(org, learners).await? {
@@ -142,29 +157,27 @@ impl Learning {
         }
 
         let now = at.timestamp();
-        // Goals are often shared (a cohort's target): each closure is counted once.
-        let mut closures: HashMap<Vec<ConceptId>, usize> = HashMap::new();
+        let mut closures: HashMap<Vec<ConceptId>, Closure> = HashMap::new();
         let mut overview = Vec::with_capacity(learners.len());
         for person in learners {
-            let Some(r) = records.get(person) else { continue };
-            let mastery_of = |id: ConceptId| r.mastery(&model, &graph, id, now);
+            let standing = standings.remove(person).unwrap_or_else(|| Standing::new(states.remove(person), []));
+            let masteries = standing.masteries(&model, &graph, now);
             let enrolled: HashSet<ProgramId> = programs.get(person).into_iter().flatten().copied().collect();
             let enrolled_concepts = enrolled.iter().map(|p| graph.by_program.get(p).map_or(0, Vec::len)).sum();
             // Only concepts with evidence can be mastered.
-            let mastered = r
-                .concepts
-                .keys()
-                .filter(|c| graph.concepts.get(c).is_some_and(|c| enrolled.contains(&c.program)))
-                .filter(|c| mastery_of(**c) >= MASTERED_AT)
+            let mastered = masteries
+                .iter()
+                .filter(|(c, m)| {
+                    **m >= MASTERED_AT && graph.concepts.get(c).is_some_and(|c| enrolled.contains(&c.program))
+                })
                 .count();
             let mut progress = Vec::new();
             for goal in goals.get(person).into_iter().flatten() {
                 let targets: Vec<ConceptId> =
                     goal.targets.iter().copied().filter(|t| graph.concepts.contains_key(t)).collect();
-                let concepts = *closures
-                    .entry(targets.clone())
-                    .or_insert_with(|| targets.len() + graph.graph.ancestors(&targets).len());
-                let remaining = remaining(&graph, &targets, mastery_of);
+                let closure = closures.entry(targets).or_insert_with_key(|targets| Closure::new(&graph, targets));
+                let concepts = closure.len();
+                let remaining = closure.remaining(&masteries);
                 progress.push(GoalProgress {
                     goal_id: goal.id,
                     title: goal.title.clone(),
@@ -178,7 +191,7 @@ impl Learning {
                 enrolled_concepts,
                 mastered_concepts: mastered,
                 goals: progress,
-                last_evidence_at: r.learner.last_at.and_then(|s| DateTime::from_timestamp(s, 0)),
+                last_evidence_at: standing.learner.last_at.and_then(|s| DateTime::from_timestamp(s, 0)),
             });
         }
         Ok(overview)

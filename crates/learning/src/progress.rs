@@ -4,6 +4,7 @@
 
 use crate::graph_cache::{OrgGraph, OrgModel};
 use crate::programs::not_found;
+use crate::standing::Standing;
 use crate::{ConceptName, Goal, Learning, LearningError, LearningResult};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -11,15 +12,13 @@ use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_knowledge::{SearchMode, SearchRequest};
-use wayfinder_learning_rules::mastery::{
-    self, ConceptState, Contribution, Evidence, EvidenceKind, LearnerState, Prediction,
-};
+use wayfinder_learning_rules::mastery::{self, ConceptState, Contribution, Evidence, EvidenceKind};
 use wayfinder_learning_rules::path::{self, Candidate, CandidateKind, MASTERED_AT, StepReason};
 use wayfinder_learning_rules::program::{
     ConceptId, EvidenceId, GoalId, GoalKind, MAX_GOAL_CHARS, MaterialRef, ProgramId,
 };
 use wayfinder_learning_rules::review::{self, ReviewCard};
-use wayfinder_store::{EvidenceRecord, GoalRecord, LearnerConceptRecord, ModelOutputs, StoreError};
+use wayfinder_store::{EvidenceRecord, GoalRecord, ModelOutputs, StoreError};
 
 /// Evidence to record about a learner.
 #[derive(Clone, Debug)]
@@ -170,45 +169,6 @@ const TEXT_GOAL_CONCEPTS: usize = 3;
 /// Evidence may be dated this far ahead of the server's clock (clients' clocks drift).
 const CLOCK_SKEW: Duration = Duration::minutes(5);
 
-/// A learner's model state and per-concept records, read once per request.
-struct Standing {
-    learner: LearnerState,
-    concepts: HashMap<ConceptId, (ConceptState, LearnerConceptRecord)>,
-}
-
-impl Standing {
-    /// The model's prediction for one concept at `at`, and the evidence count.
-    fn predict(&self, model: &OrgModel, graph: &OrgGraph, id: ConceptId, at: i64) -> (Prediction, i64) {
-        let (state, count) = match self.concepts.get(&id) {
-            Some((state, record)) => (state.clone(), record.evidence_count),
-            None => (ConceptState::default(), 0),
-        };
-        let prerequisites = prerequisite_mastery(graph, id, |p| self.concepts.get(&p).map(|(_, r)| r.mastery));
-        (mastery::predict(&model.params, &model.concept(id), &self.learner, &state, prerequisites, at), count)
-    }
-
-    /// Mastery: the prediction once there is evidence, 0 before.
-    fn mastery(&self, model: &OrgModel, graph: &OrgGraph, id: ConceptId, at: i64) -> f64 {
-        if !self.concepts.contains_key(&id) {
-            return 0.0;
-        }
-        match self.predict(model, graph, id, at) {
-            (p, n) if n > 0 => p.probability,
-            _ => 0.0,
-        }
-    }
-}
-
-/// Mean stored mastery of a concept's direct prerequisites that have evidence; `None` when it
-/// has none or none has evidence yet (no evidence is no information, not failure).
-fn prerequisite_mastery(graph: &OrgGraph, id: ConceptId, stored: impl Fn(ConceptId) -> Option<f64>) -> Option<f64> {
-    let known: Vec<f64> = graph.graph.prerequisites(id).iter().filter_map(|p| stored(*p)).collect();
-    if known.is_empty() {
-        return None;
-    }
-    Some(known.iter().sum::<f64>() / known.len() as f64)
-}
-
 fn seconds(at: DateTime<Utc>) -> i64 {
     at.timestamp()
 }
@@ -220,13 +180,7 @@ fn named(graph: &OrgGraph, id: ConceptId) -> ConceptName {
 impl Learning {
     async fn standing(&self, org: OrgId, person: PersonId) -> LearningResult<Standing> {
         let learner = self.store.learner_state(org, person).await?;
-        let learner = learner.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
-        let records = self.store.learner_concepts(org, &[person]).await?;
-        let concepts = records
-            .into_iter()
-            .map(|r| (r.concept, (serde_json::from_value(r.state.clone()).unwrap_or_default(), r)))
-            .collect();
-        Ok(Standing { learner, concepts })
+        Ok(Standing::from_records(learner, self.store.learner_concepts(org, person).await?))
     }
 
     /// The concepts of the published programs the learner is actively enrolled in.
@@ -284,9 +238,6 @@ impl Learning {
             return Err(LearningError::NotEnrolled(format!("concept {:?}", concept.name)));
         }
         let model = self.model(org).await?;
-        let standing = self.standing(org, person).await?;
-        let prerequisites =
-            prerequisite_mastery(&graph, spec.concept, |p| standing.concepts.get(&p).map(|(_, r)| r.mastery));
         let at = seconds(occurred_at);
         let record = EvidenceRecord {
             id: EvidenceId::new(),
@@ -301,19 +252,14 @@ impl Learning {
         };
         let evidence = Evidence { kind: spec.kind, outcome, at };
         let concept_params = model.concept(spec.concept);
-        // What the write computed, to answer without reading the learner back.
-        let mut written_state: Option<(LearnerState, ConceptState, ModelOutputs, i64)> = None;
+        let prerequisites = graph.graph.prerequisites(spec.concept);
         let written = self
             .store
-            .record_evidence(org, &record, |inputs| {
-                let count = inputs.concept.as_ref().map(|c| c.evidence_count).unwrap_or(0) + 1;
-                let mut learner: LearnerState =
-                    inputs.learner.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
-                let (mut state, card): (ConceptState, Option<ReviewCard>) = match &inputs.concept {
-                    Some(c) => (
-                        serde_json::from_value(c.state.clone()).unwrap_or_default(),
-                        c.review.clone().and_then(|r| serde_json::from_value(r).ok()),
-                    ),
+            .record_evidence(org, &record, prerequisites, |inputs| {
+                let prerequisites = mastery::prerequisite_mastery(inputs.prerequisites.iter().map(|r| Some(r.mastery)));
+                let mut learner = inputs.learner.clone().unwrap_or_default();
+                let (mut state, card) = match &inputs.concept {
+                    Some(c) => (c.state.clone(), c.review.clone()),
                     None => (ConceptState::default(), None),
                 };
                 let before =
@@ -322,40 +268,23 @@ impl Learning {
                 let after =
                     mastery::predict(&model.params, &concept_params, &learner, &state, prerequisites, at).probability;
                 let card = review::card_after(card, spec.kind, outcome, before, after, at);
-                let outputs = ModelOutputs {
-                    learner: serde_json::to_value(&learner)?,
-                    concept_state: serde_json::to_value(&state)?,
+                ModelOutputs {
+                    learner,
+                    concept_state: state,
                     mastery: after,
                     review_due: card.as_ref().and_then(|c| DateTime::from_timestamp(c.due, 0)),
-                    review: card.as_ref().map(serde_json::to_value).transpose()?,
-                };
-                written_state = Some((learner, state, outputs.clone(), count));
-                Ok::<_, serde_json::Error>(outputs)
+                    review: card,
+                }
             })
-            .await;
-        match written {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                return Err(LearningError::Conflict(format!("the learner model's state could not be saved: {e}")));
-            }
-            Err(StoreError::Duplicate("idempotency_key")) => return Err(LearningError::DuplicateEvidence),
-            Err(e) => return Err(e.into()),
-        }
-        let mut standing = standing;
-        if let Some((learner, state, outputs, count)) = written_state {
-            standing.learner = learner;
-            let record = LearnerConceptRecord {
-                person,
-                concept: spec.concept,
-                state: outputs.concept_state,
-                mastery: outputs.mastery,
-                evidence_count: count,
-                review: outputs.review,
-                review_due: outputs.review_due,
-                updated_at: now,
-            };
-            standing.concepts.insert(spec.concept, (state, record));
-        }
+            .await
+            .map_err(|e| match e {
+                StoreError::Duplicate("idempotency_key") => LearningError::DuplicateEvidence,
+                e => e.into(),
+            })?;
+        // The answer needs only what the write read and wrote: the concept and its prerequisites.
+        let mut records = written.prerequisites;
+        records.push(written.concept);
+        let standing = Standing::from_records(Some(written.learner), records);
         Ok(self.concept_mastery_of(&model, &graph, &standing, spec.concept, at))
     }
 
@@ -369,9 +298,8 @@ impl Learning {
     ) -> ConceptMastery {
         let (prediction, count) = standing.predict(model, graph, id, at);
         let mastery = if count > 0 { prediction.probability } else { 0.0 };
-        let record = standing.concepts.get(&id);
-        let explanation = match record {
-            Some((state, _)) if count > 0 => mastery::explain(&prediction, state),
+        let explanation = match standing.concepts.get(&id) {
+            Some(c) if count > 0 => mastery::explain(&prediction, &c.state),
             _ => format!(
                 "no evidence yet; the model expects a {:.0} % chance of a right first answer",
                 prediction.probability * 100.0
@@ -386,7 +314,7 @@ impl Learning {
             predicted_success: prediction.probability,
             evidence_count: count,
             explanation,
-            review_due: record.and_then(|(_, r)| r.review_due),
+            review_due: standing.reviews.get(&id).and_then(|card| DateTime::from_timestamp(card.due, 0)),
         }
     }
 
@@ -420,11 +348,7 @@ impl Learning {
         Ok(ConceptMasteryDetail {
             standing: self.concept_mastery_of(&model, &graph, &standing, concept, seconds(at)),
             contributions: prediction.contributions,
-            review: standing
-                .concepts
-                .get(&concept)
-                .and_then(|(_, r)| r.review.clone())
-                .and_then(|r| serde_json::from_value(r).ok()),
+            review: standing.reviews.get(&concept).cloned(),
             evidence: evidence.into_iter().filter_map(evidence_view).collect(),
         })
     }
@@ -572,8 +496,8 @@ impl Learning {
         let standing = self.standing(org, goal.person).await?;
         let now = seconds(at);
         let targets: Vec<ConceptId> = goal.targets.iter().copied().filter(|t| graph.concepts.contains_key(t)).collect();
-        let mastery_of = |id: ConceptId| standing.mastery(&model, &graph, id, now);
-        let steps = path::plan_path(&graph.graph, &targets, mastery_of);
+        let masteries = standing.masteries(&model, &graph, now);
+        let steps = path::plan_path(&graph.graph, &targets, |id| masteries.get(&id).copied().unwrap_or(0.0));
         let on_path: HashSet<ConceptId> = steps.iter().map(|s| s.concept).collect();
         let mut mastered: Vec<ConceptId> = targets.iter().copied().filter(|t| !on_path.contains(t)).collect();
         for step in &steps {
@@ -583,21 +507,16 @@ impl Learning {
                 }
             }
         }
-        // Each document's title is read once, however many steps cite it.
-        let mut titles: HashMap<wayfinder_knowledge_rules::DocumentId, Option<String>> = HashMap::new();
-        for step in &steps {
-            for reference in graph.concepts.get(&step.concept).map(|c| c.material.as_slice()).unwrap_or_default() {
-                if let std::collections::hash_map::Entry::Vacant(slot) = titles.entry(reference.document) {
-                    let title = match self.store.document(org, reference.document).await {
-                        Ok(d) => Some(d.title),
-                        // Material whose document was deleted since is not shown.
-                        Err(StoreError::NotFound) => None,
-                        Err(e) => return Err(e.into()),
-                    };
-                    slot.insert(title);
-                }
-            }
-        }
+        // The titles of every document the steps cite, in one query; material whose
+        // document was deleted since is not shown.
+        let mut documents: Vec<wayfinder_knowledge_rules::DocumentId> = steps
+            .iter()
+            .flat_map(|s| graph.concepts.get(&s.concept).map(|c| c.material.as_slice()).unwrap_or_default())
+            .map(|m| m.document)
+            .collect();
+        documents.sort_unstable();
+        documents.dedup();
+        let titles = self.store.document_titles(org, &documents).await?;
         let views: Vec<PathStepView> = steps.into_iter().map(|step| step_view(&graph, &titles, step)).collect();
         Ok(LearningPath {
             total_minutes: views.iter().map(|s| s.estimated_minutes).sum(),
@@ -623,9 +542,9 @@ impl Learning {
         } else {
             goals.iter().flat_map(|g| g.targets.iter().copied()).filter(|t| graph.concepts.contains_key(t)).collect()
         };
-        let mastery_of = |id: ConceptId| standing.mastery(&model, &graph, id, now);
-        let steps = path::plan_path(&graph.graph, &targets, mastery_of);
-        let mut candidates: Vec<Candidate<ConceptId>> = path::frontier(&graph.graph, &steps, mastery_of)
+        let masteries = standing.masteries(&model, &graph, now);
+        let mastery_of = |id: ConceptId| masteries.get(&id).copied().unwrap_or(0.0);
+        let mut candidates: Vec<Candidate<ConceptId>> = path::frontier(&graph.graph, &targets, mastery_of)
             .into_iter()
             .map(|c| Candidate {
                 concept: c,
@@ -634,15 +553,12 @@ impl Learning {
             })
             .collect();
         let enrolled: HashSet<ConceptId> = enrolled.into_iter().collect();
-        for (id, (_, record)) in &standing.concepts {
-            if let Some(due) = record.review_due
-                && seconds(due) <= now
-                && enrolled.contains(id)
-            {
+        for (id, card) in &standing.reviews {
+            if card.due <= now && enrolled.contains(id) {
                 candidates.push(Candidate {
                     concept: *id,
                     predicted_success: standing.predict(&model, &graph, *id, now).0.probability,
-                    kind: CandidateKind::DueReview { overdue_days: (now - seconds(due)) as f64 / 86_400.0 },
+                    kind: CandidateKind::DueReview { overdue_days: (now - card.due) as f64 / 86_400.0 },
                 });
             }
         }
@@ -677,17 +593,16 @@ impl Learning {
         let standing = self.standing(org, person).await?;
         let end_of_day = at.date_naive().and_hms_opt(23, 59, 59).map(|t| t.and_utc()).unwrap_or(at);
         let mut due: Vec<DueReview> = standing
-            .concepts
+            .reviews
             .iter()
             .filter(|(id, _)| graph.concepts.contains_key(id))
-            .filter_map(|(id, (_, record))| {
-                let due = record.review_due.filter(|d| *d <= end_of_day)?;
-                let card: ReviewCard = serde_json::from_value(record.review.clone()?).ok()?;
+            .filter_map(|(id, card)| {
+                let due = DateTime::from_timestamp(card.due, 0).filter(|d| *d <= end_of_day)?;
                 Some(DueReview {
                     concept: named(&graph, *id),
                     due,
                     mastery: standing.mastery(&model, &graph, *id, seconds(at)),
-                    retrievability: review::retrievability(&card, seconds(at)),
+                    retrievability: review::retrievability(card, seconds(at)),
                 })
             })
             .collect();
@@ -777,7 +692,7 @@ impl Learning {
 /// One step of a path as shown, its material named by `titles` (a deleted document: left out).
 fn step_view(
     graph: &OrgGraph,
-    titles: &HashMap<wayfinder_knowledge_rules::DocumentId, Option<String>>,
+    titles: &HashMap<wayfinder_knowledge_rules::DocumentId, String>,
     step: path::PathStep<ConceptId>,
 ) -> PathStepView {
     let concept = graph.concepts.get(&step.concept);
@@ -798,7 +713,7 @@ fn step_view(
         .unwrap_or_default()
         .iter()
         .filter_map(|reference| {
-            let document_title = titles.get(&reference.document).cloned().flatten()?;
+            let document_title = titles.get(&reference.document).cloned()?;
             Some(MaterialView { reference: reference.clone(), document_title })
         })
         .collect();

@@ -388,6 +388,30 @@ impl Store {
         row.into_document()
     }
 
+    /// The titles of those of `ids` that exist in the organisation, in one query.
+    pub async fn document_titles(
+        &self,
+        org: OrgId,
+        ids: &[DocumentId],
+    ) -> StoreResult<std::collections::HashMap<DocumentId, String>> {
+        let mut titles = std::collections::HashMap::new();
+        for batch in ids.chunks(500) {
+            let marks: Vec<String> = (0..batch.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!("SELECT id, title FROM documents WHERE org_id = $1 AND id IN ({})", marks.join(", "));
+            let rows: Vec<(String, String)> = on_pool!(self, pool => {
+                let mut q = sqlx::query_as(&sql).bind(org.to_string());
+                for id in batch {
+                    q = q.bind(id.to_string());
+                }
+                q.fetch_all(pool).await?
+            });
+            for (id, title) in rows {
+                titles.insert(parse(&id, "document id")?, title);
+            }
+        }
+        Ok(titles)
+    }
+
     /// An organisation's documents, in one collection or all, newest first.
     pub async fn list_documents(&self, org: OrgId, collection: Option<CollectionId>) -> StoreResult<Vec<Document>> {
         let sql = format!(

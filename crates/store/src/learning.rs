@@ -7,12 +7,14 @@
 //! `latest_version`; when that is the published one, the first change opens a
 //! draft (`latest_version + 1`) so learners keep seeing what was published.
 
-use crate::{Pool, Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
+use crate::{Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
 use chrono::{DateTime, Utc};
 use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_learning_rules::mastery::{ConceptState, LearnerState};
 use wayfinder_learning_rules::program::{
     ConceptId, EnrolmentId, EnrolmentStatus, EvidenceId, GoalId, GoalKind, MaterialRef, ProgramId, ProgramStatus,
 };
+use wayfinder_learning_rules::review::ReviewCard;
 
 /// A program as stored.
 #[derive(Clone, Debug, PartialEq)]
@@ -125,11 +127,11 @@ pub struct EvidenceRecord {
 pub struct LearnerConceptRecord {
     pub person: PersonId,
     pub concept: ConceptId,
-    pub state: serde_json::Value,
+    pub state: ConceptState,
     /// Mastery at the last update (before forgetting since then).
     pub mastery: f64,
     pub evidence_count: i64,
-    pub review: Option<serde_json::Value>,
+    pub review: Option<ReviewCard>,
     pub review_due: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
 }
@@ -138,19 +140,30 @@ pub struct LearnerConceptRecord {
 #[derive(Clone, Debug)]
 pub struct ModelInputs {
     /// The learner's organisation-wide state (`None`: no evidence yet).
-    pub learner: Option<serde_json::Value>,
+    pub learner: Option<LearnerState>,
     /// The learner's state on the concept (`None`: no evidence yet).
     pub concept: Option<LearnerConceptRecord>,
+    /// The learner's records on the concept's prerequisites that have any.
+    pub prerequisites: Vec<LearnerConceptRecord>,
 }
 
 /// What the learner model writes back after an update.
 #[derive(Clone, Debug)]
 pub struct ModelOutputs {
-    pub learner: serde_json::Value,
-    pub concept_state: serde_json::Value,
+    pub learner: LearnerState,
+    pub concept_state: ConceptState,
     pub mastery: f64,
-    pub review: Option<serde_json::Value>,
+    pub review: Option<ReviewCard>,
     pub review_due: Option<DateTime<Utc>>,
+}
+
+/// What an evidence write left: the learner's new state and record on the
+/// concept, and their records on its prerequisites as the update read them.
+#[derive(Clone, Debug)]
+pub struct WrittenEvidence {
+    pub learner: LearnerState,
+    pub concept: LearnerConceptRecord,
+    pub prerequisites: Vec<LearnerConceptRecord>,
 }
 
 /// A fitted learner model of an organisation.
@@ -351,15 +364,13 @@ struct LearnerConceptRow {
 
 impl LearnerConceptRow {
     fn into_record(self) -> StoreResult<LearnerConceptRecord> {
-        let json =
-            |raw: &str| serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("learner state: {e}")));
         Ok(LearnerConceptRecord {
             person: parse(&self.person_id, "person id")?,
             concept: parse(&self.concept_id, "concept id")?,
-            state: json(&self.state)?,
+            state: from_json(&self.state, "learner concept state")?,
             mastery: self.mastery,
             evidence_count: self.evidence_count,
-            review: self.review.as_deref().map(json).transpose()?,
+            review: self.review.as_deref().map(|r| from_json(r, "review card")).transpose()?,
             review_due: opt_time(self.review_due),
             updated_at: time(self.updated_at),
         })
@@ -932,6 +943,14 @@ impl Store {
         rows.into_iter().map(EnrolmentRow::into_record).collect()
     }
 
+    /// Everyone actively enrolled in a program of the organisation, in id order.
+    pub async fn enrolled_people(&self, org: OrgId) -> StoreResult<Vec<PersonId>> {
+        let rows: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT DISTINCT person_id FROM enrolments WHERE org_id = $1 AND status = 'active' ORDER BY person_id")
+            .bind(org.to_string()).fetch_all(pool).await?);
+        rows.into_iter().map(|(p,)| parse(&p, "person id")).collect()
+    }
+
     /// The programs a learner is actively enrolled in.
     pub async fn enrolled_programs(&self, org: OrgId, person: PersonId) -> StoreResult<Vec<ProgramId>> {
         let rows: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(
@@ -941,102 +960,108 @@ impl Store {
     }
 
     /// Records one piece of evidence and the learner model's update in one
-    /// transaction: `update` reads the learner's current state and returns the
-    /// new one. The learner's row is locked (PostgreSQL) or the database is
-    /// (SQLite), so concurrent evidence for one learner applies in turn. A
-    /// repeated idempotency key is `Duplicate("idempotency_key")` and writes nothing.
-    pub async fn record_evidence<E>(
+    /// transaction: `update` reads the learner's current state (with their
+    /// records on the concept's `prerequisites`) and returns the new one. The
+    /// learner's row is locked (PostgreSQL) or the database is (SQLite), so
+    /// concurrent evidence for one learner applies in turn. A repeated
+    /// idempotency key is `Duplicate("idempotency_key")` and writes nothing.
+    /// Answers what was written, with the prerequisites' records as read.
+    pub async fn record_evidence(
         &self,
         org: OrgId,
         evidence: &EvidenceRecord,
-        update: impl FnOnce(ModelInputs) -> Result<ModelOutputs, E>,
-    ) -> Result<Result<(), E>, StoreError> {
-        let lock = match self.pool {
-            Pool::Postgres(_) => " FOR UPDATE",
-            Pool::Sqlite(_) => "",
-        };
+        prerequisites: &[ConceptId],
+        update: impl FnOnce(&ModelInputs) -> ModelOutputs,
+    ) -> StoreResult<WrittenEvidence> {
         let now = now_ms();
-        Ok(in_tx!(self, tx => {
-            if let Some(key) = &evidence.idempotency_key {
-                let seen: Option<(String,)> = sqlx::query_as(
-                    "SELECT id FROM evidence WHERE org_id = $1 AND person_id = $2 AND idempotency_key = $3")
-                    .bind(org.to_string()).bind(evidence.person.to_string()).bind(key).fetch_optional(&mut *tx).await?;
-                if seen.is_some() {
-                    return Err(StoreError::Duplicate("idempotency_key"));
+        let person = evidence.person.to_string();
+        let marks: Vec<String> = (0..=prerequisites.len()).map(|i| format!("${}", i + 2)).collect();
+        let standing_sql = format!(
+            "SELECT {LEARNER_CONCEPT_COLUMNS} FROM learner_concepts WHERE person_id = $1 AND concept_id IN ({})",
+            marks.join(", ")
+        );
+        in_tx!(self, tx => {
+            // Creating or touching the learner's row takes its lock first (on SQLite: the write lock).
+            let (learner,): (String,) = sqlx::query_as(
+                "INSERT INTO learner_states (org_id, person_id, state, updated_at) VALUES ($1, $2, 'null', $3)
+                 ON CONFLICT (org_id, person_id) DO UPDATE SET updated_at = learner_states.updated_at RETURNING state")
+                .bind(org.to_string()).bind(&person).bind(now).fetch_one(&mut *tx).await?;
+            // A repeated idempotency key fails here, before anything else is written.
+            sqlx::query("INSERT INTO evidence (id, org_id, person_id, concept_id, kind, outcome, source, recorded_by,
+                         idempotency_key, occurred_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                .bind(evidence.id.to_string()).bind(org.to_string()).bind(&person)
+                .bind(evidence.concept.to_string()).bind(&evidence.kind).bind(evidence.outcome).bind(&evidence.source)
+                .bind(evidence.recorded_by.map(|p| p.to_string())).bind(&evidence.idempotency_key)
+                .bind(evidence.occurred_at.timestamp_millis()).bind(now)
+                .execute(&mut *tx).await.map_err(duplicate_as("idempotency_key"))?;
+            let rows: Vec<LearnerConceptRow> = {
+                let mut q = sqlx::query_as(&standing_sql).bind(&person).bind(evidence.concept.to_string());
+                for p in prerequisites {
+                    q = q.bind(p.to_string());
+                }
+                q.fetch_all(&mut *tx).await?
+            };
+            let mut concept = None;
+            let mut prerequisite_records = Vec::new();
+            for row in rows {
+                let record = row.into_record()?;
+                if record.concept == evidence.concept {
+                    concept = Some(record);
+                } else {
+                    prerequisite_records.push(record);
                 }
             }
-            sqlx::query("INSERT INTO learner_states (org_id, person_id, state, updated_at) VALUES ($1, $2, 'null', $3)
-                         ON CONFLICT (org_id, person_id) DO NOTHING")
-                .bind(org.to_string()).bind(evidence.person.to_string()).bind(now).execute(&mut *tx).await?;
-            let (learner,): (String,) = sqlx::query_as(&format!(
-                "SELECT state FROM learner_states WHERE org_id = $1 AND person_id = $2{lock}"))
-                .bind(org.to_string()).bind(evidence.person.to_string()).fetch_one(&mut *tx).await?;
-            let concept: Option<LearnerConceptRow> = sqlx::query_as(&format!(
-                "SELECT {LEARNER_CONCEPT_COLUMNS} FROM learner_concepts WHERE person_id = $1 AND concept_id = $2"))
-                .bind(evidence.person.to_string()).bind(evidence.concept.to_string()).fetch_optional(&mut *tx).await?;
             let inputs = ModelInputs {
-                learner: serde_json::from_str::<serde_json::Value>(&learner).ok().filter(|v| !v.is_null()),
-                concept: concept.map(LearnerConceptRow::into_record).transpose()?,
+                learner: from_json::<Option<LearnerState>>(&learner, "learner state")?,
+                concept,
+                prerequisites: prerequisite_records,
             };
             let count = inputs.concept.as_ref().map(|c| c.evidence_count).unwrap_or(0) + 1;
-            match update(inputs) {
-                // Returning before the commit rolls back the learner row created above.
-                Err(e) => return Ok(Err(e)),
-                Ok(out) => {
-                    sqlx::query("INSERT INTO evidence (id, org_id, person_id, concept_id, kind, outcome, source, recorded_by,
-                                 idempotency_key, occurred_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-                        .bind(evidence.id.to_string()).bind(org.to_string()).bind(evidence.person.to_string())
-                        .bind(evidence.concept.to_string()).bind(&evidence.kind).bind(evidence.outcome).bind(&evidence.source)
-                        .bind(evidence.recorded_by.map(|p| p.to_string())).bind(&evidence.idempotency_key)
-                        .bind(evidence.occurred_at.timestamp_millis()).bind(now)
-                        .execute(&mut *tx).await.map_err(duplicate_as("idempotency_key"))?;
-                    sqlx::query("UPDATE learner_states SET state = $3, updated_at = $4 WHERE org_id = $1 AND person_id = $2")
-                        .bind(org.to_string()).bind(evidence.person.to_string()).bind(out.learner.to_string()).bind(now)
-                        .execute(&mut *tx).await?;
-                    sqlx::query("INSERT INTO learner_concepts (org_id, person_id, concept_id, state, mastery, evidence_count,
-                                 review, review_due, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                                 ON CONFLICT (person_id, concept_id) DO UPDATE SET state = $4, mastery = $5, evidence_count = $6,
-                                 review = $7, review_due = $8, updated_at = $9")
-                        .bind(org.to_string()).bind(evidence.person.to_string()).bind(evidence.concept.to_string())
-                        .bind(out.concept_state.to_string()).bind(out.mastery).bind(count)
-                        .bind(out.review.as_ref().map(|r| r.to_string()))
-                        .bind(out.review_due.map(|d| d.timestamp_millis())).bind(now)
-                        .execute(&mut *tx).await?;
-                    Ok(())
-                }
-            }
-        }))
+            let out = update(&inputs);
+            sqlx::query("UPDATE learner_states SET state = $3, updated_at = $4 WHERE org_id = $1 AND person_id = $2")
+                .bind(org.to_string()).bind(&person).bind(to_json(&out.learner)).bind(now)
+                .execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO learner_concepts (org_id, person_id, concept_id, state, mastery, evidence_count,
+                         review, review_due, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                         ON CONFLICT (person_id, concept_id) DO UPDATE SET state = $4, mastery = $5, evidence_count = $6,
+                         review = $7, review_due = $8, updated_at = $9")
+                .bind(org.to_string()).bind(&person).bind(evidence.concept.to_string())
+                .bind(to_json(&out.concept_state)).bind(out.mastery).bind(count)
+                .bind(out.review.as_ref().map(to_json))
+                .bind(out.review_due.map(|d| d.timestamp_millis())).bind(now)
+                .execute(&mut *tx).await?;
+            Ok(WrittenEvidence {
+                learner: out.learner,
+                concept: LearnerConceptRecord {
+                    person: evidence.person,
+                    concept: evidence.concept,
+                    state: out.concept_state,
+                    mastery: out.mastery,
+                    evidence_count: count,
+                    review: out.review,
+                    review_due: out.review_due,
+                    updated_at: time(now),
+                },
+                prerequisites: inputs.prerequisites,
+            })
+        })
     }
 
     /// A learner's organisation-wide model state (`None`: no evidence yet).
-    pub async fn learner_state(&self, org: OrgId, person: PersonId) -> StoreResult<Option<serde_json::Value>> {
+    pub async fn learner_state(&self, org: OrgId, person: PersonId) -> StoreResult<Option<LearnerState>> {
         let row: Option<(String,)> = on_pool!(self, pool => sqlx::query_as(
             "SELECT state FROM learner_states WHERE org_id = $1 AND person_id = $2")
             .bind(org.to_string()).bind(person.to_string()).fetch_optional(pool).await?);
-        Ok(row.and_then(|(s,)| serde_json::from_str::<serde_json::Value>(&s).ok()).filter(|v| !v.is_null()))
+        Ok(row.map(|(s,)| from_json::<Option<LearnerState>>(&s, "learner state")).transpose()?.flatten())
     }
 
-    /// Learners' standings on every concept they have evidence on.
-    pub async fn learner_concepts(&self, org: OrgId, people: &[PersonId]) -> StoreResult<Vec<LearnerConceptRecord>> {
-        let mut records = Vec::new();
-        // Bounded IN lists keep each statement's parameters well under either backend's limit.
-        for batch in people.chunks(500) {
-            let marks = (0..batch.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
-            let sql = format!(
-                "SELECT {LEARNER_CONCEPT_COLUMNS} FROM learner_concepts WHERE org_id = $1 AND person_id IN ({marks})"
-            );
-            let rows: Vec<LearnerConceptRow> = on_pool!(self, pool => {
-                let mut q = sqlx::query_as(&sql).bind(org.to_string());
-                for person in batch {
-                    q = q.bind(person.to_string());
-                }
-                q.fetch_all(pool).await?
-            });
-            for row in rows {
-                records.push(row.into_record()?);
-            }
-        }
-        Ok(records)
+    /// A learner's standing on every concept they have evidence on.
+    pub async fn learner_concepts(&self, org: OrgId, person: PersonId) -> StoreResult<Vec<LearnerConceptRecord>> {
+        let sql =
+            format!("SELECT {LEARNER_CONCEPT_COLUMNS} FROM learner_concepts WHERE org_id = $1 AND person_id = $2");
+        let rows: Vec<LearnerConceptRow> = on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(org.to_string()).bind(person.to_string()).fetch_all(pool).await?);
+        rows.into_iter().map(LearnerConceptRow::into_record).collect()
     }
 
     /// A learner's evidence on one concept (or all), newest first.

@@ -13,11 +13,22 @@
 
 use crate::{
     ConceptRecord, EvidenceRecord, GoalRecord, LearnerConceptRecord, Pool, Store, StoreError, StoreResult, on_pool,
-    rows::{now_ms, parse, time, to_json},
+    rows::{from_json, now_ms, parse, time, to_json},
 };
 use sqlx::{PgConnection, SqliteConnection};
 use wayfinder_accounts_rules::{OrgId, PersonId, Role};
+use wayfinder_learning_rules::mastery::{ConceptState, LearnerState};
 use wayfinder_learning_rules::program::{ConceptId, EnrolmentId, EnrolmentStatus, ProgramId, ProgramStatus};
+
+/// A learner's model state on one concept, as a coach's overview reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConceptStanding {
+    pub concept: ConceptId,
+    pub state: ConceptState,
+    /// Mastery at the last update (before forgetting since then).
+    pub mastery: f64,
+    pub evidence_count: i64,
+}
 
 /// A person to create and make a member of the organisation.
 #[derive(Clone, Debug)]
@@ -68,7 +79,7 @@ pub struct LearningHistory {
     pub goals: Vec<GoalRecord>,
     pub evidence: Vec<EvidenceRecord>,
     /// Each learner's organisation-wide model state.
-    pub learner_states: Vec<(PersonId, serde_json::Value)>,
+    pub learner_states: Vec<(PersonId, LearnerState)>,
     /// Each learner's state, mastery and review card per concept.
     pub learner_concepts: Vec<LearnerConceptRecord>,
 }
@@ -387,7 +398,7 @@ impl Part {
                 .collect(),
             Part::LearnerStates => h.learner_states[from..to]
                 .iter()
-                .map(|(person, state)| vec![o(), text(person), text(state), at(now)])
+                .map(|(person, state)| vec![o(), text(person), Cell::Text(Some(to_json(state))), at(now)])
                 .collect(),
             Part::LearnerConcepts => h.learner_concepts[from..to]
                 .iter()
@@ -396,10 +407,10 @@ impl Part {
                         o(),
                         text(r.person),
                         text(r.concept),
-                        text(&r.state),
+                        Cell::Text(Some(to_json(&r.state))),
                         Cell::Float(Some(r.mastery)),
                         Cell::Int(Some(r.evidence_count)),
-                        opt_text(r.review.as_ref()),
+                        Cell::Text(r.review.as_ref().map(to_json)),
                         Cell::Int(r.review_due.map(|d| d.timestamp_millis())),
                         at(r.updated_at.timestamp_millis()),
                     ]
@@ -620,6 +631,55 @@ impl Store {
         Ok(())
     }
 
+    /// Each of `people`'s model state on every concept they have evidence on,
+    /// without the review schedule. One row per learner: the database packs a
+    /// learner's concepts into one JSON array, which costs far less than a row
+    /// per concept (SQLite's driver hands rows over one at a time).
+    pub async fn concept_standings_of(
+        &self,
+        org: OrgId,
+        people: &[PersonId],
+    ) -> StoreResult<Vec<(PersonId, Vec<ConceptStanding>)>> {
+        // `[["concept id", state, mastery, evidence count], …]`, put together as text: the state
+        // is already JSON, ids need no escaping, and each number is written so it reads back
+        // exactly (SQLite's own JSON functions would re-parse the state and round the mastery).
+        let packed = match self.pool {
+            Pool::Sqlite(_) => {
+                "'[' || group_concat('[\"' || concept_id || '\",' || state || ',' || printf('%!.17g', mastery) || ','
+                 || evidence_count || ']', ',') || ']'"
+            }
+            Pool::Postgres(_) => {
+                "'[' || string_agg('[\"' || concept_id || '\",' || state || ',' || mastery::text || ','
+                 || evidence_count::text || ']', ',') || ']'"
+            }
+        };
+        let mut standings = Vec::new();
+        for batch in people.chunks(500) {
+            let sql = format!(
+                "SELECT person_id, {packed} FROM learner_concepts WHERE org_id = $1 AND person_id IN ({}) GROUP BY person_id",
+                marks(batch.len())
+            );
+            let rows: Vec<(String, String)> = on_pool!(self, pool => {
+                let mut q = sqlx::query_as(&sql).bind(org.to_string());
+                for person in batch {
+                    q = q.bind(person.to_string());
+                }
+                q.fetch_all(pool).await?
+            });
+            for (person, packed) in rows {
+                let concepts: Vec<(String, ConceptState, f64, i64)> = from_json(&packed, "learner concept states")?;
+                let concepts = concepts
+                    .into_iter()
+                    .map(|(concept, state, mastery, evidence_count)| {
+                        Ok(ConceptStanding { concept: parse(&concept, "concept id")?, state, mastery, evidence_count })
+                    })
+                    .collect::<StoreResult<_>>()?;
+                standings.push((parse(&person, "person id")?, concepts));
+            }
+        }
+        Ok(standings)
+    }
+
     /// The programs each of `people` is actively enrolled in, as (learner, program) pairs.
     pub async fn enrolled_programs_of(
         &self,
@@ -683,7 +743,7 @@ impl Store {
         &self,
         org: OrgId,
         people: &[PersonId],
-    ) -> StoreResult<Vec<(PersonId, serde_json::Value)>> {
+    ) -> StoreResult<Vec<(PersonId, LearnerState)>> {
         let mut states = Vec::new();
         for batch in people.chunks(500) {
             let sql = format!(
@@ -698,9 +758,7 @@ impl Store {
                 q.fetch_all(pool).await?
             });
             for (person, state) in rows {
-                let state: serde_json::Value =
-                    serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("learner state: {e}")))?;
-                if !state.is_null() {
+                if let Some(state) = from_json::<Option<LearnerState>>(&state, "learner state")? {
                     states.push((parse(&person, "person id")?, state));
                 }
             }

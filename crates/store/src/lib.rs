@@ -37,8 +37,9 @@ pub use knowledge::{
 pub use learning::{
     ConceptRecord, EnrolmentRecord, EvidenceRecord, GoalRecord, LearnerConceptRecord, MasteryModelRecord, ModelInputs,
     ModelOutputs, NewProgram, Prerequisite, ProgramContent, ProgramRecord, ProgramVersion, PublishedGraph,
+    WrittenEvidence,
 };
-pub use learning_bulk::{BulkEnrolment, BulkMember, BulkPrerequisite, BulkProgram, LearningHistory};
+pub use learning_bulk::{BulkEnrolment, BulkMember, BulkPrerequisite, BulkProgram, ConceptStanding, LearningHistory};
 pub use orgs::{MembershipChangeError, RoleChanged};
 pub use people::NewPerson;
 pub use vectors::{DEFER_INDEX_MIN_VECTORS, VectorLoad, defers_index};

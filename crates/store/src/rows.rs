@@ -30,6 +30,11 @@ pub(crate) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
 }
 
+/// A stored JSON document read into its type, reporting corruption as such.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -> Result<T, StoreError> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
 /// Parses a stored id or enum, reporting corruption instead of panicking.
 pub(crate) fn parse<T: FromStr>(raw: &str, what: &str) -> Result<T, StoreError> {
     raw.parse().map_err(|_| StoreError::Corrupt(format!("{what}: {raw:?}")))

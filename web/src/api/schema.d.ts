@@ -624,6 +624,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/learners/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The progress of the enrolled learners whose progress the caller may read
+         *     (administrators: everyone enrolled; coaches, parents and managers: the
+         *     learners they supervise; a learner: themself), a page at a time.
+         */
+        get: operations["learners_progress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/learners/{person_id}/enrolments": {
         parameters: {
             query?: never;
@@ -1724,6 +1745,20 @@ export interface components {
          * @enum {string}
          */
         GoalKind: "concept" | "program" | "text";
+        /** @description How far a learner is towards one goal. */
+        GoalProgress: {
+            /** @description The goal's concepts and everything they transitively require. */
+            concepts: number;
+            goal_id: string;
+            /**
+             * Format: double
+             * @description `1 − remaining / concepts`: the share of the path behind the learner.
+             */
+            progress: number;
+            /** @description Concepts still on the path (unmastered and not skipped below a mastered concept). */
+            remaining: number;
+            title: string;
+        };
         /** @description The outcome of accepting: the new membership and a signed-in session. */
         InvitationAccepted: {
             csrf_token: string;
@@ -1844,6 +1879,28 @@ export interface components {
             fitted_at?: string | null;
             /** @description The model's parameters (feature weights, forgetting half-life…). */
             params: Record<string, never>;
+        };
+        /** @description One learner's progress, as a coach's overview lists it. */
+        LearnerProgress: {
+            /** @description Concepts of the published programs the learner is actively enrolled in. */
+            enrolled_concepts: number;
+            /** @description Progress towards each goal, oldest goal first. */
+            goals: components["schemas"]["GoalProgress"][];
+            /**
+             * Format: date-time
+             * @description When the latest evidence of any kind happened (null: none yet).
+             */
+            last_evidence_at?: string | null;
+            /** @description Of those, the ones mastered now (forgetting included). */
+            mastered_concepts: number;
+            person_id: string;
+        };
+        /** @description One page of learners' progress. */
+        LearnersProgress: {
+            /** @description In id order. */
+            learners: components["schemas"]["LearnerProgress"][];
+            /** @description Learners on every page. */
+            total: number;
         };
         /** @description The path from where a learner stands to a goal. */
         LearningPath: {
@@ -6287,6 +6344,72 @@ export interface operations {
             };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    learners_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                /** @description Learners per page, 1 to 500 (default 100). */
+                limit: number | null;
+                /** @description Learners to skip, in id order (default 0). */
+                offset: number | null;
+                /** @description An RFC 3339 time (default: now). */
+                at: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnersProgress"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_field`: A field breaks a rule (`field` names it). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,8 +21,8 @@ use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId, policy, policy::OrgAction};
 use wayfinder_learning::{
     Concept, ConceptMastery, ConceptMasteryDetail, ConceptSpec, DueReview, Enrolment, EvidenceSpec, EvidenceView, Goal,
-    GoalSpec, LearnerMastery, LearningError, LearningPath, NextStep, Program, ProgramDetail, ProgramDocument,
-    ProgramSpec,
+    GoalSpec, LearnerMastery, LearnerProgress, LearningError, LearningPath, NextStep, Program, ProgramDetail,
+    ProgramDocument, ProgramSpec,
 };
 use wayfinder_learning_rules::mastery::EvidenceKind;
 use wayfinder_learning_rules::program::{ConceptId, GoalId, GoalKind, MaterialRef, ProgramId};
@@ -828,6 +828,67 @@ pub async fn goal_path(
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     goal_of(&state, &scope, learner, goal, LearnerAccess::Read).await?;
     Ok(Json(state.learning.path(org_id, goal, at).await?))
+}
+
+/// Which learners' progress to list, and when.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressQuery {
+    /// Learners per page, 1 to 500 (default 100).
+    pub limit: Option<usize>,
+    /// Learners to skip, in id order (default 0).
+    pub offset: Option<usize>,
+    /// An RFC 3339 time (default: now).
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// Most learners one page of progress holds.
+const MAX_PROGRESS_PAGE: usize = 500;
+
+/// One page of learners' progress.
+#[derive(Serialize, ToSchema)]
+pub struct LearnersProgress {
+    /// In id order.
+    pub learners: Vec<LearnerProgress>,
+    /// Learners on every page.
+    pub total: usize,
+}
+
+/// The progress of the enrolled learners whose progress the caller may read
+/// (administrators: everyone enrolled; coaches, parents and managers: the
+/// learners they supervise; a learner: themself), a page at a time.
+#[utoipa::path(get, path = "/orgs/{org_id}/learners/progress", tag = "learning",
+    params(("org_id" = OrgId, Path), ProgressQuery),
+    responses((status = 200, body = LearnersProgress), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn learners_progress(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds(org_id): PathIds<OrgId>,
+    query: Result<Query<ProgressQuery>, QueryRejection>,
+) -> ApiResult<Json<LearnersProgress>> {
+    let Query(query) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=MAX_PROGRESS_PAGE).contains(&limit) {
+        return Err(ApiError::invalid("limit", format!("must be 1 to {MAX_PROGRESS_PAGE}")));
+    }
+    let scope = OrgScope::load(&state, &principal, org_id).await?;
+    scope.require(OrgAction::ViewPrograms)?;
+    let learners = if scope.actor.is_admin() {
+        state.learning.enrolled_learners(org_id).await?
+    } else {
+        let supervised = scope.supervised(&state).await?;
+        let readable: Vec<PersonId> = supervised
+            .iter()
+            .copied()
+            .chain([principal.person.id])
+            .filter(|p| policy::may_read_progress(&scope.actor, *p, &supervised))
+            .collect();
+        state.learning.enrolled_among(org_id, &readable).await?
+    };
+    let total = learners.len();
+    let page: Vec<PersonId> = learners.into_iter().skip(query.offset.unwrap_or(0)).take(limit).collect();
+    let at = query.at.unwrap_or_else(Utc::now);
+    Ok(Json(LearnersProgress { learners: state.learning.coach_overview(org_id, &page, at).await?, total }))
 }
 
 /// The next best step: what to learn or review now.

@@ -203,6 +203,7 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(learning::withdraw))
         .routes(routes!(learning::learner_enrolments))
         .routes(routes!(learning::list_evidence, learning::record_evidence))
+        .routes(routes!(learning::learners_progress))
         .routes(routes!(learning::learner_mastery))
         .routes(routes!(learning::concept_mastery))
         .routes(routes!(learning::list_goals, learning::set_goal))

@@ -3,7 +3,7 @@
 //! and do what (with another organisation's ids).
 
 use crate::helpers::*;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
@@ -492,6 +492,7 @@ async fn learning_permissions_by_role_and_organisation(backend: Backend) {
         ),
         (M::GET, format!("/orgs/{a}/learners/{learner}/goals/{goal}/path"), None, [200, 200, 200, 200, 200, 200, 404]),
         (M::GET, format!("/orgs/{a}/learners/{learner}/next-step"), None, [200, 200, 200, 200, 200, 200, 404]),
+        (M::GET, format!("/orgs/{a}/learners/progress"), None, [200, 200, 200, 200, 200, 200, 404]),
         (M::GET, format!("/orgs/{a}/learners/{learner}/reviews"), None, [200, 200, 200, 200, 200, 200, 404]),
         // The unassigned learner is nobody's but the admins'.
         (
@@ -798,7 +799,115 @@ async fn a_conversation_counts_as_exposure(backend: Backend) {
     assert!(mastery["concepts"].as_array().unwrap().iter().all(|c| c["mastered"] == false), "{mastery}");
 }
 
+/// The enrolled learners' ids in one page of `GET …/learners/progress`.
+fn listed(page: &Value) -> Vec<String> {
+    page["learners"].as_array().unwrap().iter().map(|l| l["person_id"].as_str().unwrap().to_string()).collect()
+}
+
+async fn a_coachs_overview_agrees_with_each_learners_own_views(backend: Backend) {
+    let w = World::build(backend).await;
+    let a = &w.org_a;
+    let (program, ids) = published_program(&w.admin.client, a, "Overview").await;
+    let learner = w.learner.id.clone();
+    let other = w.other_learner.id.clone();
+    for person in [&learner, &other] {
+        let (status, body) = w
+            .admin
+            .client
+            .post(&format!("/orgs/{a}/programs/{program}/enrolments"), json!({ "person_id": person }))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    // Each learner has a goal; yesterday the learner mastered the first two concepts and the
+    // other one practised the first only.
+    let goals = [(&learner, "c08"), (&other, "c15")];
+    for (person, key) in goals {
+        let (status, goal) = w
+            .admin
+            .client
+            .post(&format!("/orgs/{a}/learners/{person}/goals"), json!({ "kind": "concept", "concept_id": ids[key] }))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{goal}");
+    }
+    let start = (Utc::now() - Duration::days(1)).with_nanosecond(0).unwrap();
+    let mut latest: HashMap<String, DateTime<Utc>> = HashMap::new();
+    let practice = [(&learner, "c01", 6, true), (&learner, "c02", 6, true), (&other, "c01", 3, false)];
+    let mut minute = 0;
+    for (person, key, answers, correct) in practice {
+        for _ in 0..answers {
+            minute += 1;
+            let at = start + Duration::minutes(minute);
+            let body =
+                json!({ "concept_id": ids[key], "kind": "graded_answer", "correct": correct, "occurred_at": at });
+            let (status, body) = w.admin.client.post(&format!("/orgs/{a}/learners/{person}/evidence"), body).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            latest.insert(person.clone(), at);
+        }
+    }
+
+    // Who is listed: the learners the caller may read, each once, in id order.
+    let url = format!("/orgs/{a}/learners/progress");
+    let mut both = vec![learner.clone(), other.clone()];
+    both.sort();
+    let (status, page) = w.admin.client.get(&url).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!((listed(&page), page["total"].as_u64()), (both.clone(), Some(2)));
+    for (client, expected) in [
+        (&w.coach.client, vec![learner.clone()]),
+        (&w.parent.client, vec![learner.clone()]),
+        (&w.manager.client, vec![learner.clone()]),
+        (&w.learner.client, vec![learner.clone()]),
+        (&w.other_learner.client, vec![other.clone()]),
+    ] {
+        let (status, page) = client.get(&url).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(listed(&page), expected, "{page}");
+    }
+    let (_, second) = w.admin.client.get(&format!("{url}?limit=1&offset=1")).await;
+    assert_eq!((listed(&second), second["total"].as_u64()), (vec![both[1].clone()], Some(2)));
+    for bad in ["limit=0", "limit=501", "limit=many", "offset=-1", "at=yesterday", "colour=blue"] {
+        let (status, body) = w.admin.client.get(&format!("{url}?{bad}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_field", "{bad}: {body}");
+    }
+    let (status, _) = w.admin_b.client.get(&url).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Each learner's line agrees with their own views at the same moment, and with the
+    // fixture's own closure of each goal.
+    let at = Utc::now().with_nanosecond(0).unwrap();
+    let stamp = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (_, page) = w.admin.client.get(&format!("{url}?at={stamp}")).await;
+    for line in page["learners"].as_array().unwrap() {
+        let person = line["person_id"].as_str().unwrap();
+        let (_, mastery) = w.admin.client.get(&format!("/orgs/{a}/learners/{person}/mastery?at={stamp}")).await;
+        let concepts = mastery["concepts"].as_array().unwrap();
+        let mastered = concepts.iter().filter(|c| c["mastered"] == true).count();
+        assert_eq!(line["enrolled_concepts"].as_u64(), Some(concepts.len() as u64), "{line}");
+        assert_eq!(line["mastered_concepts"].as_u64(), Some(mastered as u64), "{line} {mastery}");
+        assert_eq!(time(&line["last_evidence_at"]), latest[person], "{line}");
+        let (_, own_goals) = w.admin.client.get(&format!("/orgs/{a}/learners/{person}/goals")).await;
+        let goal = &own_goals.as_array().unwrap()[0];
+        let key = key_of(&ids, goal["targets"][0]["id"].as_str().unwrap());
+        let (_, path) = w
+            .admin
+            .client
+            .get(&format!("/orgs/{a}/learners/{person}/goals/{}/path?at={stamp}", goal["id"].as_str().unwrap()))
+            .await;
+        let progress = &line["goals"][0];
+        assert_eq!(progress["goal_id"], goal["id"], "{line}");
+        assert_eq!(progress["concepts"].as_u64(), Some(expected_closure(&key).len() as u64), "{line}");
+        assert_eq!(progress["remaining"].as_u64(), Some(step_keys(&ids, &path).len() as u64), "{line} {path}");
+        if *person == learner {
+            // Two concepts mastered, both on the way to c08: the path is shorter by them.
+            assert_eq!(mastered, 2, "{mastery}");
+            assert_eq!(progress["remaining"].as_u64(), Some(expected_closure("c08").len() as u64 - 2), "{path}");
+        }
+    }
+}
+
 wayfinder_testing::on_both_backends!(
+    a_coachs_overview_agrees_with_each_learners_own_views,
     a_conversation_counts_as_exposure,
     the_learner_model_is_fitted_to_the_organisations_answers,
     a_collection_drafts_a_program_of_its_sections,
