@@ -587,12 +587,28 @@ async fn learning_permissions_by_role_and_organisation(backend: Backend) {
     assert_eq!(w.app.row_counts().await, before, "probes changed nothing");
 }
 
+/// The shared data folder (`shared/data`, beside the repository; not part of it): named by
+/// `WAYFINDER_SHARED_DATA`, or found beside this checkout or at the machine's `/work/shared/data`
+/// (a clone elsewhere, as CI makes, has no sibling folder).
+fn shared_data() -> std::path::PathBuf {
+    let candidates: Vec<std::path::PathBuf> = std::env::var_os("WAYFINDER_SHARED_DATA")
+        .map(Into::into)
+        .into_iter()
+        .chain([
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+            "/work/shared/data".into(),
+        ])
+        .collect();
+    candidates.iter().find(|p| p.is_dir()).cloned().unwrap_or_else(|| {
+        panic!("the shared data folder is not at any of {candidates:?}; set WAYFINDER_SHARED_DATA to it")
+    })
+}
+
 /// The first `count` OpenStax "College Success" modules, read from the shared data folder, as
 /// Markdown files: the module id as the file name, its title as the heading.
 fn openstax_modules(count: usize) -> Vec<(String, String)> {
-    let path =
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/openstax-college-success/modules_plaintext.jsonl");
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let path = shared_data().join("openstax-college-success/modules_plaintext.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .take(count)
         .map(|line| {
