@@ -13,6 +13,7 @@ mod fusion;
 mod ids;
 mod lexical;
 pub mod metrics;
+pub mod sentences;
 
 pub use chunk::{Chunk, ChunkingConfig, TokenCounter, WordPieceEstimate, chunk_document};
 pub use extract::{Block, ContentType, ExtractError, ExtractFailure, ExtractedDocument, detect, extract};

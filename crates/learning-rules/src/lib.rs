@@ -5,4 +5,5 @@ pub mod graph;
 pub mod mastery;
 pub mod path;
 pub mod program;
+pub mod questions;
 pub mod review;
