@@ -55,6 +55,8 @@ pub enum OrgAction {
     ViewPrograms,
     /// Author programs (drafts, concepts, prerequisites, import, publish, archive).
     ManagePrograms,
+    /// Read, write, generate and review practice questions (answers included).
+    ManageQuestions,
 }
 
 /// Whether `actor` may perform `action` in its organisation at all; which
@@ -67,6 +69,7 @@ pub fn permits(actor: &OrgActor, action: OrgAction) -> bool {
         }
         UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog
         | ManageKnowledge | ManageCoaches | ManagePrograms => actor.is_admin(),
+        ManageQuestions => actor.is_admin() || actor.role == Some(Role::Coach),
     }
 }
 

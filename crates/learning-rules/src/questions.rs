@@ -21,6 +21,7 @@
 //! opening pronoun or connective that points at a previous sentence ("This", "However"), no
 //! dialogue, figure credits or questions.
 
+use crate::program::FieldError;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use unicode_segmentation::UnicodeSegmentation;
@@ -74,6 +75,17 @@ pub enum QuestionOrigin {
     Imported,
 }
 }
+
+/// Longest prompt, reference answer or explanation, in characters.
+pub const MAX_TEXT_CHARS: usize = 2_000;
+/// Longest option or accepted answer, in characters.
+pub const MAX_OPTION_CHARS: usize = 300;
+/// Most options of a multiple-choice item, and most accepted answers of a cloze item.
+pub const MAX_OPTIONS: usize = 8;
+/// Most concepts one item belongs to.
+pub const MAX_QUESTION_CONCEPTS: usize = 10;
+/// Most chunks one item cites.
+pub const MAX_CITATIONS: usize = 10;
 
 /// The blank in a cloze or multiple-choice stem.
 pub const BLANK: &str = "_____";
@@ -145,6 +157,64 @@ impl QuestionBody {
             QuestionBody::ShortAnswer { prompt, .. } => prompt,
             QuestionBody::Cloze { text, .. } => text,
         }
+    }
+
+    /// Checks what a person wrote: texts present and bounded, a cloze has exactly one blank and
+    /// an answer, options are distinct and at least one is correct. Returns the body with texts
+    /// trimmed.
+    pub fn validated(&self) -> Result<QuestionBody, FieldError> {
+        let text = |field: &str, raw: &str, max: usize| -> Result<String, FieldError> {
+            let trimmed = raw.trim();
+            if trimmed.is_empty() {
+                return Err(FieldError::new(field, "must not be empty"));
+            }
+            if trimmed.chars().count() > max {
+                return Err(FieldError::new(field, format!("must be at most {max} characters")));
+            }
+            Ok(trimmed.to_string())
+        };
+        let list = |field: &str, raw: &[String], min: usize| -> Result<Vec<String>, FieldError> {
+            if raw.len() < min || raw.len() > MAX_OPTIONS {
+                return Err(FieldError::new(field, format!("must have {min} to {MAX_OPTIONS} entries")));
+            }
+            let items = raw.iter().map(|o| text(field, o, MAX_OPTION_CHARS)).collect::<Result<Vec<_>, _>>()?;
+            let distinct: HashSet<String> = items.iter().map(|o| o.to_lowercase()).collect();
+            if distinct.len() != items.len() {
+                return Err(FieldError::new(field, "must not repeat an entry"));
+            }
+            Ok(items)
+        };
+        Ok(match self {
+            QuestionBody::MultipleChoice { stem, options, correct } => {
+                let stem = text("body.stem", stem, MAX_TEXT_CHARS)?;
+                if stem.matches(BLANK).count() > 1 {
+                    return Err(FieldError::new("body.stem", format!("may hold at most one blank ({BLANK})")));
+                }
+                let options = list("body.options", options, 2)?;
+                let mut correct = correct.clone();
+                correct.sort_unstable();
+                correct.dedup();
+                if correct.is_empty() || correct.iter().any(|&i| i >= options.len()) {
+                    return Err(FieldError::new("body.correct", "must name at least one option by its index"));
+                }
+                QuestionBody::MultipleChoice { stem, options, correct }
+            }
+            QuestionBody::TrueFalse { statement, answer } => QuestionBody::TrueFalse {
+                statement: text("body.statement", statement, MAX_TEXT_CHARS)?,
+                answer: *answer,
+            },
+            QuestionBody::ShortAnswer { prompt, reference } => QuestionBody::ShortAnswer {
+                prompt: text("body.prompt", prompt, MAX_TEXT_CHARS)?,
+                reference: text("body.reference", reference, MAX_TEXT_CHARS)?,
+            },
+            QuestionBody::Cloze { text: sentence, answers } => {
+                let sentence = text("body.text", sentence, MAX_TEXT_CHARS)?;
+                if sentence.matches(BLANK).count() != 1 {
+                    return Err(FieldError::new("body.text", format!("must hold exactly one blank ({BLANK})")));
+                }
+                QuestionBody::Cloze { text: sentence, answers: list("body.answers", answers, 1)? }
+            }
+        })
     }
 
     /// A key that is the same for two items asking the same thing (same kind, same prompt up to
@@ -740,10 +810,15 @@ pub fn extract_questions(input: &GenerationInput<'_>, concept: usize) -> Vec<Ext
     let mut items = Vec::new();
     let mut uses: HashMap<&str, usize> = HashMap::new();
     let mut made = [0usize; 3];
+    let mut used_sentences: HashSet<String> = HashSet::new();
     for passage in input.passages {
         for sentence in standalone_sentences(&passage.text) {
             if items.len() >= input.max_items {
                 return items;
+            }
+            // Chunks overlap: a sentence met again in the next passage is not a new question.
+            if !used_sentences.insert(sentence.clone()) {
+                continue;
             }
             let found = own.iter().find_map(|term| {
                 let span = single_occurrence(&sentence, &term.stems)?;

@@ -12,6 +12,7 @@ mod graph_cache;
 mod import;
 mod programs;
 mod progress;
+mod questions;
 mod standing;
 mod views;
 
@@ -21,6 +22,10 @@ pub use programs::{ConceptSpec, ProgramSpec};
 pub use progress::{
     ConceptMastery, ConceptMasteryDetail, DueReview, EvidenceSpec, EvidenceView, GoalSpec, LearnerMastery,
     LearningPath, MaterialView, NextStep, PathStepView,
+};
+pub use questions::{
+    GeneratedQuestions, MAX_GENERATED_PER_REQUEST, Question, QuestionCitation, QuestionPage, QuestionPatch,
+    QuestionSpec,
 };
 pub use views::*;
 
@@ -47,6 +52,9 @@ pub enum LearningError {
     /// The same idempotency key was used before for this learner.
     #[error("evidence with this idempotency key was already recorded")]
     DuplicateEvidence,
+    /// The question bank already holds a question of this kind with this prompt.
+    #[error("the question bank already holds this question")]
+    DuplicateQuestion,
     /// An imported program has errors; nothing was written.
     #[error("the program has {} error(s); nothing was imported", .0.len())]
     Import(Vec<RowError>),

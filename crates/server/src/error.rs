@@ -84,6 +84,8 @@ error_codes! {
     Conflict => CONFLICT,
     /// Evidence with this idempotency key was already recorded for this learner.
     DuplicateEvidence => CONFLICT,
+    /// The question bank already holds a question of this kind with this prompt.
+    DuplicateQuestion => CONFLICT,
     /// Dense search needs an embedding model, and none is configured.
     DenseUnavailable => CONFLICT,
     /// The body is larger than the server accepts.

@@ -22,6 +22,8 @@ use utoipa::OpenApi;
         (name = "tokens", description = "Personal API tokens"),
         (name = "knowledge", description = "Collections, documents, ingestion jobs and search"),
         (name = "coach", description = "Coach profiles, conversations, answers, feedback, sharing and budgets"),
+        (name = "learning", description = "Programs, concepts, enrolments, evidence, mastery, goals, paths and reviews"),
+        (name = "practice", description = "The question bank: generated and authored items and their review"),
     )
 )]
 struct ApiDoc;

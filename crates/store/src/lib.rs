@@ -20,6 +20,7 @@ mod learning_bulk;
 mod lexical;
 mod orgs;
 mod people;
+mod questions;
 mod rows;
 mod vectors;
 
@@ -42,6 +43,7 @@ pub use learning::{
 pub use learning_bulk::{BulkEnrolment, BulkMember, BulkPrerequisite, BulkProgram, ConceptStanding, LearningHistory};
 pub use orgs::{MembershipChangeError, RoleChanged};
 pub use people::NewPerson;
+pub use questions::{QuestionFilter, QuestionRecord};
 pub use vectors::{DEFER_INDEX_MIN_VECTORS, VectorLoad, defers_index};
 
 use sqlx::{
@@ -220,6 +222,8 @@ pub const TABLES: &[&str] = &[
     "mastery_models",
     "goals",
     "learning_epochs",
+    "questions",
+    "question_concepts",
 ];
 
 impl Store {

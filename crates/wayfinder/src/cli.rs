@@ -243,6 +243,22 @@ pub enum ProgramCommand {
         #[arg(long)]
         title: Option<String>,
     },
+    /// Make practice questions from the cited material of a program's first concepts (drafts
+    /// for review) and report them by kind and by the check against their passages.
+    Questions {
+        /// Organisation slug.
+        #[arg(long)]
+        org: String,
+        /// Program id or title.
+        #[arg(long)]
+        program: String,
+        /// How many concepts, in the program's order.
+        #[arg(long, default_value_t = 20)]
+        concepts: usize,
+        /// Questions per concept (1 to 50).
+        #[arg(long, default_value_t = 8)]
+        per_concept: usize,
+    },
     /// Fit the organisation's learner model to its evidence now.
     Fit {
         /// Organisation slug.

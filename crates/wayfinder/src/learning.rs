@@ -137,6 +137,39 @@ pub async fn program(kb: &KnowledgeBase, command: ProgramCommand) -> anyhow::Res
                 outln!("  {}\t{} min\t{} prerequisite(s)", c.name, c.estimated_minutes, c.prerequisites.len());
             }
         }
+        ProgramCommand::Questions { org, program, concepts, per_concept } => {
+            let org = org_id(&store, &org).await?;
+            let id = program_id(&learning, org, &program).await?;
+            let by = acting_admin(&store, org).await?;
+            let detail = learning.program(org, id, true).await?;
+            let mut by_kind: std::collections::BTreeMap<String, usize> = Default::default();
+            let (mut made, mut passing, mut duplicates, mut failed) = (0, 0, 0, 0);
+            outln!("concept\titems\tfailed check\tduplicates");
+            for concept in detail.concepts.iter().filter(|c| !c.material.is_empty()).take(concepts) {
+                let generated = learning.generate_questions(org, by, concept.id, per_concept).await?;
+                outln!(
+                    "{}\t{}\t{}\t{}",
+                    concept.name,
+                    generated.questions.len(),
+                    generated.failed_check,
+                    generated.duplicates
+                );
+                for q in &generated.questions {
+                    *by_kind.entry(q.body.kind().to_string()).or_default() += 1;
+                    passing += usize::from(q.checked && q.defect.is_none());
+                }
+                made += generated.questions.len();
+                duplicates += generated.duplicates;
+                failed += generated.failed_check;
+            }
+            let kinds: Vec<String> = by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            outln!(
+                "{made} new questions ({}); {passing} of {made} pass the check against their cited passage ({:.1} %); \
+                 {failed} dropped by the check, {duplicates} already in the bank",
+                kinds.join(", "),
+                if made == 0 { 0.0 } else { 100.0 * passing as f64 / made as f64 }
+            );
+        }
         ProgramCommand::Fit { org } => {
             let org = org_id(&store, &org).await?;
             let report = learning.fit_model(org).await?;

@@ -482,6 +482,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/concepts/{concept_id}/questions/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make practice questions for a concept from its cited material (cloze, multiple choice,
+         *     true/false), each checked against its passage; new items wait in review as drafts
+         *     (coaches and admins).
+         */
+        post: operations["generate_questions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/conversations": {
         parameters: {
             query?: never;
@@ -1067,6 +1088,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/questions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's questions, oldest first, with answers and the check against their
+         *     cited text (coaches and admins).
+         */
+        get: operations["list_questions"];
+        put?: never;
+        /** Write a question by hand; it is approved as written (coaches and admins). */
+        post: operations["author_question"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/questions/{question_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One question (coaches and admins). */
+        get: operations["get_question"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Review a question: approve, reject or retire it, or correct its text (coaches and admins). */
+        patch: operations["review_question"];
+        trace?: never;
+    };
     "/orgs/{org_id}/relationships": {
         parameters: {
             query?: never;
@@ -1543,6 +1603,11 @@ export interface components {
             /** @description What the token is for, e.g. "reporting script". */
             name: string;
         };
+        /**
+         * @description Why an item fails the check against its cited passage.
+         * @enum {string}
+         */
+        Defect: "malformed" | "answer_unsupported" | "distractor_supported" | "answer_in_stem" | "false_statement_unrelated";
         /** Format: uuid */
         DocumentId: string;
         /** @description A document as the API shows it. */
@@ -1614,7 +1679,7 @@ export interface components {
          * @description A stable, machine-readable error code; clients may match on it.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "unreadable_body" | "malformed_multipart" | "invalid_body" | "not_a_session" | "unauthenticated" | "invalid_token" | "token_revoked" | "token_expired" | "session_invalid" | "session_expired" | "invalid_credentials" | "forbidden" | "csrf_failed" | "not_found" | "model_not_found" | "method_not_allowed" | "already_exists" | "already_member" | "last_admin" | "conflict" | "duplicate_evidence" | "dense_unavailable" | "payload_too_large" | "unsupported_media_type" | "invalid_field" | "prerequisite_cycle" | "not_enrolled" | "import_invalid" | "unknown_field" | "missing_field" | "weak_password" | "role_mismatch" | "login_locked" | "budget_exceeded" | "internal" | "embedding_failed" | "model_unavailable" | "model_timeout" | "model_rate_limited" | "model_server_error" | "model_rejected" | "model_bad_response" | "model_interrupted" | "model_config";
+        ErrorCode: "malformed_json" | "unreadable_body" | "malformed_multipart" | "invalid_body" | "not_a_session" | "unauthenticated" | "invalid_token" | "token_revoked" | "token_expired" | "session_invalid" | "session_expired" | "invalid_credentials" | "forbidden" | "csrf_failed" | "not_found" | "model_not_found" | "method_not_allowed" | "already_exists" | "already_member" | "last_admin" | "conflict" | "duplicate_evidence" | "duplicate_question" | "dense_unavailable" | "payload_too_large" | "unsupported_media_type" | "invalid_field" | "prerequisite_cycle" | "not_enrolled" | "import_invalid" | "unknown_field" | "missing_field" | "weak_password" | "role_mismatch" | "login_locked" | "budget_exceeded" | "internal" | "embedding_failed" | "model_unavailable" | "model_timeout" | "model_rate_limited" | "model_server_error" | "model_rejected" | "model_bad_response" | "model_interrupted" | "model_config";
         /** @description What went wrong. */
         ErrorDetail: {
             /** @description Stable machine-readable code. */
@@ -1718,6 +1783,20 @@ export interface components {
             initial_log_loss: number;
             /** Format: double */
             log_loss: number;
+        };
+        /** @description How many questions to make. */
+        GenerateBody: {
+            /** @description 1 to 50 (default 10). */
+            max_items?: number | null;
+        };
+        /** @description What a generation request made. */
+        GeneratedQuestions: {
+            /** @description Items the bank already held (in any state, rejected ones included), not added again. */
+            duplicates: number;
+            /** @description Items dropped because they failed the check against their passage. */
+            failed_check: number;
+            /** @description The new items, drafts waiting for review. */
+            questions: components["schemas"]["Question"][];
         };
         /** @description A goal. */
         Goal: {
@@ -2134,6 +2213,102 @@ export interface components {
          * @enum {string}
          */
         ProgramStatus: "draft" | "published" | "archived";
+        /** @description A question of the bank, as coaches and admins see it (answers included). */
+        Question: {
+            body: components["schemas"]["QuestionBody"];
+            /** @description Whether the item cites text it could be checked against. */
+            checked: boolean;
+            citations: components["schemas"]["QuestionCitation"][];
+            concepts: string[];
+            /** Format: date-time */
+            created_at: string;
+            created_by?: string | null;
+            defect?: null | components["schemas"]["Defect"];
+            /** @description One line of feedback shown after answering. */
+            explanation: string;
+            id: string;
+            origin: components["schemas"]["QuestionOrigin"];
+            status: components["schemas"]["QuestionStatus"];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description What a question asks and what answers it, by kind. */
+        QuestionBody: {
+            /** @description Indexes of the correct options (at least one). */
+            correct: number[];
+            /** @enum {string} */
+            kind: "multiple_choice";
+            /** @description The options, in the order shown. */
+            options: string[];
+            /** @description The question (may contain one blank). */
+            stem: string;
+        } | {
+            /** @description Whether it is true. */
+            answer: boolean;
+            /** @enum {string} */
+            kind: "true_false";
+            /** @description The statement. */
+            statement: string;
+        } | {
+            /** @enum {string} */
+            kind: "short_answer";
+            /** @description The question. */
+            prompt: string;
+            /** @description A model answer to compare with. */
+            reference: string;
+        } | {
+            /** @description The accepted fillings (at least one). */
+            answers: string[];
+            /** @enum {string} */
+            kind: "cloze";
+            /** @description The sentence with exactly one blank ([`BLANK`]). */
+            text: string;
+        };
+        /** @description A chunk a question cites. */
+        QuestionCitation: {
+            /** Format: int64 */
+            chunk_id: number;
+            document_id: string;
+            document_title: string;
+            /** @description The section's heading path joined for display ("" for the whole document). */
+            section: string;
+            /** @description The chunk's text, so a reviewer can compare. */
+            text: string;
+        };
+        /**
+         * @description Who or what made a question.
+         * @enum {string}
+         */
+        QuestionOrigin: "extracted" | "generated" | "authored" | "imported";
+        /** @description A page of questions. */
+        QuestionPage: {
+            questions: components["schemas"]["Question"][];
+            /**
+             * Format: int64
+             * @description How many match the filter in all.
+             */
+            total: number;
+        };
+        /** @description A review decision or an edit; absent fields stay as they are. */
+        QuestionPatch: {
+            body?: null | components["schemas"]["QuestionBody"];
+            explanation?: string | null;
+            status?: null | components["schemas"]["QuestionStatus"];
+        };
+        /** @description A question written by a coach or an admin. */
+        QuestionSpec: {
+            body: components["schemas"]["QuestionBody"];
+            /** @description Chunks of the knowledge base it is based on (up to 10). */
+            citations?: number[];
+            /** @description The concepts it practises (1 to 10, of this organisation). */
+            concepts: string[];
+            explanation?: string;
+        };
+        /**
+         * @description Where a question stands in review.
+         * @enum {string}
+         */
+        QuestionStatus: "draft" | "approved" | "rejected" | "retired";
         /** @description A directed relationship between two members (`from` supports or follows `to`). */
         Relationship: {
             /** Format: date-time */
@@ -5577,6 +5752,121 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    generate_questions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                concept_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GenerateBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GeneratedQuestions"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9057,6 +9347,360 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_questions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                /** @description Only this concept's questions. */
+                concept_id: string | null;
+                /** @description Only questions in this state (`draft` is the review queue). */
+                status: null | components["schemas"]["QuestionStatus"];
+                /** @description 1 to 200 (default 50). */
+                limit: number | null;
+                /** @description Questions to skip, oldest first (default 0). */
+                offset: number | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionPage"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_field`: A field breaks a rule (`field` names it). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    author_question: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuestionSpec"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Question"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_question: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                question_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Question"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    review_question: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                question_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuestionPatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Question"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

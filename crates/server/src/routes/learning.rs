@@ -48,6 +48,11 @@ impl From<LearningError> for ApiError {
                 "idempotency_key",
                 "this evidence was already recorded",
             ),
+            LearningError::DuplicateQuestion => ApiError::invalid_as(
+                ErrorCode::DuplicateQuestion,
+                "body",
+                "the question bank already holds this question",
+            ),
             LearningError::Import(rows) => {
                 let mut error = ApiError::new(
                     ErrorCode::ImportInvalid,

@@ -8,6 +8,7 @@ pub mod knowledge;
 pub mod learning;
 pub mod openai;
 pub mod orgs;
+pub mod practice;
 pub mod relationships;
 pub mod tokens;
 
@@ -213,4 +214,7 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(learning::due_reviews))
         .routes(routes!(learning::get_learner_model))
         .routes(routes!(learning::fit_learner_model))
+        .routes(routes!(practice::generate_questions))
+        .routes(routes!(practice::list_questions, practice::author_question))
+        .routes(routes!(practice::get_question, practice::review_question))
 }

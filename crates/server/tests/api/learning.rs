@@ -441,6 +441,21 @@ async fn learning_permissions_by_role_and_organisation(backend: Backend) {
     let goal = goal["id"].as_str().unwrap().to_string();
     let c01 = &ids["c01"];
     let answer = json!({ "concept_id": c01, "kind": "graded_answer", "correct": false });
+    let statement = |text: &str| json!({ "kind": "true_false", "statement": text, "answer": true });
+    let (status, question) = w
+        .admin
+        .client
+        .post(&format!("/orgs/{a}/questions"), json!({ "concepts": [c01], "body": statement("C01 comes first.") }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{question}");
+    let question = question["id"].as_str().unwrap().to_string();
+    let (status, question_b) = w
+        .admin_b
+        .client
+        .post(&format!("/orgs/{b}/questions"), json!({ "concepts": [&ids_b["c01"]], "body": statement("B's.") }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{question_b}");
+    let question_b = question_b["id"].as_str().unwrap().to_string();
 
     // Columns: operator, admin, manager, coach, parent, learner, outsider (B's admin).
     let clients = [
@@ -507,6 +522,28 @@ async fn learning_permissions_by_role_and_organisation(backend: Backend) {
             Some(json!({ "person_id": w.other_learner.id })),
             [201, 201, 404, 404, 404, 404, 404],
         ),
+        // The question bank holds answers: coaches and admins only.
+        (M::GET, format!("/orgs/{a}/questions"), None, [200, 200, 403, 200, 403, 403, 404]),
+        (
+            M::POST,
+            format!("/orgs/{a}/questions"),
+            Some(json!({ "concepts": [c01], "body": statement("{role} says so.") })),
+            [201, 201, 403, 201, 403, 403, 404],
+        ),
+        (M::GET, format!("/orgs/{a}/questions/{question}"), None, [200, 200, 404, 200, 404, 404, 404]),
+        (
+            M::PATCH,
+            format!("/orgs/{a}/questions/{question}"),
+            Some(json!({ "status": "approved" })),
+            [200, 200, 404, 200, 404, 404, 404],
+        ),
+        // The fixture's concepts cite no material to make questions from.
+        (
+            M::POST,
+            format!("/orgs/{a}/concepts/{c01}/questions/generate"),
+            Some(json!({})),
+            [422, 422, 403, 422, 403, 403, 404],
+        ),
         // The learner sees their coach, but not the coach's progress.
         (M::GET, format!("/orgs/{a}/learners/{}/mastery", w.coach.id), None, [200, 200, 200, 200, 404, 403, 404]),
     ];
@@ -571,6 +608,11 @@ async fn learning_permissions_by_role_and_organisation(backend: Backend) {
         (M::GET, format!("/orgs/{a}/learners/{learner_b}/next-step"), None),
         (M::GET, format!("/orgs/{a}/learners/{learner_b}/reviews"), None),
         (M::GET, format!("/orgs/{b}/learners/{learner}/mastery"), None),
+        (M::GET, format!("/orgs/{b}/questions"), None),
+        (M::GET, format!("/orgs/{a}/questions/{question_b}"), None),
+        (M::PATCH, format!("/orgs/{a}/questions/{question_b}"), Some(json!({ "status": "retired" }))),
+        (M::POST, format!("/orgs/{a}/concepts/{c01_b}/questions/generate"), Some(json!({}))),
+        (M::POST, format!("/orgs/{a}/questions"), Some(json!({ "concepts": [c01_b], "body": statement("Mine.") }))),
     ];
     for (method, path, body) in probes {
         let (status, response) = w.admin.client.send(method.clone(), &path, body).await;
@@ -606,7 +648,7 @@ fn shared_data() -> std::path::PathBuf {
 
 /// The first `count` OpenStax "College Success" modules, read from the shared data folder, as
 /// Markdown files: the module id as the file name, its title as the heading.
-fn openstax_modules(count: usize) -> Vec<(String, String)> {
+pub fn openstax_modules(count: usize) -> Vec<(String, String)> {
     let path = shared_data().join("openstax-college-success/modules_plaintext.jsonl");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()

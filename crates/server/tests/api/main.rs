@@ -12,5 +12,6 @@ mod learning;
 mod openai_sdk;
 mod ops;
 mod permissions;
+mod practice;
 mod story;
 mod web;

@@ -1,0 +1,323 @@
+//! The question bank: items made from a concept's cited material (without a
+//! model by the rules in `wayfinder_learning_rules::questions`), authored by
+//! coaches and admins, and reviewed (approve, edit, reject, retire). Every
+//! item that cites material is checked against it whenever it is shown, so a
+//! reviewer sees at once when an answer is not supported by its passage.
+
+use crate::{Learning, LearningError, LearningResult, programs::not_found};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use utoipa::ToSchema;
+use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_knowledge_rules::{ChunkId, DocumentId, section_label};
+use wayfinder_learning_rules::program::{ConceptId, FieldError, MaterialRef};
+use wayfinder_learning_rules::questions::{
+    Defect, GenerationInput, MAX_CITATIONS, MAX_QUESTION_CONCEPTS, MAX_TEXT_CHARS, Passage, QuestionBody, QuestionId,
+    QuestionOrigin, QuestionStatus, check_against_passage, extract_questions,
+};
+use wayfinder_store::{ChunkRecord, ProgramVersion, QuestionFilter, QuestionRecord};
+
+/// Most items one generation request makes for a concept.
+pub const MAX_GENERATED_PER_REQUEST: usize = 50;
+
+/// A chunk a question cites.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct QuestionCitation {
+    pub chunk_id: i64,
+    #[schema(value_type = String)]
+    pub document_id: DocumentId,
+    pub document_title: String,
+    /// The section's heading path joined for display ("" for the whole document).
+    pub section: String,
+    /// The chunk's text, so a reviewer can compare.
+    pub text: String,
+}
+
+/// A question of the bank, as coaches and admins see it (answers included).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Question {
+    #[schema(value_type = String)]
+    pub id: QuestionId,
+    #[schema(value_type = Vec<String>)]
+    pub concepts: Vec<ConceptId>,
+    pub body: QuestionBody,
+    /// One line of feedback shown after answering.
+    pub explanation: String,
+    pub citations: Vec<QuestionCitation>,
+    pub status: QuestionStatus,
+    pub origin: QuestionOrigin,
+    /// The check against the cited text: null when the item passes or cites nothing
+    /// (see `checked`), else what is wrong.
+    pub defect: Option<Defect>,
+    /// Whether the item cites text it could be checked against.
+    pub checked: bool,
+    #[schema(value_type = Option<String>)]
+    pub created_by: Option<PersonId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A page of questions.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct QuestionPage {
+    pub questions: Vec<Question>,
+    /// How many match the filter in all.
+    pub total: i64,
+}
+
+/// What a generation request made.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct GeneratedQuestions {
+    /// The new items, drafts waiting for review.
+    pub questions: Vec<Question>,
+    /// Items the bank already held (in any state, rejected ones included), not added again.
+    pub duplicates: usize,
+    /// Items dropped because they failed the check against their passage.
+    pub failed_check: usize,
+}
+
+/// A question written by a coach or an admin.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionSpec {
+    /// The concepts it practises (1 to 10, of this organisation).
+    #[schema(value_type = Vec<String>)]
+    pub concepts: Vec<ConceptId>,
+    pub body: QuestionBody,
+    #[serde(default)]
+    pub explanation: String,
+    /// Chunks of the knowledge base it is based on (up to 10).
+    #[serde(default)]
+    pub citations: Vec<i64>,
+}
+
+/// A review decision or an edit; absent fields stay as they are.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionPatch {
+    pub body: Option<QuestionBody>,
+    pub explanation: Option<String>,
+    pub status: Option<QuestionStatus>,
+}
+
+fn clean_explanation(raw: &str) -> Result<String, FieldError> {
+    let text = raw.trim();
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(FieldError::new("explanation", format!("must be at most {MAX_TEXT_CHARS} characters")));
+    }
+    Ok(text.to_string())
+}
+
+/// The chunks of one piece of material: the whole document, or the chunks under its section.
+fn material_chunks<'a>(chunks: &'a [ChunkRecord], material: &MaterialRef) -> impl Iterator<Item = &'a ChunkRecord> {
+    chunks.iter().filter(|c| c.section_path.starts_with(&material.section))
+}
+
+impl Learning {
+    /// Makes questions for a concept from its cited material without a model, checks each
+    /// against its passage, and adds those that pass to the bank as drafts for review.
+    pub async fn generate_questions(
+        &self,
+        org: OrgId,
+        by: PersonId,
+        concept: ConceptId,
+        max_items: usize,
+    ) -> LearningResult<GeneratedQuestions> {
+        let max_items = max_items.clamp(1, MAX_GENERATED_PER_REQUEST);
+        let target =
+            self.store.concept(org, concept, ProgramVersion::Latest).await.map_err(|e| not_found(e, "concept"))?;
+        if target.material.is_empty() {
+            return Err(LearningError::Invalid {
+                field: "concept_id".into(),
+                message: "the concept cites no material to make questions from".into(),
+            });
+        }
+        let siblings = self.store.concepts(org, target.program, ProgramVersion::Latest).await?;
+        // Each document's chunks are read once, whatever number of concepts cite it.
+        let mut documents: HashMap<DocumentId, Vec<ChunkRecord>> = HashMap::new();
+        for material in siblings.iter().flat_map(|c| &c.material) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = documents.entry(material.document) {
+                slot.insert(self.store.document_chunks(org, material.document).await?);
+            }
+        }
+        let chunks_of = |material: &[MaterialRef]| -> Vec<&ChunkRecord> {
+            let mut seen = HashSet::new();
+            material
+                .iter()
+                .flat_map(|m| {
+                    documents.get(&m.document).map(|c| material_chunks(c, m).collect::<Vec<_>>()).unwrap_or_default()
+                })
+                .filter(|c| seen.insert(c.id))
+                .collect()
+        };
+        let program_material: Vec<String> = siblings
+            .iter()
+            .map(|c| chunks_of(&c.material).iter().map(|k| k.text.as_str()).collect::<Vec<_>>().join("\n\n"))
+            .collect();
+        let passages: Vec<Passage> =
+            chunks_of(&target.material).iter().map(|c| Passage { key: c.id.0 as u64, text: c.text.clone() }).collect();
+        if passages.is_empty() {
+            return Err(LearningError::Invalid {
+                field: "concept_id".into(),
+                message: "the concept's material has no ingested text".into(),
+            });
+        }
+        let index = siblings.iter().position(|c| c.id == concept).unwrap_or(0);
+        let input = GenerationInput { passages: &passages, program_material: &program_material, max_items };
+        let extracted = extract_questions(&input, index);
+        let texts: HashMap<u64, &str> = passages.iter().map(|p| (p.key, p.text.as_str())).collect();
+        let now = Utc::now();
+        let mut failed_check = 0;
+        let mut records = Vec::new();
+        for item in extracted {
+            if check_against_passage(&item.body, texts[&item.passage]).is_err() {
+                failed_check += 1;
+                continue;
+            }
+            let key = item.body.duplicate_key();
+            let record = QuestionRecord {
+                id: QuestionId::new(),
+                concepts: vec![concept],
+                body: item.body,
+                explanation: item.explanation,
+                citations: vec![ChunkId(item.passage as i64)],
+                status: QuestionStatus::Draft,
+                origin: QuestionOrigin::Extracted,
+                created_by: Some(by),
+                created_at: now,
+                updated_at: now,
+            };
+            records.push((record, key));
+        }
+        let made = records.len();
+        let added = self.store.add_questions(org, &records).await?;
+        let added_set: HashSet<QuestionId> = added.iter().copied().collect();
+        let questions = self
+            .views(org, records.into_iter().map(|(r, _)| r).filter(|r| added_set.contains(&r.id)).collect())
+            .await?;
+        Ok(GeneratedQuestions { questions, duplicates: made - added.len(), failed_check })
+    }
+
+    /// A page of the organisation's questions (the review queue is `status = draft`).
+    pub async fn questions(
+        &self,
+        org: OrgId,
+        filter: QuestionFilter,
+        limit: i64,
+        offset: i64,
+    ) -> LearningResult<QuestionPage> {
+        let (records, total) = self.store.questions(org, &filter, limit, offset).await?;
+        Ok(QuestionPage { questions: self.views(org, records).await?, total })
+    }
+
+    /// One question.
+    pub async fn question(&self, org: OrgId, id: QuestionId) -> LearningResult<Question> {
+        let record = self.store.question(org, id).await.map_err(|e| not_found(e, "question"))?;
+        Ok(self.views(org, vec![record]).await?.remove(0))
+    }
+
+    /// Adds a question written by a coach or an admin; it is approved as written.
+    pub async fn author_question(&self, org: OrgId, by: PersonId, spec: QuestionSpec) -> LearningResult<Question> {
+        let body = spec.body.validated()?;
+        let explanation = clean_explanation(&spec.explanation)?;
+        let mut concepts = spec.concepts.clone();
+        concepts.sort();
+        concepts.dedup();
+        if concepts.is_empty() || concepts.len() > MAX_QUESTION_CONCEPTS {
+            return Err(FieldError::new("concepts", format!("must name 1 to {MAX_QUESTION_CONCEPTS} concepts")).into());
+        }
+        for concept in &concepts {
+            self.store.concept(org, *concept, ProgramVersion::Latest).await.map_err(|e| not_found(e, "concept"))?;
+        }
+        let mut citations: Vec<ChunkId> = spec.citations.iter().copied().map(ChunkId).collect();
+        citations.sort();
+        citations.dedup();
+        if citations.len() > MAX_CITATIONS {
+            return Err(FieldError::new("citations", format!("at most {MAX_CITATIONS} chunks")).into());
+        }
+        if self.store.chunks(org, &citations).await?.len() != citations.len() {
+            return Err(LearningError::NotFound("chunk"));
+        }
+        let now = Utc::now();
+        let key = body.duplicate_key();
+        let record = QuestionRecord {
+            id: QuestionId::new(),
+            concepts,
+            body,
+            explanation,
+            citations,
+            status: QuestionStatus::Approved,
+            origin: QuestionOrigin::Authored,
+            created_by: Some(by),
+            created_at: now,
+            updated_at: now,
+        };
+        let id = record.id;
+        if self.store.add_questions(org, &[(record, key)]).await?.is_empty() {
+            return Err(LearningError::DuplicateQuestion);
+        }
+        self.question(org, id).await
+    }
+
+    /// Reviews or edits a question: approve, reject, retire, or change its text.
+    pub async fn review_question(&self, org: OrgId, id: QuestionId, patch: QuestionPatch) -> LearningResult<Question> {
+        let current = self.store.question(org, id).await.map_err(|e| not_found(e, "question"))?;
+        let body = match &patch.body {
+            Some(body) => body.validated()?,
+            None => current.body.clone(),
+        };
+        let explanation = match &patch.explanation {
+            Some(text) => clean_explanation(text)?,
+            None => current.explanation.clone(),
+        };
+        let status = patch.status.unwrap_or(current.status);
+        self.store.update_question(org, id, &body, &explanation, status, &body.duplicate_key()).await.map_err(|e| {
+            match e {
+                wayfinder_store::StoreError::Duplicate(_) => LearningError::DuplicateQuestion,
+                other => not_found(other, "question"),
+            }
+        })?;
+        self.question(org, id).await
+    }
+
+    /// Questions as shown, with their citations' text and the check against it.
+    async fn views(&self, org: OrgId, records: Vec<QuestionRecord>) -> LearningResult<Vec<Question>> {
+        let ids: Vec<ChunkId> =
+            records.iter().flat_map(|r| r.citations.iter().copied()).collect::<HashSet<_>>().into_iter().collect();
+        let chunks: HashMap<ChunkId, ChunkRecord> =
+            self.store.chunks(org, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
+        Ok(records
+            .into_iter()
+            .map(|r| {
+                let cited: Vec<&ChunkRecord> = r.citations.iter().filter_map(|c| chunks.get(c)).collect();
+                let text = cited.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join("\n\n");
+                let checked = !cited.is_empty();
+                let defect = if checked { check_against_passage(&r.body, &text).err() } else { None };
+                Question {
+                    id: r.id,
+                    concepts: r.concepts,
+                    body: r.body,
+                    explanation: r.explanation,
+                    citations: cited
+                        .iter()
+                        .map(|c| QuestionCitation {
+                            chunk_id: c.id.0,
+                            document_id: c.document,
+                            document_title: c.document_title.clone(),
+                            section: section_label(&c.section_path),
+                            text: c.text.clone(),
+                        })
+                        .collect(),
+                    status: r.status,
+                    origin: r.origin,
+                    defect,
+                    checked,
+                    created_by: r.created_by,
+                    created_at: r.created_at,
+                    updated_at: r.updated_at,
+                }
+            })
+            .collect())
+    }
+}

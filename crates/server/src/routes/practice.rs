@@ -1,0 +1,179 @@
+//! Practice over HTTP: the question bank (coaches and admins) — items made from
+//! a concept's cited material, items written by hand, and the review queue.
+
+use crate::{
+    auth::{ClientIp, Principal},
+    authz::OrgScope,
+    error::{ApiError, ApiResult, ErrorBody},
+    json::{JsonBody, PathIds},
+    routes::audit,
+    state::AppState,
+};
+use axum::{
+    Json,
+    extract::{Query, State, rejection::QueryRejection},
+    http::StatusCode,
+};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use wayfinder_accounts_rules::{OrgId, policy::OrgAction};
+use wayfinder_learning::{
+    GeneratedQuestions, MAX_GENERATED_PER_REQUEST, Question, QuestionPage, QuestionPatch, QuestionSpec,
+};
+use wayfinder_learning_rules::program::ConceptId;
+use wayfinder_learning_rules::questions::{QuestionId, QuestionStatus};
+use wayfinder_store::QuestionFilter;
+
+/// How many questions to make.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateBody {
+    /// 1 to 50 (default 10).
+    pub max_items: Option<usize>,
+}
+
+/// Make practice questions for a concept from its cited material (cloze, multiple choice,
+/// true/false), each checked against its passage; new items wait in review as drafts
+/// (coaches and admins).
+#[utoipa::path(post, path = "/orgs/{org_id}/concepts/{concept_id}/questions/generate", tag = "practice",
+    params(("org_id" = OrgId, Path), ("concept_id" = String, Path)), request_body = GenerateBody,
+    responses((status = 201, body = GeneratedQuestions), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn generate_questions(
+    State(state): State<AppState>,
+    principal: Principal,
+    ip: ClientIp,
+    PathIds((org_id, concept)): PathIds<(OrgId, ConceptId)>,
+    JsonBody(body): JsonBody<GenerateBody>,
+) -> ApiResult<(StatusCode, Json<GeneratedQuestions>)> {
+    let max_items = body.max_items.unwrap_or(10);
+    if !(1..=MAX_GENERATED_PER_REQUEST).contains(&max_items) {
+        return Err(ApiError::invalid("max_items", format!("must be 1 to {MAX_GENERATED_PER_REQUEST}")));
+    }
+    let scope = OrgScope::load(&state, &principal, org_id).await?;
+    scope.require(OrgAction::ManageQuestions)?;
+    let made = state.learning.generate_questions(org_id, principal.person.id, concept, max_items).await?;
+    let detail = serde_json::json!({
+        "concept": concept, "added": made.questions.len(), "duplicates": made.duplicates, "failed_check": made.failed_check,
+    });
+    audit(
+        &state,
+        Some(org_id),
+        Some(principal.person.id),
+        "questions.generated",
+        Some(concept.to_string()),
+        detail,
+        &ip,
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+/// Which questions to list.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionQuery {
+    /// Only this concept's questions.
+    #[param(value_type = Option<String>)]
+    pub concept_id: Option<ConceptId>,
+    /// Only questions in this state (`draft` is the review queue).
+    pub status: Option<QuestionStatus>,
+    /// 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// Questions to skip, oldest first (default 0).
+    pub offset: Option<i64>,
+}
+
+/// Most questions one page holds.
+const MAX_QUESTION_PAGE: i64 = 200;
+
+/// The organisation's questions, oldest first, with answers and the check against their
+/// cited text (coaches and admins).
+#[utoipa::path(get, path = "/orgs/{org_id}/questions", tag = "practice",
+    params(("org_id" = OrgId, Path), QuestionQuery),
+    responses((status = 200, body = QuestionPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn list_questions(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds(org_id): PathIds<OrgId>,
+    query: Result<Query<QuestionQuery>, QueryRejection>,
+) -> ApiResult<Json<QuestionPage>> {
+    let Query(query) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=MAX_QUESTION_PAGE).contains(&limit) {
+        return Err(ApiError::invalid("limit", format!("must be 1 to {MAX_QUESTION_PAGE}")));
+    }
+    let offset = query.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::invalid("offset", "must not be negative"));
+    }
+    let scope = OrgScope::load(&state, &principal, org_id).await?;
+    scope.require(OrgAction::ManageQuestions)?;
+    let filter = QuestionFilter { concept: query.concept_id, status: query.status };
+    Ok(Json(state.learning.questions(org_id, filter, limit, offset).await?))
+}
+
+/// Write a question by hand; it is approved as written (coaches and admins).
+#[utoipa::path(post, path = "/orgs/{org_id}/questions", tag = "practice",
+    params(("org_id" = OrgId, Path)), request_body = QuestionSpec,
+    responses((status = 201, body = Question), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn author_question(
+    State(state): State<AppState>,
+    principal: Principal,
+    ip: ClientIp,
+    PathIds(org_id): PathIds<OrgId>,
+    JsonBody(spec): JsonBody<QuestionSpec>,
+) -> ApiResult<(StatusCode, Json<Question>)> {
+    let scope = OrgScope::load(&state, &principal, org_id).await?;
+    scope.require(OrgAction::ManageQuestions)?;
+    let question = state.learning.author_question(org_id, principal.person.id, spec).await?;
+    let detail = serde_json::json!({ "kind": question.body.kind() });
+    audit(
+        &state,
+        Some(org_id),
+        Some(principal.person.id),
+        "question.authored",
+        Some(question.id.to_string()),
+        detail,
+        &ip,
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(question)))
+}
+
+/// One question (coaches and admins).
+#[utoipa::path(get, path = "/orgs/{org_id}/questions/{question_id}", tag = "practice",
+    params(("org_id" = OrgId, Path), ("question_id" = String, Path)),
+    responses((status = 200, body = Question), (status = 404, body = ErrorBody)))]
+pub async fn get_question(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds((org_id, id)): PathIds<(OrgId, QuestionId)>,
+) -> ApiResult<Json<Question>> {
+    let scope = OrgScope::load(&state, &principal, org_id).await?;
+    scope.require_or_hide(OrgAction::ManageQuestions, "question")?;
+    Ok(Json(state.learning.question(org_id, id).await?))
+}
+
+/// Review a question: approve, reject or retire it, or correct its text (coaches and admins).
+#[utoipa::path(patch, path = "/orgs/{org_id}/questions/{question_id}", tag = "practice",
+    params(("org_id" = OrgId, Path), ("question_id" = String, Path)), request_body = QuestionPatch,
+    responses((status = 200, body = Question), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn review_question(
+    State(state): State<AppState>,
+    principal: Principal,
+    ip: ClientIp,
+    PathIds((org_id, id)): PathIds<(OrgId, QuestionId)>,
+    JsonBody(patch): JsonBody<QuestionPatch>,
+) -> ApiResult<Json<Question>> {
+    let scope = OrgScope::load(&state, &principal, org_id).await?;
+    scope.require_or_hide(OrgAction::ManageQuestions, "question")?;
+    let status = patch.status;
+    let question = state.learning.review_question(org_id, id, patch).await?;
+    let detail = serde_json::json!({ "status": status });
+    audit(&state, Some(org_id), Some(principal.person.id), "question.reviewed", Some(id.to_string()), detail, &ip)
+        .await;
+    Ok(Json(question))
+}

@@ -1,0 +1,404 @@
+//! Practice over HTTP: questions made from a drafted OpenStax program and
+//! checked here against the book's own text, the review queue, questions
+//! written by hand, bad input that changes nothing, and who may see the bank.
+
+use crate::helpers::*;
+use crate::learning::{openstax_modules, published_program};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+
+const BLANK: &str = "_____";
+
+/// Lower-case words joined by single spaces and padded, so phrases match whole words only.
+fn words(text: &str) -> String {
+    let cleaned: String = text
+        .replace(['’', '‘'], "'")
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '\'' { c.to_ascii_lowercase() } else { ' ' })
+        .collect();
+    format!(" {} ", cleaned.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+fn says(source: &str, phrase: &str) -> bool {
+    let phrase = words(phrase);
+    phrase.trim().len() > 1 && words(source).contains(&phrase)
+}
+
+/// The sentence with its negation taken out ("is not" → "is", "cannot" → "can"), and whether
+/// it had one.
+fn affirmative(sentence: &str) -> (String, bool) {
+    let mut negated = false;
+    let mut kept = Vec::new();
+    for word in words(sentence).split_whitespace() {
+        match word {
+            "not" => negated = !negated,
+            "cannot" | "can't" => {
+                negated = !negated;
+                kept.push("can".to_string());
+            }
+            w if w.ends_with("n't") => {
+                negated = !negated;
+                kept.push(match w {
+                    "won't" => "will".to_string(),
+                    other => other.trim_end_matches("n't").to_string(),
+                });
+            }
+            w => kept.push(w.to_string()),
+        }
+    }
+    (kept.join(" "), negated)
+}
+
+/// Whether an item is right by the book's text: its answer is what the text says, no wrong
+/// option is, the stem does not give the answer away, and a false statement contradicts one of
+/// the text's sentences. Written from the item's JSON alone, independently of the server.
+fn valid_by_the_book(item: &Value, book: &str) -> Result<(), String> {
+    let body = &item["body"];
+    let fill = |stem: &str, option: &str| stem.replacen(BLANK, option, 1);
+    match body["kind"].as_str().unwrap() {
+        "cloze" => {
+            let text = body["text"].as_str().unwrap();
+            let answer = body["answers"][0].as_str().unwrap();
+            if text.matches(BLANK).count() != 1 {
+                return Err("not one blank".into());
+            }
+            if says(text, answer) {
+                return Err("answer in stem".into());
+            }
+            if !says(book, &fill(text, answer)) {
+                return Err("answer not what the book says".into());
+            }
+        }
+        "multiple_choice" => {
+            let stem = body["stem"].as_str().unwrap();
+            let options: Vec<&str> = body["options"].as_array().unwrap().iter().map(|o| o.as_str().unwrap()).collect();
+            let correct: Vec<usize> =
+                body["correct"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as usize).collect();
+            if options.len() != 4 || correct.len() != 1 {
+                return Err("not one answer among four options".into());
+            }
+            for (i, option) in options.iter().enumerate() {
+                let filled = says(book, &fill(stem, option));
+                if correct.contains(&i) && !filled {
+                    return Err(format!("answer {option:?} not what the book says"));
+                }
+                if !correct.contains(&i) && (filled || says(book, option)) {
+                    return Err(format!("distractor {option:?} is in the book"));
+                }
+            }
+        }
+        "true_false" => {
+            let statement = body["statement"].as_str().unwrap();
+            let stated = says(book, statement);
+            if body["answer"].as_bool().unwrap() {
+                if !stated {
+                    return Err("true statement not in the book".into());
+                }
+            } else {
+                if stated {
+                    return Err("false statement is in the book".into());
+                }
+                let (claim, claim_negated) = affirmative(statement);
+                let contradicted = book.split(['.', '!', '?', '\n']).any(|sentence| {
+                    let (said, said_negated) = affirmative(sentence);
+                    said == claim && said_negated != claim_negated
+                });
+                if !contradicted {
+                    return Err("false statement contradicts no sentence".into());
+                }
+            }
+        }
+        other => return Err(format!("unexpected kind {other}")),
+    }
+    Ok(())
+}
+
+async fn questions_are_made_from_a_books_sections_and_reviewed(backend: Backend) {
+    let w = World::build(backend).await;
+    let a = &w.org_a;
+    let admin = &w.admin.client;
+    let modules = openstax_modules(22);
+    let books: HashMap<&str, &str> = modules.iter().map(|(name, text)| (name.as_str(), text.as_str())).collect();
+    let collection = crate::knowledge::create_collection(admin, a, "College Success", &[]).await;
+    let files: Vec<(&str, Vec<u8>)> =
+        modules.iter().map(|(name, text)| (name.as_str(), text.as_bytes().to_vec())).collect();
+    let (_, job) = crate::knowledge::upload(admin, a, &collection, &files, None).await;
+    let job = crate::knowledge::wait_for_job(admin, job["id"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    let (status, draft) =
+        admin.post(&format!("/orgs/{a}/programs/draft"), json!({ "collection_id": collection })).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let concepts: Vec<Value> = draft["concepts"].as_array().unwrap().iter().take(20).cloned().collect();
+    assert_eq!(concepts.len(), 20);
+
+    // Twenty concepts' questions, each judged against the module its concept cites.
+    let mut items: Vec<(String, Value)> = Vec::new();
+    for concept in &concepts {
+        let id = concept["id"].as_str().unwrap();
+        let (status, made) = w
+            .coach
+            .client
+            .post(&format!("/orgs/{a}/concepts/{id}/questions/generate"), json!({ "max_items": 8 }))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        assert_eq!(made["duplicates"], 0);
+        let (_, document) =
+            admin.get(&format!("/orgs/{a}/documents/{}", concept["material"][0]["document"].as_str().unwrap())).await;
+        let source = document["source_name"].as_str().unwrap().to_string();
+        for item in made["questions"].as_array().unwrap() {
+            assert_eq!(item["status"], "draft");
+            assert_eq!(item["origin"], "extracted");
+            assert_eq!(item["concepts"], json!([id]));
+            // The cited chunk is text of this concept's module.
+            let cited = item["citations"][0]["text"].as_str().unwrap();
+            assert!(words(books[source.as_str()]).contains(words(cited).trim()), "{item}");
+            assert_eq!((item["checked"].as_bool(), &item["defect"]), (Some(true), &Value::Null), "{item}");
+            items.push((source.clone(), item.clone()));
+        }
+    }
+    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    let mut invalid = Vec::new();
+    for (source, item) in &items {
+        *by_kind.entry(item["body"]["kind"].as_str().unwrap().to_string()).or_default() += 1;
+        if let Err(why) = valid_by_the_book(item, books[source.as_str()]) {
+            invalid.push(format!("{why}: {}", item["body"]));
+        }
+    }
+    let valid_share = 1.0 - invalid.len() as f64 / items.len() as f64;
+    eprintln!("questions for 20 concepts: {} items {by_kind:?}, {:.1} % valid", items.len(), 100.0 * valid_share);
+    assert!(items.len() >= 60, "{} items", items.len());
+    for kind in ["cloze", "multiple_choice", "true_false"] {
+        assert!(by_kind.get(kind).copied().unwrap_or(0) > 0, "no {kind} items: {by_kind:?}");
+    }
+    assert!(valid_share >= 0.95, "{:.3} valid:\n{}", valid_share, invalid.join("\n"));
+
+    // The review queue: approve one, reject one, correct one.
+    let ids: Vec<&str> = items.iter().map(|(_, i)| i["id"].as_str().unwrap()).collect();
+    let (status, approved) =
+        admin.patch(&format!("/orgs/{a}/questions/{}", ids[0]), json!({ "status": "approved" })).await;
+    assert_eq!((status, approved["status"].as_str()), (StatusCode::OK, Some("approved")), "{approved}");
+    let (status, rejected) =
+        w.coach.client.patch(&format!("/orgs/{a}/questions/{}", ids[1]), json!({ "status": "rejected" })).await;
+    assert_eq!((status, rejected["status"].as_str()), (StatusCode::OK, Some("rejected")), "{rejected}");
+    let (status, edited) =
+        admin.patch(&format!("/orgs/{a}/questions/{}", ids[2]), json!({ "explanation": "  See the section.  " })).await;
+    assert_eq!((status, edited["explanation"].as_str()), (StatusCode::OK, Some("See the section.")), "{edited}");
+    assert_eq!(edited["body"], items[2].1["body"], "the body stays");
+    let (_, queue) = admin.get(&format!("/orgs/{a}/questions?status=draft&limit=200")).await;
+    assert_eq!(queue["total"].as_u64(), Some(items.len() as u64 - 2));
+    let (_, approved_list) = admin.get(&format!("/orgs/{a}/questions?status=approved")).await;
+    assert_eq!(approved_list["questions"].as_array().unwrap().len(), 1);
+    assert_eq!(approved_list["questions"][0]["id"], ids[0]);
+    let first = concepts[0]["id"].as_str().unwrap();
+    let (_, of_first) = admin.get(&format!("/orgs/{a}/questions?concept_id={first}&limit=200")).await;
+    let made_first = items.iter().filter(|(_, i)| i["concepts"][0] == first).count();
+    assert_eq!(of_first["total"].as_u64(), Some(made_first as u64));
+    let (_, page) = admin.get(&format!("/orgs/{a}/questions?limit=5&offset=5")).await;
+    let page_ids: Vec<&str> = page["questions"].as_array().unwrap().iter().map(|q| q["id"].as_str().unwrap()).collect();
+    assert_eq!(page_ids, ids[5..10].to_vec(), "oldest first, in pages");
+
+    // Generating again adds nothing: the bank holds each item once, rejected ones included.
+    let question_rows = |counts: Vec<(&'static str, i64)>| -> Vec<(&'static str, i64)> {
+        counts.into_iter().filter(|(table, _)| table.starts_with("question")).collect()
+    };
+    let before = question_rows(w.app.row_counts().await);
+    let (status, again) =
+        admin.post(&format!("/orgs/{a}/concepts/{first}/questions/generate"), json!({ "max_items": 8 })).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["questions"], json!([]));
+    assert_eq!(again["duplicates"].as_u64(), Some(made_first as u64));
+    assert_eq!(question_rows(w.app.row_counts().await), before);
+    // Editing an item into another's text is refused.
+    let other_prompt = items[4].1["body"].clone();
+    assert_error(
+        admin.patch(&format!("/orgs/{a}/questions/{}", ids[3]), json!({ "body": other_prompt })).await,
+        StatusCode::CONFLICT,
+        "duplicate_question",
+    );
+    // Bad input changes nothing.
+    let (_, program) = admin.post(&format!("/orgs/{a}/programs"), json!({ "title": "Bare" })).await;
+    let (_, bare) = admin
+        .post(&format!("/orgs/{a}/programs/{}/concepts", program["id"].as_str().unwrap()), json!({ "name": "Bare" }))
+        .await;
+    let concept_without_material = bare["id"].as_str().unwrap().to_string();
+    let before = w.app.row_counts().await;
+    let unknown = "0190f0f0-0000-7000-8000-000000000000";
+    let bad: Vec<(Method, String, Value, StatusCode, &str)> = vec![
+        (
+            Method::POST,
+            format!("/orgs/{a}/concepts/{first}/questions/generate"),
+            json!({ "max_items": 0 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            Method::POST,
+            format!("/orgs/{a}/concepts/{first}/questions/generate"),
+            json!({ "max_items": "many" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            Method::POST,
+            format!("/orgs/{a}/concepts/{unknown}/questions/generate"),
+            json!({}),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            Method::POST,
+            format!("/orgs/{a}/concepts/{concept_without_material}/questions/generate"),
+            json!({}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            Method::PATCH,
+            format!("/orgs/{a}/questions/{}", ids[3]),
+            json!({ "status": "published" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            Method::PATCH,
+            format!("/orgs/{a}/questions/{}", ids[3]),
+            json!({ "body": { "kind": "cloze", "text": "No blank here.", "answers": ["x"] } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            Method::PATCH,
+            format!("/orgs/{a}/questions/{unknown}"),
+            json!({ "status": "approved" }),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            Method::POST,
+            format!("/orgs/{a}/questions"),
+            json!({ "concepts": [first], "body": { "kind": "multiple_choice", "stem": "Pick", "options": ["a", "A"], "correct": [0] } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            Method::POST,
+            format!("/orgs/{a}/questions"),
+            json!({ "concepts": [first], "body": { "kind": "multiple_choice", "stem": "Pick", "options": ["a", "b"], "correct": [2] } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            Method::POST,
+            format!("/orgs/{a}/questions"),
+            json!({ "concepts": [], "body": { "kind": "true_false", "statement": "S", "answer": true } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            Method::POST,
+            format!("/orgs/{a}/questions"),
+            json!({ "concepts": [unknown], "body": { "kind": "true_false", "statement": "S", "answer": true } }),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            Method::POST,
+            format!("/orgs/{a}/questions"),
+            json!({ "concepts": [first], "body": { "kind": "true_false", "statement": "S", "answer": true }, "citations": [987654321] }),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            Method::POST,
+            format!("/orgs/{a}/questions"),
+            json!({ "concepts": [first], "body": { "kind": "essay", "prompt": "S" } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            Method::POST,
+            format!("/orgs/{a}/questions"),
+            json!({ "concepts": [first], "body": items[5].1["body"] }),
+            StatusCode::CONFLICT,
+            "duplicate_question",
+        ),
+    ];
+    for (method, path, body, status, code) in bad {
+        let response = admin.send(method.clone(), &path, Some(body.clone())).await;
+        assert_eq!(response.0, status, "{method} {path} {body}: {}", response.1);
+        assert_eq!(response.1["error"]["code"], code, "{method} {path} {body}");
+    }
+    assert_eq!(w.app.row_counts().await, before, "bad input changed nothing");
+
+    // A coach writes a question citing a chunk of the book; it is approved as written and
+    // checked against that chunk.
+    let chunk = items[0].1["citations"][0]["chunk_id"].clone();
+    let sentence = items[0].1["explanation"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("The material says: \u{201c}")
+        .trim_end_matches('\u{201d}');
+    let (status, written) = w
+        .coach
+        .client
+        .post(
+            &format!("/orgs/{a}/questions"),
+            json!({ "concepts": [first], "citations": [chunk], "explanation": "From the book.",
+                    "body": { "kind": "true_false", "statement": sentence, "answer": true } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{written}");
+    assert_eq!((written["status"].as_str(), written["origin"].as_str()), (Some("approved"), Some("authored")));
+    assert_eq!((written["checked"].as_bool(), &written["defect"]), (Some(true), &Value::Null), "{written}");
+    let (_, reread) = w.coach.client.get(&format!("/orgs/{a}/questions/{}", written["id"].as_str().unwrap())).await;
+    assert_eq!(reread, written);
+    // The same statement marked false is flagged by the check, not refused: a reviewer decides.
+    let (status, flagged) = admin
+        .post(
+            &format!("/orgs/{a}/questions"),
+            json!({ "concepts": [first], "citations": [chunk],
+                    "body": { "kind": "multiple_choice", "stem": "Which is right?", "options": ["zebra crossing", "quantum flux"], "correct": [0] } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{flagged}");
+    assert_eq!(flagged["defect"], "answer_unsupported");
+
+    // Who may see the bank: coaches and admins; a learner is refused, and another
+    // organisation's admin sees nothing of it.
+    let qid = ids[0];
+    assert_error(w.learner.client.get(&format!("/orgs/{a}/questions")).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(w.learner.client.get(&format!("/orgs/{a}/questions/{qid}")).await, StatusCode::NOT_FOUND, "not_found");
+    let b = &w.org_b;
+    let (_, ids_b) = published_program(&w.admin_b.client, b, "Other").await;
+    let c01_b = &ids_b["c01"];
+    let before_b = w.app.row_counts().await;
+    for (method, path, body) in [
+        (Method::GET, format!("/orgs/{b}/questions/{qid}"), None),
+        (Method::PATCH, format!("/orgs/{b}/questions/{qid}"), Some(json!({ "status": "retired" }))),
+        (Method::GET, format!("/orgs/{a}/questions"), None),
+        (Method::POST, format!("/orgs/{b}/concepts/{first}/questions/generate"), Some(json!({}))),
+        (
+            Method::POST,
+            format!("/orgs/{b}/questions"),
+            Some(json!({ "concepts": [first], "body": { "kind": "true_false", "statement": "S", "answer": true } })),
+        ),
+    ] {
+        let (status, response) = w.admin_b.client.send(method.clone(), &path, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {response}");
+    }
+    for (method, path, body) in [
+        (Method::POST, format!("/orgs/{a}/concepts/{c01_b}/questions/generate"), Some(json!({}))),
+        (
+            Method::POST,
+            format!("/orgs/{a}/questions"),
+            Some(json!({ "concepts": [c01_b], "body": { "kind": "true_false", "statement": "S", "answer": true } })),
+        ),
+    ] {
+        let (status, response) = admin.send(method.clone(), &path, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {response}");
+    }
+    assert_eq!(w.app.row_counts().await, before_b, "probes changed nothing");
+}
+
+wayfinder_testing::on_both_backends!(questions_are_made_from_a_books_sections_and_reviewed,);
