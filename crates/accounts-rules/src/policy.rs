@@ -162,6 +162,12 @@ pub fn may_set_goals(actor: &OrgActor, learner: PersonId, supervised: &HashSet<P
     actor.person == learner || may_guide_learner(actor, learner, supervised)
 }
 
+/// Whether the actor may practise as a learner (start sessions, answer their questions): the
+/// learner alone, since every answer is evidence about them.
+pub fn may_practise_as(actor: &OrgActor, learner: PersonId) -> bool {
+    actor.person == learner
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,7 +50,7 @@ use wayfinder_learning_rules::{
 };
 use wayfinder_store::{
     BulkEnrolment, BulkMember, BulkPrerequisite, BulkProgram, ConceptRecord, EvidenceRecord, GoalRecord,
-    LearnerConceptRecord, LearningHistory, NewCollection, NewDocument, NewPerson, Store, StoreOptions,
+    LearnerConceptRecord, LearningHistory, NewCollection, NewDocument, NewPerson, QuestionRecord, Store, StoreOptions,
 };
 
 /// Programs the concepts are split into; learners take them in order.
@@ -165,8 +165,20 @@ async fn load_and_measure(store: &Store, config: &Config, args: &BenchLearningAr
     );
     println!("memory            after loading: {}", rss());
 
-    let tokens =
-        Tokens { coach: bearer(&token_for(store, coach).await?)?, admin: bearer(&token_for(store, admin).await?)? };
+    let questions = seed_questions(store, org, &graph, &learners, coach).await?;
+    println!(
+        "questions         {questions} approved questions on the goal's {} concepts",
+        questions / QUESTIONS_PER_CONCEPT
+    );
+    let mut learner_tokens = HashMap::new();
+    for &l in &learners.coached {
+        learner_tokens.insert(l, bearer(&token_for(store, learners.people[l]).await?)?);
+    }
+    let tokens = Tokens {
+        coach: bearer(&token_for(store, coach).await?)?,
+        admin: bearer(&token_for(store, admin).await?)?,
+        learners: learner_tokens,
+    };
     let knowledge = KnowledgeBase::new(store.clone(), None, None, IngestLimits::default());
     let state = wayfinder_server::AppState::new(knowledge, config.server_settings()?);
     let listener = TcpListener::bind("127.0.0.1:0").await.context("cannot listen on 127.0.0.1")?;
@@ -651,6 +663,8 @@ fn bearer(token: &str) -> anyhow::Result<HeaderValue> {
 struct Tokens {
     coach: HeaderValue,
     admin: HeaderValue,
+    /// The coached learners' own tokens, by learner index: practice is done as the learner.
+    learners: HashMap<usize, HeaderValue>,
 }
 
 /// One keep-alive HTTP/1.1 connection to the server under test.
@@ -859,8 +873,138 @@ async fn run_requests(
         note: summary,
         ms,
     });
+    // 5. Practice as the learner: start a session on a concept of the goal's closure, then
+    // answer its questions (grade, evidence, item statistics, the next item).
+    let mut starts = Vec::new();
+    let mut answers = Vec::with_capacity(n);
+    let mut right = 0usize;
+    let mut i = 0usize;
+    while answers.len() < n {
+        let l = learners.coached[i % learners.coached.len()];
+        let token = &tokens.learners[&l];
+        let concept = graph.ids[closure[below(&mut rng, closure.len())]];
+        let body = json!({ "target": { "kind": "concept", "concept_id": concept }, "size": QUESTIONS_PER_CONCEPT });
+        let (status, session, took) =
+            client.call(Method::POST, &format!("{}/{}/practice-sessions", base, person(l)), token, Some(body)).await?;
+        expect(status, StatusCode::CREATED, "practice session", &session)?;
+        if i >= WARM_UP {
+            starts.push(took);
+        }
+        let id = session["id"].as_str().unwrap_or_default().to_string();
+        let mut current = session["current"].clone();
+        while !current.is_null() && answers.len() < n {
+            // Learners answer right about two times in three.
+            let correct = !rng.next().is_multiple_of(3);
+            let answer = practice_answer(&current["prompt"], correct);
+            let body = json!({ "question_id": current["id"], "answer": answer });
+            let url = format!("/api/v1/orgs/{org}/practice-sessions/{id}/answers");
+            let (status, outcome, took) = client.call(Method::POST, &url, token, Some(body)).await?;
+            expect(status, StatusCode::OK, "practice answer", &outcome)?;
+            if i >= WARM_UP {
+                answers.push(took);
+                right += usize::from(outcome["attempt"]["grade"]["correct"] == true);
+            }
+            current = outcome["session"]["current"].clone();
+        }
+        i += 1;
+    }
+    rows.push(Row {
+        name: "practice: start a session (choose the first item)".into(),
+        how: "POST …/practice-sessions (learner)",
+        note: format!("{QUESTIONS_PER_CONCEPT} approved items per concept"),
+        ms: starts,
+    });
+    let graded = answers.len();
+    rows.push(Row {
+        name: "practice: answer (grade, evidence, next item)".into(),
+        how: "POST …/practice-sessions/{id}/answers (learner)",
+        note: format!("{right} of {graded} graded right"),
+        ms: answers,
+    });
     println!("first request     {first_ms:.1} ms (GET next-step of a fresh server: loads the published graph)");
     Ok(rows)
+}
+
+/// Approved questions per concept of the goal's closure: a true/false, a cloze and two multiple
+/// choice items each.
+const QUESTIONS_PER_CONCEPT: usize = 4;
+
+/// The practice bank: [`QUESTIONS_PER_CONCEPT`] approved questions on each concept of the goal's
+/// closure, written through the store in one transaction.
+async fn seed_questions(
+    store: &Store,
+    org: OrgId,
+    graph: &Curriculum,
+    learners: &Learners,
+    coach: PersonId,
+) -> anyhow::Result<usize> {
+    use wayfinder_learning_rules::practice::ItemStatistics;
+    use wayfinder_learning_rules::questions::{QuestionBody, QuestionId, QuestionOrigin, QuestionStatus};
+    let goal = learners.goal_of[learners.coached[0]].context("coached learners have the goal")?;
+    let mut closure = graph.graph.ancestors(&[goal]);
+    closure.push(goal);
+    let now = Utc::now();
+    let mut records = Vec::new();
+    for c in closure {
+        let name = format!("concept {c}");
+        let bodies = [
+            QuestionBody::TrueFalse { statement: format!("{name} holds."), answer: true },
+            QuestionBody::Cloze {
+                text: format!("The key term of {name} is _____."),
+                answers: vec![format!("term{c}")],
+            },
+            QuestionBody::MultipleChoice {
+                stem: format!("Which belongs to {name}?"),
+                options: vec![format!("a{c}"), format!("b{c}"), format!("c{c}"), format!("d{c}")],
+                correct: vec![c % 4],
+            },
+            QuestionBody::MultipleChoice {
+                stem: format!("Which does not belong to {name}?"),
+                options: vec![format!("w{c}"), format!("x{c}"), format!("y{c}"), format!("z{c}")],
+                correct: vec![(c + 1) % 4],
+            },
+        ];
+        for body in bodies {
+            let key = body.duplicate_key();
+            let record = QuestionRecord {
+                id: QuestionId::new(),
+                concepts: vec![graph.ids[c]],
+                body,
+                explanation: format!("See the material of {name}."),
+                citations: Vec::new(),
+                status: QuestionStatus::Approved,
+                origin: QuestionOrigin::Authored,
+                statistics: ItemStatistics::default(),
+                created_by: Some(coach),
+                created_at: now,
+                updated_at: now,
+            };
+            records.push((record, key));
+        }
+    }
+    Ok(store.add_questions(org, &records).await?.len())
+}
+
+/// A right (or wrong) answer to a prompt, as a learner would send it. The seeded questions make
+/// the right answer computable from the prompt: the option whose index the stem's concept fixes.
+fn practice_answer(prompt: &serde_json::Value, correct: bool) -> serde_json::Value {
+    let concept: usize = prompt
+        .to_string()
+        .split("concept ")
+        .nth(1)
+        .and_then(|rest| rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok())
+        .unwrap_or(0);
+    match prompt["kind"].as_str() {
+        Some("true_false") => json!({ "kind": "true_false", "value": correct }),
+        Some("cloze") => {
+            json!({ "kind": "text", "text": if correct { format!("term{concept}") } else { "nothing".into() } })
+        }
+        _ => {
+            let negative = prompt["stem"].as_str().is_some_and(|s| s.contains("does not"));
+            let right = if negative { (concept + 1) % 4 } else { concept % 4 };
+            json!({ "kind": "choice", "selected": [if correct { right } else { (right + 1) % 4 }] })
+        }
+    }
 }
 
 fn describe_kinds(kinds: &HashMap<String, usize>) -> String {

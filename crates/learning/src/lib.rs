@@ -55,6 +55,9 @@ pub enum LearningError {
     /// The question bank already holds a question of this kind with this prompt.
     #[error("the question bank already holds this question")]
     DuplicateQuestion,
+    /// No approved question practises what a session asks for.
+    #[error("no approved question practises this yet")]
+    NoQuestions,
     /// An imported program has errors; nothing was written.
     #[error("the program has {} error(s); nothing was imported", .0.len())]
     Import(Vec<RowError>),
@@ -107,4 +110,9 @@ impl Learning {
 }
 
 mod overview;
+mod practice;
 pub use overview::{GoalProgress, LearnerProgress};
+pub use practice::{
+    AnswerFeedback, AnswerOutcome, AnswerSpec, DEFAULT_SESSION_SIZE, MAX_SESSION_SIZE, PracticeAttempt, PracticePrompt,
+    PracticeQuestion, PracticeSession, PracticeSessionSummary, SessionSpec,
+};

@@ -173,7 +173,7 @@ fn seconds(at: DateTime<Utc>) -> i64 {
     at.timestamp()
 }
 
-fn named(graph: &OrgGraph, id: ConceptId) -> ConceptName {
+pub(crate) fn named(graph: &OrgGraph, id: ConceptId) -> ConceptName {
     ConceptName { id, name: graph.concepts.get(&id).map(|c| c.name.clone()).unwrap_or_else(|| id.to_string()) }
 }
 
@@ -192,6 +192,24 @@ impl Learning {
     ) -> LearningResult<Vec<ConceptId>> {
         let programs = self.store.enrolled_programs(org, person).await?;
         Ok(programs.iter().flat_map(|p| graph.by_program.get(p).cloned().unwrap_or_default()).collect())
+    }
+
+    /// The learner model's predicted success on each of `concepts` now (published ones only).
+    pub(crate) async fn predictions(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        concepts: &[ConceptId],
+        at: DateTime<Utc>,
+    ) -> LearningResult<HashMap<ConceptId, f64>> {
+        let graph = self.published(org).await?;
+        let model = self.model(org).await?;
+        let standing = self.standing(org, person).await?;
+        Ok(concepts
+            .iter()
+            .filter(|c| graph.concepts.contains_key(c))
+            .map(|&c| (c, standing.predict(&model, &graph, c, seconds(at)).0.probability))
+            .collect())
     }
 
     /// Records evidence and updates the learner's mastery in one transaction;

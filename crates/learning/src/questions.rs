@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_knowledge_rules::{ChunkId, DocumentId, section_label};
+use wayfinder_learning_rules::practice::ItemStatistics;
 use wayfinder_learning_rules::program::{ConceptId, FieldError, MaterialRef};
 use wayfinder_learning_rules::questions::{
     Defect, GenerationInput, MAX_CITATIONS, MAX_QUESTION_CONCEPTS, MAX_TEXT_CHARS, Passage, QuestionBody, QuestionId,
@@ -47,6 +48,8 @@ pub struct Question {
     pub citations: Vec<QuestionCitation>,
     pub status: QuestionStatus,
     pub origin: QuestionOrigin,
+    /// What the item has learned from practice answers.
+    pub statistics: QuestionStatistics,
     /// The check against the cited text: null when the item passes or cites nothing
     /// (see `checked`), else what is wrong.
     pub defect: Option<Defect>,
@@ -56,6 +59,35 @@ pub struct Question {
     pub created_by: Option<PersonId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// An item's practice statistics.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct QuestionStatistics {
+    /// Graded answers.
+    pub attempts: i64,
+    /// Share answered right (null before any answer).
+    pub correct_rate: Option<f64>,
+    /// Offset on the logit scale from its concept's difficulty (positive: harder).
+    pub difficulty: f64,
+    /// Point-biserial correlation of being right with the learner's mastery (null until 20
+    /// answers from learners of differing mastery).
+    pub discrimination: Option<f64>,
+    /// Nearly everyone or no one gets it right, or it does not tell strong learners from weak:
+    /// a candidate to retire.
+    pub weak: bool,
+}
+
+impl From<&ItemStatistics> for QuestionStatistics {
+    fn from(s: &ItemStatistics) -> Self {
+        QuestionStatistics {
+            attempts: s.attempts,
+            correct_rate: s.correct_rate(),
+            difficulty: s.difficulty,
+            discrimination: s.discrimination(),
+            weak: s.is_weak(),
+        }
+    }
 }
 
 /// A page of questions.
@@ -184,6 +216,7 @@ impl Learning {
                 citations: vec![ChunkId(item.passage as i64)],
                 status: QuestionStatus::Draft,
                 origin: QuestionOrigin::Extracted,
+                statistics: ItemStatistics::default(),
                 created_by: Some(by),
                 created_at: now,
                 updated_at: now,
@@ -249,6 +282,7 @@ impl Learning {
             citations,
             status: QuestionStatus::Approved,
             origin: QuestionOrigin::Authored,
+            statistics: ItemStatistics::default(),
             created_by: Some(by),
             created_at: now,
             updated_at: now,
@@ -282,7 +316,7 @@ impl Learning {
     }
 
     /// Questions as shown, with their citations' text and the check against it.
-    async fn views(&self, org: OrgId, records: Vec<QuestionRecord>) -> LearningResult<Vec<Question>> {
+    pub(crate) async fn views(&self, org: OrgId, records: Vec<QuestionRecord>) -> LearningResult<Vec<Question>> {
         let ids: Vec<ChunkId> =
             records.iter().flat_map(|r| r.citations.iter().copied()).collect::<HashSet<_>>().into_iter().collect();
         let chunks: HashMap<ChunkId, ChunkRecord> =
@@ -311,6 +345,7 @@ impl Learning {
                         .collect(),
                     status: r.status,
                     origin: r.origin,
+                    statistics: QuestionStatistics::from(&r.statistics),
                     defect,
                     checked,
                     created_by: r.created_by,

@@ -98,6 +98,8 @@ error_codes! {
     PrerequisiteCycle => UNPROCESSABLE_ENTITY,
     /// The concept is in no published program the learner is enrolled in.
     NotEnrolled => UNPROCESSABLE_ENTITY,
+    /// No approved question practises what the session asks for.
+    NoQuestions => UNPROCESSABLE_ENTITY,
     /// An imported program has errors, listed per row in `rows`; nothing was written.
     ImportInvalid => UNPROCESSABLE_ENTITY,
     /// The body has a field this endpoint does not know.

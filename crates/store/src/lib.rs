@@ -20,6 +20,7 @@ mod learning_bulk;
 mod lexical;
 mod orgs;
 mod people;
+mod practice;
 mod questions;
 mod rows;
 mod vectors;
@@ -43,6 +44,7 @@ pub use learning::{
 pub use learning_bulk::{BulkEnrolment, BulkMember, BulkPrerequisite, BulkProgram, ConceptStanding, LearningHistory};
 pub use orgs::{MembershipChangeError, RoleChanged};
 pub use people::NewPerson;
+pub use practice::{AnswerWrite, AttemptRecord, PracticeSessionRecord};
 pub use questions::{QuestionFilter, QuestionRecord};
 pub use vectors::{DEFER_INDEX_MIN_VECTORS, VectorLoad, defers_index};
 
@@ -224,6 +226,8 @@ pub const TABLES: &[&str] = &[
     "learning_epochs",
     "questions",
     "question_concepts",
+    "practice_sessions",
+    "practice_attempts",
 ];
 
 impl Store {

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_knowledge_rules::ChunkId;
+use wayfinder_learning_rules::practice::ItemStatistics;
 use wayfinder_learning_rules::program::ConceptId;
 use wayfinder_learning_rules::questions::{QuestionBody, QuestionId, QuestionOrigin, QuestionStatus};
 
@@ -19,6 +20,8 @@ pub struct QuestionRecord {
     pub citations: Vec<ChunkId>,
     pub status: QuestionStatus,
     pub origin: QuestionOrigin,
+    /// What the item has learned from its answers (kept by practice, not written here).
+    pub statistics: ItemStatistics,
     pub created_by: Option<PersonId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -41,6 +44,7 @@ struct QuestionRow {
     citations: String,
     status: String,
     origin: String,
+    statistics: String,
     created_by: Option<String>,
     created_at: i64,
     updated_at: i64,
@@ -56,6 +60,7 @@ impl QuestionRow {
             citations: from_json::<Vec<i64>>(&self.citations, "citations")?.into_iter().map(ChunkId).collect(),
             status: parse(&self.status, "question status")?,
             origin: parse(&self.origin, "question origin")?,
+            statistics: from_json(&self.statistics, "question statistics")?,
             created_by: self.created_by.as_deref().map(|p| parse(p, "person id")).transpose()?,
             created_at: time(self.created_at),
             updated_at: time(self.updated_at),
@@ -63,8 +68,8 @@ impl QuestionRow {
     }
 }
 
-const QUESTION_COLUMNS: &str = "q.id, q.body, q.explanation, q.citations, q.status, q.origin, q.created_by, \
-                                q.created_at, q.updated_at";
+const QUESTION_COLUMNS: &str = "q.id, q.body, q.explanation, q.citations, q.status, q.origin, q.statistics, \
+                                q.created_by, q.created_at, q.updated_at";
 
 /// The filter as SQL over `questions q`, with `$1` the organisation and the
 /// optional values bound next in this order: concept, status.
@@ -164,6 +169,29 @@ impl Store {
             .map(|(row, id)| row.into_record(concepts.remove(id).unwrap_or_default()))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok((records, total))
+    }
+
+    /// The questions with these ids (those of the organisation; in no particular order).
+    pub async fn questions_by_id(&self, org: OrgId, ids: &[QuestionId]) -> StoreResult<Vec<QuestionRecord>> {
+        let mut rows: Vec<QuestionRow> = Vec::new();
+        for batch in ids.chunks(500) {
+            let marks: Vec<String> = (0..batch.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT {QUESTION_COLUMNS} FROM questions q WHERE q.org_id = $1 AND q.id IN ({})",
+                marks.join(", ")
+            );
+            let found: Vec<QuestionRow> = on_pool!(self, pool => {
+                let mut q = sqlx::query_as(&sql).bind(org.to_string());
+                for id in batch {
+                    q = q.bind(id.to_string());
+                }
+                q.fetch_all(pool).await?
+            });
+            rows.extend(found);
+        }
+        let ids = rows.iter().map(|r| parse(&r.id, "question id")).collect::<StoreResult<Vec<QuestionId>>>()?;
+        let mut concepts = self.question_concepts(org, &ids).await?;
+        rows.into_iter().zip(&ids).map(|(row, id)| row.into_record(concepts.remove(id).unwrap_or_default())).collect()
     }
 
     async fn question_concepts(

@@ -804,6 +804,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/learners/{person_id}/practice-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A learner's recent practice sessions (the learner and whoever may read their progress). */
+        get: operations["list_practice_sessions"];
+        put?: never;
+        /**
+         * Start a practice session: a concept of the learner's programs, their next best step, or
+         *     their due reviews; answers the session with its first question (the learner only).
+         */
+        post: operations["start_practice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/learners/{person_id}/reviews": {
         parameters: {
             query?: never;
@@ -855,6 +876,47 @@ export interface paths {
         head?: never;
         /** Change a member's role (admins). Relationships that no longer fit the role end. */
         patch: operations["update_member"];
+        trace?: never;
+    };
+    "/orgs/{org_id}/practice-sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One practice session with its answered questions, their feedback, and the question waiting
+         *     (the learner and whoever may read their progress).
+         */
+        get: operations["get_practice_session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/practice-sessions/{session_id}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer the session's current question: graded at once with feedback quoting the material,
+         *     recorded as evidence, and the next question chosen; answering a question again returns the
+         *     first answer's outcome (the learner only).
+         */
+        post: operations["answer_practice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/orgs/{org_id}/programs": {
@@ -1265,6 +1327,29 @@ export interface components {
             password: string;
             token: string;
         };
+        /** @description What a learner answered. */
+        Answer: {
+            /** @enum {string} */
+            kind: "choice";
+            selected: number[];
+        } | {
+            /** @enum {string} */
+            kind: "true_false";
+            value: boolean;
+        } | {
+            /** @enum {string} */
+            kind: "text";
+            text: string;
+        };
+        /** @description What the learner learns after answering. */
+        AnswerFeedback: {
+            /** @description The passages the question was made from. */
+            citations: components["schemas"]["QuestionCitation"][];
+            /** @description The correct answer, in words. */
+            correct_answer: string;
+            /** @description Why, quoting the material. */
+            explanation: string;
+        };
         /**
          * @description How an answer came about (a stored assistant message's `kind`).
          * @enum {string}
@@ -1275,6 +1360,25 @@ export interface components {
          * @enum {string}
          */
         AnswerMode: "grounded" | "open";
+        /**
+         * @description The graded answer, the learner's standing on the concept right after it (null when a coach
+         *     grades it later), and the session as it now stands.
+         */
+        AnswerOutcome: {
+            attempt: components["schemas"]["PracticeAttempt"];
+            mastery?: null | components["schemas"]["ConceptMastery"];
+            session: components["schemas"]["PracticeSession"];
+        };
+        /** @description An answer to the session's current question. */
+        AnswerSpec: {
+            answer: components["schemas"]["Answer"];
+            question_id: string;
+            /**
+             * Format: int64
+             * @description How long the learner took, in milliseconds (0 to one day).
+             */
+            time_taken_ms?: number | null;
+        };
         /** Format: uuid */
         AuditId: string;
         /** @description One audit event. */
@@ -1679,7 +1783,7 @@ export interface components {
          * @description A stable, machine-readable error code; clients may match on it.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "unreadable_body" | "malformed_multipart" | "invalid_body" | "not_a_session" | "unauthenticated" | "invalid_token" | "token_revoked" | "token_expired" | "session_invalid" | "session_expired" | "invalid_credentials" | "forbidden" | "csrf_failed" | "not_found" | "model_not_found" | "method_not_allowed" | "already_exists" | "already_member" | "last_admin" | "conflict" | "duplicate_evidence" | "duplicate_question" | "dense_unavailable" | "payload_too_large" | "unsupported_media_type" | "invalid_field" | "prerequisite_cycle" | "not_enrolled" | "import_invalid" | "unknown_field" | "missing_field" | "weak_password" | "role_mismatch" | "login_locked" | "budget_exceeded" | "internal" | "embedding_failed" | "model_unavailable" | "model_timeout" | "model_rate_limited" | "model_server_error" | "model_rejected" | "model_bad_response" | "model_interrupted" | "model_config";
+        ErrorCode: "malformed_json" | "unreadable_body" | "malformed_multipart" | "invalid_body" | "not_a_session" | "unauthenticated" | "invalid_token" | "token_revoked" | "token_expired" | "session_invalid" | "session_expired" | "invalid_credentials" | "forbidden" | "csrf_failed" | "not_found" | "model_not_found" | "method_not_allowed" | "already_exists" | "already_member" | "last_admin" | "conflict" | "duplicate_evidence" | "duplicate_question" | "dense_unavailable" | "payload_too_large" | "unsupported_media_type" | "invalid_field" | "prerequisite_cycle" | "not_enrolled" | "no_questions" | "import_invalid" | "unknown_field" | "missing_field" | "weak_password" | "role_mismatch" | "login_locked" | "budget_exceeded" | "internal" | "embedding_failed" | "model_unavailable" | "model_timeout" | "model_rate_limited" | "model_server_error" | "model_rejected" | "model_bad_response" | "model_interrupted" | "model_config";
         /** @description What went wrong. */
         ErrorDetail: {
             /** @description Stable machine-readable code. */
@@ -1837,6 +1941,17 @@ export interface components {
             /** @description Concepts still on the path (unmastered and not skipped below a mastered concept). */
             remaining: number;
             title: string;
+        };
+        /** @description The outcome of grading. */
+        Grade: {
+            correct: boolean;
+            /** @enum {string} */
+            outcome: "graded";
+            /** Format: double */
+            score: number;
+        } | {
+            /** @enum {string} */
+            outcome: "needs_review";
         };
         /** @description The outcome of accepting: the new membership and a signed-in session. */
         InvitationAccepted: {
@@ -2127,6 +2242,101 @@ export interface components {
         PostMessage: {
             content: string;
         };
+        /** @description One answered question. */
+        PracticeAttempt: {
+            answer: components["schemas"]["Answer"];
+            /** Format: date-time */
+            answered_at: string;
+            feedback: components["schemas"]["AnswerFeedback"];
+            grade: components["schemas"]["Grade"];
+            question: components["schemas"]["PracticeQuestion"];
+            /** Format: int64 */
+            time_taken_ms?: number | null;
+        };
+        /** @description A question as the learner sees it: no answer in it. */
+        PracticePrompt: {
+            /** @enum {string} */
+            kind: "multiple_choice";
+            options: string[];
+            /** @description Whether more than one option is correct. */
+            several: boolean;
+            stem: string;
+        } | {
+            /** @enum {string} */
+            kind: "true_false";
+            statement: string;
+        } | {
+            /** @enum {string} */
+            kind: "short_answer";
+            prompt: string;
+        } | {
+            /** @enum {string} */
+            kind: "cloze";
+            /** @description The sentence with its blank (`_____`). */
+            text: string;
+        };
+        /** @description A question asked in a session. */
+        PracticeQuestion: {
+            /** @description The concept it practises here. */
+            concept: components["schemas"]["ConceptName"];
+            id: string;
+            prompt: components["schemas"]["PracticePrompt"];
+        };
+        /** @description A practice session with its answered questions and the one waiting. */
+        PracticeSession: {
+            /** Format: int64 */
+            answered: number;
+            attempts: components["schemas"]["PracticeAttempt"][];
+            /** Format: date-time */
+            completed_at?: string | null;
+            /**
+             * Format: int64
+             * @description Answers graded right.
+             */
+            correct: number;
+            /** Format: date-time */
+            created_at: string;
+            current?: null | components["schemas"]["PracticeQuestion"];
+            id: string;
+            person_id: string;
+            /** Format: int64 */
+            size: number;
+            status: components["schemas"]["SessionStatus"];
+            target: components["schemas"]["PracticeTarget"];
+        };
+        /** @description A session in a list. */
+        PracticeSessionSummary: {
+            /** Format: int64 */
+            answered: number;
+            /** Format: date-time */
+            completed_at?: string | null;
+            /** Format: int64 */
+            correct: number;
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            /** Format: int64 */
+            size: number;
+            status: components["schemas"]["SessionStatus"];
+            target: components["schemas"]["PracticeTarget"];
+        };
+        /** @description A learner's practice sessions. */
+        PracticeSessions: {
+            /** @description The most recent 100, newest first. */
+            sessions: components["schemas"]["PracticeSessionSummary"][];
+        };
+        /** @description What a session practises. */
+        PracticeTarget: {
+            concept_id: string;
+            /** @enum {string} */
+            kind: "concept";
+        } | {
+            /** @enum {string} */
+            kind: "next_step";
+        } | {
+            /** @enum {string} */
+            kind: "reviews";
+        };
         /** @description A prerequisite to add. */
         PrerequisiteBody: {
             /** @description The concept required first (of any program of the organisation). */
@@ -2228,6 +2438,8 @@ export interface components {
             explanation: string;
             id: string;
             origin: components["schemas"]["QuestionOrigin"];
+            /** @description What the item has learned from practice answers. */
+            statistics: components["schemas"]["QuestionStatistics"];
             status: components["schemas"]["QuestionStatus"];
             /** Format: date-time */
             updated_at: string;
@@ -2303,6 +2515,35 @@ export interface components {
             /** @description The concepts it practises (1 to 10, of this organisation). */
             concepts: string[];
             explanation?: string;
+        };
+        /** @description An item's practice statistics. */
+        QuestionStatistics: {
+            /**
+             * Format: int64
+             * @description Graded answers.
+             */
+            attempts: number;
+            /**
+             * Format: double
+             * @description Share answered right (null before any answer).
+             */
+            correct_rate?: number | null;
+            /**
+             * Format: double
+             * @description Offset on the logit scale from its concept's difficulty (positive: harder).
+             */
+            difficulty: number;
+            /**
+             * Format: double
+             * @description Point-biserial correlation of being right with the learner's mastery (null until 20
+             *     answers from learners of differing mastery).
+             */
+            discrimination?: number | null;
+            /**
+             * @description Nearly everyone or no one gets it right, or it does not tell strong learners from weak:
+             *     a candidate to retire.
+             */
+            weak: boolean;
         };
         /**
          * @description Where a question stands in review.
@@ -2450,6 +2691,12 @@ export interface components {
         };
         /** Format: uuid */
         SessionId: string;
+        /** @description A practice session to start. */
+        SessionSpec: {
+            /** @description Questions to ask, 1 to 20 (default 5). */
+            size?: number | null;
+            target: components["schemas"]["PracticeTarget"];
+        };
         /** @description A new session: the cookie is set; `csrf_token` must accompany cookie-authenticated changes. */
         SessionStarted: {
             csrf_token: string;
@@ -2457,6 +2704,11 @@ export interface components {
             expires_at: string;
             person: components["schemas"]["PersonView"];
         };
+        /**
+         * @description Where a practice session stands.
+         * @enum {string}
+         */
+        SessionStatus: "active" | "completed";
         /** @description One of the caller's sessions. */
         SessionView: {
             /** Format: date-time */
@@ -7484,6 +7736,182 @@ export interface operations {
             };
         };
     };
+    list_practice_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PracticeSessions"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_practice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionSpec"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PracticeSession"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     due_reviews: {
         parameters: {
             query?: never;
@@ -7752,6 +8180,181 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MemberView"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_practice_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PracticeSession"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    answer_practice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerSpec"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnswerOutcome"];
                 };
             };
             /**

@@ -53,6 +53,9 @@ impl From<LearningError> for ApiError {
                 "body",
                 "the question bank already holds this question",
             ),
+            LearningError::NoQuestions => {
+                ApiError::invalid_as(ErrorCode::NoQuestions, "target", "no approved question practises this yet")
+            }
             LearningError::Import(rows) => {
                 let mut error = ApiError::new(
                     ErrorCode::ImportInvalid,
@@ -70,19 +73,21 @@ impl From<LearningError> for ApiError {
 
 /// What a caller wants to do about a learner.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum LearnerAccess {
+pub(crate) enum LearnerAccess {
     /// Read progress.
     Read,
     /// Enrol, record evidence.
     Guide,
     /// Set and remove goals.
     SetGoals,
+    /// Practise as the learner.
+    Practise,
 }
 
 /// 404 unless `learner` is a member whose progress the caller may see at all
 /// (someone they may not even see is 404, whether or not they exist); 403 when
 /// they may see the learner but not do `access`.
-async fn require_learner(
+pub(crate) async fn require_learner(
     state: &AppState,
     scope: &OrgScope,
     learner: PersonId,
@@ -101,6 +106,7 @@ async fn require_learner(
         LearnerAccess::Read => true,
         LearnerAccess::Guide => policy::may_guide_learner(&scope.actor, learner, &supervised),
         LearnerAccess::SetGoals => policy::may_set_goals(&scope.actor, learner, &supervised),
+        LearnerAccess::Practise => policy::may_practise_as(&scope.actor, learner),
     };
     if allowed { Ok(()) } else { Err(ApiError::forbidden()) }
 }

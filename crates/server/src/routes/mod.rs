@@ -217,4 +217,7 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(practice::generate_questions))
         .routes(routes!(practice::list_questions, practice::author_question))
         .routes(routes!(practice::get_question, practice::review_question))
+        .routes(routes!(practice::list_practice_sessions, practice::start_practice))
+        .routes(routes!(practice::get_practice_session))
+        .routes(routes!(practice::answer_practice))
 }

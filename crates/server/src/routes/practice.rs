@@ -1,6 +1,8 @@
 //! Practice over HTTP: the question bank (coaches and admins) — items made from
-//! a concept's cited material, items written by hand, and the review queue.
+//! a concept's cited material, items written by hand, and the review queue —
+//! and learners' practice sessions, read by whoever may read their progress.
 
+use crate::routes::learning::{LearnerAccess, require_learner};
 use crate::{
     auth::{ClientIp, Principal},
     authz::OrgScope,
@@ -14,12 +16,17 @@ use axum::{
     extract::{Query, State, rejection::QueryRejection},
     http::StatusCode,
 };
+use chrono::Utc;
 use serde::Deserialize;
+use serde::Serialize;
 use utoipa::ToSchema;
+use wayfinder_accounts_rules::PersonId;
 use wayfinder_accounts_rules::{OrgId, policy::OrgAction};
 use wayfinder_learning::{
-    GeneratedQuestions, MAX_GENERATED_PER_REQUEST, Question, QuestionPage, QuestionPatch, QuestionSpec,
+    AnswerOutcome, AnswerSpec, GeneratedQuestions, MAX_GENERATED_PER_REQUEST, PracticeSession, PracticeSessionSummary,
+    Question, QuestionPage, QuestionPatch, QuestionSpec, SessionSpec,
 };
+use wayfinder_learning_rules::practice::PracticeSessionId;
 use wayfinder_learning_rules::program::ConceptId;
 use wayfinder_learning_rules::questions::{QuestionId, QuestionStatus};
 use wayfinder_store::QuestionFilter;
@@ -176,4 +183,92 @@ pub async fn review_question(
     audit(&state, Some(org_id), Some(principal.person.id), "question.reviewed", Some(id.to_string()), detail, &ip)
         .await;
     Ok(Json(question))
+}
+
+/// Start a practice session: a concept of the learner's programs, their next best step, or
+/// their due reviews; answers the session with its first question (the learner only).
+#[utoipa::path(post, path = "/orgs/{org_id}/learners/{person_id}/practice-sessions", tag = "practice",
+    params(("org_id" = OrgId, Path), ("person_id" = String, Path)), request_body = SessionSpec,
+    responses((status = 201, body = PracticeSession), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn start_practice(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds((org_id, learner)): PathIds<(OrgId, PersonId)>,
+    JsonBody(spec): JsonBody<SessionSpec>,
+) -> ApiResult<(StatusCode, Json<PracticeSession>)> {
+    let scope = OrgScope::load(&state, &principal, org_id).await?;
+    require_learner(&state, &scope, learner, LearnerAccess::Practise).await?;
+    Ok((StatusCode::CREATED, Json(state.learning.start_practice(org_id, learner, spec, Utc::now()).await?)))
+}
+
+/// A learner's practice sessions.
+#[derive(Serialize, ToSchema)]
+pub struct PracticeSessions {
+    /// The most recent 100, newest first.
+    pub sessions: Vec<PracticeSessionSummary>,
+}
+
+/// A learner's recent practice sessions (the learner and whoever may read their progress).
+#[utoipa::path(get, path = "/orgs/{org_id}/learners/{person_id}/practice-sessions", tag = "practice",
+    params(("org_id" = OrgId, Path), ("person_id" = String, Path)),
+    responses((status = 200, body = PracticeSessions), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_practice_sessions(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds((org_id, learner)): PathIds<(OrgId, PersonId)>,
+) -> ApiResult<Json<PracticeSessions>> {
+    let scope = OrgScope::load(&state, &principal, org_id).await?;
+    require_learner(&state, &scope, learner, LearnerAccess::Read).await?;
+    Ok(Json(PracticeSessions { sessions: state.learning.practice_sessions(org_id, learner).await? }))
+}
+
+/// Loads a session for `access`: 404 unless the caller may read its learner's progress.
+async fn session_for(
+    state: &AppState,
+    principal: &Principal,
+    org_id: OrgId,
+    id: PracticeSessionId,
+    access: LearnerAccess,
+) -> ApiResult<PracticeSession> {
+    let scope = OrgScope::load(state, principal, org_id).await?;
+    let session = state.learning.practice_session(org_id, id).await?;
+    require_learner(state, &scope, session.person_id, access).await.map_err(|e| {
+        if access == LearnerAccess::Read || e.status() == StatusCode::NOT_FOUND {
+            ApiError::not_found("session")
+        } else {
+            e
+        }
+    })?;
+    Ok(session)
+}
+
+/// One practice session with its answered questions, their feedback, and the question waiting
+/// (the learner and whoever may read their progress).
+#[utoipa::path(get, path = "/orgs/{org_id}/practice-sessions/{session_id}", tag = "practice",
+    params(("org_id" = OrgId, Path), ("session_id" = String, Path)),
+    responses((status = 200, body = PracticeSession), (status = 404, body = ErrorBody)))]
+pub async fn get_practice_session(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds((org_id, id)): PathIds<(OrgId, PracticeSessionId)>,
+) -> ApiResult<Json<PracticeSession>> {
+    Ok(Json(session_for(&state, &principal, org_id, id, LearnerAccess::Read).await?))
+}
+
+/// Answer the session's current question: graded at once with feedback quoting the material,
+/// recorded as evidence, and the next question chosen; answering a question again returns the
+/// first answer's outcome (the learner only).
+#[utoipa::path(post, path = "/orgs/{org_id}/practice-sessions/{session_id}/answers", tag = "practice",
+    params(("org_id" = OrgId, Path), ("session_id" = String, Path)), request_body = AnswerSpec,
+    responses((status = 200, body = AnswerOutcome), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn answer_practice(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds((org_id, id)): PathIds<(OrgId, PracticeSessionId)>,
+    JsonBody(spec): JsonBody<AnswerSpec>,
+) -> ApiResult<Json<AnswerOutcome>> {
+    let session = session_for(&state, &principal, org_id, id, LearnerAccess::Practise).await?;
+    Ok(Json(state.learning.answer_practice(org_id, session.person_id, id, spec, Utc::now()).await?))
 }

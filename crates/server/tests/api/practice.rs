@@ -401,4 +401,262 @@ async fn questions_are_made_from_a_books_sections_and_reviewed(backend: Backend)
     assert_eq!(w.app.row_counts().await, before_b, "probes changed nothing");
 }
 
-wayfinder_testing::on_both_backends!(questions_are_made_from_a_books_sections_and_reviewed,);
+/// An answer to `body` that is right (or wrong), as the learner would send it.
+fn answer_for(body: &Value, right: bool) -> Value {
+    match body["kind"].as_str().unwrap() {
+        "multiple_choice" => {
+            let correct = body["correct"][0].as_u64().unwrap();
+            let pick = if right { correct } else { (correct + 1) % body["options"].as_array().unwrap().len() as u64 };
+            json!({ "kind": "choice", "selected": [pick] })
+        }
+        "true_false" => json!({ "kind": "true_false", "value": body["answer"].as_bool().unwrap() == right }),
+        "cloze" => {
+            json!({ "kind": "text", "text": if right { body["answers"][0].as_str().unwrap() } else { "nonsense" } })
+        }
+        "short_answer" => {
+            json!({ "kind": "text", "text": if right { body["reference"].as_str().unwrap() } else { "bananas" } })
+        }
+        other => panic!("unexpected kind {other}"),
+    }
+}
+
+async fn a_learner_practises_with_feedback_and_the_model_learns(backend: Backend) {
+    let w = World::build(backend).await;
+    let a = &w.org_a;
+    let (program, ids) = published_program(&w.admin.client, a, "Practice").await;
+    let learner = &w.learner.id;
+    let (status, _) =
+        w.admin.client.post(&format!("/orgs/{a}/programs/{program}/enrolments"), json!({ "person_id": learner })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (c01, c02, c03) = (&ids["c01"], &ids["c02"], &ids["c03"]);
+    // The coach writes five questions on c01 (one is then rejected) and one on c02.
+    let bodies = [
+        json!({ "kind": "true_false", "statement": "Spacing beats cramming.", "answer": true }),
+        json!({ "kind": "multiple_choice", "stem": "Which spreads study over days?", "options": ["cramming", "spacing", "rereading"], "correct": [1] }),
+        json!({ "kind": "cloze", "text": "Reviewing just before forgetting is called _____ practice.", "answers": ["spaced"] }),
+        json!({ "kind": "short_answer", "prompt": "Why does spacing work?", "reference": "Each review strengthens memory just before it fades." }),
+        json!({ "kind": "true_false", "statement": "Rejected items are never asked.", "answer": true }),
+    ];
+    let mut bank: HashMap<String, Value> = HashMap::new();
+    let mut written = Vec::new();
+    for body in &bodies {
+        let (status, q) = w
+            .coach
+            .client
+            .post(
+                &format!("/orgs/{a}/questions"),
+                json!({ "concepts": [c01], "body": body, "explanation": "Chapter 2." }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{q}");
+        bank.insert(q["id"].as_str().unwrap().to_string(), body.clone());
+        written.push(q["id"].as_str().unwrap().to_string());
+    }
+    let rejected = written[4].clone();
+    let (status, _) =
+        w.coach.client.patch(&format!("/orgs/{a}/questions/{rejected}"), json!({ "status": "rejected" })).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, on_c02) = w
+        .coach
+        .client
+        .post(
+            &format!("/orgs/{a}/questions"),
+            json!({ "concepts": [c02], "body": { "kind": "true_false", "statement": "C02 follows c01.", "answer": true } }),
+        )
+        .await;
+    let on_c02 = on_c02["id"].as_str().unwrap().to_string();
+
+    // A fresh learner's next step is the root concept.
+    let start = format!("/orgs/{a}/learners/{learner}/practice-sessions");
+    let (status, next) = w.learner.client.post(&start, json!({ "target": { "kind": "next_step" }, "size": 1 })).await;
+    assert_eq!(status, StatusCode::CREATED, "{next}");
+    assert_eq!(next["current"]["concept"]["id"], c01.as_str());
+
+    let (status, session) =
+        w.learner.client.post(&start, json!({ "target": { "kind": "concept", "concept_id": c01 }, "size": 4 })).await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    assert_eq!((session["status"].as_str(), session["answered"].as_i64()), (Some("active"), Some(0)));
+    let sid = session["id"].as_str().unwrap().to_string();
+    let answers_url = format!("/orgs/{a}/practice-sessions/{sid}/answers");
+    let evidence_url = format!("/orgs/{a}/learners/{learner}/evidence");
+    let mut current = session["current"].clone();
+    let mut asked = Vec::new();
+    let mut masteries = Vec::new();
+    let mut graded = 0;
+    for turn in 0..4 {
+        let qid = current["id"].as_str().unwrap().to_string();
+        assert!(qid != rejected, "a rejected question was asked");
+        assert!(!asked.contains(&qid), "{qid} asked twice");
+        // The learner sees the question, never its answer.
+        for hidden in ["correct", "answer", "answers", "reference"] {
+            assert!(current["prompt"].get(hidden).is_none(), "{current}");
+        }
+        let body = &bank[&qid];
+        let short = body["kind"] == "short_answer";
+        // Right, then wrong, then right; a short answer gets a half-right reply a coach must grade.
+        let answer =
+            if short { json!({ "kind": "text", "text": "It helps memory." }) } else { answer_for(body, turn != 1) };
+        let (status, outcome) = w
+            .learner
+            .client
+            .post(&answers_url, json!({ "question_id": qid, "answer": answer, "time_taken_ms": 4200 }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{outcome}");
+        let attempt = &outcome["attempt"];
+        if short {
+            assert_eq!(attempt["grade"], json!({ "outcome": "needs_review" }));
+            assert_eq!(outcome["mastery"], Value::Null);
+        } else {
+            graded += 1;
+            let right = turn != 1;
+            assert_eq!(attempt["grade"]["correct"], right, "{outcome}");
+            assert_eq!(attempt["grade"]["score"].as_f64(), Some(if right { 1.0 } else { 0.0 }));
+            assert_eq!(outcome["mastery"]["concept_id"], c01.as_str());
+            assert_eq!(outcome["mastery"]["evidence_count"].as_i64(), Some(graded));
+            masteries.push((right, outcome["mastery"]["predicted_success"].as_f64().unwrap()));
+        }
+        assert_eq!(attempt["feedback"]["explanation"], "Chapter 2.");
+        assert!(!attempt["feedback"]["correct_answer"].as_str().unwrap().is_empty());
+        assert_eq!(attempt["time_taken_ms"].as_i64(), Some(4200));
+        assert_eq!(outcome["session"]["answered"].as_i64(), Some(turn + 1));
+        // Answering the same question again returns the first outcome and records nothing.
+        let (_, before) = w.learner.client.get(&evidence_url).await;
+        let (status, again) =
+            w.learner.client.post(&answers_url, json!({ "question_id": qid, "answer": answer_for(body, true) })).await;
+        assert_eq!(status, StatusCode::OK, "{again}");
+        assert_eq!(again["attempt"]["grade"], attempt["grade"]);
+        let (_, after) = w.learner.client.get(&evidence_url).await;
+        assert_eq!(before, after);
+        asked.push(qid);
+        current = outcome["session"]["current"].clone();
+    }
+    // Right then wrong: the wrong answer lowers the estimate.
+    assert!(masteries[1].1 < masteries[0].1, "{masteries:?}");
+    let (_, done) = w.learner.client.get(&format!("/orgs/{a}/practice-sessions/{sid}")).await;
+    assert_eq!((done["status"].as_str(), &done["current"]), (Some("completed"), &Value::Null), "{done}");
+    assert_eq!(done["attempts"].as_array().unwrap().len(), 4);
+    assert_eq!(done["correct"].as_i64(), Some(2));
+    assert!(done["completed_at"].is_string());
+    // Each graded answer is evidence from the session; each graded item learned from it.
+    let (_, evidence) = w.learner.client.get(&evidence_url).await;
+    let evidence = evidence.as_array().unwrap();
+    assert_eq!(evidence.len(), 3, "{evidence:?}");
+    assert!(evidence.iter().all(|e| e["kind"] == "graded_answer" && e["source"].as_str().unwrap().contains(&sid)));
+    for qid in &asked {
+        let (_, q) = w.coach.client.get(&format!("/orgs/{a}/questions/{qid}")).await;
+        let expected = if bank[qid]["kind"] == "short_answer" { 0 } else { 1 };
+        assert_eq!(q["statistics"]["attempts"].as_i64(), Some(expected), "{q}");
+    }
+    let (_, listed) = w.learner.client.get(&start).await;
+    assert_eq!(listed["sessions"].as_array().unwrap().len(), 2);
+    assert_eq!(listed["sessions"][0]["id"], sid.as_str());
+
+    // Bad input changes nothing.
+    let before = w.app.row_counts().await;
+    let next_answers = format!("/orgs/{a}/practice-sessions/{}/answers", next["id"].as_str().unwrap());
+    let next_q = next["current"]["id"].as_str().unwrap();
+    let bad: Vec<(String, Value, StatusCode, &str)> = vec![
+        (
+            start.clone(),
+            json!({ "target": { "kind": "concept", "concept_id": c01 }, "size": 0 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            start.clone(),
+            json!({ "target": { "kind": "concept", "concept_id": c03 } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_questions",
+        ),
+        (start.clone(), json!({ "target": { "kind": "reviews" } }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+        (
+            start.clone(),
+            json!({ "target": { "kind": "everything" } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            start.clone(),
+            json!({ "target": { "kind": "concept", "concept_id": "0190f0f0-0000-7000-8000-000000000000" } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            answers_url.clone(),
+            json!({ "question_id": on_c02, "answer": { "kind": "true_false", "value": true } }),
+            StatusCode::CONFLICT,
+            "conflict",
+        ),
+        (
+            next_answers.clone(),
+            json!({ "question_id": on_c02, "answer": { "kind": "true_false", "value": true } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            next_answers.clone(),
+            json!({ "question_id": next_q, "answer": { "kind": "choice", "selected": [7] } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            next_answers.clone(),
+            json!({ "question_id": next_q, "answer": { "kind": "text", "text": "" } }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            next_answers.clone(),
+            json!({ "question_id": next_q, "answer": { "kind": "true_false", "value": true }, "time_taken_ms": -1 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            format!("/orgs/{a}/practice-sessions/0190f0f0-0000-7000-8000-000000000000/answers"),
+            json!({ "question_id": next_q, "answer": { "kind": "true_false", "value": true } }),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ];
+    for (path, body, status, code) in bad {
+        let (got, response) = w.learner.client.post(&path, body.clone()).await;
+        assert_eq!((got, response["error"]["code"].as_str()), (status, Some(code)), "{path} {body}: {response}");
+    }
+    assert_eq!(w.app.row_counts().await, before, "bad input changed nothing");
+
+    // Who may see and do what: the learner practises; those who follow the learner read the
+    // session; nobody else knows it exists.
+    let session_url = format!("/orgs/{a}/practice-sessions/{sid}");
+    let readers = [
+        (&w.operator, 200),
+        (&w.admin.client, 200),
+        (&w.manager.client, 200),
+        (&w.coach.client, 200),
+        (&w.parent.client, 200),
+        (&w.other_learner.client, 404),
+        (&w.admin_b.client, 404),
+    ];
+    for (client, expected) in readers {
+        let (status, _) = client.get(&session_url).await;
+        assert_eq!(status.as_u16(), expected, "GET {session_url}");
+        let (status, _) = client.get(&start).await;
+        assert_eq!(status.as_u16(), expected, "GET {start}");
+        // Nobody answers or starts sessions for the learner: 403 for those who may read the
+        // learner's progress, 404 for the rest.
+        let (status, _) = client
+            .post(&next_answers, json!({ "question_id": next_q, "answer": { "kind": "true_false", "value": true } }))
+            .await;
+        assert_eq!(status.as_u16(), if expected == 200 { 403 } else { 404 }, "POST {next_answers}");
+        let (status, _) = client.post(&start, json!({ "target": { "kind": "next_step" } })).await;
+        assert_eq!(status.as_u16(), if expected == 200 { 403 } else { 404 }, "POST {start}");
+    }
+    // Another organisation's session id answers 404 in this one.
+    let (status, _) = w.admin_b.client.get(&format!("/orgs/{}/practice-sessions/{sid}", w.org_b)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(w.app.row_counts().await, before, "probes changed nothing");
+}
+
+wayfinder_testing::on_both_backends!(
+    questions_are_made_from_a_books_sections_and_reviewed,
+    a_learner_practises_with_feedback_and_the_model_learns,
+);
