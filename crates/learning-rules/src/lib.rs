@@ -4,6 +4,7 @@ pub mod draft;
 pub mod graph;
 pub mod mastery;
 pub mod path;
+pub mod placement;
 pub mod practice;
 pub mod program;
 pub mod questions;

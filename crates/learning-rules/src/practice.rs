@@ -13,7 +13,7 @@
 //!   correlation between the item's outcomes and the answering learners' mastery, kept as running
 //!   sums, so a weak item (one that strong learners miss as often as weak ones) shows.
 
-use crate::program::ConceptId;
+use crate::program::{ConceptId, ProgramId};
 use crate::questions::QuestionBody;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -48,6 +48,11 @@ pub enum PracticeTarget {
     NextStep,
     /// The concepts due for review today.
     Reviews,
+    /// A placement: the adaptive intake over a program's concepts (see [`crate::placement`]).
+    Placement {
+        #[schema(value_type = String)]
+        program_id: ProgramId,
+    },
 }
 
 /// Predicted success a practice item should have: neither trivial nor hopeless.
@@ -117,6 +122,25 @@ pub fn content_overlap(answer: &str, reference: &str) -> f64 {
     }
     let (precision, recall) = (common / a.len() as f64, common / r.len() as f64);
     2.0 * precision * recall / (precision + recall)
+}
+
+/// The chance of answering `question` right by guessing: one over the options of a single-answer
+/// multiple choice (several correct options: the chance of picking exactly them), one half for
+/// true/false, and little for typed answers.
+pub fn guessing_chance(question: &QuestionBody) -> f64 {
+    match question {
+        QuestionBody::MultipleChoice { options, correct, .. } => {
+            // Choosing k of n options at random hits the right set once in C(n, k).
+            let (n, k) = (options.len().max(1) as f64, correct.len().max(1) as f64);
+            let mut combinations = 1.0;
+            for i in 0..k as usize {
+                combinations = combinations * (n - i as f64) / (i as f64 + 1.0);
+            }
+            1.0 / combinations.max(1.0)
+        }
+        QuestionBody::TrueFalse { .. } => 0.5,
+        QuestionBody::Cloze { .. } | QuestionBody::ShortAnswer { .. } => 0.02,
+    }
 }
 
 /// Grades `answer` against `question`.
@@ -319,6 +343,15 @@ mod tests {
         assert_eq!(grade(&one, &Answer::Choice { selected: vec![1, 1] }), Err(AnswerMismatch::BadOption));
         assert_eq!(grade(&one, &Answer::Choice { selected: vec![] }), Err(AnswerMismatch::BadOption));
         assert!(matches!(grade(&one, &Answer::TrueFalse { value: true }), Err(AnswerMismatch::WrongKind { .. })));
+    }
+
+    #[test]
+    fn guessing_chances_follow_the_item() {
+        assert_eq!(guessing_chance(&choice(&["a", "b", "c", "d"], &[1])), 0.25);
+        // Two right options of four: one chance in C(4, 2) = 6.
+        assert!((guessing_chance(&choice(&["a", "b", "c", "d"], &[0, 2])) - 1.0 / 6.0).abs() < 1e-12);
+        assert_eq!(guessing_chance(&QuestionBody::TrueFalse { statement: "S".into(), answer: true }), 0.5);
+        assert!(guessing_chance(&QuestionBody::Cloze { text: "_____".into(), answers: vec!["x".into()] }) < 0.05);
     }
 
     #[test]

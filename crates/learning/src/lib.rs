@@ -21,7 +21,7 @@ pub use import::{ConceptRow, EdgeRow, ProgramDocument, RowError};
 pub use programs::{ConceptSpec, ProgramSpec};
 pub use progress::{
     ConceptMastery, ConceptMasteryDetail, DueReview, EvidenceSpec, EvidenceView, GoalSpec, LearnerMastery,
-    LearningPath, MaterialView, NextStep, PathStepView,
+    LearningPath, MaterialView, NextStep, PathStepView, RecordedEvidence,
 };
 pub use questions::{
     GeneratedQuestions, MAX_GENERATED_PER_REQUEST, Question, QuestionCitation, QuestionPage, QuestionPatch,
@@ -113,6 +113,6 @@ mod overview;
 mod practice;
 pub use overview::{GoalProgress, LearnerProgress};
 pub use practice::{
-    AnswerFeedback, AnswerOutcome, AnswerSpec, DEFAULT_SESSION_SIZE, MAX_SESSION_SIZE, PracticeAttempt, PracticePrompt,
-    PracticeQuestion, PracticeSession, PracticeSessionSummary, SessionSpec,
+    AnswerFeedback, AnswerOutcome, AnswerSpec, DEFAULT_SESSION_SIZE, MAX_SESSION_SIZE, PlacedConcept, PlacementResult,
+    PracticeAttempt, PracticePrompt, PracticeQuestion, PracticeSession, PracticeSessionSummary, SessionSpec,
 };

@@ -4,6 +4,7 @@
 //! that quotes its cited passage, and recorded as evidence for the learner
 //! model (rules in `wayfinder_learning_rules::practice`).
 
+use crate::graph_cache::OrgGraph;
 use crate::questions::QuestionCitation;
 use crate::{ConceptMastery, EvidenceSpec, Learning, LearningError, LearningResult, programs::not_found};
 use chrono::{DateTime, Utc};
@@ -12,19 +13,18 @@ use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_learning_rules::mastery::EvidenceKind;
+use wayfinder_learning_rules::placement::{MAX_PLACEMENT_ITEMS, Placement, SETTLED};
 use wayfinder_learning_rules::practice::{
-    Answer, Candidate, Grade, PracticeSessionId, PracticeTarget, SessionStatus, choose_item, grade,
+    Answer, Candidate, Grade, PracticeSessionId, PracticeTarget, SessionStatus, choose_item, grade, guessing_chance,
 };
 use wayfinder_learning_rules::program::ConceptId;
 use wayfinder_learning_rules::questions::{QuestionBody, QuestionId, QuestionStatus};
-use wayfinder_store::{AnswerWrite, AttemptRecord, PracticeSessionRecord, QuestionFilter, QuestionRecord, StoreError};
+use wayfinder_store::{AnswerWrite, AttemptRecord, PracticeSessionRecord, QuestionRecord, StoreError};
 
 /// Most questions one session asks.
 pub const MAX_SESSION_SIZE: usize = 20;
 /// Questions a session asks unless told otherwise.
 pub const DEFAULT_SESSION_SIZE: usize = 5;
-/// Approved questions considered per concept when choosing.
-const CANDIDATES_PER_CONCEPT: i64 = 200;
 
 /// A practice session to start.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -132,8 +132,30 @@ pub struct PracticeSession {
     /// The question waiting for an answer (null once completed).
     pub current: Option<PracticeQuestion>,
     pub attempts: Vec<PracticeAttempt>,
+    /// For a placement: what it has found so far (null for other sessions).
+    pub placement: Option<PlacementResult>,
     pub created_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// One concept's standing as a placement estimates it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PlacedConcept {
+    pub concept: crate::ConceptName,
+    /// Probability that the learner knows it.
+    pub probability: f64,
+    /// Settled as known (true) or unknown (false); null while unsure.
+    pub known: Option<bool>,
+}
+
+/// What a placement found: each concept of the program, and where to start.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PlacementResult {
+    /// The program's concepts in its order.
+    pub concepts: Vec<PlacedConcept>,
+    /// The proposed starting path: the first concepts (up to 5, in program order) not yet known
+    /// whose prerequisites in the program are.
+    pub start_with: Vec<crate::ConceptName>,
 }
 
 /// A session in a list.
@@ -170,6 +192,58 @@ pub struct AnswerOutcome {
     pub session: PracticeSession,
 }
 
+/// The seed of a placement's sample: fixed by its session, so every request replays it alike.
+fn placement_seed(id: PracticeSessionId) -> u64 {
+    id.to_string().bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// A placement over `concepts` (a program's, in order) with `answers` replayed: (concept,
+/// right, guessing chance of the item).
+fn replay_placement(
+    graph: &OrgGraph,
+    concepts: &[ConceptId],
+    seed: u64,
+    answers: &[(ConceptId, bool, f64)],
+) -> LearningResult<Placement> {
+    let index: HashMap<ConceptId, usize> = concepts.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    let prerequisites: Vec<Vec<usize>> = concepts
+        .iter()
+        .map(|c| graph.graph.prerequisites(*c).iter().filter_map(|p| index.get(p).copied()).collect())
+        .collect();
+    let mut placement = Placement::new(&prerequisites, seed)
+        .ok_or_else(|| LearningError::Conflict("the program's prerequisites form a cycle".into()))?;
+    for (concept, correct, guess) in answers {
+        if let Some(&i) = index.get(concept) {
+            placement.observe(i, *correct, *guess);
+        }
+    }
+    Ok(placement)
+}
+
+/// The next placement question: the best item of the concept the placement most wants to ask.
+fn next_placement_question(
+    placement: &Placement,
+    concepts: &[ConceptId],
+    candidates: &[(ConceptId, QuestionRecord)],
+    asked: &HashSet<QuestionId>,
+) -> Option<QuestionId> {
+    if placement.is_done() {
+        return None;
+    }
+    // Each concept is asked through its most telling unasked item: the one hardest to guess.
+    let mut best: HashMap<ConceptId, (f64, QuestionId)> = HashMap::new();
+    for (concept, q) in candidates.iter().filter(|(_, q)| !asked.contains(&q.id)) {
+        let guess = guessing_chance(&q.body);
+        let slot = best.entry(*concept).or_insert((guess, q.id));
+        if guess < slot.0 {
+            *slot = (guess, q.id);
+        }
+    }
+    let askable: Vec<Option<f64>> = concepts.iter().map(|c| best.get(c).map(|(g, _)| *g)).collect();
+    let next = placement.next_concept(&askable)?;
+    best.get(&concepts[next]).map(|(_, q)| *q)
+}
+
 fn invalid(field: &str, message: impl Into<String>) -> LearningError {
     LearningError::Invalid { field: field.into(), message: message.into() }
 }
@@ -181,14 +255,7 @@ impl Learning {
         org: OrgId,
         concepts: &[ConceptId],
     ) -> LearningResult<Vec<(ConceptId, QuestionRecord)>> {
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for &concept in concepts {
-            let filter = QuestionFilter { concept: Some(concept), status: Some(QuestionStatus::Approved) };
-            let (questions, _) = self.store.questions(org, &filter, CANDIDATES_PER_CONCEPT, 0).await?;
-            out.extend(questions.into_iter().filter(|q| seen.insert(q.id)).map(|q| (concept, q)));
-        }
-        Ok(out)
+        Ok(self.store.questions_of_concepts(org, concepts, QuestionStatus::Approved).await?)
     }
 
     /// The next question for `person` among `candidates`, skipping those in `asked`, given the
@@ -224,9 +291,11 @@ impl Learning {
         spec: SessionSpec,
         at: DateTime<Utc>,
     ) -> LearningResult<PracticeSession> {
-        let size = spec.size.unwrap_or(DEFAULT_SESSION_SIZE);
-        if !(1..=MAX_SESSION_SIZE).contains(&size) {
-            return Err(invalid("size", format!("must be 1 to {MAX_SESSION_SIZE}")));
+        let placing = matches!(spec.target, PracticeTarget::Placement { .. });
+        let most = if placing { MAX_PLACEMENT_ITEMS } else { MAX_SESSION_SIZE };
+        let size = spec.size.unwrap_or(if placing { MAX_PLACEMENT_ITEMS } else { DEFAULT_SESSION_SIZE });
+        if !(1..=most).contains(&size) {
+            return Err(invalid("size", format!("must be 1 to {most}")));
         }
         let concepts: Vec<ConceptId> = match spec.target {
             PracticeTarget::Concept { concept_id } => {
@@ -243,6 +312,16 @@ impl Learning {
                 Some(step) => vec![step.concept.id],
                 None => return Err(invalid("target", "nothing is left to learn or review")),
             },
+            PracticeTarget::Placement { program_id } => {
+                let graph = self.published(org).await?;
+                let Some(concepts) = graph.by_program.get(&program_id).filter(|c| !c.is_empty()) else {
+                    return Err(invalid("target.program_id", "no such published program"));
+                };
+                if !self.store.enrolled_programs(org, person).await?.contains(&program_id) {
+                    return Err(LearningError::NotEnrolled("the program".into()));
+                }
+                concepts.clone()
+            }
             PracticeTarget::Reviews => {
                 let due: Vec<ConceptId> =
                     self.due_reviews(org, person, at).await?.into_iter().map(|d| d.concept.id).collect();
@@ -253,13 +332,21 @@ impl Learning {
             }
         };
         let candidates = self.practice_candidates(org, &concepts).await?;
-        let predicted = self.predictions(org, person, &concepts, at).await?;
-        let Some(first) = self.next_question(org, person, &candidates, &HashSet::new(), &predicted).await? else {
+        let id = PracticeSessionId::new();
+        let first = if placing {
+            let graph = self.published(org).await?;
+            let placement = replay_placement(&graph, &concepts, placement_seed(id), &[])?;
+            next_placement_question(&placement, &concepts, &candidates, &HashSet::new())
+        } else {
+            let predicted = self.predictions(org, person, &concepts, at).await?;
+            self.next_question(org, person, &candidates, &HashSet::new(), &predicted).await?
+        };
+        let Some(first) = first else {
             return Err(LearningError::NoQuestions);
         };
         let now = Utc::now();
         let record = PracticeSessionRecord {
-            id: PracticeSessionId::new(),
+            id,
             person,
             target: spec.target,
             concepts,
@@ -306,12 +393,21 @@ impl Learning {
         if session.current != Some(spec.question_id) {
             return Err(invalid("question_id", "is not the question this session is asking"));
         }
-        let question = self.store.question(org, spec.question_id).await.map_err(|e| not_found(e, "question"))?;
+        // The asked question is normally among the session's approved candidates; one reviewed
+        // away since it was asked is read on its own.
+        let candidates = self.practice_candidates(org, &session.concepts).await?;
+        let question = match candidates.iter().find(|(_, q)| q.id == spec.question_id) {
+            Some((_, q)) => q.clone(),
+            None => self.store.question(org, spec.question_id).await.map_err(|e| not_found(e, "question"))?,
+        };
         let graded = grade(&question.body, &spec.answer).map_err(|e| invalid("answer", e.to_string()))?;
         let concept =
             question.concepts.iter().copied().find(|c| session.concepts.contains(c)).unwrap_or(question.concepts[0]);
-        let mut predicted = self.predictions(org, person, &session.concepts, at).await?;
-        let before = predicted.get(&concept).copied().unwrap_or(0.5);
+        // A one-concept session needs no prediction beyond what the evidence write reads.
+        let graded_alone = session.concepts.len() == 1 && matches!(graded, Grade::Graded { .. });
+        let mut predicted =
+            if graded_alone { HashMap::new() } else { self.predictions(org, person, &session.concepts, at).await? };
+        let mut before = predicted.get(&concept).copied().unwrap_or(0.5);
         let mut mastery = None;
         if let Grade::Graded { score, .. } = graded {
             let evidence = EvidenceSpec {
@@ -325,19 +421,37 @@ impl Learning {
                 occurred_at: None,
             };
             match self.record_evidence(org, person, Some(person), evidence, Utc::now()).await {
-                Ok(standing) => {
+                Ok(recorded) => {
                     // The next question is chosen from the standing after this answer.
-                    predicted.insert(concept, standing.predicted_success);
-                    mastery = Some(standing);
+                    before = recorded.predicted_before;
+                    predicted.insert(concept, recorded.standing.predicted_success);
+                    mastery = Some(recorded.standing);
                 }
-                Err(LearningError::DuplicateEvidence) => {}
+                // A retry of an answer whose evidence was written: read the standing instead.
+                Err(LearningError::DuplicateEvidence) => {
+                    predicted = self.predictions(org, person, &session.concepts, at).await?;
+                    before = predicted.get(&concept).copied().unwrap_or(0.5);
+                }
                 Err(other) => return Err(other),
             }
         }
         let asked: HashSet<QuestionId> = attempts.iter().map(|a| a.question).chain([spec.question_id]).collect();
+        let placement = match session.target {
+            PracticeTarget::Placement { .. } => {
+                let mut answers = self.placement_answers(org, &session, &attempts).await?;
+                if let Grade::Graded { correct, .. } = graded {
+                    answers.push((concept, correct, guessing_chance(&question.body)));
+                }
+                let graph = self.published(org).await?;
+                Some(replay_placement(&graph, &session.concepts, placement_seed(session_id), &answers)?)
+            }
+            _ => None,
+        };
         let next = if session.answered + 1 < session.size {
-            let candidates = self.practice_candidates(org, &session.concepts).await?;
-            self.next_question(org, person, &candidates, &asked, &predicted).await?
+            match &placement {
+                Some(placement) => next_placement_question(placement, &session.concepts, &candidates, &asked),
+                None => self.next_question(org, person, &candidates, &asked, &predicted).await?,
+            }
         } else {
             None
         };
@@ -354,10 +468,131 @@ impl Learning {
             next,
         };
         match self.store.record_attempt(org, person, &write).await {
-            Ok(()) | Err(StoreError::Duplicate(_)) => {}
+            Ok(()) => {}
+            // Another request answered it first: answer as it did.
+            Err(StoreError::Duplicate(_)) => {
+                return self.answer_outcome(org, person, session_id, spec.question_id, None).await;
+            }
             Err(other) => return Err(other.into()),
         }
-        self.answer_outcome(org, person, session_id, question.id, mastery).await
+        if let (Some(placement), None) = (&placement, next) {
+            self.settle_placement(org, person, &session, placement).await?;
+        }
+        // The session as it now stands, from what this request read and wrote.
+        let mut updated = session;
+        updated.answered += 1;
+        updated.correct += i64::from(matches!(graded, Grade::Graded { correct: true, .. }));
+        updated.current = next;
+        if next.is_none() {
+            updated.status = SessionStatus::Completed;
+            updated.completed_at = Some(write.attempt.created_at);
+        }
+        let mut all_attempts = attempts;
+        all_attempts.push(write.attempt);
+        let mut known: HashMap<QuestionId, QuestionRecord> = candidates.into_iter().map(|(_, q)| (q.id, q)).collect();
+        known.insert(question.id, question);
+        let view = self.session_view(org, updated, all_attempts, known).await?;
+        let attempt = view
+            .attempts
+            .iter()
+            .find(|a| a.question.id == spec.question_id)
+            .cloned()
+            .ok_or(LearningError::NotFound("attempt"))?;
+        Ok(AnswerOutcome { attempt, mastery, session: view })
+    }
+
+    /// A placement's graded answers so far: (concept, right, guessing chance of the item).
+    async fn placement_answers(
+        &self,
+        org: OrgId,
+        session: &PracticeSessionRecord,
+        attempts: &[AttemptRecord],
+    ) -> LearningResult<Vec<(ConceptId, bool, f64)>> {
+        let ids: Vec<QuestionId> = attempts.iter().map(|a| a.question).collect();
+        let questions: HashMap<QuestionId, QuestionRecord> =
+            self.store.questions_by_id(org, &ids).await?.into_iter().map(|q| (q.id, q)).collect();
+        Ok(attempts
+            .iter()
+            .filter_map(|a| {
+                let Grade::Graded { correct, .. } = a.grade else { return None };
+                let q = questions.get(&a.question)?;
+                let concept = q.concepts.iter().copied().find(|c| session.concepts.contains(c))?;
+                Some((concept, correct, guessing_chance(&q.body)))
+            })
+            .collect())
+    }
+
+    /// Sets the initial mastery a finished placement found: every concept it settled as known
+    /// without asking is recorded as demonstrated (once per placement and concept).
+    async fn settle_placement(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        session: &PracticeSessionRecord,
+        placement: &Placement,
+    ) -> LearningResult<()> {
+        let asked: HashSet<usize> = placement.asked().iter().copied().collect();
+        for (i, p) in placement.probabilities().into_iter().enumerate() {
+            if p < SETTLED || asked.contains(&i) {
+                continue;
+            }
+            let evidence = EvidenceSpec {
+                concept: session.concepts[i],
+                kind: EvidenceKind::Demonstrated,
+                correct: None,
+                score: None,
+                source: Some(format!("placement {}", session.id)),
+                idempotency_key: Some(format!("placement:{}:{}", session.id, session.concepts[i])),
+                occurred_at: None,
+            };
+            match self.record_evidence(org, person, Some(person), evidence, Utc::now()).await {
+                Ok(_) | Err(LearningError::DuplicateEvidence) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(())
+    }
+
+    /// What a placement session has found so far.
+    async fn placement_result(
+        &self,
+        org: OrgId,
+        record: &PracticeSessionRecord,
+        attempts: &[AttemptRecord],
+        graph: &OrgGraph,
+    ) -> LearningResult<PlacementResult> {
+        let answers = self.placement_answers(org, record, attempts).await?;
+        let placement = replay_placement(graph, &record.concepts, placement_seed(record.id), &answers)?;
+        let probabilities = placement.probabilities();
+        let index: HashMap<ConceptId, usize> = record.concepts.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+        let known = |i: usize| probabilities[i] >= 0.5;
+        let start_with = record
+            .concepts
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| {
+                !known(*i) && graph.graph.prerequisites(**c).iter().filter_map(|p| index.get(p)).all(|&p| known(p))
+            })
+            .take(5)
+            .map(|(_, c)| crate::progress::named(graph, *c))
+            .collect();
+        let concepts = record
+            .concepts
+            .iter()
+            .zip(&probabilities)
+            .map(|(c, &p)| PlacedConcept {
+                concept: crate::progress::named(graph, *c),
+                probability: p,
+                known: if p >= SETTLED {
+                    Some(true)
+                } else if p <= 1.0 - SETTLED {
+                    Some(false)
+                } else {
+                    None
+                },
+            })
+            .collect();
+        Ok(PlacementResult { concepts, start_with })
     }
 
     async fn answer_outcome(
@@ -392,10 +627,25 @@ impl Learning {
     pub async fn practice_session(&self, org: OrgId, id: PracticeSessionId) -> LearningResult<PracticeSession> {
         let record = self.store.practice_session(org, id).await.map_err(|e| not_found(e, "session"))?;
         let attempts = self.store.practice_attempts(org, id).await?;
+        self.session_view(org, record, attempts, HashMap::new()).await
+    }
+
+    /// A session as shown, from its record and attempts; `known` holds questions already read.
+    async fn session_view(
+        &self,
+        org: OrgId,
+        record: PracticeSessionRecord,
+        attempts: Vec<AttemptRecord>,
+        mut known: HashMap<QuestionId, QuestionRecord>,
+    ) -> LearningResult<PracticeSession> {
         let graph = self.published(org).await?;
         let mut ids: Vec<QuestionId> = attempts.iter().map(|a| a.question).collect();
         ids.extend(record.current);
-        let records = self.store.questions_by_id(org, &ids).await?;
+        let missing: Vec<QuestionId> = ids.iter().filter(|q| !known.contains_key(q)).copied().collect();
+        for q in self.store.questions_by_id(org, &missing).await? {
+            known.insert(q.id, q);
+        }
+        let records: Vec<QuestionRecord> = ids.iter().filter_map(|q| known.remove(q)).collect();
         let questions: HashMap<QuestionId, crate::Question> =
             self.views(org, records).await?.into_iter().map(|q| (q.id, q)).collect();
         if ids.iter().any(|id| !questions.contains_key(id)) {
@@ -411,7 +661,11 @@ impl Learning {
                 prompt: PracticePrompt::from(&question.body),
             }
         };
-        let attempts = attempts
+        let placement = match record.target {
+            PracticeTarget::Placement { .. } => Some(self.placement_result(org, &record, &attempts, &graph).await?),
+            _ => None,
+        };
+        let attempts: Vec<PracticeAttempt> = attempts
             .iter()
             .map(|a| {
                 let question = &questions[&a.question];
@@ -430,6 +684,7 @@ impl Learning {
             })
             .collect();
         Ok(PracticeSession {
+            placement,
             id: record.id,
             person_id: record.person,
             target: record.target,

@@ -152,6 +152,14 @@ pub struct NextStep {
     pub why: String,
 }
 
+/// What recording evidence did: the standing right after it, and the predicted success on the
+/// concept just before it (read in the same transaction).
+#[derive(Clone, Debug)]
+pub struct RecordedEvidence {
+    pub standing: ConceptMastery,
+    pub predicted_before: f64,
+}
+
 /// A review that is due.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct DueReview {
@@ -214,7 +222,7 @@ impl Learning {
 
     /// Records evidence and updates the learner's mastery in one transaction;
     /// answers the learner's standing on the concept right after it (as of
-    /// the evidence's time).
+    /// the evidence's time) and the predicted success just before it.
     pub async fn record_evidence(
         &self,
         org: OrgId,
@@ -222,7 +230,7 @@ impl Learning {
         by: Option<PersonId>,
         spec: EvidenceSpec,
         now: DateTime<Utc>,
-    ) -> LearningResult<ConceptMastery> {
+    ) -> LearningResult<RecordedEvidence> {
         let outcome = match (spec.kind.is_graded(), spec.correct, spec.score) {
             (true, Some(_), Some(_)) => return Err(invalid("score", "give either correct or score, not both")),
             (true, Some(correct), None) => Some(if correct { 1.0 } else { 0.0 }),
@@ -271,6 +279,7 @@ impl Learning {
         let evidence = Evidence { kind: spec.kind, outcome, at };
         let concept_params = model.concept(spec.concept);
         let prerequisites = graph.graph.prerequisites(spec.concept);
+        let mut prior = 0.0;
         let written = self
             .store
             .record_evidence(org, &record, prerequisites, |inputs| {
@@ -282,6 +291,7 @@ impl Learning {
                 };
                 let before =
                     mastery::predict(&model.params, &concept_params, &learner, &state, prerequisites, at).probability;
+                prior = before;
                 mastery::update(&model.params, &mut learner, &mut state, evidence);
                 let after =
                     mastery::predict(&model.params, &concept_params, &learner, &state, prerequisites, at).probability;
@@ -303,7 +313,8 @@ impl Learning {
         let mut records = written.prerequisites;
         records.push(written.concept);
         let standing = Standing::from_records(Some(written.learner), records);
-        Ok(self.concept_mastery_of(&model, &graph, &standing, spec.concept, at))
+        let standing = self.concept_mastery_of(&model, &graph, &standing, spec.concept, at);
+        Ok(RecordedEvidence { standing, predicted_before: prior })
     }
 
     fn concept_mastery_of(

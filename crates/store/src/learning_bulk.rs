@@ -553,8 +553,9 @@ async fn postgres_write(conn: &mut PgConnection, table: &Table, rows: Vec<Vec<Ce
 const BUMP_EPOCH: &str = "INSERT INTO learning_epochs (org_id, epoch) VALUES ($1, 1)
     ON CONFLICT (org_id) DO UPDATE SET epoch = learning_epochs.epoch + 1";
 
-/// Learning tables whose planner statistics a bulk load changes.
-const LOADED_TABLES: [&str; 12] = [
+/// Learning tables whose planner statistics a bulk load changes (the question bank included:
+/// loads of history come with the items they were answered on).
+const LOADED_TABLES: [&str; 14] = [
     "people",
     "memberships",
     "programs",
@@ -567,6 +568,8 @@ const LOADED_TABLES: [&str; 12] = [
     "learner_concepts",
     "relationships",
     "learning_epochs",
+    "questions",
+    "question_concepts",
 ];
 
 impl Store {

@@ -171,6 +171,53 @@ impl Store {
         Ok((records, total))
     }
 
+    /// The questions in state `status` of any of `concepts`, oldest first, each with the first of
+    /// `concepts` it belongs to (one query for the questions, one for their concepts).
+    pub async fn questions_of_concepts(
+        &self,
+        org: OrgId,
+        concepts: &[ConceptId],
+        status: QuestionStatus,
+    ) -> StoreResult<Vec<(ConceptId, QuestionRecord)>> {
+        if concepts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut rows: Vec<QuestionRow> = Vec::new();
+        for batch in concepts.chunks(500) {
+            let marks: Vec<String> = (0..batch.len()).map(|i| format!("${}", i + 3)).collect();
+            // Driven from the concepts' index: a concept has a handful of questions, the
+            // organisation thousands.
+            let sql = format!(
+                "SELECT {QUESTION_COLUMNS} FROM question_concepts qc JOIN questions q ON q.id = qc.question_id
+                 WHERE qc.org_id = $1 AND qc.concept_id IN ({}) AND q.org_id = $1 AND q.status = $2
+                 ORDER BY q.created_at, q.id",
+                marks.join(", ")
+            );
+            let found: Vec<QuestionRow> = on_pool!(self, pool => {
+                let mut q = sqlx::query_as(&sql).bind(org.to_string()).bind(status.to_string());
+                for concept in batch {
+                    q = q.bind(concept.to_string());
+                }
+                q.fetch_all(pool).await?
+            });
+            rows.extend(found);
+        }
+        let ids = rows.iter().map(|r| parse(&r.id, "question id")).collect::<StoreResult<Vec<QuestionId>>>()?;
+        let mut of = self.question_concepts(org, &ids).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut seen = std::collections::HashSet::new();
+        for (row, id) in rows.into_iter().zip(&ids) {
+            if !seen.insert(*id) {
+                continue;
+            }
+            let record = row.into_record(of.remove(id).unwrap_or_default())?;
+            if let Some(concept) = concepts.iter().copied().find(|c| record.concepts.contains(c)) {
+                out.push((concept, record));
+            }
+        }
+        Ok(out)
+    }
+
     /// The questions with these ids (those of the organisation; in no particular order).
     pub async fn questions_by_id(&self, org: OrgId, ids: &[QuestionId]) -> StoreResult<Vec<QuestionRecord>> {
         let mut rows: Vec<QuestionRow> = Vec::new();

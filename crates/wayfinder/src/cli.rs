@@ -378,6 +378,24 @@ pub enum EvalCommand {
     /// predicts every test answer from the student's earlier answers; prints AUC, RMSE, accuracy
     /// and the time per update.
     Mastery(EvalMasteryArgs),
+    /// Placement quality: simulated learners of several ability levels take the adaptive intake
+    /// on a random program; prints the questions it took and how well its estimates agree with
+    /// what each simulated learner really knows.
+    Placement(EvalPlacementArgs),
+}
+
+/// `wayfinder eval placement` options.
+#[derive(Args, Clone)]
+pub struct EvalPlacementArgs {
+    /// Concepts of the random program (a DAG, 1 to 3 prerequisites each).
+    #[arg(long, default_value_t = 40)]
+    pub concepts: usize,
+    /// Simulated learners per ability level.
+    #[arg(long, default_value_t = 100)]
+    pub learners: usize,
+    /// Seed of the program and the learners.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// `wayfinder eval mastery` options.

@@ -106,6 +106,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Eval(cli::EvalCommand::Retrieval(args)) => eval::retrieval::run(&config, args).await,
         Command::Eval(cli::EvalCommand::Answers(args)) => eval::answers::run(&config, args).await,
         Command::Eval(cli::EvalCommand::Mastery(args)) => eval::mastery::run(&args),
+        Command::Eval(cli::EvalCommand::Placement(args)) => eval::placement::run(&args),
         Command::Model(cli::ModelCommand::Fetch(args)) => knowledge::fetch_model(&config, args).await,
     }
 }

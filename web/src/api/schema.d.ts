@@ -2238,6 +2238,27 @@ export interface components {
             id: components["schemas"]["PersonId"];
             is_operator: boolean;
         };
+        /** @description One concept's standing as a placement estimates it. */
+        PlacedConcept: {
+            concept: components["schemas"]["ConceptName"];
+            /** @description Settled as known (true) or unknown (false); null while unsure. */
+            known?: boolean | null;
+            /**
+             * Format: double
+             * @description Probability that the learner knows it.
+             */
+            probability: number;
+        };
+        /** @description What a placement found: each concept of the program, and where to start. */
+        PlacementResult: {
+            /** @description The program's concepts in its order. */
+            concepts: components["schemas"]["PlacedConcept"][];
+            /**
+             * @description The proposed starting path: the first concepts (up to 5, in program order) not yet known
+             *     whose prerequisites in the program are.
+             */
+            start_with: components["schemas"]["ConceptName"][];
+        };
         /** @description A message to the coach. */
         PostMessage: {
             content: string;
@@ -2299,6 +2320,7 @@ export interface components {
             current?: null | components["schemas"]["PracticeQuestion"];
             id: string;
             person_id: string;
+            placement?: null | components["schemas"]["PlacementResult"];
             /** Format: int64 */
             size: number;
             status: components["schemas"]["SessionStatus"];
@@ -2336,6 +2358,10 @@ export interface components {
         } | {
             /** @enum {string} */
             kind: "reviews";
+        } | {
+            /** @enum {string} */
+            kind: "placement";
+            program_id: string;
         };
         /** @description A prerequisite to add. */
         PrerequisiteBody: {
@@ -3627,6 +3653,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `payload_too_large`: The body is larger than the server accepts. */
             413: {
                 headers: {
@@ -3653,6 +3687,14 @@ export interface operations {
              *     `missing_field`: A required field is missing.
              */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5395,6 +5437,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `payload_too_large`: The body is larger than the server accepts. */
             413: {
                 headers: {
@@ -6753,6 +6803,15 @@ export interface operations {
              *     `session_expired`: The session has expired.
              */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10115,6 +10174,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `payload_too_large`: The body is larger than the server accepts. */
             413: {
                 headers: {
@@ -10271,6 +10338,14 @@ export interface operations {
             };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

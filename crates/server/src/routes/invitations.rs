@@ -197,7 +197,7 @@ pub async fn preview_invitation(
 
 /// Accept an invitation and sign in.
 #[utoipa::path(post, path = "/invitations/accept", tag = "invitations", request_body = AcceptInvitation,
-    responses((status = 200, body = InvitationAccepted), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = InvitationAccepted), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn accept_invitation(
     State(state): State<AppState>,
     ip: ClientIp,

@@ -312,7 +312,7 @@ pub async fn get_collection(
 /// Change a collection (admins).
 #[utoipa::path(patch, path = "/orgs/{org_id}/collections/{collection_id}", tag = "knowledge",
     params(("org_id" = OrgId, Path), ("collection_id" = CollectionId, Path)), request_body = UpdateCollection,
-    responses((status = 200, body = CollectionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CollectionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_collection(
     State(state): State<AppState>,
     principal: Principal,
@@ -524,7 +524,7 @@ pub async fn delete_document(
 
 /// The organisation's recent jobs (admins).
 #[utoipa::path(get, path = "/orgs/{org_id}/jobs", tag = "knowledge", params(("org_id" = OrgId, Path)),
-    responses((status = 200, body = [JobView]), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = [JobView]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_jobs(
     State(state): State<AppState>,
     principal: Principal,

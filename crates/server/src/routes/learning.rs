@@ -711,8 +711,8 @@ pub async fn record_evidence(
         idempotency_key: body.idempotency_key,
         occurred_at: body.occurred_at,
     };
-    let standing = state.learning.record_evidence(org_id, learner, Some(principal.person.id), spec, Utc::now()).await?;
-    Ok((StatusCode::CREATED, Json(standing)))
+    let recorded = state.learning.record_evidence(org_id, learner, Some(principal.person.id), spec, Utc::now()).await?;
+    Ok((StatusCode::CREATED, Json(recorded.standing)))
 }
 
 /// A learner's evidence, newest first.

@@ -125,7 +125,7 @@ pub async fn list_questions(
 #[utoipa::path(post, path = "/orgs/{org_id}/questions", tag = "practice",
     params(("org_id" = OrgId, Path)), request_body = QuestionSpec,
     responses((status = 201, body = Question), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn author_question(
     State(state): State<AppState>,
     principal: Principal,
@@ -167,7 +167,8 @@ pub async fn get_question(
 /// Review a question: approve, reject or retire it, or correct its text (coaches and admins).
 #[utoipa::path(patch, path = "/orgs/{org_id}/questions/{question_id}", tag = "practice",
     params(("org_id" = OrgId, Path), ("question_id" = String, Path)), request_body = QuestionPatch,
-    responses((status = 200, body = Question), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Question), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn review_question(
     State(state): State<AppState>,
     principal: Principal,

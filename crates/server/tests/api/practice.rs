@@ -656,7 +656,122 @@ async fn a_learner_practises_with_feedback_and_the_model_learns(backend: Backend
     assert_eq!(w.app.row_counts().await, before, "probes changed nothing");
 }
 
+/// The placement test's program: 32 concepts, each requiring the one before it and, every fourth,
+/// the one four before; `k00` is the root.
+fn placement_program() -> Value {
+    let concepts: Vec<Value> = (0..32)
+        .map(|i| {
+            let mut requires: Vec<String> = Vec::new();
+            if i > 0 {
+                requires.push(format!("k{:02}", i - 1));
+            }
+            if i >= 4 && i % 4 == 0 {
+                requires.push(format!("k{:02}", i - 4));
+            }
+            json!({ "key": format!("k{i:02}"), "name": format!("Step {i:02}"), "estimated_minutes": 10, "requires": requires })
+        })
+        .collect();
+    json!({ "title": "Placement", "concepts": concepts })
+}
+
+async fn a_placement_finds_what_a_newcomer_knows_and_where_to_start(backend: Backend) {
+    let w = World::build(backend).await;
+    let a = &w.org_a;
+    let admin = &w.admin.client;
+    let (status, detail) = admin.post(&format!("/orgs/{a}/programs/import"), placement_program()).await;
+    assert_eq!(status, StatusCode::CREATED, "{detail}");
+    let program = detail["program"]["id"].as_str().unwrap().to_string();
+    let (status, _) = admin.post(&format!("/orgs/{a}/programs/{program}/publish"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    // Concept index by id, and one cloze question on each concept (hard to guess).
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for concept in detail["concepts"].as_array().unwrap() {
+        let i: usize = concept["name"].as_str().unwrap().trim_start_matches("Step ").parse().unwrap();
+        let id = concept["id"].as_str().unwrap().to_string();
+        let body = json!({ "kind": "cloze", "text": format!("Step {i:02} is about _____."), "answers": [format!("topic{i}")] });
+        let (status, q) = admin.post(&format!("/orgs/{a}/questions"), json!({ "concepts": [id], "body": body })).await;
+        assert_eq!(status, StatusCode::CREATED, "{q}");
+        index.insert(id, i);
+    }
+    let learner = &w.learner.id;
+    let start = format!("/orgs/{a}/learners/{learner}/practice-sessions");
+    let target = json!({ "target": { "kind": "placement", "program_id": program } });
+    // Only enrolled learners take a program's placement.
+    assert_error(w.learner.client.post(&start, target.clone()).await, StatusCode::UNPROCESSABLE_ENTITY, "not_enrolled");
+    let (status, _) =
+        admin.post(&format!("/orgs/{a}/programs/{program}/enrolments"), json!({ "person_id": learner })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_error(
+        w.learner.client.post(&start, json!({ "target": target["target"], "size": 16 })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    );
+
+    // The newcomer knows the first twelve steps and nothing after.
+    const KNOWN: usize = 12;
+    let (status, session) = w.learner.client.post(&start, target).await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    assert_eq!(session["size"].as_i64(), Some(15));
+    let sid = session["id"].as_str().unwrap().to_string();
+    let mut current = session["current"].clone();
+    let mut asked = Vec::new();
+    while !current.is_null() {
+        let i = index[current["concept"]["id"].as_str().unwrap()];
+        asked.push(i);
+        let text = if i < KNOWN { format!("topic{i}") } else { "no idea".to_string() };
+        let (status, outcome) = w
+            .learner
+            .client
+            .post(
+                &format!("/orgs/{a}/practice-sessions/{sid}/answers"),
+                json!({ "question_id": current["id"], "answer": { "kind": "text", "text": text } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{outcome}");
+        current = outcome["session"]["current"].clone();
+    }
+    assert!(asked.len() <= 15, "{asked:?}");
+    let (_, done) = w.learner.client.get(&format!("/orgs/{a}/practice-sessions/{sid}")).await;
+    assert_eq!(done["status"], "completed");
+    let placed = done["placement"]["concepts"].as_array().unwrap();
+    assert_eq!(placed.len(), 32);
+    let agree = placed
+        .iter()
+        .filter(|c| {
+            let i = index[c["concept"]["id"].as_str().unwrap()];
+            (c["probability"].as_f64().unwrap() >= 0.5) == (i < KNOWN)
+        })
+        .count();
+    eprintln!("placement: {} questions ({asked:?}), {agree} of 32 concepts agree with the truth", asked.len());
+    assert!(agree >= 30, "{agree} of 32 agree: {}", done["placement"]);
+    // Where to start: the first step not known, whose prerequisites are.
+    assert_eq!(done["placement"]["start_with"][0]["name"], format!("Step {KNOWN:02}"));
+    // What it found is now the learner's mastery: asked steps are graded answers, steps it
+    // settled as known without asking are demonstrated.
+    let (_, evidence) = w.learner.client.get(&format!("/orgs/{a}/learners/{learner}/evidence")).await;
+    let evidence = evidence.as_array().unwrap();
+    let graded = evidence.iter().filter(|e| e["kind"] == "graded_answer").count();
+    let demonstrated: Vec<usize> = evidence
+        .iter()
+        .filter(|e| e["kind"] == "demonstrated")
+        .map(|e| index[e["concept_id"].as_str().unwrap()])
+        .collect();
+    assert_eq!(graded, asked.len());
+    assert!(evidence.iter().all(|e| e["source"].as_str().unwrap().contains(&sid)));
+    assert!(demonstrated.iter().all(|i| *i < KNOWN && !asked.contains(i)), "{demonstrated:?}");
+    assert!(!demonstrated.is_empty());
+    let (_, mastery) = w.learner.client.get(&format!("/orgs/{a}/learners/{learner}/mastery")).await;
+    let of = |i: usize| {
+        mastery["concepts"].as_array().unwrap().iter().find(|c| index[c["concept_id"].as_str().unwrap()] == i).unwrap()
+            ["mastery"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(of(0) > of(KNOWN + 5), "known {} vs unknown {}", of(0), of(KNOWN + 5));
+}
+
 wayfinder_testing::on_both_backends!(
     questions_are_made_from_a_books_sections_and_reviewed,
     a_learner_practises_with_feedback_and_the_model_learns,
+    a_placement_finds_what_a_newcomer_knows_and_where_to_start,
 );

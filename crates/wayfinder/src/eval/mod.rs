@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod mastery;
+pub mod placement;
 pub mod retrieval;
 
 use anyhow::Context;
