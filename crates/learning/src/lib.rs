@@ -46,8 +46,9 @@ pub enum LearningError {
     /// A prerequisite edge would close a cycle; the concepts in order, the first repeated last.
     #[error("this prerequisite would close a cycle: {}", .0.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(" → "))]
     Cycle(Vec<ConceptName>),
-    /// Evidence or a goal names a concept of no program the learner is enrolled in.
-    #[error("{0} is not in a published program the learner is enrolled in")]
+    /// Evidence, a goal or a practice session names a concept or a program the learner is not
+    /// enrolled in; the sentence says which (see [`LearningError::concept_not_enrolled`]).
+    #[error("{0}")]
     NotEnrolled(String),
     /// The same idempotency key was used before for this learner.
     #[error("evidence with this idempotency key was already recorded")]
@@ -88,6 +89,18 @@ impl From<StoreError> for LearningError {
 impl From<wayfinder_learning_rules::program::FieldError> for LearningError {
     fn from(e: wayfinder_learning_rules::program::FieldError) -> Self {
         LearningError::Invalid { field: e.field, message: e.message }
+    }
+}
+
+impl LearningError {
+    /// The concept named `name` is in no published program the learner is enrolled in.
+    pub fn concept_not_enrolled(name: &str) -> Self {
+        LearningError::NotEnrolled(format!("concept {name:?} is not in a published program the learner is enrolled in"))
+    }
+
+    /// The learner is not enrolled in the program a goal or a placement names.
+    pub fn program_not_enrolled() -> Self {
+        LearningError::NotEnrolled("the learner is not enrolled in this program".into())
     }
 }
 

@@ -304,7 +304,7 @@ impl Learning {
                     return Err(invalid("target.concept_id", "no such published concept"));
                 };
                 if !self.store.enrolled_programs(org, person).await?.contains(&concept.program) {
-                    return Err(LearningError::NotEnrolled(format!("concept {:?}", concept.name)));
+                    return Err(LearningError::concept_not_enrolled(&concept.name));
                 }
                 vec![concept_id]
             }
@@ -318,7 +318,7 @@ impl Learning {
                     return Err(invalid("target.program_id", "no such published program"));
                 };
                 if !self.store.enrolled_programs(org, person).await?.contains(&program_id) {
-                    return Err(LearningError::NotEnrolled("the program".into()));
+                    return Err(LearningError::program_not_enrolled());
                 }
                 concepts.clone()
             }

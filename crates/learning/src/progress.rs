@@ -261,7 +261,7 @@ impl Learning {
             });
         };
         if !self.store.enrolled_programs(org, person).await?.contains(&concept.program) {
-            return Err(LearningError::NotEnrolled(format!("concept {:?}", concept.name)));
+            return Err(LearningError::concept_not_enrolled(&concept.name));
         }
         let model = self.model(org).await?;
         let at = seconds(occurred_at);
@@ -397,7 +397,7 @@ impl Learning {
                 let concept =
                     graph.concepts.get(&id).ok_or_else(|| invalid("concept_id", "no such published concept"))?;
                 if !enrolled.contains(&concept.program) {
-                    return Err(LearningError::NotEnrolled(format!("concept {:?}", concept.name)));
+                    return Err(LearningError::concept_not_enrolled(&concept.name));
                 }
                 (concept.name.clone(), vec![id])
             }
@@ -408,7 +408,7 @@ impl Learning {
                     return Err(invalid("program_id", "no such published program"));
                 }
                 if !enrolled.contains(&id) {
-                    return Err(LearningError::NotEnrolled("the program".into()));
+                    return Err(LearningError::program_not_enrolled());
                 }
                 let title = self.store.program(org, id).await.map_err(|e| not_found(e, "program"))?.title;
                 (title, concepts)

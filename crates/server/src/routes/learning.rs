@@ -39,10 +39,7 @@ impl From<LearningError> for ApiError {
                 error.cycle = Some(cycle);
                 error
             }
-            LearningError::NotEnrolled(what) => ApiError::new(
-                ErrorCode::NotEnrolled,
-                format!("{what} is not in a published program the learner is enrolled in"),
-            ),
+            LearningError::NotEnrolled(sentence) => ApiError::new(ErrorCode::NotEnrolled, sentence),
             LearningError::DuplicateEvidence => ApiError::invalid_as(
                 ErrorCode::DuplicateEvidence,
                 "idempotency_key",
