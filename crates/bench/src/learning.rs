@@ -966,7 +966,6 @@ async fn seed_questions(
             },
         ];
         for body in bodies {
-            let key = body.duplicate_key();
             let record = QuestionRecord {
                 id: QuestionId::new(),
                 concepts: vec![graph.ids[c]],
@@ -980,7 +979,7 @@ async fn seed_questions(
                 created_at: now,
                 updated_at: now,
             };
-            records.push((record, key));
+            records.push(record);
         }
     }
     Ok(store.add_questions(org, &records).await?.len())

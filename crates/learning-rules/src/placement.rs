@@ -125,9 +125,14 @@ impl Placement {
 
     /// The probability that the learner knows each concept.
     pub fn probabilities(&self) -> Vec<f64> {
+        self.probabilities_under(&self.weights)
+    }
+
+    /// Each concept's probability of being known if the sample had `weights`.
+    fn probabilities_under(&self, weights: &[f64]) -> Vec<f64> {
         let n = self.concepts;
         let mut p = vec![0.0; n];
-        for (i, w) in self.weights.iter().enumerate() {
+        for (i, w) in weights.iter().enumerate() {
             for (c, slot) in p.iter_mut().enumerate() {
                 if self.known[i * n + c] {
                     *slot += w;
@@ -176,16 +181,7 @@ impl Placement {
 
     /// The summed entropy of every concept's probability under `weights`.
     fn total_entropy(&self, weights: &[f64]) -> f64 {
-        let n = self.concepts;
-        let mut p = vec![0.0; n];
-        for (i, w) in weights.iter().enumerate() {
-            for (c, slot) in p.iter_mut().enumerate() {
-                if self.known[i * n + c] {
-                    *slot += w;
-                }
-            }
-        }
-        p.into_iter().map(entropy).sum()
+        self.probabilities_under(weights).into_iter().map(entropy).sum()
     }
 
     /// The concept to ask next among those with an item (`askable[c]`, with its guessing chance):

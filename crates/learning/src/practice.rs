@@ -220,6 +220,24 @@ fn replay_placement(
     Ok(placement)
 }
 
+/// A placement's graded answers: (concept, right, guessing chance of the item), from the
+/// questions in `questions` (an answer whose question is not there is left out).
+fn placement_answers(
+    concepts: &[ConceptId],
+    attempts: &[AttemptRecord],
+    questions: &HashMap<QuestionId, QuestionRecord>,
+) -> Vec<(ConceptId, bool, f64)> {
+    attempts
+        .iter()
+        .filter_map(|a| {
+            let Grade::Graded { correct, .. } = a.grade else { return None };
+            let q = questions.get(&a.question)?;
+            let concept = q.concepts.iter().copied().find(|c| concepts.contains(c))?;
+            Some((concept, correct, guessing_chance(&q.body)))
+        })
+        .collect()
+}
+
 /// The next placement question: the best item of the concept the placement most wants to ask.
 fn next_placement_question(
     placement: &Placement,
@@ -436,9 +454,14 @@ impl Learning {
             }
         }
         let asked: HashSet<QuestionId> = attempts.iter().map(|a| a.question).chain([spec.question_id]).collect();
+        // The questions this request knows: the candidates and the one answered.
+        let mut known: HashMap<QuestionId, QuestionRecord> =
+            candidates.iter().map(|(_, q)| (q.id, q.clone())).collect();
+        known.insert(question.id, question.clone());
         let placement = match session.target {
             PracticeTarget::Placement { .. } => {
-                let mut answers = self.placement_answers(org, &session, &attempts).await?;
+                self.read_missing(org, attempts.iter().map(|a| a.question), &mut known).await?;
+                let mut answers = placement_answers(&session.concepts, &attempts, &known);
                 if let Grade::Graded { correct, .. } = graded {
                     answers.push((concept, correct, guessing_chance(&question.body)));
                 }
@@ -489,9 +512,7 @@ impl Learning {
         }
         let mut all_attempts = attempts;
         all_attempts.push(write.attempt);
-        let mut known: HashMap<QuestionId, QuestionRecord> = candidates.into_iter().map(|(_, q)| (q.id, q)).collect();
-        known.insert(question.id, question);
-        let view = self.session_view(org, updated, all_attempts, known).await?;
+        let view = self.session_view(org, updated, all_attempts, known, placement.as_ref()).await?;
         let attempt = view
             .attempts
             .iter()
@@ -501,25 +522,18 @@ impl Learning {
         Ok(AnswerOutcome { attempt, mastery, session: view })
     }
 
-    /// A placement's graded answers so far: (concept, right, guessing chance of the item).
-    async fn placement_answers(
+    /// Adds to `known` the questions of `ids` it does not hold yet (one read for all).
+    async fn read_missing(
         &self,
         org: OrgId,
-        session: &PracticeSessionRecord,
-        attempts: &[AttemptRecord],
-    ) -> LearningResult<Vec<(ConceptId, bool, f64)>> {
-        let ids: Vec<QuestionId> = attempts.iter().map(|a| a.question).collect();
-        let questions: HashMap<QuestionId, QuestionRecord> =
-            self.store.questions_by_id(org, &ids).await?.into_iter().map(|q| (q.id, q)).collect();
-        Ok(attempts
-            .iter()
-            .filter_map(|a| {
-                let Grade::Graded { correct, .. } = a.grade else { return None };
-                let q = questions.get(&a.question)?;
-                let concept = q.concepts.iter().copied().find(|c| session.concepts.contains(c))?;
-                Some((concept, correct, guessing_chance(&q.body)))
-            })
-            .collect())
+        ids: impl Iterator<Item = QuestionId>,
+        known: &mut HashMap<QuestionId, QuestionRecord>,
+    ) -> LearningResult<()> {
+        let missing: Vec<QuestionId> = ids.filter(|q| !known.contains_key(q)).collect();
+        for q in self.store.questions_by_id(org, &missing).await? {
+            known.insert(q.id, q);
+        }
+        Ok(())
     }
 
     /// Sets the initial mastery a finished placement found: every concept it settled as known
@@ -553,16 +567,8 @@ impl Learning {
         Ok(())
     }
 
-    /// What a placement session has found so far.
-    async fn placement_result(
-        &self,
-        org: OrgId,
-        record: &PracticeSessionRecord,
-        attempts: &[AttemptRecord],
-        graph: &OrgGraph,
-    ) -> LearningResult<PlacementResult> {
-        let answers = self.placement_answers(org, record, attempts).await?;
-        let placement = replay_placement(graph, &record.concepts, placement_seed(record.id), &answers)?;
+    /// What a placement has found so far.
+    fn placement_result(record: &PracticeSessionRecord, placement: &Placement, graph: &OrgGraph) -> PlacementResult {
         let probabilities = placement.probabilities();
         let index: HashMap<ConceptId, usize> = record.concepts.iter().enumerate().map(|(i, c)| (*c, i)).collect();
         let known = |i: usize| probabilities[i] >= 0.5;
@@ -592,7 +598,7 @@ impl Learning {
                 },
             })
             .collect();
-        Ok(PlacementResult { concepts, start_with })
+        PlacementResult { concepts, start_with }
     }
 
     async fn answer_outcome(
@@ -623,28 +629,43 @@ impl Learning {
         Ok(AnswerOutcome { attempt, mastery, session })
     }
 
+    /// Whose session this is.
+    pub async fn practice_session_learner(&self, org: OrgId, id: PracticeSessionId) -> LearningResult<PersonId> {
+        Ok(self.store.practice_session(org, id).await.map_err(|e| not_found(e, "session"))?.person)
+    }
+
     /// One session with its attempts and current question.
     pub async fn practice_session(&self, org: OrgId, id: PracticeSessionId) -> LearningResult<PracticeSession> {
         let record = self.store.practice_session(org, id).await.map_err(|e| not_found(e, "session"))?;
         let attempts = self.store.practice_attempts(org, id).await?;
-        self.session_view(org, record, attempts, HashMap::new()).await
+        self.session_view(org, record, attempts, HashMap::new(), None).await
     }
 
-    /// A session as shown, from its record and attempts; `known` holds questions already read.
+    /// A session as shown, from its record and attempts; `known` holds questions already read,
+    /// `placement` a placement's state already replayed.
     async fn session_view(
         &self,
         org: OrgId,
         record: PracticeSessionRecord,
         attempts: Vec<AttemptRecord>,
         mut known: HashMap<QuestionId, QuestionRecord>,
+        placement: Option<&Placement>,
     ) -> LearningResult<PracticeSession> {
         let graph = self.published(org).await?;
         let mut ids: Vec<QuestionId> = attempts.iter().map(|a| a.question).collect();
         ids.extend(record.current);
-        let missing: Vec<QuestionId> = ids.iter().filter(|q| !known.contains_key(q)).copied().collect();
-        for q in self.store.questions_by_id(org, &missing).await? {
-            known.insert(q.id, q);
-        }
+        self.read_missing(org, ids.iter().copied(), &mut known).await?;
+        let placement = match (record.target, placement) {
+            (PracticeTarget::Placement { .. }, Some(placement)) => {
+                Some(Self::placement_result(&record, placement, &graph))
+            }
+            (PracticeTarget::Placement { .. }, None) => {
+                let answers = placement_answers(&record.concepts, &attempts, &known);
+                let placement = replay_placement(&graph, &record.concepts, placement_seed(record.id), &answers)?;
+                Some(Self::placement_result(&record, &placement, &graph))
+            }
+            _ => None,
+        };
         let records: Vec<QuestionRecord> = ids.iter().filter_map(|q| known.remove(q)).collect();
         let questions: HashMap<QuestionId, crate::Question> =
             self.views(org, records).await?.into_iter().map(|q| (q.id, q)).collect();
@@ -660,10 +681,6 @@ impl Learning {
                 concept: crate::progress::named(&graph, concept),
                 prompt: PracticePrompt::from(&question.body),
             }
-        };
-        let placement = match record.target {
-            PracticeTarget::Placement { .. } => Some(self.placement_result(org, &record, &attempts, &graph).await?),
-            _ => None,
         };
         let attempts: Vec<PracticeAttempt> = attempts
             .iter()

@@ -207,7 +207,6 @@ impl Learning {
                 failed_check += 1;
                 continue;
             }
-            let key = item.body.duplicate_key();
             let record = QuestionRecord {
                 id: QuestionId::new(),
                 concepts: vec![concept],
@@ -221,14 +220,12 @@ impl Learning {
                 created_at: now,
                 updated_at: now,
             };
-            records.push((record, key));
+            records.push(record);
         }
         let made = records.len();
         let added = self.store.add_questions(org, &records).await?;
         let added_set: HashSet<QuestionId> = added.iter().copied().collect();
-        let questions = self
-            .views(org, records.into_iter().map(|(r, _)| r).filter(|r| added_set.contains(&r.id)).collect())
-            .await?;
+        let questions = self.views(org, records.into_iter().filter(|r| added_set.contains(&r.id)).collect()).await?;
         Ok(GeneratedQuestions { questions, duplicates: made - added.len(), failed_check })
     }
 
@@ -273,7 +270,6 @@ impl Learning {
             return Err(LearningError::NotFound("chunk"));
         }
         let now = Utc::now();
-        let key = body.duplicate_key();
         let record = QuestionRecord {
             id: QuestionId::new(),
             concepts,
@@ -288,7 +284,7 @@ impl Learning {
             updated_at: now,
         };
         let id = record.id;
-        if self.store.add_questions(org, &[(record, key)]).await?.is_empty() {
+        if self.store.add_questions(org, &[record]).await?.is_empty() {
             return Err(LearningError::DuplicateQuestion);
         }
         self.question(org, id).await
@@ -306,11 +302,9 @@ impl Learning {
             None => current.explanation.clone(),
         };
         let status = patch.status.unwrap_or(current.status);
-        self.store.update_question(org, id, &body, &explanation, status, &body.duplicate_key()).await.map_err(|e| {
-            match e {
-                wayfinder_store::StoreError::Duplicate(_) => LearningError::DuplicateQuestion,
-                other => not_found(other, "question"),
-            }
+        self.store.update_question(org, id, &body, &explanation, status).await.map_err(|e| match e {
+            wayfinder_store::StoreError::Duplicate(_) => LearningError::DuplicateQuestion,
+            other => not_found(other, "question"),
         })?;
         self.question(org, id).await
     }

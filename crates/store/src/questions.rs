@@ -92,14 +92,10 @@ fn filter_sql(filter: &QuestionFilter) -> String {
 impl Store {
     /// Adds questions to an organisation's bank in one transaction, skipping any whose
     /// duplicate key the bank already holds (in any state); returns the ids added.
-    pub async fn add_questions(
-        &self,
-        org: OrgId,
-        questions: &[(QuestionRecord, String)],
-    ) -> StoreResult<Vec<QuestionId>> {
+    pub async fn add_questions(&self, org: OrgId, questions: &[QuestionRecord]) -> StoreResult<Vec<QuestionId>> {
         let mut added = Vec::new();
         in_tx!(self, tx => {
-            for (q, duplicate_key) in questions {
+            for q in questions {
                 let inserted = sqlx::query(
                     "INSERT INTO questions (id, org_id, kind, body, explanation, citations, status, origin, duplicate_key,
                          created_by, created_at, updated_at)
@@ -108,7 +104,7 @@ impl Store {
                     .bind(q.id.to_string()).bind(org.to_string()).bind(q.body.kind().to_string())
                     .bind(to_json(&q.body)).bind(&q.explanation)
                     .bind(to_json(&q.citations.iter().map(|c| c.0).collect::<Vec<_>>()))
-                    .bind(q.status.to_string()).bind(q.origin.to_string()).bind(duplicate_key)
+                    .bind(q.status.to_string()).bind(q.origin.to_string()).bind(q.body.duplicate_key())
                     .bind(q.created_by.map(|p| p.to_string())).bind(q.created_at.timestamp_millis())
                     .execute(&mut *tx).await?.rows_affected();
                 if inserted == 0 {
@@ -127,12 +123,7 @@ impl Store {
 
     /// One question of an organisation.
     pub async fn question(&self, org: OrgId, id: QuestionId) -> StoreResult<QuestionRecord> {
-        let sql = format!("SELECT {QUESTION_COLUMNS} FROM questions q WHERE q.org_id = $1 AND q.id = $2");
-        let row: Option<QuestionRow> = on_pool!(self, pool => sqlx::query_as(&sql)
-            .bind(org.to_string()).bind(id.to_string()).fetch_optional(pool).await?);
-        let row = row.ok_or(StoreError::NotFound)?;
-        let mut concepts = self.question_concepts(org, &[id]).await?;
-        row.into_record(concepts.remove(&id).unwrap_or_default())
+        self.questions_by_id(org, &[id]).await?.pop().ok_or(StoreError::NotFound)
     }
 
     /// A page of an organisation's questions, oldest first, and how many match in all.
@@ -161,14 +152,7 @@ impl Store {
             }
             (page.fetch_all(pool).await?, count.fetch_one(pool).await?.0)
         });
-        let ids = rows.iter().map(|r| parse(&r.id, "question id")).collect::<StoreResult<Vec<QuestionId>>>()?;
-        let mut concepts = self.question_concepts(org, &ids).await?;
-        let records = rows
-            .into_iter()
-            .zip(&ids)
-            .map(|(row, id)| row.into_record(concepts.remove(id).unwrap_or_default()))
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok((records, total))
+        Ok((self.with_concepts(org, rows).await?, total))
     }
 
     /// The questions in state `status` of any of `concepts`, oldest first, each with the first of
@@ -202,15 +186,8 @@ impl Store {
             });
             rows.extend(found);
         }
-        let ids = rows.iter().map(|r| parse(&r.id, "question id")).collect::<StoreResult<Vec<QuestionId>>>()?;
-        let mut of = self.question_concepts(org, &ids).await?;
         let mut out = Vec::with_capacity(rows.len());
-        let mut seen = std::collections::HashSet::new();
-        for (row, id) in rows.into_iter().zip(&ids) {
-            if !seen.insert(*id) {
-                continue;
-            }
-            let record = row.into_record(of.remove(id).unwrap_or_default())?;
+        for record in self.with_concepts(org, rows).await? {
             if let Some(concept) = concepts.iter().copied().find(|c| record.concepts.contains(c)) {
                 out.push((concept, record));
             }
@@ -236,9 +213,22 @@ impl Store {
             });
             rows.extend(found);
         }
-        let ids = rows.iter().map(|r| parse(&r.id, "question id")).collect::<StoreResult<Vec<QuestionId>>>()?;
+        self.with_concepts(org, rows).await
+    }
+
+    /// Rows as records with their concepts (one query for all), each question once, in order.
+    async fn with_concepts(&self, org: OrgId, rows: Vec<QuestionRow>) -> StoreResult<Vec<QuestionRecord>> {
+        let mut seen = std::collections::HashSet::new();
+        let mut unique = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: QuestionId = parse(&row.id, "question id")?;
+            if seen.insert(id) {
+                unique.push((id, row));
+            }
+        }
+        let ids: Vec<QuestionId> = unique.iter().map(|(id, _)| *id).collect();
         let mut concepts = self.question_concepts(org, &ids).await?;
-        rows.into_iter().zip(&ids).map(|(row, id)| row.into_record(concepts.remove(id).unwrap_or_default())).collect()
+        unique.into_iter().map(|(id, row)| row.into_record(concepts.remove(&id).unwrap_or_default())).collect()
     }
 
     async fn question_concepts(
@@ -276,13 +266,12 @@ impl Store {
         body: &QuestionBody,
         explanation: &str,
         status: QuestionStatus,
-        duplicate_key: &str,
     ) -> StoreResult<QuestionRecord> {
         let done = on_pool!(self, pool => sqlx::query(
             "UPDATE questions SET kind = $3, body = $4, explanation = $5, status = $6, duplicate_key = $7, updated_at = $8
              WHERE org_id = $1 AND id = $2")
             .bind(org.to_string()).bind(id.to_string()).bind(body.kind().to_string()).bind(to_json(body))
-            .bind(explanation).bind(status.to_string()).bind(duplicate_key).bind(now_ms())
+            .bind(explanation).bind(status.to_string()).bind(body.duplicate_key()).bind(now_ms())
             .execute(pool).await.map_err(duplicate_as("body"))?.rows_affected());
         if done == 0 {
             return Err(StoreError::NotFound);

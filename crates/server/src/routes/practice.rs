@@ -224,24 +224,25 @@ pub async fn list_practice_sessions(
     Ok(Json(PracticeSessions { sessions: state.learning.practice_sessions(org_id, learner).await? }))
 }
 
-/// Loads a session for `access`: 404 unless the caller may read its learner's progress.
-async fn session_for(
+/// The learner of a session, once the caller may do `access` about them: 404 unless the caller
+/// may read the learner's progress.
+async fn session_learner(
     state: &AppState,
     principal: &Principal,
     org_id: OrgId,
     id: PracticeSessionId,
     access: LearnerAccess,
-) -> ApiResult<PracticeSession> {
+) -> ApiResult<PersonId> {
     let scope = OrgScope::load(state, principal, org_id).await?;
-    let session = state.learning.practice_session(org_id, id).await?;
-    require_learner(state, &scope, session.person_id, access).await.map_err(|e| {
+    let learner = state.learning.practice_session_learner(org_id, id).await?;
+    require_learner(state, &scope, learner, access).await.map_err(|e| {
         if access == LearnerAccess::Read || e.status() == StatusCode::NOT_FOUND {
             ApiError::not_found("session")
         } else {
             e
         }
     })?;
-    Ok(session)
+    Ok(learner)
 }
 
 /// One practice session with its answered questions, their feedback, and the question waiting
@@ -254,7 +255,8 @@ pub async fn get_practice_session(
     principal: Principal,
     PathIds((org_id, id)): PathIds<(OrgId, PracticeSessionId)>,
 ) -> ApiResult<Json<PracticeSession>> {
-    Ok(Json(session_for(&state, &principal, org_id, id, LearnerAccess::Read).await?))
+    session_learner(&state, &principal, org_id, id, LearnerAccess::Read).await?;
+    Ok(Json(state.learning.practice_session(org_id, id).await?))
 }
 
 /// Answer the session's current question: graded at once with feedback quoting the material,
@@ -270,6 +272,6 @@ pub async fn answer_practice(
     PathIds((org_id, id)): PathIds<(OrgId, PracticeSessionId)>,
     JsonBody(spec): JsonBody<AnswerSpec>,
 ) -> ApiResult<Json<AnswerOutcome>> {
-    let session = session_for(&state, &principal, org_id, id, LearnerAccess::Practise).await?;
-    Ok(Json(state.learning.answer_practice(org_id, session.person_id, id, spec, Utc::now()).await?))
+    let learner = session_learner(&state, &principal, org_id, id, LearnerAccess::Practise).await?;
+    Ok(Json(state.learning.answer_practice(org_id, learner, id, spec, Utc::now()).await?))
 }
