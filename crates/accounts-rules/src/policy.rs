@@ -57,6 +57,8 @@ pub enum OrgAction {
     ManagePrograms,
     /// Read, write, generate and review practice questions (answers included).
     ManageQuestions,
+    /// Bring in a coach with a training program and a manager.
+    ProvisionCoaches,
 }
 
 /// Whether `actor` may perform `action` in its organisation at all; which
@@ -68,7 +70,7 @@ pub fn permits(actor: &OrgActor, action: OrgAction) -> bool {
             actor.role.is_some() || actor.is_operator
         }
         UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog
-        | ManageKnowledge | ManageCoaches | ManagePrograms => actor.is_admin(),
+        | ManageKnowledge | ManageCoaches | ManagePrograms | ProvisionCoaches => actor.is_admin(),
         ManageQuestions => actor.is_admin() || actor.role == Some(Role::Coach),
     }
 }

@@ -7,5 +7,6 @@ pub mod path;
 pub mod placement;
 pub mod practice;
 pub mod program;
+pub mod provisioning;
 pub mod questions;
 pub mod review;

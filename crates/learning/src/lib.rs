@@ -124,8 +124,10 @@ impl Learning {
 
 mod overview;
 mod practice;
+mod provisioning;
 pub use overview::{GoalProgress, LearnerProgress};
 pub use practice::{
     AnswerFeedback, AnswerOutcome, AnswerSpec, DEFAULT_SESSION_SIZE, MAX_SESSION_SIZE, PlacedConcept, PlacementResult,
     PracticeAttempt, PracticePrompt, PracticeQuestion, PracticeSession, PracticeSessionSummary, SessionSpec,
 };
+pub use provisioning::{CoachIntake, CoachProvision, CoachProvisionSpec};

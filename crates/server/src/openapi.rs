@@ -24,6 +24,7 @@ use utoipa::OpenApi;
         (name = "coach", description = "Coach profiles, conversations, answers, feedback, sharing and budgets"),
         (name = "learning", description = "Programs, concepts, enrolments, evidence, mastery, goals, paths and reviews"),
         (name = "practice", description = "The question bank: generated and authored items and their review"),
+        (name = "provisioning", description = "Bringing in coaches: invitation, training program, profile, intake and results"),
     )
 )]
 struct ApiDoc;

@@ -21,6 +21,7 @@ mod lexical;
 mod orgs;
 mod people;
 mod practice;
+mod provisioning;
 mod questions;
 mod rows;
 mod vectors;
@@ -45,6 +46,7 @@ pub use learning_bulk::{BulkEnrolment, BulkMember, BulkPrerequisite, BulkProgram
 pub use orgs::{MembershipChangeError, RoleChanged};
 pub use people::NewPerson;
 pub use practice::{AnswerWrite, AttemptRecord, PracticeSessionRecord};
+pub use provisioning::{CoachProvisionRecord, NewCoachProvision};
 pub use questions::{QuestionFilter, QuestionRecord};
 pub use vectors::{DEFER_INDEX_MIN_VECTORS, VectorLoad, defers_index};
 
@@ -228,6 +230,7 @@ pub const TABLES: &[&str] = &[
     "question_concepts",
     "practice_sessions",
     "practice_attempts",
+    "coach_provisions",
 ];
 
 impl Store {

@@ -317,6 +317,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/coach-provisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The provisionings the caller may see, newest first: administrators all, managers those they
+         *     follow, a coach their own.
+         */
+        get: operations["list_coach_provisions"];
+        put?: never;
+        /**
+         * Bring in a coach: an invitation with the coach role, a training program and, optionally, the
+         *     manager who follows them (admins).
+         */
+        post: operations["provision_coach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/coach-provisions/{provision_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One provisioning: the coach's stage, profile, intake, score per domain and training progress. */
+        get: operations["get_coach_provision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/coach-provisions/{provision_id}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Complete (or correct) the coach's profile: experience, subjects and goals (the coach only). */
+        put: operations["complete_coach_profile"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/coaches": {
         parameters: {
             query?: never;
@@ -1503,9 +1561,62 @@ export interface components {
             /** Format: double */
             temperature?: number | null;
         };
+        /** @description The coach's intake: the training program's placement. */
+        CoachIntake: {
+            /** Format: int64 */
+            answered: number;
+            /** Format: date-time */
+            completed_at?: string | null;
+            session_id: string;
+            /** @description Where the intake proposes the training starts (empty until it is completed). */
+            start_with: components["schemas"]["ConceptName"][];
+            status: components["schemas"]["SessionStatus"];
+        };
         /** @description An organisation's coaches. */
         CoachList: {
             coaches: components["schemas"]["Coach"][];
+        };
+        /** @description What a new coach says about themself. */
+        CoachProfile: {
+            /**
+             * Format: int32
+             * @description Years of coaching or teaching experience (0 to 70).
+             */
+            experience_years: number;
+            /** @description What they want from the training (up to 2,000 characters; may be empty). */
+            goals?: string;
+            /** @description What they coach: 1 to 20 subjects of up to 80 characters, each named once. */
+            subjects: string[];
+        };
+        /** @description A provisioned coach: who, with what, and how far they are. */
+        CoachProvision: {
+            /** @description The coach, once they accepted. */
+            coach_id?: string | null;
+            coach_name?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The completed intake's score per domain (a domain is a tag of the program's concepts). */
+            domain_scores: components["schemas"]["DomainScore"][];
+            /** @description The address the invitation went to. */
+            email: string;
+            id: string;
+            intake?: null | components["schemas"]["CoachIntake"];
+            /** Format: date-time */
+            invitation_expires_at: string;
+            manager_id?: string | null;
+            manager_name?: string | null;
+            profile?: null | components["schemas"]["CoachProfile"];
+            /** Format: date-time */
+            profile_completed_at?: string | null;
+            program_id: string;
+            program_title: string;
+            stage: components["schemas"]["ProvisionStage"];
+            training?: null | components["schemas"]["GoalProgress"];
+        };
+        /** @description A provisioned coach and the invitation to send them (its secret shown this once). */
+        CoachProvisioned: {
+            invitation: components["schemas"]["InvitationCreated"];
+            provision: components["schemas"]["CoachProvision"];
         };
         /**
          * @description How the coach talks.
@@ -1733,6 +1844,20 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             uploaded_by?: null | components["schemas"]["PersonId"];
+        };
+        /** @description The intake's score in one domain. */
+        DomainScore: {
+            /** @description Concepts in the domain. */
+            concepts: number;
+            /** @description A tag of the program's concepts, or the program's title for untagged concepts. */
+            domain: string;
+            /** @description Of those, the ones the intake settled as known. */
+            known: number;
+            /**
+             * Format: double
+             * @description The mean probability that the coach knows the domain's concepts, 0 to 100.
+             */
+            score: number;
         };
         /** @description A program to draft from a collection. */
         DraftBody: {
@@ -2449,6 +2574,20 @@ export interface components {
          * @enum {string}
          */
         ProgramStatus: "draft" | "published" | "archived";
+        /** @description A coach to bring in. */
+        ProvisionCoachBody: {
+            /** @description Where the invitation goes. */
+            email: string;
+            /** @description A manager of the organisation who follows their training. */
+            manager_id?: string | null;
+            /** @description The published program that trains them; accepting enrols them and sets it as their goal. */
+            program_id: string;
+        };
+        /**
+         * @description Where a provisioned coach stands, in the order they go through it.
+         * @enum {string}
+         */
+        ProvisionStage: "invited" | "lapsed" | "profile" | "intake" | "training" | "trained";
         /** @description A question of the bank, as coaches and admins see it (answers included). */
         Question: {
             body: components["schemas"]["QuestionBody"];
@@ -4559,6 +4698,363 @@ export interface operations {
             };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_coach_provisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoachProvision"][];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    provision_coach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProvisionCoachBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoachProvisioned"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_coach_provision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                provision_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoachProvision"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    complete_coach_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                provision_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoachProfile"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoachProvision"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -118,25 +118,37 @@ pub async fn create_invitation(
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     scope.require(OrgAction::ManageInvitations)?;
     let email = normalise_email(&req.email)?;
-    let (invitation, secret) =
-        state.accounts.invite(org_id, email, req.role, principal.person.id).await.map_err(|e| match e {
-            AccountsError::AlreadyMember => {
-                ApiError::new(ErrorCode::AlreadyMember, "this person is already a member").with_field("email")
-            }
-            other => other.into(),
-        })?;
+    Ok((StatusCode::CREATED, Json(invite(&state, org_id, principal.person.id, email, req.role, &ip).await?)))
+}
+
+/// Invites `email` into the organisation with `role` on behalf of `by`, audited; answers the
+/// invitation with its secret link.
+pub(crate) async fn invite(
+    state: &AppState,
+    org_id: OrgId,
+    by: PersonId,
+    email: String,
+    role: Role,
+    ip: &ClientIp,
+) -> ApiResult<InvitationCreated> {
+    let (invitation, secret) = state.accounts.invite(org_id, email, role, by).await.map_err(|e| match e {
+        AccountsError::AlreadyMember => {
+            ApiError::new(ErrorCode::AlreadyMember, "this person is already a member").with_field("email")
+        }
+        other => other.into(),
+    })?;
     audit(
-        &state,
+        state,
         Some(org_id),
-        Some(principal.person.id),
+        Some(by),
         "invitation.created",
         Some(invitation.id.to_string()),
         serde_json::json!({ "email": invitation.email, "role": invitation.role }),
-        &ip,
+        ip,
     )
     .await;
     let accept_url = format!("{}/invite/{secret}", state.settings.public_url.trim_end_matches('/'));
-    Ok((StatusCode::CREATED, Json(InvitationCreated { invitation: invitation.into(), token: secret, accept_url })))
+    Ok(InvitationCreated { invitation: invitation.into(), token: secret, accept_url })
 }
 
 /// The organisation's invitations, newest first (admins).
@@ -220,6 +232,13 @@ pub async fn accept_invitation(
         &ip,
     )
     .await;
+    // A provisioned coach's training starts now; should that fail, it starts when they
+    // complete their profile, so the acceptance itself stands.
+    if invitation.role == Role::Coach
+        && let Err(error) = state.learning.start_coach_training(invitation.org, invitation.id, person.id).await
+    {
+        tracing::warn!(%error, invitation = %invitation.id, "the provisioned coach's training did not start");
+    }
     let (session, cookie) = start_session(&state, &person, ip.0.clone(), user_agent(&headers)).await?;
     let body = InvitationAccepted {
         person: person.into(),

@@ -9,6 +9,7 @@ pub mod learning;
 pub mod openai;
 pub mod orgs;
 pub mod practice;
+pub mod provisioning;
 pub mod relationships;
 pub mod tokens;
 
@@ -220,4 +221,7 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(practice::list_practice_sessions, practice::start_practice))
         .routes(routes!(practice::get_practice_session))
         .routes(routes!(practice::answer_practice))
+        .routes(routes!(provisioning::list_coach_provisions, provisioning::provision_coach))
+        .routes(routes!(provisioning::get_coach_provision))
+        .routes(routes!(provisioning::complete_coach_profile))
 }

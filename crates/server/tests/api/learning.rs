@@ -456,6 +456,25 @@ async fn learning_permissions_by_role_and_organisation(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{question_b}");
     let question_b = question_b["id"].as_str().unwrap().to_string();
+    // A coach provisioned in each organisation (not yet accepted), and a draft program that
+    // trains nobody (so the matrix's provisioning attempts are authorised but write nothing).
+    let provision = |org: &str, program: &str, email: &str, manager: Option<&str>| {
+        (
+            format!("/orgs/{org}/coach-provisions"),
+            json!({ "email": email, "program_id": program, "manager_id": manager }),
+        )
+    };
+    let (path, body) = provision(a, &program, "recruit@north.example", Some(&w.manager.id));
+    let (status, recruit) = w.admin.client.post(&path, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{recruit}");
+    let recruit = recruit["provision"]["id"].as_str().unwrap().to_string();
+    let (path, body) = provision(b, &program_b, "recruit@south.example", None);
+    let (status, recruit_b) = w.admin_b.client.post(&path, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{recruit_b}");
+    let recruit_b = recruit_b["provision"]["id"].as_str().unwrap().to_string();
+    let (_, draft) = w.admin.client.post(&format!("/orgs/{a}/programs"), json!({ "title": "Unpublished" })).await;
+    let draft = draft["id"].as_str().unwrap().to_string();
+    let profile = json!({ "experience_years": 1, "subjects": ["Maths"] });
 
     // Columns: operator, admin, manager, coach, parent, learner, outsider (B's admin).
     let clients = [
@@ -544,6 +563,22 @@ async fn learning_permissions_by_role_and_organisation(backend: Backend) {
             Some(json!({})),
             [422, 422, 403, 422, 403, 403, 404],
         ),
+        // Provisioning: admins bring coaches in; the named manager follows them.
+        (M::GET, format!("/orgs/{a}/coach-provisions"), None, [200, 200, 200, 200, 200, 200, 404]),
+        (
+            M::POST,
+            format!("/orgs/{a}/coach-provisions"),
+            Some(json!({ "email": "someone@north.example", "program_id": draft })),
+            [409, 409, 403, 403, 403, 403, 404],
+        ),
+        (M::GET, format!("/orgs/{a}/coach-provisions/{recruit}"), None, [200, 200, 200, 404, 404, 404, 404]),
+        // Only the coach who accepted completes the profile.
+        (
+            M::PUT,
+            format!("/orgs/{a}/coach-provisions/{recruit}/profile"),
+            Some(profile.clone()),
+            [403, 403, 403, 404, 404, 404, 404],
+        ),
         // The learner sees their coach, but not the coach's progress.
         (M::GET, format!("/orgs/{a}/learners/{}/mastery", w.coach.id), None, [200, 200, 200, 200, 404, 403, 404]),
     ];
@@ -613,6 +648,14 @@ async fn learning_permissions_by_role_and_organisation(backend: Backend) {
         (M::PATCH, format!("/orgs/{a}/questions/{question_b}"), Some(json!({ "status": "retired" }))),
         (M::POST, format!("/orgs/{a}/concepts/{c01_b}/questions/generate"), Some(json!({}))),
         (M::POST, format!("/orgs/{a}/questions"), Some(json!({ "concepts": [c01_b], "body": statement("Mine.") }))),
+        (M::GET, format!("/orgs/{b}/coach-provisions"), None),
+        (M::GET, format!("/orgs/{a}/coach-provisions/{recruit_b}"), None),
+        (M::PUT, format!("/orgs/{a}/coach-provisions/{recruit_b}/profile"), Some(profile.clone())),
+        (
+            M::POST,
+            format!("/orgs/{a}/coach-provisions"),
+            Some(json!({ "email": "spy@north.example", "program_id": program_b })),
+        ),
     ];
     for (method, path, body) in probes {
         let (status, response) = w.admin.client.send(method.clone(), &path, body).await;

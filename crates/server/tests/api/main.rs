@@ -13,5 +13,6 @@ mod openai_sdk;
 mod ops;
 mod permissions;
 mod practice;
+mod provisioning;
 mod story;
 mod web;
