@@ -8,5 +8,6 @@ pub mod placement;
 pub mod practice;
 pub mod program;
 pub mod provisioning;
+pub mod question_writing;
 pub mod questions;
 pub mod review;

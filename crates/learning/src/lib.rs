@@ -32,6 +32,7 @@ pub use views::*;
 use graph_cache::GraphCache;
 use std::sync::Arc;
 use wayfinder_knowledge::KnowledgeBase;
+use wayfinder_llm::{ChatError, ChatModel};
 use wayfinder_store::{Store, StoreError};
 
 /// Everything that can go wrong in learning, in terms the API can report.
@@ -71,6 +72,9 @@ pub enum LearningError {
     /// Storage failed.
     #[error(transparent)]
     Store(StoreError),
+    /// The chat model failed.
+    #[error(transparent)]
+    Model(ChatError),
 }
 
 impl From<StoreError> for LearningError {
@@ -113,12 +117,19 @@ pub struct Learning {
     store: Store,
     knowledge: KnowledgeBase,
     graphs: Arc<GraphCache>,
+    /// The chat model that writes practice questions (none: they are made from the text).
+    question_model: Option<Arc<dyn ChatModel>>,
 }
 
 impl Learning {
     /// A learning service over `store`, resolving free-text goals with `knowledge`.
     pub fn new(store: Store, knowledge: KnowledgeBase) -> Self {
-        Self { store, knowledge, graphs: Arc::default() }
+        Self { store, knowledge, graphs: Arc::default(), question_model: None }
+    }
+
+    /// The same service with a chat model to write practice questions.
+    pub fn with_question_model(self, model: Option<Arc<dyn ChatModel>>) -> Self {
+        Self { question_model: model, ..self }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The question bank: items made from a concept's cited material (without a
-//! model by the rules in `wayfinder_learning_rules::questions`), authored by
+//! model by the rules in `wayfinder_learning_rules::questions`, or written by
+//! the chat model as `wayfinder_learning_rules::question_writing` asks), authored by
 //! coaches and admins, and reviewed (approve, edit, reject, retire). Every
 //! item that cites material is checked against it whenever it is shown, so a
 //! reviewer sees at once when an answer is not supported by its passage.
@@ -13,10 +14,15 @@ use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_knowledge_rules::{ChunkId, DocumentId, section_label};
 use wayfinder_learning_rules::practice::ItemStatistics;
 use wayfinder_learning_rules::program::{ConceptId, FieldError, MaterialRef};
+use wayfinder_learning_rules::question_writing::{
+    MAX_WRITING_ATTEMPTS, QuestionWriter, WrittenReply, parse_written_questions, writing_prompt,
+    written_questions_schema,
+};
 use wayfinder_learning_rules::questions::{
     Defect, GenerationInput, MAX_CITATIONS, MAX_QUESTION_CONCEPTS, MAX_TEXT_CHARS, Passage, QuestionBody, QuestionId,
     QuestionOrigin, QuestionStatus, check_against_passage, extract_questions,
 };
+use wayfinder_llm::{ChatMessage, ChatRequest, ResponseFormat};
 use wayfinder_store::{ChunkRecord, ProgramVersion, QuestionFilter, QuestionRecord};
 
 /// Most items one generation request makes for a concept.
@@ -107,6 +113,29 @@ pub struct GeneratedQuestions {
     pub duplicates: usize,
     /// Items dropped because they failed the check against their passage.
     pub failed_check: usize,
+    /// Who wrote them.
+    pub writer: QuestionWriter,
+    /// Model-written items dropped because they were malformed (a missing field, a passage
+    /// that was not given…).
+    pub malformed_items: usize,
+    /// Replies of the model that were not the JSON asked for (each asked again, up to three
+    /// tries in all).
+    pub malformed_replies: usize,
+}
+
+/// What became of a model's replies.
+#[derive(Default)]
+struct WrittenOutcome {
+    malformed_items: usize,
+    malformed_replies: usize,
+}
+
+/// One item made for a concept, before the check against its passage.
+struct Draft {
+    body: QuestionBody,
+    explanation: String,
+    /// The key of the passage it cites.
+    passage: u64,
 }
 
 /// A question written by a coach or an admin.
@@ -155,8 +184,20 @@ impl Learning {
         by: PersonId,
         concept: ConceptId,
         max_items: usize,
+        writer: Option<QuestionWriter>,
     ) -> LearningResult<GeneratedQuestions> {
         let max_items = max_items.clamp(1, MAX_GENERATED_PER_REQUEST);
+        let writer = match (writer, &self.question_model) {
+            (Some(QuestionWriter::Model), None) => {
+                return Err(LearningError::Invalid {
+                    field: "writer".into(),
+                    message: "no chat model is configured; questions can be made from the text".into(),
+                });
+            }
+            (Some(writer), _) => writer,
+            (None, Some(_)) => QuestionWriter::Model,
+            (None, None) => QuestionWriter::Text,
+        };
         let target =
             self.store.concept(org, concept, ProgramVersion::Latest).await.map_err(|e| not_found(e, "concept"))?;
         if target.material.is_empty() {
@@ -195,14 +236,29 @@ impl Learning {
                 message: "the concept's material has no ingested text".into(),
             });
         }
-        let index = siblings.iter().position(|c| c.id == concept).unwrap_or(0);
-        let input = GenerationInput { passages: &passages, program_material: &program_material, max_items };
-        let extracted = extract_questions(&input, index);
+        let (drafts, reply) = match writer {
+            QuestionWriter::Text => {
+                let index = siblings.iter().position(|c| c.id == concept).unwrap_or(0);
+                let input = GenerationInput { passages: &passages, program_material: &program_material, max_items };
+                let drafts = extract_questions(&input, index)
+                    .into_iter()
+                    .map(|item| Draft { body: item.body, explanation: item.explanation, passage: item.passage })
+                    .collect();
+                (drafts, WrittenOutcome::default())
+            }
+            QuestionWriter::Model => {
+                self.write_questions(&target.name, &target.description, &passages, max_items).await?
+            }
+        };
+        let origin = match writer {
+            QuestionWriter::Text => QuestionOrigin::Extracted,
+            QuestionWriter::Model => QuestionOrigin::Generated,
+        };
         let texts: HashMap<u64, &str> = passages.iter().map(|p| (p.key, p.text.as_str())).collect();
         let now = Utc::now();
         let mut failed_check = 0;
         let mut records = Vec::new();
-        for item in extracted {
+        for item in drafts {
             if check_against_passage(&item.body, texts[&item.passage]).is_err() {
                 failed_check += 1;
                 continue;
@@ -214,7 +270,7 @@ impl Learning {
                 explanation: item.explanation,
                 citations: vec![ChunkId(item.passage as i64)],
                 status: QuestionStatus::Draft,
-                origin: QuestionOrigin::Extracted,
+                origin,
                 statistics: ItemStatistics::default(),
                 created_by: Some(by),
                 created_at: now,
@@ -226,7 +282,58 @@ impl Learning {
         let added = self.store.add_questions(org, &records).await?;
         let added_set: HashSet<QuestionId> = added.iter().copied().collect();
         let questions = self.views(org, records.into_iter().filter(|r| added_set.contains(&r.id)).collect()).await?;
-        Ok(GeneratedQuestions { questions, duplicates: made - added.len(), failed_check })
+        Ok(GeneratedQuestions {
+            questions,
+            duplicates: made - added.len(),
+            failed_check,
+            writer,
+            malformed_items: reply.malformed_items,
+            malformed_replies: reply.malformed_replies,
+        })
+    }
+
+    /// Asks the chat model for questions on a concept from its passages, as structured output.
+    /// A reply that is not the JSON asked for is logged and asked again with what was wrong,
+    /// up to [`MAX_WRITING_ATTEMPTS`] tries; after that nothing is written. A model that fails
+    /// (unreachable, refusing, timing out, after its own retries) is an error.
+    async fn write_questions(
+        &self,
+        concept: &str,
+        description: &str,
+        passages: &[Passage],
+        max_items: usize,
+    ) -> LearningResult<(Vec<Draft>, WrittenOutcome)> {
+        let model = self.question_model.as_ref().ok_or(LearningError::NotFound("chat model"))?;
+        let texts: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();
+        let (prompt, included) = writing_prompt(concept, description, &texts, max_items);
+        let mut messages = vec![ChatMessage::system(prompt.system), ChatMessage::user(prompt.user)];
+        let format = ResponseFormat { name: "practice_questions".into(), schema: written_questions_schema() };
+        let mut outcome = WrittenOutcome::default();
+        for attempt in 1..=MAX_WRITING_ATTEMPTS {
+            let request = ChatRequest::new(messages.clone()).with_temperature(0.3).with_response_format(format.clone());
+            let reply = model.complete(&request).await.map_err(LearningError::Model)?;
+            match parse_written_questions(&reply.content, included) {
+                Ok(WrittenReply { questions, malformed_items }) => {
+                    outcome.malformed_items = malformed_items;
+                    let drafts = questions
+                        .into_iter()
+                        .take(max_items)
+                        .map(|q| Draft { body: q.body, explanation: q.explanation, passage: passages[q.passage].key })
+                        .collect();
+                    return Ok((drafts, outcome));
+                }
+                Err(malformed) => {
+                    outcome.malformed_replies += 1;
+                    tracing::warn!(%concept, attempt, error = %malformed, "the chat model's questions were malformed");
+                    messages.push(ChatMessage::assistant(reply.content));
+                    messages.push(ChatMessage::user(format!(
+                        "That reply could not be used: {malformed}. Reply again with only the JSON object the schema describes."
+                    )));
+                }
+            }
+        }
+        tracing::warn!(%concept, "the chat model's questions were dropped after {MAX_WRITING_ATTEMPTS} malformed replies");
+        Ok((Vec::new(), outcome))
     }
 
     /// A page of the organisation's questions (the review queue is `status = draft`).

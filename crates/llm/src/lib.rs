@@ -73,12 +73,24 @@ pub struct ChatRequest {
     pub temperature: Option<f32>,
     /// Most tokens to generate; `None` leaves the provider's default.
     pub max_tokens: Option<u32>,
+    /// The shape the answer must take; `None` asks for free text.
+    pub response_format: Option<ResponseFormat>,
+}
+
+/// A structured-output format: the answer is JSON that follows a schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseFormat {
+    /// A name for the schema (letters, digits, `_` and `-`).
+    pub name: String,
+    /// The JSON schema, in the strict subset OpenAI-compatible providers accept (every property
+    /// required, no additional properties).
+    pub schema: serde_json::Value,
 }
 
 impl ChatRequest {
     /// A request with these messages and the provider's default sampling.
     pub fn new(messages: Vec<ChatMessage>) -> Self {
-        ChatRequest { messages, temperature: None, max_tokens: None }
+        ChatRequest { messages, temperature: None, max_tokens: None, response_format: None }
     }
 
     /// Sets the sampling temperature.
@@ -90,6 +102,12 @@ impl ChatRequest {
     /// Sets the most tokens to generate.
     pub fn with_max_tokens(mut self, max_tokens: u32) -> Self {
         self.max_tokens = Some(max_tokens);
+        self
+    }
+
+    /// Asks for JSON following `format`'s schema.
+    pub fn with_response_format(mut self, format: ResponseFormat) -> Self {
+        self.response_format = Some(format);
         self
     }
 }

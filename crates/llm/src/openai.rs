@@ -188,6 +188,12 @@ impl OpenAiChat {
         if let Some(n) = req.max_tokens {
             body["max_tokens"] = n.into();
         }
+        if let Some(format) = &req.response_format {
+            body["response_format"] = serde_json::json!({
+                "type": "json_schema",
+                "json_schema": { "name": format.name, "schema": format.schema, "strict": true },
+            });
+        }
         if stream {
             body["stream_options"] = serde_json::json!({ "include_usage": true });
         }

@@ -69,9 +69,15 @@ impl AppState {
         Self { store, accounts, knowledge, coaching, learning, settings: Arc::new(settings) }
     }
 
-    /// The same state with chat models for the coach.
+    /// The same state with chat models for the coach; the default model also writes practice
+    /// questions.
     pub fn with_models(self, models: wayfinder_coach::Models) -> Self {
+        let question_model = models.client(None).unwrap_or_else(|error| {
+            tracing::warn!(%error, "the chat model cannot write practice questions; they are made from the text");
+            None
+        });
+        let learning = self.learning.with_question_model(question_model);
         let coaching = wayfinder_coach::Coaching::new(self.store.clone(), self.knowledge.clone(), models);
-        Self { coaching, ..self }
+        Self { coaching, learning, ..self }
     }
 }

@@ -146,7 +146,7 @@ pub async fn program(kb: &KnowledgeBase, command: ProgramCommand) -> anyhow::Res
             let (mut made, mut passing, mut duplicates, mut failed) = (0, 0, 0, 0);
             outln!("concept\titems\tfailed check\tduplicates");
             for concept in detail.concepts.iter().filter(|c| !c.material.is_empty()).take(concepts) {
-                let generated = learning.generate_questions(org, by, concept.id, per_concept).await?;
+                let generated = learning.generate_questions(org, by, concept.id, per_concept, None).await?;
                 outln!(
                     "{}\t{}\t{}\t{}",
                     concept.name,

@@ -550,9 +550,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Make practice questions for a concept from its cited material (cloze, multiple choice,
-         *     true/false), each checked against its passage; new items wait in review as drafts
-         *     (coaches and admins).
+         * Make practice questions for a concept from its cited material: written by the chat model
+         *     when one is configured (structured output, asked again when malformed), else made from the
+         *     text (cloze, multiple choice, true/false). Each is checked against its passage; new items
+         *     wait in review as drafts (coaches and admins).
          */
         post: operations["generate_questions"];
         delete?: never;
@@ -2013,10 +2014,11 @@ export interface components {
             /** Format: double */
             log_loss: number;
         };
-        /** @description How many questions to make. */
+        /** @description How many questions to make, and who writes them. */
         GenerateBody: {
             /** @description 1 to 50 (default 10). */
             max_items?: number | null;
+            writer?: null | components["schemas"]["QuestionWriter"];
         };
         /** @description What a generation request made. */
         GeneratedQuestions: {
@@ -2024,8 +2026,20 @@ export interface components {
             duplicates: number;
             /** @description Items dropped because they failed the check against their passage. */
             failed_check: number;
+            /**
+             * @description Model-written items dropped because they were malformed (a missing field, a passage
+             *     that was not given…).
+             */
+            malformed_items: number;
+            /**
+             * @description Replies of the model that were not the JSON asked for (each asked again, up to three
+             *     tries in all).
+             */
+            malformed_replies: number;
             /** @description The new items, drafts waiting for review. */
             questions: components["schemas"]["Question"][];
+            /** @description Who wrote them. */
+            writer: components["schemas"]["QuestionWriter"];
         };
         /** @description A goal. */
         Goal: {
@@ -2715,6 +2729,11 @@ export interface components {
          * @enum {string}
          */
         QuestionStatus: "draft" | "approved" | "rejected" | "retired";
+        /**
+         * @description Who writes a concept's generated questions.
+         * @enum {string}
+         */
+        QuestionWriter: "model" | "text";
         /** @description A directed relationship between two members (`from` supports or follows `to`). */
         Relationship: {
             /** Format: date-time */
@@ -4504,14 +4523,15 @@ export interface operations {
     };
     list_audit: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description At most this many events (1–500, default 100). */
+                limit?: number;
+                /** @description Only events older than this time. */
+                before?: string;
+            };
             header?: never;
             path: {
                 org_id: components["schemas"]["OrgId"];
-                /** @description At most this many events (1–500, default 100). */
-                limit: number | null;
-                /** @description Only events older than this time. */
-                before: string | null;
             };
             cookie?: never;
         };
@@ -6672,24 +6692,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_conversations: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description At most this many (default 30, at most 100). */
+                limit?: number;
+                /** @description The `next_before` of the previous page. */
+                before?: string;
+                /** @description Only archived (`true`) or only active (`false`) ones; both when absent. */
+                archived?: boolean;
+                /** @description Search in titles. */
+                q?: string;
+                /** @description Another person's conversations (their coach, manager or an admin); the caller's own by default. */
+                owner?: string;
+            };
             header?: never;
             path: {
                 org_id: components["schemas"]["OrgId"];
-                /** @description At most this many (default 30, at most 100). */
-                limit: number | null;
-                /** @description The `next_before` of the previous page. */
-                before: string | null;
-                /** @description Only archived (`true`) or only active (`false`) ones; both when absent. */
-                archived: boolean | null;
-                /** @description Search in titles. */
-                q: string | null;
-                /** @description Another person's conversations (their coach, manager or an admin); the caller's own by default. */
-                owner: string | null;
             };
             cookie?: never;
         };
@@ -7452,16 +7481,17 @@ export interface operations {
     };
     learners_progress: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Learners per page, 1 to 500 (default 100). */
+                limit?: number;
+                /** @description Learners to skip, in id order (default 0). */
+                offset?: number;
+                /** @description An RFC 3339 time (default: now). */
+                at?: string;
+            };
             header?: never;
             path: {
                 org_id: components["schemas"]["OrgId"];
-                /** @description Learners per page, 1 to 500 (default 100). */
-                limit: number | null;
-                /** @description Learners to skip, in id order (default 0). */
-                offset: number | null;
-                /** @description An RFC 3339 time (default: now). */
-                at: string | null;
             };
             cookie?: never;
         };
@@ -8003,14 +8033,15 @@ export interface operations {
     };
     goal_path: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description An RFC 3339 time. */
+                at?: string;
+            };
             header?: never;
             path: {
                 org_id: components["schemas"]["OrgId"];
                 person_id: string;
                 goal_id: string;
-                /** @description An RFC 3339 time. */
-                at: string | null;
             };
             cookie?: never;
         };
@@ -8076,13 +8107,14 @@ export interface operations {
     };
     learner_mastery: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description An RFC 3339 time. */
+                at?: string;
+            };
             header?: never;
             path: {
                 org_id: components["schemas"]["OrgId"];
                 person_id: string;
-                /** @description An RFC 3339 time. */
-                at: string | null;
             };
             cookie?: never;
         };
@@ -8148,14 +8180,15 @@ export interface operations {
     };
     concept_mastery: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description An RFC 3339 time. */
+                at?: string;
+            };
             header?: never;
             path: {
                 org_id: components["schemas"]["OrgId"];
                 person_id: string;
                 concept_id: string;
-                /** @description An RFC 3339 time. */
-                at: string | null;
             };
             cookie?: never;
         };
@@ -8221,13 +8254,14 @@ export interface operations {
     };
     next_step: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description An RFC 3339 time. */
+                at?: string;
+            };
             header?: never;
             path: {
                 org_id: components["schemas"]["OrgId"];
                 person_id: string;
-                /** @description An RFC 3339 time. */
-                at: string | null;
             };
             cookie?: never;
         };
@@ -8469,13 +8503,14 @@ export interface operations {
     };
     due_reviews: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description An RFC 3339 time. */
+                at?: string;
+            };
             header?: never;
             path: {
                 org_id: components["schemas"]["OrgId"];
                 person_id: string;
-                /** @description An RFC 3339 time. */
-                at: string | null;
             };
             cookie?: never;
         };
@@ -9520,13 +9555,14 @@ export interface operations {
     };
     get_program: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `latest` (authors: the draft when there is one) or `published` (default). */
+                version?: "latest" | "published";
+            };
             header?: never;
             path: {
                 org_id: components["schemas"]["OrgId"];
                 program_id: string;
-                /** @description `latest` (authors: the draft when there is one) or `published` (default). */
-                version: null | ("latest" | "published");
             };
             cookie?: never;
         };
@@ -10516,18 +10552,19 @@ export interface operations {
     };
     list_questions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only this concept's questions. */
+                concept_id?: string;
+                /** @description Only questions in this state (`draft` is the review queue). */
+                status?: components["schemas"]["QuestionStatus"];
+                /** @description 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Questions to skip, oldest first (default 0). */
+                offset?: number;
+            };
             header?: never;
             path: {
                 org_id: components["schemas"]["OrgId"];
-                /** @description Only this concept's questions. */
-                concept_id: string | null;
-                /** @description Only questions in this state (`draft` is the review queue). */
-                status: null | components["schemas"]["QuestionStatus"];
-                /** @description 1 to 200 (default 50). */
-                limit: number | null;
-                /** @description Questions to skip, oldest first (default 0). */
-                offset: number | null;
             };
             cookie?: never;
         };

@@ -262,6 +262,7 @@ pub async fn put_budget(
 
 /// Which conversations to list.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationParams {
     /// At most this many (default 30, at most 100).

@@ -64,6 +64,7 @@ impl From<LearningError> for ApiError {
             LearningError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
             LearningError::Knowledge(inner) => inner.into(),
             LearningError::Store(inner) => inner.into(),
+            LearningError::Model(inner) => ApiError::new(inner.code().into(), inner.user_message()),
         }
     }
 }
@@ -191,6 +192,7 @@ pub struct ProgramCsvImport {
 
 /// Which version of a program to read.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramQuery {
     /// `latest` (authors: the draft when there is one) or `published` (default).
@@ -208,6 +210,7 @@ pub enum VersionChoice {
 
 /// The moment to evaluate at (default: now), for planning ahead or looking back.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AtQuery {
     /// An RFC 3339 time.
@@ -840,6 +843,7 @@ pub async fn goal_path(
 
 /// Which learners' progress to list, and when.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ProgressQuery {
     /// Learners per page, 1 to 500 (default 100).

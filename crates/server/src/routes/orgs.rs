@@ -52,6 +52,7 @@ pub struct UpdateMember {
 
 /// Paging of the audit log.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// At most this many events (1–500, default 100).

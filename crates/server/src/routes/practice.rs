@@ -28,24 +28,29 @@ use wayfinder_learning::{
 };
 use wayfinder_learning_rules::practice::PracticeSessionId;
 use wayfinder_learning_rules::program::ConceptId;
+use wayfinder_learning_rules::question_writing::QuestionWriter;
 use wayfinder_learning_rules::questions::{QuestionId, QuestionStatus};
 use wayfinder_store::QuestionFilter;
 
-/// How many questions to make.
+/// How many questions to make, and who writes them.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateBody {
     /// 1 to 50 (default 10).
     pub max_items: Option<usize>,
+    /// `model` (the configured chat model) or `text` (made from the cited sentences); by
+    /// default the model when one is configured.
+    pub writer: Option<QuestionWriter>,
 }
 
-/// Make practice questions for a concept from its cited material (cloze, multiple choice,
-/// true/false), each checked against its passage; new items wait in review as drafts
-/// (coaches and admins).
+/// Make practice questions for a concept from its cited material: written by the chat model
+/// when one is configured (structured output, asked again when malformed), else made from the
+/// text (cloze, multiple choice, true/false). Each is checked against its passage; new items
+/// wait in review as drafts (coaches and admins).
 #[utoipa::path(post, path = "/orgs/{org_id}/concepts/{concept_id}/questions/generate", tag = "practice",
     params(("org_id" = OrgId, Path), ("concept_id" = String, Path)), request_body = GenerateBody,
     responses((status = 201, body = GeneratedQuestions), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
 pub async fn generate_questions(
     State(state): State<AppState>,
     principal: Principal,
@@ -59,7 +64,7 @@ pub async fn generate_questions(
     }
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     scope.require(OrgAction::ManageQuestions)?;
-    let made = state.learning.generate_questions(org_id, principal.person.id, concept, max_items).await?;
+    let made = state.learning.generate_questions(org_id, principal.person.id, concept, max_items, body.writer).await?;
     let detail = serde_json::json!({
         "concept": concept, "added": made.questions.len(), "duplicates": made.duplicates, "failed_check": made.failed_check,
     });
@@ -78,6 +83,7 @@ pub async fn generate_questions(
 
 /// Which questions to list.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionQuery {
     /// Only this concept's questions.

@@ -246,6 +246,21 @@ async fn questions_are_made_from_a_books_sections_and_reviewed(backend: Backend)
             StatusCode::NOT_FOUND,
             "not_found",
         ),
+        // This server has no chat model to write them.
+        (
+            Method::POST,
+            format!("/orgs/{a}/concepts/{first}/questions/generate"),
+            json!({ "writer": "model" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            Method::POST,
+            format!("/orgs/{a}/concepts/{first}/questions/generate"),
+            json!({ "writer": "poet" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
         (
             Method::POST,
             format!("/orgs/{a}/concepts/{concept_without_material}/questions/generate"),
@@ -772,8 +787,122 @@ async fn a_placement_finds_what_a_newcomer_knows_and_where_to_start(backend: Bac
     assert!(of(0) > of(KNOWN + 5), "known {} vs unknown {}", of(0), of(KNOWN + 5));
 }
 
+/// The study guide's sentence about spaced repetition, as its section holds it.
+const SPACED: &str = "Reviewing flashcards over increasing intervals strengthens long-term retention far better than cramming the night before an exam.";
+/// The study guide's sentence about note-taking.
+const CORNELL: &str =
+    "The Cornell method divides the page into cues, notes and a summary so lectures become easy to review.";
+
+/// A reply of the chat model: `{"questions": [...]}`.
+fn written(items: Value) -> wayfinder_llm::fake::Script {
+    wayfinder_llm::fake::Script::Reply(json!({ "questions": items }).to_string())
+}
+
+async fn questions_written_by_a_chat_model_are_checked_and_asked_again(backend: Backend) {
+    use wayfinder_llm::fake::{FakeOpenAi, Script};
+    let fake = FakeOpenAi::start().await;
+    let w =
+        crate::coach::world_with_guide(crate::coach::spawn(backend, crate::coach::models(fake.base_url())).await).await;
+    let (a, admin) = (&w.org_a, &w.admin.client);
+    let (_, collections) = admin.get(&format!("/orgs/{a}/collections")).await;
+    let collection =
+        collections[0]["id"].as_str().or(collections["collections"][0]["id"].as_str()).unwrap().to_string();
+    let (status, draft) =
+        admin.post(&format!("/orgs/{a}/programs/draft"), json!({ "collection_id": collection })).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let concept = |name: &str| {
+        let found = draft["concepts"].as_array().unwrap().iter().find(|c| c["name"] == name);
+        found.unwrap_or_else(|| panic!("no concept {name}: {draft}"))["id"].as_str().unwrap().to_string()
+    };
+    let (spaced, notes) = (concept("Spaced repetition"), concept("Note-taking"));
+    let generate = |id: &str| format!("/orgs/{a}/concepts/{id}/questions/generate");
+
+    // A good reply: two items that hold, one whose wrong option the passage states, one citing a
+    // passage it was not given.
+    let stem = SPACED.replace("long-term retention", BLANK);
+    let good = json!([
+        { "kind": "multiple_choice", "passage": 1, "explanation": "The guide says spacing builds retention.",
+          "stem": stem, "options": ["long-term retention", "short-term focus", "exam anxiety", "reading speed"], "correct": [0] },
+        { "kind": "cloze", "passage": 1, "explanation": "Cramming is what spacing beats.",
+          "text": SPACED.replace("cramming", BLANK), "answers": ["cramming"] },
+        { "kind": "multiple_choice", "passage": 1, "explanation": "",
+          "stem": stem, "options": ["long-term retention", "cramming", "exam anxiety", "reading speed"], "correct": [0] },
+        { "kind": "true_false", "passage": 4, "explanation": "", "statement": SPACED, "answer": true },
+    ]);
+    fake.push(written(good.clone()));
+    let (status, made) = admin.post(&generate(&spaced), json!({ "max_items": 5 })).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["writer"], "model");
+    assert_eq!((made["failed_check"].as_u64(), made["malformed_items"].as_u64()), (Some(1), Some(1)), "{made}");
+    assert_eq!(made["malformed_replies"], 0);
+    let questions = made["questions"].as_array().unwrap();
+    assert_eq!(questions.len(), 2, "{made}");
+    for q in questions {
+        assert_eq!((q["origin"].as_str(), q["status"].as_str()), (Some("generated"), Some("draft")), "{q}");
+        assert!(q["defect"].is_null() && q["checked"] == true, "{q}");
+        assert!(says(q["citations"][0]["text"].as_str().unwrap(), SPACED), "{q}");
+    }
+    assert_eq!(questions[0]["explanation"], "The guide says spacing builds retention.");
+    // Asked as structured output, with the concept and its numbered passage.
+    let seen = fake.seen();
+    let request = seen.last().unwrap();
+    assert_eq!(request.body["response_format"]["type"], "json_schema", "{}", request.body);
+    assert_eq!(request.body["response_format"]["json_schema"]["strict"], true);
+    let asked = request.last_user_message().unwrap();
+    assert!(asked.contains("Concept: Spaced repetition") && asked.contains("[1] ") && says(asked, SPACED), "{asked}");
+
+    // The same items again are duplicates: nothing is added.
+    fake.push(written(good));
+    let (status, again) = admin.post(&generate(&spaced), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!((again["questions"].as_array().unwrap().len(), again["duplicates"].as_u64()), (0, Some(2)), "{again}");
+
+    // A reply that is not the JSON asked for is asked again, saying what was wrong.
+    let requests_before = fake.seen().len();
+    fake.push(Script::Reply("Sure! Here are three great questions about note-taking.".into()));
+    fake.push(written(json!([{ "kind": "cloze", "passage": 1, "explanation": "", "text": CORNELL.replace("summary", BLANK), "answers": ["summary"] }])));
+    let (status, retried) = admin.post(&generate(&notes), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{retried}");
+    assert_eq!((retried["questions"].as_array().unwrap().len(), retried["malformed_replies"].as_u64()), (1, Some(1)));
+    let seen = fake.seen();
+    assert_eq!(seen.len(), requests_before + 2);
+    let second = &seen[seen.len() - 1];
+    assert!(second.messages.iter().any(|m| m.content.starts_with("Sure! Here are")), "the bad reply is shown back");
+    assert!(second.last_user_message().unwrap().contains("could not be used"));
+
+    // Three malformed replies: the items are dropped (and logged), no question is written.
+    let bank = |counts: Vec<(&'static str, i64)>| -> Vec<(&'static str, i64)> {
+        counts.into_iter().filter(|(table, _)| table.starts_with("question")).collect()
+    };
+    let before = w.app.row_counts().await;
+    for _ in 0..3 {
+        fake.push(Script::Reply(r#"{"questions": [{"kind": "cloze", "passage": 1"#.into()));
+    }
+    let (status, dropped) = admin.post(&generate(&notes), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{dropped}");
+    assert_eq!((dropped["questions"].as_array().unwrap().len(), dropped["malformed_replies"].as_u64()), (0, Some(3)));
+    assert_eq!(bank(w.app.row_counts().await), bank(before));
+
+    // A model that fails (after its own retries) is a clear error, and nothing is written.
+    let before = w.app.row_counts().await;
+    for _ in 0..3 {
+        fake.push(Script::error(500, "the model crashed"));
+    }
+    assert_error(admin.post(&generate(&notes), json!({})).await, StatusCode::BAD_GATEWAY, "model_server_error");
+    assert_eq!(w.app.row_counts().await, before);
+
+    // Asked to, Wayfinder makes them from the text without the model.
+    let requests_before = fake.seen().len();
+    let (status, extracted) = admin.post(&generate(&spaced), json!({ "writer": "text" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{extracted}");
+    assert_eq!(extracted["writer"], "text");
+    assert!(extracted["questions"].as_array().unwrap().iter().all(|q| q["origin"] == "extracted"), "{extracted}");
+    assert_eq!(fake.seen().len(), requests_before, "the model was not asked");
+}
+
 wayfinder_testing::on_both_backends!(
     questions_are_made_from_a_books_sections_and_reviewed,
+    questions_written_by_a_chat_model_are_checked_and_asked_again,
     a_learner_practises_with_feedback_and_the_model_learns,
     a_placement_finds_what_a_newcomer_knows_and_where_to_start,
 );
