@@ -27,7 +27,7 @@ pub use citations::{CitationMark, CitedAnswer, cited_sources, parse_citations, s
 pub use confidence::{Confidence, ConfidenceLevel, citation_coverage, confidence};
 pub use extractive::{ExtractedSentence, ExtractiveAnswer, ExtractiveOptions, extract_answer, extractive_answer};
 pub use ids::{CoachId, ConversationId, MessageId};
-pub use prompt::{PromptInput, build_prompt, render_source};
+pub use prompt::{LearnerStanding, NextStepBrief, PromptInput, build_prompt, render_source};
 pub use refusal::refusal_text;
 pub use relevance::{
     Relevance, RelevanceDecision, RelevanceSignals, SourceRelevance, assess_relevance, is_relevant, judge_relevance,

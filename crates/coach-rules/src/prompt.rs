@@ -27,6 +27,54 @@ pub struct PromptInput<'a> {
     pub question: &'a str,
     /// At most this many characters of history are sent; older turns go first.
     pub max_history_chars: usize,
+    /// What the coach knows of the learner asking (their own record only), if they follow a
+    /// program.
+    pub learner: Option<&'a LearnerStanding>,
+}
+
+/// What a coach is told about the learner it talks to, so it can pitch its answer: their own
+/// goals, next step and mastery, never anyone else's.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LearnerStanding {
+    /// Their goals, by title.
+    pub goals: Vec<String>,
+    /// Their next step and whether it is something new or a review.
+    pub next_step: Option<NextStepBrief>,
+    /// Their mastery (0 to 1) of the concepts the sources teach, by name.
+    pub concepts: Vec<(String, f64)>,
+}
+
+/// A learner's next step, as the coach hears it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NextStepBrief {
+    pub concept: String,
+    /// A due review rather than something new.
+    pub review: bool,
+}
+
+/// The learner's standing as a paragraph of the system message.
+fn learner_section(learner: &LearnerStanding) -> String {
+    let mut lines = vec![
+        "About the learner you are talking to (from their own learning record; use it to pitch your answer at \
+         their level and to connect it to what they are working on, but do not recite it):"
+            .to_string(),
+    ];
+    if !learner.goals.is_empty() {
+        lines.push(format!("- Their goals: {}.", learner.goals.join("; ")));
+    }
+    if let Some(step) = &learner.next_step {
+        let what = if step.review { "a review of" } else { "learning" };
+        lines.push(format!("- Their next step: {what} {}.", step.concept));
+    }
+    if !learner.concepts.is_empty() {
+        let mastery: Vec<String> =
+            learner.concepts.iter().map(|(name, m)| format!("{name} {}%", (m * 100.0).round() as i64)).collect();
+        lines.push(format!("- Their mastery of what these sources teach: {}.", mastery.join(", ")));
+    }
+    if lines.len() == 1 {
+        lines.push("- They follow a program but have no goals or recorded progress yet.".to_string());
+    }
+    lines.join("\n")
 }
 
 /// The chat messages for `input`, in order: system, history, then sources with the question.
@@ -72,6 +120,11 @@ fn system_message(input: &PromptInput<'_>) -> String {
         format!("You are {who}. You help learners using the knowledge base their organisation provided.\n\nRules:\n");
     for (i, rule) in rules.iter().enumerate() {
         text.push_str(&format!("{}. {rule}\n", i + 1));
+    }
+    if let Some(learner) = input.learner {
+        text.push('\n');
+        text.push_str(&learner_section(learner));
+        text.push('\n');
     }
     let instructions = input.instructions.trim();
     if !instructions.is_empty() {

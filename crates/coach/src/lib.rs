@@ -18,8 +18,9 @@ pub use wayfinder_coach_rules::{
 };
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use wayfinder_accounts_rules::{OrgId, PersonId, hash_secret, new_secret};
-use wayfinder_coach_rules::{BudgetExceeded, CoachId, ConversationId, MessageId};
+use wayfinder_coach_rules::{BudgetExceeded, CoachId, ConversationId, LearnerStanding, MessageId};
 use wayfinder_knowledge::{KnowledgeBase, KnowledgeError};
 use wayfinder_knowledge_rules::CollectionId;
 use wayfinder_store::{
@@ -108,6 +109,16 @@ pub struct Coaching {
     store: Store,
     knowledge: KnowledgeBase,
     models: Models,
+    /// Where the coach learns the standing of the learner it talks to (none: it does not).
+    learners: Option<Arc<dyn LearnerRecords>>,
+}
+
+/// The learning records a coach may read about the person asking: their own goals, next step
+/// and mastery of what the given passages teach. Implemented over the learning service; `None`
+/// when the person follows no program (or the records cannot be read, which is logged).
+#[async_trait::async_trait]
+pub trait LearnerRecords: Send + Sync {
+    async fn standing(&self, org: OrgId, person: PersonId, chunks: &[i64]) -> Option<LearnerStanding>;
 }
 
 /// Titles longer than this are cut (a conversation's title comes from its first question).
@@ -132,7 +143,12 @@ pub fn title_from(text: &str) -> String {
 impl Coaching {
     /// The service over `store`, retrieving with `knowledge`, generating with `models`.
     pub fn new(store: Store, knowledge: KnowledgeBase, models: Models) -> Self {
-        Coaching { store, knowledge, models }
+        Coaching { store, knowledge, models, learners: None }
+    }
+
+    /// The same service, telling the model about the learner it answers from `learners`.
+    pub fn with_learner_records(self, learners: Arc<dyn LearnerRecords>) -> Self {
+        Coaching { learners: Some(learners), ..self }
     }
 
     /// The models in use.

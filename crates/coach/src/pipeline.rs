@@ -432,7 +432,15 @@ impl Coaching {
         } else if let Some(model) = &run.model {
             let (given, given_relevance): (&[Source], &[SourceRelevance]) =
                 if relevant { (sources, &relevance) } else { (&[], &[]) };
+            let learner = match &self.learners {
+                Some(records) => {
+                    let chunks: Vec<i64> = given.iter().map(|s| s.chunk_id).collect();
+                    records.standing(run.input.org, run.input.person, &chunks).await
+                }
+                None => None,
+            };
             let prompt = PromptInput {
+                learner: learner.as_ref(),
                 coach_name: &coach.name,
                 instructions: &coach.instructions,
                 style: coach.style,

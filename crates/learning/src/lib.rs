@@ -20,8 +20,8 @@ pub use fitting::FitReport;
 pub use import::{ConceptRow, EdgeRow, ProgramDocument, RowError};
 pub use programs::{ConceptSpec, ProgramSpec};
 pub use progress::{
-    ConceptMastery, ConceptMasteryDetail, DueReview, EvidenceSpec, EvidenceView, GoalSpec, LearnerMastery,
-    LearningPath, MaterialView, NextStep, PathStepView, RecordedEvidence,
+    CoachBriefing, ConceptMastery, ConceptMasteryDetail, DueReview, EvidenceSpec, EvidenceView, GoalSpec,
+    LearnerMastery, LearningPath, MaterialView, NextStep, PathStepView, RecordedEvidence,
 };
 pub use questions::{
     GeneratedQuestions, MAX_GENERATED_PER_REQUEST, Question, QuestionCitation, QuestionPage, QuestionPatch,

@@ -537,7 +537,8 @@ impl Learning {
     }
 
     /// Sets the initial mastery a finished placement found: every concept it settled as known
-    /// without asking is recorded as demonstrated (once per placement and concept).
+    /// is recorded as demonstrated (once per placement and concept), asked or not, since one
+    /// right answer alone would leave a concept the placement is sure of on the learner's path.
     async fn settle_placement(
         &self,
         org: OrgId,
@@ -545,9 +546,8 @@ impl Learning {
         session: &PracticeSessionRecord,
         placement: &Placement,
     ) -> LearningResult<()> {
-        let asked: HashSet<usize> = placement.asked().iter().copied().collect();
         for (i, p) in placement.probabilities().into_iter().enumerate() {
-            if p < SETTLED || asked.contains(&i) {
+            if p < SETTLED {
                 continue;
             }
             let evidence = EvidenceSpec {

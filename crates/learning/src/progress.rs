@@ -18,7 +18,7 @@ use wayfinder_learning_rules::program::{
     ConceptId, EvidenceId, GoalId, GoalKind, MAX_GOAL_CHARS, MaterialRef, ProgramId,
 };
 use wayfinder_learning_rules::review::{self, ReviewCard};
-use wayfinder_store::{EvidenceRecord, GoalRecord, ModelOutputs, StoreError};
+use wayfinder_store::{ChunkRecord, EvidenceRecord, GoalRecord, ModelOutputs, StoreError};
 
 /// Evidence to record about a learner.
 #[derive(Clone, Debug)]
@@ -140,6 +140,31 @@ pub struct LearningPath {
     pub mastered: Vec<ConceptName>,
     pub total_minutes: i64,
     pub computed_at: DateTime<Utc>,
+}
+
+/// What a coach is told about the learner it talks to (see [`Learning::coach_briefing`]).
+#[derive(Clone, Debug)]
+pub struct CoachBriefing {
+    /// The learner's goals, by title.
+    pub goals: Vec<String>,
+    pub next_step: Option<NextStep>,
+    /// The learner's standing on the concepts the coach's passages teach.
+    pub concepts: Vec<ConceptMastery>,
+}
+
+/// The concepts among `enrolled` whose material holds one of `passages`, each once.
+fn teaching(graph: &OrgGraph, enrolled: Vec<ConceptId>, passages: &[ChunkRecord]) -> Vec<ConceptId> {
+    let mut taught: Vec<ConceptId> = Vec::new();
+    for id in enrolled {
+        let Some(concept) = graph.concepts.get(&id) else { continue };
+        let covers = passages.iter().any(|p| {
+            concept.material.iter().any(|m| m.document == p.document && p.section_path.starts_with(&m.section))
+        });
+        if covers && !taught.contains(&id) {
+            taught.push(id);
+        }
+    }
+    taught
 }
 
 /// What to do next.
@@ -674,6 +699,33 @@ impl Learning {
     /// learner is enrolled in: one `exposure` per concept whose material holds
     /// a cited passage (weak evidence, never a success). `source` names the
     /// answer, so a repeated call records nothing twice. Returns the concepts.
+    /// What a coach may know of the person it talks to, from their own record alone: their
+    /// goals, their next step, and their mastery of the concepts of their programs that
+    /// `chunks` (the passages the coach is given) teach. `None` when they are enrolled in no
+    /// published program.
+    pub async fn coach_briefing(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        chunks: &[wayfinder_knowledge_rules::ChunkId],
+        at: DateTime<Utc>,
+    ) -> LearningResult<Option<CoachBriefing>> {
+        let graph = self.published(org).await?;
+        let enrolled = self.enrolled_concepts(org, person, &graph).await?;
+        if enrolled.is_empty() {
+            return Ok(None);
+        }
+        let passages = if chunks.is_empty() { Vec::new() } else { self.store.chunks(org, chunks).await? };
+        let taught = teaching(&graph, enrolled, &passages);
+        let model = self.model(org).await?;
+        let standing = self.standing(org, person).await?;
+        let concepts =
+            taught.into_iter().map(|c| self.concept_mastery_of(&model, &graph, &standing, c, seconds(at))).collect();
+        let goals = self.store.goals(org, person).await?.into_iter().map(|g| g.title).collect();
+        let next_step = self.next_step(org, person, at).await?;
+        Ok(Some(CoachBriefing { goals, next_step, concepts }))
+    }
+
     pub async fn record_exposure(
         &self,
         org: OrgId,
@@ -692,14 +744,7 @@ impl Learning {
         }
         let passages = self.store.chunks(org, chunks).await?;
         let mut exposed = Vec::new();
-        for id in enrolled {
-            let Some(concept) = graph.concepts.get(&id) else { continue };
-            let covers = passages.iter().any(|p| {
-                concept.material.iter().any(|m| m.document == p.document && p.section_path.starts_with(&m.section))
-            });
-            if !covers || exposed.contains(&id) {
-                continue;
-            }
+        for id in teaching(&graph, enrolled, &passages) {
             let spec = EvidenceSpec {
                 concept: id,
                 kind: EvidenceKind::Exposure,

@@ -4,7 +4,10 @@ use crate::web_app::WebAppSource;
 use chrono::Duration;
 use std::sync::Arc;
 use wayfinder_accounts::{AccountSettings, Accounts};
+use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_coach_rules::{LearnerStanding, NextStepBrief};
 use wayfinder_knowledge::KnowledgeBase;
+use wayfinder_knowledge_rules::ChunkId;
 use wayfinder_store::Store;
 
 /// Settings the HTTP layer needs, resolved from the configuration by the binary.
@@ -62,10 +65,9 @@ impl AppState {
     /// coach answers extractively until [`AppState::with_models`] gives it a model.
     pub fn new(knowledge: KnowledgeBase, settings: ServerSettings) -> Self {
         let store = knowledge.store().clone();
-        let coaching =
-            wayfinder_coach::Coaching::new(store.clone(), knowledge.clone(), wayfinder_coach::Models::none());
         let accounts = Accounts::new(store.clone(), settings.accounts.clone());
         let learning = wayfinder_learning::Learning::new(store.clone(), knowledge.clone());
+        let coaching = coaching(&knowledge, &learning, wayfinder_coach::Models::none());
         Self { store, accounts, knowledge, coaching, learning, settings: Arc::new(settings) }
     }
 
@@ -77,7 +79,41 @@ impl AppState {
             None
         });
         let learning = self.learning.with_question_model(question_model);
-        let coaching = wayfinder_coach::Coaching::new(self.store.clone(), self.knowledge.clone(), models);
+        let coaching = coaching(&self.knowledge, &learning, models);
         Self { coaching, learning, ..self }
+    }
+}
+
+/// The coach over `models`, told about each learner it answers by `learning`.
+fn coaching(
+    knowledge: &KnowledgeBase,
+    learning: &wayfinder_learning::Learning,
+    models: wayfinder_coach::Models,
+) -> wayfinder_coach::Coaching {
+    wayfinder_coach::Coaching::new(knowledge.store().clone(), knowledge.clone(), models)
+        .with_learner_records(Arc::new(LearningRecords(learning.clone())))
+}
+
+/// A learner's records as the coach reads them: the learning service's briefing.
+struct LearningRecords(wayfinder_learning::Learning);
+
+#[async_trait::async_trait]
+impl wayfinder_coach::LearnerRecords for LearningRecords {
+    async fn standing(&self, org: OrgId, person: PersonId, chunks: &[i64]) -> Option<LearnerStanding> {
+        let chunks: Vec<ChunkId> = chunks.iter().copied().map(ChunkId).collect();
+        let briefing = match self.0.coach_briefing(org, person, &chunks, chrono::Utc::now()).await {
+            Ok(briefing) => briefing?,
+            Err(error) => {
+                tracing::warn!(%error, "the coach answers without the learner's records");
+                return None;
+            }
+        };
+        Some(LearnerStanding {
+            goals: briefing.goals,
+            next_step: briefing
+                .next_step
+                .map(|step| NextStepBrief { review: step.kind == "review", concept: step.concept.name }),
+            concepts: briefing.concepts.into_iter().map(|c| (c.name, c.mastery)).collect(),
+        })
     }
 }

@@ -1,4 +1,7 @@
-use wayfinder_coach_rules::{AnswerMode, CoachStyle, PromptInput, Role, Source, Turn, build_prompt, render_source};
+use wayfinder_coach_rules::{
+    AnswerMode, CoachStyle, LearnerStanding, NextStepBrief, PromptInput, Role, Source, Turn, build_prompt,
+    render_source,
+};
 
 use crate::fixtures::{FEEDBACK, source, study_sources};
 
@@ -12,6 +15,7 @@ fn input<'a>(sources: &'a [Source], history: &'a [Turn]) -> PromptInput<'a> {
         history,
         question: "How does spaced repetition work?",
         max_history_chars: 10_000,
+        learner: None,
     }
 }
 
@@ -155,4 +159,33 @@ fn an_unnamed_coach_is_still_introduced() {
     let sources = study_sources();
     let messages = build_prompt(&PromptInput { coach_name: " ", ..input(&sources, &[]) });
     assert!(system_of(&messages).starts_with("You are a coach."));
+}
+
+#[test]
+fn the_learner_s_own_standing_is_told_to_the_coach() {
+    let sources = study_sources();
+    let without = build_prompt(&input(&sources, &[]));
+    assert!(!system_of(&without).contains("About the learner"));
+    let standing = LearnerStanding {
+        goals: vec!["Study skills".into()],
+        next_step: Some(NextStepBrief { concept: "Note-taking".into(), review: false }),
+        concepts: vec![("Spaced repetition".into(), 0.424), ("Cornell notes".into(), 0.9)],
+    };
+    let with = build_prompt(&PromptInput { learner: Some(&standing), ..input(&sources, &[]) });
+    let system = system_of(&with);
+    assert!(system.contains("About the learner you are talking to"), "{system}");
+    assert!(system.contains("- Their goals: Study skills."));
+    assert!(system.contains("- Their next step: learning Note-taking."));
+    assert!(system.contains("- Their mastery of what these sources teach: Spaced repetition 42%, Cornell notes 90%."));
+    // Before the organisation's instructions, which cannot override it away.
+    assert!(system.find("About the learner").unwrap() < system.find("Instructions from the organisation").unwrap());
+    let review = LearnerStanding {
+        next_step: Some(NextStepBrief { concept: "Sleep".into(), review: true }),
+        ..LearnerStanding::default()
+    };
+    let with = build_prompt(&PromptInput { learner: Some(&review), ..input(&sources, &[]) });
+    assert!(system_of(&with).contains("- Their next step: a review of Sleep."));
+    let empty = LearnerStanding::default();
+    let with = build_prompt(&PromptInput { learner: Some(&empty), ..input(&sources, &[]) });
+    assert!(system_of(&with).contains("no goals or recorded progress yet"));
 }

@@ -250,7 +250,7 @@ pub async fn remove_member(
 
 /// The organisation's audit log, newest first (admins).
 #[utoipa::path(get, path = "/orgs/{org_id}/audit", tag = "organisations", params(("org_id" = OrgId, Path), AuditQuery),
-    responses((status = 200, body = [AuditView]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = [AuditView]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_audit(
     State(state): State<AppState>,
     principal: Principal,

@@ -349,8 +349,76 @@ async fn outages_and_budgets(backend: Backend) {
     assert_eq!(ask(&w.other_learner.client, &other, "How should I take notes?").await.0, StatusCode::OK);
 }
 
+/// The coach knows where the learner asking stands (their goals, next step and mastery of what
+/// the sources teach) and tells the model; nobody else's record reaches the prompt.
+async fn the_coach_knows_where_the_learner_stands(backend: Backend) {
+    let fake = FakeOpenAi::start().await;
+    let w = world_with_guide(spawn(backend, models(fake.base_url())).await).await;
+    let (a, admin) = (&w.org_a, &w.admin.client);
+    let (_, collections) = admin.get(&format!("/orgs/{a}/collections")).await;
+    let collection = collections[0]["id"].as_str().or(collections["collections"][0]["id"].as_str()).unwrap();
+    let (status, draft) =
+        admin.post(&format!("/orgs/{a}/programs/draft"), json!({ "collection_id": collection })).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let program = draft["program"]["id"].as_str().unwrap();
+    let title = draft["program"]["title"].as_str().unwrap();
+    let (status, _) = admin.post(&format!("/orgs/{a}/programs/{program}/publish"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let spaced = draft["concepts"].as_array().unwrap().iter().find(|c| c["name"] == "Spaced repetition").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let learner = &w.learner.id;
+    let (status, _) =
+        admin.post(&format!("/orgs/{a}/programs/{program}/enrolments"), json!({ "person_id": learner })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = w
+        .learner
+        .client
+        .post(&format!("/orgs/{a}/learners/{learner}/goals"), json!({ "kind": "program", "program_id": program }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // The learner's coach records a right answer on spaced repetition.
+    let (status, _) = w
+        .coach
+        .client
+        .post(
+            &format!("/orgs/{a}/learners/{learner}/evidence"),
+            json!({ "concept_id": spaced, "kind": "graded_answer", "correct": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, mastery) = w.learner.client.get(&format!("/orgs/{a}/learners/{learner}/mastery/{spaced}")).await;
+    let percent = (mastery["standing"]["mastery"].as_f64().unwrap() * 100.0).round() as i64;
+    let (_, next) = w.learner.client.get(&format!("/orgs/{a}/learners/{learner}/next-step")).await;
+
+    let question = "How should I review flashcards?";
+    fake.set_default_reply("Space your reviews out over growing intervals [1].");
+    let conversation = start(&w.learner.client, a).await;
+    let (status, turn) = ask(&w.learner.client, &conversation, question).await;
+    assert_eq!(status, StatusCode::OK, "{turn}");
+    let seen = fake.seen();
+    let system = seen.last().unwrap().system_prompt().unwrap().to_string();
+    assert!(system.contains("About the learner you are talking to"), "{system}");
+    assert!(system.contains(&format!("- Their goals: {title}.")), "{system}");
+    assert!(system.contains(&format!("Spaced repetition {percent}%")), "{system}");
+    let step = next["next"]["concept"]["name"].as_str().unwrap_or_else(|| panic!("no next step: {next}"));
+    assert!(system.contains(&format!("- Their next step: learning {step}.")), "{system}");
+
+    // A learner enrolled in nothing, and the coach asking for themself: nothing about anyone.
+    for client in [&w.other_learner.client, &w.coach.client] {
+        let conversation = start(client, a).await;
+        let (status, turn) = ask(client, &conversation, question).await;
+        assert_eq!(status, StatusCode::OK, "{turn}");
+        let system = fake.seen().last().unwrap().system_prompt().unwrap().to_string();
+        assert!(!system.contains("About the learner"), "{system}");
+        assert!(!system.contains(title) && !system.contains('%'), "{system}");
+    }
+}
+
 wayfinder_testing::on_both_backends!(
     extractive_answers_refusals_access_and_sharing,
+    the_coach_knows_where_the_learner_stands,
     streamed_answers_keep_only_valid_citations,
     outages_and_budgets
 );

@@ -216,7 +216,7 @@ async fn a_coach_is_provisioned_profiled_placed_and_trained(backend: Backend) {
     assert!(listening.0 >= 80.0 && listening.1 >= 8, "{listening:?}");
     assert!(feedback.0 <= 20.0 && feedback.1 == 0, "{feedback:?}");
     assert!(listening.0 > questioning.0 && questioning.0 > feedback.0, "{scores:?}");
-    assert!(questioning.1 <= 3, "{questioning:?}");
+    assert!(questioning.1.abs_diff(3) <= 1, "three known, give or take the intake's error: {questioning:?}");
     let start_with: Vec<&str> =
         result["intake"]["start_with"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert!(start_with.contains(&"Questioning 3") && start_with.contains(&"Feedback 0"), "{start_with:?}");
@@ -224,12 +224,15 @@ async fn a_coach_is_provisioned_profiled_placed_and_trained(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{path}");
     let steps: Vec<&str> =
         path["steps"].as_array().unwrap().iter().map(|s| s["concept"]["name"].as_str().unwrap()).collect();
-    // What the intake settled as known without asking is demonstrated, so off the path; a
-    // concept asked once stays on it until practice masters it.
-    let skipped = steps.iter().filter(|s| knows(s) && !asked.iter().any(|a| a == *s)).count();
-    assert_eq!(skipped, 0, "settled concepts left on the path: {steps:?} (asked {asked:?})");
-    let unknown = names.values().filter(|n| !knows(n)).count();
-    assert!(steps.len() < 30 && steps.len() >= unknown, "{steps:?}");
+    // What the intake settled as known, asked or not, is demonstrated, so off the path: the path
+    // is what the coach does not know, but for the intake's own errors (about one concept in
+    // twenty, as `wayfinder eval placement` measures).
+    let known_left: Vec<&&str> = steps.iter().filter(|s| knows(s)).collect();
+    let unknown_skipped: Vec<&String> = names.values().filter(|n| !knows(n) && !steps.contains(&n.as_str())).collect();
+    assert!(
+        known_left.len() + unknown_skipped.len() <= 2,
+        "known on the path {known_left:?}, unknown off it {unknown_skipped:?} (asked {asked:?})"
+    );
     assert!(steps.contains(&"Feedback 0") && steps.contains(&"Questioning 9"), "{steps:?}");
     assert_eq!(result["training"]["remaining"].as_u64().unwrap() as usize, steps.len(), "{result}");
 
