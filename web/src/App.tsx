@@ -19,6 +19,14 @@ const Invite = lazy(() => import("./routes/Invite"));
 const Shared = lazy(() => import("./routes/Shared"));
 const Welcome = lazy(() => import("./routes/Welcome"));
 const NotFound = lazy(() => import("./routes/NotFound"));
+const Learning = lazy(() => import("./routes/Learning"));
+const Practice = lazy(() => import("./routes/Practice"));
+const Learners = lazy(() => import("./routes/Learners"));
+const LearnerDetail = lazy(() => import("./routes/LearnerDetail"));
+const Programs = lazy(() => import("./routes/Programs"));
+const ProgramBuilder = lazy(() => import("./routes/ProgramBuilder"));
+const QuestionReview = lazy(() => import("./routes/QuestionReview"));
+const Team = lazy(() => import("./routes/Team"));
 
 function RequireSignIn({ children }: { children: ReactNode }) {
   const { me, loading, org } = useSession();
@@ -31,6 +39,13 @@ function RequireSignIn({ children }: { children: ReactNode }) {
   if (!org && location.pathname !== "/welcome" && location.pathname !== "/profile") {
     return <Navigate to="/welcome" replace />;
   }
+  return <>{children}</>;
+}
+
+/** Admins and coaches: the question review queue. */
+function RequireCoachOrAdmin({ children }: { children: ReactNode }) {
+  const { isAdmin, role } = useSession();
+  if (!isAdmin && role !== "coach") return <Navigate to="/chat" replace />;
   return <>{children}</>;
 }
 
@@ -91,6 +106,35 @@ export function App() {
               <RequireAdmin>
                 <OrgAdmin />
               </RequireAdmin>
+            }
+          />
+          <Route path="/learning" element={<Learning />} />
+          <Route path="/learning/practice/:sessionId" element={<Practice />} />
+          <Route path="/learners" element={<Learners />} />
+          <Route path="/learners/:personId" element={<LearnerDetail />} />
+          <Route path="/team" element={<Team />} />
+          <Route
+            path="/programs"
+            element={
+              <RequireAdmin>
+                <Programs />
+              </RequireAdmin>
+            }
+          />
+          <Route
+            path="/programs/:programId"
+            element={
+              <RequireAdmin>
+                <ProgramBuilder />
+              </RequireAdmin>
+            }
+          />
+          <Route
+            path="/questions"
+            element={
+              <RequireCoachOrAdmin>
+                <QuestionReview />
+              </RequireCoachOrAdmin>
             }
           />
           <Route path="*" element={<NotFound />} />

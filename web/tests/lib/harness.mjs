@@ -106,6 +106,56 @@ export class ApiClient {
     const [name, value] = this.cookie.split("=");
     return { name, value, url: base };
   }
+  /** Uploads one file into a collection the way the app does (multipart); answers its finished ingestion job. */
+  async upload(orgId, collectionId, name, text, type = "text/markdown") {
+    const form = new FormData();
+    form.append("file", new Blob([text], { type }), name);
+    const response = await fetch(`${this.base}/api/v1/orgs/${orgId}/collections/${collectionId}/documents`, {
+      method: "POST",
+      headers: { accept: "application/json", cookie: this.cookie, "x-csrf-token": this.csrf },
+      body: form,
+    });
+    const body = await response.text();
+    if (!response.ok) throw new Error(`upload refused: ${response.status} ${body}`);
+    const id = JSON.parse(body).id;
+    const until = Date.now() + 60_000;
+    for (;;) {
+      const job = await this.call("GET", `/jobs/${id}`);
+      if (job.state === "succeeded") return job;
+      if (job.state === "failed" || Date.now() > until) throw new Error(`ingestion did not succeed: ${JSON.stringify(job)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  /** Invites `person` ({email, name, password}) into the organisation with `role` and accepts as them. Answers their signed-in client and id. */
+  async inviteAndAccept(orgId, person, role) {
+    const invitation = await this.call("POST", `/orgs/${orgId}/invitations`, { email: person.email, role });
+    const client = new ApiClient(this.base);
+    const accepted = await client.call("POST", "/invitations/accept", {
+      token: invitation.token,
+      display_name: person.name,
+      password: person.password,
+    });
+    return { client, id: accepted.person.id };
+  }
+}
+
+/**
+ * A new browser page (its own context) whose script errors go to `problems`; signed in through
+ * the sign-in form as `person` when given.
+ */
+export async function openPage(stack, { person, problems, viewport = { width: 1280, height: 800 }, timeout = 30_000 }) {
+  const context = await stack.browser.newContext({ viewport });
+  context.setDefaultTimeout(timeout);
+  const page = await context.newPage();
+  watchConsole(page, problems);
+  if (person) {
+    await page.goto(`${stack.base}/signin`);
+    await page.getByLabel("Email").fill(person.email);
+    await page.getByLabel("Password").fill(person.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/chat/);
+  }
+  return page;
 }
 
 /** The fake chat model's control endpoint: how its next answers go (see the example's docs). */
@@ -173,6 +223,8 @@ export async function startStack() {
       WAYFINDER_CHAT_BASE_URL: fake.apiRoot,
       WAYFINDER_CHAT_MODEL: FAKE_MODEL_NAME,
     });
+    // A development build of the app (vite build --outDir …) instead of the embedded one.
+    if (process.env.WAYFINDER_E2E_WEB_DIR) env.WAYFINDER_WEB_DIR = resolve(process.env.WAYFINDER_E2E_WEB_DIR);
     // Port 0: the server picks a free port and prints it in its setup link.
     server = start(bin, ["serve", "--bind", "127.0.0.1:0", "--data-dir", join(dir, "data")], { cwd: dir, env });
     processes.push(server);

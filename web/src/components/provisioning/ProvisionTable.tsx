@@ -1,0 +1,42 @@
+// Every provisioning at a glance (admins): coach, program, manager and stage,
+// each coach linking to their result below.
+
+import type { CoachProvision } from "../../api/provisioning";
+import { formatDate } from "../../lib/format";
+import { StageBadge } from "./stage";
+import "../../styles/provisioning.css";
+
+export function ProvisionTable({ provisions }: { provisions: CoachProvision[] }) {
+  return (
+    <div className="table-wrap">
+      <table className="provision-table">
+        <caption className="visually-hidden">Provisioned coaches</caption>
+        <thead>
+          <tr>
+            <th scope="col">Coach</th>
+            <th scope="col">Training program</th>
+            <th scope="col">Manager</th>
+            <th scope="col">Stage</th>
+            <th scope="col">Provisioned</th>
+          </tr>
+        </thead>
+        <tbody>
+          {provisions.map((p) => (
+            <tr key={p.id}>
+              <th scope="row">
+                <a href={`#provision-${p.id}`}>{p.coach_name ?? p.email}</a>
+                {p.coach_name && <span className="muted small provision-email">{p.email}</span>}
+              </th>
+              <td>{p.program_title}</td>
+              <td>{p.manager_name ?? <span className="muted">None</span>}</td>
+              <td>
+                <StageBadge stage={p.stage} />
+              </td>
+              <td className="muted">{formatDate(p.created_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
