@@ -441,3 +441,63 @@ test("the coach sees the learner's new evidence and the question they got wrong,
   assert.deepEqual(enrolments.map((e) => e.program_title).sort(), [OTHER_PROGRAM, PROGRAM]);
   assert.equal(enrolments.find((e) => e.program_title === OTHER_PROGRAM).enrolled_by, cole.id);
 });
+
+test("an answer the rules cannot grade waits for the coach, whose grade and comment the learner reads", async () => {
+  const SHORT = OTHER_QUESTIONS.find((q) => q.body.kind === "short_answer");
+  const COMMENT = "Yes: mixing kinds of problems is the heart of it.";
+  const started = await lena.client.call("POST", `/orgs/${org.id}/learners/${lena.id}/practice-sessions`, {
+    target: { kind: "concept", concept_id: concepts[INTERLEAVING] },
+  });
+  const page = learnerPage;
+  await page.goto(`${stack.base}/learning/practice/${started.id}`);
+  for (let asked = 1; ; asked++) {
+    await page.getByRole("heading", { name: new RegExp(`^Question ${asked}`) }).waitFor();
+    const text = (await page.locator(".practice-question-text").textContent())?.trim();
+    const question = OTHER_QUESTIONS.find((q) => q.text === text);
+    assert.ok(question, `a question written for the test is asked: ${text}`);
+    if (question === SHORT) {
+      // Two of the reference's content words: neither clearly right nor clearly wrong.
+      await page.getByLabel(SHORT.text).fill("mixing problems");
+      await page.getByRole("button", { name: "Check answer" }).click();
+      await page.getByRole("region", { name: "Your coach will grade this one" }).waitFor();
+    } else {
+      await question.answerRight(page);
+      await page.getByRole("button", { name: "Check answer" }).click();
+      await page.getByRole("region", { name: "Correct" }).waitFor();
+    }
+    const next = page.getByRole("button", { name: /^(Next question|See your results)$/ });
+    const done = (await next.textContent()) === "See your results";
+    await next.click();
+    if (done) break;
+  }
+  await page.getByRole("status").filter({ hasText: "1 answer waits for your coach to grade." }).waitFor();
+
+  // The coach finds it on the learner's page, and grades it right with a comment.
+  const coach = coachPage;
+  await coach.goto(`${stack.base}/learners/${lena.id}`);
+  const waiting = coach.getByRole("region", { name: "Answers waiting for you" });
+  const item = waiting.getByRole("listitem").filter({ hasText: SHORT.text });
+  await item.waitFor();
+  assert.match((await item.textContent()) ?? "", new RegExp(`Their answermixing problemsReference answer${SHORT.body.reference}`));
+  await screenshot(coach, "learning-11-answer-to-grade");
+  await item.getByLabel("Comment for the learner (optional)").fill(COMMENT);
+  await item.getByRole("button", { name: "Right" }).click();
+  await waiting.waitFor({ state: "detached" });
+
+  // The server holds the coach's grade, and it counts as evidence recorded by the coach.
+  const session = await lena.client.call("GET", `/orgs/${org.id}/practice-sessions/${started.id}`);
+  const graded = session.attempts.find((a) => a.review);
+  assert.deepEqual(
+    { outcome: graded?.grade.outcome, correct: graded?.grade.correct, comment: graded?.review?.comment, by: graded?.review?.reviewer_id },
+    { outcome: "graded", correct: true, comment: COMMENT, by: cole.id },
+  );
+  assert.equal(session.correct, session.answered, "both answers now count as right");
+  const evidence = await lena.client.call("GET", `/orgs/${org.id}/learners/${lena.id}/evidence`);
+  assert.ok(evidence.some((e) => e.recorded_by === cole.id && e.kind === "graded_answer" && e.concept_id === concepts[INTERLEAVING]));
+
+  // The learner reads the grade and the comment on the session's page.
+  await page.goto(`${stack.base}/learning/practice/${started.id}`);
+  await page.getByText(`Graded by your coach: “${COMMENT}”`).waitFor();
+  await page.getByRole("status").filter({ hasText: `You answered ${session.answered} of ${session.answered} questions right.` }).waitFor();
+  await screenshot(page, "learning-12-graded-by-coach");
+});

@@ -19,7 +19,7 @@ use wayfinder_learning_rules::practice::{
 };
 use wayfinder_learning_rules::program::ConceptId;
 use wayfinder_learning_rules::questions::{QuestionBody, QuestionId, QuestionStatus};
-use wayfinder_store::{AnswerWrite, AttemptRecord, PracticeSessionRecord, QuestionRecord, StoreError};
+use wayfinder_store::{AnswerWrite, AttemptRecord, AttemptReview, PracticeSessionRecord, QuestionRecord, StoreError};
 
 /// Most questions one session asks.
 pub const MAX_SESSION_SIZE: usize = 20;
@@ -114,7 +114,50 @@ pub struct PracticeAttempt {
     pub feedback: AnswerFeedback,
     pub time_taken_ms: Option<i64>,
     pub answered_at: DateTime<Utc>,
+    /// The coach's grading, for an answer that could not be graded automatically.
+    pub review: Option<AttemptReviewView>,
 }
+
+/// A coach's grading of an answer.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AttemptReviewView {
+    #[schema(value_type = String)]
+    pub reviewer_id: PersonId,
+    pub reviewed_at: DateTime<Utc>,
+    /// What the coach said about the answer (may be empty).
+    pub comment: String,
+}
+
+/// A coach grades an answer that waited for them.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewSpec {
+    #[schema(value_type = String)]
+    pub question_id: QuestionId,
+    /// Whether the answer is right.
+    pub correct: bool,
+    /// What to tell the learner (up to 1,000 characters).
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// An answer waiting for a coach.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AwaitingAnswer {
+    #[schema(value_type = String)]
+    pub session_id: PracticeSessionId,
+    #[schema(value_type = String)]
+    pub person_id: PersonId,
+    pub person_name: String,
+    pub question: PracticeQuestion,
+    pub answer: Answer,
+    /// The reference answer to compare with.
+    pub correct_answer: String,
+    pub answered_at: DateTime<Utc>,
+}
+
+/// Longest comment a coach may leave on an answer.
+pub const MAX_REVIEW_COMMENT_CHARS: usize = 1000;
 
 /// A practice session with its answered questions and the one waiting.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -486,6 +529,7 @@ impl Learning {
                 grade: graded,
                 time_taken_ms: spec.time_taken_ms,
                 created_at: Utc::now(),
+                review: None,
             },
             mastery_before: matches!(graded, Grade::Graded { .. }).then_some(before),
             next,
@@ -697,6 +741,11 @@ impl Learning {
                     },
                     time_taken_ms: a.time_taken_ms,
                     answered_at: a.created_at,
+                    review: a.review.as_ref().map(|r| AttemptReviewView {
+                        reviewer_id: r.by,
+                        reviewed_at: r.at,
+                        comment: r.comment.clone(),
+                    }),
                 }
             })
             .collect();
@@ -714,6 +763,91 @@ impl Learning {
             created_at: record.created_at,
             completed_at: record.completed_at,
         })
+    }
+
+    /// A coach grades an answer of `session` that could not be graded automatically: it is
+    /// recorded as evidence of the learner (by the coach), counts in the item's statistics and
+    /// the session's score, and the learner sees the grade and the comment. Answers the session.
+    pub async fn review_practice_answer(
+        &self,
+        org: OrgId,
+        reviewer: PersonId,
+        session_id: PracticeSessionId,
+        spec: ReviewSpec,
+    ) -> LearningResult<PracticeSession> {
+        let comment = spec.comment.trim().to_string();
+        if comment.chars().count() > MAX_REVIEW_COMMENT_CHARS {
+            return Err(invalid("comment", format!("must be at most {MAX_REVIEW_COMMENT_CHARS} characters")));
+        }
+        let session = self.store.practice_session(org, session_id).await.map_err(|e| not_found(e, "session"))?;
+        let attempts = self.store.practice_attempts(org, session_id).await?;
+        let attempt =
+            attempts.iter().find(|a| a.question == spec.question_id).ok_or(LearningError::NotFound("answer"))?;
+        if attempt.grade != Grade::NeedsReview || attempt.review.is_some() {
+            return Err(LearningError::Conflict("this answer is graded already".into()));
+        }
+        let question = self.store.question(org, spec.question_id).await.map_err(|e| not_found(e, "question"))?;
+        let concept =
+            question.concepts.iter().copied().find(|c| session.concepts.contains(c)).unwrap_or(question.concepts[0]);
+        let now = Utc::now();
+        let before =
+            self.predictions(org, session.person, &[concept], now).await?.get(&concept).copied().unwrap_or(0.5);
+        let score = if spec.correct { 1.0 } else { 0.0 };
+        let evidence = EvidenceSpec {
+            concept,
+            kind: EvidenceKind::GradedAnswer,
+            correct: None,
+            score: Some(score),
+            source: Some(format!("practice session {session_id}, question {}, graded by a coach", question.id)),
+            idempotency_key: Some(format!("practice:{session_id}:{}", question.id)),
+            occurred_at: Some(attempt.created_at),
+        };
+        match self.record_evidence(org, session.person, Some(reviewer), evidence, now).await {
+            Ok(_) | Err(LearningError::DuplicateEvidence) => {}
+            Err(other) => return Err(other),
+        }
+        let review = AttemptReview { by: reviewer, at: now, comment };
+        let grade = Grade::Graded { score, correct: spec.correct };
+        match self.store.review_attempt(org, session_id, question.id, grade, &review, before).await {
+            Ok(()) => {}
+            Err(StoreError::Duplicate(_)) => {
+                return Err(LearningError::Conflict("this answer is graded already".into()));
+            }
+            Err(other) => return Err(other.into()),
+        }
+        self.practice_session(org, session_id).await
+    }
+
+    /// Answers waiting for a coach, oldest first: of `people`, or everyone's when `None`.
+    pub async fn awaiting_review(
+        &self,
+        org: OrgId,
+        people: Option<&[PersonId]>,
+    ) -> LearningResult<Vec<AwaitingAnswer>> {
+        let waiting = self.store.awaiting_review(org, people).await?;
+        let ids: Vec<QuestionId> = waiting.iter().map(|w| w.attempt.question).collect();
+        let mut known = HashMap::new();
+        self.read_missing(org, ids.iter().copied(), &mut known).await?;
+        let graph = self.published(org).await?;
+        Ok(waiting
+            .into_iter()
+            .filter_map(|w| {
+                let question = known.get(&w.attempt.question)?;
+                Some(AwaitingAnswer {
+                    session_id: w.attempt.session,
+                    person_id: w.person,
+                    person_name: w.person_name,
+                    question: PracticeQuestion {
+                        id: question.id,
+                        concept: crate::progress::named(&graph, question.concepts[0]),
+                        prompt: PracticePrompt::from(&question.body),
+                    },
+                    answer: w.attempt.answer,
+                    correct_answer: correct_answer(&question.body),
+                    answered_at: w.attempt.created_at,
+                })
+            })
+            .collect())
     }
 
     /// A learner's recent sessions, newest first.

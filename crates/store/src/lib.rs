@@ -45,7 +45,7 @@ pub use learning::{
 pub use learning_bulk::{BulkEnrolment, BulkMember, BulkPrerequisite, BulkProgram, ConceptStanding, LearningHistory};
 pub use orgs::{MembershipChangeError, RoleChanged};
 pub use people::NewPerson;
-pub use practice::{AnswerWrite, AttemptRecord, PracticeSessionRecord};
+pub use practice::{AnswerWrite, AttemptRecord, AttemptReview, AwaitingReview, PracticeSessionRecord};
 pub use provisioning::{CoachProvisionRecord, NewCoachProvision};
 pub use questions::{QuestionFilter, QuestionRecord};
 pub use vectors::{DEFER_INDEX_MIN_VECTORS, VectorLoad, defers_index};

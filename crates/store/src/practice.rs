@@ -39,6 +39,25 @@ pub struct AttemptRecord {
     pub grade: Grade,
     pub time_taken_ms: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// The coach's review, for an answer that could not be graded automatically.
+    pub review: Option<AttemptReview>,
+}
+
+/// A coach's grading of an answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttemptReview {
+    pub by: PersonId,
+    pub at: DateTime<Utc>,
+    /// What the coach told the learner (may be empty).
+    pub comment: String,
+}
+
+/// An answer waiting for a coach, with whose it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AwaitingReview {
+    pub person: PersonId,
+    pub person_name: String,
+    pub attempt: AttemptRecord,
 }
 
 /// What an answer changes: the attempt, the item's statistics, and where the session goes next.
@@ -95,6 +114,9 @@ struct AttemptRow {
     grade: String,
     time_taken_ms: Option<i64>,
     created_at: i64,
+    reviewed_by: Option<String>,
+    reviewed_at: Option<i64>,
+    review_comment: Option<String>,
 }
 
 impl AttemptRow {
@@ -106,13 +128,22 @@ impl AttemptRow {
             grade: from_json(&self.grade, "grade")?,
             time_taken_ms: self.time_taken_ms,
             created_at: time(self.created_at),
+            review: match (self.reviewed_by, self.reviewed_at) {
+                (Some(by), Some(at)) => Some(AttemptReview {
+                    by: parse(&by, "reviewer id")?,
+                    at: time(at),
+                    comment: self.review_comment.unwrap_or_default(),
+                }),
+                _ => None,
+            },
         })
     }
 }
 
 const SESSION_COLUMNS: &str = "id, person_id, target, concepts, size, status, current_question_id, answered, correct, \
                                created_at, updated_at, completed_at";
-const ATTEMPT_COLUMNS: &str = "session_id, question_id, answer, grade, time_taken_ms, created_at";
+const ATTEMPT_COLUMNS: &str =
+    "session_id, question_id, answer, grade, time_taken_ms, created_at, reviewed_by, reviewed_at, review_comment";
 
 impl Store {
     /// Starts a session.
@@ -222,5 +253,88 @@ impl Store {
                 .execute(&mut *tx).await?;
         });
         Ok(())
+    }
+    /// Grades an answer that waited for a coach: the attempt's grade and review, the item's
+    /// statistics (`mastery_before`: the learner's standing on its concept before the grade) and
+    /// the session's count of right answers, in one transaction. An answer that is not waiting
+    /// (graded already, by the rules or another coach) is `Duplicate("review")` and changes nothing.
+    pub async fn review_attempt(
+        &self,
+        org: OrgId,
+        session: PracticeSessionId,
+        question: QuestionId,
+        grade: Grade,
+        review: &AttemptReview,
+        mastery_before: f64,
+    ) -> StoreResult<()> {
+        let Grade::Graded { score, correct } = grade else {
+            return Err(StoreError::Corrupt("a review grades the answer".into()));
+        };
+        in_tx!(self, tx => {
+            let changed = sqlx::query(
+                "UPDATE practice_attempts SET grade = $4, reviewed_by = $5, reviewed_at = $6, review_comment = $7
+                 WHERE org_id = $1 AND session_id = $2 AND question_id = $3 AND grade = $8 AND reviewed_at IS NULL")
+                .bind(org.to_string()).bind(session.to_string()).bind(question.to_string()).bind(to_json(&grade))
+                .bind(review.by.to_string()).bind(review.at.timestamp_millis()).bind(&review.comment)
+                .bind(to_json(&Grade::NeedsReview))
+                .execute(&mut *tx).await?.rows_affected();
+            if changed == 0 {
+                return Err(StoreError::Duplicate("review"));
+            }
+            let lock = if matches!(self.backend(), crate::Backend::Postgres) { " FOR UPDATE" } else { "" };
+            let (raw,): (String,) = sqlx::query_as(&format!(
+                "SELECT statistics FROM questions WHERE org_id = $1 AND id = $2{lock}"))
+                .bind(org.to_string()).bind(question.to_string()).fetch_one(&mut *tx).await?;
+            let statistics: ItemStatistics = from_json(&raw, "question statistics")?;
+            sqlx::query("UPDATE questions SET statistics = $3 WHERE org_id = $1 AND id = $2")
+                .bind(org.to_string()).bind(question.to_string())
+                .bind(to_json(&statistics.after(mastery_before, score))).execute(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE practice_sessions SET correct = correct + $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
+                .bind(org.to_string()).bind(session.to_string()).bind(i64::from(correct)).bind(now_ms())
+                .execute(&mut *tx).await?;
+        });
+        Ok(())
+    }
+
+    /// Answers waiting for a coach, oldest first: of `people` only, or of everyone when `None`.
+    pub async fn awaiting_review(&self, org: OrgId, people: Option<&[PersonId]>) -> StoreResult<Vec<AwaitingReview>> {
+        let columns: String = ATTEMPT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
+        let only = match people {
+            Some([]) => return Ok(Vec::new()),
+            Some(people) => format!(
+                " AND a.person_id IN ({})",
+                (0..people.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ")
+            ),
+            None => String::new(),
+        };
+        let sql = format!(
+            "SELECT a.person_id, p.display_name, {columns} FROM practice_attempts a JOIN people p ON p.id = a.person_id
+             WHERE a.org_id = $1 AND a.grade = $2 AND a.reviewed_at IS NULL{only}
+             ORDER BY a.created_at, a.question_id LIMIT 200"
+        );
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            person_id: String,
+            display_name: String,
+            #[sqlx(flatten)]
+            attempt: AttemptRow,
+        }
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            let mut query = sqlx::query_as(&sql).bind(org.to_string()).bind(to_json(&Grade::NeedsReview));
+            for person in people.unwrap_or_default() {
+                query = query.bind(person.to_string());
+            }
+            query.fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|r| {
+                Ok(AwaitingReview {
+                    person: parse(&r.person_id, "person id")?,
+                    person_name: r.display_name,
+                    attempt: r.attempt.into_record()?,
+                })
+            })
+            .collect()
     }
 }

@@ -30,6 +30,7 @@ export type Answer = Schemas["Answer"];
 export type AnswerOutcome = Schemas["AnswerOutcome"];
 export type QuestionCitation = Schemas["QuestionCitation"];
 export type LearnerProgress = Schemas["LearnerProgress"];
+export type AwaitingAnswer = Schemas["AwaitingAnswer"];
 export type LearnersProgress = Schemas["LearnersProgress"];
 
 const enc = encodeURIComponent;
@@ -65,6 +66,11 @@ export const learning = {
   practiceSession: (org: string, id: string) => get<PracticeSession>(`/orgs/${enc(org)}/practice-sessions/${enc(id)}`),
   answer: (org: string, session: string, body: Schemas["AnswerSpec"]) =>
     post<AnswerOutcome>(`/orgs/${enc(org)}/practice-sessions/${enc(session)}/answers`, body),
+  /** A coach grades an answer the rules could not. */
+  reviewAnswer: (org: string, session: string, body: Schemas["ReviewSpec"]) =>
+    post<PracticeSession>(`/orgs/${enc(org)}/practice-sessions/${enc(session)}/reviews`, body),
+  /** Answers waiting for the caller to grade them. */
+  awaitingReview: (org: string) => get<AwaitingAnswer[]>(`/orgs/${enc(org)}/practice-reviews`),
 
   progress: (org: string, page: { limit: number; offset: number }) =>
     get<LearnersProgress>(`/orgs/${enc(org)}/learners/progress${query(page)}`),
@@ -87,6 +93,7 @@ export const learningKeys = {
   evidence: (org: string, person: string) => ["learning", org, person, "evidence"] as const,
   sessions: (org: string, person: string) => ["learning", org, person, "sessions"] as const,
   session: (org: string, id: string) => ["learning", org, "session", id] as const,
+  awaitingReview: (org: string) => ["learning", org, "awaiting-review"] as const,
   programs: (org: string) => ["learning", org, "programs"] as const,
   program: (org: string, id: string) => ["learning", org, "program", id] as const,
   progress: (org: string, offset: number) => ["learning", org, "progress", offset] as const,

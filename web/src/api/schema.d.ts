@@ -937,6 +937,26 @@ export interface paths {
         patch: operations["update_member"];
         trace?: never;
     };
+    "/orgs/{org_id}/practice-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Answers waiting for a coach, oldest first: administrators see every learner's, coaches their
+         *     learners'; nobody else grades answers.
+         */
+        get: operations["awaiting_review"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/practice-sessions/{session_id}": {
         parameters: {
             query?: never;
@@ -972,6 +992,27 @@ export interface paths {
          *     first answer's outcome (the learner only).
          */
         post: operations["answer_practice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/practice-sessions/{session_id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grade an answer that could not be graded automatically (a short answer between right and
+         *     wrong): recorded as evidence, with a comment the learner sees (the learner's coaches and
+         *     admins).
+         */
+        post: operations["review_practice_answer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1438,6 +1479,14 @@ export interface components {
              */
             time_taken_ms?: number | null;
         };
+        /** @description A coach's grading of an answer. */
+        AttemptReviewView: {
+            /** @description What the coach said about the answer (may be empty). */
+            comment: string;
+            /** Format: date-time */
+            reviewed_at: string;
+            reviewer_id: string;
+        };
         /** Format: uuid */
         AuditId: string;
         /** @description One audit event. */
@@ -1450,6 +1499,18 @@ export interface components {
             id: components["schemas"]["AuditId"];
             ip?: string | null;
             subject?: string | null;
+        };
+        /** @description An answer waiting for a coach. */
+        AwaitingAnswer: {
+            answer: components["schemas"]["Answer"];
+            /** Format: date-time */
+            answered_at: string;
+            /** @description The reference answer to compare with. */
+            correct_answer: string;
+            person_id: string;
+            person_name: string;
+            question: components["schemas"]["PracticeQuestion"];
+            session_id: string;
         };
         /** @description Daily limits for model use; `null` means unlimited. */
         BudgetBody: {
@@ -2410,6 +2471,7 @@ export interface components {
             feedback: components["schemas"]["AnswerFeedback"];
             grade: components["schemas"]["Grade"];
             question: components["schemas"]["PracticeQuestion"];
+            review?: null | components["schemas"]["AttemptReviewView"];
             /** Format: int64 */
             time_taken_ms?: number | null;
         };
@@ -2822,6 +2884,14 @@ export interface components {
              */
             stability: number;
             state: components["schemas"]["ReviewState"];
+        };
+        /** @description A coach grades an answer that waited for them. */
+        ReviewSpec: {
+            /** @description What to tell the learner (up to 1,000 characters). */
+            comment?: string;
+            /** @description Whether the answer is right. */
+            correct: boolean;
+            question_id: string;
         };
         /**
          * @description Where a card is in FSRS's life cycle (mirrors FSRS's states so stored cards stay valid if the
@@ -8880,6 +8950,66 @@ export interface operations {
             };
         };
     };
+    awaiting_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AwaitingAnswer"][];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_practice_session: {
         parameters: {
             query?: never;
@@ -8954,6 +9084,129 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AnswerOutcome"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    review_practice_answer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewSpec"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PracticeSession"];
                 };
             };
             /**

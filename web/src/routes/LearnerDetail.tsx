@@ -20,6 +20,7 @@ import {
 import { useOrgId, useSession } from "../session";
 import { Empty, ErrorNote, Field, Loading } from "../components/ui";
 import { formatDate, formatDateTime } from "../lib/format";
+import { AwaitingAnswers } from "../components/learning/AwaitingAnswers";
 import { GoalForm } from "../components/learning/GoalForm";
 import { GoalList } from "../components/learning/GoalList";
 import { evidenceKindLabel, evidenceOutcome } from "../components/learning/mastery";
@@ -300,6 +301,7 @@ export default function LearnerDetail() {
         )}
       </section>
 
+      {canGuide && <AwaitingAnswers org={org} person={personId} />}
       <RecentPractice org={org} person={personId} names={names} />
       <RecentEvidence org={org} person={personId} mastery={mastery.data ?? []} />
     </div>

@@ -9,7 +9,8 @@ import "../styles/learning.css";
 import { orgs } from "../api/endpoints";
 import { learning, learningKeys, type LearnerProgress } from "../api/learning";
 import type { Person } from "../api/types";
-import { useOrgId } from "../session";
+import { useOrgId, useSession } from "../session";
+import { AwaitingAnswers } from "../components/learning/AwaitingAnswers";
 import { Empty, ErrorNote, Loading } from "../components/ui";
 import { formatDate } from "../lib/format";
 import { percent } from "../components/learning/mastery";
@@ -65,6 +66,10 @@ export default function Learners() {
   const members = useQuery({ queryKey: ["members", org], queryFn: () => orgs.members(org) });
   const people = new Map(members.data?.map((m) => [m.person.id, m.person]));
 
+  // Admins and coaches grade the answers the rules could not.
+  const { isAdmin, role } = useSession();
+  const canGrade = isAdmin || role === "coach";
+
   const goTo = (from: number) => setParams(from > 0 ? { from: String(from) } : {});
   const total = progress.data?.total ?? 0;
 
@@ -72,6 +77,7 @@ export default function Learners() {
     <div className="page">
       <h1>Learners</h1>
       <p className="muted">The learners you follow and how far they are.</p>
+      {canGrade && <AwaitingAnswers org={org} />}
       {progress.isPending && <Loading />}
       <ErrorNote error={progress.error ?? members.error} onRetry={() => progress.refetch()} />
       {progress.data && progress.data.learners.length === 0 && (

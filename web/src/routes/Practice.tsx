@@ -45,6 +45,11 @@ function AttemptSummary({ attempt }: { attempt: PracticeAttempt }) {
         <span className="practice-attempt-verdict">{verdict}</span> · your answer: {answerText(prompt, attempt.answer)}
         {tone !== "right" && <> · correct answer: {attempt.feedback.correct_answer}</>}
       </p>
+      {attempt.review && (
+        <p className="practice-review small">
+          Graded by your coach{attempt.review.comment ? <>: “{attempt.review.comment}”</> : "."}
+        </p>
+      )}
       {(attempt.feedback.explanation || attempt.feedback.citations.length > 0) && (
         <details>
           <summary>Explanation and source</summary>

@@ -221,6 +221,8 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(practice::list_practice_sessions, practice::start_practice))
         .routes(routes!(practice::get_practice_session))
         .routes(routes!(practice::answer_practice))
+        .routes(routes!(practice::review_practice_answer))
+        .routes(routes!(practice::awaiting_review))
         .routes(routes!(provisioning::list_coach_provisions, provisioning::provision_coach))
         .routes(routes!(provisioning::get_coach_provision))
         .routes(routes!(provisioning::complete_coach_profile))

@@ -21,10 +21,13 @@ use serde::Deserialize;
 use serde::Serialize;
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::PersonId;
-use wayfinder_accounts_rules::{OrgId, policy::OrgAction};
+use wayfinder_accounts_rules::{
+    OrgId,
+    policy::{self, OrgAction},
+};
 use wayfinder_learning::{
-    AnswerOutcome, AnswerSpec, GeneratedQuestions, MAX_GENERATED_PER_REQUEST, PracticeSession, PracticeSessionSummary,
-    Question, QuestionPage, QuestionPatch, QuestionSpec, SessionSpec,
+    AnswerOutcome, AnswerSpec, AwaitingAnswer, GeneratedQuestions, MAX_GENERATED_PER_REQUEST, PracticeSession,
+    PracticeSessionSummary, Question, QuestionPage, QuestionPatch, QuestionSpec, ReviewSpec, SessionSpec,
 };
 use wayfinder_learning_rules::practice::PracticeSessionId;
 use wayfinder_learning_rules::program::ConceptId;
@@ -280,4 +283,58 @@ pub async fn answer_practice(
 ) -> ApiResult<Json<AnswerOutcome>> {
     let learner = session_learner(&state, &principal, org_id, id, LearnerAccess::Practise).await?;
     Ok(Json(state.learning.answer_practice(org_id, learner, id, spec, Utc::now()).await?))
+}
+
+/// Grade an answer that could not be graded automatically (a short answer between right and
+/// wrong): recorded as evidence, with a comment the learner sees (the learner's coaches and
+/// admins).
+#[utoipa::path(post, path = "/orgs/{org_id}/practice-sessions/{session_id}/reviews", tag = "practice",
+    params(("org_id" = OrgId, Path), ("session_id" = String, Path)), request_body = ReviewSpec,
+    responses((status = 200, body = PracticeSession), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn review_practice_answer(
+    State(state): State<AppState>,
+    principal: Principal,
+    ip: ClientIp,
+    PathIds((org_id, id)): PathIds<(OrgId, PracticeSessionId)>,
+    JsonBody(spec): JsonBody<ReviewSpec>,
+) -> ApiResult<Json<PracticeSession>> {
+    session_learner(&state, &principal, org_id, id, LearnerAccess::Guide).await?;
+    let question = spec.question_id;
+    let session = state.learning.review_practice_answer(org_id, principal.person.id, id, spec).await?;
+    let detail = serde_json::json!({ "question": question });
+    audit(
+        &state,
+        Some(org_id),
+        Some(principal.person.id),
+        "practice.answer_reviewed",
+        Some(id.to_string()),
+        detail,
+        &ip,
+    )
+    .await;
+    Ok(Json(session))
+}
+
+/// Answers waiting for a coach, oldest first: administrators see every learner's, coaches their
+/// learners'; nobody else grades answers.
+#[utoipa::path(get, path = "/orgs/{org_id}/practice-reviews", tag = "practice",
+    params(("org_id" = OrgId, Path)),
+    responses((status = 200, body = [AwaitingAnswer]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn awaiting_review(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds(org_id): PathIds<OrgId>,
+) -> ApiResult<Json<Vec<AwaitingAnswer>>> {
+    let scope = OrgScope::load(&state, &principal, org_id).await?;
+    scope.require(OrgAction::ViewPrograms)?;
+    let waiting = if scope.actor.is_admin() {
+        state.learning.awaiting_review(org_id, None).await?
+    } else {
+        let supervised = scope.supervised(&state).await?;
+        let guided: Vec<PersonId> =
+            supervised.iter().copied().filter(|p| policy::may_guide_learner(&scope.actor, *p, &supervised)).collect();
+        state.learning.awaiting_review(org_id, Some(&guided)).await?
+    };
+    Ok(Json(waiting))
 }

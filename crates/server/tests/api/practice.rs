@@ -905,8 +905,165 @@ async fn questions_written_by_a_chat_model_are_checked_and_asked_again(backend: 
     assert_eq!(fake.seen().len(), requests_before, "the model was not asked");
 }
 
+/// A short answer between right and wrong waits for the learner's coach, who grades it; the grade
+/// is evidence, counts in the session and the item's statistics, and the learner sees the comment.
+async fn a_coach_grades_the_answers_the_rules_could_not(backend: Backend) {
+    let w = World::build(backend).await;
+    let (a, b) = (&w.org_a, &w.org_b);
+    let admin = &w.admin.client;
+    let (program, ids) = published_program(admin, a, "Memory").await;
+    let c01 = &ids["c01"];
+    let learner = &w.learner.id;
+    let (status, _) =
+        admin.post(&format!("/orgs/{a}/programs/{program}/enrolments"), json!({ "person_id": learner })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let reference = "Spacing reviews over growing intervals strengthens memory";
+    let short = json!({ "kind": "short_answer", "prompt": "Why space out your reviews?", "reference": reference });
+    let (status, question) =
+        admin.post(&format!("/orgs/{a}/questions"), json!({ "concepts": [c01], "body": short })).await;
+    assert_eq!(status, StatusCode::CREATED, "{question}");
+    let question = question["id"].as_str().unwrap().to_string();
+    let statement = json!({ "kind": "true_false", "statement": "Cramming beats spacing.", "answer": false });
+    let (status, other) =
+        admin.post(&format!("/orgs/{a}/questions"), json!({ "concepts": [c01], "body": statement })).await;
+    assert_eq!(status, StatusCode::CREATED, "{other}");
+    let other = other["id"].as_str().unwrap().to_string();
+
+    let (status, session) = w
+        .learner
+        .client
+        .post(
+            &format!("/orgs/{a}/learners/{learner}/practice-sessions"),
+            json!({ "target": { "kind": "concept", "concept_id": c01 }, "size": 2 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    let sid = session["id"].as_str().unwrap().to_string();
+    let mut current = session["current"].clone();
+    while !current.is_null() {
+        let answer = if current["id"] == question.as_str() {
+            // Two of the reference's six content words: neither clearly right nor clearly wrong.
+            json!({ "kind": "text", "text": "spacing reviews helps" })
+        } else {
+            json!({ "kind": "true_false", "value": false })
+        };
+        let (status, outcome) = w
+            .learner
+            .client
+            .post(
+                &format!("/orgs/{a}/practice-sessions/{sid}/answers"),
+                json!({ "question_id": current["id"], "answer": answer }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{outcome}");
+        current = outcome["session"]["current"].clone();
+    }
+    let one = format!("/orgs/{a}/practice-sessions/{sid}");
+    let (_, done) = w.learner.client.get(&one).await;
+    let attempt_of = |session: &Value, id: &str| {
+        session["attempts"].as_array().unwrap().iter().find(|t| t["question"]["id"] == id).unwrap().clone()
+    };
+    assert_eq!(attempt_of(&done, &question)["grade"]["outcome"], "needs_review", "{done}");
+    assert_eq!(done["correct"], 1, "only the true/false answer counts so far");
+    let graded_evidence =
+        |evidence: &Value| evidence.as_array().unwrap().iter().filter(|e| e["kind"] == "graded_answer").count();
+    let evidence_path = format!("/orgs/{a}/learners/{learner}/evidence");
+    let (_, evidence) = w.learner.client.get(&evidence_path).await;
+    assert_eq!(graded_evidence(&evidence), 1, "the waiting answer is no evidence yet: {evidence}");
+
+    // The learner's coach and the admins see it waiting; nobody else does.
+    let waiting_path = format!("/orgs/{a}/practice-reviews");
+    for client in [&w.coach.client, admin] {
+        let (status, waiting) = client.get(&waiting_path).await;
+        assert_eq!(status, StatusCode::OK, "{waiting}");
+        let waiting = waiting.as_array().unwrap();
+        assert_eq!(waiting.len(), 1, "{waiting:?}");
+        assert_eq!(
+            (waiting[0]["session_id"].as_str(), waiting[0]["question"]["id"].as_str()),
+            (Some(sid.as_str()), Some(question.as_str()))
+        );
+        assert_eq!(waiting[0]["correct_answer"], reference);
+        assert_eq!(waiting[0]["answer"]["text"], "spacing reviews helps");
+        assert_eq!(waiting[0]["person_id"], learner.as_str());
+    }
+    for client in [&w.learner.client, &w.parent.client, &w.manager.client] {
+        assert_eq!(client.get(&waiting_path).await.1, json!([]));
+    }
+    assert_error(w.admin_b.client.get(&waiting_path).await, StatusCode::NOT_FOUND, "not_found");
+
+    // Who may grade it, and bad grades: refused, nothing changes.
+    let reviews = format!("{one}/reviews");
+    let grade =
+        json!({ "question_id": question, "correct": true, "comment": "Yes: and the growing gaps are the point." });
+    let before = w.app.row_counts().await;
+    assert_error(w.learner.client.post(&reviews, grade.clone()).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(w.parent.client.post(&reviews, grade.clone()).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(w.manager.client.post(&reviews, grade.clone()).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(w.other_learner.client.post(&reviews, grade.clone()).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(w.admin_b.client.post(&reviews, grade.clone()).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        w.admin_b.client.post(&format!("/orgs/{b}/practice-sessions/{sid}/reviews"), grade.clone()).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    let unknown = json!({ "question_id": "0190f0f0-0000-7000-8000-000000000000", "correct": true });
+    assert_error(w.coach.client.post(&reviews, unknown).await, StatusCode::NOT_FOUND, "not_found");
+    let graded_by_rules = json!({ "question_id": other, "correct": true });
+    assert_error(w.coach.client.post(&reviews, graded_by_rules).await, StatusCode::CONFLICT, "conflict");
+    let long = json!({ "question_id": question, "correct": true, "comment": "x".repeat(1001) });
+    assert_error(w.coach.client.post(&reviews, long).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_error(
+        w.coach.client.post(&reviews, json!({ "question_id": question })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "missing_field",
+    );
+    assert_eq!(w.app.row_counts().await, before, "refused grades wrote nothing");
+    let (_, stats_before) = admin.get(&format!("/orgs/{a}/questions/{question}")).await;
+
+    // The coach grades it right.
+    let (_, standing_before) = w.coach.client.get(&format!("/orgs/{a}/learners/{learner}/mastery/{c01}")).await;
+    let (status, reviewed) = w.coach.client.post(&reviews, grade.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{reviewed}");
+    let attempt = attempt_of(&reviewed, &question);
+    assert_eq!(
+        (attempt["grade"]["outcome"].as_str(), attempt["grade"]["correct"].as_bool()),
+        (Some("graded"), Some(true))
+    );
+    assert_eq!(attempt["review"]["comment"], "Yes: and the growing gaps are the point.");
+    assert_eq!(attempt["review"]["reviewer_id"], w.coach.id.as_str());
+    assert_eq!(reviewed["correct"], 2);
+    let (_, learner_view) = w.learner.client.get(&one).await;
+    assert_eq!(attempt_of(&learner_view, &question)["review"]["comment"], "Yes: and the growing gaps are the point.");
+    let (_, evidence) = w.learner.client.get(&evidence_path).await;
+    assert_eq!(graded_evidence(&evidence), 2, "{evidence}");
+    let by_coach = evidence.as_array().unwrap().iter().find(|e| e["recorded_by"] == w.coach.id.as_str()).unwrap();
+    assert_eq!(
+        (by_coach["kind"].as_str(), by_coach["outcome"].as_f64()),
+        (Some("graded_answer"), Some(1.0)),
+        "{by_coach}"
+    );
+    let (_, standing_after) = w.coach.client.get(&format!("/orgs/{a}/learners/{learner}/mastery/{c01}")).await;
+    assert!(
+        standing_after["standing"]["mastery"].as_f64() > standing_before["standing"]["mastery"].as_f64(),
+        "{standing_before} → {standing_after}"
+    );
+    let (_, stats_after) = admin.get(&format!("/orgs/{a}/questions/{question}")).await;
+    assert_eq!(
+        stats_after["statistics"]["attempts"].as_i64(),
+        stats_before["statistics"]["attempts"].as_i64().map(|n| n + 1),
+        "{stats_after}"
+    );
+    assert_eq!(w.coach.client.get(&waiting_path).await.1, json!([]));
+    // Graded once: a second grade (a second coach, a retry) is refused.
+    let again = json!({ "question_id": question, "correct": false });
+    let before = w.app.row_counts().await;
+    assert_error(admin.post(&reviews, again).await, StatusCode::CONFLICT, "conflict");
+    assert_eq!(w.app.row_counts().await, before);
+}
+
 wayfinder_testing::on_both_backends!(
     questions_are_made_from_a_books_sections_and_reviewed,
+    a_coach_grades_the_answers_the_rules_could_not,
     questions_written_by_a_chat_model_are_checked_and_asked_again,
     a_learner_practises_with_feedback_and_the_model_learns,
     a_placement_finds_what_a_newcomer_knows_and_where_to_start,
