@@ -1,5 +1,6 @@
 //! The learning rules: pure functions and types, no I/O.
 
+pub mod answer_grading;
 pub mod draft;
 pub mod graph;
 pub mod mastery;

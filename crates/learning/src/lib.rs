@@ -117,19 +117,20 @@ pub struct Learning {
     store: Store,
     knowledge: KnowledgeBase,
     graphs: Arc<GraphCache>,
-    /// The chat model that writes practice questions (none: they are made from the text).
-    question_model: Option<Arc<dyn ChatModel>>,
+    /// The chat model that writes practice questions and grades short answers (none: questions
+    /// are made from the text, and short answers graded by their words).
+    chat_model: Option<Arc<dyn ChatModel>>,
 }
 
 impl Learning {
     /// A learning service over `store`, resolving free-text goals with `knowledge`.
     pub fn new(store: Store, knowledge: KnowledgeBase) -> Self {
-        Self { store, knowledge, graphs: Arc::default(), question_model: None }
+        Self { store, knowledge, graphs: Arc::default(), chat_model: None }
     }
 
-    /// The same service with a chat model to write practice questions.
-    pub fn with_question_model(self, model: Option<Arc<dyn ChatModel>>) -> Self {
-        Self { question_model: model, ..self }
+    /// The same service with a chat model to write practice questions and grade short answers.
+    pub fn with_chat_model(self, model: Option<Arc<dyn ChatModel>>) -> Self {
+        Self { chat_model: model, ..self }
     }
 }
 

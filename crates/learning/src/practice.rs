@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_learning_rules::answer_grading::{MAX_GRADING_ATTEMPTS, grade_schema, grading_prompt, parse_grade};
 use wayfinder_learning_rules::mastery::EvidenceKind;
 use wayfinder_learning_rules::placement::{MAX_PLACEMENT_ITEMS, Placement, SETTLED};
 use wayfinder_learning_rules::practice::{
@@ -19,6 +20,7 @@ use wayfinder_learning_rules::practice::{
 };
 use wayfinder_learning_rules::program::ConceptId;
 use wayfinder_learning_rules::questions::{QuestionBody, QuestionId, QuestionStatus};
+use wayfinder_llm::{ChatMessage, ChatRequest, ResponseFormat};
 use wayfinder_store::{AnswerWrite, AttemptRecord, AttemptReview, PracticeSessionRecord, QuestionRecord, StoreError};
 
 /// Most questions one session asks.
@@ -461,7 +463,14 @@ impl Learning {
             Some((_, q)) => q.clone(),
             None => self.store.question(org, spec.question_id).await.map_err(|e| not_found(e, "question"))?,
         };
-        let graded = grade(&question.body, &spec.answer).map_err(|e| invalid("answer", e.to_string()))?;
+        let mut graded = grade(&question.body, &spec.answer).map_err(|e| invalid("answer", e.to_string()))?;
+        // With a chat model, short answers are graded by meaning, not words; the rules' grade
+        // stands when the model cannot give one.
+        if let (QuestionBody::ShortAnswer { prompt, reference }, Answer::Text { text }) = (&question.body, &spec.answer)
+            && let Some(by_model) = self.grade_by_model(prompt, reference, text).await
+        {
+            graded = by_model;
+        }
         let concept =
             question.concepts.iter().copied().find(|c| session.concepts.contains(c)).unwrap_or(question.concepts[0]);
         // A one-concept session needs no prediction beyond what the evidence write reads.
@@ -564,6 +573,31 @@ impl Learning {
             .cloned()
             .ok_or(LearningError::NotFound("attempt"))?;
         Ok(AnswerOutcome { attempt, mastery, session: view })
+    }
+
+    /// A short answer's grade from the chat model with the rubric, or `None` without a model, when
+    /// it fails, or when it replies out of shape twice (logged).
+    async fn grade_by_model(&self, prompt: &str, reference: &str, answer: &str) -> Option<Grade> {
+        let model = self.chat_model.as_ref()?;
+        let asked = grading_prompt(prompt, reference, answer);
+        let format = ResponseFormat { name: "short_answer_grade".into(), schema: grade_schema() };
+        let request = ChatRequest::new(vec![ChatMessage::system(asked.system), ChatMessage::user(asked.user)])
+            .with_temperature(0.0)
+            .with_max_tokens(60)
+            .with_response_format(format);
+        for attempt in 1..=MAX_GRADING_ATTEMPTS {
+            match model.complete(&request).await {
+                Ok(reply) => match parse_grade(&reply.content) {
+                    Some(grade) => return Some(grade),
+                    None => tracing::warn!(attempt, "the chat model's grade was out of shape"),
+                },
+                Err(error) => {
+                    tracing::warn!(%error, "the chat model could not grade a short answer; the rules' grade stands");
+                    return None;
+                }
+            }
+        }
+        None
     }
 
     /// Adds to `known` the questions of `ids` it does not hold yet (one read for all).

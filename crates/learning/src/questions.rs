@@ -187,7 +187,7 @@ impl Learning {
         writer: Option<QuestionWriter>,
     ) -> LearningResult<GeneratedQuestions> {
         let max_items = max_items.clamp(1, MAX_GENERATED_PER_REQUEST);
-        let writer = match (writer, &self.question_model) {
+        let writer = match (writer, &self.chat_model) {
             (Some(QuestionWriter::Model), None) => {
                 return Err(LearningError::Invalid {
                     field: "writer".into(),
@@ -303,7 +303,7 @@ impl Learning {
         passages: &[Passage],
         max_items: usize,
     ) -> LearningResult<(Vec<Draft>, WrittenOutcome)> {
-        let model = self.question_model.as_ref().ok_or(LearningError::NotFound("chat model"))?;
+        let model = self.chat_model.as_ref().ok_or(LearningError::NotFound("chat model"))?;
         let texts: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();
         let (prompt, included) = writing_prompt(concept, description, &texts, max_items);
         let mut messages = vec![ChatMessage::system(prompt.system), ChatMessage::user(prompt.user)];

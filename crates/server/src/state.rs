@@ -72,13 +72,13 @@ impl AppState {
     }
 
     /// The same state with chat models for the coach; the default model also writes practice
-    /// questions.
+    /// questions and grades short answers.
     pub fn with_models(self, models: wayfinder_coach::Models) -> Self {
-        let question_model = models.client(None).unwrap_or_else(|error| {
-            tracing::warn!(%error, "the chat model cannot write practice questions; they are made from the text");
+        let chat_model = models.client(None).unwrap_or_else(|error| {
+            tracing::warn!(%error, "the chat model cannot write practice questions or grade answers; the rules do");
             None
         });
-        let learning = self.learning.with_question_model(question_model);
+        let learning = self.learning.with_chat_model(chat_model);
         let coaching = coaching(&self.knowledge, &learning, models);
         Self { coaching, learning, ..self }
     }

@@ -1061,8 +1061,75 @@ async fn a_coach_grades_the_answers_the_rules_could_not(backend: Backend) {
     assert_eq!(w.app.row_counts().await, before);
 }
 
+/// With a chat model, short answers are graded by meaning against the reference with a rubric;
+/// when the model replies out of shape or fails, the rules' grade stands.
+async fn short_answers_are_graded_by_the_chat_model(backend: Backend) {
+    use wayfinder_llm::fake::{FakeOpenAi, Script};
+    let fake = FakeOpenAi::start().await;
+    let w = World::build_on(crate::coach::spawn(backend, crate::coach::models(fake.base_url())).await).await;
+    let (a, admin) = (&w.org_a, &w.admin.client);
+    let (program, ids) = published_program(admin, a, "Memory").await;
+    let learner = &w.learner.id;
+    let (status, _) =
+        admin.post(&format!("/orgs/{a}/programs/{program}/enrolments"), json!({ "person_id": learner })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let reference = "Spacing reviews over growing intervals strengthens memory";
+    // One short-answer question per concept, so each session below asks exactly it.
+    let answer_on = |concept: String, text: &'static str| {
+        let (client, a) = (w.learner.client.clone(), a.clone());
+        let (admin, learner) = (admin.clone(), learner.clone());
+        async move {
+            let body = json!({ "kind": "short_answer", "prompt": format!("Why space out reviews ({concept})?"), "reference": reference });
+            let (status, q) =
+                admin.post(&format!("/orgs/{a}/questions"), json!({ "concepts": [concept], "body": body })).await;
+            assert_eq!(status, StatusCode::CREATED, "{q}");
+            let target = json!({ "target": { "kind": "concept", "concept_id": concept }, "size": 1 });
+            let (status, session) =
+                client.post(&format!("/orgs/{a}/learners/{learner}/practice-sessions"), target).await;
+            assert_eq!(status, StatusCode::CREATED, "{session}");
+            let sid = session["id"].as_str().unwrap();
+            let (status, outcome) = client
+                .post(
+                    &format!("/orgs/{a}/practice-sessions/{sid}/answers"),
+                    json!({ "question_id": q["id"], "answer": { "kind": "text", "text": text } }),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{outcome}");
+            outcome["attempt"]["grade"].clone()
+        }
+    };
+
+    // A paraphrase sharing almost no words with the reference: the model judges it right.
+    fake.push(Script::Reply(r#"{"score": 0.9, "correct": true}"#.into()));
+    let paraphrase = "Because leaving longer gaps between study sessions makes what you learn stick";
+    let grade = answer_on(ids["c01"].clone(), paraphrase).await;
+    assert_eq!(grade, json!({ "outcome": "graded", "score": 0.9, "correct": true }));
+    let seen = fake.seen();
+    let asked = seen.last().unwrap();
+    assert_eq!(asked.body["response_format"]["json_schema"]["name"], "short_answer_grade", "{}", asked.body);
+    let user = asked.last_user_message().unwrap();
+    assert!(
+        user.contains(&format!("Reference answer: {reference}")) && user.contains(&format!("<<<\n{paraphrase}\n>>>")),
+        "{user}"
+    );
+
+    // Out of shape twice: the rules grade it (two of six content words: a coach reviews it).
+    fake.push(Script::Reply("Looks right to me!".into()));
+    fake.push(Script::Reply(r#"{"score": 0.1, "correct": true}"#.into()));
+    let grade = answer_on(ids["c02"].clone(), "spacing reviews helps").await;
+    assert_eq!(grade, json!({ "outcome": "needs_review" }));
+
+    // A model that fails leaves the rules' grade too, and the answer is taken.
+    for _ in 0..3 {
+        fake.push(Script::error(500, "the model crashed"));
+    }
+    let grade = answer_on(ids["c03"].clone(), "spacing reviews over growing intervals strengthens memory").await;
+    assert_eq!(grade["correct"], true, "{grade}");
+}
+
 wayfinder_testing::on_both_backends!(
     questions_are_made_from_a_books_sections_and_reviewed,
+    short_answers_are_graded_by_the_chat_model,
     a_coach_grades_the_answers_the_rules_could_not,
     questions_written_by_a_chat_model_are_checked_and_asked_again,
     a_learner_practises_with_feedback_and_the_model_learns,
