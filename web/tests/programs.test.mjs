@@ -256,6 +256,21 @@ test("questions generated for a concept are approved and rejected in the review 
   assert.equal(statusOf(approvedPrompt), "approved");
   assert.equal(statusOf(rejectedPrompt), "rejected");
   assert.equal(bank.questions.filter((q) => q.status === "draft").length, drafts - 2);
+
+  // The organisation's choice to approve generated questions that pass their check at once.
+  const autoApprove = page.getByLabel("Approve generated questions that pass the check against their passage without review");
+  assert.equal(await autoApprove.isChecked(), false);
+  await autoApprove.check();
+  await page.waitForFunction(
+    async (url) => (await (await fetch(url)).json()).auto_approve_generated === true,
+    `${stack.base}/api/v1/orgs/${org.id}/practice-settings`,
+  );
+  assert.deepEqual(await api.call("GET", `/orgs/${org.id}/practice-settings`), { auto_approve_generated: true });
+  await autoApprove.uncheck();
+  await page.waitForFunction(
+    async (url) => (await (await fetch(url)).json()).auto_approve_generated === false,
+    `${stack.base}/api/v1/orgs/${org.id}/practice-settings`,
+  );
 });
 
 test("a question written by hand is saved approved", async () => {

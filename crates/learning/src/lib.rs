@@ -24,8 +24,8 @@ pub use progress::{
     LearnerMastery, LearningPath, MaterialView, NextStep, PathStepView, RecordedEvidence,
 };
 pub use questions::{
-    GeneratedQuestions, MAX_GENERATED_PER_REQUEST, Question, QuestionCitation, QuestionPage, QuestionPatch,
-    QuestionSpec,
+    GeneratedQuestions, MAX_GENERATED_PER_REQUEST, PracticeSettings, Question, QuestionCitation, QuestionPage,
+    QuestionPatch, QuestionSpec,
 };
 pub use views::*;
 

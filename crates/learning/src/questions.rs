@@ -138,6 +138,15 @@ struct Draft {
     passage: u64,
 }
 
+/// How the organisation runs its question bank.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeSettings {
+    /// Generated questions that pass the check against their passage are approved at once
+    /// instead of waiting in the review queue.
+    pub auto_approve_generated: bool,
+}
+
 /// A question written by a coach or an admin.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -255,6 +264,11 @@ impl Learning {
             QuestionWriter::Model => QuestionOrigin::Generated,
         };
         let texts: HashMap<u64, &str> = passages.iter().map(|p| (p.key, p.text.as_str())).collect();
+        let status = if self.store.auto_approves_generated(org).await? {
+            QuestionStatus::Approved
+        } else {
+            QuestionStatus::Draft
+        };
         let now = Utc::now();
         let mut failed_check = 0;
         let mut records = Vec::new();
@@ -269,7 +283,7 @@ impl Learning {
                 body: item.body,
                 explanation: item.explanation,
                 citations: vec![ChunkId(item.passage as i64)],
-                status: QuestionStatus::Draft,
+                status,
                 origin,
                 statistics: ItemStatistics::default(),
                 created_by: Some(by),
@@ -334,6 +348,21 @@ impl Learning {
         }
         tracing::warn!(%concept, "the chat model's questions were dropped after {MAX_WRITING_ATTEMPTS} malformed replies");
         Ok((Vec::new(), outcome))
+    }
+
+    /// How the organisation runs its question bank.
+    pub async fn practice_settings(&self, org: OrgId) -> LearningResult<PracticeSettings> {
+        Ok(PracticeSettings { auto_approve_generated: self.store.auto_approves_generated(org).await? })
+    }
+
+    /// Changes how the organisation runs its question bank.
+    pub async fn set_practice_settings(
+        &self,
+        org: OrgId,
+        settings: PracticeSettings,
+    ) -> LearningResult<PracticeSettings> {
+        self.store.set_auto_approve_generated(org, settings.auto_approve_generated).await?;
+        self.practice_settings(org).await
     }
 
     /// A page of the organisation's questions (the review queue is `status = draft`).

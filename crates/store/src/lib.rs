@@ -231,6 +231,7 @@ pub const TABLES: &[&str] = &[
     "practice_sessions",
     "practice_attempts",
     "coach_provisions",
+    "practice_settings",
 ];
 
 impl Store {

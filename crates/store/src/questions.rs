@@ -278,4 +278,22 @@ impl Store {
         }
         self.question(org, id).await
     }
+
+    /// Whether the organisation approves generated questions that pass their check without review
+    /// (no by default).
+    pub async fn auto_approves_generated(&self, org: OrgId) -> StoreResult<bool> {
+        let row: Option<(bool,)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT auto_approve_generated FROM practice_settings WHERE org_id = $1")
+            .bind(org.to_string()).fetch_optional(pool).await?);
+        Ok(row.is_some_and(|(on,)| on))
+    }
+
+    /// Sets whether generated questions that pass their check are approved without review.
+    pub async fn set_auto_approve_generated(&self, org: OrgId, on: bool) -> StoreResult<()> {
+        on_pool!(self, pool => sqlx::query(
+            "INSERT INTO practice_settings (org_id, auto_approve_generated, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (org_id) DO UPDATE SET auto_approve_generated = $2, updated_at = $3")
+            .bind(org.to_string()).bind(on).bind(now_ms()).execute(pool).await?.rows_affected());
+        Ok(())
+    }
 }

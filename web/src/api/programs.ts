@@ -14,6 +14,7 @@ import {
   networkError,
   patch,
   post,
+  put,
   query,
   reportUnauthenticated,
 } from "./client";
@@ -130,7 +131,12 @@ export interface QuestionFilter {
   offset: number;
 }
 
+export type PracticeSettings = Schemas["PracticeSettings"];
+
 export const questions = {
+  settings: (org: string) => get<PracticeSettings>(`${orgPath(org)}/practice-settings`),
+  saveSettings: (org: string, settings: PracticeSettings) =>
+    put<PracticeSettings>(`${orgPath(org)}/practice-settings`, settings),
   list: (org: string, filter: QuestionFilter) =>
     get<QuestionPage>(
       `${orgPath(org)}/questions${query({

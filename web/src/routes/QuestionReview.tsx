@@ -5,7 +5,7 @@
 
 import { useCallback, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { questions as questionsApi, type Question, type QuestionStatus } from "../api/programs";
 import { useOrgId, useSession } from "../session";
 import { Dialog, Empty, ErrorNote, Field, Loading } from "../components/ui";
@@ -18,6 +18,34 @@ import { promptOf } from "../components/programs/QuestionBodyFields";
 import "../styles/programs.css";
 
 const PAGE_SIZE = 20;
+
+/** Whether generated questions that pass their check skip this queue (admins change it). */
+function AutoApproval({ org, editable }: { org: string; editable: boolean }) {
+  const client = useQueryClient();
+  const key = ["practice-settings", org];
+  const settings = useQuery({ queryKey: key, queryFn: () => questionsApi.settings(org) });
+  const save = useMutation({
+    mutationFn: (on: boolean) => questionsApi.saveSettings(org, { auto_approve_generated: on }),
+    onSuccess: (saved) => client.setQueryData(key, saved),
+  });
+  if (!settings.data) return <ErrorNote error={settings.error} />;
+  return (
+    <div className="auto-approval">
+      <label className="check">
+        <input
+          type="checkbox"
+          // Shows the choice at once, while it is saved.
+          checked={save.isPending ? save.variables : settings.data.auto_approve_generated}
+          disabled={!editable}
+          onChange={(e) => save.mutate(e.target.checked)}
+        />
+        Approve generated questions that pass the check against their passage without review
+      </label>
+      {!editable && <p className="hint">An administrator decides this.</p>}
+      <ErrorNote error={save.error} />
+    </div>
+  );
+}
 /** The `status` parameter's value for every state. */
 const ALL_STATUSES = "all";
 
@@ -72,6 +100,7 @@ export default function QuestionReview() {
         Questions made from the material wait here as drafts. Learners practise only approved questions. Compare each
         with the passage it cites; the automatic check flags what it can.
       </p>
+      <AutoApproval org={org} editable={isAdmin} />
 
       <form className="inline-form question-filters" aria-label="Filter questions" onSubmit={(e) => e.preventDefault()}>
         <Field label="State">

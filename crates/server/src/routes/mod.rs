@@ -223,6 +223,7 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(practice::answer_practice))
         .routes(routes!(practice::review_practice_answer))
         .routes(routes!(practice::awaiting_review))
+        .routes(routes!(practice::get_practice_settings, practice::set_practice_settings))
         .routes(routes!(provisioning::list_coach_provisions, provisioning::provision_coach))
         .routes(routes!(provisioning::get_coach_provision))
         .routes(routes!(provisioning::complete_coach_profile))

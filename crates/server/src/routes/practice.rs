@@ -27,7 +27,8 @@ use wayfinder_accounts_rules::{
 };
 use wayfinder_learning::{
     AnswerOutcome, AnswerSpec, AwaitingAnswer, GeneratedQuestions, MAX_GENERATED_PER_REQUEST, PracticeSession,
-    PracticeSessionSummary, Question, QuestionPage, QuestionPatch, QuestionSpec, ReviewSpec, SessionSpec,
+    PracticeSessionSummary, PracticeSettings, Question, QuestionPage, QuestionPatch, QuestionSpec, ReviewSpec,
+    SessionSpec,
 };
 use wayfinder_learning_rules::practice::PracticeSessionId;
 use wayfinder_learning_rules::program::ConceptId;
@@ -283,6 +284,40 @@ pub async fn answer_practice(
 ) -> ApiResult<Json<AnswerOutcome>> {
     let learner = session_learner(&state, &principal, org_id, id, LearnerAccess::Practise).await?;
     Ok(Json(state.learning.answer_practice(org_id, learner, id, spec, Utc::now()).await?))
+}
+
+/// How the organisation runs its question bank (coaches and admins).
+#[utoipa::path(get, path = "/orgs/{org_id}/practice-settings", tag = "practice", params(("org_id" = OrgId, Path)),
+    responses((status = 200, body = PracticeSettings), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_practice_settings(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds(org_id): PathIds<OrgId>,
+) -> ApiResult<Json<PracticeSettings>> {
+    let scope = OrgScope::load(&state, &principal, org_id).await?;
+    scope.require(OrgAction::ManageQuestions)?;
+    Ok(Json(state.learning.practice_settings(org_id).await?))
+}
+
+/// Change how the organisation runs its question bank, e.g. approve generated questions that
+/// pass their check without review (admins).
+#[utoipa::path(put, path = "/orgs/{org_id}/practice-settings", tag = "practice", params(("org_id" = OrgId, Path)),
+    request_body = PracticeSettings,
+    responses((status = 200, body = PracticeSettings), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn set_practice_settings(
+    State(state): State<AppState>,
+    principal: Principal,
+    ip: ClientIp,
+    PathIds(org_id): PathIds<OrgId>,
+    JsonBody(settings): JsonBody<PracticeSettings>,
+) -> ApiResult<Json<PracticeSettings>> {
+    let scope = OrgScope::load(&state, &principal, org_id).await?;
+    scope.require(OrgAction::ManagePrograms)?;
+    let detail = serde_json::json!({ "auto_approve_generated": settings.auto_approve_generated });
+    let saved = state.learning.set_practice_settings(org_id, settings).await?;
+    audit(&state, Some(org_id), Some(principal.person.id), "practice.settings_changed", None, detail, &ip).await;
+    Ok(Json(saved))
 }
 
 /// Grade an answer that could not be graded automatically (a short answer between right and

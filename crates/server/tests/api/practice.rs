@@ -209,6 +209,31 @@ async fn questions_are_made_from_a_books_sections_and_reviewed(backend: Backend)
     assert_eq!(again["questions"], json!([]));
     assert_eq!(again["duplicates"].as_u64(), Some(made_first as u64));
     assert_eq!(question_rows(w.app.row_counts().await), before);
+
+    // An organisation may approve generated questions that pass their check without review; its
+    // admins decide, coaches see it.
+    let settings = format!("/orgs/{a}/practice-settings");
+    assert_eq!(w.coach.client.get(&settings).await.1, json!({ "auto_approve_generated": false }));
+    assert_error(w.learner.client.get(&settings).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(w.admin_b.client.get(&settings).await, StatusCode::NOT_FOUND, "not_found");
+    let before_settings = w.app.row_counts().await;
+    let on = json!({ "auto_approve_generated": true });
+    assert_error(w.coach.client.put(&settings, on.clone()).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(
+        admin.put(&settings, json!({ "auto_approve_generated": "yes" })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    );
+    assert_error(admin.put(&settings, json!({})).await, StatusCode::UNPROCESSABLE_ENTITY, "missing_field");
+    assert_eq!(w.app.row_counts().await, before_settings, "refused settings wrote nothing");
+    let (status, saved) = admin.put(&settings, on.clone()).await;
+    assert_eq!((status, &saved), (StatusCode::OK, &on));
+    let next = draft["concepts"][20]["id"].as_str().unwrap();
+    let (status, approved_at_once) =
+        admin.post(&format!("/orgs/{a}/concepts/{next}/questions/generate"), json!({ "max_items": 8 })).await;
+    assert_eq!(status, StatusCode::CREATED, "{approved_at_once}");
+    let made = approved_at_once["questions"].as_array().unwrap();
+    assert!(!made.is_empty() && made.iter().all(|q| q["status"] == "approved"), "{approved_at_once}");
     // Editing an item into another's text is refused.
     let other_prompt = items[4].1["body"].clone();
     assert_error(
