@@ -98,7 +98,9 @@ impl Learning {
             format!("Drafted from the collection \u{201c}{}\u{201d}; review before publishing.", collection.name);
         let new = NewProgram { id: program, org, title, description, self_enrolment: false, created_by: Some(by) };
         self.store.create_program(&new).await?;
-        self.store.replace_program_content(org, program, &ProgramContent { concepts, prerequisites }).await?;
+        self.store
+            .replace_program_content(org, program, &ProgramContent { concepts, prerequisites, questions: Vec::new() })
+            .await?;
         self.program(org, program, true).await
     }
 }

@@ -1,16 +1,24 @@
-//! A whole program as one document (JSON), or as two spreadsheets (concepts
-//! and edges as CSV): export, and all-or-nothing import with per-row errors.
+//! A whole program as one document (JSON), or as spreadsheets (concepts,
+//! edges and, optionally, questions as CSV): export, and all-or-nothing import
+//! with per-row errors. A program's approved questions travel with it.
 
 use crate::{Learning, LearningError, LearningResult, ProgramDetail, programs::not_found};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_learning_rules::graph::ConceptGraph;
+use wayfinder_learning_rules::practice::ItemStatistics;
 use wayfinder_learning_rules::program::{
     self as rules, ConceptId, MAX_CONCEPTS_PER_PROGRAM, MAX_TITLE_CHARS, MaterialRef, ProgramId,
 };
-use wayfinder_store::{ConceptRecord, NewProgram, Prerequisite, ProgramContent, ProgramVersion};
+use wayfinder_learning_rules::questions::{
+    MAX_QUESTION_CONCEPTS, MAX_TEXT_CHARS, QuestionBody, QuestionId, QuestionKind, QuestionOrigin, QuestionStatus,
+};
+use wayfinder_store::{
+    ConceptRecord, NewProgram, Prerequisite, ProgramContent, ProgramVersion, QuestionFilter, QuestionRecord,
+};
 
 /// A program as one document: what `export` writes and `import` reads.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -22,6 +30,91 @@ pub struct ProgramDocument {
     #[serde(default)]
     pub self_enrolment: bool,
     pub concepts: Vec<ConceptRow>,
+    /// Practice questions on the document's concepts; imported approved. (Their citations stay
+    /// behind: they name chunks of one organisation's knowledge base.)
+    #[serde(default)]
+    pub questions: Vec<QuestionRow>,
+}
+
+/// One practice question of a [`ProgramDocument`].
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionRow {
+    /// Keys of the document's concepts it practises.
+    pub concepts: Vec<String>,
+    pub body: QuestionBody,
+    #[serde(default)]
+    pub explanation: String,
+}
+
+/// The questions spreadsheet's columns: `concepts` (keys separated by `;`), `kind`, `prompt`
+/// (a multiple-choice stem, a true/false statement, a cloze text with `_____`, a short-answer
+/// question), `options` (multiple choice, separated by `;`), `answer` (the correct options,
+/// accepted fillings separated by `;`, `true`/`false`, or the reference answer) and
+/// `explanation`.
+#[derive(Serialize, Deserialize)]
+struct QuestionCsv {
+    concepts: String,
+    kind: QuestionKind,
+    prompt: String,
+    #[serde(default)]
+    options: String,
+    answer: String,
+    #[serde(default)]
+    explanation: String,
+}
+
+fn split_list(raw: &str) -> Vec<String> {
+    raw.split(';').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect()
+}
+
+impl QuestionCsv {
+    fn to_row(&self) -> Result<QuestionRow, (&'static str, String)> {
+        let body = match self.kind {
+            QuestionKind::MultipleChoice => {
+                let options = split_list(&self.options);
+                let answers = split_list(&self.answer);
+                let mut correct = Vec::new();
+                for answer in &answers {
+                    match options.iter().position(|o| o == answer) {
+                        Some(i) => correct.push(i),
+                        None => return Err(("answer", format!("{answer:?} is not one of the options"))),
+                    }
+                }
+                QuestionBody::MultipleChoice { stem: self.prompt.clone(), options, correct }
+            }
+            QuestionKind::TrueFalse => match self.answer.trim().to_lowercase().as_str() {
+                "true" => QuestionBody::TrueFalse { statement: self.prompt.clone(), answer: true },
+                "false" => QuestionBody::TrueFalse { statement: self.prompt.clone(), answer: false },
+                _ => return Err(("answer", "must be true or false".into())),
+            },
+            QuestionKind::Cloze => QuestionBody::Cloze { text: self.prompt.clone(), answers: split_list(&self.answer) },
+            QuestionKind::ShortAnswer => {
+                QuestionBody::ShortAnswer { prompt: self.prompt.clone(), reference: self.answer.clone() }
+            }
+        };
+        Ok(QuestionRow { concepts: split_list(&self.concepts), body, explanation: self.explanation.clone() })
+    }
+
+    fn from_row(row: &QuestionRow) -> Self {
+        let (prompt, options, answer) = match &row.body {
+            QuestionBody::MultipleChoice { stem, options, correct } => {
+                let answers: Vec<&str> = correct.iter().filter_map(|&i| options.get(i)).map(String::as_str).collect();
+                (stem.clone(), options.join(";"), answers.join(";"))
+            }
+            QuestionBody::TrueFalse { statement, answer } => (statement.clone(), String::new(), answer.to_string()),
+            QuestionBody::Cloze { text, answers } => (text.clone(), String::new(), answers.join(";")),
+            QuestionBody::ShortAnswer { prompt, reference } => (prompt.clone(), String::new(), reference.clone()),
+        };
+        QuestionCsv {
+            concepts: row.concepts.join(";"),
+            kind: row.body.kind(),
+            prompt,
+            options,
+            answer,
+            explanation: row.explanation.clone(),
+        }
+    }
 }
 
 /// One concept of a [`ProgramDocument`].
@@ -84,7 +177,12 @@ impl ProgramDocument {
     /// Reads a program from its two spreadsheets (header rows required:
     /// `key,name,description,tags,estimated_minutes` and `concept,requires`).
     /// A malformed row is reported with its line; nothing is half-read.
-    pub fn from_csv(title: &str, concepts_csv: &str, edges_csv: &str) -> Result<Self, Vec<RowError>> {
+    pub fn from_csv(
+        title: &str,
+        concepts_csv: &str,
+        edges_csv: &str,
+        questions_csv: Option<&str>,
+    ) -> Result<Self, Vec<RowError>> {
         let mut errors = Vec::new();
         let mut concepts = Vec::new();
         for (i, row) in csv::Reader::from_reader(concepts_csv.as_bytes()).deserialize::<ConceptCsv>().enumerate() {
@@ -113,14 +211,29 @@ impl ProgramDocument {
                 Err(e) => errors.push(RowError::new(i + 2, "edges_csv", e.to_string())),
             }
         }
+        let mut questions = Vec::new();
+        if let Some(sheet) = questions_csv {
+            for (i, row) in csv::Reader::from_reader(sheet.as_bytes()).deserialize::<QuestionCsv>().enumerate() {
+                match row.map_err(|e| ("questions_csv", e.to_string())).and_then(|q| q.to_row()) {
+                    Ok(question) => questions.push(question),
+                    Err((field, message)) => errors.push(RowError::new(i + 2, field, message)),
+                }
+            }
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(ProgramDocument { title: title.into(), description: String::new(), self_enrolment: false, concepts })
+        Ok(ProgramDocument {
+            title: title.into(),
+            description: String::new(),
+            self_enrolment: false,
+            concepts,
+            questions,
+        })
     }
 
-    /// The program as its two spreadsheets: (concepts, edges).
-    pub fn to_csv(&self) -> (String, String) {
+    /// The program as its spreadsheets: (concepts, edges, questions).
+    pub fn to_csv(&self) -> (String, String, String) {
         let mut concepts = csv::Writer::from_writer(Vec::new());
         let mut edges = csv::Writer::from_writer(Vec::new());
         for c in &self.concepts {
@@ -137,8 +250,12 @@ impl ProgramDocument {
                 edges.serialize(EdgeRow { concept: c.key.clone(), requires: requires.clone() }).ok();
             }
         }
+        let mut questions = csv::Writer::from_writer(Vec::new());
+        for q in &self.questions {
+            questions.serialize(QuestionCsv::from_row(q)).ok();
+        }
         let text = |w: csv::Writer<Vec<u8>>| String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
-        (text(concepts), text(edges))
+        (text(concepts), text(edges), text(questions))
     }
 }
 
@@ -146,7 +263,20 @@ impl Learning {
     /// The program in one version as a document (`drafts`: the latest version).
     pub async fn export_program(&self, org: OrgId, id: ProgramId, drafts: bool) -> LearningResult<ProgramDocument> {
         let ProgramDetail { program, concepts, .. } = self.program(org, id, drafts).await?;
+        let ours: HashSet<ConceptId> = concepts.iter().map(|c| c.id).collect();
+        let approved = QuestionFilter { concept: None, status: Some(QuestionStatus::Approved) };
+        let (bank, _) = self.store.questions(org, &approved, i64::MAX, 0).await?;
+        let questions = bank
+            .into_iter()
+            .filter(|q| q.concepts.iter().all(|c| ours.contains(c)))
+            .map(|q| QuestionRow {
+                concepts: q.concepts.iter().map(ToString::to_string).collect(),
+                body: q.body,
+                explanation: q.explanation,
+            })
+            .collect();
         Ok(ProgramDocument {
+            questions,
             title: program.title,
             description: program.description,
             self_enrolment: program.self_enrolment,
@@ -183,7 +313,7 @@ impl Learning {
             None => HashSet::new(),
         };
         let program = into.unwrap_or_default();
-        let content = self.check_document(org, program, &document, &existing).await?;
+        let content = self.check_document(org, program, &document, &existing, by).await?;
         let program = match into {
             Some(program) => program,
             None => {
@@ -214,6 +344,7 @@ impl Learning {
         program: ProgramId,
         document: &ProgramDocument,
         existing: &HashSet<ConceptId>,
+        by: PersonId,
     ) -> LearningResult<ProgramContent> {
         let mut errors = Vec::new();
         if document.concepts.len() > MAX_CONCEPTS_PER_PROGRAM {
@@ -322,10 +453,11 @@ impl Learning {
                 ));
             }
         }
+        let questions = check_questions(&document.questions, &ids, by, &mut errors);
         if !errors.is_empty() {
             return Err(LearningError::Import(errors));
         }
-        Ok(ProgramContent { concepts, prerequisites })
+        Ok(ProgramContent { concepts, prerequisites, questions })
     }
 
     async fn import_names(&self, cycle: &[ConceptId], concepts: &[ConceptRecord]) -> LearningResult<Vec<String>> {
@@ -334,4 +466,56 @@ impl Learning {
             .map(|id| concepts.iter().find(|c| c.id == *id).map(|c| c.name.clone()).unwrap_or_else(|| id.to_string()))
             .collect())
     }
+}
+
+/// The document's questions as records (approved, imported), their concept keys resolved; a row
+/// whose body or keys are wrong adds its errors (`row` counts questions from 1).
+fn check_questions(
+    rows: &[QuestionRow],
+    ids: &HashMap<&str, ConceptId>,
+    by: PersonId,
+    errors: &mut Vec<RowError>,
+) -> Vec<QuestionRecord> {
+    let now = Utc::now();
+    let mut records = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let n = i + 1;
+        let mut concepts = Vec::new();
+        for key in &row.concepts {
+            match ids.get(key.trim()) {
+                Some(id) if !concepts.contains(id) => concepts.push(*id),
+                Some(_) => {}
+                None => {
+                    errors.push(RowError::new(n, "question.concepts", format!("{key:?} is not a key of this document")))
+                }
+            }
+        }
+        if row.concepts.is_empty() || row.concepts.len() > MAX_QUESTION_CONCEPTS {
+            errors.push(RowError::new(n, "question.concepts", format!("name 1 to {MAX_QUESTION_CONCEPTS} concepts")));
+        }
+        let body = match row.body.validated() {
+            Ok(body) => body,
+            Err(e) => {
+                errors.push(RowError::new(n, &format!("question.{}", e.field), e.message));
+                continue;
+            }
+        };
+        if row.explanation.trim().chars().count() > MAX_TEXT_CHARS {
+            errors.push(RowError::new(n, "question.explanation", format!("at most {MAX_TEXT_CHARS} characters")));
+        }
+        records.push(QuestionRecord {
+            id: QuestionId::new(),
+            concepts,
+            body,
+            explanation: row.explanation.trim().to_string(),
+            citations: Vec::new(),
+            status: QuestionStatus::Approved,
+            origin: QuestionOrigin::Imported,
+            statistics: ItemStatistics::default(),
+            created_by: Some(by),
+            created_at: now,
+            updated_at: now,
+        });
+    }
+    records
 }

@@ -192,6 +192,8 @@ pub struct GoalRecord {
 pub struct ProgramContent {
     pub concepts: Vec<ConceptRecord>,
     pub prerequisites: Vec<Prerequisite>,
+    /// Questions that come with it (an imported program's); those the bank holds already are skipped.
+    pub questions: Vec<crate::QuestionRecord>,
 }
 
 /// The organisation's concept graph as learners see it (published versions).
@@ -855,6 +857,9 @@ impl Store {
                              VALUES ($1, $2, $3, $4, $5)")
                     .bind(org.to_string()).bind(program.to_string()).bind(edge.concept.to_string())
                     .bind(edge.requires.to_string()).bind(version).execute(&mut *tx).await?;
+            }
+            for question in &content.questions {
+                crate::questions::insert_question!(tx, org, question);
             }
         });
         Ok(())

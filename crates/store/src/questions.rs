@@ -89,6 +89,47 @@ fn filter_sql(filter: &QuestionFilter) -> String {
     sql
 }
 
+/// Inserts a question and its concepts inside the transaction `$tx`; `false` (and nothing
+/// written) when the bank already holds its duplicate key.
+macro_rules! insert_question {
+    ($tx:ident, $org:expr, $q:expr) => {{
+        let q: &crate::QuestionRecord = $q;
+        let inserted = sqlx::query(
+            "INSERT INTO questions (id, org_id, kind, body, explanation, citations, status, origin, duplicate_key,
+                 created_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
+             ON CONFLICT (org_id, duplicate_key) DO NOTHING",
+        )
+        .bind(q.id.to_string())
+        .bind($org.to_string())
+        .bind(q.body.kind().to_string())
+        .bind(crate::rows::to_json(&q.body))
+        .bind(&q.explanation)
+        .bind(crate::rows::to_json(&q.citations.iter().map(|c| c.0).collect::<Vec<_>>()))
+        .bind(q.status.to_string())
+        .bind(q.origin.to_string())
+        .bind(q.body.duplicate_key())
+        .bind(q.created_by.map(|p| p.to_string()))
+        .bind(q.created_at.timestamp_millis())
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if inserted {
+            for concept in &q.concepts {
+                sqlx::query("INSERT INTO question_concepts (question_id, org_id, concept_id) VALUES ($1, $2, $3)")
+                    .bind(q.id.to_string())
+                    .bind($org.to_string())
+                    .bind(concept.to_string())
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+        inserted
+    }};
+}
+pub(crate) use insert_question;
+
 impl Store {
     /// Adds questions to an organisation's bank in one transaction, skipping any whose
     /// duplicate key the bank already holds (in any state); returns the ids added.
@@ -96,26 +137,9 @@ impl Store {
         let mut added = Vec::new();
         in_tx!(self, tx => {
             for q in questions {
-                let inserted = sqlx::query(
-                    "INSERT INTO questions (id, org_id, kind, body, explanation, citations, status, origin, duplicate_key,
-                         created_by, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
-                     ON CONFLICT (org_id, duplicate_key) DO NOTHING")
-                    .bind(q.id.to_string()).bind(org.to_string()).bind(q.body.kind().to_string())
-                    .bind(to_json(&q.body)).bind(&q.explanation)
-                    .bind(to_json(&q.citations.iter().map(|c| c.0).collect::<Vec<_>>()))
-                    .bind(q.status.to_string()).bind(q.origin.to_string()).bind(q.body.duplicate_key())
-                    .bind(q.created_by.map(|p| p.to_string())).bind(q.created_at.timestamp_millis())
-                    .execute(&mut *tx).await?.rows_affected();
-                if inserted == 0 {
-                    continue;
+                if insert_question!(tx, org, q) {
+                    added.push(q.id);
                 }
-                for concept in &q.concepts {
-                    sqlx::query("INSERT INTO question_concepts (question_id, org_id, concept_id) VALUES ($1, $2, $3)")
-                        .bind(q.id.to_string()).bind(org.to_string()).bind(concept.to_string())
-                        .execute(&mut *tx).await?;
-                }
-                added.push(q.id);
             }
         });
         Ok(added)

@@ -215,6 +215,9 @@ pub enum ProgramCommand {
         /// Edges spreadsheet: `concept,requires`.
         #[arg(long)]
         edges_csv: Option<PathBuf>,
+        /// Questions spreadsheet (optional): `concepts,kind,prompt,options,answer,explanation`.
+        #[arg(long)]
+        questions_csv: Option<PathBuf>,
         /// Title of a program imported from spreadsheets.
         #[arg(long)]
         title: Option<String>,
@@ -227,7 +230,7 @@ pub enum ProgramCommand {
         /// Program id or title.
         #[arg(long)]
         program: String,
-        /// Write PREFIX.concepts.csv and PREFIX.edges.csv instead.
+        /// Write PREFIX.concepts.csv, PREFIX.edges.csv and PREFIX.questions.csv instead.
         #[arg(long)]
         csv: Option<PathBuf>,
     },

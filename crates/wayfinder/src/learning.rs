@@ -68,7 +68,7 @@ pub async fn program(kb: &KnowledgeBase, command: ProgramCommand) -> anyhow::Res
                 );
             }
         }
-        ProgramCommand::Import { org, file, into, concepts_csv, edges_csv, title } => {
+        ProgramCommand::Import { org, file, into, concepts_csv, edges_csv, questions_csv, title } => {
             let org = org_id(&store, &org).await?;
             let document = match (file, concepts_csv, edges_csv) {
                 (Some(file), None, None) => {
@@ -81,7 +81,8 @@ pub async fn program(kb: &KnowledgeBase, command: ProgramCommand) -> anyhow::Res
                     let read =
                         |p: &Path| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()));
                     let title = title.context("--title names a program imported from spreadsheets")?;
-                    ProgramDocument::from_csv(&title, &read(&concepts)?, &read(&edges)?)
+                    let questions = questions_csv.as_deref().map(read).transpose()?;
+                    ProgramDocument::from_csv(&title, &read(&concepts)?, &read(&edges)?, questions.as_deref())
                         .map_err(|rows| explain(LearningError::Import(rows)))?
                 }
                 _ => bail!("give a program document (FILE) or both --concepts-csv and --edges-csv"),
@@ -107,11 +108,14 @@ pub async fn program(kb: &KnowledgeBase, command: ProgramCommand) -> anyhow::Res
             match csv {
                 None => outln!("{}", serde_json::to_string_pretty(&document)?),
                 Some(prefix) => {
-                    let (concepts, edges) = document.to_csv();
-                    let (a, b) = (prefix.with_extension("concepts.csv"), prefix.with_extension("edges.csv"));
+                    let (concepts, edges, questions) = document.to_csv();
+                    let a = prefix.with_extension("concepts.csv");
+                    let b = prefix.with_extension("edges.csv");
+                    let c = prefix.with_extension("questions.csv");
                     std::fs::write(&a, concepts)?;
                     std::fs::write(&b, edges)?;
-                    outln!("wrote {} and {}", a.display(), b.display());
+                    std::fs::write(&c, questions)?;
+                    outln!("wrote {}, {} and {}", a.display(), b.display(), c.display());
                 }
             }
         }

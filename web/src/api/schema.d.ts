@@ -1104,7 +1104,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import a program from its two spreadsheets as a new draft program (admins). */
+        /** Import a program from its spreadsheets (concepts, edges and, optionally, questions) as a new draft program (admins). */
         post: operations["import_program_csv"];
         delete?: never;
         options?: never;
@@ -1244,7 +1244,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The program as two spreadsheets (concepts, edges). */
+        /** The program as spreadsheets (concepts, edges, its approved questions). */
         get: operations["export_program_csv"];
         put?: never;
         post?: never;
@@ -2640,17 +2640,25 @@ export interface components {
             self_enrolment?: boolean | null;
             title?: string | null;
         };
-        /** @description A program as two spreadsheets. */
+        /** @description A program as spreadsheets. */
         ProgramCsv: {
             /** @description Columns `key,name,description,tags,estimated_minutes` (tags separated by `;`). */
             concepts_csv: string;
             /** @description Columns `concept,requires` (keys of the concepts sheet, or ids of other programs' concepts). */
             edges_csv: string;
+            /**
+             * @description Columns `concepts,kind,prompt,options,answer,explanation`: concept keys and options
+             *     separated by `;`; the answer is the correct options, the accepted fillings, `true` or
+             *     `false`, or the reference answer.
+             */
+            questions_csv: string;
         };
         /** @description A program to import from spreadsheets. */
         ProgramCsvImport: {
             concepts_csv: string;
             edges_csv: string;
+            /** @description The questions sheet, as the export writes it (optional). */
+            questions_csv?: string | null;
             title: string;
         };
         /** @description A program with its concepts in one version. */
@@ -2667,6 +2675,11 @@ export interface components {
         ProgramDocument: {
             concepts: components["schemas"]["ConceptRow"][];
             description?: string;
+            /**
+             * @description Practice questions on the document's concepts; imported approved. (Their citations stay
+             *     behind: they name chunks of one organisation's knowledge base.)
+             */
+            questions?: components["schemas"]["QuestionRow"][];
             self_enrolment?: boolean;
             title: string;
         };
@@ -2776,6 +2789,13 @@ export interface components {
             body?: null | components["schemas"]["QuestionBody"];
             explanation?: string | null;
             status?: null | components["schemas"]["QuestionStatus"];
+        };
+        /** @description One practice question of a [`ProgramDocument`]. */
+        QuestionRow: {
+            body: components["schemas"]["QuestionBody"];
+            /** @description Keys of the document's concepts it practises. */
+            concepts: string[];
+            explanation?: string;
         };
         /** @description A question written by a coach or an admin. */
         QuestionSpec: {

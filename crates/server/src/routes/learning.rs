@@ -171,7 +171,7 @@ pub struct ProgramList {
     pub programs: Vec<Program>,
 }
 
-/// A program as two spreadsheets.
+/// A program as spreadsheets.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramCsv {
@@ -179,6 +179,10 @@ pub struct ProgramCsv {
     pub concepts_csv: String,
     /// Columns `concept,requires` (keys of the concepts sheet, or ids of other programs' concepts).
     pub edges_csv: String,
+    /// Columns `concepts,kind,prompt,options,answer,explanation`: concept keys and options
+    /// separated by `;`; the answer is the correct options, the accepted fillings, `true` or
+    /// `false`, or the reference answer.
+    pub questions_csv: String,
 }
 
 /// A program to import from spreadsheets.
@@ -188,6 +192,8 @@ pub struct ProgramCsvImport {
     pub title: String,
     pub concepts_csv: String,
     pub edges_csv: String,
+    /// The questions sheet, as the export writes it (optional).
+    pub questions_csv: Option<String>,
 }
 
 /// Which version of a program to read.
@@ -416,7 +422,7 @@ pub async fn export_program(
     Ok(Json(state.learning.export_program(org_id, id, author).await?))
 }
 
-/// The program as two spreadsheets (concepts, edges).
+/// The program as spreadsheets (concepts, edges, its approved questions).
 #[utoipa::path(get, path = "/orgs/{org_id}/programs/{program_id}/export/csv", tag = "learning",
     params(("org_id" = OrgId, Path), ("program_id" = String, Path)),
     responses((status = 200, body = ProgramCsv), (status = 404, body = ErrorBody)))]
@@ -426,8 +432,8 @@ pub async fn export_program_csv(
     PathIds((org_id, id)): PathIds<(OrgId, ProgramId)>,
 ) -> ApiResult<Json<ProgramCsv>> {
     let Json(document) = export_program(State(state), principal, PathIds((org_id, id))).await?;
-    let (concepts_csv, edges_csv) = document.to_csv();
-    Ok(Json(ProgramCsv { concepts_csv, edges_csv }))
+    let (concepts_csv, edges_csv, questions_csv) = document.to_csv();
+    Ok(Json(ProgramCsv { concepts_csv, edges_csv, questions_csv }))
 }
 
 /// Import a program document as a new draft program; all or nothing, every row's errors reported (admins).
@@ -451,7 +457,7 @@ pub async fn import_program(
     Ok((StatusCode::CREATED, Json(detail)))
 }
 
-/// Import a program from its two spreadsheets as a new draft program (admins).
+/// Import a program from its spreadsheets (concepts, edges and, optionally, questions) as a new draft program (admins).
 #[utoipa::path(post, path = "/orgs/{org_id}/programs/import/csv", tag = "learning", params(("org_id" = OrgId, Path)),
     request_body = ProgramCsvImport,
     responses((status = 201, body = ProgramDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -465,8 +471,9 @@ pub async fn import_program_csv(
 ) -> ApiResult<(StatusCode, Json<ProgramDetail>)> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     scope.require(OrgAction::ManagePrograms)?;
-    let document = ProgramDocument::from_csv(&body.title, &body.concepts_csv, &body.edges_csv)
-        .map_err(|rows| ApiError::from(LearningError::Import(rows)))?;
+    let document =
+        ProgramDocument::from_csv(&body.title, &body.concepts_csv, &body.edges_csv, body.questions_csv.as_deref())
+            .map_err(|rows| ApiError::from(LearningError::Import(rows)))?;
     import_program(State(state), principal, ip, PathIds(org_id), JsonBody(document)).await
 }
 

@@ -1152,8 +1152,120 @@ async fn short_answers_are_graded_by_the_chat_model(backend: Backend) {
     assert_eq!(grade["correct"], true, "{grade}");
 }
 
+/// A program's approved questions travel with it: imported with a document or a spreadsheet
+/// (approved, all or nothing), exported with it, and carried to another organisation.
+async fn a_programs_questions_travel_with_it(backend: Backend) {
+    let w = World::build(backend).await;
+    let (a, b) = (&w.org_a, &w.org_b);
+    let admin = &w.admin.client;
+    let choice = json!({ "kind": "multiple_choice", "stem": "Which helps memory most?",
+        "options": ["spaced review", "rereading", "highlighting"], "correct": [0] });
+    let statement =
+        json!({ "kind": "true_false", "statement": "Cramming works best for the long term.", "answer": false });
+    let cloze = json!({ "kind": "cloze", "text": "Spacing and _____ both strengthen recall.", "answers": ["testing"] });
+    let document = |questions: Value| {
+        json!({ "title": "Memory", "concepts": [
+            { "key": "k1", "name": "Spacing" }, { "key": "k2", "name": "Testing", "requires": ["k1"] } ],
+            "questions": questions })
+    };
+
+    // Broken rows refuse the whole import, each named; nothing is written.
+    let before = w.app.row_counts().await;
+    let broken = document(json!([
+        { "concepts": ["k1", "nowhere"], "body": choice },
+        { "concepts": ["k2"], "body": { "kind": "multiple_choice", "stem": "Which?", "options": ["a", "b"], "correct": [5] } },
+        { "concepts": [], "body": statement },
+    ]));
+    let (status, refused) = admin.post(&format!("/orgs/{a}/programs/import"), broken).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("import_invalid")),
+        "{refused}"
+    );
+    let rows: Vec<(i64, String)> = refused["error"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["row"].as_i64().unwrap(), r["field"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(rows.contains(&(1, "question.concepts".into())), "{rows:?}");
+    assert!(rows.iter().any(|(row, field)| *row == 2 && field.starts_with("question.")), "{rows:?}");
+    assert!(rows.contains(&(3, "question.concepts".into())), "{rows:?}");
+    assert_eq!(w.app.row_counts().await, before, "a refused import wrote nothing");
+
+    // A good document: its questions arrive approved, on the concepts their keys name.
+    let questions = json!([
+        { "concepts": ["k1"], "body": choice, "explanation": "Spacing beats rereading." },
+        { "concepts": ["k2"], "body": statement },
+        { "concepts": ["k1", "k2"], "body": cloze },
+    ]);
+    let (status, detail) = admin.post(&format!("/orgs/{a}/programs/import"), document(questions.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{detail}");
+    let program = detail["program"]["id"].as_str().unwrap().to_string();
+    let id_of = |name: &str| {
+        detail["concepts"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (spacing, testing) = (id_of("Spacing"), id_of("Testing"));
+    let (_, bank) = admin.get(&format!("/orgs/{a}/questions?status=approved&limit=50")).await;
+    let bank = bank["questions"].as_array().unwrap().clone();
+    assert_eq!(bank.len(), 3, "{bank:?}");
+    assert!(bank.iter().all(|q| q["origin"] == "imported"), "{bank:?}");
+    let by_body =
+        |body: &Value| bank.iter().find(|q| &q["body"] == body).unwrap_or_else(|| panic!("{body} missing")).clone();
+    assert_eq!(by_body(&choice)["concepts"], json!([spacing]));
+    assert_eq!(by_body(&choice)["explanation"], "Spacing beats rereading.");
+    assert_eq!(by_body(&statement)["concepts"], json!([testing]));
+    let mut both = vec![spacing.clone(), testing.clone()];
+    both.sort();
+    let mut cloze_concepts: Vec<String> =
+        by_body(&cloze)["concepts"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+    cloze_concepts.sort();
+    assert_eq!(cloze_concepts, both);
+
+    // The export carries them, keyed by the concepts' ids.
+    let (_, exported) = admin.get(&format!("/orgs/{a}/programs/{program}/export")).await;
+    let carried = exported["questions"].as_array().unwrap();
+    assert_eq!(carried.len(), 3, "{exported}");
+    assert!(carried.iter().any(|q| q["body"] == choice && q["concepts"] == json!([spacing])), "{exported}");
+
+    // As spreadsheets, into another organisation: the same questions, approved there.
+    let (_, sheets) = admin.get(&format!("/orgs/{a}/programs/{program}/export/csv")).await;
+    let questions_csv = sheets["questions_csv"].as_str().unwrap();
+    assert!(questions_csv.starts_with("concepts,kind,prompt,options,answer,explanation"), "{questions_csv}");
+    let import = json!({ "title": "Memory", "concepts_csv": sheets["concepts_csv"], "edges_csv": sheets["edges_csv"],
+        "questions_csv": questions_csv });
+    let (status, copied) = w.admin_b.client.post(&format!("/orgs/{b}/programs/import/csv"), import).await;
+    assert_eq!(status, StatusCode::CREATED, "{copied}");
+    let (_, bank_b) = w.admin_b.client.get(&format!("/orgs/{b}/questions?status=approved&limit=50")).await;
+    let mut bodies_b: Vec<String> =
+        bank_b["questions"].as_array().unwrap().iter().map(|q| q["body"].to_string()).collect();
+    let mut bodies_a: Vec<String> = bank.iter().map(|q| q["body"].to_string()).collect();
+    bodies_a.sort();
+    bodies_b.sort();
+    assert_eq!(bodies_b, bodies_a);
+
+    // A broken questions sheet: each bad row named, nothing written.
+    let before = w.app.row_counts().await;
+    let bad_sheet = "concepts,kind,prompt,options,answer,explanation\n\
+        k1,essay,Discuss.,,,\n\
+        k1,multiple_choice,Which?,a;b,c,\n\
+        k1,true_false,Sleep helps.,,maybe,\n";
+    let import = json!({ "title": "Bad", "concepts_csv": "key,name\nk1,One\n", "edges_csv": "concept,requires\n",
+        "questions_csv": bad_sheet });
+    let (status, refused) = w.admin_b.client.post(&format!("/orgs/{b}/programs/import/csv"), import).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let rows: Vec<i64> =
+        refused["error"]["rows"].as_array().unwrap().iter().map(|r| r["row"].as_i64().unwrap()).collect();
+    assert_eq!(rows, [2, 3, 4], "{refused}");
+    assert_eq!(w.app.row_counts().await, before);
+}
+
 wayfinder_testing::on_both_backends!(
     questions_are_made_from_a_books_sections_and_reviewed,
+    a_programs_questions_travel_with_it,
     short_answers_are_graded_by_the_chat_model,
     a_coach_grades_the_answers_the_rules_could_not,
     questions_written_by_a_chat_model_are_checked_and_asked_again,

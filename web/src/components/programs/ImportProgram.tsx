@@ -1,5 +1,5 @@
 // Imports a program as a new draft: from the JSON document an export writes,
-// or from its two spreadsheets. A broken file is refused whole, with what is
+// or from its spreadsheets (concepts, prerequisites, questions). A broken file is refused whole, with what is
 // wrong in each row.
 
 import { useState, type FormEvent } from "react";
@@ -22,17 +22,19 @@ export function ImportProgram({ org, onImported }: { org: string; onImported: (d
   const [title, setTitle] = useState("");
   const [conceptsFile, setConceptsFile] = useState<File | null>(null);
   const [edgesFile, setEdgesFile] = useState<File | null>(null);
+  const [questionsFile, setQuestionsFile] = useState<File | null>(null);
 
   const importJson = useMutation({
     mutationFn: async (file: File) => programs.importDocument(org, await readJson(file)),
     onSuccess: onImported,
   });
   const importCsv = useMutation({
-    mutationFn: async (files: { concepts: File; edges: File }) =>
+    mutationFn: async (files: { concepts: File; edges: File; questions: File | null }) =>
       programs.importCsv(org, {
         title: title.trim(),
         concepts_csv: await files.concepts.text(),
         edges_csv: await files.edges.text(),
+        questions_csv: files.questions ? await files.questions.text() : null,
       }),
     onSuccess: onImported,
   });
@@ -44,7 +46,7 @@ export function ImportProgram({ org, onImported }: { org: string; onImported: (d
 
   function submitCsv(event: FormEvent) {
     event.preventDefault();
-    if (conceptsFile && edgesFile) importCsv.mutate({ concepts: conceptsFile, edges: edgesFile });
+    if (conceptsFile && edgesFile) importCsv.mutate({ concepts: conceptsFile, edges: edgesFile, questions: questionsFile });
   }
 
   return (
@@ -68,7 +70,7 @@ export function ImportProgram({ org, onImported }: { org: string; onImported: (d
         </div>
       </form>
       <form className="card" onSubmit={submitCsv} aria-label="Import spreadsheets">
-        <h2>From two spreadsheets (CSV)</h2>
+        <h2>From spreadsheets (CSV)</h2>
         <Field label="Program title">
           {(p) => <input {...p} value={title} onChange={(e) => setTitle(e.target.value)} />}
         </Field>
@@ -88,6 +90,15 @@ export function ImportProgram({ org, onImported }: { org: string; onImported: (d
           onPick={(file) => {
             importCsv.reset();
             setEdgesFile(file);
+          }}
+        />
+        <FileField
+          label="Questions sheet (optional)"
+          hint="Columns concepts, kind, prompt, options, answer, explanation, as an export writes them; imported approved."
+          accept=".csv,text/csv"
+          onPick={(file) => {
+            importCsv.reset();
+            setQuestionsFile(file);
           }}
         />
         <ProgramErrorNote error={importCsv.error} />

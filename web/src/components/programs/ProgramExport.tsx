@@ -1,5 +1,5 @@
 // Exports a program (the latest version, drafts included) as the JSON
-// document an import reads back, or as its two spreadsheets. Each file is a
+// document an import reads back, or as its spreadsheets (concepts, prerequisites, questions). Each file is a
 // link the browser saves, made from what the API answered.
 
 import { useEffect, useMemo, useState } from "react";
@@ -43,6 +43,7 @@ export function ProgramExport({ org, programId, title }: { org: string; programI
       setFiles([
         { name: `${stem}-concepts.csv`, text: csv.concepts_csv, type: "text/csv" },
         { name: `${stem}-prerequisites.csv`, text: csv.edges_csv, type: "text/csv" },
+        { name: `${stem}-questions.csv`, text: csv.questions_csv, type: "text/csv" },
       ]),
   });
 
