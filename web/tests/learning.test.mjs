@@ -501,3 +501,23 @@ test("an answer the rules cannot grade waits for the coach, whose grade and comm
   await page.getByRole("status").filter({ hasText: `You answered ${session.answered} of ${session.answered} questions right.` }).waitFor();
   await screenshot(page, "learning-12-graded-by-coach");
 });
+
+test("an answer that taught a concept of the learner's program offers to practise it", async () => {
+  const page = learnerPage;
+  await page.goto(`${stack.base}/chat`);
+  await page.getByLabel("Your question").fill("What is retrieval practice?");
+  await page.getByRole("button", { name: "Send" }).click();
+  const answer = page.getByRole("article", { name: "Coach answered" }).last();
+  const offerButton = answer.getByRole("button", { name: /^Practise / });
+  await offerButton.waitFor();
+  // The offer the server stored with the answer: a concept its sources teach, with questions.
+  const { conversations } = await lena.client.call("GET", `/orgs/${org.id}/conversations`);
+  const detail = await lena.client.call("GET", `/conversations/${conversations[0].id}`);
+  const offer = detail.messages.at(-1).practice;
+  assert.ok(offer && Object.values(concepts).includes(offer.concept_id), JSON.stringify(detail.messages.at(-1)));
+  assert.equal((await offerButton.textContent())?.trim(), `Practise ${offer.concept_name}`);
+  await screenshot(page, "learning-13-practice-offer");
+  await offerButton.click();
+  await page.waitForURL(/\/learning\/practice\/[0-9a-f-]{36}$/);
+  await page.getByRole("heading", { name: `Practice: ${offer.concept_name}` }).waitFor();
+});

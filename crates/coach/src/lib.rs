@@ -11,7 +11,7 @@ mod views;
 
 pub use models::Models;
 pub use pipeline::{Thread, TurnEvent, TurnFailure, TurnInput, TurnOutcome, source_of};
-pub use views::{Citation, Coach, Conversation, Feedback, Message};
+pub use views::{Citation, Coach, Conversation, Feedback, Message, PracticeOffer};
 // The closed sets the views carry, so callers of the service need not reach for the rules crate.
 pub use wayfinder_coach_rules::{
     AnswerKind, AnswerMode, CoachStyle, ConfidenceLevel, FeedbackRating, FeedbackReason, TurnRole,
@@ -119,6 +119,10 @@ pub struct Coaching {
 #[async_trait::async_trait]
 pub trait LearnerRecords: Send + Sync {
     async fn standing(&self, org: OrgId, person: PersonId, chunks: &[i64]) -> Option<LearnerStanding>;
+
+    /// The concept to offer for practice under an answer citing `chunks`: one of the person's
+    /// programs that the chunks teach and that has approved questions (the least mastered).
+    async fn practice_offer(&self, org: OrgId, person: PersonId, chunks: &[i64]) -> Option<PracticeOffer>;
 }
 
 /// Titles longer than this are cut (a conversation's title comes from its first question).

@@ -6,8 +6,8 @@
 //! said so far is stored as incomplete, never as a finished answer.
 
 use crate::{
-    Citation, Coach, Coaching, CoachingError, CoachingResult, Conversation, Message, NEW_CONVERSATION, title_from,
-    views::StoredCitations,
+    Citation, Coach, Coaching, CoachingError, CoachingResult, Conversation, Message, NEW_CONVERSATION, PracticeOffer,
+    title_from, views::StoredCitations,
 };
 use futures::StreamExt;
 use std::{sync::Arc, time::Instant};
@@ -109,6 +109,7 @@ struct Answer {
     usage: Option<Usage>,
     complete: bool,
     failure: Option<(ModelFailure, String)>,
+    practice: Option<PracticeOffer>,
 }
 
 impl Answer {
@@ -123,6 +124,7 @@ impl Answer {
             usage: None,
             complete: true,
             failure: None,
+            practice: None,
         }
     }
 }
@@ -471,7 +473,15 @@ impl Coaching {
         if let Some(u) = &answer.usage {
             add_usage(&mut run.usage, u);
         }
-        Answer { relevance: Some(decision), ..answer }
+        // An answer that taught something the learner can practise offers it.
+        let practice = match &self.learners {
+            Some(records) if answer.complete && !answer.citations.is_empty() => {
+                let chunks: Vec<i64> = answer.citations.iter().map(|c| c.chunk_id).collect();
+                records.practice_offer(run.input.org, run.input.person, &chunks).await
+            }
+            _ => None,
+        };
+        Answer { relevance: Some(decision), practice, ..answer }
     }
 
     /// Stage 5: both messages and the usage in one transaction (a stateless turn keeps only the
@@ -493,6 +503,7 @@ impl Coaching {
                 citations: answer.citations,
                 confidence_level: answer.confidence.map(|(_, level)| level),
                 relevance: answer.relevance,
+                practice: answer.practice,
             })
             .unwrap_or_default(),
             domains: routed,

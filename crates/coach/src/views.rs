@@ -160,6 +160,16 @@ pub struct Message {
     pub complete: bool,
     pub created_at: DateTime<Utc>,
     pub feedback: Option<Feedback>,
+    /// For a learner's answer that cites a concept of their programs with practice questions:
+    /// "practise this" — the concept to practise.
+    pub practice: Option<PracticeOffer>,
+}
+
+/// A concept the learner may practise now, offered under an answer that taught it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PracticeOffer {
+    pub concept_id: String,
+    pub concept_name: String,
 }
 
 /// Confidence level stored beside the citations (the store keeps them as one JSON value).
@@ -169,6 +179,8 @@ pub(crate) struct StoredCitations {
     pub confidence_level: Option<ConfidenceLevel>,
     #[serde(default)]
     pub relevance: Option<RelevanceDecision>,
+    #[serde(default)]
+    pub practice: Option<PracticeOffer>,
 }
 
 impl Message {
@@ -177,6 +189,7 @@ impl Message {
             citations: Vec::new(),
             confidence_level: None,
             relevance: None,
+            practice: None,
         });
         Message {
             id: r.id,
@@ -197,6 +210,7 @@ impl Message {
             complete: r.complete,
             created_at: r.created_at,
             feedback: feedback.map(Feedback::from),
+            practice: stored.practice,
         }
     }
 }

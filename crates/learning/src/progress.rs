@@ -17,8 +17,9 @@ use wayfinder_learning_rules::path::{self, Candidate, CandidateKind, MASTERED_AT
 use wayfinder_learning_rules::program::{
     ConceptId, EvidenceId, GoalId, GoalKind, MAX_GOAL_CHARS, MaterialRef, ProgramId,
 };
+use wayfinder_learning_rules::questions::QuestionStatus;
 use wayfinder_learning_rules::review::{self, ReviewCard};
-use wayfinder_store::{ChunkRecord, EvidenceRecord, GoalRecord, ModelOutputs, StoreError};
+use wayfinder_store::{ChunkRecord, EvidenceRecord, GoalRecord, ModelOutputs, QuestionFilter, StoreError};
 
 /// Evidence to record about a learner.
 #[derive(Clone, Debug)]
@@ -724,6 +725,42 @@ impl Learning {
         let goals = self.store.goals(org, person).await?.into_iter().map(|g| g.title).collect();
         let next_step = self.next_step(org, person, at).await?;
         Ok(Some(CoachBriefing { goals, next_step, concepts }))
+    }
+
+    /// The concept to offer for practice under an answer that cites `chunks`: of the concepts of
+    /// the person's programs that the chunks teach, the least mastered with approved questions to
+    /// practise. `None` when there is none.
+    pub async fn practice_offer(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        chunks: &[wayfinder_knowledge_rules::ChunkId],
+        at: DateTime<Utc>,
+    ) -> LearningResult<Option<ConceptName>> {
+        let graph = self.published(org).await?;
+        let enrolled = self.enrolled_concepts(org, person, &graph).await?;
+        if enrolled.is_empty() || chunks.is_empty() {
+            return Ok(None);
+        }
+        let passages = self.store.chunks(org, chunks).await?;
+        let taught = teaching(&graph, enrolled, &passages);
+        if taught.is_empty() {
+            return Ok(None);
+        }
+        let model = self.model(org).await?;
+        let standing = self.standing(org, person).await?;
+        let mut ranked: Vec<(f64, ConceptId)> = taught
+            .into_iter()
+            .map(|c| (self.concept_mastery_of(&model, &graph, &standing, c, seconds(at)).mastery, c))
+            .collect();
+        ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (_, concept) in ranked {
+            let approved = QuestionFilter { concept: Some(concept), status: Some(QuestionStatus::Approved) };
+            if self.store.questions(org, &approved, 1, 0).await?.1 > 0 {
+                return Ok(Some(named(&graph, concept)));
+            }
+        }
+        Ok(None)
     }
 
     pub async fn record_exposure(

@@ -5,6 +5,7 @@ use chrono::Duration;
 use std::sync::Arc;
 use wayfinder_accounts::{AccountSettings, Accounts};
 use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_coach::PracticeOffer;
 use wayfinder_coach_rules::{LearnerStanding, NextStepBrief};
 use wayfinder_knowledge::KnowledgeBase;
 use wayfinder_knowledge_rules::ChunkId;
@@ -115,5 +116,16 @@ impl wayfinder_coach::LearnerRecords for LearningRecords {
                 .map(|step| NextStepBrief { review: step.kind == "review", concept: step.concept.name }),
             concepts: briefing.concepts.into_iter().map(|c| (c.name, c.mastery)).collect(),
         })
+    }
+
+    async fn practice_offer(&self, org: OrgId, person: PersonId, chunks: &[i64]) -> Option<PracticeOffer> {
+        let chunks: Vec<ChunkId> = chunks.iter().copied().map(ChunkId).collect();
+        match self.0.practice_offer(org, person, &chunks, chrono::Utc::now()).await {
+            Ok(offer) => offer.map(|c| PracticeOffer { concept_id: c.id.to_string(), concept_name: c.name }),
+            Err(error) => {
+                tracing::warn!(%error, "no practice is offered under the answer");
+                None
+            }
+        }
     }
 }

@@ -2391,6 +2391,7 @@ export interface components {
             model?: string | null;
             /** Format: int64 */
             output_tokens: number;
+            practice?: null | components["schemas"]["PracticeOffer"];
             relevance?: null | components["schemas"]["RelevanceDecision"];
             role: components["schemas"]["TurnRole"];
         };
@@ -2495,6 +2496,11 @@ export interface components {
             review?: null | components["schemas"]["AttemptReviewView"];
             /** Format: int64 */
             time_taken_ms?: number | null;
+        };
+        /** @description A concept the learner may practise now, offered under an answer that taught it. */
+        PracticeOffer: {
+            concept_id: string;
+            concept_name: string;
         };
         /** @description A question as the learner sees it: no answer in it. */
         PracticePrompt: {

@@ -416,8 +416,66 @@ async fn the_coach_knows_where_the_learner_stands(backend: Backend) {
     }
 }
 
+/// Under an answer that taught a concept of the learner's programs with questions to practise,
+/// the extractive coach offers "practise this"; stored with the answer, for the learner only.
+async fn the_extractive_coach_offers_practice_on_what_it_taught(backend: Backend) {
+    let w = world_with_guide(spawn(backend, Models::none()).await).await;
+    let (a, admin) = (&w.org_a, &w.admin.client);
+    let (_, collections) = admin.get(&format!("/orgs/{a}/collections")).await;
+    let collection = collections[0]["id"].as_str().or(collections["collections"][0]["id"].as_str()).unwrap();
+    let (status, draft) =
+        admin.post(&format!("/orgs/{a}/programs/draft"), json!({ "collection_id": collection })).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let program = draft["program"]["id"].as_str().unwrap();
+    let (status, _) = admin.post(&format!("/orgs/{a}/programs/{program}/publish"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let spaced = draft["concepts"].as_array().unwrap().iter().find(|c| c["name"] == "Spaced repetition").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let learner = &w.learner.id;
+    let (status, _) =
+        admin.post(&format!("/orgs/{a}/programs/{program}/enrolments"), json!({ "person_id": learner })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let question = "How should I review flashcards?";
+
+    // No question to practise it with yet: nothing is offered.
+    let conversation = start(&w.learner.client, a).await;
+    let (_, turn) = ask(&w.learner.client, &conversation, question).await;
+    assert_eq!(turn["assistant_message"]["kind"], "extractive", "{turn}");
+    assert!(turn["assistant_message"]["practice"].is_null(), "{turn}");
+
+    let body = json!({ "kind": "true_false", "statement": "Cramming beats spaced review.", "answer": false });
+    let (status, _) = admin.post(&format!("/orgs/{a}/questions"), json!({ "concepts": [spaced], "body": body })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, turn) = ask(&w.learner.client, &conversation, question).await;
+    let offer = &turn["assistant_message"]["practice"];
+    assert_eq!(*offer, json!({ "concept_id": spaced, "concept_name": "Spaced repetition" }), "{turn}");
+    // Kept with the answer.
+    let (_, detail) = w.learner.client.get(&format!("/conversations/{conversation}")).await;
+    let stored = detail["messages"].as_array().unwrap().last().unwrap();
+    assert_eq!(stored["practice"], *offer, "{detail}");
+    // The offer starts a practice session on that concept.
+    let (status, session) = w
+        .learner
+        .client
+        .post(
+            &format!("/orgs/{a}/learners/{learner}/practice-sessions"),
+            json!({ "target": { "kind": "concept", "concept_id": offer["concept_id"] } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+
+    // Someone not enrolled in the program is offered nothing.
+    let conversation = start(&w.other_learner.client, a).await;
+    let (_, turn) = ask(&w.other_learner.client, &conversation, question).await;
+    assert_eq!(turn["assistant_message"]["kind"], "extractive", "{turn}");
+    assert!(turn["assistant_message"]["practice"].is_null(), "{turn}");
+}
+
 wayfinder_testing::on_both_backends!(
     extractive_answers_refusals_access_and_sharing,
+    the_extractive_coach_offers_practice_on_what_it_taught,
     the_coach_knows_where_the_learner_stands,
     streamed_answers_keep_only_valid_citations,
     outages_and_budgets

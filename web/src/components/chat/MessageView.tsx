@@ -6,6 +6,8 @@ import type { Citation, Feedback, Message } from "../../api/types";
 import { pages } from "../../lib/format";
 import { Markdown } from "./Markdown";
 import { FeedbackBar } from "./Feedback";
+import { useOrgId, useSession } from "../../session";
+import { PracticeButton, useStartPractice } from "../learning/PracticeButton";
 
 export function SourceList({ citations, onCite }: { citations: Citation[]; onCite: (c: Citation) => void }) {
   if (citations.length === 0) return null;
@@ -58,6 +60,20 @@ function KindLabel({ message }: { message: Message }) {
   }
 }
 
+/** "Practise this": the concept the answer taught, practised from its questions. */
+function PracticeOffer({ offer }: { offer: NonNullable<Message["practice"]> }) {
+  const org = useOrgId();
+  const { me } = useSession();
+  const start = useStartPractice(org, me!.person.id);
+  return (
+    <div className="practice-offer">
+      <PracticeButton start={start} target={{ kind: "concept", concept_id: offer.concept_id }}>
+        Practise {offer.concept_name}
+      </PracticeButton>
+    </div>
+  );
+}
+
 export function MessageView({
   message,
   readOnly,
@@ -100,6 +116,7 @@ export function MessageView({
           {message.kind !== "error" && message.complete && (
             <FeedbackBar message={message} onSaved={(f) => onFeedback?.(message, f)} />
           )}
+          {message.practice && <PracticeOffer offer={message.practice} />}
           {onRetry && (
             <button type="button" onClick={onRetry}>
               Retry
