@@ -5,7 +5,7 @@
 //! fails or answers out of shape the answer keeps waiting for the coach.
 
 use crate::practice::Grade;
-use crate::question_writing::WritingPrompt;
+use crate::question_writing::{WritingPrompt, unfenced};
 use serde_json::{Value, json};
 
 /// How many times the model is asked before the answer is left to a coach.
@@ -46,13 +46,7 @@ pub fn grade_schema() -> Value {
 /// missing, a score outside 0..1, or "correct" with a score below one half, which contradicts
 /// itself).
 pub fn parse_grade(reply: &str) -> Option<Grade> {
-    let trimmed = reply.trim();
-    let unfenced = trimmed
-        .strip_prefix("```json")
-        .or_else(|| trimmed.strip_prefix("```"))
-        .and_then(|rest| rest.trim_end().strip_suffix("```"))
-        .unwrap_or(trimmed);
-    let value: Value = serde_json::from_str(unfenced).ok()?;
+    let value: Value = serde_json::from_str(unfenced(reply)).ok()?;
     let score = value.get("score")?.as_f64()?;
     let correct = value.get("correct")?.as_bool()?;
     if !(0.0..=1.0).contains(&score) || (correct && score < 0.5) {

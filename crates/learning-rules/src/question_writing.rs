@@ -141,13 +141,7 @@ pub enum MalformedReply {
 /// Parses a reply to [`writing_prompt`] given `passages` passages. A Markdown code fence
 /// around the JSON is tolerated; an empty list is a usable reply with nothing in it.
 pub fn parse_written_questions(reply: &str, passages: usize) -> Result<WrittenReply, MalformedReply> {
-    let trimmed = reply.trim();
-    let unfenced = trimmed
-        .strip_prefix("```json")
-        .or_else(|| trimmed.strip_prefix("```"))
-        .and_then(|rest| rest.trim_end().strip_suffix("```"))
-        .unwrap_or(trimmed);
-    let value: Value = serde_json::from_str(unfenced).map_err(|e| MalformedReply::NotJson(e.to_string()))?;
+    let value: Value = serde_json::from_str(unfenced(reply)).map_err(|e| MalformedReply::NotJson(e.to_string()))?;
     let items = value.get("questions").and_then(Value::as_array).ok_or(MalformedReply::NoQuestionList)?;
     let mut parsed = WrittenReply::default();
     for item in items {
@@ -160,6 +154,16 @@ pub fn parse_written_questions(reply: &str, passages: usize) -> Result<WrittenRe
         return Err(MalformedReply::NoUsableQuestion(items.len()));
     }
     Ok(parsed)
+}
+
+/// A model's JSON reply without the Markdown code fence some models put around it.
+pub(crate) fn unfenced(reply: &str) -> &str {
+    let trimmed = reply.trim();
+    trimmed
+        .strip_prefix("```json")
+        .or_else(|| trimmed.strip_prefix("```"))
+        .and_then(|rest| rest.trim_end().strip_suffix("```"))
+        .unwrap_or(trimmed)
 }
 
 fn written_question(item: &Value, passages: usize) -> Option<WrittenQuestion> {

@@ -349,25 +349,33 @@ async fn outages_and_budgets(backend: Backend) {
     assert_eq!(ask(&w.other_learner.client, &other, "How should I take notes?").await.0, StatusCode::OK);
 }
 
-/// The coach knows where the learner asking stands (their goals, next step and mastery of what
-/// the sources teach) and tells the model; nobody else's record reaches the prompt.
-async fn the_coach_knows_where_the_learner_stands(backend: Backend) {
-    let fake = FakeOpenAi::start().await;
-    let w = world_with_guide(spawn(backend, models(fake.base_url())).await).await;
+/// The guide's collection drafted into a program and published in org A: (program id, its title,
+/// the id of its "Spaced repetition" concept).
+pub(crate) async fn published_guide_program(w: &World) -> (String, String, String) {
     let (a, admin) = (&w.org_a, &w.admin.client);
     let (_, collections) = admin.get(&format!("/orgs/{a}/collections")).await;
     let collection = collections[0]["id"].as_str().or(collections["collections"][0]["id"].as_str()).unwrap();
     let (status, draft) =
         admin.post(&format!("/orgs/{a}/programs/draft"), json!({ "collection_id": collection })).await;
     assert_eq!(status, StatusCode::CREATED, "{draft}");
-    let program = draft["program"]["id"].as_str().unwrap();
-    let title = draft["program"]["title"].as_str().unwrap();
+    let program = draft["program"]["id"].as_str().unwrap().to_string();
     let (status, _) = admin.post(&format!("/orgs/{a}/programs/{program}/publish"), json!({})).await;
     assert_eq!(status, StatusCode::OK);
     let spaced = draft["concepts"].as_array().unwrap().iter().find(|c| c["name"] == "Spaced repetition").unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string();
+    (program, draft["program"]["title"].as_str().unwrap().to_string(), spaced)
+}
+
+/// The coach knows where the learner asking stands (their goals, next step and mastery of what
+/// the sources teach) and tells the model; nobody else's record reaches the prompt.
+async fn the_coach_knows_where_the_learner_stands(backend: Backend) {
+    let fake = FakeOpenAi::start().await;
+    let w = world_with_guide(spawn(backend, models(fake.base_url())).await).await;
+    let (a, admin) = (&w.org_a, &w.admin.client);
+    let (program, title, spaced) = published_guide_program(&w).await;
+    let title = title.as_str();
     let learner = &w.learner.id;
     let (status, _) =
         admin.post(&format!("/orgs/{a}/programs/{program}/enrolments"), json!({ "person_id": learner })).await;
@@ -421,18 +429,7 @@ async fn the_coach_knows_where_the_learner_stands(backend: Backend) {
 async fn the_extractive_coach_offers_practice_on_what_it_taught(backend: Backend) {
     let w = world_with_guide(spawn(backend, Models::none()).await).await;
     let (a, admin) = (&w.org_a, &w.admin.client);
-    let (_, collections) = admin.get(&format!("/orgs/{a}/collections")).await;
-    let collection = collections[0]["id"].as_str().or(collections["collections"][0]["id"].as_str()).unwrap();
-    let (status, draft) =
-        admin.post(&format!("/orgs/{a}/programs/draft"), json!({ "collection_id": collection })).await;
-    assert_eq!(status, StatusCode::CREATED, "{draft}");
-    let program = draft["program"]["id"].as_str().unwrap();
-    let (status, _) = admin.post(&format!("/orgs/{a}/programs/{program}/publish"), json!({})).await;
-    assert_eq!(status, StatusCode::OK);
-    let spaced = draft["concepts"].as_array().unwrap().iter().find(|c| c["name"] == "Spaced repetition").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (program, _, spaced) = published_guide_program(&w).await;
     let learner = &w.learner.id;
     let (status, _) =
         admin.post(&format!("/orgs/{a}/programs/{program}/enrolments"), json!({ "person_id": learner })).await;
