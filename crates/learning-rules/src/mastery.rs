@@ -601,10 +601,10 @@ pub fn update(params: &MasteryParams, learner: &mut LearnerState, state: &mut Co
     }
 }
 
-/// The coach-facing sentence for a prediction, e.g. "mastery 0.82 because 5 of the last 6
+/// The coach-facing sentence for a prediction, e.g. "Mastery 82 % because 5 of the last 6
 /// answers on this concept were right; …".
 pub fn explain(prediction: &Prediction, state: &ConceptState) -> String {
-    let mut text = format!("mastery {:.2}", prediction.probability);
+    let mut text = format!("Mastery {:.0} %", prediction.probability * 100.0);
     let (n, right) = state.recent_right(EXPLAINED_OUTCOMES);
     if n == 0 {
         text.push_str(" with no answer on this concept yet");

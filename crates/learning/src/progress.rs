@@ -621,13 +621,20 @@ impl Learning {
             let (kind, why) = match c.kind {
                 CandidateKind::Frontier => (
                     "learn",
-                    format!("its prerequisites are mastered; predicted success {:.0} %", c.predicted_success * 100.0),
+                    format!(
+                        "Everything it builds on is mastered; you should get about {:.0} % of its questions right.",
+                        c.predicted_success * 100.0
+                    ),
                 ),
                 CandidateKind::DueReview { overdue_days } => (
                     "review",
                     format!(
-                        "a review is due ({:.0} day(s) overdue); predicted success {:.0} %",
-                        overdue_days.floor(),
+                        "A review is due{}; you should recall about {:.0} % of it.",
+                        match overdue_days.floor() as i64 {
+                            days if days < 1 => String::new(),
+                            1 => " (a day overdue)".to_string(),
+                            days => format!(" ({days} days overdue)"),
+                        },
                         c.predicted_success * 100.0
                     ),
                 ),
@@ -814,10 +821,10 @@ fn step_view(
         }
     };
     let why = if needed_by.is_empty() {
-        format!("it is your goal; mastery {:.2}", step.mastery)
+        format!("Part of your goal; mastery {:.0} %.", step.mastery * 100.0)
     } else {
         let names: Vec<&str> = needed_by.iter().map(|n| n.name.as_str()).collect();
-        format!("{} build(s) on it; mastery {:.2}", names.join(", "), step.mastery)
+        format!("Needed for {}; mastery {:.0} %.", names.join(", "), step.mastery * 100.0)
     };
     let material = concept
         .map(|c| c.material.as_slice())

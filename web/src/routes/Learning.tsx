@@ -69,7 +69,7 @@ function UpNext({
               <p className="next-step-concept">
                 {next.data.kind === "review" ? "Review" : "Learn"} <strong>{next.data.concept.name}</strong>
               </p>
-              <p className="muted small">{next.data.why.charAt(0).toUpperCase() + next.data.why.slice(1)}.</p>
+              <p className="muted small">{next.data.why}</p>
               <PracticeButton start={start} target={{ kind: "next_step" }} primary>
                 Practise
               </PracticeButton>

@@ -122,7 +122,7 @@ fn the_explanation_counts_match_the_evidence() {
     let prediction = predict(&params, &ConceptParams::unseen(&params), &learner, &state, None, T0 + 10 * 86_400);
     let text = explain(&prediction, &state);
     assert!(
-        text.starts_with(&format!("mastery {:.2} because 5 of the last 6 answers", prediction.probability)),
+        text.starts_with(&format!("Mastery {:.0} % because 5 of the last 6 answers", prediction.probability * 100.0)),
         "{text}"
     );
     assert!(text.contains("met in 1 conversation,"), "{text}");
