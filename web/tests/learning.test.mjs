@@ -521,3 +521,40 @@ test("an answer that taught a concept of the learner's program offers to practis
   await page.waitForURL(/\/learning\/practice\/[0-9a-f-]{36}$/);
   await page.getByRole("heading", { name: `Practice: ${offer.concept_name}` }).waitFor();
 });
+
+test("a Socratic coach checks understanding with a question from the bank and grades the reply", async () => {
+  const socrates = await api.call("POST", `/orgs/${org.id}/coaches`, { name: "Socrates", style: "socratic" });
+  const conversation = await lena.client.call("POST", `/orgs/${org.id}/conversations`, { coach_id: socrates.id });
+  const page = learnerPage;
+  await page.goto(`${stack.base}/chat/${conversation.id}`);
+  await page.getByLabel("Your question").fill("What is retrieval practice?");
+  await page.getByRole("button", { name: "Send" }).click();
+  const answers = page.getByRole("article", { name: "Coach answered" });
+  await answers.last().getByText("Check your understanding:").waitFor();
+
+  // The question the coach posed, and its right answer as a chat reply, from the bank.
+  const posed = (await lena.client.call("GET", `/conversations/${conversation.id}`)).messages.at(-1).check;
+  assert.ok(posed, "the answer carries its check question");
+  const { body } = await api.call("GET", `/orgs/${org.id}/questions/${posed.question_id}`);
+  const rightReply = {
+    true_false: () => String(body.answer),
+    multiple_choice: () => body.correct.map((i) => String.fromCharCode(97 + i)).join(", "),
+    cloze: () => body.answers[0],
+    short_answer: () => body.reference,
+  }[body.kind]();
+  assert.ok((await answers.last().textContent()).includes(posed.text.split("\n")[0]));
+  // Graded answers only: the answer's own exposure evidence may land at any time.
+  const gradedAnswers = async () =>
+    (await lena.client.call("GET", `/orgs/${org.id}/learners/${lena.id}/evidence`)).filter((e) => e.kind === "graded_answer");
+  const before = (await gradedAnswers()).length;
+
+  await page.getByLabel("Your question").fill(rightReply);
+  await page.getByRole("button", { name: "Send" }).click();
+  const verdict = answers.last();
+  await verdict.getByText("Your answer, checked").waitFor();
+  await verdict.getByText(/^Right, well done\./).waitFor();
+  await screenshot(page, "learning-14-check-question");
+  const graded = await gradedAnswers();
+  assert.equal(graded.length, before + 1, "the reply is evidence");
+  assert.deepEqual({ concept: graded[0].concept_id, outcome: graded[0].outcome }, { concept: posed.concept_id, outcome: 1 });
+});

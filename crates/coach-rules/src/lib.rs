@@ -113,6 +113,8 @@ pub enum AnswerKind {
     Refusal,
     /// The model failed before saying anything.
     Error,
+    /// The coach's verdict on the learner's reply to the check question it posed.
+    CheckFeedback,
 }
 }
 

@@ -11,7 +11,7 @@ mod views;
 
 pub use models::Models;
 pub use pipeline::{Thread, TurnEvent, TurnFailure, TurnInput, TurnOutcome, source_of};
-pub use views::{Citation, Coach, Conversation, Feedback, Message, PracticeOffer};
+pub use views::{CheckReply, Citation, Coach, Conversation, Feedback, Message, PosedCheck, PracticeOffer};
 // The closed sets the views carry, so callers of the service need not reach for the rules crate.
 pub use wayfinder_coach_rules::{
     AnswerKind, AnswerMode, CoachStyle, ConfidenceLevel, FeedbackRating, FeedbackReason, TurnRole,
@@ -123,6 +123,20 @@ pub trait LearnerRecords: Send + Sync {
     /// The concept to offer for practice under an answer citing `chunks`: one of the person's
     /// programs that the chunks teach and that has approved questions (the least mastered).
     async fn practice_offer(&self, org: OrgId, person: PersonId, chunks: &[i64]) -> Option<PracticeOffer>;
+
+    /// A question from the bank on `concept_id` to check the person's understanding.
+    async fn check_question(&self, org: OrgId, person: PersonId, concept_id: &str) -> Option<PosedCheck>;
+
+    /// Grades the person's `reply` to `check` and records it as evidence (once per `key`, the
+    /// message that posed it); `None` when the reply is no answer to it.
+    async fn grade_check(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        check: &PosedCheck,
+        reply: &str,
+        key: &str,
+    ) -> Option<CheckReply>;
 }
 
 /// Titles longer than this are cut (a conversation's title comes from its first question).

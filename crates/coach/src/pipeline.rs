@@ -6,17 +6,17 @@
 //! said so far is stored as incomplete, never as a finished answer.
 
 use crate::{
-    Citation, Coach, Coaching, CoachingError, CoachingResult, Conversation, Message, NEW_CONVERSATION, PracticeOffer,
-    title_from, views::StoredCitations,
+    CheckReply, Citation, Coach, Coaching, CoachingError, CoachingResult, Conversation, Message, NEW_CONVERSATION,
+    PosedCheck, PracticeOffer, title_from, views::StoredCitations,
 };
 use futures::StreamExt;
 use std::{sync::Arc, time::Instant};
 use tokio::sync::mpsc;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_coach_rules::{
-    AnswerKind, AnswerMode, ConfidenceLevel, ConversationId, ExtractiveOptions, MessageId, PromptInput, Relevance,
-    RelevanceDecision, Role as CoachRole, Source, SourceRelevance, Turn, TurnRole, citation_coverage, clean_rewrite,
-    confidence, extract_answer, judge_relevance, needs_rewrite, parse_routing, refusal_text,
+    AnswerKind, AnswerMode, CoachStyle, ConfidenceLevel, ConversationId, ExtractiveOptions, MessageId, PromptInput,
+    Relevance, RelevanceDecision, Role as CoachRole, Source, SourceRelevance, Turn, TurnRole, citation_coverage,
+    clean_rewrite, confidence, extract_answer, judge_relevance, needs_rewrite, parse_routing, refusal_text,
     relevance::DEFAULT_THRESHOLD, rewrite_prompt, route_domains, routing_prompt, standalone_question,
     validate_citations,
 };
@@ -110,6 +110,8 @@ struct Answer {
     complete: bool,
     failure: Option<(ModelFailure, String)>,
     practice: Option<PracticeOffer>,
+    check: Option<PosedCheck>,
+    check_reply: Option<CheckReply>,
 }
 
 impl Answer {
@@ -125,6 +127,8 @@ impl Answer {
             complete: true,
             failure: None,
             practice: None,
+            check: None,
+            check_reply: None,
         }
     }
 }
@@ -284,7 +288,7 @@ impl Coaching {
     /// The turn itself, stage by stage; returns the timings (used by the benchmark).
     pub async fn run_turn(&self, input: TurnInput, events: &mpsc::Sender<TurnEvent>) -> CoachingResult<TurnOutcome> {
         let started = Instant::now();
-        let history = self.history(&input.thread).await?;
+        let (history, open_check) = self.history(&input.thread).await?;
         let conversation = match &input.thread {
             Thread::Stored(c) => c.id,
             Thread::Stateless(_) => ConversationId::default(),
@@ -292,6 +296,32 @@ impl Coaching {
         let user = message_record(conversation, TurnRole::User, input.question.clone());
         let _ = events.send(TurnEvent::User(Message::from_record(user.clone(), None))).await;
         let mut run = self.start_run(&input);
+
+        // A reply to the check question the coach just posed is graded, and answered with the
+        // verdict alone: it answers the coach rather than asking it something.
+        if let (Some((posed_in, check)), Some(records)) = (open_check, &self.learners)
+            && let Some(reply) =
+                records.grade_check(input.org, input.person, &check, &input.question, &posed_in.to_string()).await
+        {
+            let t = Instant::now();
+            let verdict = check_verdict(&reply);
+            let _ = events.send(TurnEvent::Delta(verdict.clone())).await;
+            let answer = Answer { check_reply: Some(reply), ..Answer::plain(verdict, AnswerKind::CheckFeedback) };
+            let answer_ms = ms_since(t);
+            let t = Instant::now();
+            let assistant = self.store_turn(run, user, answer, Vec::new(), started).await?;
+            let storage_ms = ms_since(t);
+            let _ = events.send(TurnEvent::Done(Message::from_record(assistant, None))).await;
+            return Ok(TurnOutcome {
+                rewrite_ms: 0.0,
+                retrieval_ms: 0.0,
+                answer_ms,
+                storage_ms,
+                total_ms: ms_since(started),
+                kind: AnswerKind::CheckFeedback,
+                searches: 0,
+            });
+        }
 
         let standalone = self.standalone(&mut run, &history).await;
         let rewrite_ms = ms_since(started);
@@ -330,18 +360,24 @@ impl Coaching {
         })
     }
 
-    /// Stage 1: the history, from the stored conversation (finished answers only) or the caller.
-    async fn history(&self, thread: &Thread) -> CoachingResult<Vec<Turn>> {
+    /// Stage 1: the history, from the stored conversation (finished answers only) or the caller,
+    /// and the check question the last answer posed (with that answer's id), if it did.
+    async fn history(&self, thread: &Thread) -> CoachingResult<(Vec<Turn>, Option<(MessageId, PosedCheck)>)> {
         Ok(match thread {
-            Thread::Stored(conversation) => self
-                .store
-                .messages(conversation.id, Some(HISTORY_MESSAGES))
-                .await?
-                .into_iter()
-                .filter(|m| m.complete || m.role == TurnRole::User)
-                .map(|m| Turn { role: m.role, content: m.content })
-                .collect(),
-            Thread::Stateless(history) => history.clone(),
+            Thread::Stored(conversation) => {
+                let messages = self.store.messages(conversation.id, Some(HISTORY_MESSAGES)).await?;
+                let open_check = messages.last().filter(|m| m.role == TurnRole::Assistant).and_then(|m| {
+                    let stored: StoredCitations = serde_json::from_value(m.citations.clone()).ok()?;
+                    Some((m.id, stored.check?))
+                });
+                let turns = messages
+                    .into_iter()
+                    .filter(|m| m.complete || m.role == TurnRole::User)
+                    .map(|m| Turn { role: m.role, content: m.content })
+                    .collect();
+                (turns, open_check)
+            }
+            Thread::Stateless(history) => (history.clone(), None),
         })
     }
 
@@ -474,14 +510,29 @@ impl Coaching {
             add_usage(&mut run.usage, u);
         }
         // An answer that taught something the learner can practise offers it.
-        let practice = match &self.learners {
+        let (practice, check) = match &self.learners {
             Some(records) if answer.complete && !answer.citations.is_empty() => {
                 let chunks: Vec<i64> = answer.citations.iter().map(|c| c.chunk_id).collect();
-                records.practice_offer(run.input.org, run.input.person, &chunks).await
+                let practice = records.practice_offer(run.input.org, run.input.person, &chunks).await;
+                // A Socratic coach also checks understanding with a question from the bank.
+                let check = match (&practice, coach.style) {
+                    (Some(offer), CoachStyle::Socratic) => {
+                        records.check_question(run.input.org, run.input.person, &offer.concept_id).await
+                    }
+                    _ => None,
+                };
+                (practice, check)
             }
-            _ => None,
+            _ => (None, None),
         };
-        Answer { relevance: Some(decision), practice, ..answer }
+        let mut answer = Answer { relevance: Some(decision), practice, ..answer };
+        if let Some(check) = check {
+            let posed = format!("\n\n**Check your understanding:** {}", check.text);
+            let _ = events.send(TurnEvent::Delta(posed.clone())).await;
+            answer.content.push_str(&posed);
+            answer.check = Some(check);
+        }
+        answer
     }
 
     /// Stage 5: both messages and the usage in one transaction (a stateless turn keeps only the
@@ -504,6 +555,8 @@ impl Coaching {
                 confidence_level: answer.confidence.map(|(_, level)| level),
                 relevance: answer.relevance,
                 practice: answer.practice,
+                check: answer.check,
+                check_reply: answer.check_reply,
             })
             .unwrap_or_default(),
             domains: routed,
@@ -616,4 +669,13 @@ fn add_usage(total: &mut Usage, more: &Usage) {
     total.input_tokens += more.input_tokens;
     total.output_tokens += more.output_tokens;
     total.reported &= more.reported;
+}
+
+/// The coach's verdict on a reply to its check question.
+fn check_verdict(reply: &CheckReply) -> String {
+    if reply.correct {
+        "Right, well done. Ask me about anything you want to go further on.".to_string()
+    } else {
+        format!("Not quite: the answer is {}. Ask me about it if you want to go over it again.", reply.correct_answer)
+    }
 }

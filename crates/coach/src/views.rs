@@ -163,6 +163,28 @@ pub struct Message {
     /// For a learner's answer that cites a concept of their programs with practice questions:
     /// "practise this" — the concept to practise.
     pub practice: Option<PracticeOffer>,
+    /// The check question a Socratic coach posed under this answer.
+    pub check: Option<PosedCheck>,
+    /// For the coach's verdict on a reply to its check question: how it was graded.
+    pub check_reply: Option<CheckReply>,
+}
+
+/// A question from the bank the coach posed under its answer to check understanding; the
+/// learner's next message answers it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PosedCheck {
+    pub question_id: String,
+    pub concept_id: String,
+    /// The question as posed (also at the end of the answer's text).
+    pub text: String,
+}
+
+/// How the learner's reply to a check question was graded (recorded as evidence).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CheckReply {
+    pub question_id: String,
+    pub correct: bool,
+    pub correct_answer: String,
 }
 
 /// A concept the learner may practise now, offered under an answer that taught it.
@@ -181,6 +203,10 @@ pub(crate) struct StoredCitations {
     pub relevance: Option<RelevanceDecision>,
     #[serde(default)]
     pub practice: Option<PracticeOffer>,
+    #[serde(default)]
+    pub check: Option<PosedCheck>,
+    #[serde(default)]
+    pub check_reply: Option<CheckReply>,
 }
 
 impl Message {
@@ -190,6 +216,8 @@ impl Message {
             confidence_level: None,
             relevance: None,
             practice: None,
+            check: None,
+            check_reply: None,
         });
         Message {
             id: r.id,
@@ -211,6 +239,8 @@ impl Message {
             created_at: r.created_at,
             feedback: feedback.map(Feedback::from),
             practice: stored.practice,
+            check: stored.check,
+            check_reply: stored.check_reply,
         }
     }
 }

@@ -305,6 +305,66 @@ pub fn choose_item(candidates: &[Candidate]) -> Option<usize> {
         .map(|c| c.index)
 }
 
+/// A question as a coach poses it in a chat: its text, with lettered options for multiple choice.
+pub fn check_text(body: &QuestionBody) -> String {
+    match body {
+        QuestionBody::MultipleChoice { stem, options, correct } => {
+            let lines: Vec<String> =
+                options.iter().enumerate().map(|(i, o)| format!("{}) {o}", option_letter(i))).collect();
+            let how = if correct.len() > 1 { "Choose every option that fits" } else { "Choose one" };
+            format!("{stem} ({how}.)\n{}", lines.join("\n"))
+        }
+        QuestionBody::TrueFalse { statement, .. } => format!("True or false: {statement}"),
+        QuestionBody::ShortAnswer { prompt, .. } => prompt.clone(),
+        QuestionBody::Cloze { text, .. } => format!("Fill in the blank: {text}"),
+    }
+}
+
+fn option_letter(i: usize) -> char {
+    char::from(b'a' + (i % 26) as u8)
+}
+
+/// A chat reply to a question [`check_text`] posed, as an answer: options by letter ("b", "a, c",
+/// "b)") or by their text, true/false in words ("yes", "false"), other kinds as typed. A reply that
+/// names no option or truth value answers nothing right (an empty choice).
+pub fn answer_from_text(body: &QuestionBody, reply: &str) -> Answer {
+    let cleaned = reply.trim().trim_end_matches(['.', '!']).trim().to_lowercase();
+    match body {
+        QuestionBody::MultipleChoice { options, .. } => {
+            let by_text = options.iter().position(|o| o.trim().to_lowercase() == cleaned);
+            let selected: Vec<usize> = match by_text {
+                Some(i) => vec![i],
+                None => {
+                    let mut picked: Vec<usize> = cleaned
+                        .split(|c: char| c == ',' || c.is_whitespace() || c == '&')
+                        .map(|t| t.trim_end_matches([')', '.']))
+                        .filter(|t| t.len() == 1 && *t != "&")
+                        .filter_map(|t| t.chars().next())
+                        .filter(|c| c.is_ascii_lowercase())
+                        .map(|c| (c as u8 - b'a') as usize)
+                        .filter(|&i| i < options.len())
+                        .collect();
+                    picked.sort_unstable();
+                    picked.dedup();
+                    picked
+                }
+            };
+            Answer::Choice { selected }
+        }
+        QuestionBody::TrueFalse { .. } => {
+            let first = cleaned.split(|c: char| !c.is_alphanumeric()).next().unwrap_or_default();
+            match first {
+                "true" | "yes" | "right" | "correct" => Answer::TrueFalse { value: true },
+                "false" | "no" | "wrong" | "incorrect" => Answer::TrueFalse { value: false },
+                _ => Answer::Choice { selected: Vec::new() },
+            }
+        }
+        QuestionBody::ShortAnswer { .. } | QuestionBody::Cloze { .. } => {
+            Answer::Text { text: reply.trim().to_string() }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,5 +494,27 @@ mod tests {
         assert_eq!(choose_item(&[item(0, 2.0, 0), item(1, 0.0, 0), item(2, -2.0, 0)]), Some(1));
         assert_eq!(choose_item(&[item(0, 2.0, 0), item(1, 0.0, 1)]), Some(0));
         assert_eq!(choose_item(&[]), None);
+    }
+
+    #[test]
+    fn a_chat_reply_answers_a_posed_question() {
+        let choice = QuestionBody::MultipleChoice {
+            stem: "Which helps?".into(),
+            options: vec!["Spacing".into(), "Cramming".into(), "Highlighting".into()],
+            correct: vec![0],
+        };
+        assert_eq!(check_text(&choice), "Which helps? (Choose one.)\na) Spacing\nb) Cramming\nc) Highlighting");
+        assert_eq!(answer_from_text(&choice, "a"), Answer::Choice { selected: vec![0] });
+        assert_eq!(answer_from_text(&choice, " B) "), Answer::Choice { selected: vec![1] });
+        assert_eq!(answer_from_text(&choice, "spacing."), Answer::Choice { selected: vec![0] });
+        assert_eq!(answer_from_text(&choice, "a, c"), Answer::Choice { selected: vec![0, 2] });
+        assert_eq!(answer_from_text(&choice, "I think so"), Answer::Choice { selected: vec![] });
+        let statement = QuestionBody::TrueFalse { statement: "Cramming works.".into(), answer: false };
+        assert_eq!(check_text(&statement), "True or false: Cramming works.");
+        assert_eq!(answer_from_text(&statement, "False!"), Answer::TrueFalse { value: false });
+        assert_eq!(answer_from_text(&statement, "yes, it does"), Answer::TrueFalse { value: true });
+        assert_eq!(answer_from_text(&statement, "maybe"), Answer::Choice { selected: vec![] });
+        let cloze = QuestionBody::Cloze { text: "Spacing beats _____.".into(), answers: vec!["cramming".into()] };
+        assert_eq!(answer_from_text(&cloze, " cramming "), Answer::Text { text: "cramming".into() });
     }
 }

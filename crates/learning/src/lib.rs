@@ -139,8 +139,8 @@ mod practice;
 mod provisioning;
 pub use overview::{GoalProgress, LearnerProgress};
 pub use practice::{
-    AnswerFeedback, AnswerOutcome, AnswerSpec, AttemptReviewView, AwaitingAnswer, DEFAULT_SESSION_SIZE,
-    MAX_REVIEW_COMMENT_CHARS, MAX_SESSION_SIZE, PlacedConcept, PlacementResult, PracticeAttempt, PracticePrompt,
-    PracticeQuestion, PracticeSession, PracticeSessionSummary, ReviewSpec, SessionSpec,
+    AnswerFeedback, AnswerOutcome, AnswerSpec, AttemptReviewView, AwaitingAnswer, CheckOutcome, CheckQuestion,
+    DEFAULT_SESSION_SIZE, MAX_REVIEW_COMMENT_CHARS, MAX_SESSION_SIZE, PlacedConcept, PlacementResult, PracticeAttempt,
+    PracticePrompt, PracticeQuestion, PracticeSession, PracticeSessionSummary, ReviewSpec, SessionSpec,
 };
 pub use provisioning::{CoachIntake, CoachProvision, CoachProvisionSpec};

@@ -16,7 +16,8 @@ use wayfinder_learning_rules::answer_grading::{MAX_GRADING_ATTEMPTS, grade_schem
 use wayfinder_learning_rules::mastery::EvidenceKind;
 use wayfinder_learning_rules::placement::{MAX_PLACEMENT_ITEMS, Placement, SETTLED};
 use wayfinder_learning_rules::practice::{
-    Answer, Candidate, Grade, PracticeSessionId, PracticeTarget, SessionStatus, choose_item, grade, guessing_chance,
+    Answer, Candidate, Grade, PracticeSessionId, PracticeTarget, SessionStatus, answer_from_text, check_text,
+    choose_item, grade, guessing_chance,
 };
 use wayfinder_learning_rules::program::ConceptId;
 use wayfinder_learning_rules::questions::{QuestionBody, QuestionId, QuestionStatus};
@@ -156,6 +157,22 @@ pub struct AwaitingAnswer {
     /// The reference answer to compare with.
     pub correct_answer: String,
     pub answered_at: DateTime<Utc>,
+}
+
+/// A question from the bank a coach poses in a conversation to check understanding.
+#[derive(Clone, Debug)]
+pub struct CheckQuestion {
+    pub question: QuestionId,
+    pub concept: ConceptId,
+    /// The question as the chat shows it.
+    pub text: String,
+}
+
+/// How a learner's chat reply to a check question was graded.
+#[derive(Clone, Debug)]
+pub struct CheckOutcome {
+    pub correct: bool,
+    pub correct_answer: String,
 }
 
 /// Longest comment a coach may leave on an answer.
@@ -882,6 +899,54 @@ impl Learning {
                 })
             })
             .collect())
+    }
+
+    /// A check question on `concept` for `person`: an approved one they have answered least often
+    /// (the oldest first among equals), or `None` when the bank has none.
+    pub async fn check_question(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        concept: ConceptId,
+    ) -> LearningResult<Option<CheckQuestion>> {
+        let approved =
+            wayfinder_store::QuestionFilter { concept: Some(concept), status: Some(QuestionStatus::Approved) };
+        let (candidates, _) = self.store.questions(org, &approved, 50, 0).await?;
+        let answered = self.store.answer_counts(org, person).await?;
+        let chosen = candidates.into_iter().min_by_key(|q| (answered.get(&q.id).copied().unwrap_or(0), q.created_at));
+        Ok(chosen.map(|q| CheckQuestion { question: q.id, concept, text: check_text(&q.body) }))
+    }
+
+    /// Grades a chat reply to a check question and records it as evidence about `person` (once per
+    /// `key`, the message that posed it). `None` when the reply is no answer to it ("maybe") or
+    /// the rules cannot grade it.
+    pub async fn grade_check_reply(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        question: QuestionId,
+        concept: ConceptId,
+        reply: &str,
+        key: &str,
+    ) -> LearningResult<Option<CheckOutcome>> {
+        let record = self.store.question(org, question).await.map_err(|e| not_found(e, "question"))?;
+        let Ok(Grade::Graded { score, correct }) = grade(&record.body, &answer_from_text(&record.body, reply)) else {
+            return Ok(None);
+        };
+        let evidence = EvidenceSpec {
+            concept,
+            kind: EvidenceKind::GradedAnswer,
+            correct: None,
+            score: Some(score),
+            source: Some(format!("check question {question} in a conversation")),
+            idempotency_key: Some(format!("check:{key}")),
+            occurred_at: None,
+        };
+        match self.record_evidence(org, person, Some(person), evidence, Utc::now()).await {
+            Ok(_) | Err(LearningError::DuplicateEvidence) => {}
+            Err(other) => return Err(other),
+        }
+        Ok(Some(CheckOutcome { correct, correct_answer: correct_answer(&record.body) }))
     }
 
     /// A learner's recent sessions, newest first.

@@ -5,7 +5,7 @@ use chrono::Duration;
 use std::sync::Arc;
 use wayfinder_accounts::{AccountSettings, Accounts};
 use wayfinder_accounts_rules::{OrgId, PersonId};
-use wayfinder_coach::PracticeOffer;
+use wayfinder_coach::{CheckReply, PosedCheck, PracticeOffer};
 use wayfinder_coach_rules::{LearnerStanding, NextStepBrief};
 use wayfinder_knowledge::KnowledgeBase;
 use wayfinder_knowledge_rules::ChunkId;
@@ -124,6 +124,43 @@ impl wayfinder_coach::LearnerRecords for LearningRecords {
             Ok(offer) => offer.map(|c| PracticeOffer { concept_id: c.id.to_string(), concept_name: c.name }),
             Err(error) => {
                 tracing::warn!(%error, "no practice is offered under the answer");
+                None
+            }
+        }
+    }
+
+    async fn check_question(&self, org: OrgId, person: PersonId, concept_id: &str) -> Option<PosedCheck> {
+        let concept = concept_id.parse().ok()?;
+        match self.0.check_question(org, person, concept).await {
+            Ok(check) => check.map(|c| PosedCheck {
+                question_id: c.question.to_string(),
+                concept_id: c.concept.to_string(),
+                text: c.text,
+            }),
+            Err(error) => {
+                tracing::warn!(%error, "no check question is posed");
+                None
+            }
+        }
+    }
+
+    async fn grade_check(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        check: &PosedCheck,
+        reply: &str,
+        key: &str,
+    ) -> Option<CheckReply> {
+        let (question, concept) = (check.question_id.parse().ok()?, check.concept_id.parse().ok()?);
+        match self.0.grade_check_reply(org, person, question, concept, reply, key).await {
+            Ok(outcome) => outcome.map(|o| CheckReply {
+                question_id: check.question_id.clone(),
+                correct: o.correct,
+                correct_answer: o.correct_answer,
+            }),
+            Err(error) => {
+                tracing::warn!(%error, "the reply to the check question was not graded");
                 None
             }
         }

@@ -1475,7 +1475,7 @@ export interface components {
          * @description How an answer came about (a stored assistant message's `kind`).
          * @enum {string}
          */
-        AnswerKind: "generated" | "extractive" | "refusal" | "error";
+        AnswerKind: "generated" | "extractive" | "refusal" | "error" | "check_feedback";
         /**
          * @description What the coach may draw on.
          * @enum {string}
@@ -1543,6 +1543,12 @@ export interface components {
             person_daily_cost?: number | null;
             /** Format: int64 */
             person_daily_tokens?: number | null;
+        };
+        /** @description How the learner's reply to a check question was graded (recorded as evidence). */
+        CheckReply: {
+            correct: boolean;
+            correct_answer: string;
+            question_id: string;
         };
         /**
          * Format: int64
@@ -2367,6 +2373,8 @@ export interface components {
         };
         /** @description A message of a conversation. */
         Message: {
+            check?: null | components["schemas"]["PosedCheck"];
+            check_reply?: null | components["schemas"]["CheckReply"];
             citations: components["schemas"]["Citation"][];
             /** @description False when the answer broke off (model failure or stopped by the person). */
             complete: boolean;
@@ -2480,6 +2488,16 @@ export interface components {
              *     whose prerequisites in the program are.
              */
             start_with: components["schemas"]["ConceptName"][];
+        };
+        /**
+         * @description A question from the bank the coach posed under its answer to check understanding; the
+         *     learner's next message answers it.
+         */
+        PosedCheck: {
+            concept_id: string;
+            question_id: string;
+            /** @description The question as posed (also at the end of the answer's text). */
+            text: string;
         };
         /** @description A message to the coach. */
         PostMessage: {

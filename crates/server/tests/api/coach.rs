@@ -470,8 +470,84 @@ async fn the_extractive_coach_offers_practice_on_what_it_taught(backend: Backend
     assert!(turn["assistant_message"]["practice"].is_null(), "{turn}");
 }
 
+/// A Socratic coach checks understanding with a question from the bank under an answer that
+/// taught it; the learner's reply is graded, recorded as evidence, and answered with the verdict.
+async fn a_socratic_coach_checks_understanding_and_grades_the_reply(backend: Backend) {
+    let w = world_with_guide(spawn(backend, Models::none()).await).await;
+    let (a, admin) = (&w.org_a, &w.admin.client);
+    let (program, _, spaced) = published_guide_program(&w).await;
+    let learner = &w.learner.id;
+    let (status, _) =
+        admin.post(&format!("/orgs/{a}/programs/{program}/enrolments"), json!({ "person_id": learner })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let body = json!({ "kind": "true_false", "statement": "Cramming beats spaced review.", "answer": false });
+    let (status, _) = admin.post(&format!("/orgs/{a}/questions"), json!({ "concepts": [spaced], "body": body })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, socrates) =
+        admin.post(&format!("/orgs/{a}/coaches"), json!({ "name": "Socrates", "style": "socratic" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{socrates}");
+    let client = &w.learner.client;
+    let (status, conversation) =
+        client.post(&format!("/orgs/{a}/conversations"), json!({ "coach_id": socrates["id"] })).await;
+    assert_eq!(status, StatusCode::CREATED, "{conversation}");
+    let conversation = conversation["id"].as_str().unwrap().to_string();
+    let graded = || async {
+        let (_, evidence) = client.get(&format!("/orgs/{a}/learners/{learner}/evidence")).await;
+        evidence
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "graded_answer" && e["concept_id"] == spaced.as_str())
+            .map(|e| e["outcome"].as_f64().unwrap())
+            .collect::<Vec<f64>>()
+    };
+
+    // The answer ends with the check question, kept with it.
+    let (_, turn) = ask(client, &conversation, "How should I review flashcards?").await;
+    let answer = &turn["assistant_message"];
+    assert_eq!(answer["kind"], "extractive", "{answer}");
+    let posed = "**Check your understanding:** True or false: Cramming beats spaced review.";
+    assert!(answer["content"].as_str().unwrap().ends_with(posed), "{answer}");
+    assert_eq!(answer["check"]["concept_id"], spaced.as_str(), "{answer}");
+    assert!(graded().await.is_empty());
+
+    // The reply is graded and answered with the verdict alone.
+    let (_, turn) = ask(client, &conversation, "False.").await;
+    let verdict = &turn["assistant_message"];
+    assert_eq!(verdict["kind"], "check_feedback", "{verdict}");
+    assert!(verdict["content"].as_str().unwrap().starts_with("Right"), "{verdict}");
+    assert_eq!(verdict["check_reply"]["correct"], true);
+    assert_eq!(graded().await, [1.0]);
+
+    // Asked again, answered wrong: the verdict gives the answer, and the evidence says so.
+    let (_, turn) = ask(client, &conversation, "How should I review flashcards?").await;
+    assert!(turn["assistant_message"]["check"].is_object(), "{turn}");
+    let (_, turn) = ask(client, &conversation, "true").await;
+    let verdict = &turn["assistant_message"];
+    assert_eq!(verdict["content"], "Not quite: the answer is false. Ask me about it if you want to go over it again.");
+    let mut outcomes = graded().await;
+    outcomes.sort_by(f64::total_cmp);
+    assert_eq!(outcomes, [0.0, 1.0]);
+
+    // A reply that is no answer to the check is a question like any other.
+    let (_, turn) = ask(client, &conversation, "How should I review flashcards?").await;
+    assert!(turn["assistant_message"]["check"].is_object(), "{turn}");
+    let (_, turn) = ask(client, &conversation, "What is the Cornell method of note-taking?").await;
+    let answer = &turn["assistant_message"];
+    assert_ne!(answer["kind"], "check_feedback", "{answer}");
+    assert!(answer["check_reply"].is_null());
+    assert_eq!(graded().await.len(), 2, "nothing graded");
+
+    // A direct coach poses no check question.
+    let conversation = start(client, a).await;
+    let (_, turn) = ask(client, &conversation, "How should I review flashcards?").await;
+    assert!(turn["assistant_message"]["check"].is_null(), "{turn}");
+    assert!(!turn["assistant_message"]["content"].as_str().unwrap().contains("Check your understanding"));
+}
+
 wayfinder_testing::on_both_backends!(
     extractive_answers_refusals_access_and_sharing,
+    a_socratic_coach_checks_understanding_and_grades_the_reply,
     the_extractive_coach_offers_practice_on_what_it_taught,
     the_coach_knows_where_the_learner_stands,
     streamed_answers_keep_only_valid_citations,

@@ -43,6 +43,12 @@ function KindLabel({ message }: { message: Message }) {
           <strong>Quoted answer</strong> — put together from your organisation's documents without an AI model.
         </p>
       );
+    case "check_feedback":
+      return (
+        <p className="kind-label check-feedback">
+          <strong>Your answer, checked</strong> — it counts towards your mastery of the concept.
+        </p>
+      );
     case "refusal":
       return (
         <p className="kind-label refusal">
