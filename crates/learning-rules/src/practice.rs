@@ -63,6 +63,12 @@ pub const TARGET_SUCCESS: f64 = 0.7;
 pub const SHORT_ANSWER_RIGHT: f64 = 0.6;
 /// ...and at most this much is wrong; between the two a coach reviews it.
 pub const SHORT_ANSWER_WRONG: f64 = 0.2;
+/// With an embedding model, a short answer at least this similar in meaning to the reference
+/// (cosine) is right, whatever its words (with all-MiniLM-L6-v2, a paraphrase in other words
+/// scores about 0.77, half the idea about 0.7, an unrelated sentence under 0.1)...
+pub const SEMANTIC_RIGHT: f64 = 0.75;
+/// ...and one at most this similar is wrong unless its words already made it right.
+pub const SEMANTIC_WRONG: f64 = 0.3;
 /// Answers before an item's statistics say anything about it.
 pub const MIN_ATTEMPTS_FOR_STATISTICS: i64 = 20;
 
@@ -305,6 +311,27 @@ pub fn choose_item(candidates: &[Candidate]) -> Option<usize> {
         .map(|c| c.index)
 }
 
+/// A short answer's grade from its words (`lexical`, by [`grade`]) and its similarity in meaning
+/// to the reference (an embedding cosine): similar enough is right even in other words; far
+/// apart is wrong unless the words matched; in between, what the words said right stands and the
+/// rest waits for a coach.
+pub fn grade_by_meaning(lexical: Grade, similarity: f64) -> Grade {
+    let right_by_words = matches!(lexical, Grade::Graded { correct: true, .. });
+    if similarity >= SEMANTIC_RIGHT {
+        let score = match lexical {
+            Grade::Graded { score, .. } => score.max(similarity),
+            Grade::NeedsReview => similarity,
+        };
+        Grade::Graded { score: score.min(1.0), correct: true }
+    } else if right_by_words {
+        lexical
+    } else if similarity <= SEMANTIC_WRONG {
+        Grade::Graded { score: similarity.max(0.0), correct: false }
+    } else {
+        Grade::NeedsReview
+    }
+}
+
 /// A question as a coach poses it in a chat: its text, with lettered options for multiple choice.
 pub fn check_text(body: &QuestionBody) -> String {
     match body {
@@ -516,5 +543,21 @@ mod tests {
         assert_eq!(answer_from_text(&statement, "maybe"), Answer::Choice { selected: vec![] });
         let cloze = QuestionBody::Cloze { text: "Spacing beats _____.".into(), answers: vec!["cramming".into()] };
         assert_eq!(answer_from_text(&cloze, " cramming "), Answer::Text { text: "cramming".into() });
+    }
+
+    #[test]
+    fn meaning_rescues_other_words_and_settles_the_doubtful() {
+        let right = Grade::Graded { score: 0.7, correct: true };
+        let wrong = Grade::Graded { score: 0.1, correct: false };
+        // Close in meaning: right, whatever the words said.
+        assert_eq!(grade_by_meaning(wrong, 0.85), Grade::Graded { score: 0.85, correct: true });
+        assert_eq!(grade_by_meaning(Grade::NeedsReview, 0.9), Grade::Graded { score: 0.9, correct: true });
+        // Far apart: wrong, unless the words matched.
+        assert_eq!(grade_by_meaning(Grade::NeedsReview, 0.2), Grade::Graded { score: 0.2, correct: false });
+        assert_eq!(grade_by_meaning(right, 0.2), right);
+        // In between: the words' verdict if right, a coach otherwise.
+        assert_eq!(grade_by_meaning(right, 0.5), right);
+        assert_eq!(grade_by_meaning(wrong, 0.5), Grade::NeedsReview);
+        assert_eq!(grade_by_meaning(Grade::NeedsReview, 0.5), Grade::NeedsReview);
     }
 }

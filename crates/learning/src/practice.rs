@@ -17,7 +17,7 @@ use wayfinder_learning_rules::mastery::EvidenceKind;
 use wayfinder_learning_rules::placement::{MAX_PLACEMENT_ITEMS, Placement, SETTLED};
 use wayfinder_learning_rules::practice::{
     Answer, Candidate, Grade, PracticeSessionId, PracticeTarget, SessionStatus, answer_from_text, check_text,
-    choose_item, grade, guessing_chance,
+    choose_item, grade, grade_by_meaning, guessing_chance,
 };
 use wayfinder_learning_rules::program::ConceptId;
 use wayfinder_learning_rules::questions::{QuestionBody, QuestionId, QuestionStatus};
@@ -481,12 +481,20 @@ impl Learning {
             None => self.store.question(org, spec.question_id).await.map_err(|e| not_found(e, "question"))?,
         };
         let mut graded = grade(&question.body, &spec.answer).map_err(|e| invalid("answer", e.to_string()))?;
-        // With a chat model, short answers are graded by meaning, not words; the rules' grade
-        // stands when the model cannot give one.
+        // Short answers are graded by meaning: by the chat model with its rubric when there is
+        // one, else by the embedding model's similarity to the reference; by their words when
+        // neither can give a grade.
         if let (QuestionBody::ShortAnswer { prompt, reference }, Answer::Text { text }) = (&question.body, &spec.answer)
-            && let Some(by_model) = self.grade_by_model(prompt, reference, text).await
         {
-            graded = by_model;
+            if let Some(by_model) = self.grade_by_model(prompt, reference, text).await {
+                graded = by_model;
+            } else {
+                match self.knowledge.similarity(text, reference).await {
+                    Ok(Some(similarity)) => graded = grade_by_meaning(graded, similarity),
+                    Ok(None) => {}
+                    Err(error) => tracing::warn!(%error, "a short answer is graded by its words alone"),
+                }
+            }
         }
         let concept =
             question.concepts.iter().copied().find(|c| session.concepts.contains(c)).unwrap_or(question.concepts[0]);

@@ -1263,8 +1263,81 @@ async fn a_programs_questions_travel_with_it(backend: Backend) {
     assert_eq!(w.app.row_counts().await, before);
 }
 
+/// Without a chat model but with an embedding model, short answers are graded by meaning: an
+/// answer close to the reference in other words is right, one far from it wrong, and one in
+/// between that its words do not settle waits for a coach.
+async fn short_answers_are_graded_by_meaning_with_an_embedding_model(backend: Backend) {
+    let dir = std::env::var("WAYFINDER_TEST_EMBEDDING_MODEL")
+        .expect("this test needs WAYFINDER_TEST_EMBEDDING_MODEL; scripts/test fetches all-MiniLM-L6-v2 and sets it");
+    let model = std::sync::Arc::new(
+        wayfinder_embeddings::LocalEmbedder::load(std::path::Path::new(&dir)).expect("model loads"),
+    );
+    let edge = model.clone();
+    let app = TestApp::spawn_full(backend, test_settings(), move |store| {
+        wayfinder_knowledge::KnowledgeBase::new(store, Some(model), None, Default::default())
+    })
+    .await;
+    let w = World::build_on(app).await;
+    let (a, admin) = (&w.org_a, &w.admin.client);
+    let (program, ids) = published_program(admin, a, "Memory").await;
+    let learner = &w.learner.id;
+    let (status, _) =
+        admin.post(&format!("/orgs/{a}/programs/{program}/enrolments"), json!({ "person_id": learner })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let reference = "Spacing reviews over growing intervals strengthens memory";
+    // The cosine of two texts by the same model, computed here.
+    let cosine = |x: &str, y: &str| {
+        let edge = edge.clone();
+        let texts = [x.to_string(), y.to_string()];
+        async move {
+            use wayfinder_embeddings::Embedder;
+            let v = edge.embed(&texts, wayfinder_embeddings::EmbedPurpose::Query).await.unwrap();
+            v[0].iter().zip(&v[1]).map(|(p, q)| f64::from(*p) * f64::from(*q)).sum::<f64>()
+        }
+    };
+    let answers = [
+        ("c01", "Reviewing at increasing intervals makes memories stronger"),
+        ("c02", "Bananas are a yellow fruit"),
+        ("c03", "spacing reviews helps"),
+    ];
+    let mut seen = Vec::new();
+    for (key, text) in answers {
+        let concept = &ids[key];
+        let body = json!({ "kind": "short_answer", "prompt": format!("Why space out reviews ({key})?"), "reference": reference });
+        let (status, q) =
+            admin.post(&format!("/orgs/{a}/questions"), json!({ "concepts": [concept], "body": body })).await;
+        assert_eq!(status, StatusCode::CREATED, "{q}");
+        let target = json!({ "target": { "kind": "concept", "concept_id": concept }, "size": 1 });
+        let (_, session) =
+            w.learner.client.post(&format!("/orgs/{a}/learners/{learner}/practice-sessions"), target).await;
+        let sid = session["id"].as_str().unwrap();
+        let (status, outcome) = w
+            .learner
+            .client
+            .post(
+                &format!("/orgs/{a}/practice-sessions/{sid}/answers"),
+                json!({ "question_id": q["id"], "answer": { "kind": "text", "text": text } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{outcome}");
+        let similarity = cosine(text, reference).await;
+        seen.push((text, similarity, outcome["attempt"]["grade"].clone()));
+    }
+    eprintln!("graded by meaning: {seen:?}");
+    let grade_of = |i: usize| &seen[i].2;
+    // The paraphrase shares almost no words with the reference, yet means it.
+    assert!(seen[0].1 >= 0.75, "the paraphrase is close in meaning: {seen:?}");
+    assert_eq!((grade_of(0)["outcome"].as_str(), grade_of(0)["correct"].as_bool()), (Some("graded"), Some(true)));
+    assert!(seen[1].1 <= 0.3, "{seen:?}");
+    assert_eq!((grade_of(1)["outcome"].as_str(), grade_of(1)["correct"].as_bool()), (Some("graded"), Some(false)));
+    // Half the idea in half the words: by meaning as the rule says (a coach when in between).
+    let expected_third = if seen[2].1 >= 0.75 || seen[2].1 <= 0.3 { "graded" } else { "needs_review" };
+    assert_eq!(grade_of(2)["outcome"], expected_third, "{seen:?}");
+}
+
 wayfinder_testing::on_both_backends!(
     questions_are_made_from_a_books_sections_and_reviewed,
+    short_answers_are_graded_by_meaning_with_an_embedding_model,
     a_programs_questions_travel_with_it,
     short_answers_are_graded_by_the_chat_model,
     a_coach_grades_the_answers_the_rules_could_not,
