@@ -24,9 +24,13 @@ function AutoApproval({ org, editable }: { org: string; editable: boolean }) {
   const client = useQueryClient();
   const key = ["practice-settings", org];
   const settings = useQuery({ queryKey: key, queryFn: () => questionsApi.settings(org) });
+  // The choice shows at once (a controlled checkbox must change within its event), and is
+  // forgotten again if saving it fails.
+  const [chosen, setChosen] = useState<boolean | null>(null);
   const save = useMutation({
     mutationFn: (on: boolean) => questionsApi.saveSettings(org, { auto_approve_generated: on }),
     onSuccess: (saved) => client.setQueryData(key, saved),
+    onError: () => setChosen(null),
   });
   if (!settings.data) return <ErrorNote error={settings.error} />;
   return (
@@ -34,10 +38,12 @@ function AutoApproval({ org, editable }: { org: string; editable: boolean }) {
       <label className="check">
         <input
           type="checkbox"
-          // Shows the choice at once, while it is saved.
-          checked={save.isPending ? save.variables : settings.data.auto_approve_generated}
+          checked={chosen ?? settings.data.auto_approve_generated}
           disabled={!editable}
-          onChange={(e) => save.mutate(e.target.checked)}
+          onChange={(e) => {
+            setChosen(e.target.checked);
+            save.mutate(e.target.checked);
+          }}
         />
         Approve generated questions that pass the check against their passage without review
       </label>
@@ -46,6 +52,7 @@ function AutoApproval({ org, editable }: { org: string; editable: boolean }) {
     </div>
   );
 }
+
 /** The `status` parameter's value for every state. */
 const ALL_STATUSES = "all";
 
