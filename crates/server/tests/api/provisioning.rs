@@ -214,12 +214,15 @@ async fn a_coach_is_provisioned_profiled_placed_and_trained(backend: Backend) {
     assert_eq!(scores.len(), 3, "{result}");
     let (listening, questioning, feedback) = (scores["listening"], scores["questioning"], scores["feedback"]);
     assert!(listening.0 >= 80.0 && listening.1 >= 8, "{listening:?}");
-    assert!(feedback.0 <= 20.0 && feedback.1 == 0, "{feedback:?}");
+    assert!(feedback.0 <= 20.0 && feedback.1 <= 1, "none known, give or take the intake's error: {feedback:?}");
     assert!(listening.0 > questioning.0 && questioning.0 > feedback.0, "{scores:?}");
     assert!(questioning.1.abs_diff(3) <= 1, "three known, give or take the intake's error: {questioning:?}");
     let start_with: Vec<&str> =
         result["intake"]["start_with"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert!(start_with.contains(&"Questioning 3") && start_with.contains(&"Feedback 0"), "{start_with:?}");
+    // Where the coach's knowledge ends, give or take the intake's error of a step.
+    let questioning_start = start_with.iter().any(|c| ["Questioning 2", "Questioning 3", "Questioning 4"].contains(c));
+    let feedback_start = start_with.iter().any(|c| ["Feedback 0", "Feedback 1"].contains(c));
+    assert!(questioning_start && feedback_start, "{start_with:?}");
     let (status, path) = w.manager.client.get(&format!("/orgs/{a}/learners/{me}/goals/{goal}/path")).await;
     assert_eq!(status, StatusCode::OK, "{path}");
     let steps: Vec<&str> =
@@ -233,7 +236,7 @@ async fn a_coach_is_provisioned_profiled_placed_and_trained(backend: Backend) {
         known_left.len() + unknown_skipped.len() <= 2,
         "known on the path {known_left:?}, unknown off it {unknown_skipped:?} (asked {asked:?})"
     );
-    assert!(steps.contains(&"Feedback 0") && steps.contains(&"Questioning 9"), "{steps:?}");
+    assert!(steps.contains(&"Feedback 9") && steps.contains(&"Questioning 9"), "{steps:?}");
     assert_eq!(result["training"]["remaining"].as_u64().unwrap() as usize, steps.len(), "{result}");
 
     // Who else sees it: the coach themself, administrators; not another coach, a learner or
