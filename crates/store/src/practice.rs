@@ -145,6 +145,27 @@ const SESSION_COLUMNS: &str = "id, person_id, target, concepts, size, status, cu
 const ATTEMPT_COLUMNS: &str =
     "session_id, question_id, answer, grade, time_taken_ms, created_at, reviewed_by, reviewed_at, review_comment";
 
+/// Counts a graded answer in its question's statistics inside the transaction `$tx`: a
+/// read-modify-write made safe by the row lock (PostgreSQL) or the write lock (SQLite).
+macro_rules! record_answer_in_statistics {
+    ($store:expr, $tx:ident, $org:expr, $question:expr, $mastery:expr, $score:expr) => {{
+        let lock = if matches!($store.backend(), crate::Backend::Postgres) { " FOR UPDATE" } else { "" };
+        let (raw,): (String,) =
+            sqlx::query_as(&format!("SELECT statistics FROM questions WHERE org_id = $1 AND id = $2{lock}"))
+                .bind($org.to_string())
+                .bind($question.to_string())
+                .fetch_one(&mut *$tx)
+                .await?;
+        let statistics: ItemStatistics = from_json(&raw, "question statistics")?;
+        sqlx::query("UPDATE questions SET statistics = $3 WHERE org_id = $1 AND id = $2")
+            .bind($org.to_string())
+            .bind($question.to_string())
+            .bind(to_json(&statistics.after($mastery, $score)))
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
 impl Store {
     /// Starts a session.
     pub async fn create_practice_session(&self, org: OrgId, session: &PracticeSessionRecord) -> StoreResult<()> {
@@ -233,15 +254,7 @@ impl Store {
                 return Err(StoreError::Duplicate("question_id"));
             }
             if let (Grade::Graded { score, .. }, Some(mastery)) = (attempt.grade, write.mastery_before) {
-                // The row lock (PostgreSQL) or the write lock (SQLite) makes this read-modify-write safe.
-                let lock = if matches!(self.backend(), crate::Backend::Postgres) { " FOR UPDATE" } else { "" };
-                let (raw,): (String,) = sqlx::query_as(&format!(
-                    "SELECT statistics FROM questions WHERE org_id = $1 AND id = $2{lock}"))
-                    .bind(org.to_string()).bind(attempt.question.to_string()).fetch_one(&mut *tx).await?;
-                let statistics: ItemStatistics = from_json(&raw, "question statistics")?;
-                sqlx::query("UPDATE questions SET statistics = $3 WHERE org_id = $1 AND id = $2")
-                    .bind(org.to_string()).bind(attempt.question.to_string())
-                    .bind(to_json(&statistics.after(mastery, score))).execute(&mut *tx).await?;
+                record_answer_in_statistics!(self, tx, org, attempt.question, mastery, score);
             }
             let status = if write.next.is_some() { SessionStatus::Active } else { SessionStatus::Completed };
             sqlx::query(
@@ -281,14 +294,7 @@ impl Store {
             if changed == 0 {
                 return Err(StoreError::Duplicate("review"));
             }
-            let lock = if matches!(self.backend(), crate::Backend::Postgres) { " FOR UPDATE" } else { "" };
-            let (raw,): (String,) = sqlx::query_as(&format!(
-                "SELECT statistics FROM questions WHERE org_id = $1 AND id = $2{lock}"))
-                .bind(org.to_string()).bind(question.to_string()).fetch_one(&mut *tx).await?;
-            let statistics: ItemStatistics = from_json(&raw, "question statistics")?;
-            sqlx::query("UPDATE questions SET statistics = $3 WHERE org_id = $1 AND id = $2")
-                .bind(org.to_string()).bind(question.to_string())
-                .bind(to_json(&statistics.after(mastery_before, score))).execute(&mut *tx).await?;
+            record_answer_in_statistics!(self, tx, org, question, mastery_before, score);
             sqlx::query(
                 "UPDATE practice_sessions SET correct = correct + $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
                 .bind(org.to_string()).bind(session.to_string()).bind(i64::from(correct)).bind(now_ms())
