@@ -88,14 +88,17 @@ function Canvas({ concepts, selectedId, editable, onSelect, onConnect, onRemoveE
 
   useEffect(() => {
     setNodes((current) => {
-      const kept = new Map(current.map((n) => [n.id, n.position]));
+      const kept = new Map(current.map((n) => [n.id, n]));
       const placeAll = !arrangedByHand.current;
       const layout = placeAll || concepts.some((c) => !kept.has(c.id)) ? laidOut(concepts) : null;
       return concepts.map((c) => ({
+        // The node drawn before keeps its measured size: without it React Flow forgets where the
+        // node's handles are and draws no arrow to or from it until it has measured it again.
+        ...kept.get(c.id),
         id: c.id,
         type: "concept" as const,
         data: { concept: c },
-        position: (placeAll ? layout?.get(c.id) : (kept.get(c.id) ?? layout?.get(c.id))) ?? { x: 0, y: 0 },
+        position: (placeAll ? layout?.get(c.id) : (kept.get(c.id)?.position ?? layout?.get(c.id))) ?? { x: 0, y: 0 },
         selected: c.id === selectedIdNow.current,
         deletable: false,
         ariaLabel: c.name,
