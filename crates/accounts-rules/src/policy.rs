@@ -59,6 +59,8 @@ pub enum OrgAction {
     ManageQuestions,
     /// Bring in a coach with a training program and a manager.
     ProvisionCoaches,
+    /// Read the organisation's overview: activity, answers, feedback, costs, knowledge, programs.
+    ViewOrgInsights,
 }
 
 /// Whether `actor` may perform `action` in its organisation at all; which
@@ -70,7 +72,7 @@ pub fn permits(actor: &OrgActor, action: OrgAction) -> bool {
             actor.role.is_some() || actor.is_operator
         }
         UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog
-        | ManageKnowledge | ManageCoaches | ManagePrograms | ProvisionCoaches => actor.is_admin(),
+        | ManageKnowledge | ManageCoaches | ManagePrograms | ProvisionCoaches | ViewOrgInsights => actor.is_admin(),
         ManageQuestions => actor.is_admin() || actor.role == Some(Role::Coach),
     }
 }
@@ -135,11 +137,18 @@ pub fn may_view_relationship(visibility: &Visibility, relationship: &Relationshi
 
 /// Whether the actor may read a conversation owned by `owner`: its owner;
 /// administrators; the owner's coaches and the managers above them. Parents
-/// follow progress, not private conversations, so they may not.
-pub fn may_read_conversation(actor: &OrgActor, owner: PersonId, supervised: &HashSet<PersonId>) -> bool {
+/// follow progress, not private conversations: they may read them only when
+/// `parents_allowed` (the organisation allows it and the learner agreed).
+pub fn may_read_conversation(
+    actor: &OrgActor,
+    owner: PersonId,
+    supervised: &HashSet<PersonId>,
+    parents_allowed: bool,
+) -> bool {
     actor.person == owner
         || actor.is_admin()
         || matches!(actor.role, Some(Role::Coach | Role::Manager)) && supervised.contains(&owner)
+        || actor.role == Some(Role::Parent) && parents_allowed && supervised.contains(&owner)
 }
 
 /// Whether the actor may read a learner's progress (enrolments, mastery,

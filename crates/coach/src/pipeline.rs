@@ -22,7 +22,8 @@ use wayfinder_coach_rules::{
 };
 use wayfinder_knowledge::{SearchHit, SearchMode, SearchRequest};
 use wayfinder_llm::{ChatError, ChatMessage, ChatModel, ChatRequest, ModelFailure, StreamEvent, Usage};
-use wayfinder_store::{MessageRecord, UsageRecord};
+use wayfinder_insights_rules::gaps::QuestionOutcome;
+use wayfinder_store::{AskedQuestion, MessageRecord, UsageRecord};
 
 /// History sent to the model, in characters (older turns are dropped first).
 const MAX_HISTORY_CHARS: usize = 6_000;
@@ -309,7 +310,7 @@ impl Coaching {
             let answer = Answer { check_reply: Some(reply), ..Answer::plain(verdict, AnswerKind::CheckFeedback) };
             let answer_ms = ms_since(t);
             let t = Instant::now();
-            let assistant = self.store_turn(run, user, answer, Vec::new(), started).await?;
+            let assistant = self.store_turn(run, user, None, answer, Vec::new(), started).await?;
             let storage_ms = ms_since(t);
             let _ = events.send(TurnEvent::Done(Message::from_record(assistant, None))).await;
             return Ok(TurnOutcome {
@@ -338,7 +339,7 @@ impl Coaching {
         let t = Instant::now();
         let kind = answer.kind;
         let failure = answer.failure.clone();
-        let assistant = self.store_turn(run, user, answer, retrieval.routed, started).await?;
+        let assistant = self.store_turn(run, user, Some(&standalone), answer, retrieval.routed, started).await?;
         let storage_ms = ms_since(t);
 
         let stored = Message::from_record(assistant, None);
@@ -541,12 +542,33 @@ impl Coaching {
         &self,
         run: TurnRun<'_>,
         user: MessageRecord,
+        standalone: Option<&str>,
         answer: Answer,
         routed: Vec<String>,
         started: Instant,
     ) -> CoachingResult<MessageRecord> {
         let input = run.input;
         let usage_total = run.usage;
+        // What became of the question, for the question log (a reply to a check question is none).
+        let outcome = standalone.and(match answer.kind {
+            AnswerKind::Refusal => Some(QuestionOutcome::Refused),
+            AnswerKind::Error => Some(QuestionOutcome::Failed),
+            AnswerKind::CheckFeedback => None,
+            AnswerKind::Generated | AnswerKind::Extractive => Some(match answer.confidence {
+                Some((_, ConfidenceLevel::Low)) => QuestionOutcome::LowConfidence,
+                _ => QuestionOutcome::Answered,
+            }),
+        });
+        let asked = AskedQuestion {
+            person: input.person,
+            coach: Some(input.coach.id),
+            question: standalone.unwrap_or(&user.content).chars().take(2_000).collect(),
+            outcome,
+            topic: answer.citations.first().map(|c| match &c.section {
+                Some(section) => format!("{} › {section}", c.document_title),
+                None => c.document_title.clone(),
+            }),
+        };
         let cost = run.model_name.as_deref().map(|m| self.models.cost(m, &usage_total)).unwrap_or(0.0);
         let assistant = MessageRecord {
             kind: Some(answer.kind),
@@ -572,6 +594,7 @@ impl Coaching {
         let usage = (usage_total.input_tokens + usage_total.output_tokens > 0).then(|| UsageRecord {
             org: input.org,
             person: Some(input.person),
+            coach: Some(input.coach.id),
             model: run.model_name.clone().unwrap_or_default(),
             input_tokens: i64::from(usage_total.input_tokens),
             output_tokens: i64::from(usage_total.output_tokens),
@@ -580,7 +603,7 @@ impl Coaching {
         match &input.thread {
             Thread::Stored(conversation) => {
                 let retitle = (conversation.title == NEW_CONVERSATION).then(|| title_from(&input.question));
-                self.store.append_turn(input.org, [&user, &assistant], usage.as_ref(), retitle.as_deref()).await?;
+                self.store.append_turn(input.org, [&user, &assistant], usage.as_ref(), retitle.as_deref(), &asked).await?;
             }
             Thread::Stateless(_) => {
                 if let Some(usage) = &usage {

@@ -308,7 +308,7 @@ impl Learning {
         let mut prior = 0.0;
         let written = self
             .store
-            .record_evidence(org, &record, prerequisites, |inputs| {
+            .record_evidence(org, &record, concept.program, prerequisites, |inputs| {
                 let prerequisites = mastery::prerequisite_mastery(inputs.prerequisites.iter().map(|r| Some(r.mastery)));
                 let mut learner = inputs.learner.clone().unwrap_or_default();
                 let (mut state, card) = match &inputs.concept {

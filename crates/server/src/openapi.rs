@@ -25,6 +25,7 @@ use utoipa::OpenApi;
         (name = "learning", description = "Programs, concepts, enrolments, evidence, mastery, goals, paths and reviews"),
         (name = "practice", description = "The question bank: generated and authored items and their review"),
         (name = "provisioning", description = "Bringing in coaches: invitation, training program, profile, intake and results"),
+        (name = "insights", description = "Dashboards: the organisation's overview, a learner's dashboard, learners at a glance with at-risk flags, and their settings"),
     )
 )]
 struct ApiDoc;

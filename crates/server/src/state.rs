@@ -58,6 +58,7 @@ pub struct AppState {
     pub knowledge: KnowledgeBase,
     pub coaching: wayfinder_coach::Coaching,
     pub learning: wayfinder_learning::Learning,
+    pub insights: wayfinder_insights::Insights,
     pub settings: Arc<ServerSettings>,
 }
 
@@ -69,7 +70,8 @@ impl AppState {
         let accounts = Accounts::new(store.clone(), settings.accounts.clone());
         let learning = wayfinder_learning::Learning::new(store.clone(), knowledge.clone());
         let coaching = coaching(&knowledge, &learning, wayfinder_coach::Models::none());
-        Self { store, accounts, knowledge, coaching, learning, settings: Arc::new(settings) }
+        let insights = wayfinder_insights::Insights::new(store.clone(), learning.clone());
+        Self { store, accounts, knowledge, coaching, learning, insights, settings: Arc::new(settings) }
     }
 
     /// The same state with chat models for the coach; the default model also writes practice
@@ -81,7 +83,8 @@ impl AppState {
         });
         let learning = self.learning.with_chat_model(chat_model);
         let coaching = coaching(&self.knowledge, &learning, models);
-        Self { coaching, learning, ..self }
+        let insights = wayfinder_insights::Insights::new(self.store.clone(), learning.clone());
+        Self { coaching, learning, insights, ..self }
     }
 }
 

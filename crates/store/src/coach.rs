@@ -2,6 +2,7 @@
 //! feedback, shared links, model usage and daily budgets. A turn — the
 //! question and its answer — is written in one transaction.
 
+use crate::insights::{AskedQuestion, Tally, TallyScope, add_tally};
 use crate::{Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -85,6 +86,8 @@ pub struct FeedbackRecord {
 pub struct UsageRecord {
     pub org: OrgId,
     pub person: Option<PersonId>,
+    /// The coach profile the call answered for, if any.
+    pub coach: Option<CoachId>,
     pub model: String,
     pub input_tokens: i64,
     pub output_tokens: i64,
@@ -349,11 +352,16 @@ impl Store {
     ) -> StoreResult<ConversationRecord> {
         let id = ConversationId::new();
         let now = now_ms();
-        on_pool!(self, pool => sqlx::query(
-            "INSERT INTO conversations (id, org_id, owner_id, coach_id, title, archived, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6)")
-            .bind(id.to_string()).bind(org.to_string()).bind(owner.to_string()).bind(coach.map(|c| c.to_string()))
-            .bind(title).bind(now).execute(pool).await?.rows_affected());
+        let person = owner.to_string();
+        in_tx!(self, tx => {
+            sqlx::query(
+                "INSERT INTO conversations (id, org_id, owner_id, coach_id, title, archived, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6)")
+                .bind(id.to_string()).bind(org.to_string()).bind(&person).bind(coach.map(|c| c.to_string()))
+                .bind(title).bind(now).execute(&mut *tx).await?;
+            let started = Tally { activity: true, conversations: 1, ..Tally::default() };
+            add_tally!(tx, org, TallyScope { person: Some(&person), ..TallyScope::default() }, now, &started);
+        });
         self.conversation(id).await
     }
 
@@ -446,15 +454,36 @@ impl Store {
     }
 
     /// Stores a question and its answer in one transaction, with the model
-    /// usage, and retitles the conversation when asked.
+    /// usage, and retitles the conversation when asked; the asker's day, the
+    /// coach's and the organisation's are tallied, and a question (not a reply
+    /// to a check question) goes into the question log.
     pub async fn append_turn(
         &self,
         org: OrgId,
         turn: [&MessageRecord; 2],
         usage: Option<&UsageRecord>,
         retitle: Option<&str>,
+        asked: &AskedQuestion,
     ) -> StoreResult<()> {
         let conversation = turn[0].conversation.to_string();
+        let person = asked.person.to_string();
+        let coach = asked.coach.map(|c| c.to_string()).unwrap_or_default();
+        let kind = turn[1].kind;
+        let is_question = asked.outcome.is_some();
+        let count = |k: AnswerKind| i64::from(is_question && kind == Some(k));
+        let tally = Tally {
+            activity: true,
+            questions: i64::from(is_question),
+            generated: count(AnswerKind::Generated),
+            extractive: count(AnswerKind::Extractive),
+            refused: count(AnswerKind::Refusal),
+            failed: count(AnswerKind::Error),
+            input_tokens: usage.map_or(0, |u| u.input_tokens),
+            output_tokens: usage.map_or(0, |u| u.output_tokens),
+            cost: usage.map_or(0.0, |u| u.cost),
+            ..Tally::default()
+        };
+        let asked_at = turn[0].created_at.timestamp_millis();
         in_tx!(self, tx => {
             let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = $1")
                 .bind(&conversation).fetch_one(&mut *tx).await?;
@@ -475,14 +504,35 @@ impl Store {
             if let Some(u) = usage {
                 insert_usage!(tx, u);
             }
+            let scope = TallyScope { person: Some(&person), coach: Some(&coach), program: None };
+            add_tally!(tx, org, scope, asked_at, &tally);
+            if let Some(outcome) = asked.outcome {
+                sqlx::query(
+                    "INSERT INTO question_log (question_id, answer_id, org_id, person_id, coach_id, question, outcome, topic, asked_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                    .bind(turn[0].id.to_string()).bind(turn[1].id.to_string()).bind(org.to_string()).bind(&person)
+                    .bind(asked.coach.map(|c| c.to_string())).bind(&asked.question).bind(<&str>::from(outcome))
+                    .bind(&asked.topic).bind(asked_at)
+                    .execute(&mut *tx).await?;
+            }
         });
         Ok(())
     }
 
     /// Records a model call made outside a conversation.
     pub async fn record_usage(&self, usage: &UsageRecord) -> StoreResult<()> {
+        let person = usage.person.map(|p| p.to_string());
+        let coach = usage.coach.map(|c| c.to_string()).unwrap_or_default();
+        let tally = Tally {
+            input_tokens: usage.input_tokens,
+            output_tokens: usage.output_tokens,
+            cost: usage.cost,
+            ..Tally::default()
+        };
         in_tx!(self, tx => {
             insert_usage!(tx, usage);
+            let scope = TallyScope { person: person.as_deref(), coach: Some(&coach), program: None };
+            add_tally!(tx, usage.org, scope, now_ms(), &tally);
         });
         Ok(())
     }
@@ -525,17 +575,59 @@ impl Store {
         Ok(())
     }
 
-    /// Sets (or replaces) a person's feedback on a message.
+    /// Sets (or replaces) a person's feedback on a message. The rollups of the
+    /// answer's day move from the earlier rating (if any) to this one, and a
+    /// rating of "missing source" marks the question as a knowledge gap.
     pub async fn put_feedback(&self, org: OrgId, feedback: &FeedbackRecord) -> StoreResult<FeedbackRecord> {
         let now = now_ms();
-        on_pool!(self, pool => sqlx::query(
-            "INSERT INTO message_feedback (message_id, org_id, person_id, rating, reasons, comment, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-             ON CONFLICT (message_id) DO UPDATE SET person_id = excluded.person_id, rating = excluded.rating,
-               reasons = excluded.reasons, comment = excluded.comment, updated_at = excluded.updated_at")
-            .bind(feedback.message.to_string()).bind(org.to_string()).bind(feedback.person.to_string())
-            .bind(<&str>::from(feedback.rating)).bind(to_json(&feedback.reasons)).bind(&feedback.comment).bind(now)
-            .execute(pool).await?.rows_affected());
+        let message = feedback.message.to_string();
+        let rater = feedback.person.to_string();
+        in_tx!(self, tx => {
+            let earlier: Option<(String, String)> = sqlx::query_as(
+                "SELECT rating, reasons FROM message_feedback WHERE message_id = $1")
+                .bind(&message).fetch_optional(&mut *tx).await?;
+            let (answered_at, coach): (i64, Option<String>) = sqlx::query_as(
+                "SELECT m.created_at, c.coach_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                 WHERE m.id = $1")
+                .bind(&message).fetch_one(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO message_feedback (message_id, org_id, person_id, rating, reasons, comment, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+                 ON CONFLICT (message_id) DO UPDATE SET person_id = excluded.person_id, rating = excluded.rating,
+                   reasons = excluded.reasons, comment = excluded.comment, updated_at = excluded.updated_at")
+                .bind(&message).bind(org.to_string()).bind(&rater)
+                .bind(<&str>::from(feedback.rating)).bind(to_json(&feedback.reasons)).bind(&feedback.comment).bind(now)
+                .execute(&mut *tx).await?;
+            let rating_tally = |rating: &str, sign: i64| Tally {
+                helpful: sign * i64::from(rating == "up"),
+                unhelpful: sign * i64::from(rating == "down"),
+                ..Tally::default()
+            };
+            let mut tally = rating_tally(<&str>::from(feedback.rating), 1);
+            tally.activity = true;
+            let mut reasons: Vec<(String, String, i64)> = feedback
+                .reasons
+                .iter()
+                .map(|r| (<&str>::from(feedback.rating).to_string(), r.to_string(), 1))
+                .collect();
+            if let Some((rating, old_reasons)) = &earlier {
+                let undo = rating_tally(rating, -1);
+                tally.helpful += undo.helpful;
+                tally.unhelpful += undo.unhelpful;
+                reasons.extend(json_list(old_reasons).into_iter().map(|r| (rating.clone(), r, -1)));
+            }
+            let scope = TallyScope { person: Some(&rater), coach: Some(coach.as_deref().unwrap_or("")), program: None };
+            let day = add_tally!(tx, org, scope, answered_at, &tally);
+            for (rating, reason, change) in reasons {
+                sqlx::query(
+                    "INSERT INTO feedback_reason_days (org_id, day, rating, reason, count) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (org_id, day, rating, reason) DO UPDATE SET count = feedback_reason_days.count + excluded.count")
+                    .bind(org.to_string()).bind(day).bind(rating).bind(reason).bind(change).execute(&mut *tx).await?;
+            }
+            let missing_source = feedback.reasons.contains(&FeedbackReason::MissingSource);
+            sqlx::query("UPDATE question_log SET missing_source = $2 WHERE answer_id = $1")
+                .bind(&message).bind(missing_source).execute(&mut *tx).await?;
+        });
         Ok(FeedbackRecord { updated_at: time(now), ..feedback.clone() })
     }
 

@@ -7,6 +7,7 @@
 //! `latest_version`; when that is the published one, the first change opens a
 //! draft (`latest_version + 1`) so learners keep seeing what was published.
 
+use crate::insights::{Tally, TallyScope, add_tally};
 use crate::{Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::*};
 use chrono::{DateTime, Utc};
 use wayfinder_accounts_rules::{OrgId, PersonId};
@@ -15,6 +16,7 @@ use wayfinder_learning_rules::program::{
     ConceptId, EnrolmentId, EnrolmentStatus, EvidenceId, GoalId, GoalKind, MaterialRef, ProgramId, ProgramStatus,
 };
 use wayfinder_learning_rules::review::ReviewCard;
+use wayfinder_learning_rules::path::MASTERED_AT;
 
 /// A program as stored.
 #[derive(Clone, Debug, PartialEq)]
@@ -971,10 +973,13 @@ impl Store {
     /// concurrent evidence for one learner applies in turn. A repeated
     /// idempotency key is `Duplicate("idempotency_key")` and writes nothing.
     /// Answers what was written, with the prerequisites' records as read.
+    /// The learner's day and their day on `program` (the concept's) are tallied: the evidence,
+    /// a graded answer's score, and the change of the stored mastery.
     pub async fn record_evidence(
         &self,
         org: OrgId,
         evidence: &EvidenceRecord,
+        program: ProgramId,
         prerequisites: &[ConceptId],
         update: impl FnOnce(&ModelInputs) -> ModelOutputs,
     ) -> StoreResult<WrittenEvidence> {
@@ -1023,6 +1028,21 @@ impl Store {
             };
             let count = inputs.concept.as_ref().map(|c| c.evidence_count).unwrap_or(0) + 1;
             let out = update(&inputs);
+            let before = inputs.concept.as_ref().map(|c| c.mastery);
+            let mastered = |m: Option<f64>| i64::from(m.is_some_and(|m| m >= MASTERED_AT));
+            let tally = Tally {
+                activity: evidence.recorded_by.is_none_or(|by| by == evidence.person),
+                evidence: 1,
+                answers: i64::from(evidence.outcome.is_some()),
+                correct: evidence.outcome.unwrap_or(0.0),
+                wrong: i64::from(evidence.outcome.is_some_and(|o| o < 0.5)),
+                mastery_gain: out.mastery - before.unwrap_or(0.0),
+                mastered_gain: mastered(Some(out.mastery)) - mastered(before),
+                ..Tally::default()
+            };
+            let program = program.to_string();
+            let scope = TallyScope { person: Some(&person), coach: None, program: Some(&program) };
+            add_tally!(tx, org, scope, evidence.occurred_at.timestamp_millis(), &tally);
             sqlx::query("UPDATE learner_states SET state = $3, updated_at = $4 WHERE org_id = $1 AND person_id = $2")
                 .bind(org.to_string()).bind(&person).bind(to_json(&out.learner)).bind(now)
                 .execute(&mut *tx).await?;

@@ -12,6 +12,7 @@
 mod audit;
 mod coach;
 mod credentials;
+mod insights;
 mod invitations;
 mod jobs;
 mod knowledge;
@@ -32,6 +33,10 @@ pub use coach::{
     start_of_day_ms,
 };
 pub use credentials::{ApiToken, LoginThrottle, NewSession, Session, SessionAuth, TokenAuth};
+pub use insights::{
+    AlertRecord, AlertRuleRecord, AskedQuestion, CoachSums, HeldCondition, LoggedQuestion, MessageExportRow, NotificationRecord,
+    OrgDay, PersonDay, ProgramSums, Tally, TallyScope,
+};
 pub use invitations::{Invitation, InvitationAcceptance, NewInvitation};
 pub use jobs::{Job, JobFile, JobFileState, JobKind, JobPhase, JobState, NewJobFile};
 pub use knowledge::{

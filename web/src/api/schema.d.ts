@@ -615,6 +615,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/insight-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's dashboard settings: its time zone, and whether parents may read the
+         *     conversations of learners who agree (every member reads them).
+         */
+        get: operations["get_insight_settings"];
+        /** Change the dashboard settings (administrators). */
+        put: operations["put_insight_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/insights/learners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The learners the caller supervises at a glance: last active, progress, mastery trend, at-risk
+         *     flags with reasons, the topics they asked about (a coach: their learners; a parent: their
+         *     linked learners; a manager: their coaches' learners; an admin: every learner).
+         */
+        get: operations["learners_at_a_glance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/insights/learners/{person_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A learner's dashboard: activity and streak, progress on each program, mastery over time and
+         *     the reviews coming up (the learner, their coaches, parents, their coaches' managers, admins).
+         */
+        get: operations["learner_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/insights/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation at a glance: active people by day and week, conversations and answers by
+         *     kind, feedback and its reasons, tokens and cost by day, coach profile and person, the
+         *     knowledge base's size, programs and enrolment (administrators).
+         */
+        get: operations["overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/invitations": {
         parameters: {
             query?: never;
@@ -1448,6 +1531,24 @@ export interface components {
             password: string;
             token: string;
         };
+        /** @description One day of a learner's activity. */
+        ActivityDay: {
+            /** @description They did something themselves that day. */
+            active: boolean;
+            /**
+             * Format: int64
+             * @description Graded answers (practice, reviews) and the sum of their scores.
+             */
+            answers: number;
+            /** Format: double */
+            correct: number;
+            /** Format: date */
+            date: string;
+            /** Format: int64 */
+            evidence: number;
+            /** Format: int64 */
+            questions: number;
+        };
         /** @description What a learner answered. */
         Answer: {
             /** @enum {string} */
@@ -1712,6 +1813,29 @@ export interface components {
          * @enum {string}
          */
         CoachStyle: "direct" | "socratic";
+        /** @description A coach profile's use and cost. */
+        CoachUsage: {
+            /** @description Empty for model use outside any coach profile. */
+            coach_id: string;
+            /** Format: double */
+            cost: number;
+            /** Format: int64 */
+            extractive: number;
+            /** Format: int64 */
+            generated: number;
+            /** Format: int64 */
+            helpful: number;
+            /** @description `null` for use outside a profile or a deleted profile. */
+            name?: string | null;
+            /** Format: int64 */
+            questions: number;
+            /** Format: int64 */
+            refused: number;
+            /** Format: int64 */
+            tokens: number;
+            /** Format: int64 */
+            unhelpful: number;
+        };
         /** Format: uuid */
         CollectionId: string;
         /** @description A collection as the API shows it. */
@@ -2180,6 +2304,19 @@ export interface components {
             /** @enum {string} */
             outcome: "needs_review";
         };
+        /** @description An organisation's settings for its dashboards. */
+        InsightSettings: {
+            /** @description Parents may read the conversations of the learners they follow who agreed to it. */
+            parents_may_read_conversations: boolean;
+            /** @description The IANA time zone its days are counted in. */
+            time_zone: string;
+        };
+        /** @description A change of the settings; absent fields stay as they are. */
+        InsightSettingsChange: {
+            parents_may_read_conversations?: boolean | null;
+            /** @description An IANA time zone name, e.g. `Europe/Berlin`. Days already counted keep their zone. */
+            time_zone?: string | null;
+        };
         /** @description The outcome of accepting: the new membership and a signed-in session. */
         InvitationAccepted: {
             csrf_token: string;
@@ -2282,6 +2419,71 @@ export interface components {
             started_at?: string | null;
             state: components["schemas"]["JobState"];
         };
+        /** @description The knowledge base's size. */
+        KnowledgeSize: {
+            /** Format: int64 */
+            chunks: number;
+            /** Format: int64 */
+            collections: number;
+            /** Format: int64 */
+            documents: number;
+            /**
+             * Format: int64
+             * @description Ingestion jobs waiting or running.
+             */
+            queued_jobs: number;
+        };
+        /** @description A learner's own dashboard. */
+        LearnerDashboard: {
+            /** @description The last 30 days, oldest first. */
+            activity: components["schemas"]["ActivityDay"][];
+            /** @description The last 90 days, oldest first. */
+            mastery_timeline: components["schemas"]["MasteryPoint"][];
+            person_id: string;
+            programs: components["schemas"]["ProgramProgress"][];
+            streak: components["schemas"]["Streak"];
+            time_zone: string;
+            /** Format: date */
+            today: string;
+            /** @description Reviews due within the coming week, most overdue first. */
+            upcoming_reviews: components["schemas"]["UpcomingReview"][];
+        };
+        /** @description A learner at a glance. */
+        LearnerGlance: {
+            /** Format: int64 */
+            answers_7d: number;
+            at_risk: components["schemas"]["RiskFlag"][];
+            enrolled_concepts: number;
+            /**
+             * Format: double
+             * @description Mean progress towards their goals (`null`: no goals).
+             */
+            goal_progress?: number | null;
+            /**
+             * Format: date
+             * @description Their last active day (`null`: never).
+             */
+            last_active?: string | null;
+            mastered_concepts: number;
+            /** @description Mastery gained in each of the last four weeks, oldest first. */
+            mastery_by_week: number[];
+            /**
+             * Format: double
+             * @description Change of their summed mastery over the last 7 days.
+             */
+            mastery_change_7d: number;
+            name: string;
+            person_id: string;
+            /** Format: int64 */
+            questions_7d: number;
+            /**
+             * @description The topics they asked about most in the last 30 days (empty where the viewer may not see
+             *     what they asked).
+             */
+            topics: components["schemas"]["TopicCount"][];
+            /** Format: int64 */
+            wrong_7d: number;
+        };
         /** @description A learner's standing on every concept of their programs. */
         LearnerMastery: {
             concepts: components["schemas"]["ConceptMastery"][];
@@ -2316,6 +2518,18 @@ export interface components {
             mastered_concepts: number;
             person_id: string;
         };
+        /** @description One page of learners at a glance. */
+        LearnersAtAGlance: {
+            /** @description In name order. */
+            learners: components["schemas"]["LearnerGlance"][];
+            /**
+             * @description Whether `topics` may be shown to this caller (parents see them only where the
+             *     organisation and the learner allow them to read conversations).
+             */
+            topics_visible: boolean;
+            /** @description Learners in all pages. */
+            total: number;
+        };
         /** @description One page of learners' progress. */
         LearnersProgress: {
             /** @description In id order. */
@@ -2340,6 +2554,18 @@ export interface components {
             /** Format: email */
             email: string;
             password: string;
+        };
+        /**
+         * @description A learner's mastery at the end of a day: the learner model's mastery summed over the concepts
+         *     they have evidence on, and how many of those are mastered.
+         */
+        MasteryPoint: {
+            /** Format: date */
+            date: string;
+            /** Format: int64 */
+            mastered: number;
+            /** Format: double */
+            mastery: number;
         };
         /** @description A concept's material: a document of the knowledge base, or one section of it. */
         MaterialRef: {
@@ -2416,8 +2642,93 @@ export interface components {
         NextStepView: {
             next?: null | components["schemas"]["NextStep"];
         };
+        /** @description One local day of the organisation. */
+        OrgDayView: {
+            /** Format: int64 */
+            active_people: number;
+            /** Format: int64 */
+            conversations: number;
+            /** Format: double */
+            cost: number;
+            /** Format: date */
+            date: string;
+            /** Format: int64 */
+            evidence: number;
+            /** Format: int64 */
+            extractive: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            generated: number;
+            /** Format: int64 */
+            helpful: number;
+            /** Format: int64 */
+            questions: number;
+            /** Format: int64 */
+            refused: number;
+            /** Format: int64 */
+            tokens: number;
+            /** Format: int64 */
+            unhelpful: number;
+        };
         /** Format: uuid */
         OrgId: string;
+        /** @description The organisation at a glance: an administrator's dashboard. */
+        OrgOverview: {
+            cost_by_coach: components["schemas"]["CoachUsage"][];
+            /** @description Every day of the range, oldest first (days without activity as zeros). */
+            days: components["schemas"]["OrgDayView"][];
+            feedback_reasons: components["schemas"]["ReasonCount"][];
+            /**
+             * Format: date
+             * @description The first and last local day covered.
+             */
+            from: string;
+            knowledge: components["schemas"]["KnowledgeSize"];
+            /**
+             * Format: double
+             * @description Helpful ratings among all ratings (`null`: none given).
+             */
+            positive_feedback_rate?: number | null;
+            programs: components["schemas"]["ProgramEnrolment"][];
+            time_zone: string;
+            /** Format: date */
+            to: string;
+            /** @description The 20 people whose use cost most. */
+            top_people_by_cost: components["schemas"]["PersonUsage"][];
+            totals: components["schemas"]["OrgTotals"];
+            /** @description Distinct active people per week of the range. */
+            weeks: components["schemas"]["WeekActivity"][];
+        };
+        /** @description Sums over the overview's days. */
+        OrgTotals: {
+            /** Format: int64 */
+            answers: number;
+            /** Format: int64 */
+            conversations: number;
+            /** Format: double */
+            cost: number;
+            /** Format: int64 */
+            evidence: number;
+            /** Format: int64 */
+            extractive: number;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            generated: number;
+            /** Format: int64 */
+            helpful: number;
+            /** Format: int64 */
+            input_tokens: number;
+            /** Format: int64 */
+            output_tokens: number;
+            /** Format: int64 */
+            questions: number;
+            /** Format: int64 */
+            refused: number;
+            /** Format: int64 */
+            unhelpful: number;
+        };
         /** @description An organisation with the caller's role in it (`null` for an operator who is not a member). */
         OrgView: {
             organisation: components["schemas"]["Organisation"];
@@ -2459,6 +2770,17 @@ export interface components {
         };
         /** Format: uuid */
         PersonId: string;
+        /** @description One person's model use. */
+        PersonUsage: {
+            /** Format: double */
+            cost: number;
+            name: string;
+            person_id: string;
+            /** Format: int64 */
+            questions: number;
+            /** Format: int64 */
+            tokens: number;
+        };
         /** @description A person as the API shows them. */
         PersonView: {
             /** Format: date-time */
@@ -2707,9 +3029,26 @@ export interface components {
             self_enrolment?: boolean;
             title: string;
         };
+        /** @description A program and how many learners are enrolled. */
+        ProgramEnrolment: {
+            /** Format: int64 */
+            enrolled: number;
+            program_id: string;
+            status: string;
+            title: string;
+        };
         /** @description The programs one may see. */
         ProgramList: {
             programs: components["schemas"]["Program"][];
+        };
+        /** @description A learner's standing on one program. */
+        ProgramProgress: {
+            concepts: number;
+            mastered: number;
+            /** Format: double */
+            mean_mastery: number;
+            program_id: string;
+            title: string;
         };
         /**
          * @description Where a program stands.
@@ -2869,6 +3208,14 @@ export interface components {
          * @enum {string}
          */
         QuestionWriter: "model" | "text";
+        /** @description How often a feedback reason was given. */
+        ReasonCount: {
+            /** Format: int64 */
+            count: number;
+            /** @description `up` or `down`. */
+            rating: string;
+            reason: string;
+        };
         /** @description A directed relationship between two members (`from` supports or follows `to`). */
         Relationship: {
             /** Format: date-time */
@@ -2972,6 +3319,16 @@ export interface components {
          * @enum {string}
          */
         ReviewState: "new" | "learning" | "review" | "relearning";
+        /** @description One flag with its reason in words, figures included. */
+        RiskFlag: {
+            detail: string;
+            reason: components["schemas"]["RiskReason"];
+        };
+        /**
+         * @description Why a learner needs a coach's attention.
+         * @enum {string}
+         */
+        RiskReason: "inactive" | "mastery_falling" | "repeated_wrong_answers" | "negative_feedback" | "refusals";
         /**
          * @description A person's role inside one organisation.
          * @enum {string}
@@ -3074,6 +3431,19 @@ export interface components {
             coach_id?: string | null;
             title?: string | null;
         };
+        /** @description Consecutive active days. */
+        Streak: {
+            /**
+             * Format: int32
+             * @description Active days in a row ending today, or yesterday when today has no activity yet.
+             */
+            current: number;
+            /**
+             * Format: int32
+             * @description The longest run among the days given.
+             */
+            longest: number;
+        };
         /** @description A created token with its secret, shown this once. */
         TokenCreated: {
             /** @description Send as `Authorization: Bearer <secret>`. It cannot be shown again. */
@@ -3095,11 +3465,29 @@ export interface components {
             /** Format: date-time */
             revoked_at?: string | null;
         };
+        /** @description How often a learner asked about a topic (a section of the material) in the last 30 days. */
+        TopicCount: {
+            /** Format: int64 */
+            questions: number;
+            topic: string;
+        };
         /**
          * @description Who said a turn of the conversation (a stored message's `role`).
          * @enum {string}
          */
         TurnRole: "user" | "assistant";
+        /** @description A review coming up. */
+        UpcomingReview: {
+            concept_id: string;
+            /** Format: date-time */
+            due: string;
+            name: string;
+            /**
+             * Format: double
+             * @description Probability of recalling it now.
+             */
+            retrievability: number;
+        };
         /** @description Changes to a collection (chunking changes apply to documents ingested afterwards). */
         UpdateCollection: {
             /** Format: int64 */
@@ -3122,6 +3510,13 @@ export interface components {
         /** @description Changes to an organisation. */
         UpdateOrg: {
             name: string;
+        };
+        /** @description Distinct people active in a week (Monday to Sunday). */
+        WeekActivity: {
+            /** Format: int64 */
+            active_people: number;
+            /** Format: date */
+            week_start: string;
         };
     };
     responses: never;
@@ -7193,6 +7588,380 @@ export interface operations {
             };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_insight_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightSettings"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_insight_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InsightSettingsChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightSettings"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    learners_at_a_glance: {
+        parameters: {
+            query?: {
+                /** @description Only this coach's learners (administrators and managers). */
+                coach?: string;
+                /** @description Learners per page, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Learners to skip, in name order (default 0). */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnersAtAGlance"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_field`: A field breaks a rule (`field` names it). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    learner_dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerDashboard"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    overview: {
+        parameters: {
+            query?: {
+                /** @description Local days up to today, 1 to 366 (default 30). */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgOverview"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_field`: A field breaks a rule (`field` names it). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
-use wayfinder_accounts_rules::{OrgId, PersonId, policy, policy::OrgAction};
+use wayfinder_accounts_rules::{OrgId, PersonId, Role, policy, policy::OrgAction};
 use wayfinder_coach::{Coach, CoachSpec, CoachingError, Conversation, Feedback, Message, TurnEvent};
 use wayfinder_coach_rules::{
     AnswerMode, CoachId, CoachStyle, ConversationId, FeedbackRating, FeedbackReason, MessageId,
@@ -310,7 +310,7 @@ pub async fn list_conversations(
             // Admins may read every member's conversations, but someone outside the organisation is
             // no member of it: 404, as for their membership.
             let member = owner == principal.person.id || state.store.role_in(org_id, owner).await?.is_some();
-            if !member || !policy::may_read_conversation(&scope.actor, owner, &supervised(&state, &scope).await?) {
+            if !member || !may_read_conversation(&state, &scope, owner).await? {
                 return Err(ApiError::not_found("member"));
             }
             owner
@@ -389,10 +389,21 @@ async fn open_conversation(
     if conversation.owner_id == principal.person.id {
         return Ok((conversation, scope, Access::Own));
     }
-    if policy::may_read_conversation(&scope.actor, conversation.owner_id, &supervised(state, &scope).await?) {
+    if may_read_conversation(state, &scope, conversation.owner_id).await? {
         return Ok((conversation, scope, Access::Read));
     }
     Err(hidden())
+}
+
+/// Whether the caller may read `owner`'s conversations; for a parent this also asks the
+/// organisation's setting and the learner's consent.
+async fn may_read_conversation(state: &AppState, scope: &OrgScope, owner: PersonId) -> ApiResult<bool> {
+    let supervised = supervised(state, scope).await?;
+    let parents_allowed = scope.actor.role == Some(Role::Parent)
+        && supervised.contains(&owner)
+        && state.store.parents_may_read_conversations(scope.org.id).await?
+        && state.store.shares_conversations_with_parents(scope.org.id, owner).await?;
+    Ok(policy::may_read_conversation(&scope.actor, owner, &supervised, parents_allowed))
 }
 
 /// Loads a conversation the caller owns: 404 when they may not read it, 403 when they may only read it.

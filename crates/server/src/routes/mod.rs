@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod coach;
 pub mod health;
+pub mod insights;
 pub mod invitations;
 pub mod knowledge;
 pub mod learning;
@@ -227,4 +228,9 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(provisioning::list_coach_provisions, provisioning::provision_coach))
         .routes(routes!(provisioning::get_coach_provision))
         .routes(routes!(provisioning::complete_coach_profile))
+        .routes(routes!(insights::overview))
+        .routes(routes!(insights::learners_at_a_glance))
+        .routes(routes!(insights::learner_dashboard))
+        .routes(routes!(insights::get_insight_settings, insights::put_insight_settings))
+        .routes(routes!(insights::get_conversation_sharing, insights::put_conversation_sharing))
 }

@@ -7,6 +7,7 @@ mod accounts;
 mod auth;
 mod bad_input;
 mod coach;
+mod insights;
 mod knowledge;
 mod learning;
 mod openai_sdk;
