@@ -27,6 +27,8 @@ const Programs = lazy(() => import("./routes/Programs"));
 const ProgramBuilder = lazy(() => import("./routes/ProgramBuilder"));
 const QuestionReview = lazy(() => import("./routes/QuestionReview"));
 const Team = lazy(() => import("./routes/Team"));
+const Progress = lazy(() => import("./routes/Progress"));
+const Insights = lazy(() => import("./routes/Insights"));
 
 function RequireSignIn({ children }: { children: ReactNode }) {
   const { me, loading, org } = useSession();
@@ -113,6 +115,16 @@ export function App() {
           <Route path="/learners" element={<Learners />} />
           <Route path="/learners/:personId" element={<LearnerDetail />} />
           <Route path="/team" element={<Team />} />
+          <Route path="/progress" element={<Progress />} />
+          <Route path="/progress/:personId" element={<Progress />} />
+          <Route
+            path="/insights/*"
+            element={
+              <RequireAdmin>
+                <Insights />
+              </RequireAdmin>
+            }
+          />
           <Route
             path="/programs"
             element={

@@ -20,9 +20,9 @@ use wayfinder_coach_rules::{
     relevance::DEFAULT_THRESHOLD, rewrite_prompt, route_domains, routing_prompt, standalone_question,
     validate_citations,
 };
+use wayfinder_insights_rules::gaps::QuestionOutcome;
 use wayfinder_knowledge::{SearchHit, SearchMode, SearchRequest};
 use wayfinder_llm::{ChatError, ChatMessage, ChatModel, ChatRequest, ModelFailure, StreamEvent, Usage};
-use wayfinder_insights_rules::gaps::QuestionOutcome;
 use wayfinder_store::{AskedQuestion, MessageRecord, UsageRecord};
 
 /// History sent to the model, in characters (older turns are dropped first).
@@ -603,7 +603,9 @@ impl Coaching {
         match &input.thread {
             Thread::Stored(conversation) => {
                 let retitle = (conversation.title == NEW_CONVERSATION).then(|| title_from(&input.question));
-                self.store.append_turn(input.org, [&user, &assistant], usage.as_ref(), retitle.as_deref(), &asked).await?;
+                self.store
+                    .append_turn(input.org, [&user, &assistant], usage.as_ref(), retitle.as_deref(), &asked)
+                    .await?;
             }
             Thread::Stateless(_) => {
                 if let Some(usage) = &usage {

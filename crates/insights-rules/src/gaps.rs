@@ -62,7 +62,11 @@ impl Topic {
     }
 
     fn threshold(&self, item: &TopicItem) -> f64 {
-        if item.vector.is_some() && !self.centroid.is_empty() { f64::from(SAME_TOPIC_COSINE) } else { SAME_TOPIC_JACCARD }
+        if item.vector.is_some() && !self.centroid.is_empty() {
+            f64::from(SAME_TOPIC_COSINE)
+        } else {
+            SAME_TOPIC_JACCARD
+        }
     }
 
     fn add(&mut self, index: usize, item: &TopicItem) {

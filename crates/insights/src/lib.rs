@@ -4,8 +4,18 @@
 //! the organisation's history; what each person may see is decided by the
 //! caller (the HTTP layer's policy) before a view is asked for.
 
+mod alerts;
+mod exports;
+mod gaps;
+mod outcomes;
+mod team;
 mod views;
 
+pub use alerts::{Alert, AlertOutlet, AlertRule, Notification};
+pub use exports::{Cell, CsvTable};
+pub use gaps::{GapExample, GapGrouping, GapTopic, GapWeek, KnowledgeGaps};
+pub use outcomes::{Outcomes, ProgramOutcome};
+pub use team::{CoachTeam, TEAM_DAYS, TeamInsights};
 pub use views::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,6 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_insights_rules::risk::{RiskPolicy, RiskSignals, risk_flags, streak};
 use wayfinder_insights_rules::{Day, OrgTimeZone};
+use wayfinder_knowledge::KnowledgeBase;
 use wayfinder_learning::{Learning, LearningError};
 use wayfinder_store::{PersonDay, Store, StoreError};
 
@@ -43,11 +54,13 @@ pub type InsightsResult<T> = Result<T, InsightsError>;
 pub struct Insights {
     store: Store,
     learning: Learning,
+    knowledge: KnowledgeBase,
+    outlets: Vec<std::sync::Arc<dyn AlertOutlet>>,
 }
 
 impl Insights {
-    pub fn new(store: Store, learning: Learning) -> Insights {
-        Insights { store, learning }
+    pub fn new(store: Store, learning: Learning, knowledge: KnowledgeBase) -> Insights {
+        Insights { store, learning, knowledge, outlets: Vec::new() }
     }
 
     /// The organisation's settings for its dashboards.
@@ -61,9 +74,9 @@ impl Insights {
     /// Changes the settings given; a time zone must be an IANA name.
     pub async fn update_settings(&self, org: OrgId, change: InsightSettingsChange) -> InsightsResult<InsightSettings> {
         let zone = match &change.time_zone {
-            Some(name) => {
-                Some(OrgTimeZone::parse(name).map_err(|message| InsightsError::Invalid { field: "time_zone", message })?)
-            }
+            Some(name) => Some(
+                OrgTimeZone::parse(name).map_err(|message| InsightsError::Invalid { field: "time_zone", message })?,
+            ),
             None => None,
         };
         if let Some(zone) = zone {
@@ -242,13 +255,8 @@ impl Insights {
             self.store.last_active_days(org, people, today).await?.into_iter().collect();
         let joined: HashMap<PersonId, DateTime<Utc>> =
             self.store.memberships_since(org, people).await?.into_iter().collect();
-        let progress: HashMap<PersonId, _> = self
-            .learning
-            .coach_overview(org, people, now)
-            .await?
-            .into_iter()
-            .map(|p| (p.person_id, p))
-            .collect();
+        let progress: HashMap<PersonId, _> =
+            self.learning.coach_overview(org, people, now).await?.into_iter().map(|p| (p.person_id, p)).collect();
         let mut topics: HashMap<PersonId, Vec<TopicCount>> = HashMap::new();
         if with_topics {
             for (person, topic, questions) in
@@ -260,7 +268,9 @@ impl Insights {
                 }
             }
         }
-        let names = self.names(org, people.iter().map(|p| p.to_string()).collect::<Vec<_>>().iter().map(String::as_str)).await?;
+        let names = self
+            .names(org, people.iter().map(|p| p.to_string()).collect::<Vec<_>>().iter().map(String::as_str))
+            .await?;
         let mut by_person: HashMap<String, Vec<&PersonDay>> = HashMap::new();
         for r in &rows {
             by_person.entry(r.person_id.clone()).or_default().push(r);
@@ -300,7 +310,8 @@ impl Insights {
                 enrolled_concepts: p.map_or(0, |p| p.enrolled_concepts),
                 mastered_concepts: p.map_or(0, |p| p.mastered_concepts),
                 goal_progress: p.and_then(|p| {
-                    (!p.goals.is_empty()).then(|| p.goals.iter().map(|g| g.progress).sum::<f64>() / p.goals.len() as f64)
+                    (!p.goals.is_empty())
+                        .then(|| p.goals.iter().map(|g| g.progress).sum::<f64>() / p.goals.len() as f64)
                 }),
                 mastery_change_7d: s.mastery_change,
                 mastery_by_week: weekly.to_vec(),
@@ -312,6 +323,27 @@ impl Insights {
             });
         }
         Ok(glances)
+    }
+
+    /// Every person's use and cost over the last `days` local days, the most expensive first.
+    pub async fn people_usage(&self, org: OrgId, days: i64, now: DateTime<Utc>) -> InsightsResult<Vec<PersonUsage>> {
+        if !(1..=MAX_OVERVIEW_DAYS).contains(&days) {
+            return Err(InsightsError::Invalid { field: "days", message: format!("must be 1 to {MAX_OVERVIEW_DAYS}") });
+        }
+        let zone = self.store.org_time_zone(org).await?;
+        let today = zone.day_of(now);
+        let people = self.store.top_people_by_cost(org, today.minus(days - 1), today, i64::MAX).await?;
+        let names = self.names(org, people.iter().map(|p| p.person_id.as_str())).await?;
+        Ok(people
+            .into_iter()
+            .map(|p| PersonUsage {
+                name: names.get(&p.person_id).cloned().unwrap_or_default(),
+                person_id: p.person_id,
+                questions: p.questions,
+                tokens: p.input_tokens + p.output_tokens,
+                cost: p.cost,
+            })
+            .collect())
     }
 
     async fn names<'a>(

@@ -138,16 +138,22 @@ impl KnowledgeBase {
     /// How alike two texts are in meaning: the cosine of their embeddings (-1 to 1), or `None`
     /// without an embedding model.
     pub async fn similarity(&self, a: &str, b: &str) -> KnowledgeResult<Option<f64>> {
-        let Some(embedder) = &self.embedder else { return Ok(None) };
-        let vectors = embedder
-            .embed(&[a.to_string(), b.to_string()], wayfinder_embeddings::EmbedPurpose::Query)
-            .await
-            .map_err(|e| KnowledgeError::Embedding(e.to_string()))?;
+        let Some(vectors) = self.embed_queries(&[a.to_string(), b.to_string()]).await? else { return Ok(None) };
         let [x, y] = vectors.as_slice() else {
             return Err(KnowledgeError::Embedding("the model did not embed both texts".into()));
         };
         // Unit-length vectors: the dot product is the cosine.
         Ok(Some(x.iter().zip(y).map(|(p, q)| f64::from(*p) * f64::from(*q)).sum()))
+    }
+
+    /// The embeddings of short texts as queries (unit length), or `None` without an embedding model.
+    pub async fn embed_queries(&self, texts: &[String]) -> KnowledgeResult<Option<Vec<Vec<f32>>>> {
+        let Some(embedder) = &self.embedder else { return Ok(None) };
+        let vectors = embedder
+            .embed(texts, wayfinder_embeddings::EmbedPurpose::Query)
+            .await
+            .map_err(|e| KnowledgeError::Embedding(e.to_string()))?;
+        Ok(Some(vectors))
     }
 
     /// The ingestion limits in force.

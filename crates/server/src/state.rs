@@ -70,7 +70,7 @@ impl AppState {
         let accounts = Accounts::new(store.clone(), settings.accounts.clone());
         let learning = wayfinder_learning::Learning::new(store.clone(), knowledge.clone());
         let coaching = coaching(&knowledge, &learning, wayfinder_coach::Models::none());
-        let insights = wayfinder_insights::Insights::new(store.clone(), learning.clone());
+        let insights = wayfinder_insights::Insights::new(store.clone(), learning.clone(), knowledge.clone());
         Self { store, accounts, knowledge, coaching, learning, insights, settings: Arc::new(settings) }
     }
 
@@ -83,7 +83,7 @@ impl AppState {
         });
         let learning = self.learning.with_chat_model(chat_model);
         let coaching = coaching(&self.knowledge, &learning, models);
-        let insights = wayfinder_insights::Insights::new(self.store.clone(), learning.clone());
+        let insights = wayfinder_insights::Insights::new(self.store.clone(), learning.clone(), self.knowledge.clone());
         Self { coaching, learning, insights, ..self }
     }
 }

@@ -295,7 +295,8 @@ fn alert_from(row: AlertRow) -> StoreResult<AlertRecord> {
     })
 }
 
-const ALERT_COLUMNS: &str = "a.id, a.rule_id, a.kind, a.condition_key, a.person_id, a.message, a.value, a.fired_at, a.cleared_at";
+const ALERT_COLUMNS: &str =
+    "a.id, a.rule_id, a.kind, a.condition_key, a.person_id, a.message, a.value, a.fired_at, a.cleared_at";
 
 fn in_list(first: usize, n: usize) -> String {
     (0..n).map(|i| format!("${}", first + i)).collect::<Vec<_>>().join(", ")
@@ -325,7 +326,11 @@ impl Store {
     }
 
     /// When each of `people` joined the organisation.
-    pub async fn memberships_since(&self, org: OrgId, people: &[PersonId]) -> StoreResult<Vec<(PersonId, DateTime<Utc>)>> {
+    pub async fn memberships_since(
+        &self,
+        org: OrgId,
+        people: &[PersonId],
+    ) -> StoreResult<Vec<(PersonId, DateTime<Utc>)>> {
         if people.is_empty() {
             return Ok(Vec::new());
         }
@@ -409,6 +414,37 @@ impl Store {
         rows.into_iter().map(|(p, r)| Ok((parse(&p, "person id")?, parse(&r, "role")?))).collect()
     }
 
+    /// Every active enrolment: (program, learner).
+    pub async fn active_enrolments(&self, org: OrgId) -> StoreResult<Vec<(ProgramId, PersonId)>> {
+        let rows: Vec<(String, String)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT program_id, person_id FROM enrolments WHERE org_id = $1 AND status = 'active'")
+            .bind(org.to_string()).fetch_all(pool).await?);
+        rows.into_iter().map(|(p, l)| Ok((parse(&p, "program id")?, parse(&l, "person id")?))).collect()
+    }
+
+    /// Everyone who asked a coach a question on a day of `from..=to`.
+    pub async fn people_who_asked(&self, org: OrgId, from: Day, to: Day) -> StoreResult<Vec<PersonId>> {
+        let rows: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT DISTINCT person_id FROM person_days WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND questions > 0")
+            .bind(org.to_string()).bind(from.0).bind(to.0).fetch_all(pool).await?);
+        rows.into_iter().map(|(p,)| parse(&p, "person id")).collect()
+    }
+
+    /// How many of the weeks `from..=to` each person was active in (only those active in any).
+    pub async fn active_weeks(&self, org: OrgId, from: i64, to: i64) -> StoreResult<Vec<(PersonId, i64)>> {
+        let rows: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT person_id, COUNT(*) FROM person_weeks WHERE org_id = $1 AND week BETWEEN $2 AND $3 GROUP BY person_id")
+            .bind(org.to_string()).bind(from).bind(to).fetch_all(pool).await?);
+        rows.into_iter().map(|(p, n)| Ok((parse(&p, "person id")?, n))).collect()
+    }
+
+    /// The organisations that have alert rules.
+    pub async fn orgs_with_alert_rules(&self) -> StoreResult<Vec<OrgId>> {
+        let rows: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT DISTINCT org_id FROM alert_rules ORDER BY org_id").fetch_all(pool).await?);
+        rows.into_iter().map(|(o,)| parse(&o, "organisation id")).collect()
+    }
+
     /// The organisation's days `from..=to`, oldest first (days without a row are absent).
     pub async fn org_days(&self, org: OrgId, from: Day, to: Day) -> StoreResult<Vec<OrgDay>> {
         Ok(on_pool!(self, pool => sqlx::query_as(
@@ -419,7 +455,13 @@ impl Store {
     }
 
     /// The days `from..=to` of each of `people` that have a row, by person then day.
-    pub async fn person_days(&self, org: OrgId, people: &[PersonId], from: Day, to: Day) -> StoreResult<Vec<PersonDay>> {
+    pub async fn person_days(
+        &self,
+        org: OrgId,
+        people: &[PersonId],
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<PersonDay>> {
         if people.is_empty() {
             return Ok(Vec::new());
         }
@@ -439,7 +481,12 @@ impl Store {
     }
 
     /// Each of `people`'s last active day, if any (up to `to`).
-    pub async fn last_active_days(&self, org: OrgId, people: &[PersonId], to: Day) -> StoreResult<Vec<(PersonId, Day)>> {
+    pub async fn last_active_days(
+        &self,
+        org: OrgId,
+        people: &[PersonId],
+        to: Day,
+    ) -> StoreResult<Vec<(PersonId, Day)>> {
         if people.is_empty() {
             return Ok(Vec::new());
         }
@@ -723,19 +770,27 @@ impl Store {
 
     /// The organisation's alerts, newest first.
     pub async fn alerts(&self, org: OrgId, limit: i64) -> StoreResult<Vec<AlertRecord>> {
-        let sql = format!("SELECT {ALERT_COLUMNS} FROM alerts a WHERE a.org_id = $1 ORDER BY a.fired_at DESC, a.id DESC LIMIT $2");
+        let sql = format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts a WHERE a.org_id = $1 ORDER BY a.fired_at DESC, a.id DESC LIMIT $2"
+        );
         let rows: Vec<AlertRow> = on_pool!(self, pool => sqlx::query_as(&sql)
             .bind(org.to_string()).bind(limit).fetch_all(pool).await?);
         rows.into_iter().map(alert_from).collect()
     }
 
     /// The alerts delivered to a person in the app, newest first.
-    pub async fn notifications(&self, org: OrgId, person: PersonId, limit: i64) -> StoreResult<Vec<NotificationRecord>> {
+    pub async fn notifications(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        limit: i64,
+    ) -> StoreResult<Vec<NotificationRecord>> {
         let sql = format!(
             "SELECT n.id, n.created_at, n.read_at, {ALERT_COLUMNS} FROM notifications n JOIN alerts a ON a.id = n.alert_id
              WHERE n.org_id = $1 AND n.person_id = $2 ORDER BY n.created_at DESC, n.id DESC LIMIT $3"
         );
-        type Row = (String, i64, Option<i64>, String, String, String, String, Option<String>, String, f64, i64, Option<i64>);
+        type Row =
+            (String, i64, Option<i64>, String, String, String, String, Option<String>, String, f64, i64, Option<i64>);
         let rows: Vec<Row> = on_pool!(self, pool => sqlx::query_as(&sql)
             .bind(org.to_string()).bind(person.to_string()).bind(limit).fetch_all(pool).await?);
         rows.into_iter()
@@ -784,7 +839,12 @@ impl Store {
         Ok(row.is_some_and(|(shared,)| shared))
     }
 
-    pub async fn set_shares_conversations_with_parents(&self, org: OrgId, person: PersonId, shared: bool) -> StoreResult<()> {
+    pub async fn set_shares_conversations_with_parents(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        shared: bool,
+    ) -> StoreResult<()> {
         on_pool!(self, pool => sqlx::query(
             "INSERT INTO conversation_sharing (org_id, person_id, share_with_parents, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (org_id, person_id) DO UPDATE SET share_with_parents = excluded.share_with_parents,
@@ -830,4 +890,3 @@ pub struct MessageExportRow {
     pub created_at: i64,
     pub content: String,
 }
-

@@ -12,11 +12,11 @@ use crate::{Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::
 use chrono::{DateTime, Utc};
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_learning_rules::mastery::{ConceptState, LearnerState};
+use wayfinder_learning_rules::path::MASTERED_AT;
 use wayfinder_learning_rules::program::{
     ConceptId, EnrolmentId, EnrolmentStatus, EvidenceId, GoalId, GoalKind, MaterialRef, ProgramId, ProgramStatus,
 };
 use wayfinder_learning_rules::review::ReviewCard;
-use wayfinder_learning_rules::path::MASTERED_AT;
 
 /// A program as stored.
 #[derive(Clone, Debug, PartialEq)]

@@ -58,6 +58,13 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(kb, settings).with_models(crate::knowledge::chat_models(&config)?);
     // Each organisation's learner model is refitted to its own evidence as it grows.
     let fitter = tokio::spawn(state.learning.clone().fit_periodically(StdDuration::from_secs(600)));
+    // Alert rules are evaluated every minute (an open alert per condition keeps instances from
+    // firing one condition twice).
+    let alerts = {
+        let insights = state.insights.clone();
+        let stop = stop_rx.clone();
+        tokio::spawn(async move { insights.run_alerts(StdDuration::from_secs(60), stop).await })
+    };
     let grace = StdDuration::from_secs(config.shutdown_grace_seconds);
     let shutdown = async move {
         shutdown_signal().await;
@@ -65,6 +72,7 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     };
     wayfinder_server::serve(listener, state, shutdown, grace).await?;
     let _ = worker.await;
+    let _ = alerts.await;
     sweeper.abort();
     fitter.abort();
     store.close().await;

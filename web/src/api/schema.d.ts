@@ -282,6 +282,81 @@ export interface paths {
         patch: operations["update_org"];
         trace?: never;
     };
+    "/orgs/{org_id}/alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's alert rules (administrators). */
+        get: operations["list_alert_rules"];
+        put?: never;
+        /**
+         * Add an alert rule: a share of unhelpful ratings or of refusals in the last hour, the day's
+         *     cost, a person's cost today, or a learner at risk (administrators).
+         */
+        post: operations["add_alert_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/alert-rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an alert rule with its alerts (administrators). */
+        delete: operations["remove_alert_rule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's alerts, newest first (administrators). */
+        get: operations["list_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/alerts/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate the alert rules now (they are also evaluated every minute); answers what fired
+         *     (administrators).
+         */
+        post: operations["evaluate_alerts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/audit": {
         parameters: {
             query?: never;
@@ -562,6 +637,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/conversation-sharing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own choice: may their parents read their conversations? */
+        get: operations["get_conversation_sharing"];
+        /** Let (or stop letting) the caller's parents read their conversations. */
+        put: operations["put_conversation_sharing"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/conversations": {
         parameters: {
             query?: never;
@@ -615,6 +708,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/exports/{table}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a table as CSV (quoted, with cells that would start a spreadsheet formula prefixed
+         *     by an apostrophe). Each table follows the permissions of the view it comes from; `messages`
+         *     is streamed a page at a time.
+         */
+        get: operations["export_table"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/insight-settings": {
         parameters: {
             query?: never;
@@ -629,6 +743,26 @@ export interface paths {
         get: operations["get_insight_settings"];
         /** Change the dashboard settings (administrators). */
         put: operations["put_insight_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/insights/gaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The topics the knowledge base could not answer, grouped by meaning (or shared words without an
+         *     embedding model), with counts, examples and a weekly trend (administrators).
+         */
+        get: operations["knowledge_gaps"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -677,6 +811,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/insights/outcomes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Did coaching work? Per program, learners who used the coach against those who did not, on
+         *     mastery gained and return rate, with sample sizes and a 95 % interval (administrators).
+         */
+        get: operations["outcomes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/insights/overview": {
         parameters: {
             query?: never;
@@ -690,6 +844,26 @@ export interface paths {
          *     knowledge base's size, programs and enrolment (administrators).
          */
         get: operations["overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/insights/team": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The coaches the caller oversees (a manager: theirs; an admin: every coach) with their learners'
+         *     engagement, outcomes, feedback and risk, and their own onboarding.
+         */
+        get: operations["team"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1018,6 +1192,40 @@ export interface paths {
         head?: never;
         /** Change a member's role (admins). Relationships that no longer fit the role end. */
         patch: operations["update_member"];
+        trace?: never;
+    };
+    "/orgs/{org_id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The alerts delivered to the caller in the app, newest first. */
+        get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark one of the caller's notifications read. */
+        post: operations["read_notification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/orgs/{org_id}/practice-reviews": {
@@ -1549,6 +1757,57 @@ export interface components {
             /** Format: int64 */
             questions: number;
         };
+        /** @description A fired alert. */
+        Alert: {
+            /**
+             * Format: date-time
+             * @description When its condition stopped holding (null: it still holds).
+             */
+            cleared_at?: string | null;
+            /** Format: date-time */
+            fired_at: string;
+            id: string;
+            kind: components["schemas"]["AlertKind"];
+            message: string;
+            /** @description The person it is about, if any (a learner at risk, a person's cost). */
+            person_id?: string | null;
+            rule_id: string;
+            /**
+             * Format: double
+             * @description The measured figure (a share, an amount, a number of reasons).
+             */
+            value: number;
+        };
+        /**
+         * @description What a rule watches.
+         * @enum {string}
+         */
+        AlertKind: "negative_feedback_share" | "refusal_rate" | "daily_cost" | "person_daily_cost" | "learner_at_risk";
+        /** @description An alert rule. */
+        AlertRule: {
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            kind: components["schemas"]["AlertKind"];
+            /** Format: int64 */
+            min_count: number;
+            /** Format: double */
+            threshold: number;
+        };
+        /** @description A rule as an administrator sets it. */
+        AlertRuleSpec: {
+            kind: components["schemas"]["AlertKind"];
+            /**
+             * Format: int64
+             * @description The fewest ratings or questions in the hour before a share counts (shares only; default 5).
+             */
+            min_count?: number | null;
+            /**
+             * Format: double
+             * @description A share 0–1 (feedback, refusals), an amount of money (costs) or a number of reasons (at risk).
+             */
+            threshold: number;
+        };
         /** @description What a learner answered. */
         Answer: {
             /** @enum {string} */
@@ -1813,6 +2072,40 @@ export interface components {
          * @enum {string}
          */
         CoachStyle: "direct" | "socratic";
+        /** @description One coach and their learners over the last four weeks. */
+        CoachTeam: {
+            /**
+             * Format: int64
+             * @description Weeks in which a learner of theirs was active, summed over learners.
+             */
+            active_learner_weeks: number;
+            /** @description Learners active in the last 7 days. */
+            active_learners_7d: number;
+            /** Format: int64 */
+            answers: number;
+            /** Format: int64 */
+            helpful: number;
+            learners: number;
+            /** @description Learners with at least one at-risk flag now. */
+            learners_at_risk: number;
+            /**
+             * Format: double
+             * @description Summed mastery their learners gained.
+             */
+            mastery_gained: number;
+            /**
+             * Format: double
+             * @description `mastery_gained / active_learner_weeks` (`null`: no active week).
+             */
+            mastery_per_active_week?: number | null;
+            name: string;
+            person_id: string;
+            /** Format: int64 */
+            questions: number;
+            training?: null | components["schemas"]["CoachProvision"];
+            /** Format: int64 */
+            unhelpful: number;
+        };
         /** @description A coach profile's use and cost. */
         CoachUsage: {
             /** @description Empty for model use outside any coach profile. */
@@ -1854,6 +2147,21 @@ export interface components {
             name: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description The two groups compared on one measure. */
+        Comparison: {
+            /**
+             * Format: double
+             * @description `with − without`, when both groups have learners.
+             */
+            difference?: number | null;
+            /** @description The 95 % interval of the difference, when both groups are large enough. */
+            interval?: number[] | null;
+            /** @description The verdict in a sentence, sample sizes included. */
+            statement: string;
+            verdict: components["schemas"]["Verdict"];
+            with_coach: components["schemas"]["GroupFigure"];
+            without_coach: components["schemas"]["GroupFigure"];
         };
         /** @description A concept with its direct prerequisites. */
         Concept: {
@@ -1985,6 +2293,11 @@ export interface components {
             conversations: components["schemas"]["Conversation"][];
             /** @description Pass as `before` for the next page; `null` on the last page. */
             next_before?: string | null;
+        };
+        /** @description Whether a learner lets the parents who follow them read their conversations. */
+        ConversationSharing: {
+            /** @description Parents read them only when the organisation allows it too (off by default). */
+            share_with_parents: boolean;
         };
         /** @description A new collection. */
         CreateCollection: {
@@ -2226,6 +2539,71 @@ export interface components {
             /** Format: double */
             log_loss: number;
         };
+        /** @description An example question of a topic. */
+        GapExample: {
+            /** Format: date-time */
+            asked_at: string;
+            missing_source: boolean;
+            outcome: components["schemas"]["QuestionOutcome"];
+            question: string;
+        };
+        /**
+         * @description How questions were grouped into topics.
+         * @enum {string}
+         */
+        GapGrouping: "meaning" | "words";
+        /** @description A topic the knowledge base lacks. */
+        GapTopic: {
+            /**
+             * Format: int64
+             * @description Questions on the same topic that were answered.
+             */
+            answered: number;
+            examples: components["schemas"]["GapExample"][];
+            /** Format: date-time */
+            first_asked: string;
+            /** @description The words its questions share most (stemmed). */
+            keywords: string[];
+            /** @description Its most recent unanswered question, as a name for it. */
+            label: string;
+            /** Format: date-time */
+            last_asked: string;
+            /**
+             * Format: date-time
+             * @description When it last went unanswered.
+             */
+            last_unanswered: string;
+            /** Format: int64 */
+            low_confidence: number;
+            /** Format: int64 */
+            missing_source: number;
+            /**
+             * Format: double
+             * @description `unanswered / (unanswered + answered)`.
+             */
+            refusal_rate: number;
+            /** Format: int64 */
+            refused: number;
+            /**
+             * Format: int64
+             * @description Questions it could not answer, by why.
+             */
+            unanswered: number;
+            /** @description Oldest week first. */
+            weeks: components["schemas"]["GapWeek"][];
+        };
+        /** @description A topic's questions in one week. */
+        GapWeek: {
+            /** Format: int64 */
+            answered: number;
+            /**
+             * Format: int64
+             * @description Questions it could not answer.
+             */
+            unanswered: number;
+            /** Format: date */
+            week_start: string;
+        };
         /** @description How many questions to make, and who writes them. */
         GenerateBody: {
             /** @description 1 to 50 (default 10). */
@@ -2303,6 +2681,16 @@ export interface components {
         } | {
             /** @enum {string} */
             outcome: "needs_review";
+        };
+        /** @description One group's figure. */
+        GroupFigure: {
+            /** @description Learners in the group. */
+            learners: number;
+            /**
+             * Format: double
+             * @description The group's mean (mastery gained) or share (returned), `null` for an empty group.
+             */
+            value?: number | null;
         };
         /** @description An organisation's settings for its dashboards. */
         InsightSettings: {
@@ -2418,6 +2806,18 @@ export interface components {
             /** Format: date-time */
             started_at?: string | null;
             state: components["schemas"]["JobState"];
+        };
+        /** @description The knowledge-gap report. */
+        KnowledgeGaps: {
+            answered_questions: number;
+            /** Format: int64 */
+            days: number;
+            /** @description Whether topics were found by meaning (an embedding model) or by shared words. */
+            grouped_by: components["schemas"]["GapGrouping"];
+            /** @description Most unanswered first. */
+            topics: components["schemas"]["GapTopic"][];
+            /** @description Unanswered questions grouped, and answered questions matched. */
+            unanswered_questions: number;
         };
         /** @description The knowledge base's size. */
         KnowledgeSize: {
@@ -2642,6 +3042,15 @@ export interface components {
         NextStepView: {
             next?: null | components["schemas"]["NextStep"];
         };
+        /** @description An alert as delivered to one person in the app. */
+        Notification: {
+            alert: components["schemas"]["Alert"];
+            /** Format: date-time */
+            created_at: string;
+            id: string;
+            /** Format: date-time */
+            read_at?: string | null;
+        };
         /** @description One local day of the organisation. */
         OrgDayView: {
             /** Format: int64 */
@@ -2742,6 +3151,14 @@ export interface components {
             name: string;
             /** @description Short unique name used in URLs and the CLI. */
             slug: string;
+        };
+        /** @description Outcomes per program over a period. */
+        Outcomes: {
+            /** Format: date */
+            from: string;
+            programs: components["schemas"]["ProgramOutcome"][];
+            /** Format: date */
+            to: string;
         };
         /** @description A password change. */
         PasswordChange: {
@@ -3041,6 +3458,17 @@ export interface components {
         ProgramList: {
             programs: components["schemas"]["Program"][];
         };
+        /** @description One program's outcome. */
+        ProgramOutcome: {
+            /** @description Learners actively enrolled. */
+            learners: number;
+            /** @description Summed mastery gained in the program over the period, per learner. */
+            mastery_gained: components["schemas"]["Comparison"];
+            program_id: string;
+            /** @description Learners active in at least two different weeks of the period. */
+            return_rate: components["schemas"]["Comparison"];
+            title: string;
+        };
         /** @description A learner's standing on one program. */
         ProgramProgress: {
             concepts: number;
@@ -3138,6 +3566,11 @@ export interface components {
          * @enum {string}
          */
         QuestionOrigin: "extracted" | "generated" | "authored" | "imported";
+        /**
+         * @description What became of a question put to a coach.
+         * @enum {string}
+         */
+        QuestionOutcome: "answered" | "low_confidence" | "refused" | "failed";
         /** @description A page of questions. */
         QuestionPage: {
             questions: components["schemas"]["Question"][];
@@ -3444,6 +3877,13 @@ export interface components {
              */
             longest: number;
         };
+        /** @description The coaches a caller oversees. */
+        TeamInsights: {
+            /** @description By name. */
+            coaches: components["schemas"]["CoachTeam"][];
+            /** Format: int64 */
+            days: number;
+        };
         /** @description A created token with its secret, shown this once. */
         TokenCreated: {
             /** @description Send as `Authorization: Bearer <secret>`. It cannot be shown again. */
@@ -3511,6 +3951,11 @@ export interface components {
         UpdateOrg: {
             name: string;
         };
+        /**
+         * @description What the numbers support.
+         * @enum {string}
+         */
+        Verdict: "too_few_learners" | "no_clear_difference" | "coach_users_higher" | "coach_users_lower";
         /** @description Distinct people active in a week (Monday to Sunday). */
         WeekActivity: {
             /** Format: int64 */
@@ -5050,6 +5495,367 @@ export interface operations {
              *     `missing_field`: A required field is missing.
              */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_alert_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"][];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_alert_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleSpec"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_alert_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"][];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    evaluate_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"][];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7249,6 +8055,167 @@ export interface operations {
             };
         };
     };
+    get_conversation_sharing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationSharing"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_conversation_sharing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationSharing"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationSharing"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_conversations: {
         parameters: {
             query?: {
@@ -7597,6 +8564,78 @@ export interface operations {
             };
         };
     };
+    export_table: {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                table: "learners" | "team" | "activity" | "coaches" | "people" | "gaps" | "alerts" | "messages";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_field`: A field breaks a rule (`field` names it). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_insight_settings: {
         parameters: {
             query?: never;
@@ -7762,6 +8801,78 @@ export interface operations {
             };
         };
     };
+    knowledge_gaps: {
+        parameters: {
+            query?: {
+                /** @description Days back from now (knowledge gaps: 1 to 365, default 30; outcomes: 7 to 366, default 90). */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeGaps"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_field`: A field breaks a rule (`field` names it). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     learners_at_a_glance: {
         parameters: {
             query?: {
@@ -7899,6 +9010,78 @@ export interface operations {
             };
         };
     };
+    outcomes: {
+        parameters: {
+            query?: {
+                /** @description Days back from now (knowledge gaps: 1 to 365, default 30; outcomes: 7 to 366, default 90). */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Outcomes"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_field`: A field breaks a rule (`field` names it). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     overview: {
         parameters: {
             query?: {
@@ -7962,6 +9145,66 @@ export interface operations {
             };
             /** @description `invalid_field`: A field breaks a rule (`field` names it). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    team: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamInsights"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9783,6 +11026,116 @@ export interface operations {
              *     `missing_field`: A required field is missing.
              */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_notifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"][];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                notification_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

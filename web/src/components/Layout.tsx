@@ -17,9 +17,11 @@ export function Layout() {
   const links = [
     { to: "/chat", label: "Chat", show: !!org },
     { to: "/learning", label: "My learning", show: !!org },
+    { to: "/progress", label: "My progress", show: !!org },
     { to: "/learners", label: "Learners", show: !!org && (isAdmin || role === "coach" || role === "parent" || role === "manager") },
     // Admins provision coaches and managers follow them; a coach finds their own onboarding here.
     { to: "/team", label: role === "coach" ? "Onboarding" : "Team", show: !!org && (isAdmin || role === "manager" || role === "coach") },
+    { to: "/insights", label: "Insights", show: !!org && isAdmin },
     { to: "/programs", label: "Programs", show: !!org && isAdmin },
     { to: "/questions", label: "Questions", show: !!org && (isAdmin || role === "coach") },
     { to: "/knowledge", label: "Knowledge base", show: !!org && isAdmin },

@@ -1,0 +1,4 @@
+// Replaced by the Insights screen.
+export default function Insights() {
+  return null;
+}
