@@ -288,6 +288,22 @@ impl Coaching {
 
     /// The turn itself, stage by stage; returns the timings (used by the benchmark).
     pub async fn run_turn(&self, input: TurnInput, events: &mpsc::Sender<TurnEvent>) -> CoachingResult<TurnOutcome> {
+        let outcome = self.run_stages(input, events).await?;
+        // Each stage's time and the answer's kind, for the Prometheus exposition.
+        for (stage, ms) in [
+            ("rewrite", outcome.rewrite_ms),
+            ("retrieval", outcome.retrieval_ms),
+            ("answer", outcome.answer_ms),
+            ("storage", outcome.storage_ms),
+            ("turn", outcome.total_ms),
+        ] {
+            metrics::histogram!("wayfinder_coach_stage_seconds", "stage" => stage).record(ms / 1000.0);
+        }
+        metrics::counter!("wayfinder_coach_answers_total", "kind" => <&str>::from(outcome.kind)).increment(1);
+        Ok(outcome)
+    }
+
+    async fn run_stages(&self, input: TurnInput, events: &mpsc::Sender<TurnEvent>) -> CoachingResult<TurnOutcome> {
         let started = Instant::now();
         let (history, open_check) = self.history(&input.thread).await?;
         let conversation = match &input.thread {
@@ -600,6 +616,11 @@ impl Coaching {
             output_tokens: i64::from(usage_total.output_tokens),
             cost,
         });
+        metrics::counter!("wayfinder_model_tokens_total", "direction" => "input")
+            .increment(u64::from(usage_total.input_tokens));
+        metrics::counter!("wayfinder_model_tokens_total", "direction" => "output")
+            .increment(u64::from(usage_total.output_tokens));
+        metrics::gauge!("wayfinder_model_cost_total").increment(cost);
         match &input.thread {
             Thread::Stored(conversation) => {
                 let retitle = (conversation.title == NEW_CONVERSATION).then(|| title_from(&input.question));

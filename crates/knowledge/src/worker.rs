@@ -78,6 +78,7 @@ impl JobWorker {
                 }
             })
         };
+        let started = std::time::Instant::now();
         let outcome = self.kb.run_job(job, &progress).await;
         beat.abort();
         if progress.lost.load(Ordering::Relaxed) {
@@ -93,6 +94,16 @@ impl JobWorker {
         let _ = self.kb.store.heartbeat_job(job.id, &self.owner, self.lease, phase, counted).await;
         if let Err(e) = self.kb.store.finish_job(job.id, error.as_deref()).await {
             tracing::error!(job = %job.id, error = %e, "could not record the job's end");
+        }
+        let kind = format!("{:?}", job.kind).to_lowercase();
+        let result = if error.is_some() { "failed" } else { "succeeded" };
+        metrics::histogram!("wayfinder_ingest_job_seconds", "kind" => kind.clone(), "outcome" => result)
+            .record(started.elapsed().as_secs_f64());
+        if let Ok(ended) = self.kb.store.job_files(job.id).await {
+            let chunks: i64 = ended.iter().filter_map(|f| f.chunk_count).sum();
+            metrics::counter!("wayfinder_ingest_chunks_total", "kind" => kind).increment(chunks.max(0) as u64);
+            metrics::counter!("wayfinder_ingest_documents_total")
+                .increment(ended.iter().filter(|f| f.document.is_some()).count() as u64);
         }
     }
 }

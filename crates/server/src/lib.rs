@@ -10,6 +10,7 @@ pub mod auth;
 pub mod authz;
 pub mod error;
 pub mod json;
+pub mod metrics;
 mod openapi;
 mod pages;
 pub mod routes;
@@ -61,6 +62,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/chat/completions", axum::routing::post(routes::openai::chat_completions))
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
+        .route("/metrics", get(metrics::scrape))
         .route("/setup", get(pages::setup))
         .route("/invite/{token}", get(pages::invite))
         .fallback(web_app::fallback)
@@ -71,6 +73,7 @@ pub fn app(state: AppState) -> Router {
         // clean 413; this covers every other extractor.
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(hsts, security_headers))
+        .layer(axum::middleware::from_fn(metrics::track_requests))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {

@@ -32,6 +32,8 @@ pub struct ServerSettings {
     pub max_upload_bytes: usize,
     /// Where the browser app's files come from.
     pub web_app: WebAppSource,
+    /// The bearer token `/metrics` on the main listener needs (`None`: not served there).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ServerSettings {
@@ -46,6 +48,7 @@ impl Default for ServerSettings {
             trust_forwarded_for: false,
             max_upload_bytes: 100 * 1024 * 1024,
             web_app: WebAppSource::Embedded,
+            metrics_token: None,
         }
     }
 }

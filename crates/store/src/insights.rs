@@ -445,6 +445,24 @@ impl Store {
         rows.into_iter().map(|(o,)| parse(&o, "organisation id")).collect()
     }
 
+    /// Sessions still valid at `now`, and ingestion jobs waiting and running, across the instance.
+    pub async fn operational_counts(&self, now: DateTime<Utc>) -> StoreResult<OperationalCounts> {
+        let (active_sessions, queued_jobs, running_jobs): (i64, i64, i64) = on_pool!(self, pool => sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM sessions WHERE expires_at > $1),
+                    (SELECT COUNT(*) FROM jobs WHERE state = 'queued'),
+                    (SELECT COUNT(*) FROM jobs WHERE state = 'running')")
+            .bind(now.timestamp_millis()).fetch_one(pool).await?);
+        Ok(OperationalCounts { active_sessions, queued_jobs, running_jobs })
+    }
+
+    /// The connection pool's open and idle connections.
+    pub fn pool_use(&self) -> (u32, usize) {
+        match &self.pool {
+            crate::Pool::Sqlite(pool) => (pool.size(), pool.num_idle()),
+            crate::Pool::Postgres(pool) => (pool.size(), pool.num_idle()),
+        }
+    }
+
     /// The organisation's days `from..=to`, oldest first (days without a row are absent).
     pub async fn org_days(&self, org: OrgId, from: Day, to: Day) -> StoreResult<Vec<OrgDay>> {
         Ok(on_pool!(self, pool => sqlx::query_as(
@@ -871,6 +889,14 @@ impl Store {
              ORDER BY m.created_at, m.id LIMIT $4")
             .bind(org.to_string()).bind(at).bind(id).bind(limit).fetch_all(pool).await?))
     }
+}
+
+/// Counts the metrics endpoint reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OperationalCounts {
+    pub active_sessions: i64,
+    pub queued_jobs: i64,
+    pub running_jobs: i64,
 }
 
 /// One message as the CSV export writes it.

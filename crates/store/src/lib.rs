@@ -35,7 +35,7 @@ pub use coach::{
 pub use credentials::{ApiToken, LoginThrottle, NewSession, Session, SessionAuth, TokenAuth};
 pub use insights::{
     AlertRecord, AlertRuleRecord, AskedQuestion, CoachSums, HeldCondition, LoggedQuestion, MessageExportRow,
-    NotificationRecord, OrgDay, PersonDay, ProgramSums, Tally, TallyScope,
+    NotificationRecord, OperationalCounts, OrgDay, PersonDay, ProgramSums, Tally, TallyScope,
 };
 pub use invitations::{Invitation, InvitationAcceptance, NewInvitation};
 pub use jobs::{Job, JobFile, JobFileState, JobKind, JobPhase, JobState, NewJobFile};

@@ -107,6 +107,10 @@ pub struct Config {
     /// Serve the web app from this folder (a built `web/dist`, read on every request)
     /// instead of the copy embedded in the binary.
     pub web_dir: Option<PathBuf>,
+    /// Bearer token that `/metrics` on the main listener requires; unset: not served there.
+    pub metrics_token: Option<SecretString>,
+    /// A separate address serving `/metrics` without a token (bind it to an internal interface).
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// Which embedding provider to use.
@@ -164,6 +168,8 @@ impl Default for Config {
             max_upload_bytes: server.max_upload_bytes,
             job_lease_seconds: 30,
             web_dir: None,
+            metrics_token: None,
+            metrics_bind: None,
         }
     }
 }
@@ -208,6 +214,8 @@ const SETTING_KEYS: &[&str] = &[
     "max_upload_bytes",
     "job_lease_seconds",
     "web_dir",
+    "metrics_token",
+    "metrics_bind",
 ];
 
 /// Values given as command-line flags (only those set override).
@@ -303,6 +311,7 @@ impl Config {
                 Some(dir) => WebAppSource::Folder(dir.clone()),
                 None => WebAppSource::Embedded,
             },
+            metrics_token: self.metrics_token.as_ref().map(|t| secrecy::ExposeSecret::expose_secret(t).to_string()),
         })
     }
 
@@ -330,6 +339,7 @@ impl Config {
             chat_model: self.chat_model.clone(),
             model_prices: self.model_prices.clone(),
             web_dir: self.web_dir.clone(),
+            metrics_token: self.metrics_token.clone(),
             ..*self
         }
     }
@@ -375,6 +385,8 @@ impl Config {
             "max_upload_bytes": self.max_upload_bytes,
             "job_lease_seconds": self.job_lease_seconds,
             "web_dir": self.web_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
+            "metrics_token": if self.metrics_token.is_some() { "****" } else { "" },
+            "metrics_bind": self.metrics_bind.map(|a| a.to_string()).unwrap_or_default(),
         });
         toml::to_string(&value).unwrap_or_default()
     }

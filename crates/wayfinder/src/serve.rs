@@ -70,7 +70,23 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     };
+    // Metrics on an internal address of their own, when asked for.
+    let metrics = match config.metrics_bind {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address).await?;
+            tracing::info!(%address, "serving /metrics");
+            let mut stop = stop_rx.clone();
+            let stopped = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            Some(tokio::spawn(wayfinder_server::metrics::serve_metrics(listener, state.clone(), stopped)))
+        }
+        None => None,
+    };
     wayfinder_server::serve(listener, state, shutdown, grace).await?;
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     let _ = worker.await;
     let _ = alerts.await;
     sweeper.abort();

@@ -13,6 +13,7 @@ use chrono_tz::America::New_York;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use wayfinder_server::ServerSettings;
 
 /// The local date of an instant in New York.
 fn ny_date(at: DateTime<Utc>) -> NaiveDate {
@@ -535,4 +536,113 @@ fn date_time(v: &Value) -> DateTime<Utc> {
     v.as_str().unwrap().parse().unwrap()
 }
 
-wayfinder_testing::on_both_backends!(dashboards_follow_what_people_did, gaps_alerts_teams_outcomes_and_exports);
+/// The metric families of a scrape, parsed by a Prometheus text-format parser.
+fn families(text: &str) -> prometheus_parse::Scrape {
+    prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).expect("Prometheus text format")
+}
+
+fn sample_value(s: &prometheus_parse::Sample) -> f64 {
+    match s.value {
+        prometheus_parse::Value::Counter(v)
+        | prometheus_parse::Value::Gauge(v)
+        | prometheus_parse::Value::Untyped(v) => v,
+        _ => 0.0,
+    }
+}
+
+async fn metrics_are_scraped_with_their_token(backend: Backend) {
+    const TOKEN: &str = "metrics-scrape-token-0123456789";
+    let settings = ServerSettings { metrics_token: Some(TOKEN.into()), ..test_settings() };
+    let w = world_with_guide(TestApp::spawn_with(backend, settings).await).await;
+    let a = &w.org_a;
+    let (_, chat) = w.learner.client.post(&format!("/orgs/{a}/conversations"), json!({})).await;
+    ask(&w.learner.client, chat["id"].as_str().unwrap(), "How does spaced repetition help retention?").await;
+
+    // /metrics sits beside the API, not under /api/v1.
+    let http = reqwest::Client::new();
+    let metrics_url = w.app.url("/metrics");
+    let scrape_with = |token: Option<&'static str>| {
+        let mut request = http.get(&metrics_url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let resp = request.send().await.unwrap();
+            let status = resp.status();
+            let kind = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+            (status, kind, resp.text().await.unwrap())
+        }
+    };
+    for token in [None, Some("wrong")] {
+        let (status, _, body) = scrape_with(token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["error"]["code"], "invalid_token");
+    }
+    let (status, kind, text) = scrape_with(Some(TOKEN)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(kind.starts_with("text/plain"), "{kind}");
+    let scrape = families(&text);
+    let names: std::collections::BTreeSet<&str> = scrape.samples.iter().map(|s| s.metric.as_str()).collect();
+    for name in [
+        "wayfinder_http_requests_total",
+        "wayfinder_http_request_duration_seconds",
+        "wayfinder_http_requests_in_flight",
+        "wayfinder_coach_stage_seconds",
+        "wayfinder_coach_answers_total",
+        "wayfinder_model_tokens_total",
+        "wayfinder_model_cost_total",
+        "wayfinder_ingest_chunks_total",
+        "wayfinder_ingest_documents_total",
+        "wayfinder_ingest_job_seconds",
+        "wayfinder_ingest_jobs_queued",
+        "wayfinder_sessions_active",
+        "wayfinder_db_pool_connections",
+    ] {
+        assert!(names.contains(name), "{name} missing from {names:?}");
+    }
+    // Requests are labelled by route pattern and status; answer stages by stage; latencies are histograms.
+    let route = "/api/v1/conversations/:conversation_id/messages";
+    let count_of = |scrape: &prometheus_parse::Scrape| -> f64 {
+        scrape
+            .samples
+            .iter()
+            .filter(|s| {
+                s.metric == "wayfinder_http_requests_total"
+                    && s.labels.get("route") == Some(route)
+                    && s.labels.get("status") == Some("200")
+            })
+            .map(sample_value)
+            .sum()
+    };
+    let before = count_of(&scrape);
+    assert!(before >= 1.0, "{text}");
+    let stages: std::collections::BTreeSet<&str> = scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == "wayfinder_coach_stage_seconds")
+        .filter_map(|s| s.labels.get("stage"))
+        .collect();
+    for stage in ["rewrite", "retrieval", "answer", "storage", "turn"] {
+        assert!(stages.contains(stage), "{stage} in {stages:?}");
+    }
+    assert!(scrape.samples.iter().any(|s| s.metric == "wayfinder_http_request_duration_seconds"
+        && matches!(s.value, prometheus_parse::Value::Histogram(_))));
+    let sessions = scrape.samples.iter().find(|s| s.metric == "wayfinder_sessions_active").map(sample_value).unwrap();
+    assert!(sessions >= 7.0, "the world's members are signed in: {sessions}");
+    // Another question counts.
+    let (_, chat) = w.learner.client.post(&format!("/orgs/{a}/conversations"), json!({})).await;
+    ask(&w.learner.client, chat["id"].as_str().unwrap(), "What does the Cornell method divide the page into?").await;
+    let (_, _, again) = scrape_with(Some(TOKEN)).await;
+    assert!(count_of(&families(&again)) >= before + 1.0);
+
+    // Without a token configured, the main listener has no /metrics.
+    let plain = TestApp::spawn(backend).await;
+    let resp = http.get(plain.url("/metrics")).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+wayfinder_testing::on_both_backends!(
+    dashboards_follow_what_people_did,
+    gaps_alerts_teams_outcomes_and_exports,
+    metrics_are_scraped_with_their_token
+);

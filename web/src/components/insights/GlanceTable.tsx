@@ -61,7 +61,11 @@ function GlanceRow({ glance, showTopics }: { glance: LearnerGlance; showTopics: 
         )}
       </td>
       <td className="glance-mastered">
-        {glance.mastered_concepts} of {glance.enrolled_concepts}
+        {glance.enrolled_concepts === 0 ? (
+          <span className="muted">Not enrolled</span>
+        ) : (
+          `${glance.mastered_concepts} of ${glance.enrolled_concepts}`
+        )}
       </td>
       <td className="glance-goals">
         {glance.goal_progress == null ? <span className="muted">No goals</span> : percent(glance.goal_progress)}
