@@ -35,6 +35,33 @@ pub enum BenchCommand {
     /// Learning at an organisation's scale: evidence writes, paths, next steps and a
     /// coach's overview on a synthetic curriculum, learners and evidence history.
     Learning(BenchLearningArgs),
+    /// Dashboards at an organisation's scale: every insights endpoint, the CSV export of every
+    /// message, and what keeping the rollups adds to a write, on a year of synthetic activity.
+    Analytics(BenchAnalyticsArgs),
+}
+
+/// `wayfinder-bench analytics` options (smaller values make a quick run).
+#[derive(Args, Clone)]
+pub struct BenchAnalyticsArgs {
+    #[arg(long, default_value_t = 10_000)]
+    pub learners: usize,
+    #[arg(long, default_value_t = 300)]
+    pub coaches: usize,
+    /// Messages (questions and answers) over the period.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub messages: usize,
+    /// Graded answers (evidence) over the period.
+    #[arg(long, default_value_t = 2_000_000)]
+    pub evidence: usize,
+    /// Days of history, ending today.
+    #[arg(long, default_value_t = 365)]
+    pub days: i64,
+    /// Measured calls per endpoint (one at a time, after a few unmeasured).
+    #[arg(long, default_value_t = 200)]
+    pub requests: usize,
+    /// Seed of the synthetic data (the same seed builds the same organisation).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// `wayfinder-bench learning` options (smaller values make a quick run).

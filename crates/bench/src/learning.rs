@@ -68,7 +68,7 @@ const HISTORY_DAYS: i64 = 60;
 /// Share of a concept's prerequisites drawn from its own program.
 const SAME_PROGRAM: f64 = 0.9;
 /// Unmeasured calls of each operation first (connections, statement caches, the graph cache).
-const WARM_UP: usize = 5;
+pub(crate) const WARM_UP: usize = 5;
 
 /// Runs the benchmark on a throwaway copy of the configured backend.
 pub async fn run(config: &Config, args: &BenchLearningArgs) -> anyhow::Result<()> {
@@ -632,7 +632,13 @@ impl LoadTally {
     }
 }
 
-async fn seed_member(store: &Store, org: OrgId, email: &str, name: &str, role: Role) -> anyhow::Result<PersonId> {
+pub(crate) async fn seed_member(
+    store: &Store,
+    org: OrgId,
+    email: &str,
+    name: &str,
+    role: Role,
+) -> anyhow::Result<PersonId> {
     let person = store
         .create_person(&NewPerson {
             email: email.into(),
@@ -646,13 +652,13 @@ async fn seed_member(store: &Store, org: OrgId, email: &str, name: &str, role: R
     Ok(person)
 }
 
-async fn token_for(store: &Store, person: PersonId) -> anyhow::Result<String> {
+pub(crate) async fn token_for(store: &Store, person: PersonId) -> anyhow::Result<String> {
     let secret = new_secret("wft");
     store.create_token(person, "bench", &secret.digest, Utc::now() + Duration::days(1)).await?;
     Ok(secret.plaintext)
 }
 
-fn bearer(token: &str) -> anyhow::Result<HeaderValue> {
+pub(crate) fn bearer(token: &str) -> anyhow::Result<HeaderValue> {
     let mut value = HeaderValue::from_str(&format!("Bearer {token}"))?;
     value.set_sensitive(true);
     Ok(value)
@@ -669,13 +675,13 @@ struct Tokens {
 }
 
 /// One keep-alive HTTP/1.1 connection to the server under test.
-struct Client {
+pub(crate) struct Client {
     sender: SendRequest<Full<Bytes>>,
     addr: SocketAddr,
 }
 
 impl Client {
-    async fn connect(addr: SocketAddr) -> anyhow::Result<Client> {
+    pub(crate) async fn connect(addr: SocketAddr) -> anyhow::Result<Client> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         let (sender, connection) = handshake(TokioIo::new(stream)).await?;
@@ -686,7 +692,7 @@ impl Client {
     }
 
     /// Sends a request and reads the whole answer; the time covers both.
-    async fn call(
+    pub(crate) async fn call(
         &mut self,
         method: Method,
         path: &str,
@@ -714,11 +720,11 @@ impl Client {
 }
 
 /// One measured operation's samples and what it observed.
-struct Row {
-    name: String,
-    how: &'static str,
-    ms: Vec<f64>,
-    note: String,
+pub(crate) struct Row {
+    pub(crate) name: String,
+    pub(crate) how: &'static str,
+    pub(crate) ms: Vec<f64>,
+    pub(crate) note: String,
 }
 
 async fn run_requests(
@@ -1013,14 +1019,19 @@ fn describe_kinds(kinds: &HashMap<String, usize>) -> String {
     parts.join(", ")
 }
 
-fn expect(status: StatusCode, wanted: StatusCode, what: &str, body: &serde_json::Value) -> anyhow::Result<()> {
+pub(crate) fn expect(
+    status: StatusCode,
+    wanted: StatusCode,
+    what: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<()> {
     if status != wanted {
         bail!("{what} answered {status} (expected {wanted}): {body}");
     }
     Ok(())
 }
 
-fn print_table(rows: &[Row]) {
+pub(crate) fn print_table(rows: &[Row]) {
     println!(
         "one request at a time, after {WARM_UP} unmeasured; ms:\n  {:<48} {:<38} {:>5} {:>8} {:>8} {:>8}",
         "operation", "through", "n", "p50", "p95", "p99"

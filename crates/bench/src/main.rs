@@ -6,6 +6,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod analytics;
 mod api;
 mod cli;
 mod coach;
@@ -21,7 +22,7 @@ fn main() -> std::process::ExitCode {
     let mut cli = Cli::parse();
     // `learning` serves the application in this process: its request log (info) would bury the
     // figures, so it logs warnings only unless --log-level says otherwise.
-    if matches!(cli.command, BenchCommand::Learning(_)) {
+    if matches!(cli.command, BenchCommand::Learning(_) | BenchCommand::Analytics(_)) {
         cli.global.log_level.get_or_insert_with(|| "warn".into());
     }
     wayfinder::run_configured(&cli.global, |config| async move {
@@ -32,6 +33,7 @@ fn main() -> std::process::ExitCode {
             BenchCommand::Embed(args) => embed::run(&args).await,
             BenchCommand::Ingest(args) => ingest::run(&config, &args).await,
             BenchCommand::Learning(args) => learning::run(&config, &args).await,
+            BenchCommand::Analytics(args) => analytics::run(&config, &args).await,
         }
     })
 }

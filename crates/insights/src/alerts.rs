@@ -182,11 +182,10 @@ impl Insights {
             if wants(AlertKind::PersonDailyCost) { self.store.person_costs_on(org, today).await? } else { Vec::new() };
         let at_risk = if wants(AlertKind::LearnerAtRisk) {
             let learners = self.store.members_with_role(org, Role::Learner).await?;
-            self.learners(org, &learners, false, now)
+            self.risks(org, &learners, now)
                 .await?
                 .into_iter()
-                .filter(|g| !g.at_risk.is_empty())
-                .filter_map(|g| Some((g.person_id.parse().ok()?, g.at_risk.into_iter().map(|f| f.reason).collect())))
+                .map(|(person, flags)| (person, flags.into_iter().map(|f| f.reason).collect()))
                 .collect()
         } else {
             Vec::new()

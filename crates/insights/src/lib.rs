@@ -21,7 +21,7 @@ pub use views::*;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, HashMap};
 use wayfinder_accounts_rules::{OrgId, PersonId};
-use wayfinder_insights_rules::risk::{RiskPolicy, RiskSignals, risk_flags, streak};
+use wayfinder_insights_rules::risk::{RiskFlag, RiskPolicy, RiskSignals, risk_flags, streak};
 use wayfinder_insights_rules::{Day, OrgTimeZone};
 use wayfinder_knowledge::KnowledgeBase;
 use wayfinder_learning::{Learning, LearningError};
@@ -217,8 +217,11 @@ impl Insights {
         programs.sort_by(|a, b| a.title.cmp(&b.title));
         // Reviews due within the coming week.
         let reviews = self.learning.due_reviews(org, person, now + chrono::Duration::days(7)).await?;
+        let name =
+            self.store.display_names(org, &[person]).await?.into_iter().next().map(|(_, n)| n).unwrap_or_default();
         Ok(LearnerDashboard {
             person_id: person.to_string(),
+            name,
             time_zone: zone.name().to_string(),
             today: today.date(),
             streak,
@@ -246,22 +249,13 @@ impl Insights {
         with_topics: bool,
         now: DateTime<Utc>,
     ) -> InsightsResult<Vec<LearnerGlance>> {
-        let policy = RiskPolicy::default();
-        let zone = self.store.org_time_zone(org).await?;
-        let today = zone.day_of(now);
-        let first = today.minus(4 * 7 - 1);
-        let rows = self.store.person_days(org, people, first, today).await?;
-        let last_active: HashMap<PersonId, Day> =
-            self.store.last_active_days(org, people, today).await?.into_iter().collect();
-        let joined: HashMap<PersonId, DateTime<Utc>> =
-            self.store.memberships_since(org, people).await?.into_iter().collect();
+        let recent = self.recent_activity(org, people, now).await?;
         let progress: HashMap<PersonId, _> =
             self.learning.coach_overview(org, people, now).await?.into_iter().map(|p| (p.person_id, p)).collect();
         let mut topics: HashMap<PersonId, Vec<TopicCount>> = HashMap::new();
         if with_topics {
-            for (person, topic, questions) in
-                self.store.topics_asked(org, people, zone.start_of(today.minus(29))).await?
-            {
+            let since = recent.zone.start_of(recent.today.minus(29));
+            for (person, topic, questions) in self.store.topics_asked(org, people, since).await? {
                 let list = topics.entry(person).or_default();
                 if list.len() < TOPICS_SHOWN {
                     list.push(TopicCount { topic, questions });
@@ -271,42 +265,21 @@ impl Insights {
         let names = self
             .names(org, people.iter().map(|p| p.to_string()).collect::<Vec<_>>().iter().map(String::as_str))
             .await?;
-        let mut by_person: HashMap<String, Vec<&PersonDay>> = HashMap::new();
-        for r in &rows {
-            by_person.entry(r.person_id.clone()).or_default().push(r);
-        }
-        let window_start = today.minus(policy.window_days - 1);
         let mut glances = Vec::with_capacity(people.len());
         for person in people {
             let key = person.to_string();
-            let days = by_person.get(&key).map(Vec::as_slice).unwrap_or_default();
-            let recent = days.iter().filter(|r| Day(r.day) >= window_start);
-            let mut s = RiskSignals {
-                days_inactive: last_active.get(person).map(|d| today.0 - d.0),
-                days_enrolled: joined.get(person).map_or(0, |at| today.0 - zone.day_of(*at).0),
-                ..RiskSignals::default()
-            };
-            let mut questions = 0;
-            for r in recent {
-                s.mastery_change += r.mastery_gain;
-                s.answers += r.answers;
-                s.wrong += r.wrong;
-                s.helpful += r.helpful;
-                s.unhelpful += r.unhelpful;
-                s.refused += r.refused;
-                questions += r.questions;
-            }
+            let (s, questions) = recent.signals(*person);
             // Mastery gained in each of the last four weeks, oldest first.
             let mut weekly = [0.0; 4];
-            for r in days {
-                let week = ((r.day - first.0) / 7).clamp(0, 3) as usize;
+            for r in recent.days_of(*person) {
+                let week = ((r.day - recent.first.0) / 7).clamp(0, 3) as usize;
                 weekly[week] += r.mastery_gain;
             }
             let p = progress.get(person);
             glances.push(LearnerGlance {
                 person_id: key.clone(),
                 name: names.get(&key).cloned().unwrap_or_default(),
-                last_active: last_active.get(person).map(|d| d.date()),
+                last_active: recent.last_active.get(person).map(|d| d.date()),
                 enrolled_concepts: p.map_or(0, |p| p.enrolled_concepts),
                 mastered_concepts: p.map_or(0, |p| p.mastered_concepts),
                 goal_progress: p.and_then(|p| {
@@ -318,11 +291,57 @@ impl Insights {
                 questions_7d: questions,
                 answers_7d: s.answers,
                 wrong_7d: s.wrong,
-                at_risk: risk_flags(&s, &policy),
+                at_risk: risk_flags(&s, &recent.policy),
                 topics: if with_topics { topics.remove(person).unwrap_or_default() } else { Vec::new() },
+                topics_visible: with_topics,
             });
         }
         Ok(glances)
+    }
+
+    /// The at-risk flags of each of `people` who has any (from the rollups alone: no progress
+    /// computed), for alerts and a team's counts.
+    pub async fn risks(
+        &self,
+        org: OrgId,
+        people: &[PersonId],
+        now: DateTime<Utc>,
+    ) -> InsightsResult<HashMap<PersonId, Vec<RiskFlag>>> {
+        let recent = self.recent_activity(org, people, now).await?;
+        Ok(people
+            .iter()
+            .filter_map(|p| {
+                let flags = risk_flags(&recent.signals(*p).0, &recent.policy);
+                (!flags.is_empty()).then_some((*p, flags))
+            })
+            .collect())
+    }
+
+    /// The last four weeks of `people`'s days, their last active days and when they joined.
+    async fn recent_activity(
+        &self,
+        org: OrgId,
+        people: &[PersonId],
+        now: DateTime<Utc>,
+    ) -> InsightsResult<RecentActivity> {
+        let zone = self.store.org_time_zone(org).await?;
+        let today = zone.day_of(now);
+        let first = today.minus(4 * 7 - 1);
+        let mut days: HashMap<PersonId, Vec<PersonDay>> = HashMap::new();
+        for r in self.store.person_days(org, people, first, today).await? {
+            if let Ok(person) = r.person_id.parse() {
+                days.entry(person).or_default().push(r);
+            }
+        }
+        Ok(RecentActivity {
+            policy: RiskPolicy::default(),
+            zone,
+            today,
+            first,
+            days,
+            last_active: self.store.last_active_days(org, people, today).await?.into_iter().collect(),
+            joined: self.store.memberships_since(org, people).await?.into_iter().collect(),
+        })
     }
 
     /// Every person's use and cost over the last `days` local days, the most expensive first.
@@ -353,6 +372,45 @@ impl Insights {
     ) -> InsightsResult<HashMap<String, String>> {
         let ids: Vec<PersonId> = people.filter_map(|p| p.parse().ok()).collect();
         Ok(self.store.display_names(org, &ids).await?.into_iter().map(|(id, name)| (id.to_string(), name)).collect())
+    }
+}
+
+/// Learners' recent days, read once for a glance, a team or the alerts.
+struct RecentActivity {
+    policy: RiskPolicy,
+    zone: OrgTimeZone,
+    today: Day,
+    /// The first day read (four weeks back).
+    first: Day,
+    days: HashMap<PersonId, Vec<PersonDay>>,
+    last_active: HashMap<PersonId, Day>,
+    joined: HashMap<PersonId, DateTime<Utc>>,
+}
+
+impl RecentActivity {
+    fn days_of(&self, person: PersonId) -> &[PersonDay] {
+        self.days.get(&person).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The signals the at-risk flags read, over the policy's window, and the questions asked in it.
+    fn signals(&self, person: PersonId) -> (RiskSignals, i64) {
+        let window_start = self.today.minus(self.policy.window_days - 1);
+        let mut s = RiskSignals {
+            days_inactive: self.last_active.get(&person).map(|d| self.today.0 - d.0),
+            days_enrolled: self.joined.get(&person).map_or(0, |at| self.today.0 - self.zone.day_of(*at).0),
+            ..RiskSignals::default()
+        };
+        let mut questions = 0;
+        for r in self.days_of(person).iter().filter(|r| Day(r.day) >= window_start) {
+            s.mastery_change += r.mastery_gain;
+            s.answers += r.answers;
+            s.wrong += r.wrong;
+            s.helpful += r.helpful;
+            s.unhelpful += r.unhelpful;
+            s.refused += r.refused;
+            questions += r.questions;
+        }
+        (s, questions)
     }
 }
 

@@ -65,9 +65,8 @@ impl Insights {
             all
         };
         let rows = self.store.person_days(org, &learners, from, today).await?;
-        let glances = self.learners(org, &learners, false, now).await?;
         let at_risk: HashSet<String> =
-            glances.iter().filter(|g| !g.at_risk.is_empty()).map(|g| g.person_id.clone()).collect();
+            self.risks(org, &learners, now).await?.into_keys().map(|p| p.to_string()).collect();
         let coach_set: HashSet<PersonId> = coaches.iter().copied().collect();
         let training: HashMap<PersonId, CoachProvision> = self
             .learning

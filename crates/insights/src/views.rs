@@ -246,12 +246,15 @@ pub struct UpcomingReview {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct LearnerDashboard {
     pub person_id: String,
+    pub name: String,
     pub time_zone: String,
     pub today: NaiveDate,
     pub streak: Streak,
     /// The last 30 days, oldest first.
     pub activity: Vec<ActivityDay>,
-    /// The last 90 days, oldest first.
+    /// The last 90 days, oldest first. Each point is the learner model's mastery as stored at the
+    /// learner's last evidence on each concept (forgetting since then is not subtracted), so the
+    /// line moves only when evidence arrives; `programs` shows mastery now, forgetting included.
     pub mastery_timeline: Vec<MasteryPoint>,
     pub programs: Vec<ProgramProgress>,
     /// Reviews due within the coming week, most overdue first.
@@ -287,4 +290,7 @@ pub struct LearnerGlance {
     /// The topics they asked about most in the last 30 days (empty where the viewer may not see
     /// what they asked).
     pub topics: Vec<TopicCount>,
+    /// Whether the viewer may see what they asked about (a parent only where the organisation
+    /// and the learner allow it).
+    pub topics_visible: bool,
 }

@@ -86,7 +86,7 @@ pub struct LearningHistory {
 
 /// A stored column's type, for binding a whole column at once.
 #[derive(Clone, Copy)]
-enum Kind {
+pub(crate) enum Kind {
     Text,
     Int,
     Float,
@@ -94,7 +94,7 @@ enum Kind {
 }
 
 /// One value of a row being written.
-enum Cell {
+pub(crate) enum Cell {
     Text(Option<String>),
     Int(Option<i64>),
     Float(Option<f64>),
@@ -110,9 +110,9 @@ fn opt_text(s: Option<impl ToString>) -> Cell {
 }
 
 /// A table and the columns a bulk write fills, in row order.
-struct Table {
-    name: &'static str,
-    columns: &'static [(&'static str, Kind)],
+pub(crate) struct Table {
+    pub(crate) name: &'static str,
+    pub(crate) columns: &'static [(&'static str, Kind)],
 }
 
 const PEOPLE: Table = Table {
@@ -466,7 +466,7 @@ fn unnest_sql(table: &Table) -> String {
     format!("{} SELECT * FROM UNNEST({})", insert_head(table), arrays.join(", "))
 }
 
-async fn sqlite_write(conn: &mut SqliteConnection, table: &Table, rows: Vec<Vec<Cell>>) -> StoreResult<u64> {
+pub(crate) async fn sqlite_write(conn: &mut SqliteConnection, table: &Table, rows: Vec<Vec<Cell>>) -> StoreResult<u64> {
     let per_statement = (SQLITE_VALUES / table.columns.len()).max(1);
     let full = values_sql(table, per_statement);
     let mut written = 0;
@@ -502,7 +502,7 @@ enum Column {
     Bool(Vec<bool>),
 }
 
-async fn postgres_write(conn: &mut PgConnection, table: &Table, rows: Vec<Vec<Cell>>) -> StoreResult<u64> {
+pub(crate) async fn postgres_write(conn: &mut PgConnection, table: &Table, rows: Vec<Vec<Cell>>) -> StoreResult<u64> {
     let sql = unnest_sql(table);
     let mut written = 0;
     let mut rows = rows.into_iter().peekable();
@@ -555,7 +555,7 @@ const BUMP_EPOCH: &str = "INSERT INTO learning_epochs (org_id, epoch) VALUES ($1
 
 /// Learning tables whose planner statistics a bulk load changes (the question bank included:
 /// loads of history come with the items they were answered on).
-const LOADED_TABLES: [&str; 14] = [
+const LOADED_TABLES: [&str; 22] = [
     "people",
     "memberships",
     "programs",
@@ -570,6 +570,14 @@ const LOADED_TABLES: [&str; 14] = [
     "learning_epochs",
     "questions",
     "question_concepts",
+    "conversations",
+    "messages",
+    "question_log",
+    "org_days",
+    "person_days",
+    "person_weeks",
+    "coach_days",
+    "program_days",
 ];
 
 impl Store {
@@ -779,7 +787,7 @@ fn marks(n: usize) -> String {
 }
 
 /// A unique violation in a bulk load names no single field.
-fn bulk_error(e: StoreError) -> StoreError {
+pub(crate) fn bulk_error(e: StoreError) -> StoreError {
     match e {
         StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => StoreError::Duplicate("id"),
         other => other,

@@ -13,6 +13,7 @@ mod audit;
 mod coach;
 mod credentials;
 mod insights;
+mod insights_bulk;
 mod invitations;
 mod jobs;
 mod knowledge;
@@ -37,6 +38,7 @@ pub use insights::{
     AlertRecord, AlertRuleRecord, AskedQuestion, CoachSums, HeldCondition, LoggedQuestion, MessageExportRow,
     NotificationRecord, OperationalCounts, OrgDay, PersonDay, ProgramSums, Tally, TallyScope,
 };
+pub use insights_bulk::{ActivityTable, BulkValue};
 pub use invitations::{Invitation, InvitationAcceptance, NewInvitation};
 pub use jobs::{Job, JobFile, JobFileState, JobKind, JobPhase, JobState, NewJobFile};
 pub use knowledge::{

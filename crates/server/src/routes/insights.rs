@@ -111,9 +111,11 @@ pub struct LearnersAtAGlance {
     pub learners: Vec<LearnerGlance>,
     /// Learners in all pages.
     pub total: usize,
-    /// Whether `topics` may be shown to this caller (parents see them only where the
-    /// organisation and the learner allow them to read conversations).
+    /// Whether topics may be shown to this caller at all (for a parent: the organisation lets
+    /// parents read conversations; each learner's own consent is in their `topics_visible`).
     pub topics_visible: bool,
+    /// The organisation's local date today, which `last_active` is counted against.
+    pub today: chrono::NaiveDate,
 }
 
 /// The learners the caller supervises at a glance: last active, progress, mastery trend, at-risk
@@ -144,10 +146,13 @@ pub async fn learners_at_a_glance(
     named.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
     let total = named.len();
     let page: Vec<PersonId> = named.into_iter().skip(query.offset.unwrap_or(0)).take(limit).map(|(p, _)| p).collect();
-    let topics_visible = scope.actor.role != Some(Role::Parent);
-    let mut learners = state.insights.learners(org_id, &page, true, Utc::now()).await?;
+    let topics_visible =
+        scope.actor.role != Some(Role::Parent) || state.store.parents_may_read_conversations(org_id).await?;
+    let now = Utc::now();
+    let mut learners = state.insights.learners(org_id, &page, true, now).await?;
     hide_topics_from_parents(&state, &scope, &mut learners).await?;
-    Ok(Json(LearnersAtAGlance { learners, total, topics_visible }))
+    let today = state.store.org_time_zone(org_id).await?.day_of(now).date();
+    Ok(Json(LearnersAtAGlance { learners, total, topics_visible, today }))
 }
 
 /// The learners a caller's glance lists: an admin every learner, a coach their learners, a
@@ -194,6 +199,7 @@ async fn hide_topics_from_parents(state: &AppState, scope: &OrgScope, learners: 
         let person: PersonId = glance.person_id.parse().map_err(|_| ApiError::not_found("member"))?;
         if !(allowed && state.store.shares_conversations_with_parents(scope.org.id, person).await?) {
             glance.topics.clear();
+            glance.topics_visible = false;
         }
     }
     Ok(())

@@ -168,6 +168,8 @@ async fn dashboards_follow_what_people_did(backend: Backend) {
     let dashboard_url = format!("/orgs/{a}/insights/learners/{learner}");
     let (status, mine) = w.learner.client.get(&dashboard_url).await;
     assert_eq!(status, StatusCode::OK, "{mine}");
+    let (_, member) = admin.get(&format!("/orgs/{a}/members/{learner}")).await;
+    assert_eq!(mine["name"], member["person"]["display_name"], "{member}");
     assert_eq!(mine["streak"], json!({ "current": 1, "longest": 1 }));
     let activity = mine["activity"].as_array().unwrap();
     assert_eq!(activity.len(), 30);
@@ -218,6 +220,7 @@ async fn dashboards_follow_what_people_did(backend: Backend) {
     let (status, glance) = w.coach.client.get(&glance_url).await;
     assert_eq!(status, StatusCode::OK, "{glance}");
     assert_eq!(glance["total"], 1);
+    assert_eq!(date(&glance["today"]), today);
     let row = &glance["learners"][0];
     assert_eq!(row["person_id"], learner.as_str());
     assert_eq!(date(&row["last_active"]), today);
@@ -251,7 +254,12 @@ async fn dashboards_follow_what_people_did(backend: Backend) {
     assert_eq!(as_parent["learners"][0]["topics"], json!([]));
     assert_error(w.parent.client.get(&conversation).await, StatusCode::NOT_FOUND, "not_found");
     admin.put(&settings, json!({ "parents_may_read_conversations": true })).await;
-    assert_eq!(w.parent.client.get(&glance_url).await.1["learners"][0]["topics"], json!([]));
+    let (_, allowed) = w.parent.client.get(&glance_url).await;
+    assert_eq!(
+        (allowed["topics_visible"].as_bool(), allowed["learners"][0]["topics_visible"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert_eq!(allowed["learners"][0]["topics"], json!([]));
     assert_error(w.parent.client.get(&conversation).await, StatusCode::NOT_FOUND, "not_found");
     let (status, shared) =
         w.learner.client.put(&format!("/orgs/{a}/conversation-sharing"), json!({ "share_with_parents": true })).await;

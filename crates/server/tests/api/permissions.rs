@@ -351,6 +351,34 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::OK, "{turn_b}");
     let answer_b = turn_b["assistant_message"]["id"].as_str().unwrap().to_string();
+    // B's insights: an alert rule.
+    let (status, rule_b) =
+        w.admin_b.client.post(&format!("/orgs/{b}/alert-rules"), json!({ "kind": "daily_cost", "threshold": 5 })).await;
+    assert_eq!(status, StatusCode::CREATED, "{rule_b}");
+    let rule_b = rule_b["id"].as_str().unwrap().to_string();
+    let insight_probes: Vec<(Method, String, Option<Value>)> = vec![
+        (M::GET, format!("/orgs/{b}/insights/overview"), None),
+        (M::GET, format!("/orgs/{b}/insights/gaps"), None),
+        (M::GET, format!("/orgs/{b}/insights/outcomes"), None),
+        (M::GET, format!("/orgs/{b}/insights/team"), None),
+        (M::GET, format!("/orgs/{b}/insights/learners"), None),
+        (M::GET, format!("/orgs/{b}/insights/learners/{learner_b}"), None),
+        (M::GET, format!("/orgs/{a}/insights/learners/{learner_b}"), None),
+        (M::GET, format!("/orgs/{b}/insight-settings"), None),
+        (M::PUT, format!("/orgs/{b}/insight-settings"), Some(json!({ "parents_may_read_conversations": true }))),
+        (M::GET, format!("/orgs/{b}/conversation-sharing"), None),
+        (M::PUT, format!("/orgs/{b}/conversation-sharing"), Some(json!({ "share_with_parents": true }))),
+        (M::GET, format!("/orgs/{b}/alert-rules"), None),
+        (M::POST, format!("/orgs/{b}/alert-rules"), Some(json!({ "kind": "daily_cost", "threshold": 1 }))),
+        (M::DELETE, format!("/orgs/{b}/alert-rules/{rule_b}"), None),
+        (M::DELETE, format!("/orgs/{a}/alert-rules/{rule_b}"), None),
+        (M::GET, format!("/orgs/{b}/alerts"), None),
+        (M::POST, format!("/orgs/{b}/alerts/evaluate"), None),
+        (M::GET, format!("/orgs/{b}/notifications"), None),
+        (M::POST, format!("/orgs/{a}/notifications/{unknown}/read"), None),
+        (M::GET, format!("/orgs/{b}/exports/messages"), None),
+        (M::GET, format!("/orgs/{b}/exports/learners"), None),
+    ];
     let probes: Vec<(Method, String, Option<Value>)> = probes
         .into_iter()
         .chain([
@@ -399,6 +427,7 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
             (M::DELETE, format!("/conversations/{chat_b}/share"), None),
             (M::PUT, format!("/messages/{answer_b}/feedback"), Some(json!({ "rating": "down" }))),
         ])
+        .chain(insight_probes)
         .collect();
     let before = w.app.row_counts().await;
     for client in [&w.admin.client, &w.learner.client] {
