@@ -649,7 +649,67 @@ async fn metrics_are_scraped_with_their_token(backend: Backend) {
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
 
+async fn gaps_are_grouped_by_meaning_with_an_embedding_model(backend: Backend) {
+    let dir: std::path::PathBuf = std::env::var("WAYFINDER_TEST_EMBEDDING_MODEL")
+        .expect("this test needs WAYFINDER_TEST_EMBEDDING_MODEL; scripts/test fetches all-MiniLM-L6-v2 and sets it")
+        .into();
+    let model = std::sync::Arc::new(wayfinder_embeddings::LocalEmbedder::load(&dir).expect("model loads"));
+    let app = TestApp::spawn_full(backend, crate::helpers::test_settings(), move |store| {
+        wayfinder_knowledge::KnowledgeBase::new(store, Some(model), None, Default::default())
+    })
+    .await;
+    let w = world_with_guide(app).await;
+    let a = &w.org_a;
+    let (_, chat) = w.learner.client.post(&format!("/orgs/{a}/conversations"), json!({})).await;
+    let chat = chat["id"].as_str().unwrap().to_string();
+    let visa = [
+        "How do I renew my student visa?",
+        "What do I need to renew a student visa?",
+        "When should I apply to extend my visa as a student?",
+    ];
+    let lasagna = [
+        "What is a good recipe for lasagna?",
+        "How do I make lasagna at home?",
+        "Which vegetable lasagna recipe do you recommend?",
+    ];
+    for q in visa.iter().chain(lasagna.iter()) {
+        let turn = ask(&w.learner.client, &chat, q).await;
+        assert_eq!(turn["assistant_message"]["kind"], "refusal", "{q}: {turn}");
+    }
+    let (status, gaps) = w.admin.client.get(&format!("/orgs/{a}/insights/gaps")).await;
+    assert_eq!(status, StatusCode::OK, "{gaps}");
+    assert_eq!(gaps["grouped_by"], "meaning");
+    let topics: Vec<std::collections::BTreeSet<String>> = gaps["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            t["examples"].as_array().unwrap().iter().map(|e| e["question"].as_str().unwrap().to_string()).collect()
+        })
+        .collect();
+    let expected: Vec<std::collections::BTreeSet<String>> =
+        [visa, lasagna].iter().map(|qs| qs.iter().map(|q| q.to_string()).collect()).collect();
+    assert_eq!(topics.len(), 2, "{gaps}");
+    for group in &expected {
+        assert!(topics.contains(group), "{group:?} in {topics:?}");
+    }
+    // The embeddings were kept (8-bit, one byte per dimension), so a second report groups alike
+    // without embedding again.
+    let store = wayfinder_store::Store::connect(&wayfinder_store::StoreOptions {
+        url: w.app.database_url().into(),
+        max_connections: 1,
+    })
+    .await
+    .unwrap();
+    let logged = store.logged_questions(a.parse().unwrap(), Utc::now() - Duration::hours(1), true, 100).await.unwrap();
+    assert_eq!(logged.len(), 6);
+    assert!(logged.iter().all(|q| q.vector.as_ref().is_some_and(|v| v.len() == 384)), "vectors kept");
+    let (_, again) = w.admin.client.get(&format!("/orgs/{a}/insights/gaps")).await;
+    assert_eq!(again["topics"], gaps["topics"]);
+}
+
 wayfinder_testing::on_both_backends!(
+    gaps_are_grouped_by_meaning_with_an_embedding_model,
     dashboards_follow_what_people_did,
     gaps_alerts_teams_outcomes_and_exports,
     metrics_are_scraped_with_their_token
