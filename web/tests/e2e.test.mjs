@@ -132,7 +132,7 @@ test("operator signs in and lands on the chat", async () => {
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(/\/chat/);
   await page.getByLabel("Your question").waitFor();
-  for (const name of ["Chat", "My learning", "Learners", "Team", "Programs", "Questions", "Knowledge base", "Coach settings", "Organisation", "Profile"]) {
+  for (const name of ["Chat", "My learning", "My progress", "Learners", "Team", "Insights", "Programs", "Questions", "Knowledge base", "Coach settings", "Organisation", "Profile"]) {
     assert.ok(await nav(page).getByRole("link", { name }).isVisible(), name);
   }
   await screenshot(page, "02-chat-empty");
@@ -310,7 +310,7 @@ test("admin invites a learner, who accepts in another browser and sees no admin 
   await learner.getByRole("button", { name: "Menu" }).click();
   await nav(learner).getByRole("link", { name: "Chat" }).waitFor();
   const names = await nav(learner).getByRole("link").allTextContents();
-  assert.deepEqual(names.sort(), ["Chat", "My learning", "Profile"]);
+  assert.deepEqual(names.sort(), ["Chat", "My learning", "My progress", "Profile"]);
   await screenshot(learner, "09-learner-chat-375");
   for (const path of ["/admin", "/knowledge", "/coach", "/programs", "/questions"]) {
     await learner.goto(`${stack.base}${path}`);

@@ -1,11 +1,13 @@
 // The frame around signed-in screens: the name, the organisation switcher,
-// the navigation (only what the person's role can use) and sign-out.
+// the navigation (only what the person's role can use), the notifications
+// bell and sign-out.
 
 import { Suspense, useState } from "react";
 import { NavLink, Outlet, useLocation, useNavigate } from "react-router-dom";
 import { useSession } from "../session";
 import { roleLabel } from "../lib/format";
 import { Loading } from "./ui";
+import { NotificationBell } from "./NotificationBell";
 
 export function Layout() {
   const session = useSession();
@@ -35,7 +37,7 @@ export function Layout() {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className={`topbar ${menuOpen ? "menu-open" : ""}`}>
+      <header className={`topbar ${menuOpen ? "menu-open" : ""} ${org ? "with-bell" : ""}`}>
         <div className="brand">
           <span className="brand-mark" aria-hidden="true">
             ◆
@@ -51,6 +53,9 @@ export function Layout() {
         >
           Menu
         </button>
+        {org && (
+          <NotificationBell key={org.organisation.id} org={org.organisation.id} alertsLink={isAdmin} />
+        )}
         <nav id="main-nav" aria-label="Main" className={menuOpen ? "open" : ""} key={location.pathname}>
           <ul>
             {links.map((l) => (

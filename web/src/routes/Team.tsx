@@ -1,8 +1,12 @@
-// Coach provisioning. Admins bring in coaches (an invitation with a training
-// program and a manager) and see every provisioning; managers follow the
-// coaches naming them: stage, profile, intake, score per domain and training
-// progress. A coach finds their own onboarding here, step by step.
+// Coach provisioning and coaches' teams. Admins bring in coaches (an
+// invitation with a training program and a manager) and see every
+// provisioning; managers follow the coaches naming them: stage, profile,
+// intake, score per domain and training progress. Both see each coach's team
+// (learners, activity, mastery per active learner-week, feedback, risk,
+// training), compared in a chart. A coach finds their own onboarding here,
+// step by step.
 
+import { lazy, Suspense } from "react";
 import { Link, Navigate } from "react-router-dom";
 import { useQuery } from "@tanstack/react-query";
 import { provisioning, provisioningKeys } from "../api/provisioning";
@@ -13,6 +17,9 @@ import { CoachResult } from "../components/provisioning/CoachResult";
 import { ProvisionForm } from "../components/provisioning/ProvisionForm";
 import { ProvisionTable } from "../components/provisioning/ProvisionTable";
 import "../styles/provisioning.css";
+
+// Drawn with Recharts: loaded only for those who see it, not with a coach's onboarding.
+const CoachTeams = lazy(() => import("../components/insights/admin/CoachTeams"));
 
 function useProvisions(org: string) {
   // Stages move on other screens (an accepted invitation, an intake answered): always fresh here.
@@ -31,10 +38,13 @@ function TeamOverview({ org, admin }: { org: string; admin: boolean }) {
       <h1>Team</h1>
       <p className="muted">
         {admin
-          ? "Bring in coaches with a training program, and follow their onboarding."
-          : "The coaches whose onboarding you follow."}
+          ? "Bring in coaches with a training program, follow their onboarding, and compare their teams."
+          : "The coaches you manage: how their learners are doing, and their onboarding."}
       </p>
       {admin && <ProvisionForm org={org} />}
+      <Suspense fallback={<Loading label="Loading the coaches' teams…" />}>
+        <CoachTeams org={org} admin={admin} />
+      </Suspense>
       <section aria-labelledby="coaches-heading">
         <h2 id="coaches-heading">Provisioned coaches</h2>
         {provisions.isPending && <Loading />}
