@@ -471,6 +471,15 @@ async fn load_and_measure(store: &Store, config: &Config, args: &BenchAnalyticsA
     store.bulk_load_activity(org, ActivityTable::PersonDays, rows).await?;
     let rows: Vec<Vec<BulkValue>> = weeks.keys().map(|&(l, week)| vec![text(learners[l]), int(week)]).collect();
     store.bulk_load_activity(org, ActivityTable::PersonWeeks, rows).await?;
+    let mut last: HashMap<usize, i64> = HashMap::new();
+    for (&(l, day), s) in &person_days {
+        if s.activity > 0 {
+            let d = last.entry(l).or_insert(day);
+            *d = (*d).max(day);
+        }
+    }
+    let rows: Vec<Vec<BulkValue>> = last.iter().map(|(&l, &day)| vec![text(learners[l]), int(day)]).collect();
+    store.bulk_load_activity(org, ActivityTable::PersonLastActive, rows).await?;
     let rows: Vec<Vec<BulkValue>> = coach_days
         .iter()
         .map(|(&(p, day), s)| {

@@ -70,7 +70,8 @@ fn verdict(interval: Option<[f64; 2]>, enough: bool) -> Verdict {
 }
 
 fn statement(what: &str, v: Verdict, with: usize, without: usize) -> String {
-    let sizes = format!("{with} learners used the coach, {without} did not");
+    let learners = |n: usize| if n == 1 { "1 learner".to_string() } else { format!("{n} learners") };
+    let sizes = format!("{} used the coach, {without} did not", learners(with));
     match v {
         Verdict::TooFewLearners => {
             format!("{sizes}: too few to compare {what} (each group needs at least {MIN_GROUP}).")

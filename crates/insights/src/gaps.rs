@@ -73,8 +73,10 @@ pub struct KnowledgeGaps {
     pub days: i64,
     /// Whether topics were found by meaning (an embedding model) or by shared words.
     pub grouped_by: GapGrouping,
-    /// Unanswered questions grouped, and answered questions matched.
+    /// The period's unanswered questions that were grouped (the newest, up to 1,000).
     pub unanswered_questions: usize,
+    /// The period's answered questions that were compared with the topics (the newest, up to
+    /// 2,000); each topic's `answered` counts those near it.
     pub answered_questions: usize,
     /// Most unanswered first.
     pub topics: Vec<GapTopic>,

@@ -33,6 +33,8 @@ pub const ACTIVITY_DAYS: i64 = 30;
 pub const TIMELINE_DAYS: i64 = 90;
 /// Most days an overview may cover.
 pub const MAX_OVERVIEW_DAYS: i64 = 366;
+/// Above this many people, their days are read by range rather than by name.
+const MANY_PEOPLE: usize = 1_000;
 /// Topics listed per learner.
 const TOPICS_SHOWN: usize = 3;
 
@@ -327,20 +329,36 @@ impl Insights {
         let zone = self.store.org_time_zone(org).await?;
         let today = zone.day_of(now);
         let first = today.minus(4 * 7 - 1);
+        // Many people (an organisation's every learner, for the alerts) are read by range and
+        // filtered here rather than named one by one in the query.
+        let many = people.len() > MANY_PEOPLE;
+        let wanted: std::collections::HashSet<PersonId> = people.iter().copied().collect();
+        let rows = if many {
+            self.store.all_person_days(org, first, today).await?
+        } else {
+            self.store.person_days(org, people, first, today).await?
+        };
         let mut days: HashMap<PersonId, Vec<PersonDay>> = HashMap::new();
-        for r in self.store.person_days(org, people, first, today).await? {
-            if let Ok(person) = r.person_id.parse() {
+        for r in rows {
+            if let Ok(person) = r.person_id.parse()
+                && wanted.contains(&person)
+            {
                 days.entry(person).or_default().push(r);
             }
         }
+        let (last_active, joined) = if many {
+            (self.store.last_active_days(org, None).await?, self.store.all_memberships_since(org).await?)
+        } else {
+            (self.store.last_active_days(org, Some(people)).await?, self.store.memberships_since(org, people).await?)
+        };
         Ok(RecentActivity {
             policy: RiskPolicy::default(),
             zone,
             today,
             first,
             days,
-            last_active: self.store.last_active_days(org, people, today).await?.into_iter().collect(),
-            joined: self.store.memberships_since(org, people).await?.into_iter().collect(),
+            last_active: last_active.into_iter().filter(|(p, d)| wanted.contains(p) && *d <= today).collect(),
+            joined: joined.into_iter().filter(|(p, _)| wanted.contains(p)).collect(),
         })
     }
 

@@ -83,6 +83,11 @@ macro_rules! add_tally {
             // The first thing they did that day makes it an active day (and maybe an active week).
             if t.activity && count == 1 {
                 new_day = 1;
+                sqlx::query(
+                    "INSERT INTO person_last_active (org_id, person_id, day) VALUES ($1, $2, $3)
+                     ON CONFLICT (org_id, person_id) DO UPDATE SET day = CASE WHEN excluded.day > person_last_active.day
+                       THEN excluded.day ELSE person_last_active.day END")
+                    .bind(&org).bind(person).bind(day).execute(&mut *$tx).await?;
                 let week = wayfinder_insights_rules::Day(day).week();
                 week_starter = sqlx::query(
                     "INSERT INTO person_weeks (org_id, person_id, week) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
@@ -498,29 +503,65 @@ impl Store {
         }))
     }
 
-    /// Each of `people`'s last active day, if any (up to `to`).
-    pub async fn last_active_days(
+    /// Each of `people`'s last active day, if any (`None` for `people`: everyone's).
+    pub async fn last_active_days(&self, org: OrgId, people: Option<&[PersonId]>) -> StoreResult<Vec<(PersonId, Day)>> {
+        let rows: Vec<(String, i64)> = match people {
+            Some([]) => return Ok(Vec::new()),
+            Some(people) => {
+                let sql = format!(
+                    "SELECT person_id, day FROM person_last_active WHERE org_id = $1 AND person_id IN ({})",
+                    in_list(2, people.len())
+                );
+                on_pool!(self, pool => {
+                    let mut q = sqlx::query_as(&sql).bind(org.to_string());
+                    for p in people {
+                        q = q.bind(p.to_string());
+                    }
+                    q.fetch_all(pool).await?
+                })
+            }
+            None => {
+                on_pool!(self, pool => sqlx::query_as("SELECT person_id, day FROM person_last_active WHERE org_id = $1")
+                .bind(org.to_string()).fetch_all(pool).await?)
+            }
+        };
+        rows.into_iter().map(|(p, d)| Ok((parse(&p, "person id")?, Day(d)))).collect()
+    }
+
+    /// Everyone's days `from..=to` that have a row (for evaluations over a whole organisation).
+    pub async fn all_person_days(&self, org: OrgId, from: Day, to: Day) -> StoreResult<Vec<PersonDay>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(
+            "SELECT person_id, day, activity, questions, generated, extractive, refused, helpful, unhelpful, input_tokens,
+               output_tokens, cost, evidence, answers, correct, wrong, mastery_gain, mastered_gain
+             FROM person_days WHERE org_id = $1 AND day BETWEEN $2 AND $3")
+            .bind(org.to_string()).bind(from.0).bind(to.0).fetch_all(pool).await?))
+    }
+
+    /// Members holding `role`, by display name, a page at a time, and how many there are.
+    pub async fn members_page(
         &self,
         org: OrgId,
-        people: &[PersonId],
-        to: Day,
-    ) -> StoreResult<Vec<(PersonId, Day)>> {
-        if people.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT person_id, MAX(day) FROM person_days WHERE org_id = $1 AND activity > 0 AND day <= $2
-             AND person_id IN ({}) GROUP BY person_id",
-            in_list(3, people.len())
-        );
-        let rows: Vec<(String, i64)> = on_pool!(self, pool => {
-            let mut q = sqlx::query_as(&sql).bind(org.to_string()).bind(to.0);
-            for p in people {
-                q = q.bind(p.to_string());
-            }
-            q.fetch_all(pool).await?
-        });
-        rows.into_iter().map(|(p, d)| Ok((parse(&p, "person id")?, Day(d)))).collect()
+        role: Role,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<(Vec<(PersonId, String)>, i64)> {
+        let rows: Vec<(String, String)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT p.id, p.display_name FROM memberships m JOIN people p ON p.id = m.person_id
+             WHERE m.org_id = $1 AND m.role = $2 ORDER BY p.display_name, p.id LIMIT $3 OFFSET $4")
+            .bind(org.to_string()).bind(role.to_string()).bind(limit).bind(offset).fetch_all(pool).await?);
+        let (total,): (i64,) = on_pool!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = $2")
+            .bind(org.to_string()).bind(role.to_string()).fetch_one(pool).await?);
+        let page = rows.into_iter().map(|(p, n)| Ok((parse(&p, "person id")?, n))).collect::<StoreResult<_>>()?;
+        Ok((page, total))
+    }
+
+    /// When each member joined (`None` for `people`: every member).
+    pub async fn all_memberships_since(&self, org: OrgId) -> StoreResult<Vec<(PersonId, DateTime<Utc>)>> {
+        let rows: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT person_id, created_at FROM memberships WHERE org_id = $1")
+            .bind(org.to_string()).fetch_all(pool).await?);
+        rows.into_iter().map(|(p, at)| Ok((parse(&p, "person id")?, time(at)))).collect()
     }
 
     /// Everyone's sums over `from..=to`, the most expensive first (`limit` people).

@@ -26,6 +26,7 @@ pub enum ActivityTable {
     OrgDays,
     PersonDays,
     PersonWeeks,
+    PersonLastActive,
     CoachDays,
     ProgramDays,
 }
@@ -131,6 +132,8 @@ impl ActivityTable {
         };
         const PERSON_WEEKS: Table =
             Table { name: "person_weeks", columns: &[("org_id", T), ("person_id", T), ("week", I)] };
+        const PERSON_LAST_ACTIVE: Table =
+            Table { name: "person_last_active", columns: &[("org_id", T), ("person_id", T), ("day", I)] };
         const COACH_DAYS: Table = Table {
             name: "coach_days",
             columns: &[
@@ -170,6 +173,7 @@ impl ActivityTable {
             ActivityTable::OrgDays => &ORG_DAYS,
             ActivityTable::PersonDays => &PERSON_DAYS,
             ActivityTable::PersonWeeks => &PERSON_WEEKS,
+            ActivityTable::PersonLastActive => &PERSON_LAST_ACTIVE,
             ActivityTable::CoachDays => &COACH_DAYS,
             ActivityTable::ProgramDays => &PROGRAM_DAYS,
         }

@@ -555,7 +555,7 @@ const BUMP_EPOCH: &str = "INSERT INTO learning_epochs (org_id, epoch) VALUES ($1
 
 /// Learning tables whose planner statistics a bulk load changes (the question bank included:
 /// loads of history come with the items they were answered on).
-const LOADED_TABLES: [&str; 22] = [
+const LOADED_TABLES: [&str; 23] = [
     "people",
     "memberships",
     "programs",
@@ -576,6 +576,7 @@ const LOADED_TABLES: [&str; 22] = [
     "org_days",
     "person_days",
     "person_weeks",
+    "person_last_active",
     "coach_days",
     "program_days",
 ];

@@ -70,6 +70,15 @@ CREATE TABLE person_weeks (
     PRIMARY KEY (org_id, person_id, week)
 );
 
+-- Each person's last active day (kept with the first activity of each day), so whoever's
+-- inactivity is asked about is a key lookup, however long ago it was.
+CREATE TABLE person_last_active (
+    org_id     TEXT NOT NULL,
+    person_id  TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    day        BIGINT NOT NULL,
+    PRIMARY KEY (org_id, person_id)
+);
+
 -- One coach profile's day ('' for model use outside a coach profile).
 CREATE TABLE coach_days (
     org_id          TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
