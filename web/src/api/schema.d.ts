@@ -2809,6 +2809,10 @@ export interface components {
         };
         /** @description The knowledge-gap report. */
         KnowledgeGaps: {
+            /**
+             * @description The period's answered questions that were compared with the topics (the newest, up to
+             *     2,000); each topic's `answered` counts those near it.
+             */
             answered_questions: number;
             /** Format: int64 */
             days: number;
@@ -2816,7 +2820,7 @@ export interface components {
             grouped_by: components["schemas"]["GapGrouping"];
             /** @description Most unanswered first. */
             topics: components["schemas"]["GapTopic"][];
-            /** @description Unanswered questions grouped, and answered questions matched. */
+            /** @description The period's unanswered questions that were grouped (the newest, up to 1,000). */
             unanswered_questions: number;
         };
         /** @description The knowledge base's size. */
@@ -2837,8 +2841,13 @@ export interface components {
         LearnerDashboard: {
             /** @description The last 30 days, oldest first. */
             activity: components["schemas"]["ActivityDay"][];
-            /** @description The last 90 days, oldest first. */
+            /**
+             * @description The last 90 days, oldest first. Each point is the learner model's mastery as stored at the
+             *     learner's last evidence on each concept (forgetting since then is not subtracted), so the
+             *     line moves only when evidence arrives; `programs` shows mastery now, forgetting included.
+             */
             mastery_timeline: components["schemas"]["MasteryPoint"][];
+            name: string;
             person_id: string;
             programs: components["schemas"]["ProgramProgress"][];
             streak: components["schemas"]["Streak"];
@@ -2881,6 +2890,11 @@ export interface components {
              *     what they asked).
              */
             topics: components["schemas"]["TopicCount"][];
+            /**
+             * @description Whether the viewer may see what they asked about (a parent only where the organisation
+             *     and the learner allow it).
+             */
+            topics_visible: boolean;
             /** Format: int64 */
             wrong_7d: number;
         };
@@ -2923,8 +2937,13 @@ export interface components {
             /** @description In name order. */
             learners: components["schemas"]["LearnerGlance"][];
             /**
-             * @description Whether `topics` may be shown to this caller (parents see them only where the
-             *     organisation and the learner allow them to read conversations).
+             * Format: date
+             * @description The organisation's local date today, which `last_active` is counted against.
+             */
+            today: string;
+            /**
+             * @description Whether topics may be shown to this caller at all (for a parent: the organisation lets
+             *     parents read conversations; each learner's own consent is in their `topics_visible`).
              */
             topics_visible: boolean;
             /** @description Learners in all pages. */
