@@ -71,6 +71,9 @@ pub struct GapTopic {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct KnowledgeGaps {
     pub days: i64,
+    /// When the report was aggregated (it is reused until a question is asked or rated, or for
+    /// ten minutes).
+    pub computed_at: DateTime<Utc>,
     /// Whether topics were found by meaning (an embedding model) or by shared words.
     pub grouped_by: GapGrouping,
     /// The period's unanswered questions that were grouped (the newest, up to 1,000).
@@ -101,11 +104,22 @@ fn dequantised(bytes: &[u8]) -> Vec<f32> {
 }
 
 impl Insights {
-    /// The topics the knowledge base lacked in the last `days` days, most unanswered first.
+    /// The topics the knowledge base lacked in the last `days` days, most unanswered first;
+    /// reused while no question was asked or rated since (for up to ten minutes).
     pub async fn gaps(&self, org: OrgId, days: i64, now: DateTime<Utc>) -> InsightsResult<KnowledgeGaps> {
         if !(1..=365).contains(&days) {
             return Err(InsightsError::Invalid { field: "days", message: "must be 1 to 365".into() });
         }
+        let fingerprint = self.store.gaps_fingerprint(org).await?;
+        if let Some(report) = self.gaps.get((org, days), &fingerprint) {
+            return Ok(report);
+        }
+        let report = self.compute_gaps(org, days, now).await?;
+        self.gaps.put((org, days), fingerprint, report.clone());
+        Ok(report)
+    }
+
+    async fn compute_gaps(&self, org: OrgId, days: i64, now: DateTime<Utc>) -> InsightsResult<KnowledgeGaps> {
         let since = now - Duration::days(days);
         let mut gaps = self.store.logged_questions(org, since, true, MAX_GAP_QUESTIONS).await?;
         let mut answered = self.store.logged_questions(org, since, false, MAX_ANSWERED_QUESTIONS).await?;
@@ -167,6 +181,7 @@ impl Insights {
         report.sort_by(|a, b| b.unanswered.cmp(&a.unanswered).then(b.last_unanswered.cmp(&a.last_unanswered)));
         Ok(KnowledgeGaps {
             days,
+            computed_at: now,
             grouped_by: if by_meaning { GapGrouping::Meaning } else { GapGrouping::Words },
             unanswered_questions: gaps.len(),
             answered_questions: answered.len(),

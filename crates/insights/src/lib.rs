@@ -33,6 +33,8 @@ pub const ACTIVITY_DAYS: i64 = 30;
 pub const TIMELINE_DAYS: i64 = 90;
 /// Most days an overview may cover.
 pub const MAX_OVERVIEW_DAYS: i64 = 366;
+/// Days the overview's most expensive people are counted over.
+pub const TOP_PEOPLE_DAYS: i64 = 7;
 /// Above this many people, their days are read by range rather than by name.
 const MANY_PEOPLE: usize = 1_000;
 /// Topics listed per learner.
@@ -58,11 +60,62 @@ pub struct Insights {
     learning: Learning,
     knowledge: KnowledgeBase,
     outlets: Vec<std::sync::Arc<dyn AlertOutlet>>,
+    gaps: ReportCache<KnowledgeGaps>,
+    outcomes: ReportCache<Outcomes>,
+}
+
+/// How long a report aggregated over a period is reused while what it depends on is unchanged.
+const REPORT_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Reports over a period that are costly to aggregate (knowledge gaps, outcomes), kept per
+/// organisation and period while their fingerprint — a few indexed maxima and counts that move
+/// when what they read changes — stays the same, for at most [`REPORT_TTL`].
+struct ReportCache<T> {
+    entries: std::sync::Arc<std::sync::Mutex<HashMap<(OrgId, i64), CachedReport<T>>>>,
+}
+
+impl<T> Clone for ReportCache<T> {
+    fn clone(&self) -> Self {
+        ReportCache { entries: self.entries.clone() }
+    }
+}
+
+struct CachedReport<T> {
+    fingerprint: Vec<i64>,
+    made: std::time::Instant,
+    report: T,
+}
+
+impl<T: Clone> ReportCache<T> {
+    fn new() -> Self {
+        ReportCache { entries: Default::default() }
+    }
+
+    fn get(&self, key: (OrgId, i64), fingerprint: &[i64]) -> Option<T> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(&key)
+            .filter(|c| c.fingerprint == fingerprint && c.made.elapsed() < REPORT_TTL)
+            .map(|c| c.report.clone())
+    }
+
+    fn put(&self, key: (OrgId, i64), fingerprint: Vec<i64>, report: T) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|_, c| c.made.elapsed() < REPORT_TTL);
+        entries.insert(key, CachedReport { fingerprint, made: std::time::Instant::now(), report });
+    }
 }
 
 impl Insights {
     pub fn new(store: Store, learning: Learning, knowledge: KnowledgeBase) -> Insights {
-        Insights { store, learning, knowledge, outlets: Vec::new() }
+        Insights {
+            store,
+            learning,
+            knowledge,
+            outlets: Vec::new(),
+            gaps: ReportCache::new(),
+            outcomes: ReportCache::new(),
+        }
     }
 
     /// The organisation's settings for its dashboards.
@@ -126,7 +179,8 @@ impl Insights {
             .map(|(rating, reason, count)| ReasonCount { rating, reason, count })
             .collect();
         let coaches = self.store.coach_sums(org, from, today).await?.into_iter().map(CoachUsage::from).collect();
-        let people = self.store.top_people_by_cost(org, from, today, 20).await?;
+        // Who costs most lately: the last week of the range.
+        let people = self.store.top_people_by_cost(org, today.minus(TOP_PEOPLE_DAYS.min(days) - 1), today, 20).await?;
         let names = self.names(org, people.iter().map(|p| p.person_id.as_str())).await?;
         let top_people = people
             .into_iter()
@@ -134,7 +188,7 @@ impl Insights {
                 name: names.get(&p.person_id).cloned().unwrap_or_default(),
                 person_id: p.person_id,
                 questions: p.questions,
-                tokens: p.input_tokens + p.output_tokens,
+                tokens: p.tokens,
                 cost: p.cost,
             })
             .collect();
@@ -377,7 +431,7 @@ impl Insights {
                 name: names.get(&p.person_id).cloned().unwrap_or_default(),
                 person_id: p.person_id,
                 questions: p.questions,
-                tokens: p.input_tokens + p.output_tokens,
+                tokens: p.tokens,
                 cost: p.cost,
             })
             .collect())

@@ -10,6 +10,7 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_insights_rules::Day;
 use wayfinder_insights_rules::outcomes::{Comparison, compare_means, compare_shares};
 
 /// One program's outcome.
@@ -30,17 +31,37 @@ pub struct ProgramOutcome {
 pub struct Outcomes {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// When the report was aggregated (reused until today's activity or the enrolments change,
+    /// or for ten minutes).
+    pub computed_at: DateTime<Utc>,
     pub programs: Vec<ProgramOutcome>,
 }
 
 impl Insights {
-    /// Coach users against the rest, per program, over the last `days` local days.
+    /// Coach users against the rest, per program, over the last `days` local days; reused while
+    /// today's questions and evidence and the enrolments are unchanged (for up to ten minutes).
     pub async fn outcomes(&self, org: OrgId, days: i64, now: DateTime<Utc>) -> InsightsResult<Outcomes> {
         if !(7..=366).contains(&days) {
             return Err(InsightsError::Invalid { field: "days", message: "must be 7 to 366".into() });
         }
         let zone = self.store.org_time_zone(org).await?;
         let today = zone.day_of(now);
+        let fingerprint = self.store.outcomes_fingerprint(org, today).await?;
+        if let Some(report) = self.outcomes.get((org, days), &fingerprint) {
+            return Ok(report);
+        }
+        let report = self.compute_outcomes(org, days, today, now).await?;
+        self.outcomes.put((org, days), fingerprint, report.clone());
+        Ok(report)
+    }
+
+    async fn compute_outcomes(
+        &self,
+        org: OrgId,
+        days: i64,
+        today: Day,
+        now: DateTime<Utc>,
+    ) -> InsightsResult<Outcomes> {
         let from = today.minus(days - 1);
         let enrolled = self.store.active_enrolments(org).await?;
         let askers: HashSet<PersonId> = self.store.people_who_asked(org, from, today).await?.into_iter().collect();
@@ -48,10 +69,10 @@ impl Insights {
             self.store.active_weeks(org, from.week(), today.week()).await?.into_iter().collect();
         let gains: HashMap<(String, String), f64> = self
             .store
-            .program_sums(org, None, from, today)
+            .program_gains(org, from, today)
             .await?
             .into_iter()
-            .map(|s| ((s.program_id, s.person_id), s.mastery_gain))
+            .map(|(program, person, gain)| ((program, person), gain))
             .collect();
         let mut programs = Vec::new();
         for program in self.learning.programs(org, false).await? {
@@ -78,6 +99,6 @@ impl Insights {
                 return_rate: compare_shares("return rate", &back_with, &back_without),
             });
         }
-        Ok(Outcomes { from: from.date(), to: today.date(), programs })
+        Ok(Outcomes { from: from.date(), to: today.date(), computed_at: now, programs })
     }
 }

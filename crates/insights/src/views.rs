@@ -194,7 +194,8 @@ pub struct OrgOverview {
     pub weeks: Vec<WeekActivity>,
     pub feedback_reasons: Vec<ReasonCount>,
     pub cost_by_coach: Vec<CoachUsage>,
-    /// The 20 people whose use cost most.
+    /// The 20 people whose use cost most in the last 7 days of the range (the `people` export
+    /// covers the whole range).
     pub top_people_by_cost: Vec<PersonUsage>,
     pub programs: Vec<ProgramEnrolment>,
     pub knowledge: KnowledgeSize,

@@ -200,6 +200,15 @@ pub struct PersonDay {
     pub mastered_gain: i64,
 }
 
+/// One person's use over a range.
+#[derive(Clone, Debug, Default, PartialEq, sqlx::FromRow)]
+pub struct PersonCost {
+    pub person_id: String,
+    pub questions: i64,
+    pub tokens: i64,
+    pub cost: f64,
+}
+
 /// A coach profile's sums over a range.
 #[derive(Clone, Debug, Default, PartialEq, sqlx::FromRow)]
 pub struct CoachSums {
@@ -214,18 +223,6 @@ pub struct CoachSums {
     pub input_tokens: i64,
     pub output_tokens: i64,
     pub cost: f64,
-}
-
-/// A learner's sums on one program over a range.
-#[derive(Clone, Debug, Default, PartialEq, sqlx::FromRow)]
-pub struct ProgramSums {
-    pub program_id: String,
-    pub person_id: String,
-    pub evidence: i64,
-    pub answers: i64,
-    pub correct: f64,
-    pub mastery_gain: f64,
-    pub mastered_gain: i64,
 }
 
 /// A logged question.
@@ -468,6 +465,26 @@ impl Store {
         }
     }
 
+    /// What the knowledge-gap report depends on changes these: the newest question and rating.
+    pub async fn gaps_fingerprint(&self, org: OrgId) -> StoreResult<Vec<i64>> {
+        let (asked, rated): (i64, i64) = on_pool!(self, pool => sqlx::query_as(
+            "SELECT (SELECT COALESCE(MAX(asked_at), 0) FROM question_log WHERE org_id = $1),
+                    (SELECT COALESCE(MAX(updated_at), 0) FROM message_feedback WHERE org_id = $1)")
+            .bind(org.to_string()).fetch_one(pool).await?);
+        Ok(vec![asked, rated])
+    }
+
+    /// What the outcomes report depends on changes these: today's questions and evidence, and
+    /// the active enrolments.
+    pub async fn outcomes_fingerprint(&self, org: OrgId, today: Day) -> StoreResult<Vec<i64>> {
+        let (questions, evidence, enrolments): (i64, i64, i64) = on_pool!(self, pool => sqlx::query_as(
+            "SELECT (SELECT COALESCE(MAX(questions), 0) FROM org_days WHERE org_id = $1 AND day = $2),
+                    (SELECT COALESCE(MAX(evidence), 0) FROM org_days WHERE org_id = $1 AND day = $2),
+                    (SELECT COUNT(*) FROM enrolments WHERE org_id = $1 AND status = 'active')")
+            .bind(org.to_string()).bind(today.0).fetch_one(pool).await?);
+        Ok(vec![questions, evidence, enrolments])
+    }
+
     /// The organisation's days `from..=to`, oldest first (days without a row are absent).
     pub async fn org_days(&self, org: OrgId, from: Day, to: Day) -> StoreResult<Vec<OrgDay>> {
         Ok(on_pool!(self, pool => sqlx::query_as(
@@ -564,14 +581,12 @@ impl Store {
         rows.into_iter().map(|(p, at)| Ok((parse(&p, "person id")?, time(at)))).collect()
     }
 
-    /// Everyone's sums over `from..=to`, the most expensive first (`limit` people).
-    pub async fn top_people_by_cost(&self, org: OrgId, from: Day, to: Day, limit: i64) -> StoreResult<Vec<PersonDay>> {
+    /// Each person's questions, tokens and cost over `from..=to`, the most expensive first
+    /// (`limit` people; read from the covering index of the days).
+    pub async fn top_people_by_cost(&self, org: OrgId, from: Day, to: Day, limit: i64) -> StoreResult<Vec<PersonCost>> {
         Ok(on_pool!(self, pool => sqlx::query_as(
-            "SELECT person_id, MAX(day) AS day, CAST(SUM(activity) AS BIGINT) AS activity, CAST(SUM(questions) AS BIGINT) AS questions,
-               CAST(SUM(generated) AS BIGINT) AS generated, CAST(SUM(extractive) AS BIGINT) AS extractive, CAST(SUM(refused) AS BIGINT) AS refused, CAST(SUM(helpful) AS BIGINT) AS helpful,
-               CAST(SUM(unhelpful) AS BIGINT) AS unhelpful, CAST(SUM(input_tokens) AS BIGINT) AS input_tokens, CAST(SUM(output_tokens) AS BIGINT) AS output_tokens,
-               SUM(cost) AS cost, CAST(SUM(evidence) AS BIGINT) AS evidence, CAST(SUM(answers) AS BIGINT) AS answers, SUM(correct) AS correct,
-               CAST(SUM(wrong) AS BIGINT) AS wrong, SUM(mastery_gain) AS mastery_gain, CAST(SUM(mastered_gain) AS BIGINT) AS mastered_gain
+            "SELECT person_id, CAST(SUM(questions) AS BIGINT) AS questions,
+               CAST(SUM(input_tokens + output_tokens) AS BIGINT) AS tokens, SUM(cost) AS cost
              FROM person_days WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND (cost > 0 OR input_tokens + output_tokens > 0)
              GROUP BY person_id ORDER BY SUM(cost) DESC, SUM(input_tokens + output_tokens) DESC, person_id LIMIT $4")
             .bind(org.to_string()).bind(from.0).bind(to.0).bind(limit).fetch_all(pool).await?))
@@ -589,21 +604,12 @@ impl Store {
             .bind(org.to_string()).bind(from.0).bind(to.0).fetch_all(pool).await?))
     }
 
-    /// Each learner's sums per program over `from..=to` (all programs, or one).
-    pub async fn program_sums(
-        &self,
-        org: OrgId,
-        program: Option<ProgramId>,
-        from: Day,
-        to: Day,
-    ) -> StoreResult<Vec<ProgramSums>> {
+    /// Each learner's mastery gained per program over `from..=to` (read from the covering index).
+    pub async fn program_gains(&self, org: OrgId, from: Day, to: Day) -> StoreResult<Vec<(String, String, f64)>> {
         Ok(on_pool!(self, pool => sqlx::query_as(
-            "SELECT program_id, person_id, CAST(SUM(evidence) AS BIGINT) AS evidence, CAST(SUM(answers) AS BIGINT) AS answers, SUM(correct) AS correct,
-               SUM(mastery_gain) AS mastery_gain, CAST(SUM(mastered_gain) AS BIGINT) AS mastered_gain
-             FROM program_days WHERE org_id = $1 AND ($2 = '' OR program_id = $2) AND day BETWEEN $3 AND $4
-             GROUP BY program_id, person_id")
-            .bind(org.to_string()).bind(program.map(|p| p.to_string()).unwrap_or_default()).bind(from.0).bind(to.0)
-            .fetch_all(pool).await?))
+            "SELECT program_id, person_id, SUM(mastery_gain) FROM program_days
+             WHERE org_id = $1 AND day BETWEEN $2 AND $3 GROUP BY program_id, person_id")
+            .bind(org.to_string()).bind(from.0).bind(to.0).fetch_all(pool).await?))
     }
 
     /// Distinct people active in each week overlapping `from..=to`: the sums of `week_starters`.

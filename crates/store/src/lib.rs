@@ -36,7 +36,7 @@ pub use coach::{
 pub use credentials::{ApiToken, LoginThrottle, NewSession, Session, SessionAuth, TokenAuth};
 pub use insights::{
     AlertRecord, AlertRuleRecord, AskedQuestion, CoachSums, HeldCondition, LoggedQuestion, MessageExportRow,
-    NotificationRecord, OperationalCounts, OrgDay, PersonDay, ProgramSums, Tally, TallyScope,
+    NotificationRecord, OperationalCounts, OrgDay, PersonCost, PersonDay, Tally, TallyScope,
 };
 pub use insights_bulk::{ActivityTable, BulkValue};
 pub use invitations::{Invitation, InvitationAcceptance, NewInvitation};

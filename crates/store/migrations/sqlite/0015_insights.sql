@@ -60,7 +60,8 @@ CREATE TABLE person_days (
     mastered_gain   BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (org_id, person_id, day)
 );
-CREATE INDEX person_days_day ON person_days (org_id, day);
+-- Ranges of days over everyone (costs, who asked), read from the index alone.
+CREATE INDEX person_days_day ON person_days (org_id, day, person_id, activity, questions, cost, input_tokens, output_tokens);
 
 -- Which weeks a person was active in (week: days since 1970-01-05, a Monday, divided by 7).
 CREATE TABLE person_weeks (
@@ -69,6 +70,7 @@ CREATE TABLE person_weeks (
     week       BIGINT NOT NULL,
     PRIMARY KEY (org_id, person_id, week)
 );
+CREATE INDEX person_weeks_week ON person_weeks (org_id, week, person_id);
 
 -- Each person's last active day (kept with the first activity of each day), so whoever's
 -- inactivity is asked about is a key lookup, however long ago it was.
@@ -110,6 +112,8 @@ CREATE TABLE program_days (
     PRIMARY KEY (org_id, program_id, person_id, day)
 );
 CREATE INDEX program_days_person ON program_days (org_id, person_id, day);
+-- A period's sums per program and learner, read from the index alone.
+CREATE INDEX program_days_day ON program_days (org_id, day, program_id, person_id, mastery_gain);
 
 -- Feedback reasons by the day of the rated answer.
 CREATE TABLE feedback_reason_days (
