@@ -2814,6 +2814,12 @@ export interface components {
              *     2,000); each topic's `answered` counts those near it.
              */
             answered_questions: number;
+            /**
+             * Format: date-time
+             * @description When the report was aggregated (it is reused until a question is asked or rated, or for
+             *     ten minutes).
+             */
+            computed_at: string;
             /** Format: int64 */
             days: number;
             /** @description Whether topics were found by meaning (an embedding model) or by shared words. */
@@ -3122,7 +3128,10 @@ export interface components {
             time_zone: string;
             /** Format: date */
             to: string;
-            /** @description The 20 people whose use cost most. */
+            /**
+             * @description The 20 people whose use cost most in the last 7 days of the range (the `people` export
+             *     covers the whole range).
+             */
             top_people_by_cost: components["schemas"]["PersonUsage"][];
             totals: components["schemas"]["OrgTotals"];
             /** @description Distinct active people per week of the range. */
@@ -3173,6 +3182,12 @@ export interface components {
         };
         /** @description Outcomes per program over a period. */
         Outcomes: {
+            /**
+             * Format: date-time
+             * @description When the report was aggregated (reused until today's activity or the enrolments change,
+             *     or for ten minutes).
+             */
+            computed_at: string;
             /** Format: date */
             from: string;
             programs: components["schemas"]["ProgramOutcome"][];
