@@ -919,7 +919,8 @@ impl Store {
     }
 
     /// A page of the organisation's messages in (time, id) order after `after`, for a CSV export
-    /// that walks them page by page and so holds one page at a time.
+    /// that walks them page by page and so holds one page at a time. The row comparison lets both
+    /// databases start the page by seeking the `(org_id, created_at, id)` index.
     pub async fn messages_page(
         &self,
         org: OrgId,
@@ -932,7 +933,7 @@ impl Store {
                COALESCE(m.kind, '') AS kind, m.confidence, m.input_tokens, m.output_tokens, m.cost, m.latency_ms,
                m.created_at, m.content
              FROM messages m JOIN conversations c ON c.id = m.conversation_id
-             WHERE m.org_id = $1 AND (m.created_at > $2 OR (m.created_at = $2 AND m.id > $3))
+             WHERE m.org_id = $1 AND (m.created_at, m.id) > ($2, $3)
              ORDER BY m.created_at, m.id LIMIT $4")
             .bind(org.to_string()).bind(at).bind(id).bind(limit).fetch_all(pool).await?))
     }
