@@ -219,13 +219,13 @@ async fn load_and_measure(store: &Store, config: &Config, args: &BenchAnalyticsA
     let profiles: Vec<String> = (0..COACH_PROFILES).map(|i| format!("bench-coach-profile-{i}")).collect();
     let mut conversation_ids = Vec::with_capacity(args.learners * CONVERSATIONS_PER_LEARNER);
     let mut rows = Vec::with_capacity(conversation_ids.capacity());
-    for l in 0..args.learners {
+    for learner in &learners {
         for k in 0..CONVERSATIONS_PER_LEARNER {
             let id = wayfinder_coach_rules::ConversationId::new();
             conversation_ids.push(id);
             rows.push(vec![
                 text(id),
-                text(learners[l]),
+                text(learner),
                 BulkValue::Text(None),
                 text(format!("Conversation {k}")),
                 int(start_ms),

@@ -71,8 +71,11 @@ const REPORT_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 /// organisation and period while their fingerprint — a few indexed maxima and counts that move
 /// when what they read changes — stays the same, for at most [`REPORT_TTL`].
 struct ReportCache<T> {
-    entries: std::sync::Arc<std::sync::Mutex<HashMap<(OrgId, i64), CachedReport<T>>>>,
+    entries: std::sync::Arc<std::sync::Mutex<ReportsByPeriod<T>>>,
 }
+
+/// Reports by organisation and period (days).
+type ReportsByPeriod<T> = HashMap<(OrgId, i64), CachedReport<T>>;
 
 impl<T> Clone for ReportCache<T> {
     fn clone(&self) -> Self {
