@@ -350,34 +350,32 @@ pub async fn team(
     PathIds(org_id): PathIds<OrgId>,
 ) -> ApiResult<Json<TeamInsights>> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
-    let (coaches, relationships) = team_of(&state, &scope).await?;
+    Ok(Json(coaches_teams(&state, &scope, Utc::now()).await?))
+}
+
+/// The teams of the coaches a manager oversees (every coach's for an admin); 403 for anyone else.
+async fn coaches_teams(state: &AppState, scope: &OrgScope, now: chrono::DateTime<Utc>) -> ApiResult<TeamInsights> {
+    let org = scope.org.id;
+    let (coaches, relationships): (Vec<PersonId>, Vec<Relationship>) = if scope.actor.is_admin() {
+        (state.store.members_with_role(org, Role::Coach).await?, state.store.list_relationships(org).await?)
+    } else if scope.actor.role == Some(Role::Manager) {
+        let near = state.store.relationships_near(org, scope.actor.person).await?;
+        let coaches = near
+            .iter()
+            .filter(|r| r.kind == RelationshipKind::ManagerCoach && r.from_person == scope.actor.person)
+            .map(|r| r.to_person)
+            .collect();
+        (coaches, near)
+    } else {
+        return Err(ApiError::forbidden());
+    };
     let mut learners_of: HashMap<PersonId, Vec<PersonId>> = HashMap::new();
     for r in
         relationships.iter().filter(|r| r.kind == RelationshipKind::CoachLearner && coaches.contains(&r.from_person))
     {
         learners_of.entry(r.from_person).or_default().push(r.to_person);
     }
-    Ok(Json(state.insights.team(org_id, &coaches, &learners_of, Utc::now()).await?))
-}
-
-/// The coaches a manager oversees (every coach for an admin) and the relationships around them;
-/// 403 for anyone else.
-async fn team_of(state: &AppState, scope: &OrgScope) -> ApiResult<(Vec<PersonId>, Vec<Relationship>)> {
-    let org = scope.org.id;
-    if scope.actor.is_admin() {
-        let coaches = state.store.members_with_role(org, Role::Coach).await?;
-        return Ok((coaches, state.store.list_relationships(org).await?));
-    }
-    if scope.actor.role != Some(Role::Manager) {
-        return Err(ApiError::forbidden());
-    }
-    let near = state.store.relationships_near(org, scope.actor.person).await?;
-    let coaches = near
-        .iter()
-        .filter(|r| r.kind == RelationshipKind::ManagerCoach && r.from_person == scope.actor.person)
-        .map(|r| r.to_person)
-        .collect();
-    Ok((coaches, near))
+    Ok(state.insights.team(org, &coaches, &learners_of, now).await?)
 }
 
 /// The organisation's alert rules (administrators).
@@ -610,15 +608,7 @@ pub async fn export_table(
             t.finish()
         }
         ExportTable::Team => {
-            let (coaches, relationships) = team_of(&state, &scope).await?;
-            let mut learners_of: HashMap<PersonId, Vec<PersonId>> = HashMap::new();
-            for r in relationships
-                .iter()
-                .filter(|r| r.kind == RelationshipKind::CoachLearner && coaches.contains(&r.from_person))
-            {
-                learners_of.entry(r.from_person).or_default().push(r.to_person);
-            }
-            let team = state.insights.team(org_id, &coaches, &learners_of, now).await?;
+            let team = coaches_teams(&state, &scope, now).await?;
             let mut t = CsvTable::new(&[
                 "person_id",
                 "name",
