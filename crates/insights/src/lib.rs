@@ -18,7 +18,7 @@ pub use outcomes::{Outcomes, ProgramOutcome};
 pub use team::{CoachTeam, TEAM_DAYS, TeamInsights};
 pub use views::*;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_insights_rules::risk::{RiskFlag, RiskPolicy, RiskSignals, risk_flags, streak};
@@ -487,9 +487,4 @@ impl RecentActivity {
         }
         (s, questions)
     }
-}
-
-/// A date as the API writes it.
-pub(crate) fn date(day: Day) -> NaiveDate {
-    day.date()
 }

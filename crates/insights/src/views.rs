@@ -82,7 +82,7 @@ pub struct OrgDayView {
 impl OrgDayView {
     pub(crate) fn new(day: Day, d: &OrgDay) -> OrgDayView {
         OrgDayView {
-            date: crate::date(day),
+            date: day.date(),
             active_people: d.active_people,
             conversations: d.conversations,
             questions: d.questions,
