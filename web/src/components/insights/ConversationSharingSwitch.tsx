@@ -2,7 +2,7 @@
 // switch, off until they turn it on. Parents read them only when the
 // organisation allows it as well; the status line says whether it does.
 
-import { useId } from "react";
+import { useId, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { insights, insightsKeys } from "../../api/insights";
 import { ErrorNote, Loading } from "../ui";
@@ -14,11 +14,15 @@ export function ConversationSharingSwitch({ org }: { org: string }) {
   const key = insightsKeys.conversationSharing(org);
   const sharing = useQuery({ queryKey: key, queryFn: () => insights.conversationSharing(org) });
   const settings = useQuery({ queryKey: insightsKeys.settings(org), queryFn: () => insights.settings(org) });
+  // The choice being saved, set in the same event as the click: the switch
+  // shows it at once instead of flicking back until the request starts.
+  const [saving, setSaving] = useState<boolean | null>(null);
   const change = useMutation({
     mutationFn: (share: boolean) => insights.setConversationSharing(org, { share_with_parents: share }),
     onSuccess: (saved) => client.setQueryData(key, saved),
+    onSettled: () => setSaving(null),
   });
-  const checked = change.isPending ? change.variables : (sharing.data?.share_with_parents ?? false);
+  const checked = saving ?? sharing.data?.share_with_parents ?? false;
   const orgAllows = settings.data?.parents_may_read_conversations;
   let standing = "Your parents cannot read your conversations.";
   if (checked && orgAllows) standing = "Your parents can read your conversations.";
@@ -40,9 +44,12 @@ export function ConversationSharingSwitch({ org }: { org: string }) {
               role="switch"
               className="switch"
               checked={checked}
-              disabled={change.isPending}
+              disabled={saving !== null}
               aria-describedby={hintId}
-              onChange={(e) => change.mutate(e.target.checked)}
+              onChange={(e) => {
+                setSaving(e.target.checked);
+                change.mutate(e.target.checked);
+              }}
             />
             <label htmlFor={id}>Let my parents read my conversations</label>
           </div>
