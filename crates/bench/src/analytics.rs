@@ -31,8 +31,8 @@ use hyper::{
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 use tokio::net::TcpListener;
-use wayfinder::config::Config;
-use wayfinder_accounts_rules::{PersonId, RelationshipId, Role};
+use wayfinder::config::{Config, mask_url_password};
+use wayfinder_accounts_rules::{OrgId, PersonId, RelationshipId, Role};
 use wayfinder_insights_rules::{Day, OrgTimeZone};
 use wayfinder_knowledge::{IngestLimits, KnowledgeBase};
 use wayfinder_learning_rules::mastery::ConceptState;
@@ -66,18 +66,101 @@ pub async fn run(config: &Config, args: &BenchAnalyticsArgs) -> anyhow::Result<(
         "need more learners than coaches and over {MANAGED_COACHES} coaches"
     );
     anyhow::ensure!(args.requests > 0, "--requests must be at least 1");
-    Scratch::around(&config.database_url(), async |scratch| {
+    if let Some(url) = &args.reuse {
         println!(
-            "wayfinder bench analytics — backend {}, {} learners, {} coaches, {} messages, {} evidence over {} days, seed {}; {}",
-            scratch.backend, args.learners, args.coaches, args.messages, args.evidence, args.days, args.seed, rss()
+            "wayfinder bench analytics — the organisation loaded earlier into {}; {}",
+            mask_url_password(url),
+            rss()
         );
-        let store = Store::connect(&StoreOptions { url: scratch.database_url.clone(), max_connections: config.database_max_connections }).await?;
+        let store =
+            Store::connect(&StoreOptions { url: url.clone(), max_connections: config.database_max_connections })
+                .await?;
         store.migrate().await?;
-        let outcome = load_and_measure(&store, config, args).await;
+        let outcome = async { measure(&store, config, args, &Seeded::find(&store).await?).await }.await;
+        store.close().await;
+        return outcome;
+    }
+    let scratch = Scratch::create(&config.database_url()).await?;
+    println!(
+        "wayfinder bench analytics — backend {}, {} learners, {} coaches, {} messages, {} evidence over {} days, seed {}; {}",
+        scratch.backend,
+        args.learners,
+        args.coaches,
+        args.messages,
+        args.evidence,
+        args.days,
+        args.seed,
+        rss()
+    );
+    let outcome = async {
+        let store = Store::connect(&StoreOptions {
+            url: scratch.database_url.clone(),
+            max_connections: config.database_max_connections,
+        })
+        .await?;
+        store.migrate().await?;
+        let outcome = match load(&store, args).await {
+            Ok(seeded) => measure(&store, config, args, &seeded).await,
+            Err(e) => Err(e),
+        };
         store.close().await;
         outcome
-    })
-    .await
+    }
+    .await;
+    if args.keep {
+        println!("kept              the data stays for `--reuse {}`", scratch.database_url);
+    } else {
+        scratch.remove().await;
+    }
+    outcome
+}
+
+/// The people and names of the loaded organisation a measurement acts as.
+struct Seeded {
+    org: OrgId,
+    admin: PersonId,
+    manager: PersonId,
+    /// The first coach (who follows learners 0, coaches, 2 × coaches, …).
+    coach: PersonId,
+    /// The first two learners: the first has the most activity.
+    learners: [PersonId; 2],
+    /// The coach profile the first learner's questions went to.
+    profile: String,
+}
+
+impl Seeded {
+    /// Finds them in an organisation an earlier `--keep` run loaded.
+    async fn find(store: &Store) -> anyhow::Result<Seeded> {
+        let org = store.org_by_slug(BENCH_ORG).await.context("no benchmark organisation in that database")?.id;
+        let person = async |email: String| -> anyhow::Result<PersonId> {
+            let (person, _) = store.person_with_password(&email).await?.with_context(|| format!("no {email}"))?;
+            Ok(person.id)
+        };
+        Ok(Seeded {
+            org,
+            admin: person(ADMIN_EMAIL.into()).await?,
+            manager: person(MANAGER_EMAIL.into()).await?,
+            coach: person(coach_email(0)).await?,
+            learners: [person(learner_email(0)).await?, person(learner_email(1)).await?],
+            profile: profile_name(0),
+        })
+    }
+}
+
+const BENCH_ORG: &str = "bench";
+const ADMIN_EMAIL: &str = "admin@bench.example";
+const MANAGER_EMAIL: &str = "manager@bench.example";
+
+fn learner_email(i: usize) -> String {
+    format!("learner{i}@bench.example")
+}
+
+fn coach_email(i: usize) -> String {
+    format!("coach{i}@bench.example")
+}
+
+fn profile_name(i: usize) -> String {
+    format!("bench-coach-profile-{i}")
 }
 
 /// Sums of one person's (or the organisation's, or a coach profile's) day.
@@ -122,12 +205,13 @@ fn below(rng: &mut Rng, n: usize) -> usize {
     (rng.next() % n.max(1) as u64) as usize
 }
 
-async fn load_and_measure(store: &Store, config: &Config, args: &BenchAnalyticsArgs) -> anyhow::Result<()> {
+/// Builds the synthetic organisation.
+async fn load(store: &Store, args: &BenchAnalyticsArgs) -> anyhow::Result<Seeded> {
     let mut rng = Rng(args.seed);
-    let org = store.create_org("bench", "Benchmark").await?.id;
+    let org = store.create_org(BENCH_ORG, "Benchmark").await?.id;
     let zone = OrgTimeZone::UTC;
-    let admin = seed_member(store, org, "admin@bench.example", "Bench Admin", Role::Admin).await?;
-    let manager = seed_member(store, org, "manager@bench.example", "Bench Manager", Role::Manager).await?;
+    let admin = seed_member(store, org, ADMIN_EMAIL, "Bench Admin", Role::Admin).await?;
+    let manager = seed_member(store, org, MANAGER_EMAIL, "Bench Manager", Role::Manager).await?;
     let started = Instant::now();
     let now = Utc::now();
     let today = zone.day_of(now);
@@ -143,14 +227,14 @@ async fn load_and_measure(store: &Store, config: &Config, args: &BenchAnalyticsA
         .enumerate()
         .map(|(i, id)| BulkMember {
             id: *id,
-            email: format!("learner{i}@bench.example"),
+            email: learner_email(i),
             display_name: format!("Learner {i:05}"),
             role: Role::Learner,
         })
         .collect();
     members.extend(coaches.iter().enumerate().map(|(i, id)| BulkMember {
         id: *id,
-        email: format!("coach{i}@bench.example"),
+        email: coach_email(i),
         display_name: format!("Coach {i:03}"),
         role: Role::Coach,
     }));
@@ -216,7 +300,7 @@ async fn load_and_measure(store: &Store, config: &Config, args: &BenchAnalyticsA
     // Conversations.
     let first_day = today.minus(args.days - 1);
     let start_ms = zone.start_of(first_day).timestamp_millis();
-    let profiles: Vec<String> = (0..COACH_PROFILES).map(|i| format!("bench-coach-profile-{i}")).collect();
+    let profiles: Vec<String> = (0..COACH_PROFILES).map(profile_name).collect();
     let mut conversation_ids = Vec::with_capacity(args.learners * CONVERSATIONS_PER_LEARNER);
     let mut rows = Vec::with_capacity(conversation_ids.capacity());
     for learner in &learners {
@@ -533,13 +617,24 @@ async fn load_and_measure(store: &Store, config: &Config, args: &BenchAnalyticsA
         t.elapsed().as_secs_f64(),
         rss()
     );
+    Ok(Seeded {
+        org,
+        admin,
+        manager,
+        coach: coaches[0],
+        learners: [learners[0], learners[1]],
+        profile: profiles[0].clone(),
+    })
+}
 
-    // Serve and measure.
+/// Serves the application over the loaded organisation and measures it.
+async fn measure(store: &Store, config: &Config, args: &BenchAnalyticsArgs, seeded: &Seeded) -> anyhow::Result<()> {
+    let (org, now) = (seeded.org, Utc::now());
     let tokens = [
-        ("admin", bearer(&token_for(store, admin).await?)?),
-        ("manager", bearer(&token_for(store, manager).await?)?),
-        ("coach", bearer(&token_for(store, coaches[0]).await?)?),
-        ("learner", bearer(&token_for(store, learners[0]).await?)?),
+        ("admin", bearer(&token_for(store, seeded.admin).await?)?),
+        ("manager", bearer(&token_for(store, seeded.manager).await?)?),
+        ("coach", bearer(&token_for(store, seeded.coach).await?)?),
+        ("learner", bearer(&token_for(store, seeded.learners[0]).await?)?),
     ];
     let token = |who: &str| tokens.iter().find(|(w, _)| *w == who).map(|(_, t)| t.clone()).expect("a token");
     let knowledge = KnowledgeBase::new(store.clone(), None, None, IngestLimits::default());
@@ -577,7 +672,7 @@ async fn load_and_measure(store: &Store, config: &Config, args: &BenchAnalyticsA
         format!("{base}/insights/learners"),
         format!("{base}/insights/learners"),
         format!("{base}/insights/team"),
-        format!("{base}/insights/learners/{}", learners[0]),
+        format!("{base}/insights/learners/{}", seeded.learners[0]),
     ];
     let mut client = Client::connect(addr).await?;
     let mut table = Vec::new();
@@ -616,24 +711,34 @@ async fn load_and_measure(store: &Store, config: &Config, args: &BenchAnalyticsA
         after.peak_kb as f64 / 1024.0
     );
 
-    // What keeping the rollups adds to a write: the statements a turn runs, in a transaction of their own.
-    let person = learners[1].to_string();
+    // What keeping the rollups adds to a write: the statements a turn runs inside its
+    // transaction, and the same in a transaction of their own, commit included.
+    let person = seeded.learners[1].to_string();
     let tally = Tally { activity: true, questions: 1, extractive: 1, ..Tally::default() };
-    let mut ms = Vec::with_capacity(args.requests);
+    let (mut inside, mut whole) = (Vec::with_capacity(args.requests), Vec::with_capacity(args.requests));
     for i in 0..WARM_UP + args.requests {
         let t = Instant::now();
-        let scope = TallyScope { person: Some(&person), coach: Some(&profiles[0]), program: None };
-        store.add_to_rollups(org, scope, now.timestamp_millis(), &tally).await?;
+        let scope = TallyScope { person: Some(&person), coach: Some(&seeded.profile), program: None };
+        let statements = store.add_to_rollups(org, scope, now.timestamp_millis(), &tally).await?;
         if i >= WARM_UP {
-            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            whole.push(t.elapsed().as_secs_f64() * 1000.0);
+            inside.push(statements.as_secs_f64() * 1000.0);
         }
     }
-    print_table(&[Row {
-        name: "rollups kept by a message write".into(),
-        how: "Store::add_to_rollups",
-        ms,
-        note: String::new(),
-    }]);
+    print_table(&[
+        Row {
+            name: "rollups a message write adds".into(),
+            how: "their statements in the write's transaction",
+            ms: inside,
+            note: String::new(),
+        },
+        Row {
+            name: "rollups alone, committed".into(),
+            how: "Store::add_to_rollups, begin to commit",
+            ms: whole,
+            note: String::new(),
+        },
+    ]);
     let _ = stop.send(());
     let _ = server.await;
     println!("memory            at the end: {}", rss());

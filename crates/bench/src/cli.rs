@@ -62,6 +62,12 @@ pub struct BenchAnalyticsArgs {
     /// Seed of the synthetic data (the same seed builds the same organisation).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Keep the loaded database and print its URL, for `--reuse`.
+    #[arg(long)]
+    pub keep: bool,
+    /// Measure the organisation a `--keep` run loaded into this database URL, without loading.
+    #[arg(long, value_name = "DATABASE_URL", conflicts_with = "keep")]
+    pub reuse: Option<String>,
 }
 
 /// `wayfinder-bench learning` options (smaller values make a quick run).

@@ -7,6 +7,7 @@
 use crate::{Insights, InsightsError, InsightsResult};
 use wayfinder_accounts_rules::OrgId;
 use wayfinder_insights_rules::csv::safe_cell;
+use wayfinder_store::MessageExportRow;
 
 /// Rows read per page of the messages export.
 const PAGE: i64 = 5_000;
@@ -97,51 +98,88 @@ const MESSAGE_COLUMNS: [&str; 13] = [
 ];
 
 impl Insights {
-    /// The organisation's messages as CSV, oldest first, in chunks of about one page each.
+    /// The organisation's messages as CSV, oldest first, in chunks of about one page each. One
+    /// task reads the pages and another writes them, so the database reads the next page while
+    /// the last one is being written.
     pub fn messages_csv(&self, org: OrgId) -> tokio::sync::mpsc::Receiver<InsightsResult<Vec<u8>>> {
         let (sender, receiver) = tokio::sync::mpsc::channel(PAGES_AHEAD);
+        let (pages, mut read) = tokio::sync::mpsc::channel::<InsightsResult<Vec<MessageExportRow>>>(1);
         let store = self.store.clone();
         tokio::spawn(async move {
-            let mut header = CsvTable::new(&MESSAGE_COLUMNS);
             let mut after: Option<(i64, String)> = None;
             loop {
                 let page = match store.messages_page(org, after.as_ref().map(|(t, id)| (*t, id.as_str())), PAGE).await {
                     Ok(page) => page,
                     Err(error) => {
-                        let _ = sender.send(Err(InsightsError::from(error))).await;
+                        let _ = pages.send(Err(InsightsError::from(error))).await;
                         return;
                     }
                 };
-                let mut table =
-                    std::mem::replace(&mut header, CsvTable { writer: csv::Writer::from_writer(Vec::new()) });
-                for m in &page {
-                    let at = chrono::DateTime::from_timestamp_millis(m.created_at).unwrap_or_default();
-                    table.row::<_, Cell>([
-                        m.id.as_str().into(),
-                        m.conversation_id.as_str().into(),
-                        m.person_id.as_str().into(),
-                        m.coach_id.as_str().into(),
-                        m.role.as_str().into(),
-                        m.kind.as_str().into(),
-                        m.confidence.into(),
-                        m.input_tokens.into(),
-                        m.output_tokens.into(),
-                        m.cost.into(),
-                        m.latency_ms.into(),
-                        at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true).into(),
-                        m.content.as_str().into(),
-                    ]);
-                }
                 let last = page.last().map(|m| (m.created_at, m.id.clone()));
                 let done = (page.len() as i64) < PAGE;
-                if sender.send(Ok(table.finish())).await.is_err() || done {
+                if pages.send(Ok(page)).await.is_err() || done {
                     return;
                 }
                 after = last;
             }
         });
+        tokio::spawn(async move {
+            let mut header = Some(MESSAGE_COLUMNS);
+            let mut number = String::new();
+            while let Some(page) = read.recv().await {
+                let page = match page {
+                    Ok(page) => page,
+                    Err(error) => {
+                        let _ = sender.send(Err(error)).await;
+                        return;
+                    }
+                };
+                let mut writer = csv::Writer::from_writer(Vec::with_capacity(page.len() * 256));
+                if let Some(columns) = header.take() {
+                    writer.write_record(columns).expect("writing to memory cannot fail");
+                }
+                for m in &page {
+                    write_message(&mut writer, m, &mut number).expect("writing to memory cannot fail");
+                }
+                let chunk = writer.into_inner().expect("writing to memory cannot fail");
+                if sender.send(Ok(chunk)).await.is_err() {
+                    return;
+                }
+            }
+        });
         receiver
     }
+}
+
+/// Writes one message row, the text cells made safe, without a string per cell.
+fn write_message(writer: &mut csv::Writer<Vec<u8>>, m: &MessageExportRow, number: &mut String) -> csv::Result<()> {
+    for text in [&m.id, &m.conversation_id, &m.person_id, &m.coach_id, &m.role, &m.kind] {
+        writer.write_field(safe_cell(text).as_bytes())?;
+    }
+    match m.confidence {
+        Some(confidence) => write_number(writer, number, confidence)?,
+        None => writer.write_field("")?,
+    }
+    write_number(writer, number, m.input_tokens)?;
+    write_number(writer, number, m.output_tokens)?;
+    write_number(writer, number, m.cost)?;
+    write_number(writer, number, m.latency_ms)?;
+    let at = chrono::DateTime::from_timestamp_millis(m.created_at).unwrap_or_default();
+    writer.write_field(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))?;
+    writer.write_field(safe_cell(&m.content).as_bytes())?;
+    writer.write_record(None::<&[u8]>)
+}
+
+/// Writes a number as `Display` writes it, through a reused buffer.
+fn write_number(
+    writer: &mut csv::Writer<Vec<u8>>,
+    buffer: &mut String,
+    value: impl std::fmt::Display,
+) -> csv::Result<()> {
+    use std::fmt::Write;
+    buffer.clear();
+    write!(buffer, "{value}").expect("writing to a string cannot fail");
+    writer.write_field(buffer.as_bytes())
 }
 
 #[cfg(test)]

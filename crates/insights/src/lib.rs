@@ -35,6 +35,8 @@ pub const TIMELINE_DAYS: i64 = 90;
 pub const MAX_OVERVIEW_DAYS: i64 = 366;
 /// Days the overview's most expensive people are counted over.
 pub const TOP_PEOPLE_DAYS: i64 = 7;
+/// Days of activity a glance, a team and the risk flags read: four weeks.
+const RECENT_DAYS: i64 = 4 * 7;
 /// Above this many people, their days are read by range rather than by name.
 const MANY_PEOPLE: usize = 1_000;
 /// Topics listed per learner.
@@ -370,14 +372,14 @@ impl Insights {
         Ok(people
             .iter()
             .filter_map(|p| {
-                let flags = risk_flags(&recent.signals(*p).0, &recent.policy);
+                let flags = recent.risk_flags(*p);
                 (!flags.is_empty()).then_some((*p, flags))
             })
             .collect())
     }
 
     /// The last four weeks of `people`'s days, their last active days and when they joined.
-    async fn recent_activity(
+    pub(crate) async fn recent_activity(
         &self,
         org: OrgId,
         people: &[PersonId],
@@ -385,7 +387,7 @@ impl Insights {
     ) -> InsightsResult<RecentActivity> {
         let zone = self.store.org_time_zone(org).await?;
         let today = zone.day_of(now);
-        let first = today.minus(4 * 7 - 1);
+        let first = today.minus(RECENT_DAYS - 1);
         // Many people (an organisation's every learner, for the alerts) are read by range and
         // filtered here rather than named one by one in the query.
         let many = people.len() > MANY_PEOPLE;
@@ -451,10 +453,10 @@ impl Insights {
 }
 
 /// Learners' recent days, read once for a glance, a team or the alerts.
-struct RecentActivity {
+pub(crate) struct RecentActivity {
     policy: RiskPolicy,
     zone: OrgTimeZone,
-    today: Day,
+    pub(crate) today: Day,
     /// The first day read (four weeks back).
     first: Day,
     days: HashMap<PersonId, Vec<PersonDay>>,
@@ -463,8 +465,18 @@ struct RecentActivity {
 }
 
 impl RecentActivity {
-    fn days_of(&self, person: PersonId) -> &[PersonDay] {
+    pub(crate) fn days_of(&self, person: PersonId) -> &[PersonDay] {
         self.days.get(&person).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The person's at-risk flags now.
+    pub(crate) fn risk_flags(&self, person: PersonId) -> Vec<RiskFlag> {
+        risk_flags(&self.signals(person).0, &self.policy)
+    }
+
+    /// Whether the person has any at-risk flag now.
+    pub(crate) fn at_risk(&self, person: PersonId) -> bool {
+        !self.risk_flags(person).is_empty()
     }
 
     /// The signals the at-risk flags read, over the policy's window, and the questions asked in it.

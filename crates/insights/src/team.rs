@@ -11,8 +11,8 @@ use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_insights_rules::Day;
 use wayfinder_learning::CoachProvision;
 
-/// Days a team's figures cover.
-pub const TEAM_DAYS: i64 = 28;
+/// Days a team's figures cover: the recent days the risk flags read.
+pub const TEAM_DAYS: i64 = crate::RECENT_DAYS;
 
 /// One coach and their learners over the last four weeks.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -55,18 +55,15 @@ impl Insights {
         learners_of: &HashMap<PersonId, Vec<PersonId>>,
         now: DateTime<Utc>,
     ) -> InsightsResult<TeamInsights> {
-        let zone = self.store.org_time_zone(org).await?;
-        let today = zone.day_of(now);
-        let from = today.minus(TEAM_DAYS - 1);
         let learners: Vec<PersonId> = {
             let mut all: Vec<PersonId> = learners_of.values().flatten().copied().collect();
             all.sort_unstable();
             all.dedup();
             all
         };
-        let rows = self.store.person_days(org, &learners, from, today).await?;
-        let at_risk: HashSet<String> =
-            self.risks(org, &learners, now).await?.into_keys().map(|p| p.to_string()).collect();
+        // The four weeks the risk flags read are the team's days: one read serves both.
+        let recent = self.recent_activity(org, &learners, now).await?;
+        let today = recent.today;
         let coach_set: HashSet<PersonId> = coaches.iter().copied().collect();
         let training: HashMap<PersonId, CoachProvision> = self
             .learning
@@ -76,10 +73,6 @@ impl Insights {
             .filter_map(|p| p.coach_id.map(|c| (c, p)))
             .collect();
         let names: HashMap<PersonId, String> = self.store.display_names(org, coaches).await?.into_iter().collect();
-        let mut by_person: HashMap<&str, Vec<&wayfinder_store::PersonDay>> = HashMap::new();
-        for r in &rows {
-            by_person.entry(r.person_id.as_str()).or_default().push(r);
-        }
         let mut team = Vec::with_capacity(coaches.len());
         for coach in coaches {
             let theirs = learners_of.get(coach).map(Vec::as_slice).unwrap_or_default();
@@ -95,12 +88,11 @@ impl Insights {
                 mastery_per_active_week: None,
                 helpful: 0,
                 unhelpful: 0,
-                learners_at_risk: theirs.iter().filter(|l| at_risk.contains(&l.to_string())).count(),
+                learners_at_risk: theirs.iter().filter(|l| recent.at_risk(**l)).count(),
                 training: training.get(coach).cloned(),
             };
             for learner in theirs {
-                let key = learner.to_string();
-                let days = by_person.get(key.as_str()).map(Vec::as_slice).unwrap_or_default();
+                let days = recent.days_of(*learner);
                 let mut weeks = HashSet::new();
                 let mut recent = false;
                 for r in days {

@@ -360,7 +360,7 @@ impl Store {
                 .bind(id.to_string()).bind(org.to_string()).bind(&person).bind(coach.map(|c| c.to_string()))
                 .bind(title).bind(now).execute(&mut *tx).await?;
             let started = Tally { activity: true, conversations: 1, ..Tally::default() };
-            add_tally!(tx, org, TallyScope { person: Some(&person), ..TallyScope::default() }, now, &started);
+            add_tally!(self, tx, org, TallyScope { person: Some(&person), ..TallyScope::default() }, now, &started);
         });
         self.conversation(id).await
     }
@@ -505,7 +505,7 @@ impl Store {
                 insert_usage!(tx, u);
             }
             let scope = TallyScope { person: Some(&person), coach: Some(&coach), program: None };
-            add_tally!(tx, org, scope, asked_at, &tally);
+            add_tally!(self, tx, org, scope, asked_at, &tally);
             if let Some(outcome) = asked.outcome {
                 sqlx::query(
                     "INSERT INTO question_log (question_id, answer_id, org_id, person_id, coach_id, question, outcome, topic, asked_at)
@@ -532,7 +532,7 @@ impl Store {
         in_tx!(self, tx => {
             insert_usage!(tx, usage);
             let scope = TallyScope { person: person.as_deref(), coach: Some(&coach), program: None };
-            add_tally!(tx, usage.org, scope, now_ms(), &tally);
+            add_tally!(self, tx, usage.org, scope, now_ms(), &tally);
         });
         Ok(())
     }
@@ -617,7 +617,7 @@ impl Store {
                 reasons.extend(json_list(old_reasons).into_iter().map(|r| (rating.clone(), r, -1)));
             }
             let scope = TallyScope { person: Some(&rater), coach: Some(coach.as_deref().unwrap_or("")), program: None };
-            let day = add_tally!(tx, org, scope, answered_at, &tally);
+            let day = add_tally!(self, tx, org, scope, answered_at, &tally);
             for (rating, reason, change) in reasons {
                 sqlx::query(
                     "INSERT INTO feedback_reason_days (org_id, day, rating, reason, count) VALUES ($1, $2, $3, $4, $5)

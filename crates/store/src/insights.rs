@@ -4,8 +4,8 @@
 //! and the parent-access settings. Days are the organisation's local days,
 //! computed here from its stored time zone so every writer agrees.
 
-use crate::rows::{now_ms, parse, time};
-use crate::{Store, StoreError, StoreResult, in_tx, on_pool};
+use crate::rows::{from_json, now_ms, parse, time};
+use crate::{Pool, Store, StoreError, StoreResult, in_tx, on_pool};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use wayfinder_accounts_rules::{OrgId, PersonId, Role};
@@ -51,13 +51,20 @@ pub struct TallyScope<'a> {
 /// Adds a tally to the rollups of the day `$at_ms` falls on in the organisation's time zone,
 /// inside the transaction `$tx`.
 macro_rules! add_tally {
-    ($tx:ident, $org:expr, $scope:expr, $at_ms:expr, $t:expr) => {{
-        let org: String = $org.to_string();
+    ($store:expr, $tx:ident, $org:expr, $scope:expr, $at_ms:expr, $t:expr) => {{
+        let org_id: wayfinder_accounts_rules::OrgId = $org;
+        let org: String = org_id.to_string();
         let scope: $crate::insights::TallyScope<'_> = $scope;
         let t: &$crate::insights::Tally = $t;
-        let (zone,): (String,) = sqlx::query_as("SELECT time_zone FROM organisations WHERE id = $1")
-            .bind(&org).fetch_one(&mut *$tx).await?;
-        let day = wayfinder_insights_rules::OrgTimeZone::from_stored(&zone).day_of_millis($at_ms).0;
+        let zone = match $store.zones.get(org_id) {
+            Some(zone) => zone,
+            None => {
+                let (zone,): (String,) = sqlx::query_as("SELECT time_zone FROM organisations WHERE id = $1")
+                    .bind(&org).fetch_one(&mut *$tx).await?;
+                $store.zones.put(org_id, wayfinder_insights_rules::OrgTimeZone::from_stored(&zone))
+            }
+        };
+        let day = zone.day_of_millis($at_ms).0;
         let activity = i64::from(t.activity);
         let (mut new_day, mut week_starter) = (0i64, 0i64);
         if let Some(person) = scope.person {
@@ -141,6 +148,27 @@ macro_rules! add_tally {
     }};
 }
 pub(crate) use add_tally;
+
+/// How long this process trusts its copy of an organisation's time zone: another instance's
+/// change reaches its rollups within this time (the instance that changed it, at once).
+const ZONE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The organisations' time zones this process read lately, so a rollup write does not read
+/// them again.
+#[derive(Debug, Default)]
+pub(crate) struct ZoneCache(std::sync::Mutex<HashMap<OrgId, (OrgTimeZone, std::time::Instant)>>);
+
+impl ZoneCache {
+    pub(crate) fn get(&self, org: OrgId) -> Option<OrgTimeZone> {
+        let zones = self.0.lock().expect("zone cache lock");
+        zones.get(&org).filter(|(_, at)| at.elapsed() < ZONE_TTL).map(|(zone, _)| *zone)
+    }
+
+    pub(crate) fn put(&self, org: OrgId, zone: OrgTimeZone) -> OrgTimeZone {
+        self.0.lock().expect("zone cache lock").insert(org, (zone, std::time::Instant::now()));
+        zone
+    }
+}
 
 /// A question as the coach left it, for the question log.
 #[derive(Clone, Debug)]
@@ -307,16 +335,23 @@ fn in_list(first: usize, n: usize) -> String {
 impl Store {
     /// The organisation's time zone.
     pub async fn org_time_zone(&self, org: OrgId) -> StoreResult<OrgTimeZone> {
+        if let Some(zone) = self.zones.get(org) {
+            return Ok(zone);
+        }
         let (zone,): (String,) = on_pool!(self, pool => sqlx::query_as("SELECT time_zone FROM organisations WHERE id = $1")
             .bind(org.to_string()).fetch_one(pool).await?);
-        Ok(OrgTimeZone::from_stored(&zone))
+        Ok(self.zones.put(org, OrgTimeZone::from_stored(&zone)))
     }
 
     /// Sets the organisation's time zone (days already rolled up keep the zone they were counted in).
     pub async fn set_org_time_zone(&self, org: OrgId, zone: OrgTimeZone) -> StoreResult<()> {
         let changed = on_pool!(self, pool => sqlx::query("UPDATE organisations SET time_zone = $2 WHERE id = $1")
             .bind(org.to_string()).bind(zone.name()).execute(pool).await?.rows_affected());
-        if changed == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.zones.put(org, zone);
+        Ok(())
     }
 
     /// A person's mastery rolled up before `day`: the summed mastery and mastered concepts.
@@ -373,7 +408,7 @@ impl Store {
     /// Each program with its status and active enrolments, by title.
     pub async fn program_enrolment_counts(&self, org: OrgId) -> StoreResult<Vec<(String, String, String, i64)>> {
         Ok(on_pool!(self, pool => sqlx::query_as(
-            "SELECT p.id, p.title, p.status, CAST(COUNT(e.id) AS BIGINT) FROM programs p
+            "SELECT p.id, p.title, p.status, CAST(COUNT(e.program_id) AS BIGINT) FROM programs p
              LEFT JOIN enrolments e ON e.program_id = p.id AND e.status = 'active'
              WHERE p.org_id = $1 GROUP BY p.id, p.title, p.status ORDER BY p.title, p.id")
             .bind(org.to_string()).fetch_all(pool).await?))
@@ -920,22 +955,82 @@ impl Store {
 
     /// A page of the organisation's messages in (time, id) order after `after`, for a CSV export
     /// that walks them page by page and so holds one page at a time. The row comparison lets both
-    /// databases start the page by seeking the `(org_id, created_at, id)` index.
+    /// databases start the page by seeking the `(org_id, created_at, id)` index. SQLite packs the
+    /// page into one JSON text (its driver hands rows over one at a time, which would cost more
+    /// than the reading); floats are written with 17 digits, so they read back exactly.
     pub async fn messages_page(
         &self,
         org: OrgId,
         after: Option<(i64, &str)>,
         limit: i64,
     ) -> StoreResult<Vec<MessageExportRow>> {
-        let (at, id) = after.unwrap_or((i64::MIN, ""));
-        Ok(on_pool!(self, pool => sqlx::query_as(
-            "SELECT m.id, m.conversation_id, c.owner_id AS person_id, COALESCE(c.coach_id, '') AS coach_id, m.role,
-               COALESCE(m.kind, '') AS kind, m.confidence, m.input_tokens, m.output_tokens, m.cost, m.latency_ms,
-               m.created_at, m.content
+        const PAGE: &str =
+            "SELECT m.id, m.conversation_id, c.owner_id AS person_id, COALESCE(c.coach_id, '') AS coach_id,
+               m.role, COALESCE(m.kind, '') AS kind, m.confidence, m.input_tokens, m.output_tokens, m.cost,
+               m.latency_ms, m.created_at, m.content
              FROM messages m JOIN conversations c ON c.id = m.conversation_id
              WHERE m.org_id = $1 AND (m.created_at, m.id) > ($2, $3)
-             ORDER BY m.created_at, m.id LIMIT $4")
-            .bind(org.to_string()).bind(at).bind(id).bind(limit).fetch_all(pool).await?))
+             ORDER BY m.created_at, m.id LIMIT $4";
+        let (at, id) = after.unwrap_or((i64::MIN, ""));
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let sql = format!(
+                    "SELECT '[' || COALESCE(group_concat('[' || json_quote(id) || ',' || json_quote(conversation_id) || ','
+                       || json_quote(person_id) || ',' || json_quote(coach_id) || ',' || json_quote(role) || ','
+                       || json_quote(kind) || ',' || CASE WHEN confidence IS NULL THEN 'null' ELSE printf('%!.17g', confidence) END
+                       || ',' || input_tokens
+                       || ',' || output_tokens || ',' || printf('%!.17g', cost) || ',' || latency_ms || ',' || created_at
+                       || ',' || json_quote(content) || ']', ',' ORDER BY created_at, id), '') || ']'
+                     FROM ({PAGE})"
+                );
+                let (packed,): (String,) =
+                    sqlx::query_as(&sql).bind(org.to_string()).bind(at).bind(id).bind(limit).fetch_one(pool).await?;
+                let rows: Vec<PackedMessage> = from_json(&packed, "messages page")?;
+                Ok(rows.into_iter().map(MessageExportRow::from).collect())
+            }
+            Pool::Postgres(pool) => {
+                Ok(sqlx::query_as(PAGE).bind(org.to_string()).bind(at).bind(id).bind(limit).fetch_all(pool).await?)
+            }
+        }
+    }
+}
+
+/// A message as SQLite packs it into a page's JSON: the columns of [`MessageExportRow`] in order.
+type PackedMessage = (String, String, String, String, String, String, Option<f64>, i64, i64, f64, i64, i64, String);
+
+impl From<PackedMessage> for MessageExportRow {
+    fn from(
+        (
+            id,
+            conversation_id,
+            person_id,
+            coach_id,
+            role,
+            kind,
+            confidence,
+            input_tokens,
+            output_tokens,
+            cost,
+            latency_ms,
+            created_at,
+            content,
+        ): PackedMessage,
+    ) -> Self {
+        MessageExportRow {
+            id,
+            conversation_id,
+            person_id,
+            coach_id,
+            role,
+            kind,
+            confidence,
+            input_tokens,
+            output_tokens,
+            cost,
+            latency_ms,
+            created_at,
+            content,
+        }
     }
 }
 

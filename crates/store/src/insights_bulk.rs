@@ -227,18 +227,21 @@ impl Store {
         Ok(written)
     }
 
-    /// Adds a tally to the rollups in a transaction of its own: what a write adds to its own
-    /// transaction to keep the dashboards current (the analytics benchmark times it).
+    /// Adds a tally to the rollups in a transaction of its own, the same statements a write adds
+    /// to its own transaction to keep the dashboards current, and says how long those statements
+    /// took before the commit (the analytics benchmark times both).
     pub async fn add_to_rollups(
         &self,
         org: OrgId,
         scope: crate::TallyScope<'_>,
         at_ms: i64,
         tally: &crate::Tally,
-    ) -> StoreResult<()> {
-        crate::in_tx!(self, tx => {
-            crate::insights::add_tally!(tx, org, scope, at_ms, tally);
+    ) -> StoreResult<std::time::Duration> {
+        let took = crate::in_tx!(self, tx => {
+            let started = std::time::Instant::now();
+            crate::insights::add_tally!(self, tx, org, scope, at_ms, tally);
+            started.elapsed()
         });
-        Ok(())
+        Ok(took)
     }
 }

@@ -1042,7 +1042,7 @@ impl Store {
             };
             let program = program.to_string();
             let scope = TallyScope { person: Some(&person), coach: None, program: Some(&program) };
-            add_tally!(tx, org, scope, evidence.occurred_at.timestamp_millis(), &tally);
+            add_tally!(self, tx, org, scope, evidence.occurred_at.timestamp_millis(), &tally);
             sqlx::query("UPDATE learner_states SET state = $3, updated_at = $4 WHERE org_id = $1 AND person_id = $2")
                 .bind(org.to_string()).bind(&person).bind(to_json(&out.learner)).bind(now)
                 .execute(&mut *tx).await?;

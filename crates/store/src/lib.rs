@@ -197,6 +197,8 @@ pub struct Store {
     pub(crate) vectors: Arc<Copies<(OrgId, String), VectorIndex>>,
     /// PostgreSQL: which (organisation, dimensions) HNSW indexes exist or are deferred.
     pub(crate) hnsw: Arc<Mutex<vectors::HnswIndexes>>,
+    /// This process's copies of the organisations' time zones, which every rollup write reads.
+    pub(crate) zones: Arc<insights::ZoneCache>,
 }
 
 /// Tables whose rows [`Store::row_counts`] reports.
@@ -280,7 +282,13 @@ impl Store {
     }
 
     fn on(pool: Pool) -> Store {
-        Store { pool, lexical: Default::default(), vectors: Default::default(), hnsw: Default::default() }
+        Store {
+            pool,
+            lexical: Default::default(),
+            vectors: Default::default(),
+            hnsw: Default::default(),
+            zones: Default::default(),
+        }
     }
 
     /// The backend this store runs on.

@@ -511,11 +511,64 @@ async fn gaps_alerts_teams_outcomes_and_exports(backend: Backend) {
     let rows = csv_rows(&text);
     assert_eq!(rows[0][0], "id");
     let (_, listed) = w.learner.client.get(&format!("/conversations/{chat}")).await;
-    let messages = listed["messages"].as_array().unwrap().len();
-    assert_eq!(rows.len() - 1, messages, "one row per message");
+    let messages = listed["messages"].as_array().unwrap();
+    assert_eq!(rows.len() - 1, messages.len(), "one row per message");
     let content_column = rows[0].iter().position(|c| c == "content").unwrap();
     assert!(rows.iter().any(|r| r[content_column] == format!("'{formula}")), "the formula is neutralised");
     assert!(!rows.iter().any(|r| r[content_column] == formula));
+    // Every column as the conversation itself shows the message, oldest first.
+    let number = |v: &Value| match v {
+        Value::Null => String::new(),
+        v if v.is_i64() => v.as_i64().unwrap().to_string(),
+        v => v.as_f64().unwrap().to_string(),
+    };
+    let expected: Vec<Vec<String>> = messages
+        .iter()
+        .map(|m| {
+            let content = m["content"].as_str().unwrap();
+            vec![
+                m["id"].as_str().unwrap().to_string(),
+                chat.clone(),
+                learner.clone(),
+                listed["conversation"]["coach_id"].as_str().unwrap_or_default().to_string(),
+                m["role"].as_str().unwrap().to_string(),
+                m["kind"].as_str().unwrap_or_default().to_string(),
+                number(&m["confidence"]),
+                number(&m["input_tokens"]),
+                number(&m["output_tokens"]),
+                number(&m["cost"]),
+                number(&m["latency_ms"]),
+                date_time(&m["created_at"]).to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                if content == formula { format!("'{content}") } else { content.to_string() },
+            ]
+        })
+        .collect();
+    assert_eq!(&rows[1..], expected.as_slice());
+    // The store walks the same rows page by page, whatever the page size.
+    for size in [1, 4, 1_000] {
+        let (mut walked, mut after) = (Vec::new(), None::<(i64, String)>);
+        loop {
+            let page = w
+                .app
+                .store
+                .messages_page(a.parse().unwrap(), after.as_ref().map(|(t, id)| (*t, id.as_str())), size)
+                .await
+                .unwrap();
+            walked.extend(page.iter().map(|m| (m.id.clone(), m.confidence, m.cost, m.content.clone())));
+            after = page.last().map(|m| (m.created_at, m.id.clone()));
+            if (page.len() as i64) < size {
+                break;
+            }
+        }
+        let shown: Vec<_> = messages
+            .iter()
+            .map(|m| {
+                let id = m["id"].as_str().unwrap().to_string();
+                (id, m["confidence"].as_f64(), m["cost"].as_f64().unwrap(), m["content"].as_str().unwrap().to_string())
+            })
+            .collect();
+        assert_eq!(walked, shown, "pages of {size}");
+    }
     let (status, _, learners_csv) = get_text(&w.coach.client, &format!("/orgs/{a}/exports/learners")).await;
     assert_eq!(status, StatusCode::OK);
     let learner_rows = csv_rows(&learners_csv);
