@@ -6,7 +6,9 @@
 //! questions, half answers: extractive, generated or refused), the question
 //! log — and of graded practice (evidence), with the learner model's stored
 //! mastery and the rollups those writes keep, all through the store's bulk
-//! loads. Activity is skewed: a few learners do much, most do little.
+//! loads. Activity is skewed: a few learners do much, most do little; the
+//! turns are spread over the year day after day and loaded in time order, as
+//! a deployment writes them.
 //!
 //! It then serves the real application in this process on a free port and
 //! measures, one request at a time with API tokens, every dashboard endpoint
@@ -328,12 +330,14 @@ async fn load(store: &Store, args: &BenchAnalyticsArgs) -> anyhow::Result<Seeded
     let turns = args.messages / 2;
     let mut loaded_messages = 0u64;
     for from in (0..turns).step_by(BATCH) {
-        let mut messages = Vec::with_capacity(2 * BATCH);
-        let mut questions = Vec::with_capacity(BATCH);
-        for _ in from..(from + BATCH).min(turns) {
+        // Each turn's two messages and its logged question, with the time they were written.
+        let mut messages: Vec<(i64, [Vec<BulkValue>; 2])> = Vec::with_capacity(BATCH);
+        let mut questions: Vec<(i64, Vec<BulkValue>)> = Vec::with_capacity(BATCH);
+        for turn in from..(from + BATCH).min(turns) {
             let l = skewed(&mut rng, args.learners);
             let conv = l * CONVERSATIONS_PER_LEARNER + below(&mut rng, CONVERSATIONS_PER_LEARNER);
-            let day = first_day.plus(below(&mut rng, args.days as usize) as i64);
+            // The year's turns day after day, at random times of their day.
+            let day = first_day.plus(turn as i64 * args.days / turns as i64);
             let at = zone.start_of(day).timestamp_millis() + below(&mut rng, 86_000_000) as i64;
             let roll = below(&mut rng, 100);
             let (kind, outcome, topic) = if roll < 10 {
@@ -357,7 +361,7 @@ async fn load(store: &Store, args: &BenchAnalyticsArgs) -> anyhow::Result<Seeded
             let s = seq.entry(conv).or_insert(0);
             let (q_id, a_id) = (wayfinder_coach_rules::MessageId::new(), wayfinder_coach_rules::MessageId::new());
             let conversation = conversation_ids[conv];
-            messages.push(vec![
+            let asked = vec![
                 text(q_id),
                 text(conversation),
                 int(*s + 1),
@@ -369,8 +373,8 @@ async fn load(store: &Store, args: &BenchAnalyticsArgs) -> anyhow::Result<Seeded
                 int(0),
                 float(0.0),
                 int(at),
-            ]);
-            messages.push(vec![
+            ];
+            let answered = vec![
                 text(a_id),
                 text(conversation),
                 int(*s + 2),
@@ -382,20 +386,24 @@ async fn load(store: &Store, args: &BenchAnalyticsArgs) -> anyhow::Result<Seeded
                 int(output),
                 float(cost),
                 int(at + 1),
-            ]);
+            ];
+            messages.push((at, [asked, answered]));
             *s += 2;
             let profile = l % COACH_PROFILES;
             let answered_topic = (kind != "refusal").then(|| format!("Student handbook › {topic}"));
-            questions.push(vec![
-                text(q_id),
-                text(a_id),
-                text(learners[l]),
-                text(&profiles[profile]),
-                text(&question),
-                text(outcome),
-                BulkValue::Text(answered_topic),
-                int(at),
-            ]);
+            questions.push((
+                at,
+                vec![
+                    text(q_id),
+                    text(a_id),
+                    text(learners[l]),
+                    text(&profiles[profile]),
+                    text(&question),
+                    text(outcome),
+                    BulkValue::Text(answered_topic),
+                    int(at),
+                ],
+            ));
             let rating = below(&mut rng, 100);
             for sums in [
                 person_days.entry((l, day.0)).or_default(),
@@ -416,6 +424,11 @@ async fn load(store: &Store, args: &BenchAnalyticsArgs) -> anyhow::Result<Seeded
                 sums.cost += cost;
             }
         }
+        // Written in time order, as a deployment appends them.
+        messages.sort_by_key(|(at, _)| *at);
+        questions.sort_by_key(|(at, _)| *at);
+        let messages = messages.into_iter().flat_map(|(_, rows)| rows).collect();
+        let questions = questions.into_iter().map(|(_, row)| row).collect();
         loaded_messages += store.bulk_load_activity(org, ActivityTable::Messages, messages).await?;
         store.bulk_load_activity(org, ActivityTable::QuestionLog, questions).await?;
     }

@@ -206,7 +206,8 @@ pub struct OrgDay {
 }
 
 /// One day of one person (or their sums over a range, with `day` the last active day).
-#[derive(Clone, Debug, Default, PartialEq, sqlx::FromRow)]
+/// SQLite hands pages of them over packed as JSON arrays of the fields in this order.
+#[derive(Clone, Debug, Default, PartialEq, sqlx::FromRow, serde::Deserialize)]
 pub struct PersonDay {
     pub person_id: String,
     pub day: i64,
@@ -540,19 +541,7 @@ impl Store {
         if people.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT person_id, day, activity, questions, generated, extractive, refused, helpful, unhelpful, input_tokens,
-               output_tokens, cost, evidence, answers, correct, wrong, mastery_gain, mastered_gain
-             FROM person_days WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND person_id IN ({}) ORDER BY person_id, day",
-            in_list(4, people.len())
-        );
-        Ok(on_pool!(self, pool => {
-            let mut q = sqlx::query_as(&sql).bind(org.to_string()).bind(from.0).bind(to.0);
-            for p in people {
-                q = q.bind(p.to_string());
-            }
-            q.fetch_all(pool).await?
-        }))
+        self.read_person_days(&format!("person_id IN ({})", in_list(4, people.len())), org, people, from, to).await
     }
 
     /// Each of `people`'s last active day, if any (`None` for `people`: everyone's).
@@ -582,11 +571,53 @@ impl Store {
 
     /// Everyone's days `from..=to` that have a row (for evaluations over a whole organisation).
     pub async fn all_person_days(&self, org: OrgId, from: Day, to: Day) -> StoreResult<Vec<PersonDay>> {
-        Ok(on_pool!(self, pool => sqlx::query_as(
-            "SELECT person_id, day, activity, questions, generated, extractive, refused, helpful, unhelpful, input_tokens,
-               output_tokens, cost, evidence, answers, correct, wrong, mastery_gain, mastered_gain
-             FROM person_days WHERE org_id = $1 AND day BETWEEN $2 AND $3")
-            .bind(org.to_string()).bind(from.0).bind(to.0).fetch_all(pool).await?))
+        self.read_person_days("TRUE", org, &[], from, to).await
+    }
+
+    /// The person days `from..=to` that match `filter` (binding `people` from `$4`), ordered by
+    /// person and day. SQLite packs them into one JSON text (its driver hands rows over one at a
+    /// time, which costs more than reading them); floats are written with 17 digits, so they
+    /// read back exactly.
+    async fn read_person_days(
+        &self,
+        filter: &str,
+        org: OrgId,
+        people: &[PersonId],
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<PersonDay>> {
+        let sql = match &self.pool {
+            Pool::Sqlite(_) => format!(
+                "SELECT '[' || COALESCE(group_concat('[' || json_quote(person_id) || ',' || day || ',' || activity || ','
+                   || questions || ',' || generated || ',' || extractive || ',' || refused || ',' || helpful || ','
+                   || unhelpful || ',' || input_tokens || ',' || output_tokens || ',' || printf('%!.17g', cost) || ','
+                   || evidence || ',' || answers || ',' || printf('%!.17g', correct) || ',' || wrong || ','
+                   || printf('%!.17g', mastery_gain) || ',' || mastered_gain || ']', ',' ORDER BY person_id, day), '') || ']'
+                 FROM person_days WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND {filter}"
+            ),
+            Pool::Postgres(_) => format!(
+                "SELECT person_id, day, activity, questions, generated, extractive, refused, helpful, unhelpful,
+                   input_tokens, output_tokens, cost, evidence, answers, correct, wrong, mastery_gain, mastered_gain
+                 FROM person_days WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND {filter} ORDER BY person_id, day"
+            ),
+        };
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let mut q = sqlx::query_as(&sql).bind(org.to_string()).bind(from.0).bind(to.0);
+                for p in people {
+                    q = q.bind(p.to_string());
+                }
+                let (packed,): (String,) = q.fetch_one(pool).await?;
+                from_json(&packed, "person days")
+            }
+            Pool::Postgres(pool) => {
+                let mut q = sqlx::query_as(&sql).bind(org.to_string()).bind(from.0).bind(to.0);
+                for p in people {
+                    q = q.bind(p.to_string());
+                }
+                Ok(q.fetch_all(pool).await?)
+            }
+        }
     }
 
     /// Members holding `role`, by display name, a page at a time, and how many there are.
