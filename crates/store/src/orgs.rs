@@ -430,12 +430,15 @@ impl Store {
     /// The relationships the permission policy needs for `person`: every one
     /// touching them, plus those of the coaches they manage.
     pub async fn relationships_near(&self, org: OrgId, person: PersonId) -> StoreResult<Vec<Relationship>> {
+        // A union of three index lookups: one condition joined by OR would read every
+        // relationship of the organisation.
         let sql = format!(
-            "SELECT {REL_COLUMNS} FROM relationships r WHERE r.org_id = $1 AND (
-                r.from_person = $2 OR r.to_person = $2 OR r.from_person IN (
-                    SELECT m.to_person FROM relationships m
-                    WHERE m.org_id = $1 AND m.kind = 'manager_coach' AND m.from_person = $2))
-             ORDER BY r.created_at, r.id"
+            "SELECT {REL_COLUMNS} FROM relationships r WHERE r.org_id = $1 AND r.from_person = $2
+             UNION SELECT {REL_COLUMNS} FROM relationships r WHERE r.org_id = $1 AND r.to_person = $2
+             UNION SELECT {REL_COLUMNS} FROM relationships r WHERE r.org_id = $1 AND r.from_person IN (
+                 SELECT m.to_person FROM relationships m
+                 WHERE m.org_id = $1 AND m.kind = 'manager_coach' AND m.from_person = $2)
+             ORDER BY created_at, id"
         );
         let rows: Vec<RelationshipRow> = on_pool!(self, pool => sqlx::query_as(&sql)
             .bind(org.to_string()).bind(person.to_string()).fetch_all(pool).await?);
