@@ -94,7 +94,7 @@ impl Insights {
             for learner in theirs {
                 let days = recent.days_of(*learner);
                 let mut weeks = HashSet::new();
-                let mut recent = false;
+                let mut active_last_7_days = false;
                 for r in days {
                     t.questions += r.questions;
                     t.answers += r.answers;
@@ -103,11 +103,11 @@ impl Insights {
                     t.unhelpful += r.unhelpful;
                     if r.activity > 0 {
                         weeks.insert(Day(r.day).week());
-                        recent |= r.day > today.0 - 7;
+                        active_last_7_days |= r.day > today.0 - 7;
                     }
                 }
                 t.active_learner_weeks += weeks.len() as i64;
-                t.active_learners_7d += usize::from(recent);
+                t.active_learners_7d += usize::from(active_last_7_days);
             }
             t.mastery_per_active_week =
                 (t.active_learner_weeks > 0).then(|| t.mastery_gained / t.active_learner_weeks as f64);
