@@ -15,3 +15,10 @@ pub mod schedule;
 pub mod split;
 
 pub use channel::Channel;
+
+wayfinder_accounts_rules::id_type!(
+    /// Identifies a person's linked account on one channel.
+    ChannelAccountId,
+    /// Identifies one outbound message in the outbox.
+    OutboundId,
+);

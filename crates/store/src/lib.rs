@@ -10,6 +10,7 @@
 //! files per backend with matching names under `migrations/`.
 
 mod audit;
+mod channels;
 mod coach;
 mod credentials;
 mod insights;
@@ -29,6 +30,7 @@ mod rows;
 mod vectors;
 
 pub use audit::{AuditEvent, NewAuditEvent};
+pub use channels::ChannelAccount;
 pub use coach::{
     BudgetRecord, CoachRecord, ConversationQuery, ConversationRecord, FeedbackRecord, MessageRecord, UsageRecord,
     start_of_day_ms,
@@ -241,6 +243,11 @@ pub const TABLES: &[&str] = &[
     "practice_attempts",
     "coach_provisions",
     "practice_settings",
+    "channel_accounts",
+    "channel_link_codes",
+    "inbound_events",
+    "outbox",
+    "reach_preferences",
 ];
 
 impl Store {
