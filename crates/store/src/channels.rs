@@ -175,3 +175,227 @@ impl Store {
         Ok(taken == 1)
     }
 }
+
+/// An outbound message to enqueue.
+#[derive(Clone, Debug)]
+pub struct NewOutbound {
+    pub org: OrgId,
+    pub person: Option<PersonId>,
+    pub channel: Channel,
+    pub destination: String,
+    /// JSON the channel's provider reads (the parts to send, a template, a subject).
+    pub payload: serde_json::Value,
+    /// The same key is never enqueued twice; providers that honour one get it with each attempt.
+    pub idempotency_key: String,
+    /// When to send it first (after quiet hours, for a nudge).
+    pub send_at: DateTime<Utc>,
+}
+
+/// Where an outbound message stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::Display, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+pub enum OutboundState {
+    Queued,
+    /// An attempt is under way (recorded before the send), leased to one worker.
+    Sending,
+    Sent,
+    /// Given up after the last retry, or refused for good by the platform.
+    Failed,
+    /// A worker stopped during an attempt on a platform without idempotency keys: it may or
+    /// may not have arrived, and is not sent again.
+    Uncertain,
+}
+
+/// An outbound message as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outbound {
+    pub id: wayfinder_channels_rules::OutboundId,
+    pub org: OrgId,
+    pub person: Option<PersonId>,
+    pub channel: Channel,
+    pub destination: String,
+    pub payload: serde_json::Value,
+    pub idempotency_key: String,
+    pub state: OutboundState,
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    pub provider_message_id: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OutboundRow {
+    id: String,
+    org_id: String,
+    person_id: Option<String>,
+    channel: String,
+    destination: String,
+    payload: String,
+    idempotency_key: String,
+    state: String,
+    attempts: i64,
+    next_attempt_at: i64,
+    provider_message_id: Option<String>,
+    last_error: Option<String>,
+    created_at: i64,
+    sent_at: Option<i64>,
+}
+
+impl OutboundRow {
+    fn into_outbound(self) -> StoreResult<Outbound> {
+        Ok(Outbound {
+            id: parse(&self.id, "outbound id")?,
+            org: parse(&self.org_id, "org id")?,
+            person: self.person_id.as_deref().map(|p| parse(p, "person id")).transpose()?,
+            channel: parse(&self.channel, "channel")?,
+            destination: self.destination,
+            payload: from_json(&self.payload, "outbound payload")?,
+            idempotency_key: self.idempotency_key,
+            state: parse(&self.state, "outbound state")?,
+            attempts: self.attempts,
+            next_attempt_at: time(self.next_attempt_at),
+            provider_message_id: self.provider_message_id,
+            last_error: self.last_error,
+            created_at: time(self.created_at),
+            sent_at: self.sent_at.map(time),
+        })
+    }
+}
+
+const OUTBOUND_COLUMNS: &str = "id, org_id, person_id, channel, destination, payload, idempotency_key, state, attempts,
+    next_attempt_at, provider_message_id, last_error, created_at, sent_at";
+
+impl Store {
+    /// Puts a message in the outbox; a key enqueued before is `Duplicate("idempotency_key")`.
+    pub async fn enqueue_outbound(&self, new: &NewOutbound) -> StoreResult<Outbound> {
+        let sql = format!(
+            "INSERT INTO outbox (id, org_id, person_id, channel, destination, payload, idempotency_key, state, attempts,
+               next_attempt_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $9) RETURNING {OUTBOUND_COLUMNS}"
+        );
+        let row: OutboundRow = on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(wayfinder_channels_rules::OutboundId::new().to_string()).bind(new.org.to_string())
+            .bind(new.person.map(|p| p.to_string())).bind(new.channel.to_string()).bind(&new.destination)
+            .bind(new.payload.to_string()).bind(&new.idempotency_key).bind(new.send_at.timestamp_millis())
+            .bind(now_ms())
+            .fetch_one(pool).await.map_err(crate::duplicate_as("idempotency_key"))?);
+        row.into_outbound()
+    }
+
+    /// Claims up to `limit` messages due at `now` for one worker until `lease_until`: each is
+    /// marked `sending` with its attempt counted before anything is sent, so a crash leaves a
+    /// trace. Two workers never claim the same row (PostgreSQL skips rows another transaction
+    /// holds; SQLite has one writer).
+    pub async fn claim_outbound(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<Outbound>> {
+        let lock = match self.backend() {
+            crate::Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            crate::Backend::Sqlite => "",
+        };
+        let rows: Vec<OutboundRow> = in_tx!(self, tx => {
+            let due: Vec<(String,)> = sqlx::query_as(&format!(
+                "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $1
+                 ORDER BY next_attempt_at, id LIMIT $2 {lock}"))
+                .bind(now.timestamp_millis()).bind(limit).fetch_all(&mut *tx).await?;
+            let mut claimed = Vec::with_capacity(due.len());
+            for (id,) in due {
+                let row: OutboundRow = sqlx::query_as(&format!(
+                    "UPDATE outbox SET state = 'sending', attempts = attempts + 1, lease_until = $2 WHERE id = $1
+                     RETURNING {OUTBOUND_COLUMNS}"))
+                    .bind(id).bind(lease_until.timestamp_millis()).fetch_one(&mut *tx).await?;
+                claimed.push(row);
+            }
+            claimed
+        });
+        rows.into_iter().map(OutboundRow::into_outbound).collect()
+    }
+
+    /// Records a delivered message with the platform's id for it.
+    pub async fn outbound_sent(
+        &self,
+        id: wayfinder_channels_rules::OutboundId,
+        provider_message_id: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.settle_outbound(
+            id,
+            "UPDATE outbox SET state = 'sent', provider_message_id = $2, sent_at = $3, lease_until = NULL, last_error = NULL
+             WHERE id = $1 AND state = 'sending'",
+            provider_message_id.map(str::to_string),
+            Some(at.timestamp_millis()),
+        )
+        .await
+    }
+
+    /// Puts a message back in the queue for another attempt at `retry_at`, with why the last failed.
+    pub async fn outbound_retry(
+        &self,
+        id: wayfinder_channels_rules::OutboundId,
+        error: &str,
+        retry_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.settle_outbound(
+            id,
+            "UPDATE outbox SET state = 'queued', last_error = $2, next_attempt_at = $3, lease_until = NULL
+             WHERE id = $1 AND state = 'sending'",
+            Some(error.to_string()),
+            Some(retry_at.timestamp_millis()),
+        )
+        .await
+    }
+
+    /// Gives a message up for good.
+    pub async fn outbound_failed(&self, id: wayfinder_channels_rules::OutboundId, error: &str) -> StoreResult<()> {
+        self.settle_outbound(
+            id,
+            "UPDATE outbox SET state = 'failed', last_error = $2, lease_until = NULL WHERE id = $1 AND state = 'sending' AND $3 IS NULL",
+            Some(error.to_string()),
+            None,
+        )
+        .await
+    }
+
+    async fn settle_outbound(
+        &self,
+        id: wayfinder_channels_rules::OutboundId,
+        sql: &str,
+        text: Option<String>,
+        at: Option<i64>,
+    ) -> StoreResult<()> {
+        let done = on_pool!(self, pool => sqlx::query(sql).bind(id.to_string()).bind(text).bind(at)
+            .execute(pool).await?.rows_affected());
+        if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    /// Settles the attempts whose worker stopped (their lease ran out before `now`): on
+    /// `channels_with_keys` they go back in the queue to be sent again with the same
+    /// idempotency key; elsewhere they become `uncertain` rather than risk a second delivery.
+    /// Returns how many were requeued and how many marked uncertain.
+    pub async fn reconcile_outbound(
+        &self,
+        now: DateTime<Utc>,
+        channels_with_keys: &[Channel],
+    ) -> StoreResult<(u64, u64)> {
+        let keyed = channels_with_keys.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ");
+        let keyed = if keyed.is_empty() { "''".to_string() } else { keyed };
+        let now = now.timestamp_millis();
+        Ok(in_tx!(self, tx => {
+            // Channel names come from the closed `Channel` enum, never from input.
+            let requeued = sqlx::query(&format!(
+                "UPDATE outbox SET state = 'queued', lease_until = NULL, next_attempt_at = $1
+                 WHERE state = 'sending' AND lease_until < $1 AND channel IN ({keyed})"))
+                .bind(now).execute(&mut *tx).await?.rows_affected();
+            let uncertain = sqlx::query(&format!(
+                "UPDATE outbox SET state = 'uncertain', lease_until = NULL
+                 WHERE state = 'sending' AND lease_until < $1 AND channel NOT IN ({keyed})"))
+                .bind(now).execute(&mut *tx).await?.rows_affected();
+            (requeued, uncertain)
+        }))
+    }
+}
