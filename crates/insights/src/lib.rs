@@ -361,7 +361,7 @@ impl Insights {
     }
 
     /// The at-risk flags of each of `people` who has any (from the rollups alone: no progress
-    /// computed), for alerts and a team's counts.
+    /// computed), for the alerts.
     pub async fn risks(
         &self,
         org: OrgId,

@@ -586,23 +586,16 @@ impl Store {
         from: Day,
         to: Day,
     ) -> StoreResult<Vec<PersonDay>> {
-        let sql = match &self.pool {
-            Pool::Sqlite(_) => format!(
-                "SELECT '[' || COALESCE(group_concat('[' || json_quote(person_id) || ',' || day || ',' || activity || ','
-                   || questions || ',' || generated || ',' || extractive || ',' || refused || ',' || helpful || ','
-                   || unhelpful || ',' || input_tokens || ',' || output_tokens || ',' || printf('%!.17g', cost) || ','
-                   || evidence || ',' || answers || ',' || printf('%!.17g', correct) || ',' || wrong || ','
-                   || printf('%!.17g', mastery_gain) || ',' || mastered_gain || ']', ',' ORDER BY person_id, day), '') || ']'
-                 FROM person_days WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND {filter}"
-            ),
-            Pool::Postgres(_) => format!(
-                "SELECT person_id, day, activity, questions, generated, extractive, refused, helpful, unhelpful,
-                   input_tokens, output_tokens, cost, evidence, answers, correct, wrong, mastery_gain, mastered_gain
-                 FROM person_days WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND {filter} ORDER BY person_id, day"
-            ),
-        };
         match &self.pool {
             Pool::Sqlite(pool) => {
+                let sql = format!(
+                    "SELECT '[' || COALESCE(group_concat('[' || json_quote(person_id) || ',' || day || ',' || activity || ','
+                       || questions || ',' || generated || ',' || extractive || ',' || refused || ',' || helpful || ','
+                       || unhelpful || ',' || input_tokens || ',' || output_tokens || ',' || printf('%!.17g', cost) || ','
+                       || evidence || ',' || answers || ',' || printf('%!.17g', correct) || ',' || wrong || ','
+                       || printf('%!.17g', mastery_gain) || ',' || mastered_gain || ']', ',' ORDER BY person_id, day), '') || ']'
+                     FROM person_days WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND {filter}"
+                );
                 let mut q = sqlx::query_as(&sql).bind(org.to_string()).bind(from.0).bind(to.0);
                 for p in people {
                     q = q.bind(p.to_string());
@@ -611,6 +604,11 @@ impl Store {
                 from_json(&packed, "person days")
             }
             Pool::Postgres(pool) => {
+                let sql = format!(
+                    "SELECT person_id, day, activity, questions, generated, extractive, refused, helpful, unhelpful,
+                       input_tokens, output_tokens, cost, evidence, answers, correct, wrong, mastery_gain, mastered_gain
+                     FROM person_days WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND {filter} ORDER BY person_id, day"
+                );
                 let mut q = sqlx::query_as(&sql).bind(org.to_string()).bind(from.0).bind(to.0);
                 for p in people {
                     q = q.bind(p.to_string());
@@ -1016,51 +1014,11 @@ impl Store {
                 );
                 let (packed,): (String,) =
                     sqlx::query_as(&sql).bind(org.to_string()).bind(at).bind(id).bind(limit).fetch_one(pool).await?;
-                let rows: Vec<PackedMessage> = from_json(&packed, "messages page")?;
-                Ok(rows.into_iter().map(MessageExportRow::from).collect())
+                from_json(&packed, "messages page")
             }
             Pool::Postgres(pool) => {
                 Ok(sqlx::query_as(PAGE).bind(org.to_string()).bind(at).bind(id).bind(limit).fetch_all(pool).await?)
             }
-        }
-    }
-}
-
-/// A message as SQLite packs it into a page's JSON: the columns of [`MessageExportRow`] in order.
-type PackedMessage = (String, String, String, String, String, String, Option<f64>, i64, i64, f64, i64, i64, String);
-
-impl From<PackedMessage> for MessageExportRow {
-    fn from(
-        (
-            id,
-            conversation_id,
-            person_id,
-            coach_id,
-            role,
-            kind,
-            confidence,
-            input_tokens,
-            output_tokens,
-            cost,
-            latency_ms,
-            created_at,
-            content,
-        ): PackedMessage,
-    ) -> Self {
-        MessageExportRow {
-            id,
-            conversation_id,
-            person_id,
-            coach_id,
-            role,
-            kind,
-            confidence,
-            input_tokens,
-            output_tokens,
-            cost,
-            latency_ms,
-            created_at,
-            content,
         }
     }
 }
@@ -1073,8 +1031,9 @@ pub struct OperationalCounts {
     pub running_jobs: i64,
 }
 
-/// One message as the CSV export writes it.
-#[derive(Clone, Debug, sqlx::FromRow)]
+/// One message as the CSV export writes it. SQLite hands pages of them over packed as JSON
+/// arrays of the fields in this order.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct MessageExportRow {
     pub id: String,
     pub conversation_id: String,
