@@ -61,6 +61,8 @@ pub enum OrgAction {
     ProvisionCoaches,
     /// Read the organisation's overview: activity, answers, feedback, costs, knowledge, programs.
     ViewOrgInsights,
+    /// Set up the organisation's messaging channels (bots, numbers, their secrets).
+    ManageChannels,
 }
 
 /// Whether `actor` may perform `action` in its organisation at all; which
@@ -72,7 +74,9 @@ pub fn permits(actor: &OrgActor, action: OrgAction) -> bool {
             actor.role.is_some() || actor.is_operator
         }
         UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog
-        | ManageKnowledge | ManageCoaches | ManagePrograms | ProvisionCoaches | ViewOrgInsights => actor.is_admin(),
+        | ManageKnowledge | ManageCoaches | ManagePrograms | ProvisionCoaches | ViewOrgInsights | ManageChannels => {
+            actor.is_admin()
+        }
         ManageQuestions => actor.is_admin() || actor.role == Some(Role::Coach),
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod channel;
 pub mod commands;
+pub mod delivery;
 pub mod holdout;
 pub mod link;
 pub mod schedule;

@@ -32,6 +32,11 @@ impl LinkCode {
         Sha256::digest(self.0.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// The code's eight symbols, as a link carries it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// As shown to a person: `ABCD-EFGH`.
     pub fn display(&self) -> String {
         format!("{}-{}", &self.0[..LENGTH / 2], &self.0[LENGTH / 2..])

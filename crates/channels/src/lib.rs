@@ -5,7 +5,17 @@
 //! the outbox and its retries — is the same for every platform and lives
 //! outside the providers.
 
+#[cfg(feature = "fake")]
+pub mod fake;
+mod inbound;
+mod outbox;
+mod service;
+pub mod settings;
 pub mod telegram;
+pub mod whatsapp;
+
+pub use service::{Channels, ChannelsError, ChannelsResult, IssuedLinkCode, LinkedAccount, WebhookCall};
+pub use settings::{ChannelSettings, ChannelSetupView, TelegramSetup, WhatsAppSetup};
 
 use chrono::{DateTime, Utc};
 use wayfinder_channels_rules::Channel;
@@ -55,6 +65,8 @@ pub struct OutboundMessage {
     pub text: String,
     /// Sent along where the platform honours one, so a resent attempt is not delivered twice.
     pub idempotency_key: String,
+    /// The person's last message on this account (a platform's reply window starts there).
+    pub last_inbound_at: Option<DateTime<Utc>>,
 }
 
 /// A platform's sending side, as the outbox worker uses it.

@@ -13,6 +13,7 @@ use futures::StreamExt;
 use std::{sync::Arc, time::Instant};
 use tokio::sync::mpsc;
 use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_channels_rules::Channel;
 use wayfinder_coach_rules::{
     AnswerKind, AnswerMode, CoachStyle, ConfidenceLevel, ConversationId, ExtractiveOptions, MessageId, PromptInput,
     Relevance, RelevanceDecision, Role as CoachRole, Source, SourceRelevance, Turn, TurnRole, citation_coverage,
@@ -51,6 +52,8 @@ pub struct TurnInput {
     pub coach: Coach,
     pub thread: Thread,
     pub question: String,
+    /// Where the question was written; the answer goes back there.
+    pub channel: Channel,
 }
 
 /// Why a turn ended without a complete answer.
@@ -214,8 +217,9 @@ fn chat_messages(prompt: Vec<(CoachRole, String)>) -> Vec<ChatMessage> {
         .collect()
 }
 
-fn message_record(conversation: ConversationId, role: TurnRole, content: String) -> MessageRecord {
+fn message_record(conversation: ConversationId, role: TurnRole, content: String, channel: Channel) -> MessageRecord {
     MessageRecord {
+        channel,
         id: MessageId::new(),
         conversation,
         role,
@@ -243,6 +247,7 @@ impl Coaching {
         conversation: Conversation,
         person: PersonId,
         question: String,
+        channel: Channel,
     ) -> CoachingResult<mpsc::Receiver<TurnEvent>> {
         let coach = match conversation.coach_id {
             Some(id) => match self.coach(conversation.org_id, id).await {
@@ -251,8 +256,14 @@ impl Coaching {
             },
             None => self.default_coach(conversation.org_id).await?,
         };
-        let input =
-            TurnInput { org: conversation.org_id, person, coach, thread: Thread::Stored(conversation), question };
+        let input = TurnInput {
+            org: conversation.org_id,
+            person,
+            coach,
+            thread: Thread::Stored(conversation),
+            question,
+            channel,
+        };
         self.answer(input).await
     }
 
@@ -310,7 +321,7 @@ impl Coaching {
             Thread::Stored(c) => c.id,
             Thread::Stateless(_) => ConversationId::default(),
         };
-        let user = message_record(conversation, TurnRole::User, input.question.clone());
+        let user = message_record(conversation, TurnRole::User, input.question.clone(), input.channel);
         let _ = events.send(TurnEvent::User(Message::from_record(user.clone(), None))).await;
         let mut run = self.start_run(&input);
 
@@ -605,7 +616,7 @@ impl Coaching {
             cost,
             latency_ms: started.elapsed().as_millis() as i64,
             complete: answer.complete,
-            ..message_record(user.conversation, TurnRole::Assistant, answer.content)
+            ..message_record(user.conversation, TurnRole::Assistant, answer.content, user.channel)
         };
         let usage = (usage_total.input_tokens + usage_total.output_tokens > 0).then(|| UsageRecord {
             org: input.org,

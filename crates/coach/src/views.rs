@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_channels_rules::Channel;
 use wayfinder_coach_rules::{
     AnswerKind, AnswerMode, CoachId, CoachStyle, ConfidenceLevel, ConversationId, FeedbackRating, FeedbackReason,
     MessageId, RelevanceDecision, TurnRole,
@@ -159,6 +160,8 @@ pub struct Message {
     /// False when the answer broke off (model failure or stopped by the person).
     pub complete: bool,
     pub created_at: DateTime<Utc>,
+    /// Where a question was written, or where an answer was sent.
+    pub channel: Channel,
     pub feedback: Option<Feedback>,
     /// For a learner's answer that cites a concept of their programs with practice questions:
     /// "practise this" — the concept to practise.
@@ -237,6 +240,7 @@ impl Message {
             latency_ms: r.latency_ms,
             complete: r.complete,
             created_at: r.created_at,
+            channel: r.channel,
             feedback: feedback.map(Feedback::from),
             practice: stored.practice,
             check: stored.check,

@@ -158,21 +158,142 @@ impl Store {
         if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
-    /// Takes an inbound update once: `true` the first time its platform id is seen in the
-    /// organisation, `false` for a redelivery.
-    pub async fn take_inbound(
+    /// Keeps an inbound message until the worker answers it: `true` the first time its platform
+    /// id is seen in the organisation, `false` for a redelivery (nothing is stored then).
+    pub async fn take_inbound(&self, new: &NewInbound) -> StoreResult<bool> {
+        let taken = on_pool!(self, pool => sqlx::query(
+            "INSERT INTO inbound_events (id, org_id, channel, external_id, payload, state, received_at)
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6)
+             ON CONFLICT DO NOTHING")
+            .bind(uuid::Uuid::now_v7().to_string()).bind(new.org.to_string()).bind(new.channel.to_string())
+            .bind(&new.external_id).bind(new.payload.to_string()).bind(new.received_at.timestamp_millis())
+            .execute(pool).await?.rows_affected());
+        Ok(taken == 1)
+    }
+
+    /// Claims up to `limit` pending inbound messages for one worker until `lease_until`, oldest
+    /// first; a message whose worker stopped is claimed again once its lease has run out.
+    pub async fn claim_inbound(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<Inbound>> {
+        let lock = match self.backend() {
+            crate::Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            crate::Backend::Sqlite => "",
+        };
+        let rows: Vec<InboundRow> = in_tx!(self, tx => {
+            let due: Vec<(String,)> = sqlx::query_as(&format!(
+                "SELECT id FROM inbound_events WHERE state = 'pending' AND (lease_until IS NULL OR lease_until < $1)
+                 ORDER BY received_at, id LIMIT $2 {lock}"))
+                .bind(now.timestamp_millis()).bind(limit).fetch_all(&mut *tx).await?;
+            let mut claimed = Vec::with_capacity(due.len());
+            for (id,) in due {
+                let row: InboundRow = sqlx::query_as(
+                    "UPDATE inbound_events SET attempts = attempts + 1, lease_until = $2 WHERE id = $1
+                     RETURNING id, org_id, channel, external_id, payload, attempts")
+                    .bind(id).bind(lease_until.timestamp_millis()).fetch_one(&mut *tx).await?;
+                claimed.push(row);
+            }
+            claimed
+        });
+        rows.into_iter().map(InboundRow::into_inbound).collect()
+    }
+
+    /// Marks an inbound message handled.
+    pub async fn inbound_done(&self, id: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        let done = on_pool!(self, pool => sqlx::query(
+            "UPDATE inbound_events SET state = 'done', lease_until = NULL, done_at = $2 WHERE id = $1")
+            .bind(id).bind(at.timestamp_millis()).execute(pool).await?.rows_affected());
+        if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    /// Keeps an organisation's settings for a channel, replacing earlier ones.
+    pub async fn put_channel_config(
         &self,
         org: OrgId,
         channel: Channel,
-        external_id: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let taken = on_pool!(self, pool => sqlx::query(
-            "INSERT INTO inbound_events (org_id, channel, external_id, received_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT DO NOTHING")
-            .bind(org.to_string()).bind(channel.to_string()).bind(external_id).bind(at.timestamp_millis())
-            .execute(pool).await?.rows_affected());
-        Ok(taken == 1)
+        settings: &serde_json::Value,
+    ) -> StoreResult<()> {
+        on_pool!(self, pool => sqlx::query(
+            "INSERT INTO channel_configs (org_id, channel, settings, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (org_id, channel) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at")
+            .bind(org.to_string()).bind(channel.to_string()).bind(settings.to_string()).bind(now_ms())
+            .execute(pool).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// An organisation's settings for one channel, with when they were last changed.
+    pub async fn channel_config(
+        &self,
+        org: OrgId,
+        channel: Channel,
+    ) -> StoreResult<Option<(serde_json::Value, DateTime<Utc>)>> {
+        let row: Option<(String, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT settings, updated_at FROM channel_configs WHERE org_id = $1 AND channel = $2")
+            .bind(org.to_string()).bind(channel.to_string()).fetch_optional(pool).await?);
+        row.map(|(settings, at)| Ok((from_json(&settings, "channel settings")?, time(at)))).transpose()
+    }
+
+    /// The channels an organisation has set up.
+    pub async fn configured_channels(&self, org: OrgId) -> StoreResult<Vec<Channel>> {
+        let rows: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT channel FROM channel_configs WHERE org_id = $1 ORDER BY channel")
+            .bind(org.to_string()).fetch_all(pool).await?);
+        rows.iter().map(|(c,)| parse(c, "channel")).collect()
+    }
+
+    /// Removes an organisation's settings for a channel; `NotFound` when there were none.
+    pub async fn delete_channel_config(&self, org: OrgId, channel: Channel) -> StoreResult<()> {
+        let done = on_pool!(self, pool => sqlx::query("DELETE FROM channel_configs WHERE org_id = $1 AND channel = $2")
+            .bind(org.to_string()).bind(channel.to_string()).execute(pool).await?.rows_affected());
+        if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+}
+
+/// An inbound message to keep until it is answered.
+#[derive(Clone, Debug)]
+pub struct NewInbound {
+    pub org: OrgId,
+    pub channel: Channel,
+    /// The platform's id of the update (redeliveries repeat it).
+    pub external_id: String,
+    pub payload: serde_json::Value,
+    pub received_at: DateTime<Utc>,
+}
+
+/// An inbound message claimed by a worker.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inbound {
+    pub id: String,
+    pub org: OrgId,
+    pub channel: Channel,
+    pub external_id: String,
+    pub payload: serde_json::Value,
+    pub attempts: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct InboundRow {
+    id: String,
+    org_id: String,
+    channel: String,
+    external_id: String,
+    payload: String,
+    attempts: i64,
+}
+
+impl InboundRow {
+    fn into_inbound(self) -> StoreResult<Inbound> {
+        Ok(Inbound {
+            org: parse(&self.org_id, "org id")?,
+            channel: parse(&self.channel, "channel")?,
+            payload: from_json(&self.payload, "inbound payload")?,
+            id: self.id,
+            external_id: self.external_id,
+            attempts: self.attempts,
+        })
     }
 }
 
@@ -222,7 +343,8 @@ pub struct Outbound {
     pub provider_message_id: Option<String>,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
+    /// When it was sent, or given up.
+    pub settled_at: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -240,7 +362,7 @@ struct OutboundRow {
     provider_message_id: Option<String>,
     last_error: Option<String>,
     created_at: i64,
-    sent_at: Option<i64>,
+    settled_at: Option<i64>,
 }
 
 impl OutboundRow {
@@ -259,13 +381,13 @@ impl OutboundRow {
             provider_message_id: self.provider_message_id,
             last_error: self.last_error,
             created_at: time(self.created_at),
-            sent_at: self.sent_at.map(time),
+            settled_at: self.settled_at.map(time),
         })
     }
 }
 
 const OUTBOUND_COLUMNS: &str = "id, org_id, person_id, channel, destination, payload, idempotency_key, state, attempts,
-    next_attempt_at, provider_message_id, last_error, created_at, sent_at";
+    next_attempt_at, provider_message_id, last_error, created_at, settled_at";
 
 impl Store {
     /// Puts a message in the outbox; a key enqueued before is `Duplicate("idempotency_key")`.
@@ -284,10 +406,11 @@ impl Store {
         row.into_outbound()
     }
 
-    /// Claims up to `limit` messages due at `now` for one worker until `lease_until`: each is
-    /// marked `sending` with its attempt counted before anything is sent, so a crash leaves a
-    /// trace. Two workers never claim the same row (PostgreSQL skips rows another transaction
-    /// holds; SQLite has one writer).
+    /// Claims up to `limit` messages due at `now` for one worker until `lease_until`. A claim
+    /// only reserves them: each attempt is recorded by [`Store::begin_outbound_attempt`] right
+    /// before its send, so a worker that stops leaves unsent claims to be taken again when the
+    /// lease runs out. Two workers never claim the same row (PostgreSQL skips rows another
+    /// transaction holds; SQLite has one writer).
     pub async fn claim_outbound(
         &self,
         now: DateTime<Utc>,
@@ -301,18 +424,43 @@ impl Store {
         let rows: Vec<OutboundRow> = in_tx!(self, tx => {
             let due: Vec<(String,)> = sqlx::query_as(&format!(
                 "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $1
+                   AND (lease_until IS NULL OR lease_until < $1)
                  ORDER BY next_attempt_at, id LIMIT $2 {lock}"))
                 .bind(now.timestamp_millis()).bind(limit).fetch_all(&mut *tx).await?;
             let mut claimed = Vec::with_capacity(due.len());
             for (id,) in due {
                 let row: OutboundRow = sqlx::query_as(&format!(
-                    "UPDATE outbox SET state = 'sending', attempts = attempts + 1, lease_until = $2 WHERE id = $1
-                     RETURNING {OUTBOUND_COLUMNS}"))
+                    "UPDATE outbox SET lease_until = $2 WHERE id = $1 RETURNING {OUTBOUND_COLUMNS}"))
                     .bind(id).bind(lease_until.timestamp_millis()).fetch_one(&mut *tx).await?;
                 claimed.push(row);
             }
             claimed
         });
+        rows.into_iter().map(OutboundRow::into_outbound).collect()
+    }
+
+    /// Records an attempt just before its send: the message becomes `sending`, its attempts
+    /// counted. Returns the attempt's number; `NotFound` when the claim was lost (its lease ran
+    /// out and another worker took it).
+    pub async fn begin_outbound_attempt(
+        &self,
+        id: wayfinder_channels_rules::OutboundId,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let row: Option<(i64,)> = on_pool!(self, pool => sqlx::query_as(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, lease_until = $2
+             WHERE id = $1 AND state = 'queued' RETURNING attempts")
+            .bind(id.to_string()).bind(lease_until.timestamp_millis()).fetch_optional(pool).await?);
+        row.map(|(n,)| n).ok_or(StoreError::NotFound)
+    }
+
+    /// An organisation's outbound messages, newest first, up to `limit`.
+    pub async fn outbound_of(&self, org: OrgId, limit: i64) -> StoreResult<Vec<Outbound>> {
+        let sql = format!(
+            "SELECT {OUTBOUND_COLUMNS} FROM outbox WHERE org_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+        );
+        let rows: Vec<OutboundRow> = on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(org.to_string()).bind(limit).fetch_all(pool).await?);
         rows.into_iter().map(OutboundRow::into_outbound).collect()
     }
 
@@ -325,10 +473,10 @@ impl Store {
     ) -> StoreResult<()> {
         self.settle_outbound(
             id,
-            "UPDATE outbox SET state = 'sent', provider_message_id = $2, sent_at = $3, lease_until = NULL, last_error = NULL
+            "UPDATE outbox SET state = 'sent', provider_message_id = $2, settled_at = $3, lease_until = NULL, last_error = NULL
              WHERE id = $1 AND state = 'sending'",
             provider_message_id.map(str::to_string),
-            Some(at.timestamp_millis()),
+            at.timestamp_millis(),
         )
         .await
     }
@@ -345,18 +493,24 @@ impl Store {
             "UPDATE outbox SET state = 'queued', last_error = $2, next_attempt_at = $3, lease_until = NULL
              WHERE id = $1 AND state = 'sending'",
             Some(error.to_string()),
-            Some(retry_at.timestamp_millis()),
+            retry_at.timestamp_millis(),
         )
         .await
     }
 
     /// Gives a message up for good.
-    pub async fn outbound_failed(&self, id: wayfinder_channels_rules::OutboundId, error: &str) -> StoreResult<()> {
+    pub async fn outbound_failed(
+        &self,
+        id: wayfinder_channels_rules::OutboundId,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
         self.settle_outbound(
             id,
-            "UPDATE outbox SET state = 'failed', last_error = $2, lease_until = NULL WHERE id = $1 AND state = 'sending' AND $3 IS NULL",
+            "UPDATE outbox SET state = 'failed', last_error = $2, settled_at = $3, lease_until = NULL
+             WHERE id = $1 AND state = 'sending'",
             Some(error.to_string()),
-            None,
+            at.timestamp_millis(),
         )
         .await
     }
@@ -366,7 +520,7 @@ impl Store {
         id: wayfinder_channels_rules::OutboundId,
         sql: &str,
         text: Option<String>,
-        at: Option<i64>,
+        at: i64,
     ) -> StoreResult<()> {
         let done = on_pool!(self, pool => sqlx::query(sql).bind(id.to_string()).bind(text).bind(at)
             .execute(pool).await?.rows_affected());

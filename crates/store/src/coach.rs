@@ -7,6 +7,7 @@ use crate::{Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_channels_rules::Channel;
 use wayfinder_coach_rules::{
     AnswerKind, AnswerMode, CoachId, CoachStyle, ConversationId, FeedbackRating, FeedbackReason, MessageId, TurnRole,
 };
@@ -68,6 +69,8 @@ pub struct MessageRecord {
     pub latency_ms: i64,
     pub complete: bool,
     pub created_at: DateTime<Utc>,
+    /// Where the message was written (a question) or sent (an answer).
+    pub channel: Channel,
 }
 
 /// Feedback on an assistant message.
@@ -223,6 +226,7 @@ struct MessageRow {
     latency_ms: i64,
     complete: bool,
     created_at: i64,
+    channel: String,
 }
 
 impl MessageRow {
@@ -243,12 +247,13 @@ impl MessageRow {
             latency_ms: self.latency_ms,
             complete: self.complete,
             created_at: time(self.created_at),
+            channel: parse(&self.channel, "channel")?,
         })
     }
 }
 
 const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, kind, citations, domains, confidence, model,
-    input_tokens, output_tokens, cost, latency_ms, complete, created_at";
+    input_tokens, output_tokens, cost, latency_ms, complete, created_at, channel";
 
 /// Milliseconds at the start of today (UTC), when daily budgets reset.
 pub fn start_of_day_ms(now: DateTime<Utc>) -> i64 {
@@ -490,13 +495,13 @@ impl Store {
             for (i, m) in turn.iter().enumerate() {
                 sqlx::query(
                     "INSERT INTO messages (id, conversation_id, org_id, seq, role, content, kind, citations, domains, confidence,
-                     model, input_tokens, output_tokens, cost, latency_ms, complete, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                     model, input_tokens, output_tokens, cost, latency_ms, complete, created_at, channel)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
                 )
                 .bind(m.id.to_string()).bind(&conversation).bind(org.to_string()).bind(next + i as i64).bind(<&str>::from(m.role))
                 .bind(&m.content).bind(m.kind.map(<&str>::from)).bind(m.citations.to_string()).bind(to_json(&m.domains)).bind(m.confidence)
                 .bind(&m.model).bind(m.input_tokens).bind(m.output_tokens).bind(m.cost).bind(m.latency_ms).bind(m.complete)
-                .bind(m.created_at.timestamp_millis())
+                .bind(m.created_at.timestamp_millis()).bind(m.channel.to_string())
                 .execute(&mut *tx).await?;
             }
             sqlx::query("UPDATE conversations SET updated_at = $2, title = COALESCE($3, title) WHERE id = $1")

@@ -30,7 +30,7 @@ mod rows;
 mod vectors;
 
 pub use audit::{AuditEvent, NewAuditEvent};
-pub use channels::ChannelAccount;
+pub use channels::{ChannelAccount, Inbound, NewInbound, NewOutbound, Outbound, OutboundState};
 pub use coach::{
     BudgetRecord, CoachRecord, ConversationQuery, ConversationRecord, FeedbackRecord, MessageRecord, UsageRecord,
     start_of_day_ms,
@@ -248,6 +248,7 @@ pub const TABLES: &[&str] = &[
     "inbound_events",
     "outbox",
     "reach_preferences",
+    "channel_configs",
 ];
 
 impl Store {

@@ -24,6 +24,7 @@ use std::convert::Infallible;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId, Role, policy, policy::OrgAction};
+use wayfinder_channels_rules::Channel;
 use wayfinder_coach::{Coach, CoachSpec, CoachingError, Conversation, Feedback, Message, TurnEvent};
 use wayfinder_coach_rules::{
     AnswerMode, CoachId, CoachStyle, ConversationId, FeedbackRating, FeedbackReason, MessageId,
@@ -570,7 +571,7 @@ pub async fn post_message(
 ) -> ApiResult<Response> {
     let (conversation, _) = own_conversation(&state, &principal, id).await?;
     let (org, learner) = (conversation.org_id, principal.person.id);
-    let events = state.coaching.ask(conversation, learner, body.content).await?;
+    let events = state.coaching.ask(conversation, learner, body.content, Channel::Web).await?;
     let wants_stream =
         headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/event-stream"));
     if wants_stream {

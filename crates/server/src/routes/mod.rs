@@ -1,6 +1,7 @@
 //! The HTTP handlers, grouped by what they manage, and the views they answer with.
 
 pub mod auth;
+pub mod channels;
 pub mod coach;
 pub mod health;
 pub mod insights;
@@ -178,6 +179,15 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(knowledge::list_jobs))
         .routes(routes!(knowledge::get_job))
         .routes(routes!(knowledge::search))
+        .routes(routes!(channels::list_channels))
+        .routes(routes!(channels::put_telegram))
+        .routes(routes!(channels::put_whatsapp))
+        .routes(routes!(channels::delete_channel))
+        .routes(routes!(channels::create_link_code))
+        .routes(routes!(channels::list_channel_accounts))
+        .routes(routes!(channels::unlink_channel_account))
+        .routes(routes!(channels::telegram_hook))
+        .routes(routes!(channels::whatsapp_hook, channels::whatsapp_handshake))
         .routes(routes!(coach::list_coaches, coach::create_coach))
         .routes(routes!(coach::get_coach, coach::update_coach, coach::delete_coach))
         .routes(routes!(coach::make_default_coach))

@@ -81,11 +81,13 @@ impl TestApp {
         let (tx, rx) = oneshot::channel::<()>();
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let worker = JobWorker::new(kb.clone(), chrono::Duration::seconds(5));
+        let mut stop = stop_rx.clone();
         tokio::spawn(worker.run(async move {
-            let mut stop = stop_rx;
             let _ = stop.wait_for(|s| *s).await;
         }));
         let state = AppState::new(kb, settings).with_models(models);
+        tokio::spawn(state.channels.clone().run_inbound(stop_rx.clone()));
+        tokio::spawn(state.channels.clone().run_outbox(stop_rx));
         let server = tokio::spawn(wayfinder_server::serve(
             listener,
             state,

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod auth;
 mod bad_input;
+mod channels;
 mod coach;
 mod insights;
 mod knowledge;

@@ -37,13 +37,32 @@ CREATE TABLE channel_link_codes (
 );
 CREATE INDEX channel_link_codes_person ON channel_link_codes (org_id, person_id);
 
--- Inbound updates already taken, by their platform ids: platforms redeliver.
+-- Inbound messages, kept by their platform ids (platforms redeliver: a second
+-- delivery of an id is dropped) until the worker has answered them.
 CREATE TABLE inbound_events (
+    id           TEXT PRIMARY KEY,
     org_id       TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
     channel      TEXT NOT NULL,
     external_id  TEXT NOT NULL,
+    -- JSON: the sender's platform id and name, the text, when it was written.
+    payload      TEXT NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+    attempts     BIGINT NOT NULL DEFAULT 0,
+    lease_until  BIGINT,
     received_at  BIGINT NOT NULL,
-    PRIMARY KEY (org_id, channel, external_id)
+    done_at      BIGINT,
+    UNIQUE (org_id, channel, external_id)
+);
+CREATE INDEX inbound_events_pending ON inbound_events (state, received_at);
+
+-- An organisation's settings for a channel (a bot's token and webhook secret, a
+-- WhatsApp number's ids and secrets): JSON, shown to admins with secrets masked.
+CREATE TABLE channel_configs (
+    org_id      TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+    channel     TEXT NOT NULL,
+    settings    TEXT NOT NULL,
+    updated_at  BIGINT NOT NULL,
+    PRIMARY KEY (org_id, channel)
 );
 
 -- Every outbound message, sent by the worker with retries. The attempt is recorded
@@ -65,7 +84,8 @@ CREATE TABLE outbox (
     provider_message_id  TEXT,
     last_error           TEXT,
     created_at           BIGINT NOT NULL,
-    sent_at              BIGINT
+    -- When it was sent, or given up.
+    settled_at           BIGINT
 );
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
 CREATE INDEX outbox_person ON outbox (org_id, person_id, created_at);

@@ -1,0 +1,369 @@
+//! Channels end to end: an organisation's Telegram bot and WhatsApp number
+//! set up by its admin, an account linked with a one-time code, webhook calls
+//! verified (forged ones refused without a trace) and deduplicated, questions
+//! answered in the learner's one conversation and sent back on the channel
+//! they came from — long answers split at the platform's limit with their
+//! citations as footnotes, `retry_after` honoured, STOP, unlinking, and
+//! WhatsApp's 24-hour window — against a fake platform at the network edge,
+//! on both backends.
+
+use crate::{
+    coach::{models, world_with_guide},
+    helpers::*,
+};
+use chrono::Utc;
+use hmac::{Hmac, Mac};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::time::Duration;
+use wayfinder_channels::ChannelSettings;
+use wayfinder_channels::fake::{Failure, FakePlatform, Received};
+use wayfinder_coach::Models;
+use wayfinder_knowledge::{IngestLimits, KnowledgeBase};
+use wayfinder_llm::fake::{FakeOpenAi, Script};
+
+const BOT_TOKEN: &str = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+const WEBHOOK_SECRET: &str = "telegram-secret-4f1c9a";
+const CHAT: i64 = 424_242;
+const APP_SECRET: &str = "whatsapp-app-secret-77";
+const VERIFY_TOKEN: &str = "verify-token-0b7e2d";
+const NUMBER: &str = "4915112345678";
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The server with its channels pointed at the fake platform.
+async fn spawn(backend: Backend, platform: &FakePlatform, models: Models) -> TestApp {
+    let settings = ServerSettings {
+        channels: ChannelSettings {
+            telegram_api: platform.base_url(),
+            whatsapp_api: platform.base_url(),
+            ..ChannelSettings::default()
+        },
+        ..test_settings()
+    };
+    TestApp::spawn_with_models(
+        backend,
+        settings,
+        |store| KnowledgeBase::new(store, None, None, IngestLimits::default()),
+        models,
+    )
+    .await
+}
+
+fn update(id: i64, text: &str) -> Value {
+    json!({ "update_id": id, "message": { "message_id": id, "date": Utc::now().timestamp(),
+        "chat": { "id": CHAT, "type": "private" }, "from": { "id": CHAT, "is_bot": false, "first_name": "Lena" }, "text": text } })
+}
+
+async fn post_raw(app: &TestApp, path: &str, headers: &[(&str, String)], body: &[u8]) -> (StatusCode, Value) {
+    let mut request = reqwest::Client::new().post(app.url(path)).header("content-type", "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let response = request.body(body.to_vec()).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn telegram(app: &TestApp, org: &str, secret: &str, update: &Value) -> (StatusCode, Value) {
+    let headers = [("X-Telegram-Bot-Api-Secret-Token", secret.to_string())];
+    post_raw(app, &format!("/api/v1/hooks/telegram/{org}"), &headers, update.to_string().as_bytes()).await
+}
+
+/// What reached `destination` with success, in order.
+fn delivered_to(platform: &FakePlatform, destination: &str) -> Vec<Received> {
+    platform.delivered().into_iter().filter(|r| r.destination == destination).collect()
+}
+
+async fn wait_delivered(platform: &FakePlatform, destination: &str, count: usize) -> Vec<Received> {
+    let destination = destination.to_string();
+    platform
+        .wait_until(WAIT, |all| all.iter().filter(|r| r.delivered && r.destination == destination).count() >= count)
+        .await;
+    delivered_to(platform, &destination)
+}
+
+/// The person's conversations, newest first.
+async fn conversations(client: &Client, org: &str) -> Vec<Value> {
+    let (status, list) = client.get(&format!("/orgs/{org}/conversations")).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list["conversations"].as_array().cloned().unwrap_or_default()
+}
+
+async fn messages(client: &Client, conversation: &str) -> Vec<Value> {
+    let (status, detail) = client.get(&format!("/conversations/{conversation}")).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    detail["messages"].as_array().unwrap().clone()
+}
+
+/// A part's text without its `\n(i/n)` number.
+fn without_number(part: &str) -> &str {
+    match part.rfind("\n(") {
+        Some(at) if part.ends_with(')') => &part[..at],
+        _ => part,
+    }
+}
+
+async fn telegram_links_answers_splits_and_stops(backend: Backend) {
+    let platform = FakePlatform::start().await;
+    let llm = FakeOpenAi::start().await;
+    let w = world_with_guide(spawn(backend, &platform, models(llm.base_url())).await).await;
+    let (app, a, admin, learner) = (&w.app, &w.org_a, &w.admin.client, &w.learner.client);
+
+    // Nothing is set up: no code to make, no webhook to call.
+    let (status, body) = learner.post(&format!("/orgs/{a}/channel-links"), json!({ "channel": "telegram" })).await;
+    assert_error((status, body), StatusCode::CONFLICT, "channel_not_configured");
+    assert_error(telegram(app, a, WEBHOOK_SECRET, &update(1, "hi")).await, StatusCode::NOT_FOUND, "not_found");
+
+    // Only admins set a bot up; its settings are checked.
+    let setup =
+        json!({ "bot_token": BOT_TOKEN, "webhook_secret": WEBHOOK_SECRET, "bot_username": "NorthHighCoachBot" });
+    let (status, body) = learner.put(&format!("/orgs/{a}/channels/telegram"), setup.clone()).await;
+    assert_error((status, body), StatusCode::FORBIDDEN, "forbidden");
+    let bad = json!({ "bot_token": BOT_TOKEN, "webhook_secret": "short" });
+    let (status, body) = admin.put(&format!("/orgs/{a}/channels/telegram"), bad).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("webhook_secret")));
+    let (status, view) = admin.put(&format!("/orgs/{a}/channels/telegram"), setup).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["webhook_url"], format!("http://wayfinder.test/api/v1/hooks/telegram/{a}"));
+    assert!(!view.to_string().contains(BOT_TOKEN) && !view.to_string().contains(WEBHOOK_SECRET), "secrets stay hidden");
+    let (_, list) = admin.get(&format!("/orgs/{a}/channels")).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+
+    // The learner makes a code; a forged call changes nothing.
+    let (status, code) = learner.post(&format!("/orgs/{a}/channel-links"), json!({ "channel": "telegram" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{code}");
+    let shown = code["code"].as_str().unwrap().to_string();
+    assert_eq!(shown.len(), 9, "ABCD-EFGH: {code}");
+    let compact = shown.replace('-', "");
+    assert_eq!(code["open_url"], format!("https://t.me/NorthHighCoachBot?start={compact}"));
+    let before = app.row_counts().await;
+    let link = update(1, &format!("/start {compact}"));
+    assert_error(telegram(app, a, "wrong-secret-value", &link).await, StatusCode::FORBIDDEN, "forged_webhook");
+    let unsigned = post_raw(app, &format!("/api/v1/hooks/telegram/{a}"), &[], link.to_string().as_bytes()).await;
+    assert_error(unsigned, StatusCode::FORBIDDEN, "forged_webhook");
+    let garbage = post_raw(
+        app,
+        &format!("/api/v1/hooks/telegram/{a}"),
+        &[("X-Telegram-Bot-Api-Secret-Token", WEBHOOK_SECRET.into())],
+        b"{\"update_id\": \"x\"",
+    )
+    .await;
+    assert_error(garbage, StatusCode::BAD_REQUEST, "malformed_webhook");
+    assert_eq!(app.row_counts().await, before, "refused calls leave no trace");
+
+    // The bot's deep link links the chat, once however often Telegram delivers it.
+    let (status, receipt) = telegram(app, a, WEBHOOK_SECRET, &link).await;
+    assert_eq!((status, receipt["received"].as_u64()), (StatusCode::OK, Some(1)), "{receipt}");
+    let sent = wait_delivered(&platform, &CHAT.to_string(), 1).await;
+    assert!(sent[0].text.starts_with("Linked"), "{sent:?}");
+    assert_eq!(sent[0].account, BOT_TOKEN, "sent with the organisation's bot");
+    let (_, receipt) = telegram(app, a, WEBHOOK_SECRET, &link).await;
+    assert_eq!(receipt["received"], 0, "a redelivered update is taken once");
+    let (_, linked) = learner.get(&format!("/orgs/{a}/channel-accounts")).await;
+    assert_eq!(linked["available"], json!(["telegram"]), "{linked}");
+    let accounts = &linked["accounts"];
+    assert_eq!(accounts.as_array().unwrap().len(), 1, "{accounts}");
+    assert_eq!(
+        (accounts[0]["channel"].as_str(), accounts[0]["external_id"].as_str()),
+        (Some("telegram"), Some("424242"))
+    );
+    let account = accounts[0]["id"].as_str().unwrap().to_string();
+    // A spent code links nothing more.
+    let (_, _) = telegram(app, a, WEBHOOK_SECRET, &update(2, &format!("link {shown}"))).await;
+    let sent = wait_delivered(&platform, &CHAT.to_string(), 2).await;
+    assert!(sent[1].text.contains("not valid or has expired"), "{}", sent[1].text);
+
+    // A question is answered in the learner's conversation; the long answer arrives in parts
+    // within Telegram's limit, in order, with the citation as a footnote.
+    let sentence = "Review your flashcards on a schedule that spaces the sessions further apart each time [1]. ";
+    let long = sentence.repeat(80);
+    llm.push(Script::Reply(long.clone()));
+    let question = "How should I review flashcards?";
+    telegram(app, a, WEBHOOK_SECRET, &update(3, question)).await;
+    let expected_parts = (long.encode_utf16().count() + 200).div_ceil(4096).max(2);
+    let sent = wait_delivered(&platform, &CHAT.to_string(), 2 + expected_parts).await;
+    let parts: Vec<&Received> = sent[2..].iter().collect();
+    let count = parts.len();
+    for (i, part) in parts.iter().enumerate() {
+        assert!(part.text.encode_utf16().count() <= 4096, "part {i} is {} units", part.text.encode_utf16().count());
+        assert!(part.text.ends_with(&format!("({}/{count})", i + 1)), "numbered in order: {}", part.text);
+    }
+    let joined: String = parts.iter().map(|p| without_number(&p.text)).collect::<Vec<_>>().join(" ");
+    let words = |text: &str| text.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    let (conversation_list, _) = (conversations(learner, a).await, ());
+    assert_eq!(conversation_list.len(), 1, "one conversation: {conversation_list:?}");
+    let conversation = conversation_list[0]["id"].as_str().unwrap().to_string();
+    let stored = messages(learner, &conversation).await;
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    assert_eq!((stored[0]["content"].as_str(), stored[0]["channel"].as_str()), (Some(question), Some("telegram")));
+    assert_eq!(stored[1]["channel"], "telegram");
+    let answer = stored[1]["content"].as_str().unwrap();
+    let title = stored[1]["citations"][0]["document_title"].as_str().unwrap();
+    let footnote = format!("[1] {title}");
+    assert!(joined.contains(&footnote), "the citation follows as a footnote: …{}", &joined[joined.len() - 300..]);
+    let body_words = words(&joined[..joined.find(&footnote).unwrap()]);
+    assert_eq!(body_words, words(answer), "the parts carry the whole answer, nothing lost or repeated");
+
+    // The web app continues the same conversation; a question there is answered there only.
+    let (status, _) = learner
+        .post(&format!("/conversations/{conversation}/messages"), json!({ "content": "What is the Cornell method?" }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let delivered_so_far = delivered_to(&platform, &CHAT.to_string()).len();
+
+    // Telegram says "slow down": the next attempt waits as long as it asked.
+    platform.fail_next(Failure::RateLimited { retry_after: 3 });
+    telegram(app, a, WEBHOOK_SECRET, &update(4, "What is spaced repetition?")).await;
+    let sent = wait_delivered(&platform, &CHAT.to_string(), delivered_so_far + 1).await;
+    let requests = platform.requests();
+    let refused = requests.iter().rposition(|r| !r.delivered).unwrap();
+    let retried = &requests[refused + 1..].iter().find(|r| r.delivered).unwrap();
+    assert_eq!(retried.text, requests[refused].text, "the same message was sent again");
+    assert!(
+        retried.at - requests[refused].at >= Duration::from_secs(3),
+        "retry_after was honoured, not the 2 s backoff"
+    );
+    assert_eq!(sent.last().unwrap().text, retried.text);
+    let stored = messages(learner, &conversation).await;
+    assert_eq!(stored.len(), 6, "the web turn and the Telegram turn share the conversation");
+    assert_eq!((stored[2]["channel"].as_str(), stored[4]["channel"].as_str()), (Some("web"), Some("telegram")));
+
+    // STOP pauses reminders on the account and is confirmed; START turns them on again.
+    let before_stop = delivered_to(&platform, &CHAT.to_string()).len();
+    telegram(app, a, WEBHOOK_SECRET, &update(5, "STOP")).await;
+    let sent = wait_delivered(&platform, &CHAT.to_string(), before_stop + 1).await;
+    assert!(sent.last().unwrap().text.contains("no more reminders"), "{}", sent.last().unwrap().text);
+    let (_, linked) = learner.get(&format!("/orgs/{a}/channel-accounts")).await;
+    assert!(linked["accounts"][0]["opted_out_at"].is_string(), "{linked}");
+    telegram(app, a, WEBHOOK_SECRET, &update(6, "start")).await;
+    wait_delivered(&platform, &CHAT.to_string(), before_stop + 2).await;
+    let (_, linked) = learner.get(&format!("/orgs/{a}/channel-accounts")).await;
+    assert!(linked["accounts"][0]["opted_out_at"].is_null(), "{linked}");
+
+    // Someone else cannot unlink it; the learner can, and the chat is then nobody's.
+    let (status, body) = w.other_learner.client.delete(&format!("/orgs/{a}/channel-accounts/{account}")).await;
+    assert_error((status, body), StatusCode::NOT_FOUND, "not_found");
+    let (status, _) = learner.delete(&format!("/orgs/{a}/channel-accounts/{account}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let before_unlinked = delivered_to(&platform, &CHAT.to_string()).len();
+    telegram(app, a, WEBHOOK_SECRET, &update(7, "Are you still there?")).await;
+    let sent = wait_delivered(&platform, &CHAT.to_string(), before_unlinked + 1).await;
+    assert!(sent.last().unwrap().text.contains("link this chat"), "{}", sent.last().unwrap().text);
+    assert_eq!(messages(learner, &conversation).await.len(), 6, "an unlinked chat's message is not the learner's");
+
+    // Another organisation's webhook with this bot's secret is not this bot.
+    let b = &w.org_b;
+    assert_error(telegram(app, b, WEBHOOK_SECRET, &update(8, "hi")).await, StatusCode::NOT_FOUND, "not_found");
+}
+
+fn sign(body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(APP_SECRET.as_bytes()).unwrap();
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+fn whatsapp_message(id: &str, text: &str, sent_at: chrono::DateTime<Utc>) -> Value {
+    json!({ "object": "whatsapp_business_account", "entry": [{ "id": "8856996819413533", "changes": [{ "field": "messages",
+        "value": { "messaging_product": "whatsapp", "metadata": { "display_phone_number": "15550783881", "phone_number_id": "106540352242922" },
+            "contacts": [{ "profile": { "name": "Lena Ortiz" }, "wa_id": NUMBER }],
+            "messages": [{ "from": NUMBER, "id": id, "timestamp": sent_at.timestamp().to_string(), "type": "text", "text": { "body": text } }] } }] }] })
+}
+
+async fn whatsapp(app: &TestApp, org: &str, body: &Value, signature: Option<String>) -> (StatusCode, Value) {
+    let bytes = body.to_string().into_bytes();
+    let signature = signature.unwrap_or_else(|| sign(&bytes));
+    post_raw(app, &format!("/api/v1/hooks/whatsapp/{org}"), &[("X-Hub-Signature-256", signature)], &bytes).await
+}
+
+async fn whatsapp_verifies_links_answers_and_keeps_the_window(backend: Backend) {
+    let platform = FakePlatform::start().await;
+    let w = world_with_guide(spawn(backend, &platform, Models::none()).await).await;
+    let (app, a, admin, learner) = (&w.app, &w.org_a, &w.admin.client, &w.learner.client);
+    let setup = json!({ "phone_number_id": "106540352242922", "display_number": "+1 555 078 3881",
+        "access_token": "EAAG-access-token-for-tests", "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN,
+        "template_name": "coach_message", "template_language": "en" });
+    let (status, view) = admin.put(&format!("/orgs/{a}/channels/whatsapp"), setup.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+
+    // The subscription handshake echoes the challenge only for the right token.
+    let handshake = |token: &str| {
+        app.url(&format!(
+            "/api/v1/hooks/whatsapp/{a}?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444"
+        ))
+    };
+    let response = reqwest::get(handshake(VERIFY_TOKEN)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "1158201444");
+    let response = reqwest::get(handshake("not-the-token")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // A wrong signature changes nothing.
+    let (_, code) = learner.post(&format!("/orgs/{a}/channel-links"), json!({ "channel": "whatsapp" })).await;
+    assert!(code["instructions"].as_str().unwrap().contains("+1 555 078 3881"), "{code}");
+    let link = whatsapp_message("wamid.L1", &format!("link {}", code["code"].as_str().unwrap()), Utc::now());
+    let before = app.row_counts().await;
+    let forged = whatsapp(app, a, &link, Some(format!("sha256={}", "0".repeat(64)))).await;
+    assert_error(forged, StatusCode::FORBIDDEN, "forged_webhook");
+    assert_eq!(app.row_counts().await, before);
+
+    // Linked with the code; a redelivery is taken once.
+    assert_eq!(whatsapp(app, a, &link, None).await.1["received"], 1);
+    assert_eq!(whatsapp(app, a, &link, None).await.1["received"], 0);
+    let sent = wait_delivered(&platform, NUMBER, 1).await;
+    assert_eq!((sent[0].body["type"].as_str(), sent[0].account.as_str()), (Some("text"), "106540352242922"));
+    assert!(sent[0].text.starts_with("Linked"), "{sent:?}");
+
+    // Inside the window: the extractive answer as text, its citations as footnotes.
+    whatsapp(app, a, &whatsapp_message("wamid.Q1", "How should I review flashcards?", Utc::now()), None).await;
+    let sent = wait_delivered(&platform, NUMBER, 2).await;
+    let conversation = conversations(learner, a).await[0]["id"].as_str().unwrap().to_string();
+    let stored = messages(learner, &conversation).await;
+    let answer = &stored[1];
+    assert_eq!((answer["kind"].as_str(), answer["channel"].as_str()), (Some("extractive"), Some("whatsapp")));
+    assert_eq!(sent[1].body["type"], "text");
+    assert!(sent[1].text.starts_with(answer["content"].as_str().unwrap()), "{}", sent[1].text);
+    for citation in answer["citations"].as_array().unwrap() {
+        let note = format!("[{}] {}", citation["number"], citation["document_title"].as_str().unwrap());
+        assert!(sent[1].text.contains(&note), "{note} in {}", sent[1].text);
+    }
+
+    // A message WhatsApp delivers 30 hours late: the window has closed, so the answer goes out
+    // as the approved template carrying the text.
+    let late = Utc::now() - chrono::Duration::hours(30);
+    let before_late = app.row_counts().await;
+    whatsapp(app, a, &whatsapp_message("wamid.Q0", "What is the Cornell method?", late), None).await;
+    let sent = wait_delivered(&platform, NUMBER, 3).await;
+    assert_eq!(sent[2].body["type"], "template", "{}", sent[2].body);
+    assert_eq!(sent[2].body["template"]["name"], "coach_message");
+    assert_eq!(sent[2].body["template"]["language"]["code"], "en");
+    let stored = messages(learner, &conversation).await;
+    let late_answer = stored[3]["content"].as_str().unwrap();
+    assert!(late_answer.starts_with(&sent[2].text[..40.min(sent[2].text.len())]), "{late_answer} / {}", sent[2].text);
+    assert!(before_late.iter().any(|(t, _)| *t == "outbox"));
+
+    // Without a template, a message outside the window is not sent: it fails with the reason.
+    let mut without = setup.clone();
+    without.as_object_mut().unwrap().remove("template_name");
+    without.as_object_mut().unwrap().remove("template_language");
+    let (status, _) = admin.put(&format!("/orgs/{a}/channels/whatsapp"), without).await;
+    assert_eq!(status, StatusCode::OK);
+    whatsapp(app, a, &whatsapp_message("wamid.Q2", "How should I take notes?", late), None).await;
+    let org: wayfinder_accounts_rules::OrgId = a.parse().unwrap();
+    let started = std::time::Instant::now();
+    let failed = loop {
+        let rows = app.store.outbound_of(org, 10).await.unwrap();
+        if let Some(row) = rows.iter().find(|r| r.state == wayfinder_store::OutboundState::Failed) {
+            break row.clone();
+        }
+        assert!(started.elapsed() < WAIT, "{rows:#?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(failed.last_error.as_deref().unwrap_or_default().contains("24-hour window"), "{failed:?}");
+    assert_eq!(delivered_to(&platform, NUMBER).len(), 3, "nothing went out");
+}
+
+wayfinder_testing::on_both_backends!(
+    telegram_links_answers_splits_and_stops,
+    whatsapp_verifies_links_answers_and_keeps_the_window
+);
