@@ -155,6 +155,13 @@ pub fn may_read_conversation(
         || actor.role == Some(Role::Parent) && parents_allowed && supervised.contains(&owner)
 }
 
+/// Whether the actor may join someone's conversation live and write in it as themselves (the AI
+/// pausing meanwhile): administrators, and the coaches and managers who supervise its owner.
+pub fn may_join_conversation(actor: &OrgActor, owner: PersonId, supervised: &HashSet<PersonId>) -> bool {
+    actor.person != owner
+        && (actor.is_admin() || matches!(actor.role, Some(Role::Coach | Role::Manager)) && supervised.contains(&owner))
+}
+
 /// Whether the actor may read a learner's progress (enrolments, mastery,
 /// evidence, goals, paths, reviews): the learner; administrators; the
 /// learner's coaches and parents, and the managers above those coaches.

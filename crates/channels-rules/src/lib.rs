@@ -12,6 +12,7 @@ pub mod commands;
 pub mod delivery;
 pub mod holdout;
 pub mod link;
+pub mod nudge;
 pub mod schedule;
 pub mod split;
 
@@ -22,4 +23,6 @@ wayfinder_accounts_rules::id_type!(
     ChannelAccountId,
     /// Identifies one outbound message in the outbox.
     OutboundId,
+    /// Identifies a nudge rule.
+    NudgeRuleId,
 );

@@ -153,6 +153,7 @@ impl Channels {
         let answer = match finish(events).await {
             Finished::Answer(answer) => answer,
             Finished::Failed(text) => return self.reply(org, Some(person), channel, message, &key, &text).await,
+            Finished::Held => return Ok(()),
         };
         let footnotes: Vec<Footnote> = answer
             .citations
@@ -178,6 +179,39 @@ impl Channels {
         let parts = split_answer(&answer.content, &footnotes, limit);
         let prefix = format!("answer:{}", answer.id);
         self.queue_parts(org, Some(person), channel, &message.sender, &prefix, &parts).await
+    }
+
+    /// Sends what a coach who joined wrote to the messaging account the learner last wrote
+    /// from in this conversation, if they wrote from one (the web shows it by itself).
+    pub async fn forward_to_messaging(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        conversation: wayfinder_coach_rules::ConversationId,
+        message: &Message,
+    ) {
+        let last = match self.coaching.messages(conversation).await {
+            Ok(messages) => messages.into_iter().rev().find(|m| m.role == wayfinder_coach_rules::TurnRole::User),
+            Err(error) => {
+                tracing::warn!(%error, "the coach's message was not forwarded");
+                return;
+            }
+        };
+        let Some(channel) = last.map(|m| m.channel).filter(|c| c.is_messaging()) else { return };
+        let accounts = match self.store.channel_accounts_of(org, person).await {
+            Ok(accounts) => accounts,
+            Err(error) => return tracing::warn!(%error, "the coach's message was not forwarded"),
+        };
+        let Some(account) = accounts.into_iter().find(|a| a.channel == channel) else { return };
+        let text = match &message.author_name {
+            Some(name) => format!("{name}: {}", message.content),
+            None => message.content.clone(),
+        };
+        let parts = split_answer(&text, &[], channel.message_limit().unwrap_or(usize::MAX));
+        let prefix = format!("human:{}", message.id);
+        if let Err(error) = self.queue_parts(org, Some(person), channel, &account.external_id, &prefix, &parts).await {
+            tracing::warn!(%error, "the coach's message was not forwarded");
+        }
     }
 
     /// The conversation a message on any channel continues: the person's most recent one,
@@ -246,6 +280,8 @@ enum Finished {
     Answer(Box<Message>),
     /// What to tell the person instead.
     Failed(String),
+    /// A coach holds the conversation: they answer, not the AI.
+    Held,
 }
 
 async fn finish(mut events: tokio::sync::mpsc::Receiver<TurnEvent>) -> Finished {
@@ -253,6 +289,7 @@ async fn finish(mut events: tokio::sync::mpsc::Receiver<TurnEvent>) -> Finished 
         match event {
             TurnEvent::Done(answer) => return Finished::Answer(Box::new(answer)),
             TurnEvent::Failed { message, .. } => return Finished::Failed(message),
+            TurnEvent::Held(_) => return Finished::Held,
             TurnEvent::User(_) | TurnEvent::Sources(_) | TurnEvent::Delta(_) => {}
         }
     }

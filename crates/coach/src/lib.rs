@@ -11,7 +11,9 @@ mod views;
 
 pub use models::Models;
 pub use pipeline::{Thread, TurnEvent, TurnFailure, TurnInput, TurnOutcome, source_of};
-pub use views::{CheckReply, Citation, Coach, Conversation, Feedback, Message, PosedCheck, PracticeOffer};
+pub use views::{
+    CheckReply, Citation, Coach, Conversation, Feedback, Message, PosedCheck, PracticeOffer, message_view,
+};
 // The closed sets the views carry, so callers of the service need not reach for the rules crate.
 pub use wayfinder_coach_rules::{
     AnswerKind, AnswerMode, CoachStyle, ConfidenceLevel, FeedbackRating, FeedbackReason, TurnRole,

@@ -78,6 +78,8 @@ pub enum TurnEvent {
     Done(Message),
     /// The answer failed; the partial answer (if any) is stored as incomplete.
     Failed { failure: TurnFailure, message: String, partial: Option<Message> },
+    /// A person holds the conversation: the question is stored and the AI does not answer.
+    Held(Message),
 }
 
 /// Where the time went, for the benchmark (milliseconds).
@@ -217,6 +219,18 @@ fn chat_messages(prompt: Vec<(CoachRole, String)>) -> Vec<ChatMessage> {
         .collect()
 }
 
+/// A message's text, trimmed, when its length is allowed.
+fn checked_message(text: &str) -> CoachingResult<String> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > crate::MAX_MESSAGE_CHARS {
+        return Err(CoachingError::Invalid {
+            field: "content",
+            message: format!("must be 1 to {} characters", crate::MAX_MESSAGE_CHARS),
+        });
+    }
+    Ok(text.to_string())
+}
+
 fn message_record(conversation: ConversationId, role: TurnRole, content: String, channel: Channel) -> MessageRecord {
     MessageRecord {
         channel,
@@ -235,10 +249,67 @@ fn message_record(conversation: ConversationId, role: TurnRole, content: String,
         latency_ms: 0,
         complete: true,
         created_at: chrono::Utc::now(),
+        seq: 0,
+        author: None,
+        author_name: None,
     }
 }
 
 impl Coaching {
+    /// Stores a question the AI must not answer (a person holds the conversation) and tells the
+    /// caller so: the question, then `Held`.
+    async fn hold_question(
+        &self,
+        conversation: &Conversation,
+        question: String,
+        channel: Channel,
+    ) -> CoachingResult<mpsc::Receiver<TurnEvent>> {
+        let question = checked_message(&question)?;
+        let record = message_record(conversation.id, TurnRole::User, question, channel);
+        self.store.append_message(conversation.org_id, &record).await?;
+        let stored = Message::from_record(self.store.message(record.id).await?, None);
+        let (events, receiver) = mpsc::channel(2);
+        let _ = events.send(TurnEvent::User(stored.clone())).await;
+        let _ = events.send(TurnEvent::Held(stored)).await;
+        Ok(receiver)
+    }
+
+    /// What a person who joined the conversation writes to the learner, as themselves.
+    pub async fn write_as(
+        &self,
+        conversation: &Conversation,
+        author: PersonId,
+        content: &str,
+        channel: Channel,
+    ) -> CoachingResult<Message> {
+        let content = checked_message(content)?;
+        let record = MessageRecord {
+            kind: Some(AnswerKind::Human),
+            author: Some(author),
+            ..message_record(conversation.id, TurnRole::Assistant, content, channel)
+        };
+        self.store.append_message(conversation.org_id, &record).await?;
+        Ok(Message::from_record(self.store.message(record.id).await?, None))
+    }
+
+    /// A supervising person takes the conversation over: the AI stops answering until they
+    /// hand it back. `false` when someone else already holds it.
+    pub async fn take_over(&self, conversation: ConversationId, person: PersonId) -> CoachingResult<bool> {
+        let current = self.store.conversation(conversation).await?.held_by;
+        if current == Some(person) {
+            return Ok(true);
+        }
+        if current.is_some() {
+            return Ok(false);
+        }
+        Ok(self.store.set_conversation_holder(conversation, Some(person), None).await?)
+    }
+
+    /// Hands a conversation back to the AI; `false` when `person` does not hold it.
+    pub async fn hand_back(&self, conversation: ConversationId, person: PersonId) -> CoachingResult<bool> {
+        Ok(self.store.set_conversation_holder(conversation, None, Some(person)).await?)
+    }
+
     /// Asks the coach in a stored conversation the caller has loaded and may write to:
     /// the conversation's coach answers, or the organisation's default when that coach
     /// was deleted.
@@ -249,6 +320,9 @@ impl Coaching {
         question: String,
         channel: Channel,
     ) -> CoachingResult<mpsc::Receiver<TurnEvent>> {
+        if self.store.conversation(conversation.id).await?.held_by.is_some() {
+            return self.hold_question(&conversation, question, channel).await;
+        }
         let coach = match conversation.coach_id {
             Some(id) => match self.coach(conversation.org_id, id).await {
                 Err(CoachingError::NotFound(_)) => self.default_coach(conversation.org_id).await?,
@@ -271,13 +345,7 @@ impl Coaching {
     /// whose events arrive on the returned channel. Errors here (bad input,
     /// over budget) mean nothing was stored and no model was called.
     pub async fn answer(&self, input: TurnInput) -> CoachingResult<mpsc::Receiver<TurnEvent>> {
-        let question = input.question.trim().to_string();
-        if question.is_empty() || question.chars().count() > crate::MAX_MESSAGE_CHARS {
-            return Err(CoachingError::Invalid {
-                field: "content",
-                message: format!("must be 1 to {} characters", crate::MAX_MESSAGE_CHARS),
-            });
-        }
+        let question = checked_message(&input.question)?;
         self.check_budget(input.org, input.person).await?;
         let (events, receiver) = mpsc::channel(64);
         let this = self.clone();
@@ -580,7 +648,7 @@ impl Coaching {
         let outcome = standalone.and(match answer.kind {
             AnswerKind::Refusal => Some(QuestionOutcome::Refused),
             AnswerKind::Error => Some(QuestionOutcome::Failed),
-            AnswerKind::CheckFeedback => None,
+            AnswerKind::CheckFeedback | AnswerKind::Human => None,
             AnswerKind::Generated | AnswerKind::Extractive => Some(match answer.confidence {
                 Some((_, ConfidenceLevel::Low)) => QuestionOutcome::LowConfidence,
                 _ => QuestionOutcome::Answered,

@@ -118,6 +118,8 @@ error_codes! {
     RoleMismatch => UNPROCESSABLE_ENTITY,
     /// Too many failed sign-ins; wait for `Retry-After` seconds.
     LoginLocked => TOO_MANY_REQUESTS,
+    /// Too many frames on a live connection; slow down.
+    RateLimited => TOO_MANY_REQUESTS,
     /// A daily token or cost budget is used up.
     BudgetExceeded => TOO_MANY_REQUESTS,
     /// Something went wrong on the server; it has been logged.

@@ -66,6 +66,8 @@ pub struct AppState {
     pub learning: wayfinder_learning::Learning,
     pub insights: wayfinder_insights::Insights,
     pub channels: wayfinder_channels::Channels,
+    /// The live connections of this instance, and how events reach the others.
+    pub live: crate::live::LiveHub,
     pub settings: Arc<ServerSettings>,
 }
 
@@ -79,7 +81,8 @@ impl AppState {
         let coaching = coaching(&knowledge, &learning, wayfinder_coach::Models::none());
         let insights = wayfinder_insights::Insights::new(store.clone(), learning.clone(), knowledge.clone());
         let channels = channels(&store, &coaching, &settings);
-        Self { store, accounts, knowledge, coaching, learning, insights, channels, settings: Arc::new(settings) }
+        let live = crate::live::LiveHub::new(store.clone());
+        Self { store, accounts, knowledge, coaching, learning, insights, channels, live, settings: Arc::new(settings) }
     }
 
     /// The same state with chat models for the coach; the default model also writes practice

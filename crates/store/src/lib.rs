@@ -21,6 +21,8 @@ mod knowledge;
 mod learning;
 mod learning_bulk;
 mod lexical;
+mod live;
+mod nudges;
 mod orgs;
 mod people;
 mod practice;
@@ -52,6 +54,10 @@ pub use learning::{
     WrittenEvidence,
 };
 pub use learning_bulk::{BulkEnrolment, BulkMember, BulkPrerequisite, BulkProgram, ConceptStanding, LearningHistory};
+pub use live::{LIVE_CHANNEL, LiveListener, MAX_LIVE_PAYLOAD};
+pub use nudges::{
+    NewNudgeDecision, NudgeCandidate, NudgeDecisionRecord, NudgeOutcome, NudgeRuleRecord, ReachPreferences,
+};
 pub use orgs::{MembershipChangeError, RoleChanged};
 pub use people::NewPerson;
 pub use practice::{AnswerWrite, AttemptRecord, AttemptReview, AwaitingReview, PracticeSessionRecord};
@@ -249,6 +255,9 @@ pub const TABLES: &[&str] = &[
     "outbox",
     "reach_preferences",
     "channel_configs",
+    "conversation_reads",
+    "nudge_rules",
+    "nudge_decisions",
 ];
 
 impl Store {
@@ -296,6 +305,14 @@ impl Store {
             vectors: Default::default(),
             hnsw: Default::default(),
             zones: Default::default(),
+        }
+    }
+
+    /// The PostgreSQL pool, when the store runs there.
+    pub(crate) fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.pool {
+            Pool::Postgres(pool) => Some(pool),
+            Pool::Sqlite(_) => None,
         }
     }
 

@@ -522,7 +522,11 @@ export interface paths {
          */
         put: operations["put_telegram"];
         post?: never;
-        delete?: never;
+        /**
+         * Remove the organisation's Telegram bot (admins): its webhook refuses calls and nothing more
+         *     is sent on it.
+         */
+        delete: operations["delete_telegram"];
         options?: never;
         head?: never;
         patch?: never;
@@ -542,24 +546,11 @@ export interface paths {
          */
         put: operations["put_whatsapp"];
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/orgs/{org_id}/channels/{channel}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Remove a channel's settings (admins): its webhook refuses calls and nothing more is sent on it. */
-        delete: operations["delete_channel"];
+        /**
+         * Remove the organisation's WhatsApp number (admins): its webhook refuses calls and nothing
+         *     more is sent on it.
+         */
+        delete: operations["delete_whatsapp"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2008,7 +1999,7 @@ export interface components {
          * @description How an answer came about (a stored assistant message's `kind`).
          * @enum {string}
          */
-        AnswerKind: "generated" | "extractive" | "refusal" | "error" | "check_feedback";
+        AnswerKind: "generated" | "extractive" | "refusal" | "error" | "check_feedback" | "human";
         /**
          * @description What the coach may draw on.
          * @enum {string}
@@ -2473,6 +2464,8 @@ export interface components {
             coach_name?: string | null;
             /** Format: date-time */
             created_at: string;
+            /** @description A coach or admin who joined and holds the conversation: the AI does not answer meanwhile. */
+            held_by?: string | null;
             id: string;
             org_id: string;
             owner_id: string;
@@ -2634,7 +2627,7 @@ export interface components {
          * @description A stable, machine-readable error code; clients may match on it.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "unreadable_body" | "malformed_multipart" | "invalid_body" | "malformed_webhook" | "not_a_session" | "unauthenticated" | "invalid_token" | "token_revoked" | "token_expired" | "session_invalid" | "session_expired" | "invalid_credentials" | "forbidden" | "csrf_failed" | "forged_webhook" | "not_found" | "model_not_found" | "method_not_allowed" | "already_exists" | "already_member" | "last_admin" | "conflict" | "duplicate_evidence" | "duplicate_question" | "channel_not_configured" | "dense_unavailable" | "payload_too_large" | "unsupported_media_type" | "invalid_field" | "prerequisite_cycle" | "not_enrolled" | "no_questions" | "import_invalid" | "unknown_field" | "missing_field" | "weak_password" | "role_mismatch" | "login_locked" | "budget_exceeded" | "internal" | "embedding_failed" | "model_unavailable" | "model_timeout" | "model_rate_limited" | "model_server_error" | "model_rejected" | "model_bad_response" | "model_interrupted" | "model_config";
+        ErrorCode: "malformed_json" | "unreadable_body" | "malformed_multipart" | "invalid_body" | "malformed_webhook" | "not_a_session" | "unauthenticated" | "invalid_token" | "token_revoked" | "token_expired" | "session_invalid" | "session_expired" | "invalid_credentials" | "forbidden" | "csrf_failed" | "forged_webhook" | "not_found" | "model_not_found" | "method_not_allowed" | "already_exists" | "already_member" | "last_admin" | "conflict" | "duplicate_evidence" | "duplicate_question" | "channel_not_configured" | "dense_unavailable" | "payload_too_large" | "unsupported_media_type" | "invalid_field" | "prerequisite_cycle" | "not_enrolled" | "no_questions" | "import_invalid" | "unknown_field" | "missing_field" | "weak_password" | "role_mismatch" | "login_locked" | "rate_limited" | "budget_exceeded" | "internal" | "embedding_failed" | "model_unavailable" | "model_timeout" | "model_rate_limited" | "model_server_error" | "model_rejected" | "model_bad_response" | "model_interrupted" | "model_config";
         /** @description What went wrong. */
         ErrorDetail: {
             /** @description Stable machine-readable code. */
@@ -2689,7 +2682,7 @@ export interface components {
         };
         /** @description The stored question and its answer. */
         Exchange: {
-            assistant_message: components["schemas"]["Message"];
+            assistant_message?: null | components["schemas"]["Message"];
             user_message: components["schemas"]["Message"];
         };
         /**
@@ -3252,6 +3245,9 @@ export interface components {
         };
         /** @description A message of a conversation. */
         Message: {
+            /** @description Who wrote a message of kind `human` (a coach or admin who joined). */
+            author_id?: string | null;
+            author_name?: string | null;
             /** @description Where a question was written, or where an answer was sent. */
             channel: components["schemas"]["Channel"];
             check?: null | components["schemas"]["PosedCheck"];
@@ -3283,6 +3279,11 @@ export interface components {
             practice?: null | components["schemas"]["PracticeOffer"];
             relevance?: null | components["schemas"]["RelevanceDecision"];
             role: components["schemas"]["TurnRole"];
+            /**
+             * Format: int64
+             * @description Its place in the conversation: 1, 2, … (a reconnecting client resumes after the last it saw).
+             */
+            seq: number;
         };
         /** @description What to link. */
         NewLinkCode: {
@@ -7131,6 +7132,76 @@ export interface operations {
             };
         };
     };
+    delete_telegram: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     put_whatsapp: {
         parameters: {
             query?: never;
@@ -7245,13 +7316,12 @@ export interface operations {
             };
         };
     };
-    delete_channel: {
+    delete_whatsapp: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 org_id: components["schemas"]["OrgId"];
-                channel: components["schemas"]["Channel"];
             };
             cookie?: never;
         };

@@ -95,20 +95,43 @@ pub async fn put_whatsapp(
     Ok(Json(view))
 }
 
-/// Remove a channel's settings (admins): its webhook refuses calls and nothing more is sent on it.
-#[utoipa::path(delete, path = "/orgs/{org_id}/channels/{channel}", tag = "channels",
-    params(("org_id" = OrgId, Path), ("channel" = Channel, Path)),
+/// Remove the organisation's Telegram bot (admins): its webhook refuses calls and nothing more
+/// is sent on it.
+#[utoipa::path(delete, path = "/orgs/{org_id}/channels/telegram", tag = "channels", params(("org_id" = OrgId, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn delete_channel(
+pub async fn delete_telegram(
     State(state): State<AppState>,
     principal: Principal,
     ip: ClientIp,
-    PathIds((org_id, channel)): PathIds<(OrgId, Channel)>,
+    PathIds(org_id): PathIds<OrgId>,
 ) -> ApiResult<StatusCode> {
-    OrgScope::load(&state, &principal, org_id).await?.require(OrgAction::ManageChannels)?;
+    remove_channel(&state, &principal, &ip, org_id, Channel::Telegram).await
+}
+
+/// Remove the organisation's WhatsApp number (admins): its webhook refuses calls and nothing
+/// more is sent on it.
+#[utoipa::path(delete, path = "/orgs/{org_id}/channels/whatsapp", tag = "channels", params(("org_id" = OrgId, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete_whatsapp(
+    State(state): State<AppState>,
+    principal: Principal,
+    ip: ClientIp,
+    PathIds(org_id): PathIds<OrgId>,
+) -> ApiResult<StatusCode> {
+    remove_channel(&state, &principal, &ip, org_id, Channel::WhatsApp).await
+}
+
+async fn remove_channel(
+    state: &AppState,
+    principal: &Principal,
+    ip: &ClientIp,
+    org_id: OrgId,
+    channel: Channel,
+) -> ApiResult<StatusCode> {
+    OrgScope::load(state, principal, org_id).await?.require(OrgAction::ManageChannels)?;
     state.channels.remove_setup(org_id, channel).await?;
     let detail = serde_json::json!({ "channel": channel });
-    audit(&state, Some(org_id), Some(principal.person.id), "channel.removed", None, detail, &ip).await;
+    audit(state, Some(org_id), Some(principal.person.id), "channel.removed", None, detail, ip).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -224,7 +224,8 @@ async fn stream_completion(events: mpsc::Receiver<TurnEvent>, id: String, create
                         p.finished = true;
                         break;
                     }
-                    Some(TurnEvent::User(_) | TurnEvent::Sources(_)) => continue,
+                    // A stateless turn is never held.
+                    Some(TurnEvent::User(_) | TurnEvent::Sources(_) | TurnEvent::Held(_)) => continue,
                     None => {
                         p.finished = true;
                         break;

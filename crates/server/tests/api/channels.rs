@@ -255,6 +255,17 @@ async fn telegram_links_answers_splits_and_stops(backend: Backend) {
     // Another organisation's webhook with this bot's secret is not this bot.
     let b = &w.org_b;
     assert_error(telegram(app, b, WEBHOOK_SECRET, &update(8, "hi")).await, StatusCode::NOT_FOUND, "not_found");
+
+    // Removed by an admin, the bot's webhook is gone and nothing is left to link.
+    let (status, body) = learner.delete(&format!("/orgs/{a}/channels/telegram")).await;
+    assert_error((status, body), StatusCode::FORBIDDEN, "forbidden");
+    let (status, _) = admin.delete(&format!("/orgs/{a}/channels/telegram")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_error(telegram(app, a, WEBHOOK_SECRET, &update(9, "hi")).await, StatusCode::NOT_FOUND, "not_found");
+    let (_, linked) = learner.get(&format!("/orgs/{a}/channel-accounts")).await;
+    assert_eq!(linked["available"], json!([]), "{linked}");
+    let (status, body) = admin.delete(&format!("/orgs/{a}/channels/telegram")).await;
+    assert_error((status, body), StatusCode::CONFLICT, "channel_not_configured");
 }
 
 fn sign(body: &[u8]) -> String {

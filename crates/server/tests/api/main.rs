@@ -11,6 +11,7 @@ mod coach;
 mod insights;
 mod knowledge;
 mod learning;
+mod live;
 mod openai_sdk;
 mod ops;
 mod permissions;

@@ -7,6 +7,19 @@
 ALTER TABLE messages ADD COLUMN channel TEXT NOT NULL DEFAULT 'web';
 ALTER TABLE messages ADD COLUMN author_id TEXT;
 
+-- A coach or admin who joined the conversation holds it: the AI does not answer
+-- until they hand it back.
+ALTER TABLE conversations ADD COLUMN held_by TEXT;
+
+-- How far each person has read a conversation (read receipts).
+CREATE TABLE conversation_reads (
+    conversation_id  TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    person_id        TEXT NOT NULL,
+    seq              BIGINT NOT NULL,
+    read_at          BIGINT NOT NULL,
+    PRIMARY KEY (conversation_id, person_id)
+);
+
 -- A person's account on a messaging platform or e-mail address, linked with a
 -- one-time code; STOP sets opted_out_at until START clears it.
 CREATE TABLE channel_accounts (
@@ -104,3 +117,37 @@ CREATE TABLE reach_preferences (
     PRIMARY KEY (org_id, person_id),
     FOREIGN KEY (org_id, person_id) REFERENCES memberships (org_id, person_id) ON DELETE CASCADE
 );
+
+-- Rules that nudge learners when something happens (or stops happening), each
+-- with a holdout share that is never nudged, so the effect can be measured.
+CREATE TABLE nudge_rules (
+    id             TEXT PRIMARY KEY,
+    org_id         TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+    name           TEXT NOT NULL,
+    trigger_kind   TEXT NOT NULL,
+    days           BIGINT NOT NULL,
+    message        TEXT NOT NULL,
+    holdout_share  DOUBLE PRECISION NOT NULL,
+    active         BOOLEAN NOT NULL,
+    created_at     BIGINT NOT NULL,
+    updated_at     BIGINT NOT NULL
+);
+CREATE INDEX nudge_rules_org ON nudge_rules (org_id);
+
+-- What a rule decided about a person, once per episode (an inactivity spell, a
+-- rating): their arm, whether the nudge was queued (and when it may go) or
+-- withheld and why.
+CREATE TABLE nudge_decisions (
+    id           TEXT PRIMARY KEY,
+    org_id       TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+    rule_id      TEXT NOT NULL REFERENCES nudge_rules(id) ON DELETE CASCADE,
+    person_id    TEXT NOT NULL,
+    episode      TEXT NOT NULL,
+    arm          TEXT NOT NULL CHECK (arm IN ('nudged', 'holdout')),
+    outcome      TEXT NOT NULL CHECK (outcome IN ('queued', 'held_out', 'opted_out', 'cap_reached', 'no_channel')),
+    decided_at   BIGINT NOT NULL,
+    send_at      BIGINT,
+    outbound_id  TEXT,
+    UNIQUE (rule_id, person_id, episode)
+);
+CREATE INDEX nudge_decisions_person ON nudge_decisions (org_id, person_id, decided_at);
