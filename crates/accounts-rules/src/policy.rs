@@ -63,6 +63,8 @@ pub enum OrgAction {
     ViewOrgInsights,
     /// Set up the organisation's messaging channels (bots, numbers, their secrets).
     ManageChannels,
+    /// Write the organisation's nudge rules and evaluate them.
+    ManageNudges,
 }
 
 /// Whether `actor` may perform `action` in its organisation at all; which
@@ -74,9 +76,8 @@ pub fn permits(actor: &OrgActor, action: OrgAction) -> bool {
             actor.role.is_some() || actor.is_operator
         }
         UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog
-        | ManageKnowledge | ManageCoaches | ManagePrograms | ProvisionCoaches | ViewOrgInsights | ManageChannels => {
-            actor.is_admin()
-        }
+        | ManageKnowledge | ManageCoaches | ManagePrograms | ProvisionCoaches | ViewOrgInsights | ManageChannels
+        | ManageNudges => actor.is_admin(),
         ManageQuestions => actor.is_admin() || actor.role == Some(Role::Coach),
     }
 }

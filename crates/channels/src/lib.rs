@@ -8,6 +8,7 @@
 #[cfg(feature = "fake")]
 pub mod fake;
 mod inbound;
+pub mod nudges;
 mod outbox;
 mod service;
 pub mod settings;

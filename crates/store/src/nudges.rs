@@ -204,10 +204,10 @@ impl Store {
 
     /// Whether a rule has decided about a person's episode already.
     pub async fn nudge_decided(&self, rule: NudgeRuleId, person: PersonId, episode: &str) -> StoreResult<bool> {
-        let found: Option<(i64,)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT 1 FROM nudge_decisions WHERE rule_id = $1 AND person_id = $2 AND episode = $3")
-            .bind(rule.to_string()).bind(person.to_string()).bind(episode).fetch_optional(pool).await?);
-        Ok(found.is_some())
+        let (found,): (i64,) = on_pool!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*) FROM nudge_decisions WHERE rule_id = $1 AND person_id = $2 AND episode = $3")
+            .bind(rule.to_string()).bind(person.to_string()).bind(episode).fetch_one(pool).await?);
+        Ok(found > 0)
     }
 
     /// Records a decision and queues its nudge in one transaction; `false` (and nothing

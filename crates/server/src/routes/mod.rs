@@ -8,6 +8,7 @@ pub mod insights;
 pub mod invitations;
 pub mod knowledge;
 pub mod learning;
+pub mod nudges;
 pub mod openai;
 pub mod orgs;
 pub mod practice;
@@ -187,6 +188,11 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(channels::unlink_channel_account))
         .routes(routes!(channels::telegram_hook))
         .routes(routes!(channels::whatsapp_hook, channels::whatsapp_handshake))
+        .routes(routes!(nudges::list_nudge_rules, nudges::create_nudge_rule))
+        .routes(routes!(nudges::update_nudge_rule, nudges::delete_nudge_rule))
+        .routes(routes!(nudges::evaluate_nudges))
+        .routes(routes!(nudges::nudge_effect))
+        .routes(routes!(nudges::get_reach_settings, nudges::put_reach_settings))
         .routes(routes!(coach::list_coaches, coach::create_coach))
         .routes(routes!(coach::get_coach, coach::update_coach, coach::delete_coach))
         .routes(routes!(coach::make_default_coach))

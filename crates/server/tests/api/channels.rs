@@ -22,6 +22,7 @@ use wayfinder_channels::fake::{Failure, FakePlatform, Received};
 use wayfinder_coach::Models;
 use wayfinder_knowledge::{IngestLimits, KnowledgeBase};
 use wayfinder_llm::fake::{FakeOpenAi, Script};
+use wayfinder_server::AppState;
 
 const BOT_TOKEN: &str = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 const WEBHOOK_SECRET: &str = "telegram-secret-4f1c9a";
@@ -374,7 +375,232 @@ async fn whatsapp_verifies_links_answers_and_keeps_the_window(backend: Backend) 
     assert_eq!(delivered_to(&platform, NUMBER).len(), 3, "nothing went out");
 }
 
+/// The arm a person is in for a rule, computed here from the documented rule: the first 64
+/// bits of SHA-256(rule id, 0, person id) as a fraction, held out below the share.
+fn held_out(rule: &str, person: &str, share: f64) -> bool {
+    use sha2::Digest;
+    let mut hasher = Sha256::new();
+    hasher.update(rule.as_bytes());
+    hasher.update([0]);
+    hasher.update(person.as_bytes());
+    let digest = hasher.finalize();
+    let position = u64::from_be_bytes(digest[..8].try_into().unwrap()) as f64 / 2f64.powi(64);
+    position < share
+}
+
+/// Learners invited, signed in and linked to Telegram chats `base + i`.
+async fn linked_learners(
+    w: &World,
+    platform: &FakePlatform,
+    prefix: &str,
+    base: i64,
+    count: usize,
+) -> Vec<(Client, String, i64)> {
+    let (app, a, admin) = (&w.app, &w.org_a, &w.admin.client);
+    let mut learners = Vec::new();
+    for i in 0..count {
+        let (client, id) = app.invite(admin, a, &format!("{prefix}{i}@north.example"), "learner").await;
+        let chat = base + i as i64;
+        let (_, code) = client.post(&format!("/orgs/{a}/channel-links"), json!({ "channel": "telegram" })).await;
+        let mut link = update(chat * 10, &format!("link {}", code["code"].as_str().unwrap()));
+        link["message"]["chat"]["id"] = json!(chat);
+        let (status, _) = telegram(app, a, WEBHOOK_SECRET, &link).await;
+        assert_eq!(status, StatusCode::OK);
+        wait_delivered(platform, &chat.to_string(), 1).await;
+        learners.push((client, id, chat));
+    }
+    learners
+}
+
+async fn nudges_keep_quiet_hours_caps_stop_and_holdout_and_show_their_effect(backend: Backend) {
+    let platform = FakePlatform::start().await;
+    let w = world_with_guide(spawn(backend, &platform, Models::none()).await).await;
+    let (app, a, admin) = (&w.app, &w.org_a, &w.admin.client);
+    let setup = json!({ "bot_token": BOT_TOKEN, "webhook_secret": WEBHOOK_SECRET });
+    assert_eq!(admin.put(&format!("/orgs/{a}/channels/telegram"), setup).await.0, StatusCode::OK);
+    let learners = linked_learners(&w, &platform, "quiet", 7_000, 8).await;
+    // One stops reminders, one allows a single nudge a week.
+    let mut stop = update(70_001, "STOP");
+    stop["message"]["chat"]["id"] = json!(learners[0].2);
+    telegram(app, a, WEBHOOK_SECRET, &stop).await;
+    wait_delivered(&platform, &learners[0].2.to_string(), 2).await;
+    let (status, saved) = learners[1].0.put(&format!("/orgs/{a}/reach-settings"), json!({ "weekly_cap": 1 })).await;
+    assert_eq!((status, saved["weekly_cap"].as_i64()), (StatusCode::OK, Some(1)), "{saved}");
+    let bad = learners[1]
+        .0
+        .put(&format!("/orgs/{a}/reach-settings"), json!({ "quiet_start": "25:00", "quiet_end": "07:00" }))
+        .await;
+    assert_eq!((bad.0, bad.1["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("quiet_start")));
+
+    // Rules are the admins'.
+    let rule = json!({ "name": "Quiet for a day", "trigger": "inactive", "days": 1, "holdout_share": 0.3,
+        "message": "Hi {name}, it has been {days} day since we last talked. Five minutes today?" });
+    let (status, body) = learners[2].0.post(&format!("/orgs/{a}/nudge-rules"), rule.clone()).await;
+    assert_error((status, body), StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = admin
+        .post(
+            &format!("/orgs/{a}/nudge-rules"),
+            json!({ "name": "x", "trigger": "inactive", "days": 0, "message": "m" }),
+        )
+        .await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("days")));
+    let (status, quiet_rule) = admin.post(&format!("/orgs/{a}/nudge-rules"), rule).await;
+    assert_eq!(status, StatusCode::CREATED, "{quiet_rule}");
+    let rule_id = quiet_rule["id"].as_str().unwrap().to_string();
+
+    // Evaluated a day and a half from now at 23:30 (UTC, the organisation's zone): inside the
+    // quiet hours, so each nudge waits for 08:00.
+    let service =
+        AppState::new(KnowledgeBase::new(app.store.clone(), None, None, IngestLimits::default()), test_settings())
+            .channels;
+    let org: wayfinder_accounts_rules::OrgId = a.parse().unwrap();
+    let day = (Utc::now() + chrono::Duration::days(1)).date_naive();
+    let late = day.and_hms_opt(23, 30, 0).unwrap().and_utc();
+    let morning = day.succ_opt().unwrap().and_hms_opt(8, 0, 0).unwrap().and_utc();
+    let run = service.evaluate_nudges(org, late).await.unwrap();
+    // Every learner of the organisation was inactive: expected outcomes, decided here.
+    let (_, members) = admin.get(&format!("/orgs/{a}/members")).await;
+    let all_learners: Vec<String> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "learner")
+        .map(|m| m["person"]["id"].as_str().unwrap().to_string())
+        .collect();
+    let linked: std::collections::HashMap<&str, i64> =
+        learners.iter().map(|(_, id, chat)| (id.as_str(), *chat)).collect();
+    let (mut queued, mut holdout, mut opted, mut unreachable) = (Vec::new(), 0, 0, 0);
+    for person in &all_learners {
+        if held_out(&rule_id, person, 0.3) {
+            holdout += 1;
+        } else if !linked.contains_key(person.as_str()) {
+            unreachable += 1;
+        } else if person == &learners[0].1 {
+            opted += 1;
+        } else {
+            queued.push(person.clone());
+        }
+    }
+    assert!(!queued.is_empty(), "the test needs someone to nudge");
+    assert_eq!(
+        (run.queued, run.held_out, run.opted_out, run.no_channel, run.cap_reached),
+        (queued.len(), holdout, opted, unreachable, 0)
+    );
+    let rows = app.store.outbound_of(org, 200).await.unwrap();
+    let nudges: Vec<_> = rows.iter().filter(|r| r.idempotency_key.starts_with(&format!("nudge:{rule_id}:"))).collect();
+    assert_eq!(nudges.len(), queued.len(), "held-out, stopped and unreachable learners get nothing");
+    for row in &nudges {
+        let person = row.person.unwrap().to_string();
+        assert!(queued.contains(&person));
+        assert_eq!(row.destination, linked[person.as_str()].to_string());
+        assert_eq!(row.next_attempt_at, morning, "not before the quiet hours end");
+        let first = all_learner_name(&members, &person);
+        assert_eq!(
+            row.payload["text"],
+            format!("Hi {first}, it has been 1 day since we last talked. Five minutes today?")
+        );
+    }
+    // Evaluated again, nothing new: one decision per inactivity spell.
+    let again = service.evaluate_nudges(org, late + chrono::Duration::hours(1)).await.unwrap();
+    assert_eq!((again.queued, again.held_out, again.opted_out, again.no_channel), (0, 0, 0, 0));
+
+    // A second rule in the afternoon: goes at once, except to whom the cap allows no more.
+    let second = json!({ "name": "Still quiet", "trigger": "inactive", "days": 1, "holdout_share": 0.0, "message": "Ready when you are, {name}." });
+    let (_, second) = admin.post(&format!("/orgs/{a}/nudge-rules"), second).await;
+    let afternoon = day.succ_opt().unwrap().and_hms_opt(14, 0, 0).unwrap().and_utc();
+    let run = service.evaluate_nudges(org, afternoon).await.unwrap();
+    let capped = usize::from(queued.contains(&learners[1].1));
+    let reachable = learners.len() - 1; // all linked but the one who sent STOP
+    assert_eq!((run.queued, run.cap_reached, run.opted_out), (reachable - capped, capped, 1), "{run:?}");
+    let rows = app.store.outbound_of(org, 200).await.unwrap();
+    let second_id = second["id"].as_str().unwrap();
+    for row in rows.iter().filter(|r| r.idempotency_key.starts_with(&format!("nudge:{second_id}:"))) {
+        assert_eq!(row.next_attempt_at, afternoon, "outside the quiet hours it goes at once");
+    }
+
+    // The effect of a rule, measured on learners who rated an answer down (now, in real time):
+    // some come back, and the figures match what the test counts itself.
+    let (status, feedback_rule) = admin
+        .post(
+            &format!("/orgs/{a}/nudge-rules"),
+            json!({ "name": "After a thumbs-down", "trigger": "negative_feedback", "days": 1,
+            "holdout_share": 0.5, "message": "Sorry that answer missed, {name}. Ask me again in your own words?" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let feedback_id = feedback_rule["id"].as_str().unwrap().to_string();
+    // Enough raters that each arm has at least three (the arms come from the ids).
+    let mut raters = Vec::new();
+    while raters.len() < 40 {
+        raters.extend(
+            linked_learners(&w, &platform, &format!("rater{}-", raters.len()), 8_000 + raters.len() as i64, 1).await,
+        );
+        let held = raters.iter().filter(|(_, person, _)| held_out(&feedback_id, person, 0.5)).count();
+        if held >= 3 && raters.len() - held >= 3 {
+            break;
+        }
+    }
+    for (client, _, _) in &raters {
+        let (_, conversation) = client.post(&format!("/orgs/{a}/conversations"), json!({})).await;
+        let path = format!("/conversations/{}/messages", conversation["id"].as_str().unwrap());
+        let (_, turn) = client.post(&path, json!({ "content": "How should I review flashcards?" })).await;
+        let answer = turn["assistant_message"]["id"].as_str().unwrap();
+        let (status, _) = client.put(&format!("/messages/{answer}/feedback"), json!({ "rating": "down" })).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, run) = admin.post(&format!("/orgs/{a}/nudge-rules/evaluate"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    let mut expected = [(0usize, 0usize); 2]; // [nudged, holdout] → (people, returned)
+    for (i, (client, person, _)) in raters.iter().enumerate() {
+        let arm = usize::from(held_out(&feedback_id, person, 0.5));
+        let returns = i % 3 != 2;
+        expected[arm].0 += 1;
+        if returns {
+            let (_, conversation) = client.post(&format!("/orgs/{a}/conversations"), json!({})).await;
+            let path = format!("/conversations/{}/messages", conversation["id"].as_str().unwrap());
+            client.post(&path, json!({ "content": "What is the Cornell method?" })).await;
+            expected[arm].1 += 1;
+        }
+    }
+    assert_eq!(
+        run["queued"].as_u64().unwrap() as usize + run["held_out"].as_u64().unwrap() as usize,
+        raters.len(),
+        "{run}"
+    );
+    let (status, effect) = admin.get(&format!("/orgs/{a}/nudge-rules/{feedback_id}/effect")).await;
+    assert_eq!(status, StatusCode::OK, "{effect}");
+    let returns = &effect["returns"];
+    for (arm, name) in [(0, "nudged"), (1, "holdout")] {
+        assert_eq!(returns[name]["people"].as_u64(), Some(expected[arm].0 as u64), "{effect}");
+        assert_eq!(returns[name]["returned"].as_u64(), Some(expected[arm].1 as u64), "{effect}");
+    }
+    if expected[0].0 > 0 && expected[1].0 > 0 {
+        let rate = |(n, r): (usize, usize)| r as f64 / n as f64;
+        let (p1, p2) = (rate(expected[0]), rate(expected[1]));
+        let se = (p1 * (1.0 - p1) / expected[0].0 as f64 + p2 * (1.0 - p2) / expected[1].0 as f64).sqrt();
+        let interval = returns["interval"].as_array().unwrap();
+        assert!((returns["difference"].as_f64().unwrap() - (p1 - p2)).abs() < 1e-9, "{effect}");
+        assert!((interval[0].as_f64().unwrap() - (p1 - p2 - 1.959_964 * se)).abs() < 1e-6, "{effect}");
+        assert!((interval[1].as_f64().unwrap() - (p1 - p2 + 1.959_964 * se)).abs() < 1e-6, "{effect}");
+    }
+    // Held-out raters were sent nothing after their link confirmation.
+    for (_, person, chat) in &raters {
+        if held_out(&feedback_id, person, 0.5) {
+            assert_eq!(delivered_to(&platform, &chat.to_string()).len(), 1, "a held-out learner is not nudged");
+        }
+    }
+    // Someone else's rule is not there for another organisation's admin.
+    let (status, body) = w.admin_b.client.get(&format!("/orgs/{a}/nudge-rules/{feedback_id}/effect")).await;
+    assert_error((status, body), StatusCode::NOT_FOUND, "not_found");
+}
+
+fn all_learner_name(members: &Value, person: &str) -> String {
+    let member = members.as_array().unwrap().iter().find(|m| m["person"]["id"] == person).unwrap();
+    member["person"]["display_name"].as_str().unwrap().split_whitespace().next().unwrap().to_string()
+}
+
 wayfinder_testing::on_both_backends!(
     telegram_links_answers_splits_and_stops,
-    whatsapp_verifies_links_answers_and_keeps_the_window
+    whatsapp_verifies_links_answers_and_keeps_the_window,
+    nudges_keep_quiet_hours_caps_stop_and_holdout_and_show_their_effect
 );
