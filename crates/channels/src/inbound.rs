@@ -256,13 +256,23 @@ impl Channels {
         parts: &[String],
     ) -> ChannelsResult<()> {
         let now = Utc::now();
+        let reply_to = match (channel, person) {
+            (Channel::Email, Some(person)) => self.reply_address(org, person).await?,
+            _ => None,
+        };
         for (i, text) in parts.iter().enumerate() {
+            let payload = match channel {
+                Channel::Email => {
+                    serde_json::json!({ "text": text, "subject": "Your coach's answer", "reply_to": reply_to })
+                }
+                _ => serde_json::json!({ "text": text }),
+            };
             let new = NewOutbound {
                 org,
                 person,
                 channel,
                 destination: destination.to_string(),
-                payload: serde_json::json!({ "text": text }),
+                payload,
                 idempotency_key: format!("{prefix}:{}", i + 1),
                 send_at: now,
             };

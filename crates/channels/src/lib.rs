@@ -5,6 +5,7 @@
 //! the outbox and its retries — is the same for every platform and lives
 //! outside the providers.
 
+pub mod email;
 #[cfg(feature = "fake")]
 pub mod fake;
 mod inbound;
@@ -68,6 +69,10 @@ pub struct OutboundMessage {
     pub idempotency_key: String,
     /// The person's last message on this account (a platform's reply window starts there).
     pub last_inbound_at: Option<DateTime<Utc>>,
+    /// An e-mail's subject.
+    pub subject: Option<String>,
+    /// Where replies to an e-mail go.
+    pub reply_to: Option<String>,
 }
 
 /// A platform's sending side, as the outbox worker uses it.

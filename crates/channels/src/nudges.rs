@@ -187,11 +187,16 @@ impl Channels {
         }
         let preferences = self.store.reach_preferences(org, person).await?.unwrap_or_default();
         let accounts = self.store.channel_accounts_of(org, person).await?;
-        let Some(account) = reachable_account(&accounts, preferences.preferred_channel) else {
-            decision.outcome = NudgeOutcome::NoChannel;
-            return Ok(decision);
+        // A linked messaging account, else their own address when e-mail goes out.
+        let (channel, destination, opted_out) = match reachable_account(&accounts, preferences.preferred_channel) {
+            Some(account) => (account.channel, account.external_id.clone(), account.opted_out_at.is_some()),
+            None if self.email_enabled() => (Channel::Email, self.store.person(person).await?.email, false),
+            None => {
+                decision.outcome = NudgeOutcome::NoChannel;
+                return Ok(decision);
+            }
         };
-        let limits = limits(&preferences, zone, account.opted_out_at.is_some());
+        let limits = limits(&preferences, zone, opted_out);
         let sent = self.store.nudges_queued_since(org, person, now - Duration::days(7)).await?;
         let send_at = match limits.decide(now, sent) {
             SendDecision::Now => now,
@@ -206,12 +211,20 @@ impl Channels {
             }
         };
         decision.outcome = NudgeOutcome::Queued;
+        let text = compose(&rule.message, &candidate.display_name, rule.days);
+        let payload = match channel {
+            Channel::Email => {
+                let reply_to = self.reply_address(org, person).await?;
+                serde_json::json!({ "text": text, "subject": rule.name, "reply_to": reply_to })
+            }
+            _ => serde_json::json!({ "text": text }),
+        };
         decision.outbound = Some(NewOutbound {
             org,
             person: Some(person),
-            channel: account.channel,
-            destination: account.external_id.clone(),
-            payload: serde_json::json!({ "text": compose(&rule.message, &candidate.display_name, rule.days) }),
+            channel,
+            destination,
+            payload,
             idempotency_key: format!("nudge:{}:{person}:{}", rule.id, candidate.episode),
             send_at,
         });

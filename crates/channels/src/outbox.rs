@@ -142,6 +142,8 @@ impl Channels {
             text: row.payload.get("text").and_then(|t| t.as_str()).unwrap_or_default().to_string(),
             idempotency_key: row.idempotency_key.clone(),
             last_inbound_at,
+            subject: row.payload.get("subject").and_then(|t| t.as_str()).map(str::to_string),
+            reply_to: row.payload.get("reply_to").and_then(|t| t.as_str()).map(str::to_string),
         };
         let started = std::time::Instant::now();
         let outcome = provider.send(&message).await;

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_channels_rules::{Channel, ChannelAccountId, link::LinkCode};
 use wayfinder_coach::Coaching;
-use wayfinder_store::{ChannelAccount, NewInbound, Store, StoreError};
+use wayfinder_store::{ChannelAccount, NewInbound, NewOutbound, Store, StoreError};
 
 /// Why a channel request failed.
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +117,8 @@ pub struct Channels {
     /// Wakes the outbox worker when a message was queued.
     pub(crate) outbox_ready: Arc<Notify>,
     pub(crate) limiters: crate::outbox::Limiters,
+    /// The SMTP relay, when e-mail is configured.
+    pub(crate) email: Option<Arc<crate::email::EmailSender>>,
 }
 
 impl Channels {
@@ -126,7 +128,17 @@ impl Channels {
             .connect_timeout(std::time::Duration::from_secs(10))
             .build()
             .unwrap_or_default();
+        let email = settings.smtp_url.as_deref().and_then(|url| {
+            match crate::email::EmailSender::new(url, &settings.email_from) {
+                Ok(sender) => Some(Arc::new(sender)),
+                Err(error) => {
+                    tracing::error!(%error, "e-mail is not sent: the SMTP settings are wrong");
+                    None
+                }
+            }
+        });
         Channels {
+            email,
             store,
             coaching,
             settings: Arc::new(settings),
@@ -288,7 +300,10 @@ impl Channels {
                     http: self.http.clone(),
                 }) as Box<dyn ChannelProvider>
             }),
-            Channel::Web | Channel::Widget | Channel::Email => None,
+            Channel::Email => {
+                self.email.as_ref().map(|sender| Box::new((**sender).clone()) as Box<dyn ChannelProvider>)
+            }
+            Channel::Web | Channel::Widget => None,
         })
     }
 
@@ -391,6 +406,114 @@ impl Channels {
                 kept += 1;
             }
         }
+        if kept > 0 {
+            self.inbound_ready.notify_one();
+        }
+        Ok(kept)
+    }
+
+    /// Whether e-mail goes out (an SMTP relay is configured).
+    pub fn email_enabled(&self) -> bool {
+        self.email.is_some()
+    }
+
+    /// The address a person's replies come back to, when replies are taken.
+    pub(crate) async fn reply_address(&self, org: OrgId, person: PersonId) -> ChannelsResult<Option<String>> {
+        let Some(domain) = &self.settings.email_reply_domain else { return Ok(None) };
+        let mut bytes = [0u8; 12];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| ChannelsError::Store(StoreError::Corrupt(format!("no randomness: {e}"))))?;
+        let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let token = self.store.email_reply_token(org, person, &fresh).await?;
+        Ok(Some(format!("reply+{token}@{domain}")))
+    }
+
+    /// Queues an e-mail (one message, whole); a person's replies come back to their reply address.
+    pub async fn queue_email(
+        &self,
+        org: OrgId,
+        person: Option<PersonId>,
+        address: &str,
+        subject: &str,
+        text: &str,
+        key: &str,
+    ) -> ChannelsResult<()> {
+        let reply_to = match person {
+            Some(person) => self.reply_address(org, person).await?,
+            None => None,
+        };
+        let new = NewOutbound {
+            org,
+            person,
+            channel: Channel::Email,
+            destination: address.to_string(),
+            payload: serde_json::json!({ "text": text, "subject": subject, "reply_to": reply_to }),
+            idempotency_key: key.to_string(),
+            send_at: Utc::now(),
+        };
+        match self.store.enqueue_outbound(&new).await {
+            Ok(_) | Err(StoreError::Duplicate(_)) => {}
+            Err(other) => return Err(other.into()),
+        }
+        self.outbox_ready.notify_one();
+        Ok(())
+    }
+
+    /// E-mails an invitation's link, when e-mail goes out; `false` when it does not.
+    pub async fn email_invitation(
+        &self,
+        org: OrgId,
+        address: &str,
+        organisation: &str,
+        link: &str,
+        invitation: &str,
+    ) -> ChannelsResult<bool> {
+        if !self.email_enabled() {
+            return Ok(false);
+        }
+        let text = format!(
+            "You have been invited to join {organisation} on Wayfinder, where your coach answers from your              organisation's own material.\n\nAccept the invitation here (the link works once):\n{link}\n"
+        );
+        let subject = format!("Your invitation to {organisation}");
+        self.queue_email(org, None, address, &subject, &text, &format!("invitation:{invitation}")).await?;
+        Ok(true)
+    }
+
+    /// Takes a reply from the inbound-mail webhook: Basic authentication with the configured
+    /// secret; the reply address names the person, and only their own address may write as
+    /// them. Returns how many new messages were kept (a redelivered message id: none).
+    pub async fn receive_email(&self, password: Option<&str>, body: &[u8]) -> ChannelsResult<usize> {
+        let (Some(expected), Some(domain)) = (&self.settings.email_inbound_secret, &self.settings.email_reply_domain)
+        else {
+            return Err(ChannelsError::NotConfigured(Channel::Email));
+        };
+        if !password.is_some_and(|p| crate::secrets_match(p, expected)) {
+            return Err(ChannelsError::Forged);
+        }
+        let mail = crate::email::read_inbound(body).map_err(ChannelsError::Malformed)?;
+        let token = mail.to.iter().find_map(|a| crate::email::reply_token(a, domain));
+        let Some(token) = token else {
+            return Err(ChannelsError::Malformed("no reply address of this server among the recipients".into()));
+        };
+        let Some((org, person, address)) = self.store.email_reply_owner(token).await? else {
+            return Err(ChannelsError::NotFound("reply address"));
+        };
+        if !address.eq_ignore_ascii_case(&mail.from) {
+            return Err(ChannelsError::Forged);
+        }
+        self.store.link_own_account(org, person, Channel::Email, &address).await?;
+        if mail.text.trim().is_empty() {
+            return Ok(0);
+        }
+        let stored = StoredInbound { sender: address, sender_name: None, text: mail.text, sent_at: mail.sent_at };
+        let new = NewInbound {
+            org,
+            channel: Channel::Email,
+            external_id: mail.message_id,
+            payload: to_value(&stored),
+            received_at: Utc::now(),
+        };
+        let kept = usize::from(self.store.take_inbound(&new).await?);
         if kept > 0 {
             self.inbound_ready.notify_one();
         }

@@ -24,6 +24,16 @@ pub struct ChannelSettings {
     /// How long the outbox worker holds the messages it claimed (and one send): after a crash,
     /// unsent claims are taken again, and an interrupted send is settled, once it runs out.
     pub outbox_lease_seconds: i64,
+    /// The SMTP relay e-mail goes out through (`smtps://user:pass@host`, `smtp://…?tls=required`);
+    /// `None`: no e-mail.
+    pub smtp_url: Option<String>,
+    /// The sender of every e-mail, `Name <address>`.
+    pub email_from: String,
+    /// The domain replies come back to (`reply+TOKEN@` it), routed to the inbound webhook by
+    /// an inbound-mail service; `None`: replies are not taken.
+    pub email_reply_domain: Option<String>,
+    /// The password the inbound-mail webhook's Basic authentication must carry.
+    pub email_inbound_secret: Option<String>,
 }
 
 impl Default for ChannelSettings {
@@ -36,6 +46,10 @@ impl Default for ChannelSettings {
             whatsapp_per_second: 80,
             link_code_minutes: 15,
             outbox_lease_seconds: 30,
+            smtp_url: None,
+            email_from: "Wayfinder <wayfinder@localhost>".into(),
+            email_reply_domain: None,
+            email_inbound_secret: None,
         }
     }
 }

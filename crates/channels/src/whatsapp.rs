@@ -296,6 +296,8 @@ mod tests {
             text: "Plan on Sunday.".into(),
             idempotency_key: "k".into(),
             last_inbound_at: Some(now - chrono::Duration::hours(2)),
+            subject: None,
+            reply_to: None,
         };
         assert_eq!(number.body(&message, now).unwrap()["text"]["body"], "Plan on Sunday.");
         message.last_inbound_at = Some(now - chrono::Duration::hours(30));

@@ -158,6 +158,45 @@ impl Store {
         if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
+    /// Links `external_id` on `channel` to the person without a code (their own e-mail address,
+    /// which their account already proves).
+    pub async fn link_own_account(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        channel: Channel,
+        external_id: &str,
+    ) -> StoreResult<ChannelAccount> {
+        let sql = format!(
+            "INSERT INTO channel_accounts (id, org_id, person_id, channel, external_id, linked_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (org_id, channel, external_id) DO UPDATE SET person_id = excluded.person_id
+             RETURNING {ACCOUNT_COLUMNS}"
+        );
+        let row: AccountRow = on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(ChannelAccountId::new().to_string()).bind(org.to_string()).bind(person.to_string())
+            .bind(channel.to_string()).bind(external_id).bind(now_ms()).fetch_one(pool).await?);
+        row.into_account()
+    }
+
+    /// The token of a person's reply address, made the first time it is asked for.
+    pub async fn email_reply_token(&self, org: OrgId, person: PersonId, new_token: &str) -> StoreResult<String> {
+        let row: (String,) = on_pool!(self, pool => sqlx::query_as(
+            "INSERT INTO email_reply_addresses (org_id, person_id, token, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (org_id, person_id) DO UPDATE SET org_id = excluded.org_id RETURNING token")
+            .bind(org.to_string()).bind(person.to_string()).bind(new_token).bind(now_ms()).fetch_one(pool).await?);
+        Ok(row.0)
+    }
+
+    /// Whose reply address a token is: the organisation, the person and their e-mail address.
+    pub async fn email_reply_owner(&self, token: &str) -> StoreResult<Option<(OrgId, PersonId, String)>> {
+        let row: Option<(String, String, String)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT r.org_id, r.person_id, p.email FROM email_reply_addresses r JOIN people p ON p.id = r.person_id
+             WHERE r.token = $1")
+            .bind(token).fetch_optional(pool).await?);
+        row.map(|(org, person, email)| Ok((parse(&org, "org id")?, parse(&person, "person id")?, email))).transpose()
+    }
+
     /// Keeps an inbound message until the worker answers it: `true` the first time its platform
     /// id is seen in the organisation, `false` for a redelivery (nothing is stored then).
     pub async fn take_inbound(&self, new: &NewInbound) -> StoreResult<bool> {

@@ -258,6 +258,7 @@ pub const TABLES: &[&str] = &[
     "conversation_reads",
     "nudge_rules",
     "nudge_decisions",
+    "email_reply_addresses",
 ];
 
 impl Store {

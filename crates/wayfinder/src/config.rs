@@ -124,6 +124,14 @@ pub struct Config {
     /// How long the outbox worker holds claimed messages; after a crash they are sent once it
     /// has run out.
     pub outbox_lease_seconds: i64,
+    /// The SMTP relay e-mail goes out through; unset: no e-mail (invitation links are handed over).
+    pub smtp_url: Option<SecretString>,
+    /// The sender of every e-mail.
+    pub email_from: String,
+    /// The domain replies to e-mail come back to (`reply+TOKEN@` it, routed by an inbound-mail service).
+    pub email_reply_domain: Option<String>,
+    /// The Basic-authentication password of the inbound-mail webhook.
+    pub email_inbound_secret: Option<SecretString>,
 }
 
 /// Which embedding provider to use.
@@ -190,6 +198,10 @@ impl Default for Config {
             whatsapp_messages_per_second: channels.whatsapp_per_second,
             link_code_minutes: channels.link_code_minutes,
             outbox_lease_seconds: channels.outbox_lease_seconds,
+            smtp_url: None,
+            email_from: channels.email_from.clone(),
+            email_reply_domain: None,
+            email_inbound_secret: None,
         }
     }
 }
@@ -242,6 +254,10 @@ const SETTING_KEYS: &[&str] = &[
     "whatsapp_messages_per_second",
     "link_code_minutes",
     "outbox_lease_seconds",
+    "smtp_url",
+    "email_from",
+    "email_reply_domain",
+    "email_inbound_secret",
 ];
 
 /// Values given as command-line flags (only those set override).
@@ -354,6 +370,18 @@ impl Config {
                 .unwrap_or(u32::MAX),
                 link_code_minutes: positive("link_code_minutes", self.link_code_minutes)?,
                 outbox_lease_seconds: positive("outbox_lease_seconds", self.outbox_lease_seconds)?,
+                smtp_url: match &self.smtp_url {
+                    Some(url) => {
+                        let url = url.expose_secret().to_string();
+                        wayfinder_channels::email::EmailSender::new(&url, &self.email_from)
+                            .map_err(anyhow::Error::msg)?;
+                        Some(url)
+                    }
+                    None => None,
+                },
+                email_from: self.email_from.clone(),
+                email_reply_domain: self.email_reply_domain.clone(),
+                email_inbound_secret: self.email_inbound_secret.as_ref().map(|s| s.expose_secret().to_string()),
             },
         })
     }
@@ -385,6 +413,10 @@ impl Config {
             metrics_token: self.metrics_token.clone(),
             telegram_api_url: self.telegram_api_url.clone(),
             whatsapp_api_url: self.whatsapp_api_url.clone(),
+            smtp_url: self.smtp_url.clone(),
+            email_from: self.email_from.clone(),
+            email_reply_domain: self.email_reply_domain.clone(),
+            email_inbound_secret: self.email_inbound_secret.clone(),
             ..*self
         }
     }
@@ -440,6 +472,10 @@ impl Config {
             "whatsapp_messages_per_second": self.whatsapp_messages_per_second,
             "link_code_minutes": self.link_code_minutes,
             "outbox_lease_seconds": self.outbox_lease_seconds,
+            "smtp_url": self.smtp_url.as_ref().map(|u| mask_url_password(u.expose_secret())).unwrap_or_default(),
+            "email_from": self.email_from,
+            "email_reply_domain": self.email_reply_domain.clone().unwrap_or_default(),
+            "email_inbound_secret": if self.email_inbound_secret.is_some() { "****" } else { "" },
         });
         if let (serde_json::Value::Object(all), serde_json::Value::Object(more)) = (&mut value, channels) {
             all.extend(more);

@@ -17,6 +17,7 @@ const BY_CODE: Partial<Record<ErrorCode, string>> = {
   last_admin: "An organisation must keep at least one admin. Make someone else an admin first.",
   already_member: "This person is already a member of the organisation.",
   channel_not_configured: "That messaging channel is not set up for this organisation. Ask an administrator.",
+  rate_limited: "That was too many requests at once. Wait a moment and try again.",
   budget_exceeded: "The usage budget has been reached, so the coach can't answer right now. Ask an administrator.",
   internal: "Something went wrong on the server. Please try again; if it keeps happening, tell an administrator.",
   embedding_failed: "The search model could not be reached. Please try again in a moment.",

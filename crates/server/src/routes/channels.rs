@@ -269,6 +269,35 @@ pub async fn whatsapp_hook(
     hook(&state, org_id, Channel::WhatsApp, call).await
 }
 
+/// The password of a Basic `Authorization` header.
+fn basic_password(headers: &HeaderMap) -> Option<String> {
+    use base64::Engine;
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    text.split_once(':').map(|(_, password)| password.to_string())
+}
+
+/// The inbound-mail webhook: a reply to one of the server's e-mails, in the common JSON shape of
+/// inbound-mail services (`FromFull`, `ToFull`, `Subject`, `TextBody`, `StrippedTextReply`,
+/// `MessageID`), with Basic authentication whose password is `email_inbound_secret`.
+#[utoipa::path(post, path = "/hooks/email", tag = "channels",
+    request_body(content = serde_json::Value, description = "An inbound e-mail."),
+    responses((status = 200, body = WebhookReceipt), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub async fn email_hook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<WebhookReceipt>> {
+    match state.channels.receive_email(basic_password(&headers).as_deref(), &body).await {
+        Ok(received) => Ok(Json(WebhookReceipt { received })),
+        Err(ChannelsError::NotConfigured(_)) => Err(ApiError::not_found("webhook")),
+        Err(other) => Err(other.into()),
+    }
+}
+
 /// The subscription handshake's parameters.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

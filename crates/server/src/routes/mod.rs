@@ -187,6 +187,7 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(channels::list_channel_accounts))
         .routes(routes!(channels::unlink_channel_account))
         .routes(routes!(channels::telegram_hook))
+        .routes(routes!(channels::email_hook))
         .routes(routes!(channels::whatsapp_hook, channels::whatsapp_handshake))
         .routes(routes!(nudges::list_nudge_rules, nudges::create_nudge_rule))
         .routes(routes!(nudges::update_nudge_rule, nudges::delete_nudge_rule))

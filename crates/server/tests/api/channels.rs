@@ -599,8 +599,213 @@ fn all_learner_name(members: &Value, person: &str) -> String {
     member["person"]["display_name"].as_str().unwrap().split_whitespace().next().unwrap().to_string()
 }
 
+/// A real SMTP server (aiosmtpd, AUTH required) in its own process, recording what it accepts.
+struct SmtpServer {
+    child: std::process::Child,
+    port: u16,
+    folder: tempfile::TempDir,
+}
+
+const RELAY_USER: &str = "wayfinder";
+const RELAY_PASSWORD: &str = "relay-password-81";
+
+impl SmtpServer {
+    fn start() -> SmtpServer {
+        use std::io::BufRead;
+        let path = std::env::var("WAYFINDER_TEST_AIOSMTPD_PATH")
+            .expect("the e-mail tests need WAYFINDER_TEST_AIOSMTPD_PATH (scripts/test installs aiosmtpd and sets it)");
+        let folder = tempfile::tempdir().unwrap();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/smtp-test-server");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .arg(folder.path())
+            .args([RELAY_USER, RELAY_PASSWORD])
+            .env("PYTHONPATH", path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 runs the SMTP server");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().strip_prefix("ready ").expect("the SMTP server is ready").parse().unwrap();
+        SmtpServer { child, port, folder }
+    }
+
+    /// The messages accepted so far, in order.
+    fn messages(&self) -> Vec<Value> {
+        let mut names: Vec<_> = std::fs::read_dir(self.folder.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        names.sort();
+        names.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
+    }
+
+    async fn wait_for(&self, what: &str, found: impl Fn(&Value) -> bool) -> Value {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(message) = self.messages().into_iter().find(|m| found(m)) {
+                return message;
+            }
+            assert!(started.elapsed() < WAIT, "no e-mail {what}; the server has {:#?}", self.messages());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A header's value in a raw message (unfolded).
+fn header(data: &str, name: &str) -> Option<String> {
+    let head = data.split("\r\n\r\n").next().unwrap_or(data).replace("\r\n ", " ").replace("\r\n\t", " ");
+    head.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_string))
+}
+
+/// A message's body, its quoted-printable soft line breaks joined.
+fn body(data: &str) -> String {
+    let body = data.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    body.replace("=\r\n", "").replace("=3D", "=").replace("=E2=80=99", "’").replace("\r\n", "\n")
+}
+
+async fn email_invites_nudges_and_takes_replies_into_the_conversation(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let settings = ServerSettings {
+        channels: ChannelSettings {
+            smtp_url: Some(format!("smtp://{RELAY_USER}:{RELAY_PASSWORD}@127.0.0.1:{}", smtp.port)),
+            email_from: "North High Coach <coach@north.example>".into(),
+            email_reply_domain: Some("reply.north.example".into()),
+            email_inbound_secret: Some("inbound-secret-5521".into()),
+            ..ChannelSettings::default()
+        },
+        ..test_settings()
+    };
+    let app = TestApp::spawn_with_models(
+        backend,
+        settings,
+        |store| KnowledgeBase::new(store, None, None, IngestLimits::default()),
+        Models::none(),
+    )
+    .await;
+    let w = world_with_guide(app).await;
+    let (app, a, admin, learner) = (&w.app, &w.org_a, &w.admin.client, &w.learner.client);
+
+    // Invitations go out by e-mail through the relay, signed in with its credentials.
+    let invitation = smtp.wait_for("inviting the learner", |m| m["rcpt_tos"] == json!(["learner@north.example"])).await;
+    let data = invitation["data"].as_str().unwrap();
+    assert_eq!(invitation["auth_user"], RELAY_USER, "the relay's AUTH was used");
+    assert_eq!(header(data, "Subject").as_deref(), Some("Your invitation to North High School"));
+    assert!(body(data).contains("http://wayfinder.test/invite/wfi_"), "{data}");
+    let (status, created) =
+        admin.post(&format!("/orgs/{a}/invitations"), json!({ "email": "new@north.example", "role": "learner" })).await;
+    assert_eq!((status, created["emailed"].as_bool()), (StatusCode::CREATED, Some(true)), "{created}");
+    let token = created["token"].as_str().unwrap().to_string();
+    let sent = smtp.wait_for("to the new invitee", |m| m["rcpt_tos"] == json!(["new@north.example"])).await;
+    assert!(body(sent["data"].as_str().unwrap()).contains(&format!("/invite/{token}")));
+
+    // A learner without a messaging account is nudged by e-mail (no quiet hours for them).
+    let (status, _) = learner
+        .put(&format!("/orgs/{a}/reach-settings"), json!({ "quiet_start": "00:00", "quiet_end": "00:00" }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let rule = json!({ "name": "Checking in", "trigger": "negative_feedback", "days": 1, "holdout_share": 0.0,
+        "message": "Sorry that answer missed, {name}. Reply to this e-mail with your question in your own words." });
+    assert_eq!(admin.post(&format!("/orgs/{a}/nudge-rules"), rule).await.0, StatusCode::CREATED);
+    let (_, conversation) = learner.post(&format!("/orgs/{a}/conversations"), json!({})).await;
+    let conversation = conversation["id"].as_str().unwrap().to_string();
+    let (_, turn) = learner
+        .post(
+            &format!("/conversations/{conversation}/messages"),
+            json!({ "content": "How should I review flashcards?" }),
+        )
+        .await;
+    let answer = turn["assistant_message"]["id"].as_str().unwrap();
+    learner.put(&format!("/messages/{answer}/feedback"), json!({ "rating": "down" })).await;
+    let (_, run) = admin.post(&format!("/orgs/{a}/nudge-rules/evaluate"), json!({})).await;
+    assert!(run["queued"].as_u64().unwrap() >= 1, "{run}");
+    let nudge = smtp
+        .wait_for("nudging the learner", |m| {
+            m["rcpt_tos"] == json!(["learner@north.example"])
+                && m["data"].as_str().unwrap().contains("Subject: Checking in")
+        })
+        .await;
+    let data = nudge["data"].as_str().unwrap();
+    assert!(body(data).contains("Sorry that answer missed, learner."), "{data}");
+    let reply_to = header(data, "Reply-To").expect("a reply address");
+    assert!(reply_to.starts_with("reply+") && reply_to.ends_with("@reply.north.example"), "{reply_to}");
+
+    // The learner replies; the inbound-mail service posts it to the webhook.
+    let reply = |from: &str, id: &str| {
+        json!({ "FromFull": { "Email": from, "Name": "Learner" }, "ToFull": [{ "Email": reply_to }],
+        "Subject": "Re: Checking in", "TextBody": "What is the Cornell method?\n\nOn Thu, Coach wrote:\n> Sorry that answer missed",
+        "StrippedTextReply": "", "MessageID": id, "Date": "Thu, 03 Dec 2026 10:00:00 +0000" })
+    };
+    let post = |secret: &str, body: Value| {
+        let request =
+            reqwest::Client::new().post(app.url("/api/v1/hooks/email")).basic_auth("inbound", Some(secret)).json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let before = app.row_counts().await;
+    assert_error(
+        post("wrong-secret", reply("learner@north.example", "m-1")).await,
+        StatusCode::FORBIDDEN,
+        "forged_webhook",
+    );
+    assert_error(
+        post("inbound-secret-5521", reply("someone@else.example", "m-1")).await,
+        StatusCode::FORBIDDEN,
+        "forged_webhook",
+    );
+    assert_eq!(app.row_counts().await, before, "refused replies leave no trace");
+    assert_eq!(post("inbound-secret-5521", reply("Learner@North.Example", "m-1")).await.1["received"], 1);
+    assert_eq!(
+        post("inbound-secret-5521", reply("learner@north.example", "m-1")).await.1["received"],
+        0,
+        "a redelivery is taken once"
+    );
+
+    // The question continues the learner's conversation, and the answer comes back by e-mail.
+    let answered = smtp
+        .wait_for("answering the reply", |m| {
+            m["rcpt_tos"] == json!(["learner@north.example"])
+                && m["data"].as_str().unwrap().contains("Subject: Your coach")
+        })
+        .await;
+    let (_, detail) = learner.get(&format!("/conversations/{conversation}")).await;
+    let messages = detail["messages"].as_array().unwrap();
+    let question = &messages[messages.len() - 2];
+    assert_eq!(
+        (question["content"].as_str(), question["channel"].as_str()),
+        (Some("What is the Cornell method?"), Some("email"))
+    );
+    let stored_answer = messages.last().unwrap();
+    assert_eq!(stored_answer["channel"], "email");
+    let first_words: String =
+        stored_answer["content"].as_str().unwrap().split_whitespace().take(6).collect::<Vec<_>>().join(" ");
+    let mailed: String = body(answered["data"].as_str().unwrap()).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(mailed.contains(&first_words), "{first_words} in {mailed}");
+    assert_eq!(
+        header(answered["data"].as_str().unwrap(), "Reply-To").as_deref(),
+        Some(reply_to.as_str()),
+        "replies keep coming back"
+    );
+    assert!(smtp.messages().iter().all(|m| m["auth_user"] == RELAY_USER && m["mail_from"] == "coach@north.example"));
+}
+
 wayfinder_testing::on_both_backends!(
     telegram_links_answers_splits_and_stops,
     whatsapp_verifies_links_answers_and_keeps_the_window,
-    nudges_keep_quiet_hours_caps_stop_and_holdout_and_show_their_effect
+    nudges_keep_quiet_hours_caps_stop_and_holdout_and_show_their_effect,
+    email_invites_nudges_and_takes_replies_into_the_conversation
 );

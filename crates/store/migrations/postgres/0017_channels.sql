@@ -151,3 +151,13 @@ CREATE TABLE nudge_decisions (
     UNIQUE (rule_id, person_id, episode)
 );
 CREATE INDEX nudge_decisions_person ON nudge_decisions (org_id, person_id, decided_at);
+
+-- Where a person's replies to e-mail come back: reply+TOKEN@ the reply domain.
+CREATE TABLE email_reply_addresses (
+    org_id      TEXT NOT NULL,
+    person_id   TEXT NOT NULL,
+    token       TEXT NOT NULL UNIQUE,
+    created_at  BIGINT NOT NULL,
+    PRIMARY KEY (org_id, person_id),
+    FOREIGN KEY (org_id, person_id) REFERENCES memberships (org_id, person_id) ON DELETE CASCADE
+);
