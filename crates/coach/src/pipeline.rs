@@ -289,6 +289,9 @@ impl Coaching {
             ..message_record(conversation.id, TurnRole::Assistant, content, channel)
         };
         self.store.append_message(conversation.org_id, &record).await?;
+        if let Some(listener) = &self.listener {
+            listener.stored(conversation.id, record.id);
+        }
         Ok(Message::from_record(self.store.message(record.id).await?, None))
     }
 
@@ -320,8 +323,10 @@ impl Coaching {
         question: String,
         channel: Channel,
     ) -> CoachingResult<mpsc::Receiver<TurnEvent>> {
-        if self.store.conversation(conversation.id).await?.held_by.is_some() {
-            return self.hold_question(&conversation, question, channel).await;
+        let id = conversation.id;
+        if self.store.conversation(id).await?.held_by.is_some() {
+            let events = self.hold_question(&conversation, question, channel).await?;
+            return Ok(self.told(id, events));
         }
         let coach = match conversation.coach_id {
             Some(id) => match self.coach(conversation.org_id, id).await {
@@ -338,7 +343,49 @@ impl Coaching {
             question,
             channel,
         };
-        self.answer(input).await
+        let events = self.answer(input).await?;
+        Ok(self.told(id, events))
+    }
+
+    /// Passes a stored conversation's turn events on, telling the listener about each first.
+    /// When the caller stops listening (a closed connection), the turn's own receiver is
+    /// dropped too, as it would have been without a listener.
+    fn told(&self, conversation: ConversationId, mut events: mpsc::Receiver<TurnEvent>) -> mpsc::Receiver<TurnEvent> {
+        let Some(listener) = self.listener.clone() else { return events };
+        let (forward, receiver) = mpsc::channel(64);
+        tokio::spawn(async move {
+            let mut question = None;
+            while let Some(event) = events.recv().await {
+                match &event {
+                    TurnEvent::User(m) => {
+                        question = Some(m.id);
+                        listener.question(conversation, m);
+                    }
+                    TurnEvent::Delta(text) => listener.delta(conversation, text),
+                    TurnEvent::Sources(_) => {}
+                    TurnEvent::Done(answer) => {
+                        if let Some(question) = question {
+                            listener.stored(conversation, question);
+                        }
+                        listener.stored(conversation, answer.id);
+                    }
+                    TurnEvent::Held(stored) => listener.stored(conversation, stored.id),
+                    TurnEvent::Failed { message, partial, .. } => {
+                        if let Some(partial) = partial {
+                            if let Some(question) = question {
+                                listener.stored(conversation, question);
+                            }
+                            listener.stored(conversation, partial.id);
+                        }
+                        listener.failed(conversation, message);
+                    }
+                }
+                if forward.send(event).await.is_err() {
+                    return;
+                }
+            }
+        });
+        receiver
     }
 
     /// Checks the message and the budgets, then answers in a background task

@@ -144,6 +144,11 @@ enum BusEvent {
         held_by: Option<PersonId>,
         name: Option<String>,
     },
+    /// A turn ended without an answer; `message` says why, for the people following it.
+    TurnFailed {
+        conversation_id: ConversationId,
+        message: String,
+    },
 }
 
 impl BusEvent {
@@ -157,7 +162,8 @@ impl BusEvent {
             | BusEvent::WhoIsThere { conversation_id }
             | BusEvent::Received { conversation_id, .. }
             | BusEvent::Read { conversation_id, .. }
-            | BusEvent::Holder { conversation_id, .. } => *conversation_id,
+            | BusEvent::Holder { conversation_id, .. }
+            | BusEvent::TurnFailed { conversation_id, .. } => *conversation_id,
         }
     }
 }
@@ -216,6 +222,10 @@ enum ServerFrame {
         held_by: Option<PersonId>,
         name: Option<String>,
     },
+    TurnFailed {
+        conversation_id: ConversationId,
+        message: String,
+    },
     /// The server has taken what the client sent (`client_id` as given).
     Ack {
         client_id: Option<String>,
@@ -242,6 +252,8 @@ struct Socket {
     name: String,
     connection: String,
     outgoing: mpsc::Sender<ServerFrame>,
+    /// Told when the client cannot keep up: the connection closes (1013) and the client resumes.
+    too_slow: Arc<tokio::sync::Notify>,
 }
 
 /// This instance's sockets by the conversations they follow, and the way events reach every
@@ -254,6 +266,8 @@ pub struct LiveHub {
     local: Option<tokio::sync::broadcast::Sender<BusEvent>>,
     next_connection: Arc<AtomicU64>,
     instance: String,
+    /// Events to publish, in the order they happened (one task sends them).
+    ordered: mpsc::UnboundedSender<BusEvent>,
 }
 
 impl LiveHub {
@@ -261,13 +275,23 @@ impl LiveHub {
     pub fn new(store: Store) -> LiveHub {
         let postgres = store.backend() == wayfinder_store::Backend::Postgres;
         let local = (!postgres).then(|| tokio::sync::broadcast::channel(4096).0);
+        let (ordered, mut to_publish) = mpsc::unbounded_channel();
         let hub = LiveHub {
+            ordered,
             store,
             sockets: Arc::default(),
             local,
             next_connection: Arc::new(AtomicU64::new(1)),
             instance: uuid::Uuid::new_v4().simple().to_string()[..8].to_string(),
         };
+        {
+            let this = hub.clone();
+            tokio::spawn(async move {
+                while let Some(event) = to_publish.recv().await {
+                    this.publish(event).await;
+                }
+            });
+        }
         match &hub.local {
             Some(sender) => {
                 let mut receiver = sender.subscribe();
@@ -382,11 +406,13 @@ impl LiveHub {
             BusEvent::Holder { conversation_id, held_by, name } => {
                 ServerFrame::Holder { conversation_id, held_by, name }
             }
+            BusEvent::TurnFailed { conversation_id, message } => ServerFrame::TurnFailed { conversation_id, message },
         };
         for socket in sockets {
-            if socket.outgoing.try_send(frame.clone()).is_err() {
-                // Too slow (or gone): it is disconnected and resumes from its last seq.
+            if let Err(mpsc::error::TrySendError::Full(_)) = socket.outgoing.try_send(frame.clone()) {
+                // Too slow: it is disconnected (1013) and resumes from its last seq.
                 self.remove(conversation, &socket.connection);
+                socket.too_slow.notify_one();
                 metrics::counter!("wayfinder_live_slow_disconnects_total").increment(1);
             }
         }
@@ -417,6 +443,28 @@ impl LiveHub {
     /// Sockets connected to this instance (for the benchmark and metrics).
     pub fn followers(&self) -> usize {
         self.lock().values().map(HashMap::len).sum()
+    }
+}
+
+/// Turns in stored conversations, from wherever they started (the live chat, the web app's
+/// HTTP requests, a messaging channel), reach everyone following them.
+impl wayfinder_coach::TurnListener for LiveHub {
+    fn question(&self, conversation_id: ConversationId, question: &Message) {
+        let event =
+            BusEvent::TurnStarted { conversation_id, message_id: question.id, content: question.content.clone() };
+        let _ = self.ordered.send(event);
+    }
+
+    fn delta(&self, conversation_id: ConversationId, text: &str) {
+        let _ = self.ordered.send(BusEvent::Delta { conversation_id, text: text.to_string() });
+    }
+
+    fn stored(&self, conversation_id: ConversationId, message_id: MessageId) {
+        let _ = self.ordered.send(BusEvent::Stored { conversation_id, message_id });
+    }
+
+    fn failed(&self, conversation_id: ConversationId, message: &str) {
+        let _ = self.ordered.send(BusEvent::TurnFailed { conversation_id, message: message.to_string() });
     }
 }
 
@@ -451,12 +499,16 @@ async fn connection(state: AppState, principal: Principal, socket: WebSocket) {
     let number = hub.next_connection.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = socket.split();
     let (outgoing, mut queue) = mpsc::channel::<ServerFrame>(OUTGOING_QUEUE);
+    let too_slow = Arc::new(tokio::sync::Notify::new());
     let me = Socket {
         person: principal.person.id,
         name: principal.person.display_name.clone(),
         connection: format!("{}-{number}", hub.instance),
         outgoing: outgoing.clone(),
+        too_slow: too_slow.clone(),
     };
+    let kicked = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer_kicked = kicked.clone();
     metrics::gauge!("wayfinder_live_connections").increment(1.0);
     let writer = tokio::spawn(async move {
         while let Some(frame) = queue.recv().await {
@@ -465,7 +517,11 @@ async fn connection(state: AppState, principal: Principal, socket: WebSocket) {
                 return;
             }
         }
-        let close = CloseFrame { code: 1013, reason: "too slow: reconnect and resume".into() };
+        let close = if writer_kicked.load(Ordering::Relaxed) {
+            CloseFrame { code: 1013, reason: "too slow: reconnect and resume".into() }
+        } else {
+            CloseFrame { code: 1000, reason: "".into() }
+        };
         let _ = sink.send(Frame::Close(Some(close))).await;
     });
     let _ = outgoing.send(ServerFrame::Hello { person_id: me.person, connection: me.connection.clone() }).await;
@@ -475,7 +531,15 @@ async fn connection(state: AppState, principal: Principal, socket: WebSocket) {
     );
     let mut following: HashMap<ConversationId, Conversation> = HashMap::new();
     let mut session = Session { state: &state, principal: &principal, me: &me, following: &mut following };
-    while let Some(Ok(frame)) = stream.next().await {
+    loop {
+        let frame = tokio::select! {
+            frame = stream.next() => frame,
+            _ = too_slow.notified() => {
+                kicked.store(true, Ordering::Relaxed);
+                break;
+            }
+        };
+        let Some(Ok(frame)) = frame else { break };
         let text = match frame {
             Frame::Text(text) => text.to_string(),
             Frame::Close(_) => break,
@@ -498,21 +562,22 @@ async fn connection(state: AppState, principal: Principal, socket: WebSocket) {
         }
     }
     for conversation in following.keys() {
-        if hub.remove(*conversation, &me.connection) {
-            let online = false;
-            hub.publish(BusEvent::Presence {
-                conversation_id: *conversation,
-                person_id: me.person,
-                name: me.name.clone(),
-                connection: me.connection.clone(),
-                online,
-            })
-            .await;
-        }
+        hub.remove(*conversation, &me.connection);
+        hub.publish(BusEvent::Presence {
+            conversation_id: *conversation,
+            person_id: me.person,
+            name: me.name.clone(),
+            connection: me.connection.clone(),
+            online: false,
+        })
+        .await;
     }
     drop(outgoing);
     drop(me);
-    writer.abort();
+    // The writer says goodbye (1013 to a client too slow to keep up) unless it is stuck.
+    if tokio::time::timeout(std::time::Duration::from_secs(2), writer).await.is_err() {
+        tracing::debug!("a live connection's writer did not finish in time");
+    }
     metrics::gauge!("wayfinder_live_connections").decrement(1.0);
 }
 
@@ -683,10 +748,9 @@ impl Session<'_> {
             }
         };
         let _ = self.me.outgoing.try_send(ServerFrame::Ack { client_id, conversation_id: id });
-        let hub = self.hub().clone();
         let outgoing = self.me.outgoing.clone();
         // The answer is followed in the background, so the connection keeps reading frames.
-        tokio::spawn(follow_turn(hub, outgoing, id, events));
+        tokio::spawn(follow_turn(outgoing, id, events));
     }
 
     async fn join(&mut self, raw: &str, joining: bool) {
@@ -730,42 +794,13 @@ async fn supervised(state: &AppState, scope: &OrgScope) -> std::collections::Has
     scope.supervised(state).await.unwrap_or_default()
 }
 
-/// Publishes a turn as it happens: the question at once, the answer's text as it is written,
-/// then both stored messages.
-async fn follow_turn(
-    hub: LiveHub,
-    outgoing: mpsc::Sender<ServerFrame>,
-    id: ConversationId,
-    mut events: mpsc::Receiver<TurnEvent>,
-) {
-    let mut question = None;
+/// Follows a turn the connection started: everyone following the conversation hears it through
+/// the coach's listener; the sender also gets a failure as an error.
+async fn follow_turn(outgoing: mpsc::Sender<ServerFrame>, id: ConversationId, mut events: mpsc::Receiver<TurnEvent>) {
     while let Some(event) = events.recv().await {
-        match event {
-            TurnEvent::User(m) => {
-                question = Some(m.id);
-                hub.publish(BusEvent::TurnStarted { conversation_id: id, message_id: m.id, content: m.content }).await;
-            }
-            TurnEvent::Delta(text) => hub.publish(BusEvent::Delta { conversation_id: id, text }).await,
-            TurnEvent::Sources(_) => {}
-            TurnEvent::Done(answer) => {
-                if let Some(question) = question {
-                    hub.publish(BusEvent::Stored { conversation_id: id, message_id: question }).await;
-                }
-                hub.publish(BusEvent::Stored { conversation_id: id, message_id: answer.id }).await;
-            }
-            TurnEvent::Held(stored) => {
-                hub.publish(BusEvent::Stored { conversation_id: id, message_id: stored.id }).await
-            }
-            TurnEvent::Failed { failure, message, partial } => {
-                if let Some(partial) = partial {
-                    if let Some(question) = question {
-                        hub.publish(BusEvent::Stored { conversation_id: id, message_id: question }).await;
-                    }
-                    hub.publish(BusEvent::Stored { conversation_id: id, message_id: partial.id }).await;
-                }
-                let frame = ServerFrame::Error { code: failure.into(), message, conversation_id: Some(id.to_string()) };
-                let _ = outgoing.try_send(frame);
-            }
+        if let TurnEvent::Failed { failure, message, .. } = event {
+            let frame = ServerFrame::Error { code: failure.into(), message, conversation_id: Some(id.to_string()) };
+            let _ = outgoing.try_send(frame);
         }
     }
 }

@@ -78,10 +78,10 @@ impl AppState {
         let store = knowledge.store().clone();
         let accounts = Accounts::new(store.clone(), settings.accounts.clone());
         let learning = wayfinder_learning::Learning::new(store.clone(), knowledge.clone());
-        let coaching = coaching(&knowledge, &learning, wayfinder_coach::Models::none());
+        let live = crate::live::LiveHub::new(store.clone());
+        let coaching = coaching(&knowledge, &learning, wayfinder_coach::Models::none(), &live);
         let insights = wayfinder_insights::Insights::new(store.clone(), learning.clone(), knowledge.clone());
         let channels = channels(&store, &coaching, &settings);
-        let live = crate::live::LiveHub::new(store.clone());
         Self { store, accounts, knowledge, coaching, learning, insights, channels, live, settings: Arc::new(settings) }
     }
 
@@ -93,7 +93,7 @@ impl AppState {
             None
         });
         let learning = self.learning.with_chat_model(chat_model);
-        let coaching = coaching(&self.knowledge, &learning, models);
+        let coaching = coaching(&self.knowledge, &learning, models, &self.live);
         let insights = wayfinder_insights::Insights::new(self.store.clone(), learning.clone(), self.knowledge.clone());
         let channels = channels(&self.store, &coaching, &self.settings);
         Self { coaching, learning, insights, channels, ..self }
@@ -116,9 +116,11 @@ fn coaching(
     knowledge: &KnowledgeBase,
     learning: &wayfinder_learning::Learning,
     models: wayfinder_coach::Models,
+    live: &crate::live::LiveHub,
 ) -> wayfinder_coach::Coaching {
     wayfinder_coach::Coaching::new(knowledge.store().clone(), knowledge.clone(), models)
         .with_learner_records(Arc::new(LearningRecords(learning.clone())))
+        .with_turn_listener(Arc::new(live.clone()))
 }
 
 /// A learner's records as the coach reads them: the learning service's briefing.

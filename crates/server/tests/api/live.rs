@@ -223,6 +223,20 @@ async fn learner_and_coach_live_across_instances(backend: Backend) {
         .await;
     assert_ne!(answer["message"]["kind"], "human");
 
+    // A question asked over HTTP (the web app without its socket) reaches the watching coach too.
+    let last = answer["message"]["seq"].as_i64().unwrap();
+    llm.push(Script::Reply("Spread reviews across the week [1].".into()));
+    llm.push(Script::Reply("Spread reviews across the week [1].".into()));
+    let (status, _) = learner
+        .post(&format!("/conversations/{id}/messages"), json!({ "content": "How often should I review?" }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let started = cole.expect(|f| f["type"] == "turn_started" && f["content"] == "How often should I review?").await;
+    assert_eq!(started["conversation_id"].as_str(), Some(id.as_str()));
+    cole.expect(message_with_seq(last + 1)).await;
+    let answered = cole.expect(message_with_seq(last + 2)).await;
+    assert_eq!(answered["message"]["role"], "assistant");
+
     // Someone who may not read the conversation cannot follow it; a parent may not join.
     let other_token = token(&w.other_learner.client).await;
     let mut other = Live::connect(&w.app, &other_token).await;
