@@ -20,6 +20,9 @@ use wayfinder_store::{
     StoreError,
 };
 
+/// Decisions written per transaction.
+const DECISIONS_PER_TRANSACTION: usize = 500;
+
 /// Quiet hours when a person has not set their own: 21:00 to 08:00 in their time zone.
 pub const DEFAULT_QUIET: (u32, u32) = (21, 8);
 /// Nudges a person gets in seven days at most, unless they set their own cap.
@@ -131,7 +134,19 @@ impl Channels {
     pub async fn evaluate_nudges(&self, org: OrgId, now: DateTime<Utc>) -> ChannelsResult<NudgeRun> {
         let zone = self.store.org_time_zone(org).await?;
         let mut run = NudgeRun::default();
-        for rule in self.store.nudge_rules(org, true).await? {
+        let rules = self.store.nudge_rules(org, true).await?;
+        if rules.is_empty() {
+            return Ok(run);
+        }
+        // What every decision needs, read once for the organisation.
+        let mut known = Known {
+            preferences: self.store.reach_preferences_of_org(org).await?,
+            accounts: self.store.channel_accounts_of_org(org).await?,
+            queued: self.store.nudges_queued_per_person(org, now - Duration::days(7)).await?,
+        };
+        for rule in rules {
+            let decided = self.store.nudge_episodes(rule.id).await?;
+            let mut batch = Vec::with_capacity(DECISIONS_PER_TRANSACTION);
             let candidates = match rule.trigger {
                 Trigger::Inactive => {
                     let cutoff = zone.day_of(now).0 - rule.days;
@@ -142,21 +157,19 @@ impl Channels {
                 }
             };
             for candidate in candidates {
-                if self.store.nudge_decided(rule.id, candidate.person, &candidate.episode).await? {
+                if decided.contains(&(candidate.person, candidate.episode.clone())) {
                     continue;
                 }
-                let decision = self.decide(&rule, &candidate, zone, now).await?;
-                let outcome = decision.outcome;
-                if self.store.record_nudge_decision(&decision).await? {
-                    match outcome {
-                        NudgeOutcome::Queued => run.queued += 1,
-                        NudgeOutcome::HeldOut => run.held_out += 1,
-                        NudgeOutcome::OptedOut => run.opted_out += 1,
-                        NudgeOutcome::CapReached => run.cap_reached += 1,
-                        NudgeOutcome::NoChannel => run.no_channel += 1,
-                    }
+                let decision = self.decide(&rule, &candidate, &known, zone, now).await?;
+                if decision.outcome == NudgeOutcome::Queued {
+                    *known.queued.entry(candidate.person).or_default() += 1;
+                }
+                batch.push(decision);
+                if batch.len() == DECISIONS_PER_TRANSACTION {
+                    self.record(&mut batch, &mut run).await?;
                 }
             }
+            self.record(&mut batch, &mut run).await?;
         }
         if run.queued > 0 {
             self.outbox_ready.notify_one();
@@ -164,10 +177,32 @@ impl Channels {
         Ok(run)
     }
 
+    /// Writes a batch of decisions in one transaction and counts the new ones.
+    async fn record(&self, batch: &mut Vec<NewNudgeDecision>, run: &mut NudgeRun) -> ChannelsResult<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let new = self.store.record_nudge_decisions(batch).await?;
+        for (decision, new) in batch.drain(..).zip(new) {
+            if !new {
+                continue;
+            }
+            match decision.outcome {
+                NudgeOutcome::Queued => run.queued += 1,
+                NudgeOutcome::HeldOut => run.held_out += 1,
+                NudgeOutcome::OptedOut => run.opted_out += 1,
+                NudgeOutcome::CapReached => run.cap_reached += 1,
+                NudgeOutcome::NoChannel => run.no_channel += 1,
+            }
+        }
+        Ok(())
+    }
+
     async fn decide(
         &self,
         rule: &NudgeRuleRecord,
         candidate: &NudgeCandidate,
+        known: &Known,
         zone: OrgTimeZone,
         now: DateTime<Utc>,
     ) -> ChannelsResult<NewNudgeDecision> {
@@ -185,10 +220,10 @@ impl Channels {
         if decision.arm == Arm::Holdout {
             return Ok(decision);
         }
-        let preferences = self.store.reach_preferences(org, person).await?.unwrap_or_default();
-        let accounts = self.store.channel_accounts_of(org, person).await?;
+        let preferences = known.preferences.get(&person).cloned().unwrap_or_default();
+        let accounts = known.accounts.get(&person).map(Vec::as_slice).unwrap_or_default();
         // A linked messaging account, else their own address when e-mail goes out.
-        let (channel, destination, opted_out) = match reachable_account(&accounts, preferences.preferred_channel) {
+        let (channel, destination, opted_out) = match reachable_account(accounts, preferences.preferred_channel) {
             Some(account) => (account.channel, account.external_id.clone(), account.opted_out_at.is_some()),
             None if self.email_enabled() => (Channel::Email, self.store.person(person).await?.email, false),
             None => {
@@ -197,7 +232,7 @@ impl Channels {
             }
         };
         let limits = limits(&preferences, zone, opted_out);
-        let sent = self.store.nudges_queued_since(org, person, now - Duration::days(7)).await?;
+        let sent = known.queued.get(&person).copied().unwrap_or(0);
         let send_at = match limits.decide(now, sent) {
             SendDecision::Now => now,
             SendDecision::At(at) => at,
@@ -280,6 +315,14 @@ impl Channels {
             }
         }
     }
+}
+
+/// What an evaluation reads once for the whole organisation.
+struct Known {
+    preferences: std::collections::HashMap<PersonId, ReachPreferences>,
+    accounts: std::collections::HashMap<PersonId, Vec<ChannelAccount>>,
+    /// Nudges queued per person in the last seven days (counting this evaluation's).
+    queued: std::collections::HashMap<PersonId, u32>,
 }
 
 /// The account a nudge goes to: the preferred channel's when it is linked, else the one the

@@ -482,7 +482,12 @@ pub async fn live(
             return ApiError::new(ErrorCode::Forbidden, "this page may not open a live connection").into_response();
         }
     }
-    upgrade.max_message_size(MAX_FRAME_BYTES).on_upgrade(move |socket| connection(state, principal, socket))
+    // Small buffers: an idle connection holds a few kilobytes, not tungstenite's default 128 KB each way.
+    upgrade
+        .max_message_size(MAX_FRAME_BYTES)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .on_upgrade(move |socket| connection(state, principal, socket))
 }
 
 /// `scheme://host[:port]` of a URL.

@@ -131,6 +131,22 @@ impl Store {
         rows.into_iter().map(AccountRow::into_account).collect()
     }
 
+    /// Every linked account in the organisation, by person.
+    pub async fn channel_accounts_of_org(
+        &self,
+        org: OrgId,
+    ) -> StoreResult<std::collections::HashMap<PersonId, Vec<ChannelAccount>>> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM channel_accounts WHERE org_id = $1 ORDER BY linked_at, id");
+        let rows: Vec<AccountRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(org.to_string()).fetch_all(pool).await?);
+        let mut by_person: std::collections::HashMap<PersonId, Vec<ChannelAccount>> = Default::default();
+        for row in rows {
+            let account = row.into_account()?;
+            by_person.entry(account.person).or_default().push(account);
+        }
+        Ok(by_person)
+    }
+
     /// Unlinks one of a person's accounts; someone else's or an unknown id is `NotFound`.
     pub async fn unlink_channel_account(&self, org: OrgId, person: PersonId, id: ChannelAccountId) -> StoreResult<()> {
         let done = on_pool!(self, pool => sqlx::query(

@@ -194,47 +194,88 @@ impl Store {
             .collect()
     }
 
-    /// Nudges queued for a person (by any rule) decided since `since`.
-    pub async fn nudges_queued_since(&self, org: OrgId, person: PersonId, since: DateTime<Utc>) -> StoreResult<u32> {
-        let (count,): (i64,) = on_pool!(self, pool => sqlx::query_as(
-            "SELECT COUNT(*) FROM nudge_decisions WHERE org_id = $1 AND person_id = $2 AND outcome = 'queued' AND decided_at >= $3")
-            .bind(org.to_string()).bind(person.to_string()).bind(since.timestamp_millis()).fetch_one(pool).await?);
-        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    /// The (person, episode) pairs a rule has decided about.
+    pub async fn nudge_episodes(
+        &self,
+        rule: NudgeRuleId,
+    ) -> StoreResult<std::collections::HashSet<(PersonId, String)>> {
+        let rows: Vec<(String, String)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT person_id, episode FROM nudge_decisions WHERE rule_id = $1")
+            .bind(rule.to_string()).fetch_all(pool).await?);
+        rows.into_iter().map(|(p, e)| Ok((parse(&p, "person id")?, e))).collect()
     }
 
-    /// Whether a rule has decided about a person's episode already.
-    pub async fn nudge_decided(&self, rule: NudgeRuleId, person: PersonId, episode: &str) -> StoreResult<bool> {
-        let (found,): (i64,) = on_pool!(self, pool => sqlx::query_as(
-            "SELECT COUNT(*) FROM nudge_decisions WHERE rule_id = $1 AND person_id = $2 AND episode = $3")
-            .bind(rule.to_string()).bind(person.to_string()).bind(episode).fetch_one(pool).await?);
-        Ok(found > 0)
+    /// Nudges queued per person in the organisation since `since`.
+    pub async fn nudges_queued_per_person(
+        &self,
+        org: OrgId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<std::collections::HashMap<PersonId, u32>> {
+        let rows: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT person_id, COUNT(*) FROM nudge_decisions WHERE org_id = $1 AND outcome = 'queued' AND decided_at >= $2
+             GROUP BY person_id")
+            .bind(org.to_string()).bind(since.timestamp_millis()).fetch_all(pool).await?);
+        rows.into_iter().map(|(p, n)| Ok((parse(&p, "person id")?, u32::try_from(n).unwrap_or(u32::MAX)))).collect()
     }
 
-    /// Records a decision and queues its nudge in one transaction; `false` (and nothing
-    /// written) when the episode was decided before.
-    pub async fn record_nudge_decision(&self, decision: &NewNudgeDecision) -> StoreResult<bool> {
-        let id = uuid::Uuid::now_v7().to_string();
-        let outbound_id = decision.outbound.as_ref().map(|_| wayfinder_channels_rules::OutboundId::new().to_string());
-        let send_at = decision.outbound.as_ref().map(|o| o.send_at.timestamp_millis());
+    /// Every member's reach preferences in the organisation.
+    pub async fn reach_preferences_of_org(
+        &self,
+        org: OrgId,
+    ) -> StoreResult<std::collections::HashMap<PersonId, ReachPreferences>> {
+        let rows: Vec<OrgPreferencesRow> = on_pool!(self, pool => sqlx::query_as(
+                "SELECT person_id, time_zone, quiet_start, quiet_end, weekly_cap, preferred_channel FROM reach_preferences
+                 WHERE org_id = $1")
+                .bind(org.to_string()).fetch_all(pool).await?);
+        rows.into_iter()
+            .map(
+                |OrgPreferencesRow {
+                     person_id: person,
+                     time_zone,
+                     quiet_start,
+                     quiet_end,
+                     weekly_cap,
+                     preferred_channel,
+                 }| {
+                    let preferred_channel = preferred_channel.as_deref().map(|c| parse(c, "channel")).transpose()?;
+                    Ok((
+                        parse(&person, "person id")?,
+                        ReachPreferences { time_zone, quiet_start, quiet_end, weekly_cap, preferred_channel },
+                    ))
+                },
+            )
+            .collect()
+    }
+
+    /// Records decisions and queues their nudges, all in one transaction; a decision whose
+    /// episode was decided before writes nothing. Returns, per decision, whether it was new.
+    pub async fn record_nudge_decisions(&self, decisions: &[NewNudgeDecision]) -> StoreResult<Vec<bool>> {
         Ok(in_tx!(self, tx => {
-            let inserted = sqlx::query(
-                "INSERT INTO nudge_decisions (id, org_id, rule_id, person_id, episode, arm, outcome, decided_at, send_at, outbound_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (rule_id, person_id, episode) DO NOTHING")
-                .bind(&id).bind(decision.org.to_string()).bind(decision.rule.to_string()).bind(decision.person.to_string())
-                .bind(&decision.episode).bind(decision.arm.to_string()).bind(decision.outcome.to_string())
-                .bind(decision.decided_at.timestamp_millis()).bind(send_at).bind(&outbound_id)
-                .execute(&mut *tx).await?.rows_affected();
-            if inserted == 1 && let (Some(new), Some(outbound_id)) = (&decision.outbound, &outbound_id) {
-                sqlx::query(
-                    "INSERT INTO outbox (id, org_id, person_id, channel, destination, payload, idempotency_key, state, attempts,
-                       next_attempt_at, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $9)")
-                    .bind(outbound_id).bind(new.org.to_string()).bind(new.person.map(|p| p.to_string()))
-                    .bind(new.channel.to_string()).bind(&new.destination).bind(new.payload.to_string())
-                    .bind(&new.idempotency_key).bind(new.send_at.timestamp_millis()).bind(now_ms())
-                    .execute(&mut *tx).await?;
+            let mut new = Vec::with_capacity(decisions.len());
+            for decision in decisions {
+                let id = uuid::Uuid::now_v7().to_string();
+                let outbound_id = decision.outbound.as_ref().map(|_| wayfinder_channels_rules::OutboundId::new().to_string());
+                let send_at = decision.outbound.as_ref().map(|o| o.send_at.timestamp_millis());
+                let inserted = sqlx::query(
+                    "INSERT INTO nudge_decisions (id, org_id, rule_id, person_id, episode, arm, outcome, decided_at, send_at, outbound_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (rule_id, person_id, episode) DO NOTHING")
+                    .bind(&id).bind(decision.org.to_string()).bind(decision.rule.to_string()).bind(decision.person.to_string())
+                    .bind(&decision.episode).bind(decision.arm.to_string()).bind(decision.outcome.to_string())
+                    .bind(decision.decided_at.timestamp_millis()).bind(send_at).bind(&outbound_id)
+                    .execute(&mut *tx).await?.rows_affected();
+                if inserted == 1 && let (Some(out), Some(outbound_id)) = (&decision.outbound, &outbound_id) {
+                    sqlx::query(
+                        "INSERT INTO outbox (id, org_id, person_id, channel, destination, payload, idempotency_key, state, attempts,
+                           next_attempt_at, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $9)")
+                        .bind(outbound_id).bind(out.org.to_string()).bind(out.person.map(|p| p.to_string()))
+                        .bind(out.channel.to_string()).bind(&out.destination).bind(out.payload.to_string())
+                        .bind(&out.idempotency_key).bind(out.send_at.timestamp_millis()).bind(now_ms())
+                        .execute(&mut *tx).await?;
+                }
+                new.push(inserted == 1);
             }
-            inserted == 1
+            new
         }))
     }
 
@@ -300,6 +341,16 @@ impl Store {
             .execute(pool).await.map(|_| ())?);
         Ok(())
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct OrgPreferencesRow {
+    person_id: String,
+    time_zone: Option<String>,
+    quiet_start: Option<String>,
+    quiet_end: Option<String>,
+    weekly_cap: Option<i64>,
+    preferred_channel: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
