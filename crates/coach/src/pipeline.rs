@@ -267,6 +267,9 @@ impl Coaching {
         let question = checked_message(&question)?;
         let record = message_record(conversation.id, TurnRole::User, question, channel);
         self.store.append_message(conversation.org_id, &record).await?;
+        if let Some(listener) = &self.listener {
+            listener.stored(conversation.id, record.id);
+        }
         let stored = Message::from_record(self.store.message(record.id).await?, None);
         let (events, receiver) = mpsc::channel(2);
         let _ = events.send(TurnEvent::User(stored.clone())).await;
@@ -354,31 +357,14 @@ impl Coaching {
         let Some(listener) = self.listener.clone() else { return events };
         let (forward, receiver) = mpsc::channel(64);
         tokio::spawn(async move {
-            let mut question = None;
             while let Some(event) = events.recv().await {
                 match &event {
-                    TurnEvent::User(m) => {
-                        question = Some(m.id);
-                        listener.question(conversation, m);
-                    }
+                    TurnEvent::User(m) => listener.question(conversation, m),
                     TurnEvent::Delta(text) => listener.delta(conversation, text),
                     TurnEvent::Sources(_) => {}
-                    TurnEvent::Done(answer) => {
-                        if let Some(question) = question {
-                            listener.stored(conversation, question);
-                        }
-                        listener.stored(conversation, answer.id);
-                    }
-                    TurnEvent::Held(stored) => listener.stored(conversation, stored.id),
-                    TurnEvent::Failed { message, partial, .. } => {
-                        if let Some(partial) = partial {
-                            if let Some(question) = question {
-                                listener.stored(conversation, question);
-                            }
-                            listener.stored(conversation, partial.id);
-                        }
-                        listener.failed(conversation, message);
-                    }
+                    // Stored messages are told where they are stored.
+                    TurnEvent::Done(_) | TurnEvent::Held(_) => {}
+                    TurnEvent::Failed { message, .. } => listener.failed(conversation, message),
                 }
                 if forward.send(event).await.is_err() {
                     return;
@@ -753,6 +739,12 @@ impl Coaching {
                 self.store
                     .append_turn(input.org, [&user, &assistant], usage.as_ref(), retitle.as_deref(), &asked)
                     .await?;
+                // Told here, when stored, so followers get the turn even when its asker stopped
+                // listening part-way (the partial answer is stored then too).
+                if let Some(listener) = &self.listener {
+                    listener.stored(conversation.id, user.id);
+                    listener.stored(conversation.id, assistant.id);
+                }
             }
             Thread::Stateless(_) => {
                 if let Some(usage) = &usage {

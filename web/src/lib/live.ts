@@ -8,6 +8,14 @@
 // written, who is typing or here, who holds it, read receipts) is kept here,
 // outside React, so it survives a screen re-rendering or a second screen
 // following the same conversation; `useLiveConversation` reads it.
+//
+// Every follower hears every turn, whichever way it was asked (this
+// connection, another tab, the app's HTTP stream, a messaging channel). A
+// turn this tab asked itself is marked with `ownTurn`: one it streams over
+// HTTP shows from that stream, so its `turn_started`, `delta` and
+// `turn_failed` are not shown a second time; one it sent over this
+// connection shows live, and its failure comes to this tab as an `error`.
+// Its stored messages are kept like any other (one per seq).
 
 import { API_BASE, type ErrorCode } from "../api/client";
 import type { Message } from "../api/types";
@@ -26,6 +34,7 @@ export type ServerFrame =
   | { type: "message"; conversation_id: string; message: Message }
   | { type: "turn_started"; conversation_id: string; message_id: string; content: string }
   | { type: "delta"; conversation_id: string; text: string }
+  | { type: "turn_failed"; conversation_id: string; message: string }
   | { type: "typing"; conversation_id: string; person_id: string; name: string }
   | { type: "presence"; conversation_id: string; person_id: string; name: string; connection: string; online: boolean }
   | { type: "received"; conversation_id: string; person_id: string; seq: number }
@@ -66,8 +75,18 @@ const TYPING_SHOWN_MS = 6_000;
 const RECEIPT_DELAY_MS = 250;
 /** An answer that has not moved for this long is no longer shown as being written. */
 const TURN_STALE_MS = 90_000;
+/**
+ * An answer that has not moved for this long: ask what was stored since (an answer stopped
+ * part-way may be stored without its end being told), and again as often while it stays still.
+ */
+const TURN_CHECK_MS = 10_000;
 /** Catching up on a conversation (a gap in seqs) at most this often. */
 const RESYNC_MIN_MS = 2_000;
+/**
+ * A turn this tab asked is still told apart from others' this long after the tab stopped
+ * waiting on it (its last frames may still be on their way; a stopped answer sends no end).
+ */
+const OWN_TURN_GRACE_MS = 30_000;
 
 // ---- State of a followed conversation ----
 
@@ -99,6 +118,45 @@ export interface LiveNote {
   order: number;
 }
 
+/** A turn that ended without an answer (`turn_failed`), as the server explained it. */
+export interface LiveFailure {
+  message: string;
+  /** The order it arrived in (compare with `LiveNote.order`). */
+  order: number;
+  /** The conversation's last seq when it arrived: messages after it are news. */
+  afterSeq: number;
+}
+
+/**
+ * How this tab asked a question of its own: over HTTP, whose stream shows the answer (the live
+ * turn frames are not shown), or over the live connection (the turn shows live; its failure
+ * comes as an `error`).
+ */
+export type OwnTurnVia = "http" | "live";
+
+/** A question this tab asked, until its turn is over. */
+export interface OwnTurnHandle {
+  /** The question was stored with this id (the HTTP stream's `user` event). */
+  stored(messageId: string): void;
+  /** The tab no longer waits on it (the stream ended, was stopped or failed; the frame was not sent). */
+  done(): void;
+}
+
+interface OwnTurn {
+  question: string;
+  questionId: string | null;
+  questionSeq: number | null;
+  via: OwnTurnVia;
+  /** The tab still waits on it (its HTTP stream is open). */
+  local: boolean;
+  /** Its `turn_started` arrived (or its answer began): the answer being written is this one. */
+  started: boolean;
+  /** Its answer was stored: no more of its text follows. */
+  answered: boolean;
+  /** Once the tab no longer waits on it, it is forgotten after this. */
+  keepUntil: number;
+}
+
 export interface LiveConversationState {
   /** The server has confirmed the subscription on the current connection. */
   subscribed: boolean;
@@ -107,6 +165,8 @@ export interface LiveConversationState {
   /** Messages that arrived live, one per seq, in seq order. */
   messages: Message[];
   turn: LiveTurn | null;
+  /** The last turn asked elsewhere that ended without an answer, until the next turn or question. */
+  failed: LiveFailure | null;
   /** Others typing (never the signed-in person). */
   typing: (LivePerson & { until: number })[];
   /** Online connections by id (the signed-in person's other tabs included; this one never). */
@@ -126,6 +186,7 @@ const EMPTY: LiveConversationState = Object.freeze({
   holderName: null,
   messages: [],
   turn: null,
+  failed: null,
   typing: [],
   presence: {},
   reads: {},
@@ -177,6 +238,7 @@ interface Watch {
   readSent: number;
   typingSentAt: number;
   resyncAt: number;
+  turnCheckAt: number;
 }
 
 type StatusSnapshot = { status: LiveStatus; personId: string | null; connection: string | null };
@@ -201,6 +263,8 @@ export class LiveClient {
   private identity: string | null = null;
   /** Names of the people seen in any frame, for receipts that carry only an id. */
   private names = new Map<string, string>();
+  /** The question this tab asked last in each conversation, while its turn may still be heard of. */
+  private own = new Map<string, OwnTurn>();
 
   // -- the connection --
 
@@ -398,6 +462,7 @@ export class LiveClient {
         readSent: 0,
         typingSentAt: 0,
         resyncAt: 0,
+        turnCheckAt: 0,
       };
       this.watches.set(id, watch);
     } else {
@@ -474,6 +539,48 @@ export class LiveClient {
     return this.send(frame);
   }
 
+  /**
+   * Marks the question this tab is asking in conversation `id` (before it is sent, so that none
+   * of its turn's frames come first): see `OwnTurnVia`. Replaces the tab's earlier question there.
+   */
+  ownTurn(id: string, question: string, via: OwnTurnVia): OwnTurnHandle {
+    const turn: OwnTurn = {
+      question: question.trim(),
+      questionId: null,
+      questionSeq: null,
+      via,
+      local: via === "http",
+      started: false,
+      answered: false,
+      keepUntil: Date.now() + OWN_TURN_GRACE_MS,
+    };
+    this.own.set(id, turn);
+    return {
+      stored: (messageId) => {
+        if (this.own.get(id) === turn && !turn.questionId) turn.questionId = messageId;
+      },
+      done: () => {
+        if (this.own.get(id) !== turn) return;
+        // A frame that never went out: nothing of it will be heard.
+        if (turn.via === "live" && !turn.started) this.own.delete(id);
+        if (!turn.local) return;
+        turn.local = false;
+        turn.keepUntil = Date.now() + OWN_TURN_GRACE_MS;
+      },
+    };
+  }
+
+  /** The tab's own question in conversation `id`, while its turn may still be heard of. */
+  private ownIn(id: string, now: number): OwnTurn | null {
+    const turn = this.own.get(id);
+    if (!turn) return null;
+    if (!turn.local && turn.keepUntil < now) {
+      this.own.delete(id);
+      return null;
+    }
+    return turn;
+  }
+
   /** The order number the next handled frame will be after (to tell later errors from earlier ones). */
   mark(): number {
     return this.order;
@@ -513,6 +620,10 @@ export class LiveClient {
         const typing = s.typing.filter((t) => t.until > now);
         const turn = s.turn && now - s.turn.movedAt > TURN_STALE_MS ? null : s.turn;
         if (typing.length !== s.typing.length || turn !== s.turn) this.update(watch, { ...s, typing, turn });
+        if (turn && s.subscribed && now - turn.movedAt > TURN_CHECK_MS && now - watch.turnCheckAt > TURN_CHECK_MS) {
+          watch.turnCheckAt = now;
+          this.resync(watch, watch.lastSeq);
+        }
         if (watch.state.typing.length || watch.state.turn) busy = true;
       }
       if (!busy && this.sweepTimer) {
@@ -570,25 +681,66 @@ export class LiveClient {
       case "message": {
         const message: Message = { ...frame.message, feedback: frame.message.feedback ?? null };
         this.learn(message.author_id, message.author_name);
-        const known = s.messages.some((m) => m.seq === message.seq);
+        const known = s.messages.some((m) => m.seq === message.seq || m.id === message.id);
         const previous = watch.lastSeq;
         if (message.seq > watch.lastSeq) watch.lastSeq = message.seq;
+        // The stored question or answer of a turn this tab streams itself: kept, and the turn
+        // shown from elsewhere (if any) is left alone.
+        const own = this.ownIn(watch.id, now);
+        let ours = false;
+        if (own && !own.answered && (own.started || own.local)) {
+          const question = own.questionId
+            ? message.id === own.questionId
+            : message.role === "user" && message.content.trim() === own.question;
+          if (question) {
+            own.started = true;
+            own.questionId = message.id;
+            own.questionSeq = message.seq;
+            ours = own.via === "http";
+          } else if (
+            own.started &&
+            message.role === "assistant" &&
+            message.kind !== "human" &&
+            message.seq > (own.questionSeq ?? 0)
+          ) {
+            own.answered = true;
+            ours = own.via === "http";
+          }
+        }
         let turn = s.turn;
-        if (turn) {
+        if (turn && !ours) {
           if (message.id === turn.questionId && turn.held) turn = null;
           else if (message.role === "assistant" && message.seq > turn.afterSeq) turn = null;
           else if (message.id === turn.questionId) turn = { ...turn, movedAt: now };
         }
+        // A new question (or a coach's reply) puts an earlier failure in the past.
+        const news = !known && message.seq > (s.failed?.afterSeq ?? 0);
+        const failed = s.failed && news && (message.role === "user" || message.kind === "human") ? null : s.failed;
         const messages = known ? s.messages : [...s.messages, message].sort((a, b) => a.seq - b.seq);
         // Whoever was typing has sent it (anyone still writing says so again within seconds).
         const typing = known ? s.typing : [];
-        this.update(watch, { ...s, messages, turn, typing });
+        this.update(watch, { ...s, messages, turn, typing, failed });
         if (!known && message.seq > watch.receivedSent) this.acknowledge(watch, message.seq);
         // A seq skipped: something was stored that this connection did not hear of.
         if (!known && previous > 0 && message.seq > previous + 1) this.resync(watch, previous);
         return;
       }
       case "turn_started": {
+        const own = this.ownIn(watch.id, now);
+        const mine = own?.questionId ? own.questionId === frame.message_id : frame.content.trim() === own?.question;
+        if (own && !own.started && mine) {
+          own.started = true;
+          own.questionId = frame.message_id;
+          own.keepUntil = Math.max(own.keepUntil, now + OWN_TURN_GRACE_MS);
+          // This tab streams the answer itself.
+          if (own.via === "http") {
+            if (s.failed) this.update(watch, { ...s, failed: null });
+            return;
+          }
+        } else if (own && own.started && !own.local) {
+          // Someone else's turn after the tab's own has ended (a stopped answer sends no end).
+          this.own.delete(watch.id);
+        }
         const turn: LiveTurn = {
           questionId: frame.message_id,
           question: frame.content,
@@ -598,14 +750,38 @@ export class LiveClient {
           order: this.order,
           movedAt: now,
         };
-        this.update(watch, { ...s, turn });
+        this.update(watch, { ...s, turn, failed: null });
         return;
       }
       case "delta": {
+        const own = this.ownIn(watch.id, now);
+        if (own && !own.answered) {
+          // Its start may have come before the subscription: text while the tab waits on an
+          // answer of its own, and no other is being written, is that answer.
+          if (!own.started && own.local && !s.turn) own.started = true;
+          if (own.started) {
+            own.keepUntil = Math.max(own.keepUntil, now + OWN_TURN_GRACE_MS);
+            // The answer this tab streams itself.
+            if (own.via === "http") return;
+          }
+        }
         const turn: LiveTurn = s.turn
           ? { ...s.turn, text: s.turn.text + frame.text, movedAt: now }
           : { questionId: null, question: "", text: frame.text, afterSeq: watch.lastSeq, held: false, order: this.order, movedAt: now };
         this.update(watch, { ...s, turn });
+        return;
+      }
+      case "turn_failed": {
+        const own = this.ownIn(watch.id, now);
+        if (own && (own.started || (own.local && !s.turn))) {
+          // The tab's own turn: its stream (HTTP) or an `error` (live) explains it.
+          this.own.delete(watch.id);
+          if (own.via === "http") return;
+          if (s.turn) this.update(watch, { ...s, turn: null });
+          return;
+        }
+        const failed: LiveFailure = { message: frame.message, order: this.order, afterSeq: watch.lastSeq };
+        this.update(watch, { ...s, turn: null, failed });
         return;
       }
       case "typing": {

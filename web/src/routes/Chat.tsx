@@ -6,7 +6,11 @@
 // with their name until they hand the conversation back. While someone else
 // follows the conversation (or a coach holds it) questions go over the live
 // connection, so they see the question and the answer as they are written;
-// otherwise over HTTP, where Stop cuts an answer short.
+// otherwise over HTTP, where Stop cuts an answer short. The live connection
+// hears that HTTP turn too: it is marked as this tab's own, so it shows once,
+// from its stream (with Stop, Retry and what went wrong), and its stored
+// messages join the others by seq. Turns asked elsewhere (another tab, a
+// messaging channel) show live, and one that fails says why.
 
 import { Fragment, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { useNavigate, useParams } from "react-router-dom";
@@ -22,7 +26,7 @@ import { ConversationList } from "../components/chat/ConversationList";
 import { MessageView } from "../components/chat/MessageView";
 import { CitationDialog } from "../components/chat/CitationDialog";
 import { Markdown } from "../components/chat/Markdown";
-import { live, maxSeq } from "../lib/live";
+import { live, maxSeq, type OwnTurnHandle } from "../lib/live";
 import {
   listNames,
   readersOf,
@@ -34,6 +38,8 @@ import {
 interface Streaming {
   conversationId: string;
   question: string;
+  /** The conversation's last seq when it was asked: what is stored after it belongs to this turn. */
+  afterSeq: number;
   userMessage: Message | null;
   sources: Citation[];
   text: string;
@@ -148,8 +154,11 @@ export default function Chat() {
     // Others following see the question and the answer as they are written.
     if (conversationId && following.connected && (following.othersFollowing || heldBy)) {
       const mark = live.mark();
+      // Its turn shows live here too; a failure of it comes to this tab as an error.
+      const own = live.ownTurn(conversationId, content, "live");
       const clientId = following.send(content);
-      if (clientId) {
+      if (!clientId) own.done();
+      else {
         const sent: LiveSend = { conversationId, question: content, mark, afterSeq: maxSeq(messages), clientId, lost: false };
         setLastError(null);
         setLiveSend(sent);
@@ -161,10 +170,13 @@ export default function Chat() {
     const controller = new AbortController();
     abortRef.current = controller;
     let stored: Message | null = null;
+    // The live connection hears this turn too; it shows from the stream instead.
+    let own: OwnTurnHandle | null = id ? live.ownTurn(id, content, "http") : null;
     setLastError(null);
     setStreaming({
       conversationId: id ?? "",
       question: content,
+      afterSeq: id ? maxSeq(messages) : 0,
       userMessage: null,
       sources: [],
       text: "",
@@ -178,6 +190,7 @@ export default function Chat() {
           title: titleFrom(content),
         });
         id = created.id;
+        own = live.ownTurn(created.id, content, "http");
         client.setQueryData<ConversationWithMessages>(["conversation", id], { conversation: created, messages: [] });
         setStreaming((s) => (s ? { ...s, conversationId: created.id } : s));
         navigate(`/chat/${id}`, { replace: true });
@@ -189,6 +202,7 @@ export default function Chat() {
         {
           onUser: (m) => {
             stored = m;
+            own?.stored(m.id);
             setStreaming((s) => (s ? { ...s, userMessage: m } : s));
           },
           onSources: (c) => setStreaming((s) => (s ? { ...s, sources: c } : s)),
@@ -246,6 +260,7 @@ export default function Chat() {
         setStreaming((s) => (s ? { ...s, state: "failed", error: err } : s));
       }
     } finally {
+      own?.done();
       void client.invalidateQueries({ queryKey: ["conversations", org] });
       abortRef.current = null;
     }
@@ -308,7 +323,23 @@ export default function Chat() {
   }
 
   const current = conversation.data?.conversation;
-  const showUserEcho = stream && !(stream.userMessage && messages.some((m) => m.id === stream.userMessage!.id));
+  // The stream's question and answer, once stored (the live connection may bring them before the stream ends).
+  const streamQuestion = stream
+    ? messages.find((m) =>
+        stream.userMessage
+          ? m.id === stream.userMessage.id
+          : m.role === "user" && m.seq > stream.afterSeq && m.content.trim() === stream.question,
+      )
+    : undefined;
+  const showUserEcho = !!stream && !streamQuestion;
+  const streamAnswered =
+    !!streamQuestion &&
+    messages.some((m) => m.role === "assistant" && m.kind !== "human" && m.seq > streamQuestion.seq);
+  // A turn asked elsewhere that ended without an answer, unless its stored answer says why.
+  const otherFailure =
+    liveState.failed && !inProgress && !turnError && lastError == null && !(lastMessage?.role === "assistant" && lastMessage.kind === "error")
+      ? liveState.failed
+      : null;
   const showTurnQuestion = !!turn && !!turn.question && !messages.some((m) => m.id === turn.questionId);
 
   return (
@@ -411,7 +442,7 @@ export default function Chat() {
               <div className="bubble">{stream.question}</div>
             </article>
           )}
-          {stream && (
+          {stream && !(stream.state === "streaming" && streamAnswered) && (
             <article className="message assistant streaming" aria-label="Coach is answering">
               {(stream.text || stream.state === "streaming") && (
                 <div className="bubble">
@@ -482,6 +513,13 @@ export default function Chat() {
         {turnError && (
           <div className="composer-error">
             <ErrorNote error={turnError} />
+          </div>
+        )}
+        {otherFailure && (
+          <div className="composer-error">
+            <div className="error-note" role="alert">
+              <span>{otherFailure.message}</span>
+            </div>
           </div>
         )}
         <form className="composer" onSubmit={submit}>

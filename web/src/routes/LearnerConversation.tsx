@@ -1,10 +1,12 @@
 // A learner's conversation as their coach, their manager or an admin follows
-// it live: the messages, the answer as the AI writes it, who is here and
-// typing, and whether the learner has seen the latest. A supervising coach or
-// an admin can join: the AI pauses and they write to the learner as
-// themselves, until they hand the conversation back to the AI. Without the
-// live connection the saved conversation is shown and refreshed every few
-// seconds, and joining waits for the connection to come back.
+// it live: the messages, the answer as the AI writes it (however the learner
+// asked: the live chat, the app's HTTP stream or a messaging channel) and why
+// a turn failed when it did, who is here and typing, and whether the learner
+// has seen the latest. A supervising coach or an admin can join: the AI
+// pauses and they write to the learner as themselves, until they hand the
+// conversation back to the AI. Without the live connection the saved
+// conversation is shown and refreshed every few seconds, and joining waits
+// for the connection to come back.
 
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { Link, useParams } from "react-router-dom";
@@ -119,6 +121,10 @@ export default function LearnerConversation() {
   const turn = state.turn;
   const showTurnQuestion = !!turn && !!turn.question && !messages.some((m) => m.id === turn.questionId);
   const answering = !!turn && !turn.held;
+  // A turn that ended without an answer says why (unless its stored answer does).
+  const lastMessage = messages[messages.length - 1];
+  const failure =
+    state.failed && !turn && !(lastMessage?.role === "assistant" && lastMessage.kind === "error") ? state.failed : null;
 
   // Keep the newest in view, unless the reader scrolled up to read.
   useEffect(() => {
@@ -132,7 +138,7 @@ export default function LearnerConversation() {
   }, [conversation.isSuccess]);
   useEffect(() => {
     if (stick.current) endRef.current?.scrollIntoView?.({ block: "end" });
-  }, [messages.length, turn?.text, turn?.question]);
+  }, [messages.length, turn?.text, turn?.question, failure]);
 
   function start(kind: "join" | "hand_back") {
     setNotSent(null);
@@ -252,6 +258,13 @@ export default function LearnerConversation() {
               {turn.text ? <Markdown text={turn.text} /> : <span className="typing">Thinking…</span>}
             </div>
           </article>
+        )}
+        {failure && (
+          <div className="message">
+            <div className="error-note" role="status">
+              <span>The coach could not answer: {failure.message}</span>
+            </div>
+          </div>
         )}
         {seen && <p className="read-receipt">Seen by {ownerName}</p>}
         <div ref={endRef} />
