@@ -23,6 +23,7 @@ const Learning = lazy(() => import("./routes/Learning"));
 const Practice = lazy(() => import("./routes/Practice"));
 const Learners = lazy(() => import("./routes/Learners"));
 const LearnerDetail = lazy(() => import("./routes/LearnerDetail"));
+const LearnerConversation = lazy(() => import("./routes/LearnerConversation"));
 const Programs = lazy(() => import("./routes/Programs"));
 const ProgramBuilder = lazy(() => import("./routes/ProgramBuilder"));
 const QuestionReview = lazy(() => import("./routes/QuestionReview"));
@@ -114,6 +115,7 @@ export function App() {
           <Route path="/learning/practice/:sessionId" element={<Practice />} />
           <Route path="/learners" element={<Learners />} />
           <Route path="/learners/:personId" element={<LearnerDetail />} />
+          <Route path="/learners/:personId/conversations/:conversationId" element={<LearnerConversation />} />
           <Route path="/team" element={<Team />} />
           <Route path="/progress" element={<Progress />} />
           <Route path="/progress/:personId" element={<Progress />} />

@@ -61,6 +61,10 @@ pub enum OrgAction {
     ProvisionCoaches,
     /// Read the organisation's overview: activity, answers, feedback, costs, knowledge, programs.
     ViewOrgInsights,
+    /// Set up the organisation's messaging channels (bots, numbers, their secrets).
+    ManageChannels,
+    /// Write the organisation's nudge rules and evaluate them.
+    ManageNudges,
 }
 
 /// Whether `actor` may perform `action` in its organisation at all; which
@@ -72,7 +76,8 @@ pub fn permits(actor: &OrgActor, action: OrgAction) -> bool {
             actor.role.is_some() || actor.is_operator
         }
         UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog
-        | ManageKnowledge | ManageCoaches | ManagePrograms | ProvisionCoaches | ViewOrgInsights => actor.is_admin(),
+        | ManageKnowledge | ManageCoaches | ManagePrograms | ProvisionCoaches | ViewOrgInsights | ManageChannels
+        | ManageNudges => actor.is_admin(),
         ManageQuestions => actor.is_admin() || actor.role == Some(Role::Coach),
     }
 }
@@ -149,6 +154,13 @@ pub fn may_read_conversation(
         || actor.is_admin()
         || matches!(actor.role, Some(Role::Coach | Role::Manager)) && supervised.contains(&owner)
         || actor.role == Some(Role::Parent) && parents_allowed && supervised.contains(&owner)
+}
+
+/// Whether the actor may join someone's conversation live and write in it as themselves (the AI
+/// pausing meanwhile): administrators, and the coaches and managers who supervise its owner.
+pub fn may_join_conversation(actor: &OrgActor, owner: PersonId, supervised: &HashSet<PersonId>) -> bool {
+    actor.person != owner
+        && (actor.is_admin() || matches!(actor.role, Some(Role::Coach | Role::Manager)) && supervised.contains(&owner))
 }
 
 /// Whether the actor may read a learner's progress (enrolments, mastery,

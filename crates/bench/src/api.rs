@@ -198,7 +198,7 @@ async fn seed(database_url: &str) -> anyhow::Result<String> {
     outcome
 }
 
-async fn seed_learner_with_token(store: &Store) -> anyhow::Result<String> {
+pub(crate) async fn seed_learner_with_token(store: &Store) -> anyhow::Result<String> {
     store.migrate().await?;
     let person = store
         .create_person(&NewPerson {
@@ -219,10 +219,10 @@ async fn seed_learner_with_token(store: &Store) -> anyhow::Result<String> {
 // The server under test
 
 /// `wayfinder serve` running as a child process.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    pid: u32,
-    addr: SocketAddr,
+    pub(crate) pid: u32,
+    pub(crate) addr: SocketAddr,
 }
 
 /// The `wayfinder` binary in this binary's folder, where cargo builds both.
@@ -240,6 +240,15 @@ fn wayfinder_binary() -> anyhow::Result<PathBuf> {
 impl Server {
     /// Starts the server on a free port and waits until `/readyz` answers 200.
     async fn start(scratch: &Scratch, max_connections: u32) -> anyhow::Result<Server> {
+        Self::start_with(scratch, max_connections, &[]).await
+    }
+
+    /// The same, with extra settings in the environment.
+    pub(crate) async fn start_with(
+        scratch: &Scratch,
+        max_connections: u32,
+        env: &[(&str, String)],
+    ) -> anyhow::Result<Server> {
         // At --log-level warn the server does not log its address, so we pick
         // the port; another process could take it in between, which is rare.
         let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
@@ -250,6 +259,7 @@ impl Server {
             // PostgreSQL password does not show up in the process list.
             .env("WAYFINDER_DATABASE_URL", &scratch.database_url)
             .env("WAYFINDER_DATABASE_MAX_CONNECTIONS", max_connections.to_string())
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -263,7 +273,7 @@ impl Server {
     }
 
     /// SIGTERM (the server's graceful path), then a kill if it lingers.
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         // `kill` rather than libc::kill: the workspace forbids unsafe code.
         let signalled = Command::new("kill").args(["-TERM", &self.pid.to_string()]).status().await;
         if !signalled.is_ok_and(|s| s.success()) {

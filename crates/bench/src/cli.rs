@@ -38,6 +38,8 @@ pub enum BenchCommand {
     /// Dashboards at an organisation's scale: every insights endpoint, the CSV export of every
     /// message, and what keeping the rollups adds to a write, on a year of synthetic activity.
     Analytics(BenchAnalyticsArgs),
+    /// Live connections, fan-out between instances, outbox throughput and the nudge scheduler.
+    Realtime(BenchRealtimeArgs),
 }
 
 /// `wayfinder-bench analytics` options (smaller values make a quick run).
@@ -161,4 +163,21 @@ pub struct BenchApiArgs {
     /// Seconds of measured load (after a one-second warm-up).
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
+}
+
+/// `wayfinder-bench realtime` options.
+#[derive(Args, Clone)]
+pub struct BenchRealtimeArgs {
+    /// Idle live connections opened against the server.
+    #[arg(long, default_value_t = 10_000)]
+    pub connections: usize,
+    /// Events timed from one socket to another.
+    #[arg(long, default_value_t = 300)]
+    pub events: usize,
+    /// Messages sent through the outbox to the fake Bot API.
+    #[arg(long, default_value_t = 5_000)]
+    pub messages: usize,
+    /// Inactive learners the nudge scheduler decides about.
+    #[arg(long, default_value_t = 100_000)]
+    pub people: usize,
 }

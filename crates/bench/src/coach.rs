@@ -23,6 +23,7 @@ use std::{collections::BTreeMap, collections::HashMap, sync::Arc, time::Instant}
 use tokio::sync::mpsc;
 use wayfinder::config::Config;
 use wayfinder_accounts_rules::{PersonId, Role};
+use wayfinder_channels_rules::Channel;
 use wayfinder_coach::{CoachSpec, Coaching, Models, Thread, TurnInput, TurnOutcome};
 use wayfinder_coach_rules::AnswerMode;
 use wayfinder_knowledge_rules::metrics::percentile;
@@ -162,7 +163,14 @@ async fn run_turns(
         // Loaded afresh each turn, as the message handler does before the turn starts.
         let Some(id) = conversation else { unreachable!("the first turn starts a conversation") };
         let thread = Thread::Stored(coaching.conversation(id).await?);
-        let input = TurnInput { org: corpus.org, person: learner, coach: coach.clone(), thread, question };
+        let input = TurnInput {
+            org: corpus.org,
+            person: learner,
+            coach: coach.clone(),
+            thread,
+            question,
+            channel: Channel::Web,
+        };
         let (events, mut receiver) = mpsc::channel(64);
         let drain = tokio::spawn(async move { while receiver.recv().await.is_some() {} });
         let t = Instant::now();

@@ -14,6 +14,7 @@ mod embed;
 mod ingest;
 mod knowledge;
 mod learning;
+mod realtime;
 
 use clap::Parser;
 use cli::{BenchCommand, Cli};
@@ -34,6 +35,7 @@ fn main() -> std::process::ExitCode {
             BenchCommand::Ingest(args) => ingest::run(&config, &args).await,
             BenchCommand::Learning(args) => learning::run(&config, &args).await,
             BenchCommand::Analytics(args) => analytics::run(&config, &args).await,
+            BenchCommand::Realtime(args) => realtime::run(&config, &args).await,
         }
     })
 }

@@ -115,6 +115,8 @@ pub enum AnswerKind {
     Error,
     /// The coach's verdict on the learner's reply to the check question it posed.
     CheckFeedback,
+    /// Written by a person who joined the conversation (a coach or an admin), not the AI.
+    Human,
 }
 }
 

@@ -11,7 +11,9 @@ mod views;
 
 pub use models::Models;
 pub use pipeline::{Thread, TurnEvent, TurnFailure, TurnInput, TurnOutcome, source_of};
-pub use views::{CheckReply, Citation, Coach, Conversation, Feedback, Message, PosedCheck, PracticeOffer};
+pub use views::{
+    CheckReply, Citation, Coach, Conversation, Feedback, Message, PosedCheck, PracticeOffer, message_view,
+};
 // The closed sets the views carry, so callers of the service need not reach for the rules crate.
 pub use wayfinder_coach_rules::{
     AnswerKind, AnswerMode, CoachStyle, ConfidenceLevel, FeedbackRating, FeedbackReason, TurnRole,
@@ -111,6 +113,18 @@ pub struct Coaching {
     models: Models,
     /// Where the coach learns the standing of the learner it talks to (none: it does not).
     learners: Option<Arc<dyn LearnerRecords>>,
+    /// Told about every turn in a stored conversation, whoever started it (the live chat).
+    listener: Option<Arc<dyn TurnListener>>,
+}
+
+/// Hears what happens in stored conversations as it happens, in order: a question, the answer's
+/// text as it is written, the messages once stored, a turn that failed. Implemented by the live
+/// chat, which passes it to everyone following the conversation.
+pub trait TurnListener: Send + Sync {
+    fn question(&self, conversation: ConversationId, question: &Message);
+    fn delta(&self, conversation: ConversationId, text: &str);
+    fn stored(&self, conversation: ConversationId, message: MessageId);
+    fn failed(&self, conversation: ConversationId, message: &str);
 }
 
 /// The learning records a coach may read about the person asking: their own goals, next step
@@ -161,12 +175,17 @@ pub fn title_from(text: &str) -> String {
 impl Coaching {
     /// The service over `store`, retrieving with `knowledge`, generating with `models`.
     pub fn new(store: Store, knowledge: KnowledgeBase, models: Models) -> Self {
-        Coaching { store, knowledge, models, learners: None }
+        Coaching { store, knowledge, models, learners: None, listener: None }
     }
 
     /// The same service, telling the model about the learner it answers from `learners`.
     pub fn with_learner_records(self, learners: Arc<dyn LearnerRecords>) -> Self {
         Coaching { learners: Some(learners), ..self }
+    }
+
+    /// The same coach, telling `listener` about every turn in a stored conversation.
+    pub fn with_turn_listener(self, listener: Arc<dyn TurnListener>) -> Self {
+        Coaching { listener: Some(listener), ..self }
     }
 
     /// The models in use.

@@ -13,6 +13,7 @@ use futures::StreamExt;
 use std::{sync::Arc, time::Instant};
 use tokio::sync::mpsc;
 use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_channels_rules::Channel;
 use wayfinder_coach_rules::{
     AnswerKind, AnswerMode, CoachStyle, ConfidenceLevel, ConversationId, ExtractiveOptions, MessageId, PromptInput,
     Relevance, RelevanceDecision, Role as CoachRole, Source, SourceRelevance, Turn, TurnRole, citation_coverage,
@@ -51,6 +52,8 @@ pub struct TurnInput {
     pub coach: Coach,
     pub thread: Thread,
     pub question: String,
+    /// Where the question was written; the answer goes back there.
+    pub channel: Channel,
 }
 
 /// Why a turn ended without a complete answer.
@@ -75,6 +78,8 @@ pub enum TurnEvent {
     Done(Message),
     /// The answer failed; the partial answer (if any) is stored as incomplete.
     Failed { failure: TurnFailure, message: String, partial: Option<Message> },
+    /// A person holds the conversation: the question is stored and the AI does not answer.
+    Held(Message),
 }
 
 /// Where the time went, for the benchmark (milliseconds).
@@ -214,8 +219,21 @@ fn chat_messages(prompt: Vec<(CoachRole, String)>) -> Vec<ChatMessage> {
         .collect()
 }
 
-fn message_record(conversation: ConversationId, role: TurnRole, content: String) -> MessageRecord {
+/// A message's text, trimmed, when its length is allowed.
+fn checked_message(text: &str) -> CoachingResult<String> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > crate::MAX_MESSAGE_CHARS {
+        return Err(CoachingError::Invalid {
+            field: "content",
+            message: format!("must be 1 to {} characters", crate::MAX_MESSAGE_CHARS),
+        });
+    }
+    Ok(text.to_string())
+}
+
+fn message_record(conversation: ConversationId, role: TurnRole, content: String, channel: Channel) -> MessageRecord {
     MessageRecord {
+        channel,
         id: MessageId::new(),
         conversation,
         role,
@@ -231,10 +249,73 @@ fn message_record(conversation: ConversationId, role: TurnRole, content: String)
         latency_ms: 0,
         complete: true,
         created_at: chrono::Utc::now(),
+        seq: 0,
+        author: None,
+        author_name: None,
     }
 }
 
 impl Coaching {
+    /// Stores a question the AI must not answer (a person holds the conversation) and tells the
+    /// caller so: the question, then `Held`.
+    async fn hold_question(
+        &self,
+        conversation: &Conversation,
+        question: String,
+        channel: Channel,
+    ) -> CoachingResult<mpsc::Receiver<TurnEvent>> {
+        let question = checked_message(&question)?;
+        let record = message_record(conversation.id, TurnRole::User, question, channel);
+        self.store.append_message(conversation.org_id, &record).await?;
+        if let Some(listener) = &self.listener {
+            listener.stored(conversation.id, record.id);
+        }
+        let stored = Message::from_record(self.store.message(record.id).await?, None);
+        let (events, receiver) = mpsc::channel(2);
+        let _ = events.send(TurnEvent::User(stored.clone())).await;
+        let _ = events.send(TurnEvent::Held(stored)).await;
+        Ok(receiver)
+    }
+
+    /// What a person who joined the conversation writes to the learner, as themselves.
+    pub async fn write_as(
+        &self,
+        conversation: &Conversation,
+        author: PersonId,
+        content: &str,
+        channel: Channel,
+    ) -> CoachingResult<Message> {
+        let content = checked_message(content)?;
+        let record = MessageRecord {
+            kind: Some(AnswerKind::Human),
+            author: Some(author),
+            ..message_record(conversation.id, TurnRole::Assistant, content, channel)
+        };
+        self.store.append_message(conversation.org_id, &record).await?;
+        if let Some(listener) = &self.listener {
+            listener.stored(conversation.id, record.id);
+        }
+        Ok(Message::from_record(self.store.message(record.id).await?, None))
+    }
+
+    /// A supervising person takes the conversation over: the AI stops answering until they
+    /// hand it back. `false` when someone else already holds it.
+    pub async fn take_over(&self, conversation: ConversationId, person: PersonId) -> CoachingResult<bool> {
+        let current = self.store.conversation(conversation).await?.held_by;
+        if current == Some(person) {
+            return Ok(true);
+        }
+        if current.is_some() {
+            return Ok(false);
+        }
+        Ok(self.store.set_conversation_holder(conversation, Some(person), None).await?)
+    }
+
+    /// Hands a conversation back to the AI; `false` when `person` does not hold it.
+    pub async fn hand_back(&self, conversation: ConversationId, person: PersonId) -> CoachingResult<bool> {
+        Ok(self.store.set_conversation_holder(conversation, None, Some(person)).await?)
+    }
+
     /// Asks the coach in a stored conversation the caller has loaded and may write to:
     /// the conversation's coach answers, or the organisation's default when that coach
     /// was deleted.
@@ -243,7 +324,13 @@ impl Coaching {
         conversation: Conversation,
         person: PersonId,
         question: String,
+        channel: Channel,
     ) -> CoachingResult<mpsc::Receiver<TurnEvent>> {
+        let id = conversation.id;
+        if self.store.conversation(id).await?.held_by.is_some() {
+            let events = self.hold_question(&conversation, question, channel).await?;
+            return Ok(self.told(id, events));
+        }
         let coach = match conversation.coach_id {
             Some(id) => match self.coach(conversation.org_id, id).await {
                 Err(CoachingError::NotFound(_)) => self.default_coach(conversation.org_id).await?,
@@ -251,22 +338,47 @@ impl Coaching {
             },
             None => self.default_coach(conversation.org_id).await?,
         };
-        let input =
-            TurnInput { org: conversation.org_id, person, coach, thread: Thread::Stored(conversation), question };
-        self.answer(input).await
+        let input = TurnInput {
+            org: conversation.org_id,
+            person,
+            coach,
+            thread: Thread::Stored(conversation),
+            question,
+            channel,
+        };
+        let events = self.answer(input).await?;
+        Ok(self.told(id, events))
+    }
+
+    /// Passes a stored conversation's turn events on, telling the listener about each first.
+    /// When the caller stops listening (a closed connection), the turn's own receiver is
+    /// dropped too, as it would have been without a listener.
+    fn told(&self, conversation: ConversationId, mut events: mpsc::Receiver<TurnEvent>) -> mpsc::Receiver<TurnEvent> {
+        let Some(listener) = self.listener.clone() else { return events };
+        let (forward, receiver) = mpsc::channel(64);
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                match &event {
+                    TurnEvent::User(m) => listener.question(conversation, m),
+                    TurnEvent::Delta(text) => listener.delta(conversation, text),
+                    TurnEvent::Sources(_) => {}
+                    // Stored messages are told where they are stored.
+                    TurnEvent::Done(_) | TurnEvent::Held(_) => {}
+                    TurnEvent::Failed { message, .. } => listener.failed(conversation, message),
+                }
+                if forward.send(event).await.is_err() {
+                    return;
+                }
+            }
+        });
+        receiver
     }
 
     /// Checks the message and the budgets, then answers in a background task
     /// whose events arrive on the returned channel. Errors here (bad input,
     /// over budget) mean nothing was stored and no model was called.
     pub async fn answer(&self, input: TurnInput) -> CoachingResult<mpsc::Receiver<TurnEvent>> {
-        let question = input.question.trim().to_string();
-        if question.is_empty() || question.chars().count() > crate::MAX_MESSAGE_CHARS {
-            return Err(CoachingError::Invalid {
-                field: "content",
-                message: format!("must be 1 to {} characters", crate::MAX_MESSAGE_CHARS),
-            });
-        }
+        let question = checked_message(&input.question)?;
         self.check_budget(input.org, input.person).await?;
         let (events, receiver) = mpsc::channel(64);
         let this = self.clone();
@@ -310,7 +422,7 @@ impl Coaching {
             Thread::Stored(c) => c.id,
             Thread::Stateless(_) => ConversationId::default(),
         };
-        let user = message_record(conversation, TurnRole::User, input.question.clone());
+        let user = message_record(conversation, TurnRole::User, input.question.clone(), input.channel);
         let _ = events.send(TurnEvent::User(Message::from_record(user.clone(), None))).await;
         let mut run = self.start_run(&input);
 
@@ -569,7 +681,7 @@ impl Coaching {
         let outcome = standalone.and(match answer.kind {
             AnswerKind::Refusal => Some(QuestionOutcome::Refused),
             AnswerKind::Error => Some(QuestionOutcome::Failed),
-            AnswerKind::CheckFeedback => None,
+            AnswerKind::CheckFeedback | AnswerKind::Human => None,
             AnswerKind::Generated | AnswerKind::Extractive => Some(match answer.confidence {
                 Some((_, ConfidenceLevel::Low)) => QuestionOutcome::LowConfidence,
                 _ => QuestionOutcome::Answered,
@@ -605,7 +717,7 @@ impl Coaching {
             cost,
             latency_ms: started.elapsed().as_millis() as i64,
             complete: answer.complete,
-            ..message_record(user.conversation, TurnRole::Assistant, answer.content)
+            ..message_record(user.conversation, TurnRole::Assistant, answer.content, user.channel)
         };
         let usage = (usage_total.input_tokens + usage_total.output_tokens > 0).then(|| UsageRecord {
             org: input.org,
@@ -627,6 +739,12 @@ impl Coaching {
                 self.store
                     .append_turn(input.org, [&user, &assistant], usage.as_ref(), retitle.as_deref(), &asked)
                     .await?;
+                // Told here, when stored, so followers get the turn even when its asker stopped
+                // listening part-way (the partial answer is stored then too).
+                if let Some(listener) = &self.listener {
+                    listener.stored(conversation.id, user.id);
+                    listener.stored(conversation.id, assistant.id);
+                }
             }
             Thread::Stateless(_) => {
                 if let Some(usage) = &usage {

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_channels_rules::Channel;
 use wayfinder_coach_rules::{
     AnswerKind, AnswerMode, CoachId, CoachStyle, ConfidenceLevel, ConversationId, FeedbackRating, FeedbackReason,
     MessageId, RelevanceDecision, TurnRole,
@@ -84,6 +85,9 @@ pub struct Conversation {
     pub shared: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// A coach or admin who joined and holds the conversation: the AI does not answer meanwhile.
+    #[schema(value_type = Option<String>)]
+    pub held_by: Option<PersonId>,
 }
 
 impl From<ConversationRecord> for Conversation {
@@ -98,6 +102,7 @@ impl From<ConversationRecord> for Conversation {
             title: r.title,
             archived: r.archived,
             shared: r.shared,
+            held_by: r.held_by,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -159,6 +164,14 @@ pub struct Message {
     /// False when the answer broke off (model failure or stopped by the person).
     pub complete: bool,
     pub created_at: DateTime<Utc>,
+    /// Where a question was written, or where an answer was sent.
+    pub channel: Channel,
+    /// Its place in the conversation: 1, 2, … (a reconnecting client resumes after the last it saw).
+    pub seq: i64,
+    /// Who wrote a message of kind `human` (a coach or admin who joined).
+    #[schema(value_type = Option<String>)]
+    pub author_id: Option<PersonId>,
+    pub author_name: Option<String>,
     pub feedback: Option<Feedback>,
     /// For a learner's answer that cites a concept of their programs with practice questions:
     /// "practise this" — the concept to practise.
@@ -209,6 +222,11 @@ pub(crate) struct StoredCitations {
     pub check_reply: Option<CheckReply>,
 }
 
+/// A stored message as the API shows it (without feedback).
+pub fn message_view(record: MessageRecord) -> Message {
+    Message::from_record(record, None)
+}
+
 impl Message {
     pub(crate) fn from_record(r: MessageRecord, feedback: Option<FeedbackRecord>) -> Self {
         let stored: StoredCitations = serde_json::from_value(r.citations).unwrap_or(StoredCitations {
@@ -237,6 +255,10 @@ impl Message {
             latency_ms: r.latency_ms,
             complete: r.complete,
             created_at: r.created_at,
+            channel: r.channel,
+            seq: r.seq,
+            author_id: r.author,
+            author_name: r.author_name,
             feedback: feedback.map(Feedback::from),
             practice: stored.practice,
             check: stored.check,

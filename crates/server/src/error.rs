@@ -48,6 +48,8 @@ error_codes! {
     MalformedMultipart => BAD_REQUEST,
     /// The request is not valid for this endpoint (OpenAI-compatible endpoints).
     InvalidBody => BAD_REQUEST,
+    /// A webhook call's body is not what the platform sends.
+    MalformedWebhook => BAD_REQUEST,
     /// API tokens are revoked, not logged out.
     NotASession => BAD_REQUEST,
     /// No credentials: sign in, or send an API token.
@@ -68,6 +70,8 @@ error_codes! {
     Forbidden => FORBIDDEN,
     /// A cookie-authenticated change without the session's CSRF token.
     CsrfFailed => FORBIDDEN,
+    /// A webhook call without the channel's secret or signature.
+    ForgedWebhook => FORBIDDEN,
     /// The resource does not exist, or the caller may not know it does.
     NotFound => NOT_FOUND,
     /// No coach with this model id (OpenAI-compatible endpoints).
@@ -86,6 +90,8 @@ error_codes! {
     DuplicateEvidence => CONFLICT,
     /// The question bank already holds a question of this kind with this prompt.
     DuplicateQuestion => CONFLICT,
+    /// The organisation has not set this channel up.
+    ChannelNotConfigured => CONFLICT,
     /// Dense search needs an embedding model, and none is configured.
     DenseUnavailable => CONFLICT,
     /// The body is larger than the server accepts.
@@ -112,6 +118,8 @@ error_codes! {
     RoleMismatch => UNPROCESSABLE_ENTITY,
     /// Too many failed sign-ins; wait for `Retry-After` seconds.
     LoginLocked => TOO_MANY_REQUESTS,
+    /// Too many frames on a live connection; slow down.
+    RateLimited => TOO_MANY_REQUESTS,
     /// A daily token or cost budget is used up.
     BudgetExceeded => TOO_MANY_REQUESTS,
     /// Something went wrong on the server; it has been logged.

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod authz;
 pub mod error;
 pub mod json;
+pub mod live;
 pub mod metrics;
 mod openapi;
 mod pages;
@@ -54,6 +55,7 @@ pub fn app(state: AppState) -> Router {
 
     let api = api
         .route("/openapi.json", get(move || async move { Json(openapi_json.clone()) }))
+        .route("/live", get(live::live))
         .fallback(|| async { ApiError::not_found("endpoint") });
 
     Router::new()

@@ -7,6 +7,7 @@
 //! there); an operator may instead serve it on a separate listener
 //! ([`metrics_app`]) bound to an internal address.
 
+use crate::auth::constant_time_eq;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use axum::extract::{MatchedPath, State};
@@ -96,10 +97,6 @@ pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Respon
         return ApiError::new(ErrorCode::InvalidToken, "the metrics endpoint needs its bearer token").into_response();
     }
     render(&state).await
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The metrics alone, without a token: for a listener bound to an internal address.

@@ -34,6 +34,8 @@ pub struct ServerSettings {
     pub web_app: WebAppSource,
     /// The bearer token `/metrics` on the main listener needs (`None`: not served there).
     pub metrics_token: Option<String>,
+    /// Where the messaging platforms' APIs are and how fast one bot may send.
+    pub channels: wayfinder_channels::ChannelSettings,
 }
 
 impl Default for ServerSettings {
@@ -49,6 +51,7 @@ impl Default for ServerSettings {
             max_upload_bytes: 100 * 1024 * 1024,
             web_app: WebAppSource::Embedded,
             metrics_token: None,
+            channels: wayfinder_channels::ChannelSettings::default(),
         }
     }
 }
@@ -62,6 +65,9 @@ pub struct AppState {
     pub coaching: wayfinder_coach::Coaching,
     pub learning: wayfinder_learning::Learning,
     pub insights: wayfinder_insights::Insights,
+    pub channels: wayfinder_channels::Channels,
+    /// The live connections of this instance, and how events reach the others.
+    pub live: crate::live::LiveHub,
     pub settings: Arc<ServerSettings>,
 }
 
@@ -72,9 +78,11 @@ impl AppState {
         let store = knowledge.store().clone();
         let accounts = Accounts::new(store.clone(), settings.accounts.clone());
         let learning = wayfinder_learning::Learning::new(store.clone(), knowledge.clone());
-        let coaching = coaching(&knowledge, &learning, wayfinder_coach::Models::none());
+        let live = crate::live::LiveHub::new(store.clone());
+        let coaching = coaching(&knowledge, &learning, wayfinder_coach::Models::none(), &live);
         let insights = wayfinder_insights::Insights::new(store.clone(), learning.clone(), knowledge.clone());
-        Self { store, accounts, knowledge, coaching, learning, insights, settings: Arc::new(settings) }
+        let channels = channels(&store, &coaching, &settings);
+        Self { store, accounts, knowledge, coaching, learning, insights, channels, live, settings: Arc::new(settings) }
     }
 
     /// The same state with chat models for the coach; the default model also writes practice
@@ -85,10 +93,22 @@ impl AppState {
             None
         });
         let learning = self.learning.with_chat_model(chat_model);
-        let coaching = coaching(&self.knowledge, &learning, models);
+        let coaching = coaching(&self.knowledge, &learning, models, &self.live);
         let insights = wayfinder_insights::Insights::new(self.store.clone(), learning.clone(), self.knowledge.clone());
-        Self { coaching, learning, insights, ..self }
+        let channels = channels(&self.store, &coaching, &self.settings);
+        Self { coaching, learning, insights, channels, ..self }
     }
+}
+
+/// The channels, answering through `coaching`, with links that point at the public address.
+fn channels(
+    store: &Store,
+    coaching: &wayfinder_coach::Coaching,
+    settings: &ServerSettings,
+) -> wayfinder_channels::Channels {
+    let channel_settings =
+        wayfinder_channels::ChannelSettings { public_url: settings.public_url.clone(), ..settings.channels.clone() };
+    wayfinder_channels::Channels::new(store.clone(), coaching.clone(), channel_settings)
 }
 
 /// The coach over `models`, told about each learner it answers by `learning`.
@@ -96,9 +116,11 @@ fn coaching(
     knowledge: &KnowledgeBase,
     learning: &wayfinder_learning::Learning,
     models: wayfinder_coach::Models,
+    live: &crate::live::LiveHub,
 ) -> wayfinder_coach::Coaching {
     wayfinder_coach::Coaching::new(knowledge.store().clone(), knowledge.clone(), models)
         .with_learner_records(Arc::new(LearningRecords(learning.clone())))
+        .with_turn_listener(Arc::new(live.clone()))
 }
 
 /// A learner's records as the coach reads them: the learning service's briefing.

@@ -7,6 +7,7 @@ use crate::{Store, StoreError, StoreResult, duplicate_as, in_tx, on_pool, rows::
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_channels_rules::Channel;
 use wayfinder_coach_rules::{
     AnswerKind, AnswerMode, CoachId, CoachStyle, ConversationId, FeedbackRating, FeedbackReason, MessageId, TurnRole,
 };
@@ -48,6 +49,8 @@ pub struct ConversationRecord {
     pub shared: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// A person who joined the conversation and holds it (the AI does not answer meanwhile).
+    pub held_by: Option<PersonId>,
 }
 
 /// One message; citations are stored as the JSON the service gives.
@@ -68,6 +71,14 @@ pub struct MessageRecord {
     pub latency_ms: i64,
     pub complete: bool,
     pub created_at: DateTime<Utc>,
+    /// Where the message was written (a question) or sent (an answer).
+    pub channel: Channel,
+    /// Its place in the conversation (1, 2, …; 0 until stored).
+    pub seq: i64,
+    /// The person who wrote an assistant message themselves (a coach who joined).
+    pub author: Option<PersonId>,
+    /// Their name, as read back.
+    pub author_name: Option<String>,
 }
 
 /// Feedback on an assistant message.
@@ -181,6 +192,7 @@ struct ConversationRow {
     shared: bool,
     created_at: i64,
     updated_at: i64,
+    held_by: Option<String>,
 }
 
 impl ConversationRow {
@@ -195,6 +207,7 @@ impl ConversationRow {
             title: self.title,
             archived: self.archived,
             shared: self.shared,
+            held_by: self.held_by.as_deref().map(|p| parse(p, "person id")).transpose()?,
             created_at: time(self.created_at),
             updated_at: time(self.updated_at),
         })
@@ -203,7 +216,7 @@ impl ConversationRow {
 
 const CONVERSATION_SELECT: &str =
     "SELECT v.id, v.org_id, v.owner_id, p.display_name AS owner_name, v.coach_id, c.name AS coach_name,
-    v.title, v.archived, (v.share_token_hash IS NOT NULL) AS shared, v.created_at, v.updated_at
+    v.title, v.archived, (v.share_token_hash IS NOT NULL) AS shared, v.created_at, v.updated_at, v.held_by
     FROM conversations v JOIN people p ON p.id = v.owner_id LEFT JOIN coaches c ON c.id = v.coach_id";
 
 #[derive(sqlx::FromRow)]
@@ -223,6 +236,10 @@ struct MessageRow {
     latency_ms: i64,
     complete: bool,
     created_at: i64,
+    channel: String,
+    seq: i64,
+    author_id: Option<String>,
+    author_name: Option<String>,
 }
 
 impl MessageRow {
@@ -243,12 +260,17 @@ impl MessageRow {
             latency_ms: self.latency_ms,
             complete: self.complete,
             created_at: time(self.created_at),
+            channel: parse(&self.channel, "channel")?,
+            seq: self.seq,
+            author: self.author_id.as_deref().map(|p| parse(p, "person id")).transpose()?,
+            author_name: self.author_name,
         })
     }
 }
 
 const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, kind, citations, domains, confidence, model,
-    input_tokens, output_tokens, cost, latency_ms, complete, created_at";
+    input_tokens, output_tokens, cost, latency_ms, complete, created_at, channel, seq, author_id,
+    (SELECT display_name FROM people WHERE people.id = messages.author_id) AS author_name";
 
 /// Milliseconds at the start of today (UTC), when daily budgets reset.
 pub fn start_of_day_ms(now: DateTime<Utc>) -> i64 {
@@ -437,7 +459,7 @@ impl Store {
     /// A conversation's messages, oldest first (the last `limit` when given).
     pub async fn messages(&self, conversation: ConversationId, limit: Option<i64>) -> StoreResult<Vec<MessageRecord>> {
         let sql = format!(
-            "SELECT * FROM (SELECT {MESSAGE_COLUMNS}, seq FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT $2) m
+            "SELECT * FROM (SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT $2) m
              ORDER BY seq"
         );
         let rows: Vec<MessageRow> = on_pool!(self, pool => sqlx::query_as(&sql)
@@ -490,13 +512,13 @@ impl Store {
             for (i, m) in turn.iter().enumerate() {
                 sqlx::query(
                     "INSERT INTO messages (id, conversation_id, org_id, seq, role, content, kind, citations, domains, confidence,
-                     model, input_tokens, output_tokens, cost, latency_ms, complete, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                     model, input_tokens, output_tokens, cost, latency_ms, complete, created_at, channel, author_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
                 )
                 .bind(m.id.to_string()).bind(&conversation).bind(org.to_string()).bind(next + i as i64).bind(<&str>::from(m.role))
                 .bind(&m.content).bind(m.kind.map(<&str>::from)).bind(m.citations.to_string()).bind(to_json(&m.domains)).bind(m.confidence)
                 .bind(&m.model).bind(m.input_tokens).bind(m.output_tokens).bind(m.cost).bind(m.latency_ms).bind(m.complete)
-                .bind(m.created_at.timestamp_millis())
+                .bind(m.created_at.timestamp_millis()).bind(m.channel.to_string()).bind(m.author.map(|p| p.to_string()))
                 .execute(&mut *tx).await?;
             }
             sqlx::query("UPDATE conversations SET updated_at = $2, title = COALESCE($3, title) WHERE id = $1")
@@ -517,6 +539,72 @@ impl Store {
             }
         });
         Ok(())
+    }
+
+    /// Stores one message on its own (a question while a person holds the conversation, or
+    /// what that person wrote) and returns its place in the conversation.
+    pub async fn append_message(&self, org: OrgId, m: &MessageRecord) -> StoreResult<i64> {
+        let conversation = m.conversation.to_string();
+        Ok(in_tx!(self, tx => {
+            let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = $1")
+                .bind(&conversation).fetch_one(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO messages (id, conversation_id, org_id, seq, role, content, kind, citations, domains, confidence,
+                 model, input_tokens, output_tokens, cost, latency_ms, complete, created_at, channel, author_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, 0, 0, 0, 0, TRUE, $10, $11, $12)",
+            )
+            .bind(m.id.to_string()).bind(&conversation).bind(org.to_string()).bind(next).bind(<&str>::from(m.role))
+            .bind(&m.content).bind(m.kind.map(<&str>::from)).bind(m.citations.to_string()).bind(to_json(&m.domains))
+            .bind(m.created_at.timestamp_millis()).bind(m.channel.to_string()).bind(m.author.map(|p| p.to_string()))
+            .execute(&mut *tx).await?;
+            sqlx::query("UPDATE conversations SET updated_at = $2 WHERE id = $1")
+                .bind(&conversation).bind(now_ms()).execute(&mut *tx).await?;
+            next
+        }))
+    }
+
+    /// The messages of a conversation after `seq`, in order (what a reconnecting client missed).
+    pub async fn messages_after(&self, conversation: ConversationId, seq: i64) -> StoreResult<Vec<MessageRecord>> {
+        let sql =
+            format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq");
+        let rows: Vec<MessageRow> = on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(conversation.to_string()).bind(seq).fetch_all(pool).await?);
+        rows.into_iter().map(MessageRow::into_record).collect()
+    }
+
+    /// Sets (or, with `None`, clears) the person who holds a conversation. With `expected`, only
+    /// when the holder is that one now (`None`: nobody); returns whether it changed.
+    pub async fn set_conversation_holder(
+        &self,
+        id: ConversationId,
+        holder: Option<PersonId>,
+        expected: Option<PersonId>,
+    ) -> StoreResult<bool> {
+        let done = on_pool!(self, pool => sqlx::query(
+            "UPDATE conversations SET held_by = $2 WHERE id = $1 AND COALESCE(held_by, '') = COALESCE($3, '')")
+            .bind(id.to_string()).bind(holder.map(|p| p.to_string())).bind(expected.map(|p| p.to_string()))
+            .execute(pool).await?.rows_affected());
+        Ok(done == 1)
+    }
+
+    /// Records that `person` has read a conversation up to `seq` (never backwards).
+    pub async fn mark_read(&self, conversation: ConversationId, person: PersonId, seq: i64) -> StoreResult<i64> {
+        let row: (i64,) = on_pool!(self, pool => sqlx::query_as(
+            "INSERT INTO conversation_reads (conversation_id, person_id, seq, read_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (conversation_id, person_id) DO UPDATE
+               SET seq = CASE WHEN excluded.seq > conversation_reads.seq THEN excluded.seq ELSE conversation_reads.seq END,
+                   read_at = excluded.read_at
+             RETURNING seq")
+            .bind(conversation.to_string()).bind(person.to_string()).bind(seq).bind(now_ms()).fetch_one(pool).await?);
+        Ok(row.0)
+    }
+
+    /// How far each reader has read a conversation.
+    pub async fn reads_of(&self, conversation: ConversationId) -> StoreResult<Vec<(PersonId, i64)>> {
+        let rows: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT person_id, seq FROM conversation_reads WHERE conversation_id = $1 ORDER BY person_id")
+            .bind(conversation.to_string()).fetch_all(pool).await?);
+        rows.into_iter().map(|(p, seq)| Ok((parse(&p, "person id")?, seq))).collect()
     }
 
     /// Records a model call made outside a conversation.

@@ -10,6 +10,7 @@
 //! files per backend with matching names under `migrations/`.
 
 mod audit;
+mod channels;
 mod coach;
 mod credentials;
 mod insights;
@@ -20,6 +21,8 @@ mod knowledge;
 mod learning;
 mod learning_bulk;
 mod lexical;
+mod live;
+mod nudges;
 mod orgs;
 mod people;
 mod practice;
@@ -29,6 +32,7 @@ mod rows;
 mod vectors;
 
 pub use audit::{AuditEvent, NewAuditEvent};
+pub use channels::{ChannelAccount, Inbound, NewInbound, NewOutbound, Outbound, OutboundState};
 pub use coach::{
     BudgetRecord, CoachRecord, ConversationQuery, ConversationRecord, FeedbackRecord, MessageRecord, UsageRecord,
     start_of_day_ms,
@@ -50,6 +54,10 @@ pub use learning::{
     WrittenEvidence,
 };
 pub use learning_bulk::{BulkEnrolment, BulkMember, BulkPrerequisite, BulkProgram, ConceptStanding, LearningHistory};
+pub use live::{LIVE_CHANNEL, LiveListener, MAX_LIVE_PAYLOAD};
+pub use nudges::{
+    NewNudgeDecision, NudgeCandidate, NudgeDecisionRecord, NudgeOutcome, NudgeRuleRecord, ReachPreferences,
+};
 pub use orgs::{MembershipChangeError, RoleChanged};
 pub use people::NewPerson;
 pub use practice::{AnswerWrite, AttemptRecord, AttemptReview, AwaitingReview, PracticeSessionRecord};
@@ -241,6 +249,16 @@ pub const TABLES: &[&str] = &[
     "practice_attempts",
     "coach_provisions",
     "practice_settings",
+    "channel_accounts",
+    "channel_link_codes",
+    "inbound_events",
+    "outbox",
+    "reach_preferences",
+    "channel_configs",
+    "conversation_reads",
+    "nudge_rules",
+    "nudge_decisions",
+    "email_reply_addresses",
 ];
 
 impl Store {
@@ -288,6 +306,14 @@ impl Store {
             vectors: Default::default(),
             hnsw: Default::default(),
             zones: Default::default(),
+        }
+    }
+
+    /// The PostgreSQL pool, when the store runs there.
+    pub(crate) fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.pool {
+            Pool::Postgres(pool) => Some(pool),
+            Pool::Sqlite(_) => None,
         }
     }
 

@@ -8,6 +8,7 @@ use crate::{cli::AskArgs, config::Config};
 use anyhow::{Context, bail};
 use std::time::Instant;
 use wayfinder_accounts_rules::{OrgId, PersonId, Role};
+use wayfinder_channels_rules::Channel;
 use wayfinder_coach::{AnswerKind, Coaching, Thread, TurnEvent, TurnInput};
 
 use wayfinder_knowledge::{CollectionSpec, JobWorker, KnowledgeBase, UploadFile};
@@ -103,8 +104,14 @@ pub async fn run(config: &Config, store: Store, args: &AskArgs) -> anyhow::Resul
     };
     let Some(coach) = coach.cloned() else { bail!("no such coach") };
     coaching.check_budget(org, person).await?;
-    let input =
-        TurnInput { org, person, coach, thread: Thread::Stateless(Vec::new()), question: args.question.clone() };
+    let input = TurnInput {
+        org,
+        person,
+        coach,
+        thread: Thread::Stateless(Vec::new()),
+        question: args.question.clone(),
+        channel: Channel::Web,
+    };
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let turn = tokio::spawn({
         let coaching = coaching.clone();

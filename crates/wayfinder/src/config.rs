@@ -111,6 +111,27 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     /// A separate address serving `/metrics` without a token (bind it to an internal interface).
     pub metrics_bind: Option<SocketAddr>,
+    /// The Telegram Bot API every organisation's bot is reached through.
+    pub telegram_api_url: String,
+    /// The WhatsApp Cloud API (Graph API) every organisation's number is reached through.
+    pub whatsapp_api_url: String,
+    /// Messages one Telegram bot sends per second at most.
+    pub telegram_messages_per_second: u32,
+    /// Messages one WhatsApp number sends per second at most.
+    pub whatsapp_messages_per_second: u32,
+    /// How long a code that links a messaging account stays valid, in minutes.
+    pub link_code_minutes: i64,
+    /// How long the outbox worker holds claimed messages; after a crash they are sent once it
+    /// has run out.
+    pub outbox_lease_seconds: i64,
+    /// The SMTP relay e-mail goes out through; unset: no e-mail (invitation links are handed over).
+    pub smtp_url: Option<SecretString>,
+    /// The sender of every e-mail.
+    pub email_from: String,
+    /// The domain replies to e-mail come back to (`reply+TOKEN@` it, routed by an inbound-mail service).
+    pub email_reply_domain: Option<String>,
+    /// The Basic-authentication password of the inbound-mail webhook.
+    pub email_inbound_secret: Option<SecretString>,
 }
 
 /// Which embedding provider to use.
@@ -129,6 +150,7 @@ pub enum EmbeddingProvider {
 impl Default for Config {
     fn default() -> Self {
         let server = ServerSettings::default();
+        let channels = &server.channels;
         Self {
             bind: "127.0.0.1:8080".parse().expect("a valid address"),
             public_url: None,
@@ -170,6 +192,16 @@ impl Default for Config {
             web_dir: None,
             metrics_token: None,
             metrics_bind: None,
+            telegram_api_url: channels.telegram_api.clone(),
+            whatsapp_api_url: channels.whatsapp_api.clone(),
+            telegram_messages_per_second: channels.telegram_per_second,
+            whatsapp_messages_per_second: channels.whatsapp_per_second,
+            link_code_minutes: channels.link_code_minutes,
+            outbox_lease_seconds: channels.outbox_lease_seconds,
+            smtp_url: None,
+            email_from: channels.email_from.clone(),
+            email_reply_domain: None,
+            email_inbound_secret: None,
         }
     }
 }
@@ -216,6 +248,16 @@ const SETTING_KEYS: &[&str] = &[
     "web_dir",
     "metrics_token",
     "metrics_bind",
+    "telegram_api_url",
+    "whatsapp_api_url",
+    "telegram_messages_per_second",
+    "whatsapp_messages_per_second",
+    "link_code_minutes",
+    "outbox_lease_seconds",
+    "smtp_url",
+    "email_from",
+    "email_reply_domain",
+    "email_inbound_secret",
 ];
 
 /// Values given as command-line flags (only those set override).
@@ -312,6 +354,35 @@ impl Config {
                 None => WebAppSource::Embedded,
             },
             metrics_token: self.metrics_token.as_ref().map(|t| secrecy::ExposeSecret::expose_secret(t).to_string()),
+            channels: wayfinder_channels::ChannelSettings {
+                public_url: self.public_url(),
+                telegram_api: self.telegram_api_url.trim_end_matches('/').to_string(),
+                whatsapp_api: self.whatsapp_api_url.trim_end_matches('/').to_string(),
+                telegram_per_second: u32::try_from(positive(
+                    "telegram_messages_per_second",
+                    self.telegram_messages_per_second.into(),
+                )?)
+                .unwrap_or(u32::MAX),
+                whatsapp_per_second: u32::try_from(positive(
+                    "whatsapp_messages_per_second",
+                    self.whatsapp_messages_per_second.into(),
+                )?)
+                .unwrap_or(u32::MAX),
+                link_code_minutes: positive("link_code_minutes", self.link_code_minutes)?,
+                outbox_lease_seconds: positive("outbox_lease_seconds", self.outbox_lease_seconds)?,
+                smtp_url: match &self.smtp_url {
+                    Some(url) => {
+                        let url = url.expose_secret().to_string();
+                        wayfinder_channels::email::EmailSender::new(&url, &self.email_from)
+                            .map_err(anyhow::Error::msg)?;
+                        Some(url)
+                    }
+                    None => None,
+                },
+                email_from: self.email_from.clone(),
+                email_reply_domain: self.email_reply_domain.clone(),
+                email_inbound_secret: self.email_inbound_secret.as_ref().map(|s| s.expose_secret().to_string()),
+            },
         })
     }
 
@@ -340,13 +411,19 @@ impl Config {
             model_prices: self.model_prices.clone(),
             web_dir: self.web_dir.clone(),
             metrics_token: self.metrics_token.clone(),
+            telegram_api_url: self.telegram_api_url.clone(),
+            whatsapp_api_url: self.whatsapp_api_url.clone(),
+            smtp_url: self.smtp_url.clone(),
+            email_from: self.email_from.clone(),
+            email_reply_domain: self.email_reply_domain.clone(),
+            email_inbound_secret: self.email_inbound_secret.clone(),
             ..*self
         }
     }
 
     /// The effective configuration as TOML, with secrets masked.
     pub fn to_masked_toml(&self) -> String {
-        let value = serde_json::json!({
+        let mut value = serde_json::json!({
             "bind": self.bind.to_string(),
             "public_url": self.public_url(),
             "data_dir": self.data_dir.display().to_string(),
@@ -388,6 +465,21 @@ impl Config {
             "metrics_token": if self.metrics_token.is_some() { "****" } else { "" },
             "metrics_bind": self.metrics_bind.map(|a| a.to_string()).unwrap_or_default(),
         });
+        let channels = serde_json::json!({
+            "telegram_api_url": self.telegram_api_url,
+            "whatsapp_api_url": self.whatsapp_api_url,
+            "telegram_messages_per_second": self.telegram_messages_per_second,
+            "whatsapp_messages_per_second": self.whatsapp_messages_per_second,
+            "link_code_minutes": self.link_code_minutes,
+            "outbox_lease_seconds": self.outbox_lease_seconds,
+            "smtp_url": self.smtp_url.as_ref().map(|u| mask_url_password(u.expose_secret())).unwrap_or_default(),
+            "email_from": self.email_from,
+            "email_reply_domain": self.email_reply_domain.clone().unwrap_or_default(),
+            "email_inbound_secret": if self.email_inbound_secret.is_some() { "****" } else { "" },
+        });
+        if let (serde_json::Value::Object(all), serde_json::Value::Object(more)) = (&mut value, channels) {
+            all.extend(more);
+        }
         toml::to_string(&value).unwrap_or_default()
     }
 }

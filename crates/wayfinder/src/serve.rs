@@ -65,6 +65,12 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         let stop = stop_rx.clone();
         tokio::spawn(async move { insights.run_alerts(StdDuration::from_secs(60), stop).await })
     };
+    // Messages from the platforms are answered, and the outbox sent, in the background.
+    let inbound = tokio::spawn(state.channels.clone().run_inbound(stop_rx.clone()));
+    let outbox = tokio::spawn(state.channels.clone().run_outbox(stop_rx.clone()));
+    // Nudge rules are evaluated every five minutes (a decision per episode keeps instances from
+    // nudging twice).
+    let nudges = tokio::spawn(state.channels.clone().run_nudges(StdDuration::from_secs(300), stop_rx.clone()));
     let grace = StdDuration::from_secs(config.shutdown_grace_seconds);
     let shutdown = async move {
         shutdown_signal().await;
@@ -89,6 +95,9 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     let _ = worker.await;
     let _ = alerts.await;
+    let _ = inbound.await;
+    let _ = outbox.await;
+    let _ = nudges.await;
     sweeper.abort();
     fitter.abort();
     store.close().await;

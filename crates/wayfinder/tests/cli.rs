@@ -545,10 +545,107 @@ async fn eval_answers_counts_what_the_coach_did(backend: Backend) {
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"missing.md\", which is not in"), "{out:?}");
 }
 
+/// `kill -9` while the outbox worker is sending 1,000 messages to ten Telegram chats: the
+/// fake Bot API holds its answers after 300, so the server dies with sends in flight, claims
+/// not yet attempted and most messages queued. After a restart every message reaches the
+/// platform exactly once: unsent claims are taken again when their lease runs out, and the
+/// sends that were in flight (Telegram takes no idempotency key) are settled as uncertain
+/// rather than sent twice.
+async fn outbox_delivers_exactly_once_after_kill_9(backend: Backend) {
+    use wayfinder_channels::fake::FakePlatform;
+    use wayfinder_channels_rules::Channel;
+    let db = TestDatabase::create(backend).await;
+    wayfinder(&db, &["org", "create", "--slug", "outbox", "--name", "Outbox"], None);
+    let store =
+        wayfinder_store::Store::connect(&wayfinder_store::StoreOptions { url: db.url.clone(), max_connections: 2 })
+            .await
+            .unwrap();
+    let org = store.list_orgs().await.unwrap()[0].id;
+    let setup =
+        json!({ "bot_token": "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "webhook_secret": "telegram-secret-4f1c9a" });
+    store.put_channel_config(org, Channel::Telegram, &setup).await.unwrap();
+    const MESSAGES: usize = 1_000;
+    for i in 0..MESSAGES {
+        let new = wayfinder_store::NewOutbound {
+            org,
+            person: None,
+            channel: Channel::Telegram,
+            destination: format!("{}", 1_000 + i % 10),
+            payload: json!({ "text": format!("message {i:04}") }),
+            idempotency_key: format!("crash:{i}"),
+            send_at: chrono::Utc::now(),
+        };
+        store.enqueue_outbound(&new).await.unwrap();
+    }
+    let platform = FakePlatform::start().await;
+    platform.hold_after(300);
+    let env = [
+        ("WAYFINDER_TELEGRAM_API_URL", platform.base_url()),
+        ("WAYFINDER_OUTBOX_LEASE_SECONDS", "3".to_string()),
+        ("WAYFINDER_TELEGRAM_MESSAGES_PER_SECOND", "10000".to_string()),
+        ("WAYFINDER_EMBEDDING_PROVIDER", "none".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut server = serve_with(&db, &env);
+    platform.wait_until(Duration::from_secs(60), |requests| requests.len() > 300).await;
+    // Every sender that has begun an attempt is waiting on the platform once the count of held
+    // requests stops changing.
+    let held_now = || platform.requests().iter().filter(|r| !r.delivered).count();
+    let mut held_before = held_now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let held = held_now();
+        if held == held_before {
+            break;
+        }
+        held_before = held;
+    }
+    let held = platform.requests();
+    Command::new("kill").args(["-KILL", &server.child.id().to_string()]).status().unwrap();
+    let _ = server.child.wait();
+    let in_flight = held.iter().filter(|r| !r.delivered).count();
+    assert!(in_flight >= 1, "the server died with sends in flight");
+
+    // The platform answers again; the restarted server sends the rest.
+    platform.release();
+    server = serve_with(&db, &env);
+    let texts = |requests: &[wayfinder_channels::fake::Received]| {
+        requests.iter().map(|r| r.text.clone()).collect::<std::collections::BTreeSet<_>>()
+    };
+    platform.wait_until(Duration::from_secs(120), |requests| texts(requests).len() == MESSAGES).await;
+    // Until the interrupted sends are settled, nothing more may arrive.
+    let started = Instant::now();
+    let rows = loop {
+        let rows = store.outbound_of(org, 2 * MESSAGES as i64).await.unwrap();
+        if rows.iter().all(|r| {
+            r.state != wayfinder_store::OutboundState::Sending && r.state != wayfinder_store::OutboundState::Queued
+        }) {
+            break rows;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "messages were left unsettled");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let requests = platform.requests();
+    assert_eq!(requests.len(), MESSAGES, "each message reached the platform exactly once");
+    assert_eq!(texts(&requests).len(), MESSAGES);
+    for chat in 0..10 {
+        let destination = format!("{}", 1_000 + chat);
+        let to_chat: Vec<&str> =
+            requests.iter().filter(|r| r.destination == destination).map(|r| r.text.as_str()).collect();
+        assert_eq!(to_chat.len(), MESSAGES / 10, "chat {destination}");
+    }
+    let uncertain = rows.iter().filter(|r| r.state == wayfinder_store::OutboundState::Uncertain).count();
+    let sent = rows.iter().filter(|r| r.state == wayfinder_store::OutboundState::Sent).count();
+    assert_eq!(uncertain, in_flight, "the sends in flight at the kill are the uncertain ones");
+    assert_eq!(sent + uncertain, MESSAGES, "{rows:#?}");
+    server.terminate();
+}
+
 wayfinder_testing::on_both_backends!(
     eval_answers_counts_what_the_coach_did,
     first_run_setup_link_then_clean_shutdown,
     administering_from_the_command_line,
     output_to_a_closed_pipe_ends_quietly,
-    ingestion_resumes_after_kill_9
+    ingestion_resumes_after_kill_9,
+    outbox_delivers_exactly_once_after_kill_9
 );

@@ -118,6 +118,8 @@ export interface ConversationQuery {
   before?: string | null;
   archived?: boolean;
   q?: string;
+  /** Another person's conversations (their coaches, managers and admins read them). */
+  owner?: string;
 }
 
 export const conversations = {
@@ -128,6 +130,7 @@ export const conversations = {
         before: params.before,
         archived: params.archived,
         q: params.q,
+        owner: params.owner,
       })}`,
     ),
   create: (org: string, body: StartConversation) => post<Conversation>(`/orgs/${enc(org)}/conversations`, body),

@@ -2,6 +2,8 @@
 // streams Server-Sent Events over the POST response, which EventSource cannot
 // do, so the stream is read with fetch and parsed here. Aborting the signal
 // stops the answer (the server keeps what was written, marked incomplete).
+// While a coach holds the conversation the question is only stored: the
+// stream ends with `held` and there is no answer.
 
 import {
   API_BASE,
@@ -19,6 +21,8 @@ export interface StreamHandlers {
   onSources?: (citations: Citation[]) => void;
   onDelta?: (text: string) => void;
   onDone?: (message: Message) => void;
+  /** A coach holds the conversation: the question is stored and the AI does not answer. */
+  onHeld?: (message: Message) => void;
 }
 
 /** One parsed event of a text/event-stream. */
@@ -52,15 +56,16 @@ export function parseSse(buffer: string): { events: SseEvent[]; rest: string } {
 
 /**
  * Posts `content` to a conversation and calls the handlers as events arrive.
- * Resolves with the stored assistant message; rejects with an ApiError for a
- * refused request (e.g. 429 budget_exceeded) or an `error` event.
+ * Resolves with the stored assistant message, or null when a coach holds the
+ * conversation (the question is stored, unanswered); rejects with an ApiError
+ * for a refused request (e.g. 429 budget_exceeded) or an `error` event.
  */
 export async function sendMessage(
   conversationId: string,
   content: string,
   handlers: StreamHandlers,
   signal?: AbortSignal,
-): Promise<Message> {
+): Promise<Message | null> {
   let response: Response;
   try {
     response = await fetch(`${API_BASE}/conversations/${encodeURIComponent(conversationId)}/messages`, {
@@ -80,9 +85,13 @@ export async function sendMessage(
   }
   const type = response.headers.get("content-type") ?? "";
   if (!type.includes("text/event-stream") || !response.body) {
-    // A server that answers in one piece: {user_message, assistant_message}.
-    const body = (await response.json()) as { user_message: Message; assistant_message: Message };
+    // A server that answers in one piece: {user_message, assistant_message} (null while a coach holds it).
+    const body = (await response.json()) as { user_message: Message; assistant_message: Message | null };
     handlers.onUser?.(body.user_message);
+    if (!body.assistant_message) {
+      handlers.onHeld?.(body.user_message);
+      return null;
+    }
     handlers.onSources?.(body.assistant_message.citations);
     handlers.onDelta?.(body.assistant_message.content);
     handlers.onDone?.(body.assistant_message);
@@ -115,6 +124,9 @@ export async function sendMessage(
             handlers.onDone?.(message);
             return message;
           }
+          case "held":
+            handlers.onHeld?.(data.message as Message);
+            return null;
           case "error": {
             const e = (data.error ?? {}) as NonNullable<ErrorBody["error"]>;
             throw new ApiError(200, e.code ?? "stream_error", e.message ?? "the answer could not be finished");

@@ -16,6 +16,8 @@ const BY_CODE: Partial<Record<ErrorCode, string>> = {
   unsupported_media_type: "That kind of file can't be uploaded.",
   last_admin: "An organisation must keep at least one admin. Make someone else an admin first.",
   already_member: "This person is already a member of the organisation.",
+  channel_not_configured: "That messaging channel is not set up for this organisation. Ask an administrator.",
+  rate_limited: "That was too many requests at once. Wait a moment and try again.",
   budget_exceeded: "The usage budget has been reached, so the coach can't answer right now. Ask an administrator.",
   internal: "Something went wrong on the server. Please try again; if it keeps happening, tell an administrator.",
   embedding_failed: "The search model could not be reached. Please try again in a moment.",
@@ -45,6 +47,16 @@ const FIELD_NAMES: Record<string, string> = {
   new_password: "New password",
   current_password: "Current password",
   expires_in_days: "Expiry",
+  bot_token: "Bot token",
+  bot_username: "Bot username",
+  webhook_secret: "Webhook secret",
+  phone_number_id: "Phone number ID",
+  display_number: "Number people write to",
+  access_token: "Access token",
+  app_secret: "App secret",
+  verify_token: "Verify token",
+  template_name: "Template name",
+  template_language: "Template language",
 };
 
 function capitalise(text: string): string {

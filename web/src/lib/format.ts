@@ -2,6 +2,7 @@
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
 
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return "—";
@@ -13,6 +14,12 @@ export function formatDate(iso: string | null | undefined): string {
   if (!iso) return "—";
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : dateOnly.format(d);
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : timeOnly.format(d);
 }
 
 export function formatBytes(bytes: number): string {

@@ -1,8 +1,9 @@
 // A coach's (or parent's, manager's, admin's) view of one learner: their
 // programs and goals with the path to each, mastery by concept on the same map
 // the learner sees, recent practice with the questions they got wrong, and the
-// latest evidence. Admins and the learner's coaches also enrol them in a
-// program and assign goals; the others read.
+// latest evidence; and their conversations with the coach, each opening live
+// (for those who may read them). Admins and the learner's coaches also enrol
+// them in a program and assign goals; the others read.
 
 import { useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router-dom";
@@ -26,6 +27,7 @@ import { GoalList } from "../components/learning/GoalList";
 import { evidenceKindLabel, evidenceOutcome } from "../components/learning/mastery";
 import { answerText, promptText, targetLabel, type TargetNames } from "../components/learning/practice";
 import { ProgramMastery } from "../components/learning/ProgramMastery";
+import { LearnerConversations } from "../components/chat/LearnerConversations";
 
 /** Sessions listed, and how many of those with wrong answers are opened to find them. */
 const RECENT_SESSIONS = 10;
@@ -290,6 +292,8 @@ export default function LearnerDetail() {
           <GoalList org={org} person={personId} goals={goals.data} canRemove={canGuide} emptyText="No goals yet." />
         )}
       </section>
+
+      <LearnerConversations org={org} person={personId} name={name} />
 
       <section aria-labelledby="mastery-heading">
         <h2 id="mastery-heading">Mastery by concept</h2>

@@ -1,5 +1,6 @@
 // Organisation administration (admins): members and their roles,
-// invitations (a new one shows its link once), relationships.
+// invitations (a new one shows its link once), relationships, and the
+// messaging channels members link their accounts on.
 
 import { useState, type FormEvent } from "react";
 import { NavLink, Navigate, Route, Routes } from "react-router-dom";
@@ -8,6 +9,7 @@ import { orgs } from "../api/endpoints";
 import { ROLES, type InvitationCreated, type Member, type RelationshipKind, type Role } from "../api/types";
 import { useOrgId, useSession } from "../session";
 import { ConfirmDialog, Empty, ErrorNote, Field, Loading, SecretBox } from "../components/ui";
+import { ChannelSettings } from "../components/channels/ChannelSettings";
 import { formatDate, formatDateTime, roleLabel } from "../lib/format";
 
 function useMembers(org: string) {
@@ -345,12 +347,14 @@ export default function OrgAdmin() {
         <NavLink to="/admin/members">Members</NavLink>
         <NavLink to="/admin/invitations">Invitations</NavLink>
         <NavLink to="/admin/relationships">Relationships</NavLink>
+        <NavLink to="/admin/channels">Channels</NavLink>
       </nav>
       <Routes>
         <Route index element={<Navigate to="members" replace />} />
         <Route path="members" element={<Members org={org} />} />
         <Route path="invitations" element={<Invitations org={org} />} />
         <Route path="relationships" element={<Relationships org={org} />} />
+        <Route path="channels" element={<ChannelSettings org={org} />} />
       </Routes>
     </div>
   );

@@ -1,5 +1,6 @@
-// The signed-in person's own things: password, active sessions (with "log
-// out everywhere") and personal API tokens (the secret is shown once).
+// The signed-in person's own things: the messaging accounts they linked in the
+// current organisation, password, active sessions (with "log out everywhere")
+// and personal API tokens (the secret is shown once).
 
 import { useState, type FormEvent } from "react";
 import { useNavigate } from "react-router-dom";
@@ -8,6 +9,7 @@ import { auth, tokens } from "../api/endpoints";
 import type { TokenCreated } from "../api/types";
 import { useSession } from "../session";
 import { ConfirmDialog, Empty, ErrorNote, Field, Loading, SecretBox } from "../components/ui";
+import { LinkedAccounts } from "../components/channels/LinkedAccounts";
 import { formatDateTime, roleLabel } from "../lib/format";
 
 function describeAgent(ua: string | null | undefined): string {
@@ -215,7 +217,7 @@ function Tokens() {
 }
 
 export default function Profile() {
-  const { me, orgs } = useSession();
+  const { me, orgs, org, role } = useSession();
   return (
     <div className="page narrow">
       <h1>Your profile</h1>
@@ -231,6 +233,9 @@ export default function Profile() {
             </p>
           )}
         </section>
+      )}
+      {org && role && (
+        <LinkedAccounts key={org.organisation.id} org={org.organisation.id} orgName={org.organisation.name} />
       )}
       <Password />
       <Sessions />

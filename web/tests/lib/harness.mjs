@@ -180,9 +180,10 @@ export class FakeModel {
 
 /**
  * Starts everything. Returns { base, setupLink, fake, browser, close, serverLog }: `base` is the
- * binary's URL, `setupLink` the one-time link it printed on first start.
+ * binary's URL, `setupLink` the one-time link it printed on first start. `env` adds settings for
+ * the binary (e.g. `WAYFINDER_TELEGRAM_API_URL` pointing at a test's fake Bot API).
  */
-export async function startStack() {
+export async function startStack({ env: settings = {} } = {}) {
   const bin = process.env.WAYFINDER_BIN && resolve(process.env.WAYFINDER_BIN);
   if (!bin) throw new Error("set WAYFINDER_BIN to the wayfinder binary (e.g. ../target/debug/wayfinder)");
   await executable(bin, "the wayfinder binary", "build it with `cargo build` after `npm run build`");
@@ -222,6 +223,7 @@ export async function startStack() {
       WAYFINDER_EMBEDDING_PROVIDER: "none",
       WAYFINDER_CHAT_BASE_URL: fake.apiRoot,
       WAYFINDER_CHAT_MODEL: FAKE_MODEL_NAME,
+      ...settings,
     });
     // A development build of the app (vite build --outDir …) instead of the embedded one.
     if (process.env.WAYFINDER_E2E_WEB_DIR) env.WAYFINDER_WEB_DIR = resolve(process.env.WAYFINDER_E2E_WEB_DIR);

@@ -24,6 +24,7 @@ use std::convert::Infallible;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId, Role, policy, policy::OrgAction};
+use wayfinder_channels_rules::Channel;
 use wayfinder_coach::{Coach, CoachSpec, CoachingError, Conversation, Feedback, Message, TurnEvent};
 use wayfinder_coach_rules::{
     AnswerMode, CoachId, CoachStyle, ConversationId, FeedbackRating, FeedbackReason, MessageId,
@@ -371,13 +372,13 @@ pub async fn start_conversation(
 }
 
 /// What a caller may do with a conversation.
-enum Access {
+pub(crate) enum Access {
     Read,
     Own,
 }
 
 /// Loads a conversation the caller may read (404 otherwise) and says whether it is theirs.
-async fn open_conversation(
+pub(crate) async fn open_conversation(
     state: &AppState,
     principal: &Principal,
     id: ConversationId,
@@ -536,7 +537,8 @@ pub struct PostMessage {
 #[derive(Serialize, ToSchema)]
 pub struct Exchange {
     pub user_message: Message,
-    pub assistant_message: Message,
+    /// `null` while a coach holds the conversation: they answer, not the AI.
+    pub assistant_message: Option<Message>,
 }
 
 fn sse_event(event: TurnEvent) -> Event {
@@ -545,6 +547,7 @@ fn sse_event(event: TurnEvent) -> Event {
         TurnEvent::Sources(c) => ("sources", serde_json::json!({ "citations": c })),
         TurnEvent::Delta(text) => ("delta", serde_json::json!({ "text": text })),
         TurnEvent::Done(m) => ("done", serde_json::json!({ "message": m })),
+        TurnEvent::Held(m) => ("held", serde_json::json!({ "message": m })),
         TurnEvent::Failed { failure, message, partial } => {
             let code = ErrorCode::from(failure);
             ("error", serde_json::json!({ "error": { "code": code, "message": message }, "message": partial }))
@@ -570,7 +573,7 @@ pub async fn post_message(
 ) -> ApiResult<Response> {
     let (conversation, _) = own_conversation(&state, &principal, id).await?;
     let (org, learner) = (conversation.org_id, principal.person.id);
-    let events = state.coaching.ask(conversation, learner, body.content).await?;
+    let events = state.coaching.ask(conversation, learner, body.content, Channel::Web).await?;
     let wants_stream =
         headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/event-stream"));
     if wants_stream {
@@ -587,7 +590,9 @@ pub async fn post_message(
         return Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response());
     }
     let (user, assistant) = collect_turn(events).await?;
-    record_exposure(&state, org, learner, &assistant);
+    if let Some(assistant) = &assistant {
+        record_exposure(&state, org, learner, assistant);
+    }
     Ok(Json(Exchange { user_message: user, assistant_message: assistant }).into_response())
 }
 
@@ -608,14 +613,15 @@ fn record_exposure(state: &AppState, org: OrgId, learner: PersonId, answer: &Mes
 }
 
 /// Waits for a turn to end; a failure becomes its error code's status with the friendly message.
-async fn collect_turn(mut events: mpsc::Receiver<TurnEvent>) -> ApiResult<(Message, Message)> {
+async fn collect_turn(mut events: mpsc::Receiver<TurnEvent>) -> ApiResult<(Message, Option<Message>)> {
     let mut user = None;
     while let Some(event) = events.recv().await {
         match event {
             TurnEvent::User(m) => user = Some(m),
             TurnEvent::Done(m) => {
-                return user.map(|u| (u, m)).ok_or_else(|| ApiError::internal("turn without a question"));
+                return user.map(|u| (u, Some(m))).ok_or_else(|| ApiError::internal("turn without a question"));
             }
+            TurnEvent::Held(m) => return Ok((m, None)),
             TurnEvent::Failed { failure, message, .. } => return Err(ApiError::new(failure.into(), message)),
             TurnEvent::Sources(_) | TurnEvent::Delta(_) => {}
         }

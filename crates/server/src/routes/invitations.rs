@@ -71,6 +71,8 @@ pub struct InvitationCreated {
     pub token: String,
     /// The link to send to the invitee.
     pub accept_url: String,
+    /// Whether the link was e-mailed to the invitee (when the server sends e-mail).
+    pub emailed: bool,
 }
 
 /// What the holder of an invitation link may learn about it.
@@ -148,7 +150,19 @@ pub(crate) async fn invite(
     )
     .await;
     let accept_url = format!("{}/invite/{secret}", state.settings.public_url.trim_end_matches('/'));
-    Ok(InvitationCreated { invitation: invitation.into(), token: secret, accept_url })
+    let organisation = state.store.org(org_id).await.map(|o| o.name).unwrap_or_default();
+    let emailed = match state
+        .channels
+        .email_invitation(org_id, &invitation.email, &organisation, &accept_url, &invitation.id.to_string())
+        .await
+    {
+        Ok(emailed) => emailed,
+        Err(error) => {
+            tracing::warn!(%error, "the invitation was not e-mailed; hand the link over");
+            false
+        }
+    };
+    Ok(InvitationCreated { invitation: invitation.into(), token: secret, accept_url, emailed })
 }
 
 /// The organisation's invitations, newest first (admins).

@@ -1,12 +1,14 @@
 //! The HTTP handlers, grouped by what they manage, and the views they answer with.
 
 pub mod auth;
+pub mod channels;
 pub mod coach;
 pub mod health;
 pub mod insights;
 pub mod invitations;
 pub mod knowledge;
 pub mod learning;
+pub mod nudges;
 pub mod openai;
 pub mod orgs;
 pub mod practice;
@@ -178,6 +180,20 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(knowledge::list_jobs))
         .routes(routes!(knowledge::get_job))
         .routes(routes!(knowledge::search))
+        .routes(routes!(channels::list_channels))
+        .routes(routes!(channels::put_telegram, channels::delete_telegram))
+        .routes(routes!(channels::put_whatsapp, channels::delete_whatsapp))
+        .routes(routes!(channels::create_link_code))
+        .routes(routes!(channels::list_channel_accounts))
+        .routes(routes!(channels::unlink_channel_account))
+        .routes(routes!(channels::telegram_hook))
+        .routes(routes!(channels::email_hook))
+        .routes(routes!(channels::whatsapp_hook, channels::whatsapp_handshake))
+        .routes(routes!(nudges::list_nudge_rules, nudges::create_nudge_rule))
+        .routes(routes!(nudges::update_nudge_rule, nudges::delete_nudge_rule))
+        .routes(routes!(nudges::evaluate_nudges))
+        .routes(routes!(nudges::nudge_effect))
+        .routes(routes!(nudges::get_reach_settings, nudges::put_reach_settings))
         .routes(routes!(coach::list_coaches, coach::create_coach))
         .routes(routes!(coach::get_coach, coach::update_coach, coach::delete_coach))
         .routes(routes!(coach::make_default_coach))

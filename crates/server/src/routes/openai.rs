@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use std::convert::Infallible;
 use tokio::sync::mpsc;
 use wayfinder_accounts_rules::policy::OrgAction;
+use wayfinder_channels_rules::Channel;
 use wayfinder_coach::{Citation, Coach, Thread, TurnEvent, TurnInput};
 use wayfinder_coach_rules::{CoachId, Turn, TurnRole};
 
@@ -149,6 +150,7 @@ pub async fn chat_completions(
         coach: coach.into(),
         thread: Thread::Stateless(turns),
         question,
+        channel: Channel::Web,
     };
     let events = match state.coaching.answer(input).await {
         Ok(events) => events,
@@ -222,7 +224,8 @@ async fn stream_completion(events: mpsc::Receiver<TurnEvent>, id: String, create
                         p.finished = true;
                         break;
                     }
-                    Some(TurnEvent::User(_) | TurnEvent::Sources(_)) => continue,
+                    // A stateless turn is never held.
+                    Some(TurnEvent::User(_) | TurnEvent::Sources(_) | TurnEvent::Held(_)) => continue,
                     None => {
                         p.finished = true;
                         break;

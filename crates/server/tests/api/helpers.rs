@@ -23,7 +23,8 @@ pub struct TestApp {
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
     // Declared last: dropped after the store's pool is closed.
-    _database: TestDatabase,
+    _database: Option<TestDatabase>,
+    url: String,
 }
 
 /// Settings used by tests unless a test asks otherwise.
@@ -39,7 +40,7 @@ pub fn test_settings() -> ServerSettings {
 impl TestApp {
     /// The database this server uses, for a second process's view of it.
     pub fn database_url(&self) -> &str {
-        &self._database.url
+        &self.url
     }
 
     /// Starts the server on `backend` with default test settings.
@@ -71,9 +72,25 @@ impl TestApp {
         models: wayfinder_coach::Models,
     ) -> TestApp {
         let database = TestDatabase::create(backend).await;
-        let store = Store::connect(&StoreOptions { url: database.url.clone(), max_connections: 8 })
-            .await
-            .expect("connect store");
+        let url = database.url.clone();
+        Self::start(Some(database), url, settings, kb, models).await
+    }
+
+    /// A second instance on this one's database (several stateless instances on one PostgreSQL).
+    pub async fn spawn_peer(&self) -> TestApp {
+        let kb = |store| KnowledgeBase::new(store, None, None, IngestLimits::default());
+        Self::start(None, self.url.clone(), test_settings(), kb, wayfinder_coach::Models::none()).await
+    }
+
+    async fn start(
+        database: Option<TestDatabase>,
+        url: String,
+        settings: ServerSettings,
+        kb: impl FnOnce(Store) -> KnowledgeBase,
+        models: wayfinder_coach::Models,
+    ) -> TestApp {
+        let store =
+            Store::connect(&StoreOptions { url: url.clone(), max_connections: 8 }).await.expect("connect store");
         store.migrate().await.expect("migrate");
         let kb = kb(store.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
@@ -81,11 +98,13 @@ impl TestApp {
         let (tx, rx) = oneshot::channel::<()>();
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let worker = JobWorker::new(kb.clone(), chrono::Duration::seconds(5));
+        let mut stop = stop_rx.clone();
         tokio::spawn(worker.run(async move {
-            let mut stop = stop_rx;
             let _ = stop.wait_for(|s| *s).await;
         }));
         let state = AppState::new(kb, settings).with_models(models);
+        tokio::spawn(state.channels.clone().run_inbound(stop_rx.clone()));
+        tokio::spawn(state.channels.clone().run_outbox(stop_rx));
         let server = tokio::spawn(wayfinder_server::serve(
             listener,
             state,
@@ -95,7 +114,7 @@ impl TestApp {
             },
             std::time::Duration::from_secs(5),
         ));
-        TestApp { addr, store, shutdown: Some(tx), server: Some(server), _database: database }
+        TestApp { addr, store, shutdown: Some(tx), server: Some(server), _database: database, url }
     }
 
     /// Absolute URL of a path such as `/api/v1/me`.

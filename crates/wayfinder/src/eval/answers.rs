@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::{collections::HashMap, path::Path, time::Instant};
 use wayfinder_accounts_rules::{OrgId, PersonId, Role};
+use wayfinder_channels_rules::Channel;
 use wayfinder_coach::{AnswerKind, Coach, Coaching, Message, Thread, TurnEvent, TurnInput};
 use wayfinder_knowledge::{
     CollectionSpec, IngestLimits, JobWorker, KnowledgeBase, SearchMode, SearchRequest, UploadFile,
@@ -266,6 +267,7 @@ async fn ask(
         coach: coach.clone(),
         thread: Thread::Stateless(Vec::new()),
         question: question.to_string(),
+        channel: Channel::Web,
     };
     let (events, mut received) = tokio::sync::mpsc::channel(256);
     let started = Instant::now();

@@ -1,6 +1,8 @@
 // One message of a conversation. Assistant messages say what kind of answer
 // they are (generated, extractive without a model, refusal, error), carry
-// their sources and take feedback.
+// their sources and take feedback. A message a coach wrote in person (kind
+// `human`, while they held the conversation) shows who wrote it and looks
+// unlike the AI's answers.
 
 import type { Citation, Feedback, Message } from "../../api/types";
 import { pages } from "../../lib/format";
@@ -8,6 +10,7 @@ import { Markdown } from "./Markdown";
 import { FeedbackBar } from "./Feedback";
 import { useOrgId, useSession } from "../../session";
 import { PracticeButton, useStartPractice } from "../learning/PracticeButton";
+import "../../styles/live.css";
 
 export function SourceList({ citations, onCite }: { citations: Citation[]; onCite: (c: Citation) => void }) {
   if (citations.length === 0) return null;
@@ -80,26 +83,46 @@ function PracticeOffer({ offer }: { offer: NonNullable<Message["practice"]> }) {
   );
 }
 
+/** What a coach (or admin) wrote in person, with their name. */
+function HumanMessage({ message }: { message: Message }) {
+  const { me } = useSession();
+  const mine = !!me && message.author_id === me.person.id;
+  const name = message.author_name || "Your coach";
+  return (
+    <article className="message human" aria-label={mine ? "You wrote" : `${name} wrote`}>
+      <p className="human-author">
+        <span className="human-name">{mine ? "You" : name}</span>
+        <span className="human-tag">wrote in person</span>
+      </p>
+      <div className="bubble">{message.content}</div>
+    </article>
+  );
+}
+
 export function MessageView({
   message,
   readOnly,
+  userLabel = "You said",
   onCite,
   onFeedback,
   onRetry,
 }: {
   message: Message;
   readOnly?: boolean;
+  /** How a question is announced: "You said" to its writer, "Lena said" to others. */
+  userLabel?: string;
   onCite: (c: Citation) => void;
   onFeedback?: (message: Message, feedback: Feedback) => void;
   onRetry?: () => void;
 }) {
   if (message.role === "user") {
     return (
-      <article className="message user" aria-label="You said">
+      <article className="message user" aria-label={userLabel}>
         <div className="bubble">{message.content}</div>
       </article>
     );
   }
+  if (message.kind === "human") return <HumanMessage message={message} />;
   return (
     <article className={`message assistant kind-${message.kind ?? "generated"}`} aria-label="Coach answered">
       <KindLabel message={message} />

@@ -1,0 +1,466 @@
+//! Nudges: rules that reach out to learners when something happens or stops
+//! happening, on the channel each person uses, within their quiet hours and
+//! weekly cap, never after STOP — with a holdout per rule that is not nudged,
+//! so the effect view can show whether the rule brings people back.
+
+use crate::service::{Channels, ChannelsError, ChannelsResult};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use wayfinder_accounts_rules::{OrgId, PersonId};
+use wayfinder_channels_rules::{
+    Channel, NudgeRuleId,
+    holdout::{Arm, arm},
+    nudge::{RETURN_WINDOW_HOURS, ReturnEffect, Trigger, compare_returns, compose},
+    schedule::{NudgeLimits, QuietHours, SendDecision, Withheld},
+};
+use wayfinder_insights_rules::days::OrgTimeZone;
+use wayfinder_store::{
+    ChannelAccount, NewNudgeDecision, NewOutbound, NudgeCandidate, NudgeOutcome, NudgeRuleRecord, ReachPreferences,
+    StoreError,
+};
+
+/// Decisions written per transaction.
+const DECISIONS_PER_TRANSACTION: usize = 500;
+
+/// Quiet hours when a person has not set their own: 21:00 to 08:00 in their time zone.
+pub const DEFAULT_QUIET: (u32, u32) = (21, 8);
+/// Nudges a person gets in seven days at most, unless they set their own cap.
+pub const DEFAULT_WEEKLY_CAP: u32 = 3;
+
+/// A rule as written by an admin.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NudgeRuleSpec {
+    #[schema(min_length = 1, max_length = 120)]
+    pub name: String,
+    pub trigger: Trigger,
+    /// Inactive for this many days; or rated an answer down within this many days.
+    #[schema(minimum = 1, maximum = 365)]
+    pub days: i64,
+    /// The message, with `{name}` (first name) and `{days}` filled in.
+    #[schema(min_length = 1, max_length = 1000)]
+    pub message: String,
+    /// The share of people never nudged by this rule, to measure its effect (0 to 0.9; default 0.1).
+    #[schema(minimum = 0.0, maximum = 0.9)]
+    pub holdout_share: Option<f64>,
+    /// Default true.
+    pub active: Option<bool>,
+}
+
+/// A rule as the API shows it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct NudgeRule {
+    #[schema(value_type = String)]
+    pub id: NudgeRuleId,
+    pub name: String,
+    pub trigger: Trigger,
+    pub days: i64,
+    pub message: String,
+    pub holdout_share: f64,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<NudgeRuleRecord> for NudgeRule {
+    fn from(r: NudgeRuleRecord) -> Self {
+        NudgeRule {
+            id: r.id,
+            name: r.name,
+            trigger: r.trigger,
+            days: r.days,
+            message: r.message,
+            holdout_share: r.holdout_share,
+            active: r.active,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// What one evaluation decided.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct NudgeRun {
+    /// Nudges queued (some to go after the person's quiet hours).
+    pub queued: usize,
+    pub held_out: usize,
+    pub opted_out: usize,
+    pub cap_reached: usize,
+    /// People with no linked messaging account to reach them on.
+    pub no_channel: usize,
+}
+
+/// A rule's effect: people nudged against its holdout.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct NudgeEffect {
+    pub rule: NudgeRule,
+    /// Coming back (a question, an answer, practice) within 48 hours.
+    pub returns: ReturnEffect,
+    /// Decisions by what became of them.
+    pub decisions: NudgeRun,
+}
+
+impl Channels {
+    pub async fn nudge_rules(&self, org: OrgId) -> ChannelsResult<Vec<NudgeRule>> {
+        Ok(self.store.nudge_rules(org, false).await?.into_iter().map(NudgeRule::from).collect())
+    }
+
+    pub async fn create_nudge_rule(&self, org: OrgId, spec: NudgeRuleSpec) -> ChannelsResult<NudgeRule> {
+        let now = Utc::now();
+        let record = checked_rule(NudgeRuleId::new(), org, spec, now, now)?;
+        self.store.create_nudge_rule(&record).await?;
+        Ok(record.into())
+    }
+
+    pub async fn update_nudge_rule(
+        &self,
+        org: OrgId,
+        id: NudgeRuleId,
+        spec: NudgeRuleSpec,
+    ) -> ChannelsResult<NudgeRule> {
+        let current = self.store.nudge_rule(org, id).await.map_err(not_found)?;
+        let record = checked_rule(id, org, spec, current.created_at, Utc::now())?;
+        self.store.update_nudge_rule(&record).await.map_err(not_found)?;
+        Ok(record.into())
+    }
+
+    pub async fn delete_nudge_rule(&self, org: OrgId, id: NudgeRuleId) -> ChannelsResult<()> {
+        self.store.delete_nudge_rule(org, id).await.map_err(not_found)
+    }
+
+    /// Evaluates the organisation's active rules at `now`: each person a rule finds is decided
+    /// once per episode — held out, or nudged on their channel within their limits.
+    pub async fn evaluate_nudges(&self, org: OrgId, now: DateTime<Utc>) -> ChannelsResult<NudgeRun> {
+        let zone = self.store.org_time_zone(org).await?;
+        let mut run = NudgeRun::default();
+        let rules = self.store.nudge_rules(org, true).await?;
+        if rules.is_empty() {
+            return Ok(run);
+        }
+        // What every decision needs, read once for the organisation.
+        let mut known = Known {
+            preferences: self.store.reach_preferences_of_org(org).await?,
+            accounts: self.store.channel_accounts_of_org(org).await?,
+            queued: self.store.nudges_queued_per_person(org, now - Duration::days(7)).await?,
+        };
+        for rule in rules {
+            let decided = self.store.nudge_episodes(rule.id).await?;
+            let mut batch = Vec::with_capacity(DECISIONS_PER_TRANSACTION);
+            let candidates = match rule.trigger {
+                Trigger::Inactive => {
+                    let cutoff = zone.day_of(now).0 - rule.days;
+                    self.store.inactive_learners(org, cutoff, now - Duration::days(rule.days)).await?
+                }
+                Trigger::NegativeFeedback => {
+                    self.store.learners_who_rated_down(org, now - Duration::days(rule.days)).await?
+                }
+            };
+            for candidate in candidates {
+                if decided.contains(&(candidate.person, candidate.episode.clone())) {
+                    continue;
+                }
+                let decision = self.decide(&rule, &candidate, &known, zone, now).await?;
+                if decision.outcome == NudgeOutcome::Queued {
+                    *known.queued.entry(candidate.person).or_default() += 1;
+                }
+                batch.push(decision);
+                if batch.len() == DECISIONS_PER_TRANSACTION {
+                    self.record(&mut batch, &mut run).await?;
+                }
+            }
+            self.record(&mut batch, &mut run).await?;
+        }
+        if run.queued > 0 {
+            self.outbox_ready.notify_one();
+        }
+        Ok(run)
+    }
+
+    /// Writes a batch of decisions in one transaction and counts the new ones.
+    async fn record(&self, batch: &mut Vec<NewNudgeDecision>, run: &mut NudgeRun) -> ChannelsResult<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let new = self.store.record_nudge_decisions(batch).await?;
+        for (decision, new) in batch.drain(..).zip(new) {
+            if !new {
+                continue;
+            }
+            match decision.outcome {
+                NudgeOutcome::Queued => run.queued += 1,
+                NudgeOutcome::HeldOut => run.held_out += 1,
+                NudgeOutcome::OptedOut => run.opted_out += 1,
+                NudgeOutcome::CapReached => run.cap_reached += 1,
+                NudgeOutcome::NoChannel => run.no_channel += 1,
+            }
+        }
+        Ok(())
+    }
+
+    async fn decide(
+        &self,
+        rule: &NudgeRuleRecord,
+        candidate: &NudgeCandidate,
+        known: &Known,
+        zone: OrgTimeZone,
+        now: DateTime<Utc>,
+    ) -> ChannelsResult<NewNudgeDecision> {
+        let (org, person) = (rule.org, candidate.person);
+        let mut decision = NewNudgeDecision {
+            org,
+            rule: rule.id,
+            person,
+            episode: candidate.episode.clone(),
+            arm: arm(&rule.id.to_string(), &person.to_string(), rule.holdout_share),
+            outcome: NudgeOutcome::HeldOut,
+            decided_at: now,
+            outbound: None,
+        };
+        if decision.arm == Arm::Holdout {
+            return Ok(decision);
+        }
+        let preferences = known.preferences.get(&person).cloned().unwrap_or_default();
+        let accounts = known.accounts.get(&person).map(Vec::as_slice).unwrap_or_default();
+        // A linked messaging account, else their own address when e-mail goes out.
+        let (channel, destination, opted_out) = match reachable_account(accounts, preferences.preferred_channel) {
+            Some(account) => (account.channel, account.external_id.clone(), account.opted_out_at.is_some()),
+            None if self.email_enabled() => (Channel::Email, self.store.person(person).await?.email, false),
+            None => {
+                decision.outcome = NudgeOutcome::NoChannel;
+                return Ok(decision);
+            }
+        };
+        let limits = limits(&preferences, zone, opted_out);
+        let sent = known.queued.get(&person).copied().unwrap_or(0);
+        let send_at = match limits.decide(now, sent) {
+            SendDecision::Now => now,
+            SendDecision::At(at) => at,
+            SendDecision::Withhold(Withheld::OptedOut) => {
+                decision.outcome = NudgeOutcome::OptedOut;
+                return Ok(decision);
+            }
+            SendDecision::Withhold(Withheld::CapReached) => {
+                decision.outcome = NudgeOutcome::CapReached;
+                return Ok(decision);
+            }
+        };
+        decision.outcome = NudgeOutcome::Queued;
+        let text = compose(&rule.message, &candidate.display_name, rule.days);
+        let payload = match channel {
+            Channel::Email => {
+                let reply_to = self.reply_address(org, person).await?;
+                serde_json::json!({ "text": text, "subject": rule.name, "reply_to": reply_to })
+            }
+            _ => serde_json::json!({ "text": text }),
+        };
+        decision.outbound = Some(NewOutbound {
+            org,
+            person: Some(person),
+            channel,
+            destination,
+            payload,
+            idempotency_key: format!("nudge:{}:{person}:{}", rule.id, candidate.episode),
+            send_at,
+        });
+        Ok(decision)
+    }
+
+    /// A rule's nudged people against its holdout, on coming back within 48 hours.
+    pub async fn nudge_effect(&self, org: OrgId, id: NudgeRuleId) -> ChannelsResult<NudgeEffect> {
+        let rule = self.store.nudge_rule(org, id).await.map_err(not_found)?;
+        let decisions = self.store.nudge_decisions(id, Duration::hours(RETURN_WINDOW_HOURS)).await?;
+        let mut counts = NudgeRun::default();
+        let (mut nudged, mut nudged_back, mut holdout, mut holdout_back) = (0, 0, 0, 0);
+        for d in &decisions {
+            match d.outcome {
+                NudgeOutcome::Queued => {
+                    counts.queued += 1;
+                    nudged += 1;
+                    nudged_back += usize::from(d.returned);
+                }
+                NudgeOutcome::HeldOut => {
+                    counts.held_out += 1;
+                    holdout += 1;
+                    holdout_back += usize::from(d.returned);
+                }
+                NudgeOutcome::OptedOut => counts.opted_out += 1,
+                NudgeOutcome::CapReached => counts.cap_reached += 1,
+                NudgeOutcome::NoChannel => counts.no_channel += 1,
+            }
+        }
+        use wayfinder_channels_rules::nudge::ArmFigure;
+        let returns = compare_returns(ArmFigure::new(nudged, nudged_back), ArmFigure::new(holdout, holdout_back));
+        Ok(NudgeEffect { rule: rule.into(), returns, decisions: counts })
+    }
+
+    /// Evaluates every organisation's rules every `every` until `stop` turns true.
+    pub async fn run_nudges(self, every: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                _ = stop.wait_for(|s| *s) => return,
+                _ = tokio::time::sleep(every) => {}
+            }
+            let orgs = match self.store.list_orgs().await {
+                Ok(orgs) => orgs,
+                Err(error) => {
+                    tracing::warn!(%error, "nudges were not evaluated");
+                    continue;
+                }
+            };
+            for org in orgs {
+                if let Err(error) = self.evaluate_nudges(org.id, Utc::now()).await {
+                    tracing::warn!(%error, org = %org.id, "an organisation's nudges were not evaluated");
+                }
+            }
+        }
+    }
+}
+
+/// What an evaluation reads once for the whole organisation.
+struct Known {
+    preferences: std::collections::HashMap<PersonId, ReachPreferences>,
+    accounts: std::collections::HashMap<PersonId, Vec<ChannelAccount>>,
+    /// Nudges queued per person in the last seven days (counting this evaluation's).
+    queued: std::collections::HashMap<PersonId, u32>,
+}
+
+/// The account a nudge goes to: the preferred channel's when it is linked, else the one the
+/// person wrote from last; an account that sent STOP only when nothing else is linked (then
+/// the nudge is withheld as opted out).
+fn reachable_account(accounts: &[ChannelAccount], preferred: Option<Channel>) -> Option<&ChannelAccount> {
+    let messaging = || accounts.iter().filter(|a| a.channel.is_messaging());
+    let open = || messaging().filter(|a| a.opted_out_at.is_none());
+    preferred
+        .and_then(|channel| open().find(|a| a.channel == channel))
+        .or_else(|| open().max_by_key(|a| (a.last_inbound_at, a.linked_at)))
+        .or_else(|| messaging().next())
+}
+
+fn limits(preferences: &ReachPreferences, zone: OrgTimeZone, opted_out: bool) -> NudgeLimits {
+    let zone = preferences
+        .time_zone
+        .as_deref()
+        .and_then(|name| name.parse::<chrono_tz::Tz>().ok())
+        .unwrap_or_else(|| zone.name().parse().unwrap_or(chrono_tz::UTC));
+    let time = |text: &Option<String>| text.as_deref().and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok());
+    let quiet = match (time(&preferences.quiet_start), time(&preferences.quiet_end)) {
+        (Some(start), Some(end)) => QuietHours { start, end },
+        _ => QuietHours {
+            start: NaiveTime::from_hms_opt(DEFAULT_QUIET.0, 0, 0).unwrap_or_default(),
+            end: NaiveTime::from_hms_opt(DEFAULT_QUIET.1, 0, 0).unwrap_or_default(),
+        },
+    };
+    let weekly_cap = preferences.weekly_cap.and_then(|c| u32::try_from(c).ok()).unwrap_or(DEFAULT_WEEKLY_CAP);
+    NudgeLimits { zone, quiet: Some(quiet), weekly_cap, opted_out }
+}
+
+fn checked_rule(
+    id: NudgeRuleId,
+    org: OrgId,
+    spec: NudgeRuleSpec,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+) -> ChannelsResult<NudgeRuleRecord> {
+    let invalid = |field, message: &str| ChannelsError::Invalid { field, message: message.into() };
+    let name = spec.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(invalid("name", "must be 1 to 120 characters"));
+    }
+    if !(1..=365).contains(&spec.days) {
+        return Err(invalid("days", "must be between 1 and 365"));
+    }
+    let message = spec.message.trim().to_string();
+    if message.is_empty() || message.chars().count() > 1000 {
+        return Err(invalid("message", "must be 1 to 1000 characters"));
+    }
+    let holdout_share = spec.holdout_share.unwrap_or(0.1);
+    if !(0.0..=0.9).contains(&holdout_share) {
+        return Err(invalid("holdout_share", "must be between 0 and 0.9"));
+    }
+    Ok(NudgeRuleRecord {
+        id,
+        org,
+        name,
+        trigger: spec.trigger,
+        days: spec.days,
+        message,
+        holdout_share,
+        active: spec.active.unwrap_or(true),
+        created_at,
+        updated_at,
+    })
+}
+
+fn not_found(e: StoreError) -> ChannelsError {
+    match e {
+        StoreError::NotFound => ChannelsError::NotFound("nudge rule"),
+        other => other.into(),
+    }
+}
+
+/// A person's reach preferences as the API shows and takes them.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReachSettings {
+    /// An IANA time zone (default: the organisation's).
+    pub time_zone: Option<String>,
+    /// Quiet hours, local `HH:MM` (default 21:00 to 08:00).
+    pub quiet_start: Option<String>,
+    pub quiet_end: Option<String>,
+    /// Nudges in seven days at most, 0 to 21 (default 3).
+    #[schema(minimum = 0, maximum = 21)]
+    pub weekly_cap: Option<i64>,
+    /// Where nudges go when several accounts are linked.
+    pub preferred_channel: Option<Channel>,
+}
+
+impl Channels {
+    pub async fn reach_settings(&self, org: OrgId, person: PersonId) -> ChannelsResult<ReachSettings> {
+        let p = self.store.reach_preferences(org, person).await?.unwrap_or_default();
+        Ok(ReachSettings {
+            time_zone: p.time_zone,
+            quiet_start: p.quiet_start,
+            quiet_end: p.quiet_end,
+            weekly_cap: p.weekly_cap,
+            preferred_channel: p.preferred_channel,
+        })
+    }
+
+    pub async fn set_reach_settings(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        s: ReachSettings,
+    ) -> ChannelsResult<ReachSettings> {
+        let invalid = |field, message: &str| ChannelsError::Invalid { field, message: message.into() };
+        if let Some(zone) = &s.time_zone
+            && zone.parse::<chrono_tz::Tz>().is_err()
+        {
+            return Err(invalid("time_zone", "must be an IANA time zone such as Europe/Berlin"));
+        }
+        for (field, value) in [("quiet_start", &s.quiet_start), ("quiet_end", &s.quiet_end)] {
+            if value.as_deref().is_some_and(|t| NaiveTime::parse_from_str(t, "%H:%M").is_err()) {
+                return Err(invalid(field, "must be a local time HH:MM"));
+            }
+        }
+        if s.quiet_start.is_some() != s.quiet_end.is_some() {
+            return Err(invalid("quiet_end", "quiet hours need both their start and their end"));
+        }
+        if s.weekly_cap.is_some_and(|c| !(0..=21).contains(&c)) {
+            return Err(invalid("weekly_cap", "must be between 0 and 21"));
+        }
+        if s.preferred_channel.is_some_and(|c| !c.is_messaging()) {
+            return Err(invalid("preferred_channel", "must be telegram or whatsapp"));
+        }
+        let stored = ReachPreferences {
+            time_zone: s.time_zone.clone(),
+            quiet_start: s.quiet_start.clone(),
+            quiet_end: s.quiet_end.clone(),
+            weekly_cap: s.weekly_cap,
+            preferred_channel: s.preferred_channel,
+        };
+        self.store.put_reach_preferences(org, person, &stored).await?;
+        Ok(s)
+    }
+}
