@@ -144,7 +144,7 @@ pub struct NewLinkCode {
 }
 
 /// A member's scope in the organisation: linked accounts belong to members.
-async fn member_scope(state: &AppState, principal: &Principal, org_id: OrgId) -> ApiResult<OrgScope> {
+pub(crate) async fn member_scope(state: &AppState, principal: &Principal, org_id: OrgId) -> ApiResult<OrgScope> {
     let scope = OrgScope::load(state, principal, org_id).await?;
     scope.require(OrgAction::UseCoach)?;
     if scope.actor.role.is_none() {

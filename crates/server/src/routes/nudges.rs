@@ -5,9 +5,9 @@
 use crate::{
     auth::{ClientIp, Principal},
     authz::OrgScope,
-    error::{ApiError, ApiResult, ErrorBody},
+    error::{ApiResult, ErrorBody},
     json::{JsonBody, PathIds},
-    routes::audit,
+    routes::{audit, channels::member_scope},
     state::AppState,
 };
 use axum::{Json, extract::State, http::StatusCode};
@@ -140,14 +140,6 @@ pub async fn nudge_effect(
     Ok(Json(state.channels.nudge_effect(org_id, rule_id).await?))
 }
 
-async fn member(state: &AppState, principal: &Principal, org_id: OrgId) -> ApiResult<()> {
-    let scope = OrgScope::load(state, principal, org_id).await?;
-    if scope.actor.role.is_none() {
-        return Err(ApiError::forbidden());
-    }
-    Ok(())
-}
-
 /// How the caller wants to be reached in the organisation: time zone, quiet hours, weekly cap
 /// of nudges, preferred channel.
 #[utoipa::path(get, path = "/orgs/{org_id}/reach-settings", tag = "nudges", params(("org_id" = OrgId, Path)),
@@ -157,7 +149,7 @@ pub async fn get_reach_settings(
     principal: Principal,
     PathIds(org_id): PathIds<OrgId>,
 ) -> ApiResult<Json<ReachSettings>> {
-    member(&state, &principal, org_id).await?;
+    member_scope(&state, &principal, org_id).await?;
     Ok(Json(state.channels.reach_settings(org_id, principal.person.id).await?))
 }
 
@@ -171,6 +163,6 @@ pub async fn put_reach_settings(
     PathIds(org_id): PathIds<OrgId>,
     JsonBody(body): JsonBody<ReachSettings>,
 ) -> ApiResult<Json<ReachSettings>> {
-    member(&state, &principal, org_id).await?;
+    member_scope(&state, &principal, org_id).await?;
     Ok(Json(state.channels.set_reach_settings(org_id, principal.person.id, body).await?))
 }
