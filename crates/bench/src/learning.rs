@@ -493,6 +493,7 @@ impl Learners {
                     targets: vec![graph.ids[concept]],
                     set_by: Some(coach),
                     created_at: Utc::now() - Duration::days(HISTORY_DAYS),
+                    deadline: None,
                 })
             })
             .collect();

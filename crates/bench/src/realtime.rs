@@ -214,6 +214,8 @@ async fn scheduler(store: &Store, org: wayfinder_accounts_rules::OrgId, people: 
         trigger: Trigger::Inactive,
         days: 1,
         message: "Hi {name}, five minutes today?".into(),
+        audience: wayfinder_channels_rules::nudge::Audience::Learner,
+        alert_message: None,
         holdout_share: 0.1,
         active: true,
         created_at: now,

@@ -12,14 +12,49 @@ pub enum Trigger {
     Inactive,
     /// A thumbs-down on an answer in the last `days` days: the coach checks in.
     NegativeFeedback,
+    /// A concept's review (the FSRS schedule) overdue by `days` days or more.
+    ReviewDue,
+    /// Stored mastery fell over the last `days` days (wrong answers outweighing right ones by
+    /// more than [`MASTERY_FALL`], summed over concepts).
+    MasteryFalling,
+    /// A goal's deadline within the next `days` days while some of its concepts are not
+    /// mastered yet.
+    GoalDeadline,
 }
 }
 
-/// A rule's message with its placeholders filled: `{name}` (the person's first name) and
-/// `{days}` (the rule's days).
+wayfinder_accounts_rules::closed_set! {
+/// Whom a rule's message goes to about the learner it found.
+pub enum Audience {
+    /// The learner.
+    Learner,
+    /// The learner's coaches and parents (an alert about them).
+    Supervisors,
+    /// Both: the learner gets the message, their coaches and parents the alert.
+    Both,
+}
+}
+
+impl Audience {
+    pub fn reaches_learner(self) -> bool {
+        matches!(self, Audience::Learner | Audience::Both)
+    }
+
+    pub fn reaches_supervisors(self) -> bool {
+        matches!(self, Audience::Supervisors | Audience::Both)
+    }
+}
+
+/// How much stored mastery (summed over concepts) a learner must lose within a rule's window
+/// for [`Trigger::MasteryFalling`] to find them: a tenth of one concept's whole range.
+pub const MASTERY_FALL: f64 = 0.1;
+
+/// A rule's message with its placeholders filled: `{name}` (the learner's first name),
+/// `{learner}` (their whole name, for alerts to their coaches and parents) and `{days}` (the
+/// rule's days).
 pub fn compose(template: &str, display_name: &str, days: i64) -> String {
     let first = display_name.split_whitespace().next().unwrap_or(display_name);
-    template.replace("{name}", first).replace("{days}", &days.to_string())
+    template.replace("{name}", first).replace("{learner}", display_name).replace("{days}", &days.to_string())
 }
 
 /// Hours after a nudge (or the holdout's decision) within which a person counts as back.
@@ -88,6 +123,12 @@ mod tests {
     #[test]
     fn messages_fill_their_placeholders() {
         assert_eq!(compose("Hi {name}, it has been {days} days.", "Lena Ortiz", 3), "Hi Lena, it has been 3 days.");
+        assert_eq!(
+            compose("{learner} has not practised in {days} days.", "Lena Ortiz", 5),
+            "Lena Ortiz has not practised in 5 days."
+        );
+        assert!(Audience::Both.reaches_learner() && Audience::Both.reaches_supervisors());
+        assert!(!Audience::Supervisors.reaches_learner() && !Audience::Learner.reaches_supervisors());
     }
 
     #[test]

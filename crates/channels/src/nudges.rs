@@ -11,7 +11,7 @@ use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_channels_rules::{
     Channel, NudgeRuleId,
     holdout::{Arm, arm},
-    nudge::{RETURN_WINDOW_HOURS, ReturnEffect, Trigger, compare_returns, compose},
+    nudge::{Audience, RETURN_WINDOW_HOURS, ReturnEffect, Trigger, compare_returns, compose},
     schedule::{NudgeLimits, QuietHours, SendDecision, Withheld},
 };
 use wayfinder_insights_rules::days::OrgTimeZone;
@@ -35,12 +35,19 @@ pub struct NudgeRuleSpec {
     #[schema(min_length = 1, max_length = 120)]
     pub name: String,
     pub trigger: Trigger,
-    /// Inactive for this many days; or rated an answer down within this many days.
+    /// The trigger's days: inactive for this many; rated an answer down within this many; a
+    /// review overdue by this many; mastery falling over this many; a goal due within this many.
     #[schema(minimum = 1, maximum = 365)]
     pub days: i64,
-    /// The message, with `{name}` (first name) and `{days}` filled in.
+    /// The message to the learner, with `{name}` (first name) and `{days}` filled in.
     #[schema(min_length = 1, max_length = 1000)]
     pub message: String,
+    /// Whom the rule reaches about the learner it finds (default: the learner).
+    pub audience: Option<Audience>,
+    /// The alert to the learner's coaches and parents, with `{learner}` (their name) and
+    /// `{days}` filled in; required when the audience includes them.
+    #[schema(max_length = 1000)]
+    pub alert_message: Option<String>,
     /// The share of people never nudged by this rule, to measure its effect (0 to 0.9; default 0.1).
     #[schema(minimum = 0.0, maximum = 0.9)]
     pub holdout_share: Option<f64>,
@@ -57,6 +64,8 @@ pub struct NudgeRule {
     pub trigger: Trigger,
     pub days: i64,
     pub message: String,
+    pub audience: Audience,
+    pub alert_message: Option<String>,
     pub holdout_share: f64,
     pub active: bool,
     pub created_at: DateTime<Utc>,
@@ -71,6 +80,8 @@ impl From<NudgeRuleRecord> for NudgeRule {
             trigger: r.trigger,
             days: r.days,
             message: r.message,
+            audience: r.audience,
+            alert_message: r.alert_message,
             holdout_share: r.holdout_share,
             active: r.active,
             created_at: r.created_at,
@@ -89,6 +100,8 @@ pub struct NudgeRun {
     pub cap_reached: usize,
     /// People with no linked messaging account to reach them on.
     pub no_channel: usize,
+    /// Alerts queued to coaches and parents about the people found.
+    pub alerts: usize,
 }
 
 /// A rule's effect: people nudged against its holdout.
@@ -143,7 +156,13 @@ impl Channels {
             preferences: self.store.reach_preferences_of_org(org).await?,
             accounts: self.store.channel_accounts_of_org(org).await?,
             queued: self.store.nudges_queued_per_person(org, now - Duration::days(7)).await?,
+            supervisors: if rules.iter().any(|r| r.audience.reaches_supervisors()) {
+                self.store.supervisors_of_org(org).await?
+            } else {
+                Default::default()
+            },
         };
+        let today = zone.day_of(now).0;
         for rule in rules {
             let decided = self.store.nudge_episodes(rule.id).await?;
             let mut batch = Vec::with_capacity(DECISIONS_PER_TRANSACTION);
@@ -155,13 +174,20 @@ impl Channels {
                 Trigger::NegativeFeedback => {
                     self.store.learners_who_rated_down(org, now - Duration::days(rule.days)).await?
                 }
+                Trigger::ReviewDue => {
+                    self.store.learners_with_reviews_due(org, now - Duration::days(rule.days)).await?
+                }
+                Trigger::MasteryFalling => {
+                    self.store.learners_losing_mastery(org, today - rule.days + 1, today).await?
+                }
+                Trigger::GoalDeadline => self.store.learners_with_goals_due(org, today, today + rule.days).await?,
             };
             for candidate in candidates {
                 if decided.contains(&(candidate.person, candidate.episode.clone())) {
                     continue;
                 }
                 let decision = self.decide(&rule, &candidate, &known, zone, now).await?;
-                if decision.outcome == NudgeOutcome::Queued {
+                if decision.outcome == NudgeOutcome::Queued && rule.audience.reaches_learner() {
                     *known.queued.entry(candidate.person).or_default() += 1;
                 }
                 batch.push(decision);
@@ -187,6 +213,7 @@ impl Channels {
             if !new {
                 continue;
             }
+            run.alerts += decision.outbound.iter().filter(|o| o.person != Some(decision.person)).count();
             match decision.outcome {
                 NudgeOutcome::Queued => run.queued += 1,
                 NudgeOutcome::HeldOut => run.held_out += 1,
@@ -206,64 +233,98 @@ impl Channels {
         zone: OrgTimeZone,
         now: DateTime<Utc>,
     ) -> ChannelsResult<NewNudgeDecision> {
-        let (org, person) = (rule.org, candidate.person);
+        let person = candidate.person;
         let mut decision = NewNudgeDecision {
-            org,
+            org: rule.org,
             rule: rule.id,
             person,
             episode: candidate.episode.clone(),
             arm: arm(&rule.id.to_string(), &person.to_string(), rule.holdout_share),
             outcome: NudgeOutcome::HeldOut,
             decided_at: now,
-            outbound: None,
+            outbound: Vec::new(),
         };
         if decision.arm == Arm::Holdout {
             return Ok(decision);
         }
-        let preferences = known.preferences.get(&person).cloned().unwrap_or_default();
-        let accounts = known.accounts.get(&person).map(Vec::as_slice).unwrap_or_default();
+        if rule.audience.reaches_learner() {
+            let sent = Some(known.queued.get(&person).copied().unwrap_or(0));
+            let text = compose(&rule.message, &candidate.display_name, rule.days);
+            match self.address(rule, candidate, person, text, sent, known, zone, now).await? {
+                Ok(outbound) => {
+                    decision.outcome = NudgeOutcome::Queued;
+                    decision.outbound.push(outbound);
+                }
+                Err(withheld) => decision.outcome = withheld,
+            }
+        }
+        if rule.audience.reaches_supervisors() {
+            let template = rule.alert_message.as_deref().unwrap_or(&rule.message);
+            let text = compose(template, &candidate.display_name, rule.days);
+            let mut withheld = NudgeOutcome::NoChannel;
+            for &supervisor in known.supervisors.get(&person).map(Vec::as_slice).unwrap_or_default() {
+                match self.address(rule, candidate, supervisor, text.clone(), None, known, zone, now).await? {
+                    Ok(outbound) => decision.outbound.push(outbound),
+                    Err(why) => withheld = why,
+                }
+            }
+            if !rule.audience.reaches_learner() {
+                decision.outcome = if decision.outbound.is_empty() { withheld } else { NudgeOutcome::Queued };
+            }
+        }
+        Ok(decision)
+    }
+
+    /// The message `text` to `recipient` about the candidate, on the recipient's channel, after
+    /// their quiet hours — or why it is withheld. `sent` is the recipient's nudges this week
+    /// when their weekly cap applies (to nudges, not to alerts about someone else).
+    #[allow(clippy::too_many_arguments)]
+    async fn address(
+        &self,
+        rule: &NudgeRuleRecord,
+        candidate: &NudgeCandidate,
+        recipient: PersonId,
+        text: String,
+        sent: Option<u32>,
+        known: &Known,
+        zone: OrgTimeZone,
+        now: DateTime<Utc>,
+    ) -> ChannelsResult<Result<NewOutbound, NudgeOutcome>> {
+        let org = rule.org;
+        let preferences = known.preferences.get(&recipient).cloned().unwrap_or_default();
+        let accounts = known.accounts.get(&recipient).map(Vec::as_slice).unwrap_or_default();
         // A linked messaging account, else their own address when e-mail goes out.
         let (channel, destination, opted_out) = match reachable_account(accounts, preferences.preferred_channel) {
             Some(account) => (account.channel, account.external_id.clone(), account.opted_out_at.is_some()),
-            None if self.email_enabled() => (Channel::Email, self.store.person(person).await?.email, false),
-            None => {
-                decision.outcome = NudgeOutcome::NoChannel;
-                return Ok(decision);
-            }
+            None if self.email_enabled() => (Channel::Email, self.store.person(recipient).await?.email, false),
+            None => return Ok(Err(NudgeOutcome::NoChannel)),
         };
-        let limits = limits(&preferences, zone, opted_out);
-        let sent = known.queued.get(&person).copied().unwrap_or(0);
-        let send_at = match limits.decide(now, sent) {
+        let mut limits = limits(&preferences, zone, opted_out);
+        if sent.is_none() {
+            limits.weekly_cap = u32::MAX;
+        }
+        let send_at = match limits.decide(now, sent.unwrap_or(0)) {
             SendDecision::Now => now,
             SendDecision::At(at) => at,
-            SendDecision::Withhold(Withheld::OptedOut) => {
-                decision.outcome = NudgeOutcome::OptedOut;
-                return Ok(decision);
-            }
-            SendDecision::Withhold(Withheld::CapReached) => {
-                decision.outcome = NudgeOutcome::CapReached;
-                return Ok(decision);
-            }
+            SendDecision::Withhold(Withheld::OptedOut) => return Ok(Err(NudgeOutcome::OptedOut)),
+            SendDecision::Withhold(Withheld::CapReached) => return Ok(Err(NudgeOutcome::CapReached)),
         };
-        decision.outcome = NudgeOutcome::Queued;
-        let text = compose(&rule.message, &candidate.display_name, rule.days);
         let payload = match channel {
             Channel::Email => {
-                let reply_to = self.reply_address(org, person).await?;
+                let reply_to = self.reply_address(org, recipient).await?;
                 serde_json::json!({ "text": text, "subject": rule.name, "reply_to": reply_to })
             }
             _ => serde_json::json!({ "text": text }),
         };
-        decision.outbound = Some(NewOutbound {
+        Ok(Ok(NewOutbound {
             org,
-            person: Some(person),
+            person: Some(recipient),
             channel,
             destination,
             payload,
-            idempotency_key: format!("nudge:{}:{person}:{}", rule.id, candidate.episode),
+            idempotency_key: format!("nudge:{}:{}:{}:{recipient}", rule.id, candidate.person, candidate.episode),
             send_at,
-        });
-        Ok(decision)
+        }))
     }
 
     /// A rule's nudged people against its holdout, on coming back within 48 hours.
@@ -323,6 +384,8 @@ struct Known {
     accounts: std::collections::HashMap<PersonId, Vec<ChannelAccount>>,
     /// Nudges queued per person in the last seven days (counting this evaluation's).
     queued: std::collections::HashMap<PersonId, u32>,
+    /// Each learner's coaches and parents (read when a rule alerts them).
+    supervisors: std::collections::HashMap<PersonId, Vec<PersonId>>,
 }
 
 /// The account a nudge goes to: the preferred channel's when it is linked, else the one the
@@ -374,6 +437,14 @@ fn checked_rule(
     if message.is_empty() || message.chars().count() > 1000 {
         return Err(invalid("message", "must be 1 to 1000 characters"));
     }
+    let audience = spec.audience.unwrap_or(Audience::Learner);
+    let alert_message = spec.alert_message.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
+    if alert_message.as_ref().is_some_and(|m| m.chars().count() > 1000) {
+        return Err(invalid("alert_message", "must be at most 1000 characters"));
+    }
+    if audience.reaches_supervisors() && alert_message.is_none() {
+        return Err(invalid("alert_message", "is needed when the rule alerts coaches and parents"));
+    }
     let holdout_share = spec.holdout_share.unwrap_or(0.1);
     if !(0.0..=0.9).contains(&holdout_share) {
         return Err(invalid("holdout_share", "must be between 0 and 0.9"));
@@ -385,6 +456,8 @@ fn checked_rule(
         trigger: spec.trigger,
         days: spec.days,
         message,
+        audience,
+        alert_message,
         holdout_share,
         active: spec.active.unwrap_or(true),
         created_at,

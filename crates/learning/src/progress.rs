@@ -45,6 +45,8 @@ pub struct GoalSpec {
     pub concept: Option<ConceptId>,
     pub program: Option<ProgramId>,
     pub text: Option<String>,
+    /// The day it should be reached by.
+    pub deadline: Option<chrono::NaiveDate>,
 }
 
 /// A learner's standing on one concept.
@@ -461,6 +463,7 @@ impl Learning {
             targets,
             set_by: Some(by),
             created_at: Utc::now(),
+            deadline: spec.deadline,
         };
         let stored = self.store.create_goal(org, &goal).await?;
         Ok(goal_view(&graph, stored))
@@ -695,6 +698,7 @@ fn goal_view(graph: &OrgGraph, g: GoalRecord) -> Goal {
         targets: g.targets.iter().map(|t| named(graph, *t)).collect(),
         set_by: g.set_by,
         created_at: g.created_at,
+        deadline: g.deadline,
     }
 }
 

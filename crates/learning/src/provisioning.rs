@@ -135,6 +135,7 @@ impl Learning {
             targets,
             set_by: record.provisioned_by,
             created_at: Utc::now(),
+            deadline: None,
         };
         Ok(self.store.start_coach_training(org, record, coach, &goal).await?)
     }

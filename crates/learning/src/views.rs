@@ -147,4 +147,6 @@ pub struct Goal {
     #[schema(value_type = Option<String>)]
     pub set_by: Option<PersonId>,
     pub created_at: DateTime<Utc>,
+    /// The day it should be reached by.
+    pub deadline: Option<chrono::NaiveDate>,
 }

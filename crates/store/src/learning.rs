@@ -187,6 +187,8 @@ pub struct GoalRecord {
     pub targets: Vec<ConceptId>,
     pub set_by: Option<PersonId>,
     pub created_at: DateTime<Utc>,
+    /// The day it should be reached by.
+    pub deadline: Option<chrono::NaiveDate>,
 }
 
 /// A whole program written at once (import, or a reviewed draft).
@@ -385,7 +387,7 @@ const LEARNER_CONCEPT_COLUMNS: &str =
     "person_id, concept_id, state, mastery, evidence_count, review, review_due, updated_at";
 
 #[derive(sqlx::FromRow)]
-struct GoalRow {
+pub(crate) struct GoalRow {
     id: String,
     person_id: String,
     kind: String,
@@ -393,10 +395,11 @@ struct GoalRow {
     targets: String,
     set_by: Option<String>,
     created_at: i64,
+    deadline_day: Option<i64>,
 }
 
 impl GoalRow {
-    fn into_record(self) -> StoreResult<GoalRecord> {
+    pub(crate) fn into_record(self) -> StoreResult<GoalRecord> {
         Ok(GoalRecord {
             id: parse(&self.id, "goal id")?,
             person: parse(&self.person_id, "person id")?,
@@ -405,6 +408,7 @@ impl GoalRow {
             targets: json_list(&self.targets).iter().map(|c| parse(c, "concept id")).collect::<StoreResult<_>>()?,
             set_by: self.set_by.as_deref().map(|p| parse(p, "person id")).transpose()?,
             created_at: time(self.created_at),
+            deadline: self.deadline_day.map(|d| wayfinder_insights_rules::days::Day(d).date()),
         })
     }
 }
@@ -1159,18 +1163,20 @@ impl Store {
     /// Stores a goal.
     pub async fn create_goal(&self, org: OrgId, goal: &GoalRecord) -> StoreResult<GoalRecord> {
         on_pool!(self, pool => sqlx::query(
-            "INSERT INTO goals (id, org_id, person_id, kind, title, targets, set_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            "INSERT INTO goals (id, org_id, person_id, kind, title, targets, set_by, created_at, deadline_day)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
             .bind(goal.id.to_string()).bind(org.to_string()).bind(goal.person.to_string()).bind(<&str>::from(goal.kind))
             .bind(&goal.title).bind(id_list(&goal.targets)).bind(goal.set_by.map(|p| p.to_string()))
-            .bind(goal.created_at.timestamp_millis()).execute(pool).await?.rows_affected());
+            .bind(goal.created_at.timestamp_millis())
+            .bind(goal.deadline.map(|d| wayfinder_insights_rules::days::Day::from_date(d).0))
+            .execute(pool).await?.rows_affected());
         self.goal(org, goal.id).await
     }
 
     /// One goal of an organisation.
     pub async fn goal(&self, org: OrgId, id: GoalId) -> StoreResult<GoalRecord> {
         let row: Option<GoalRow> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT id, person_id, kind, title, targets, set_by, created_at FROM goals WHERE org_id = $1 AND id = $2")
+            "SELECT id, person_id, kind, title, targets, set_by, created_at, deadline_day FROM goals WHERE org_id = $1 AND id = $2")
             .bind(org.to_string()).bind(id.to_string()).fetch_optional(pool).await?);
         row.ok_or(StoreError::NotFound)?.into_record()
     }
@@ -1178,7 +1184,7 @@ impl Store {
     /// A learner's goals, oldest first.
     pub async fn goals(&self, org: OrgId, person: PersonId) -> StoreResult<Vec<GoalRecord>> {
         let rows: Vec<GoalRow> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT id, person_id, kind, title, targets, set_by, created_at FROM goals WHERE org_id = $1 AND person_id = $2
+            "SELECT id, person_id, kind, title, targets, set_by, created_at, deadline_day FROM goals WHERE org_id = $1 AND person_id = $2
              ORDER BY created_at, id")
             .bind(org.to_string()).bind(person.to_string()).fetch_all(pool).await?);
         rows.into_iter().map(GoalRow::into_record).collect()

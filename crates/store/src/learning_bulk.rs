@@ -13,7 +13,7 @@
 
 use crate::{
     ConceptRecord, EvidenceRecord, GoalRecord, LearnerConceptRecord, Pool, Store, StoreError, StoreResult, on_pool,
-    rows::{from_json, now_ms, parse, time, to_json},
+    rows::{from_json, now_ms, parse, to_json},
 };
 use sqlx::{PgConnection, SqliteConnection};
 use wayfinder_accounts_rules::{OrgId, PersonId, Role};
@@ -723,28 +723,19 @@ impl Store {
         let mut goals = Vec::new();
         for batch in people.chunks(500) {
             let sql = format!(
-                "SELECT id, person_id, kind, title, targets, set_by, created_at FROM goals
+                "SELECT id, person_id, kind, title, targets, set_by, created_at, deadline_day FROM goals
                  WHERE org_id = $1 AND person_id IN ({}) ORDER BY person_id, created_at, id",
                 marks(batch.len())
             );
-            let rows: Vec<GoalColumns> = on_pool!(self, pool => {
+            let rows: Vec<crate::learning::GoalRow> = on_pool!(self, pool => {
                 let mut q = sqlx::query_as(&sql).bind(org.to_string());
                 for person in batch {
                     q = q.bind(person.to_string());
                 }
                 q.fetch_all(pool).await?
             });
-            for (id, person, kind, title, targets, set_by, created_at) in rows {
-                let targets: Vec<String> = serde_json::from_str(&targets).unwrap_or_default();
-                goals.push(GoalRecord {
-                    id: parse(&id, "goal id")?,
-                    person: parse(&person, "person id")?,
-                    kind: parse(&kind, "goal kind")?,
-                    title,
-                    targets: targets.iter().map(|t| parse(t, "concept id")).collect::<StoreResult<_>>()?,
-                    set_by: set_by.as_deref().map(|p| parse(p, "person id")).transpose()?,
-                    created_at: time(created_at),
-                });
+            for row in rows {
+                goals.push(row.into_record()?);
             }
         }
         Ok(goals)
@@ -778,9 +769,6 @@ impl Store {
         Ok(states)
     }
 }
-
-/// A goal row: id, person, kind, title, targets (JSON), set by, created at.
-type GoalColumns = (String, String, String, String, String, Option<String>, i64);
 
 /// `$2, $3, …` for `n` values after the organisation's `$1`.
 fn marks(n: usize) -> String {

@@ -5,7 +5,11 @@
 use crate::{NewOutbound, Store, StoreError, StoreResult, in_tx, on_pool, rows::*};
 use chrono::{DateTime, Utc};
 use wayfinder_accounts_rules::{OrgId, PersonId};
-use wayfinder_channels_rules::{NudgeRuleId, holdout::Arm, nudge::Trigger};
+use wayfinder_channels_rules::{
+    NudgeRuleId,
+    holdout::Arm,
+    nudge::{Audience, MASTERY_FALL, Trigger},
+};
 
 /// A nudge rule as stored.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,6 +20,9 @@ pub struct NudgeRuleRecord {
     pub trigger: Trigger,
     pub days: i64,
     pub message: String,
+    pub audience: Audience,
+    /// What the learner's coaches and parents get, when the audience includes them.
+    pub alert_message: Option<String>,
     pub holdout_share: f64,
     pub active: bool,
     pub created_at: DateTime<Utc>,
@@ -30,6 +37,8 @@ struct RuleRow {
     trigger_kind: String,
     days: i64,
     message: String,
+    audience: String,
+    alert_message: Option<String>,
     holdout_share: f64,
     active: bool,
     created_at: i64,
@@ -45,6 +54,8 @@ impl RuleRow {
             trigger: parse(&self.trigger_kind, "nudge trigger")?,
             days: self.days,
             message: self.message,
+            audience: parse(&self.audience, "nudge audience")?,
+            alert_message: self.alert_message,
             holdout_share: self.holdout_share,
             active: self.active,
             created_at: time(self.created_at),
@@ -53,8 +64,7 @@ impl RuleRow {
     }
 }
 
-const RULE_COLUMNS: &str =
-    "id, org_id, name, trigger_kind, days, message, holdout_share, active, created_at, updated_at";
+const RULE_COLUMNS: &str = "id, org_id, name, trigger_kind, days, message, audience, alert_message, holdout_share, active, created_at, updated_at";
 
 /// Someone a rule found, and the episode that makes it (one decision per episode).
 #[derive(Clone, Debug, PartialEq)]
@@ -85,8 +95,9 @@ pub struct NewNudgeDecision {
     pub arm: Arm,
     pub outcome: NudgeOutcome,
     pub decided_at: DateTime<Utc>,
-    /// The nudge to queue with it (its `send_at` after the quiet hours).
-    pub outbound: Option<NewOutbound>,
+    /// The nudge and alerts to queue with it (each `send_at` after its recipient's quiet
+    /// hours); the first one addressed to the learner, if any, is the decision's own.
+    pub outbound: Vec<NewOutbound>,
 }
 
 /// A recorded decision, for the effect view.
@@ -101,14 +112,25 @@ pub struct NudgeDecisionRecord {
     pub returned: bool,
 }
 
+/// Candidates from `(person, display name, key)` rows, each episode named from its key.
+fn candidates(rows: Vec<(String, String, i64)>, episode: impl Fn(i64) -> String) -> StoreResult<Vec<NudgeCandidate>> {
+    rows.into_iter()
+        .map(|(person, display_name, key)| {
+            Ok(NudgeCandidate { person: parse(&person, "person id")?, display_name, episode: episode(key) })
+        })
+        .collect()
+}
+
 impl Store {
     pub async fn create_nudge_rule(&self, rule: &NudgeRuleRecord) -> StoreResult<()> {
         on_pool!(self, pool => sqlx::query(
-            "INSERT INTO nudge_rules (id, org_id, name, trigger_kind, days, message, holdout_share, active, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            "INSERT INTO nudge_rules (id, org_id, name, trigger_kind, days, message, holdout_share, active, created_at, updated_at,
+               audience, alert_message)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
             .bind(rule.id.to_string()).bind(rule.org.to_string()).bind(&rule.name).bind(rule.trigger.to_string())
             .bind(rule.days).bind(&rule.message).bind(rule.holdout_share).bind(rule.active)
             .bind(rule.created_at.timestamp_millis()).bind(rule.updated_at.timestamp_millis())
+            .bind(rule.audience.to_string()).bind(&rule.alert_message)
             .execute(pool).await.map(|_| ())?);
         Ok(())
     }
@@ -116,10 +138,10 @@ impl Store {
     pub async fn update_nudge_rule(&self, rule: &NudgeRuleRecord) -> StoreResult<()> {
         let done = on_pool!(self, pool => sqlx::query(
             "UPDATE nudge_rules SET name = $3, trigger_kind = $4, days = $5, message = $6, holdout_share = $7, active = $8,
-               updated_at = $9 WHERE id = $1 AND org_id = $2")
+               updated_at = $9, audience = $10, alert_message = $11 WHERE id = $1 AND org_id = $2")
             .bind(rule.id.to_string()).bind(rule.org.to_string()).bind(&rule.name).bind(rule.trigger.to_string())
             .bind(rule.days).bind(&rule.message).bind(rule.holdout_share).bind(rule.active)
-            .bind(rule.updated_at.timestamp_millis())
+            .bind(rule.updated_at.timestamp_millis()).bind(rule.audience.to_string()).bind(&rule.alert_message)
             .execute(pool).await?.rows_affected());
         if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
@@ -194,6 +216,90 @@ impl Store {
             .collect()
     }
 
+    /// Learners with a concept review overdue since `due_before` or earlier (the episode is
+    /// their earliest due review, so reviewing it ends the episode).
+    pub async fn learners_with_reviews_due(
+        &self,
+        org: OrgId,
+        due_before: DateTime<Utc>,
+    ) -> StoreResult<Vec<NudgeCandidate>> {
+        let rows: Vec<(String, String, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT c.person_id, p.display_name, MIN(c.review_due) FROM learner_concepts c
+               JOIN people p ON p.id = c.person_id
+               JOIN memberships m ON m.org_id = c.org_id AND m.person_id = c.person_id AND m.role = 'learner'
+             WHERE c.org_id = $1 AND c.review_due IS NOT NULL AND c.review_due <= $2
+             GROUP BY c.person_id, p.display_name ORDER BY c.person_id")
+            .bind(org.to_string()).bind(due_before.timestamp_millis()).fetch_all(pool).await?);
+        candidates(rows, |due| format!("review:{due}"))
+    }
+
+    /// Learners whose stored mastery fell by more than [`MASTERY_FALL`] (summed over concepts)
+    /// over the local days `from_day..=to_day` (one episode per such window).
+    pub async fn learners_losing_mastery(
+        &self,
+        org: OrgId,
+        from_day: i64,
+        to_day: i64,
+    ) -> StoreResult<Vec<NudgeCandidate>> {
+        let rows: Vec<(String, String, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT d.person_id, p.display_name, MIN(d.day) FROM person_days d
+               JOIN people p ON p.id = d.person_id
+               JOIN memberships m ON m.org_id = d.org_id AND m.person_id = d.person_id AND m.role = 'learner'
+             WHERE d.org_id = $1 AND d.day >= $2 AND d.day <= $3
+             GROUP BY d.person_id, p.display_name HAVING SUM(d.mastery_gain) < $4 ORDER BY d.person_id")
+            .bind(org.to_string()).bind(from_day).bind(to_day).bind(-MASTERY_FALL).fetch_all(pool).await?);
+        let window = to_day - from_day + 1;
+        candidates(rows, |_| format!("falling:{}", to_day.div_euclid(window)))
+    }
+
+    /// Learners with a goal due between the local days `from_day` and `to_day` of which some
+    /// concept is not mastered, i.e. has no review schedule yet (the episode is the goal).
+    pub async fn learners_with_goals_due(
+        &self,
+        org: OrgId,
+        from_day: i64,
+        to_day: i64,
+    ) -> StoreResult<Vec<NudgeCandidate>> {
+        let rows: Vec<(String, String, String, String)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT g.person_id, p.display_name, g.id, g.targets FROM goals g
+               JOIN people p ON p.id = g.person_id
+               JOIN memberships m ON m.org_id = g.org_id AND m.person_id = g.person_id AND m.role = 'learner'
+             WHERE g.org_id = $1 AND g.deadline_day >= $2 AND g.deadline_day <= $3 ORDER BY g.person_id, g.id")
+            .bind(org.to_string()).bind(from_day).bind(to_day).fetch_all(pool).await?);
+        let mut found = Vec::new();
+        for (person, display_name, goal, targets) in rows {
+            let targets = json_list(&targets);
+            let mastered: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(
+                "SELECT concept_id FROM learner_concepts WHERE person_id = $1 AND review IS NOT NULL")
+                .bind(&person).fetch_all(pool).await?);
+            if targets.iter().all(|t| mastered.iter().any(|(m,)| m == t)) {
+                continue;
+            }
+            found.push(NudgeCandidate {
+                person: parse(&person, "person id")?,
+                display_name,
+                episode: format!("goal:{goal}"),
+            });
+        }
+        Ok(found)
+    }
+
+    /// Each learner's coaches and parents in the organisation.
+    pub async fn supervisors_of_org(
+        &self,
+        org: OrgId,
+    ) -> StoreResult<std::collections::HashMap<PersonId, Vec<PersonId>>> {
+        let rows: Vec<(String, String)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT to_person, from_person FROM relationships
+             WHERE org_id = $1 AND kind IN ('coach_learner', 'parent_learner') ORDER BY to_person, from_person")
+            .bind(org.to_string()).fetch_all(pool).await?);
+        let mut of = std::collections::HashMap::<PersonId, Vec<PersonId>>::new();
+        for (learner, supervisor) in rows {
+            of.entry(parse(&learner, "person id")?).or_default().push(parse(&supervisor, "person id")?);
+        }
+        Ok(of)
+    }
+
     /// The (person, episode) pairs a rule has decided about.
     pub async fn nudge_episodes(
         &self,
@@ -254,8 +360,11 @@ impl Store {
             let mut new = Vec::with_capacity(decisions.len());
             for decision in decisions {
                 let id = uuid::Uuid::now_v7().to_string();
-                let outbound_id = decision.outbound.as_ref().map(|_| wayfinder_channels_rules::OutboundId::new().to_string());
-                let send_at = decision.outbound.as_ref().map(|o| o.send_at.timestamp_millis());
+                let ids: Vec<String> =
+                    decision.outbound.iter().map(|_| wayfinder_channels_rules::OutboundId::new().to_string()).collect();
+                let own = decision.outbound.iter().position(|o| o.person == Some(decision.person));
+                let outbound_id = own.map(|i| ids[i].clone());
+                let send_at = own.map(|i| decision.outbound[i].send_at.timestamp_millis());
                 let inserted = sqlx::query(
                     "INSERT INTO nudge_decisions (id, org_id, rule_id, person_id, episode, arm, outcome, decided_at, send_at, outbound_id)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (rule_id, person_id, episode) DO NOTHING")
@@ -263,7 +372,7 @@ impl Store {
                     .bind(&decision.episode).bind(decision.arm.to_string()).bind(decision.outcome.to_string())
                     .bind(decision.decided_at.timestamp_millis()).bind(send_at).bind(&outbound_id)
                     .execute(&mut *tx).await?.rows_affected();
-                if inserted == 1 && let (Some(out), Some(outbound_id)) = (&decision.outbound, &outbound_id) {
+                for (out, outbound_id) in decision.outbound.iter().zip(&ids).filter(|_| inserted == 1) {
                     sqlx::query(
                         "INSERT INTO outbox (id, org_id, person_id, channel, destination, payload, idempotency_key, state, attempts,
                            next_attempt_at, created_at)

@@ -180,11 +180,12 @@ impl Store {
                     .bind(provision.id.to_string()).fetch_one(&mut *tx).await?;
             if existing.is_none() {
                 sqlx::query(
-                    "INSERT INTO goals (id, org_id, person_id, kind, title, targets, set_by, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    "INSERT INTO goals (id, org_id, person_id, kind, title, targets, set_by, created_at, deadline_day)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
                     .bind(goal.id.to_string()).bind(&org_id).bind(&coach_id).bind(<&str>::from(goal.kind))
                     .bind(&goal.title).bind(to_json(&goal.targets.iter().map(ToString::to_string).collect::<Vec<_>>()))
                     .bind(goal.set_by.map(|p| p.to_string())).bind(goal.created_at.timestamp_millis())
+                    .bind(goal.deadline.map(|d| wayfinder_insights_rules::days::Day::from_date(d).0))
                     .execute(&mut *tx).await?;
                 sqlx::query("UPDATE coach_provisions SET goal_id = $1 WHERE id = $2")
                     .bind(goal.id.to_string()).bind(provision.id.to_string()).execute(&mut *tx).await?;

@@ -200,7 +200,7 @@ pub async fn path(kb: &KnowledgeBase, args: PathArgs) -> anyhow::Result<()> {
     let learner = person_by_email(&store, &args.learner).await?.id;
     let now = Utc::now();
     if let Some(text) = args.goal {
-        let spec = GoalSpec { kind: GoalKind::Text, concept: None, program: None, text: Some(text) };
+        let spec = GoalSpec { kind: GoalKind::Text, concept: None, program: None, text: Some(text), deadline: None };
         let goal = learning.set_goal(org, learner, learner, spec).await?;
         outln!(
             "goal set: {} → {}",

@@ -2162,6 +2162,11 @@ export interface components {
             reviewed_at: string;
             reviewer_id: string;
         };
+        /**
+         * @description Whom a rule's message goes to about the learner it found.
+         * @enum {string}
+         */
+        Audience: "learner" | "supervisors" | "both";
         /** Format: uuid */
         AuditId: string;
         /** @description One audit event. */
@@ -2958,6 +2963,11 @@ export interface components {
         Goal: {
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: date
+             * @description The day it should be reached by.
+             */
+            deadline?: string | null;
             id: string;
             kind: components["schemas"]["GoalKind"];
             person_id: string;
@@ -2969,6 +2979,12 @@ export interface components {
         /** @description A goal to set. */
         GoalBody: {
             concept_id?: string | null;
+            /**
+             * Format: date
+             * @description The day it should be reached by (`YYYY-MM-DD`); a nudge rule can remind the learner
+             *     as it approaches.
+             */
+            deadline?: string | null;
             /** @description `concept`, `program` or `text`. */
             kind: components["schemas"]["GoalKind"];
             program_id?: string | null;
@@ -3455,6 +3471,8 @@ export interface components {
         /** @description A rule as the API shows it. */
         NudgeRule: {
             active: boolean;
+            alert_message?: string | null;
+            audience: components["schemas"]["Audience"];
             /** Format: date-time */
             created_at: string;
             /** Format: int64 */
@@ -3473,8 +3491,15 @@ export interface components {
             /** @description Default true. */
             active?: boolean | null;
             /**
+             * @description The alert to the learner's coaches and parents, with `{learner}` (their name) and
+             *     `{days}` filled in; required when the audience includes them.
+             */
+            alert_message?: string | null;
+            audience?: null | components["schemas"]["Audience"];
+            /**
              * Format: int64
-             * @description Inactive for this many days; or rated an answer down within this many days.
+             * @description The trigger's days: inactive for this many; rated an answer down within this many; a
+             *     review overdue by this many; mastery falling over this many; a goal due within this many.
              */
             days: number;
             /**
@@ -3482,13 +3507,15 @@ export interface components {
              * @description The share of people never nudged by this rule, to measure its effect (0 to 0.9; default 0.1).
              */
             holdout_share?: number | null;
-            /** @description The message, with `{name}` (first name) and `{days}` filled in. */
+            /** @description The message to the learner, with `{name}` (first name) and `{days}` filled in. */
             message: string;
             name: string;
             trigger: components["schemas"]["Trigger"];
         };
         /** @description What one evaluation decided. */
         NudgeRun: {
+            /** @description Alerts queued to coaches and parents about the people found. */
+            alerts: number;
             cap_reached: number;
             held_out: number;
             /** @description People with no linked messaging account to reach them on. */
@@ -4410,7 +4437,7 @@ export interface components {
          * @description What makes a rule nudge a learner.
          * @enum {string}
          */
-        Trigger: "inactive" | "negative_feedback";
+        Trigger: "inactive" | "negative_feedback" | "review_due" | "mastery_falling" | "goal_deadline";
         /**
          * @description Who said a turn of the conversation (a stored message's `role`).
          * @enum {string}

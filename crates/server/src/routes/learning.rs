@@ -254,6 +254,9 @@ pub struct GoalBody {
     pub program_id: Option<ProgramId>,
     /// What the learner wants to be able to do, in their words.
     pub text: Option<String>,
+    /// The day it should be reached by (`YYYY-MM-DD`); a nudge rule can remind the learner
+    /// as it approaches.
+    pub deadline: Option<chrono::NaiveDate>,
 }
 
 fn at(query: Result<Query<AtQuery>, QueryRejection>) -> ApiResult<DateTime<Utc>> {
@@ -797,7 +800,13 @@ pub async fn set_goal(
 ) -> ApiResult<(StatusCode, Json<Goal>)> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     require_learner(&state, &scope, learner, LearnerAccess::SetGoals).await?;
-    let spec = GoalSpec { kind: body.kind, concept: body.concept_id, program: body.program_id, text: body.text };
+    let spec = GoalSpec {
+        kind: body.kind,
+        concept: body.concept_id,
+        program: body.program_id,
+        text: body.text,
+        deadline: body.deadline,
+    };
     Ok((StatusCode::CREATED, Json(state.learning.set_goal(org_id, learner, principal.person.id, spec).await?)))
 }
 

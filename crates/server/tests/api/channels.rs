@@ -24,8 +24,8 @@ use wayfinder_knowledge::{IngestLimits, KnowledgeBase};
 use wayfinder_llm::fake::{FakeOpenAi, Script};
 use wayfinder_server::AppState;
 
-const BOT_TOKEN: &str = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
-const WEBHOOK_SECRET: &str = "telegram-secret-4f1c9a";
+pub(crate) const BOT_TOKEN: &str = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+pub(crate) const WEBHOOK_SECRET: &str = "telegram-secret-4f1c9a";
 const CHAT: i64 = 424_242;
 const APP_SECRET: &str = "whatsapp-app-secret-77";
 const VERIFY_TOKEN: &str = "verify-token-0b7e2d";
@@ -33,7 +33,7 @@ const NUMBER: &str = "4915112345678";
 const WAIT: Duration = Duration::from_secs(30);
 
 /// The server with its channels pointed at the fake platform.
-async fn spawn(backend: Backend, platform: &FakePlatform, models: Models) -> TestApp {
+pub(crate) async fn spawn(backend: Backend, platform: &FakePlatform, models: Models) -> TestApp {
     let settings = ServerSettings {
         channels: ChannelSettings {
             telegram_api: platform.base_url(),
@@ -51,7 +51,7 @@ async fn spawn(backend: Backend, platform: &FakePlatform, models: Models) -> Tes
     .await
 }
 
-fn update(id: i64, text: &str) -> Value {
+pub(crate) fn update(id: i64, text: &str) -> Value {
     json!({ "update_id": id, "message": { "message_id": id, "date": Utc::now().timestamp(),
         "chat": { "id": CHAT, "type": "private" }, "from": { "id": CHAT, "is_bot": false, "first_name": "Lena" }, "text": text } })
 }
@@ -66,17 +66,17 @@ async fn post_raw(app: &TestApp, path: &str, headers: &[(&str, String)], body: &
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn telegram(app: &TestApp, org: &str, secret: &str, update: &Value) -> (StatusCode, Value) {
+pub(crate) async fn telegram(app: &TestApp, org: &str, secret: &str, update: &Value) -> (StatusCode, Value) {
     let headers = [("X-Telegram-Bot-Api-Secret-Token", secret.to_string())];
     post_raw(app, &format!("/api/v1/hooks/telegram/{org}"), &headers, update.to_string().as_bytes()).await
 }
 
 /// What reached `destination` with success, in order.
-fn delivered_to(platform: &FakePlatform, destination: &str) -> Vec<Received> {
+pub(crate) fn delivered_to(platform: &FakePlatform, destination: &str) -> Vec<Received> {
     platform.delivered().into_iter().filter(|r| r.destination == destination).collect()
 }
 
-async fn wait_delivered(platform: &FakePlatform, destination: &str, count: usize) -> Vec<Received> {
+pub(crate) async fn wait_delivered(platform: &FakePlatform, destination: &str, count: usize) -> Vec<Received> {
     let destination = destination.to_string();
     platform
         .wait_until(WAIT, |all| all.iter().filter(|r| r.delivered && r.destination == destination).count() >= count)
@@ -377,7 +377,7 @@ async fn whatsapp_verifies_links_answers_and_keeps_the_window(backend: Backend) 
 
 /// The arm a person is in for a rule, computed here from the documented rule: the first 64
 /// bits of SHA-256(rule id, 0, person id) as a fraction, held out below the share.
-fn held_out(rule: &str, person: &str, share: f64) -> bool {
+pub(crate) fn held_out(rule: &str, person: &str, share: f64) -> bool {
     use sha2::Digest;
     let mut hasher = Sha256::new();
     hasher.update(rule.as_bytes());
@@ -389,7 +389,7 @@ fn held_out(rule: &str, person: &str, share: f64) -> bool {
 }
 
 /// Learners invited, signed in and linked to Telegram chats `base + i`.
-async fn linked_learners(
+pub(crate) async fn linked_learners(
     w: &World,
     platform: &FakePlatform,
     prefix: &str,
@@ -401,15 +401,21 @@ async fn linked_learners(
     for i in 0..count {
         let (client, id) = app.invite(admin, a, &format!("{prefix}{i}@north.example"), "learner").await;
         let chat = base + i as i64;
-        let (_, code) = client.post(&format!("/orgs/{a}/channel-links"), json!({ "channel": "telegram" })).await;
-        let mut link = update(chat * 10, &format!("link {}", code["code"].as_str().unwrap()));
-        link["message"]["chat"]["id"] = json!(chat);
-        let (status, _) = telegram(app, a, WEBHOOK_SECRET, &link).await;
-        assert_eq!(status, StatusCode::OK);
-        wait_delivered(platform, &chat.to_string(), 1).await;
+        link_telegram(app, platform, &client, a, chat).await;
         learners.push((client, id, chat));
     }
     learners
+}
+
+/// Links the member behind `client` to the Telegram chat `chat` with a one-time code, and
+/// waits for the bot's confirmation.
+pub(crate) async fn link_telegram(app: &TestApp, platform: &FakePlatform, client: &Client, org: &str, chat: i64) {
+    let (_, code) = client.post(&format!("/orgs/{org}/channel-links"), json!({ "channel": "telegram" })).await;
+    let mut link = update(chat * 10, &format!("link {}", code["code"].as_str().unwrap()));
+    link["message"]["chat"]["id"] = json!(chat);
+    let (status, _) = telegram(app, org, WEBHOOK_SECRET, &link).await;
+    assert_eq!(status, StatusCode::OK);
+    wait_delivered(platform, &chat.to_string(), 1).await;
 }
 
 async fn nudges_keep_quiet_hours_caps_stop_and_holdout_and_show_their_effect(backend: Backend) {

@@ -12,6 +12,7 @@ mod insights;
 mod knowledge;
 mod learning;
 mod live;
+mod nudges;
 mod openai_sdk;
 mod ops;
 mod permissions;
