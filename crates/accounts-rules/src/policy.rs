@@ -65,6 +65,8 @@ pub enum OrgAction {
     ManageChannels,
     /// Write the organisation's nudge rules and evaluate them.
     ManageNudges,
+    /// Write sequences of scheduled steps and enrol people in them (coaches: their own learners).
+    ManageSequences,
 }
 
 /// Whether `actor` may perform `action` in its organisation at all; which
@@ -78,7 +80,7 @@ pub fn permits(actor: &OrgActor, action: OrgAction) -> bool {
         UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog
         | ManageKnowledge | ManageCoaches | ManagePrograms | ProvisionCoaches | ViewOrgInsights | ManageChannels
         | ManageNudges => actor.is_admin(),
-        ManageQuestions => actor.is_admin() || actor.role == Some(Role::Coach),
+        ManageQuestions | ManageSequences => actor.is_admin() || actor.role == Some(Role::Coach),
     }
 }
 

@@ -5,7 +5,8 @@
 //! person (`link`), the commands a person sends to stop or resume messages
 //! (`commands`), when a nudge may go out — quiet hours in the person's time
 //! zone and a weekly cap (`schedule`) — and the holdout arm each person stays
-//! in for a trigger rule (`holdout`).
+//! in for a trigger rule (`holdout`), and the steps of a sequence with what an
+//! enrolment does next (`sequence`).
 
 pub mod channel;
 pub mod commands;
@@ -14,6 +15,7 @@ pub mod holdout;
 pub mod link;
 pub mod nudge;
 pub mod schedule;
+pub mod sequence;
 pub mod split;
 
 pub use channel::Channel;
@@ -25,4 +27,10 @@ wayfinder_accounts_rules::id_type!(
     OutboundId,
     /// Identifies a nudge rule.
     NudgeRuleId,
+    /// Identifies a sequence of scheduled steps.
+    SequenceId,
+    /// Identifies a person's enrolment in a sequence.
+    SequenceEnrolmentId,
+    /// Identifies a step an enrolment took (sent, skipped) — a check-in's answer is kept on it.
+    StepTakenId,
 );

@@ -20,6 +20,8 @@ pub enum Trigger {
     /// A goal's deadline within the next `days` days while some of its concepts are not
     /// mastered yet.
     GoalDeadline,
+    /// A sequence's check-in left unanswered for `days` days.
+    MissedCheckIn,
 }
 }
 
@@ -55,6 +57,24 @@ pub const MASTERY_FALL: f64 = 0.1;
 pub fn compose(template: &str, display_name: &str, days: i64) -> String {
     let first = display_name.split_whitespace().next().unwrap_or(display_name);
     template.replace("{name}", first).replace("{learner}", display_name).replace("{days}", &days.to_string())
+}
+
+/// The placeholders a rule's messages may use.
+pub const PLACEHOLDERS: [&str; 3] = ["{name}", "{learner}", "{days}"];
+
+/// The first `{…}` in `template` that is not one of [`PLACEHOLDERS`].
+pub fn unknown_placeholder(template: &str) -> Option<&str> {
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let tail = &rest[start..];
+        let end = tail.find('}')?;
+        let candidate = &tail[..=end];
+        if !PLACEHOLDERS.contains(&candidate) {
+            return Some(candidate);
+        }
+        rest = &tail[end + 1..];
+    }
+    None
 }
 
 /// Hours after a nudge (or the holdout's decision) within which a person counts as back.
@@ -99,7 +119,8 @@ pub fn compare_returns(nudged: ArmFigure, holdout: ArmFigure) -> ReturnEffect {
         (Some(p1), Some(p2)) => {
             let se = (p1 * (1.0 - p1) / nudged.people as f64 + p2 * (1.0 - p2) / holdout.people as f64).sqrt();
             let d = p1 - p2;
-            (Some(d), Some([d - Z95 * se, d + Z95 * se]))
+            // A difference of two rates lies within ±1; so does its interval.
+            (Some(d), Some([(d - Z95 * se).max(-1.0), (d + Z95 * se).min(1.0)]))
         }
         _ => (None, None),
     };
@@ -128,6 +149,10 @@ mod tests {
             "Lena Ortiz has not practised in 5 days."
         );
         assert!(Audience::Both.reaches_learner() && Audience::Both.reaches_supervisors());
+        assert_eq!(unknown_placeholder("Hi {name}, {days} days"), None);
+        assert_eq!(unknown_placeholder("Hi {foo} and {name}"), Some("{foo}"));
+        assert_eq!(unknown_placeholder("{learner} {nme}"), Some("{nme}"));
+        assert_eq!(unknown_placeholder("a { b"), None);
         assert!(!Audience::Supervisors.reaches_learner() && !Audience::Learner.reaches_supervisors());
     }
 
@@ -140,6 +165,10 @@ mod tests {
         let [low, high] = effect.interval.unwrap();
         assert!((low - (d - 1.959_964 * se)).abs() < 1e-9 && (high - (d + 1.959_964 * se)).abs() < 1e-9);
         assert!(effect.statement.contains("20 of 40 nudged and 2 of 10 held out"), "{}", effect.statement);
+        // Small arms far apart: the interval stops at the possible range.
+        let wide = compare_returns(ArmFigure::new(7, 2), ArmFigure::new(3, 2));
+        let [low, high] = wide.interval.unwrap();
+        assert!(low >= -1.0 && high <= 1.0 && low == -1.0, "{low} {high}");
         let empty = compare_returns(ArmFigure::new(3, 1), ArmFigure::new(0, 0));
         assert_eq!((empty.difference, empty.interval), (None, None));
         assert_eq!(empty.holdout.return_rate, None);

@@ -98,6 +98,11 @@ impl Channels {
             return self.reply(org, None, channel, &message, &reply_key, &self.how_to_link(org)).await;
         };
         self.store.note_inbound(account.id, message.sent_at.min(Utc::now()), None).await?;
+        // A number answers the person's open check-in, if they have one.
+        if let Some(answer) = self.reply_to_check_in(org, account.person, &message.text).await? {
+            let text = format!("Thanks, noted: {answer} of 5.");
+            return self.reply(org, Some(account.person), channel, &message, &reply_key, &text).await;
+        }
         self.answer_question(inbound, &account, &message).await
     }
 

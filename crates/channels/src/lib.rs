@@ -11,6 +11,7 @@ pub mod fake;
 mod inbound;
 pub mod nudges;
 mod outbox;
+pub mod sequences;
 mod service;
 pub mod settings;
 pub mod telegram;

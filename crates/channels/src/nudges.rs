@@ -11,7 +11,10 @@ use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_channels_rules::{
     Channel, NudgeRuleId,
     holdout::{Arm, arm},
-    nudge::{Audience, RETURN_WINDOW_HOURS, ReturnEffect, Trigger, compare_returns, compose},
+    nudge::{
+        Audience, PLACEHOLDERS, RETURN_WINDOW_HOURS, ReturnEffect, Trigger, compare_returns, compose,
+        unknown_placeholder,
+    },
     schedule::{NudgeLimits, QuietHours, SendDecision, Withheld},
 };
 use wayfinder_insights_rules::days::OrgTimeZone;
@@ -36,7 +39,8 @@ pub struct NudgeRuleSpec {
     pub name: String,
     pub trigger: Trigger,
     /// The trigger's days: inactive for this many; rated an answer down within this many; a
-    /// review overdue by this many; mastery falling over this many; a goal due within this many.
+    /// review overdue by this many; mastery falling over this many; a goal due within this many;
+    /// a check-in unanswered for this many.
     #[schema(minimum = 1, maximum = 365)]
     pub days: i64,
     /// The message to the learner, with `{name}` (first name) and `{days}` filled in.
@@ -120,7 +124,7 @@ impl Channels {
     }
 
     pub async fn create_nudge_rule(&self, org: OrgId, spec: NudgeRuleSpec) -> ChannelsResult<NudgeRule> {
-        let now = Utc::now();
+        let now = stored_now();
         let record = checked_rule(NudgeRuleId::new(), org, spec, now, now)?;
         self.store.create_nudge_rule(&record).await?;
         Ok(record.into())
@@ -133,7 +137,7 @@ impl Channels {
         spec: NudgeRuleSpec,
     ) -> ChannelsResult<NudgeRule> {
         let current = self.store.nudge_rule(org, id).await.map_err(not_found)?;
-        let record = checked_rule(id, org, spec, current.created_at, Utc::now())?;
+        let record = checked_rule(id, org, spec, current.created_at, stored_now())?;
         self.store.update_nudge_rule(&record).await.map_err(not_found)?;
         Ok(record.into())
     }
@@ -152,16 +156,11 @@ impl Channels {
             return Ok(run);
         }
         // What every decision needs, read once for the organisation.
-        let mut known = Known {
-            preferences: self.store.reach_preferences_of_org(org).await?,
-            accounts: self.store.channel_accounts_of_org(org).await?,
-            queued: self.store.nudges_queued_per_person(org, now - Duration::days(7)).await?,
-            supervisors: if rules.iter().any(|r| r.audience.reaches_supervisors()) {
-                self.store.supervisors_of_org(org).await?
-            } else {
-                Default::default()
-            },
-        };
+        let mut known = Known::load(self, org).await?;
+        known.queued = self.store.nudges_queued_per_person(org, now - Duration::days(7)).await?;
+        if rules.iter().any(|r| r.audience.reaches_supervisors()) {
+            known.supervisors = self.store.supervisors_of_org(org).await?;
+        }
         let today = zone.day_of(now).0;
         for rule in rules {
             let decided = self.store.nudge_episodes(rule.id).await?;
@@ -181,6 +180,9 @@ impl Channels {
                     self.store.learners_losing_mastery(org, today - rule.days + 1, today).await?
                 }
                 Trigger::GoalDeadline => self.store.learners_with_goals_due(org, today, today + rule.days).await?,
+                Trigger::MissedCheckIn => {
+                    self.store.learners_who_missed_check_ins(org, now - Duration::days(rule.days)).await?
+                }
             };
             for candidate in candidates {
                 if decided.contains(&(candidate.person, candidate.episode.clone())) {
@@ -249,8 +251,13 @@ impl Channels {
         }
         if rule.audience.reaches_learner() {
             let sent = Some(known.queued.get(&person).copied().unwrap_or(0));
-            let text = compose(&rule.message, &candidate.display_name, rule.days);
-            match self.address(rule, candidate, person, text, sent, known, zone, now).await? {
+            let message = Message {
+                subject: &rule.name,
+                text: compose(&rule.message, &candidate.display_name, rule.days),
+                key: nudge_key(rule, candidate, person),
+                sent_this_week: sent,
+            };
+            match self.address(rule.org, person, message, known, zone, now).await? {
                 Ok(outbound) => {
                     decision.outcome = NudgeOutcome::Queued;
                     decision.outbound.push(outbound);
@@ -263,7 +270,13 @@ impl Channels {
             let text = compose(template, &candidate.display_name, rule.days);
             let mut withheld = NudgeOutcome::NoChannel;
             for &supervisor in known.supervisors.get(&person).map(Vec::as_slice).unwrap_or_default() {
-                match self.address(rule, candidate, supervisor, text.clone(), None, known, zone, now).await? {
+                let message = Message {
+                    subject: &rule.name,
+                    text: text.clone(),
+                    key: nudge_key(rule, candidate, supervisor),
+                    sent_this_week: None,
+                };
+                match self.address(rule.org, supervisor, message, known, zone, now).await? {
                     Ok(outbound) => decision.outbound.push(outbound),
                     Err(why) => withheld = why,
                 }
@@ -275,22 +288,18 @@ impl Channels {
         Ok(decision)
     }
 
-    /// The message `text` to `recipient` about the candidate, on the recipient's channel, after
-    /// their quiet hours — or why it is withheld. `sent` is the recipient's nudges this week
-    /// when their weekly cap applies (to nudges, not to alerts about someone else).
-    #[allow(clippy::too_many_arguments)]
-    async fn address(
+    /// A message to `recipient` on their channel, after their quiet hours — or why it is
+    /// withheld.
+    pub(crate) async fn address(
         &self,
-        rule: &NudgeRuleRecord,
-        candidate: &NudgeCandidate,
+        org: OrgId,
         recipient: PersonId,
-        text: String,
-        sent: Option<u32>,
+        message: Message<'_>,
         known: &Known,
         zone: OrgTimeZone,
         now: DateTime<Utc>,
     ) -> ChannelsResult<Result<NewOutbound, NudgeOutcome>> {
-        let org = rule.org;
+        let Message { subject, text, key, sent_this_week: sent } = message;
         let preferences = known.preferences.get(&recipient).cloned().unwrap_or_default();
         let accounts = known.accounts.get(&recipient).map(Vec::as_slice).unwrap_or_default();
         // A linked messaging account, else their own address when e-mail goes out.
@@ -312,7 +321,7 @@ impl Channels {
         let payload = match channel {
             Channel::Email => {
                 let reply_to = self.reply_address(org, recipient).await?;
-                serde_json::json!({ "text": text, "subject": rule.name, "reply_to": reply_to })
+                serde_json::json!({ "text": text, "subject": subject, "reply_to": reply_to })
             }
             _ => serde_json::json!({ "text": text }),
         };
@@ -322,7 +331,7 @@ impl Channels {
             channel,
             destination,
             payload,
-            idempotency_key: format!("nudge:{}:{}:{}:{recipient}", rule.id, candidate.person, candidate.episode),
+            idempotency_key: key,
             send_at,
         }))
     }
@@ -332,19 +341,18 @@ impl Channels {
         let rule = self.store.nudge_rule(org, id).await.map_err(not_found)?;
         let decisions = self.store.nudge_decisions(id, Duration::hours(RETURN_WINDOW_HOURS)).await?;
         let mut counts = NudgeRun::default();
+        // The arms as assigned: someone assigned to be nudged counts there even when no nudge
+        // could reach them, as an unreachable person held out counts in the holdout — so the
+        // arms stay comparable.
         let (mut nudged, mut nudged_back, mut holdout, mut holdout_back) = (0, 0, 0, 0);
         for d in &decisions {
+            match d.arm {
+                Arm::Nudged => (nudged, nudged_back) = (nudged + 1, nudged_back + usize::from(d.returned)),
+                Arm::Holdout => (holdout, holdout_back) = (holdout + 1, holdout_back + usize::from(d.returned)),
+            }
             match d.outcome {
-                NudgeOutcome::Queued => {
-                    counts.queued += 1;
-                    nudged += 1;
-                    nudged_back += usize::from(d.returned);
-                }
-                NudgeOutcome::HeldOut => {
-                    counts.held_out += 1;
-                    holdout += 1;
-                    holdout_back += usize::from(d.returned);
-                }
+                NudgeOutcome::Queued => counts.queued += 1,
+                NudgeOutcome::HeldOut => counts.held_out += 1,
                 NudgeOutcome::OptedOut => counts.opted_out += 1,
                 NudgeOutcome::CapReached => counts.cap_reached += 1,
                 NudgeOutcome::NoChannel => counts.no_channel += 1,
@@ -378,8 +386,43 @@ impl Channels {
     }
 }
 
+/// Now, to the millisecond the store keeps: what a write answers is what a read gives back.
+pub(crate) fn stored_now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}
+
+/// The outbox key of a rule's message about a candidate to one recipient.
+fn nudge_key(rule: &NudgeRuleRecord, candidate: &NudgeCandidate, recipient: PersonId) -> String {
+    format!("nudge:{}:{}:{}:{recipient}", rule.id, candidate.person, candidate.episode)
+}
+
+/// One message to address to a person.
+pub(crate) struct Message<'a> {
+    /// The e-mail subject, when it goes by e-mail.
+    pub subject: &'a str,
+    pub text: String,
+    /// The outbox's idempotency key.
+    pub key: String,
+    /// The recipient's nudges this week, when their weekly cap applies (to nudges, not to
+    /// alerts about someone else or steps of a sequence they are enrolled in).
+    pub sent_this_week: Option<u32>,
+}
+
+impl Known {
+    /// Everyone's reach preferences and linked accounts in the organisation.
+    pub(crate) async fn load(channels: &Channels, org: OrgId) -> ChannelsResult<Known> {
+        Ok(Known {
+            preferences: channels.store.reach_preferences_of_org(org).await?,
+            accounts: channels.store.channel_accounts_of_org(org).await?,
+            queued: Default::default(),
+            supervisors: Default::default(),
+        })
+    }
+}
+
 /// What an evaluation reads once for the whole organisation.
-struct Known {
+pub(crate) struct Known {
     preferences: std::collections::HashMap<PersonId, ReachPreferences>,
     accounts: std::collections::HashMap<PersonId, Vec<ChannelAccount>>,
     /// Nudges queued per person in the last seven days (counting this evaluation's).
@@ -425,7 +468,7 @@ fn checked_rule(
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 ) -> ChannelsResult<NudgeRuleRecord> {
-    let invalid = |field, message: &str| ChannelsError::Invalid { field, message: message.into() };
+    let invalid = |field: &str, message: &str| ChannelsError::Invalid { field: field.into(), message: message.into() };
     let name = spec.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 120 {
         return Err(invalid("name", "must be 1 to 120 characters"));
@@ -436,6 +479,12 @@ fn checked_rule(
     let message = spec.message.trim().to_string();
     if message.is_empty() || message.chars().count() > 1000 {
         return Err(invalid("message", "must be 1 to 1000 characters"));
+    }
+    for (field, text) in [("message", Some(&message)), ("alert_message", spec.alert_message.as_ref())] {
+        if let Some(unknown) = text.and_then(|t| unknown_placeholder(t)) {
+            let known = PLACEHOLDERS.join(", ");
+            return Err(invalid(field, &format!("{unknown} is not a placeholder; use {known}")));
+        }
     }
     let audience = spec.audience.unwrap_or(Audience::Learner);
     let alert_message = spec.alert_message.map(|m| m.trim().to_string()).filter(|m| !m.is_empty());
@@ -506,7 +555,8 @@ impl Channels {
         person: PersonId,
         s: ReachSettings,
     ) -> ChannelsResult<ReachSettings> {
-        let invalid = |field, message: &str| ChannelsError::Invalid { field, message: message.into() };
+        let invalid =
+            |field: &str, message: &str| ChannelsError::Invalid { field: field.into(), message: message.into() };
         if let Some(zone) = &s.time_zone
             && zone.parse::<chrono_tz::Tz>().is_err()
         {

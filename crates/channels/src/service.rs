@@ -21,7 +21,7 @@ pub enum ChannelsError {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid { field: String, message: String },
     /// The organisation has not set the channel up.
     #[error("{0} is not set up for this organisation")]
     NotConfigured(Channel),
@@ -160,7 +160,8 @@ impl Channels {
 
     /// Sets up (or replaces) the organisation's Telegram bot.
     pub async fn set_up_telegram(&self, org: OrgId, setup: TelegramSetup) -> ChannelsResult<ChannelSetupView> {
-        let invalid = |field, message: &str| ChannelsError::Invalid { field, message: message.into() };
+        let invalid =
+            |field: &str, message: &str| ChannelsError::Invalid { field: field.into(), message: message.into() };
         let token = setup.bot_token.trim();
         if !(20..=200).contains(&token.len()) || !token.contains(':') || token.chars().any(char::is_whitespace) {
             return Err(invalid("bot_token", "must be the token @BotFather gave, like 123456:ABC…"));
@@ -180,7 +181,8 @@ impl Channels {
 
     /// Sets up (or replaces) the organisation's WhatsApp number.
     pub async fn set_up_whatsapp(&self, org: OrgId, setup: WhatsAppSetup) -> ChannelsResult<ChannelSetupView> {
-        let invalid = |field, message: &str| ChannelsError::Invalid { field, message: message.into() };
+        let invalid =
+            |field: &str, message: &str| ChannelsError::Invalid { field: field.into(), message: message.into() };
         if setup.phone_number_id.is_empty()
             || setup.phone_number_id.len() > 64
             || !setup.phone_number_id.bytes().all(|b| b.is_ascii_digit())
@@ -333,7 +335,7 @@ impl Channels {
             }
             _ => {
                 return Err(ChannelsError::Invalid {
-                    field: "channel",
+                    field: "channel".into(),
                     message: "accounts are linked on telegram and whatsapp".into(),
                 });
             }

@@ -293,6 +293,7 @@ impl From<StoreError> for ApiError {
                 ApiError::new(ErrorCode::AlreadyExists, format!("{field} already exists")).with_field(field)
             }
             StoreError::MissingReference => ApiError::not_found("referenced resource"),
+            StoreError::Conflict(why) => ApiError::new(ErrorCode::Conflict, why),
             other => ApiError::internal(other),
         }
     }

@@ -26,6 +26,9 @@ use utoipa::OpenApi;
         (name = "practice", description = "The question bank: generated and authored items and their review"),
         (name = "provisioning", description = "Bringing in coaches: invitation, training program, profile, intake and results"),
         (name = "insights", description = "Dashboards: the organisation's overview, a learner's dashboard, learners at a glance with at-risk flags, and their settings"),
+        (name = "channels", description = "Telegram, WhatsApp and e-mail: the organisation's set-up, linked accounts, and the platforms' webhooks"),
+        (name = "nudges", description = "Rules that reach out when something happens or stops happening, their measured effect, and each person's reach settings"),
+        (name = "sequences", description = "Programs of scheduled steps: messages, check-ins, practice and reflection prompts, enrolments and check-in answers"),
     )
 )]
 struct ApiDoc;

@@ -444,6 +444,29 @@ impl OutboundRow {
 const OUTBOUND_COLUMNS: &str = "id, org_id, person_id, channel, destination, payload, idempotency_key, state, attempts,
     next_attempt_at, provider_message_id, last_error, created_at, settled_at";
 
+/// Queues an outbound message inside a transaction (with the decision that makes it).
+macro_rules! insert_outbound {
+    ($tx:ident, $id:expr, $out:expr) => {
+        sqlx::query(
+            "INSERT INTO outbox (id, org_id, person_id, channel, destination, payload, idempotency_key, state, attempts,
+               next_attempt_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $9)",
+        )
+        .bind($id)
+        .bind($out.org.to_string())
+        .bind($out.person.map(|p| p.to_string()))
+        .bind($out.channel.to_string())
+        .bind(&$out.destination)
+        .bind($out.payload.to_string())
+        .bind(&$out.idempotency_key)
+        .bind($out.send_at.timestamp_millis())
+        .bind(now_ms())
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+pub(crate) use insert_outbound;
+
 impl Store {
     /// Puts a message in the outbox; a key enqueued before is `Duplicate("idempotency_key")`.
     pub async fn enqueue_outbound(&self, new: &NewOutbound) -> StoreResult<Outbound> {

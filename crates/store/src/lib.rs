@@ -29,6 +29,7 @@ mod practice;
 mod provisioning;
 mod questions;
 mod rows;
+mod sequences;
 mod vectors;
 
 pub use audit::{AuditEvent, NewAuditEvent};
@@ -63,6 +64,10 @@ pub use people::NewPerson;
 pub use practice::{AnswerWrite, AttemptRecord, AttemptReview, AwaitingReview, PracticeSessionRecord};
 pub use provisioning::{CoachProvisionRecord, NewCoachProvision};
 pub use questions::{QuestionFilter, QuestionRecord};
+pub use sequences::{
+    DueEnrolment, OpenCheckIn, SequenceEnrolmentRecord, SequenceEnrolmentStatus, SequenceRecord, StepOutcome,
+    StepTaken, TakeStep,
+};
 pub use vectors::{DEFER_INDEX_MIN_VECTORS, VectorLoad, defers_index};
 
 use sqlx::{

@@ -373,14 +373,7 @@ impl Store {
                     .bind(decision.decided_at.timestamp_millis()).bind(send_at).bind(&outbound_id)
                     .execute(&mut *tx).await?.rows_affected();
                 for (out, outbound_id) in decision.outbound.iter().zip(&ids).filter(|_| inserted == 1) {
-                    sqlx::query(
-                        "INSERT INTO outbox (id, org_id, person_id, channel, destination, payload, idempotency_key, state, attempts,
-                           next_attempt_at, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $9)")
-                        .bind(outbound_id).bind(out.org.to_string()).bind(out.person.map(|p| p.to_string()))
-                        .bind(out.channel.to_string()).bind(&out.destination).bind(out.payload.to_string())
-                        .bind(&out.idempotency_key).bind(out.send_at.timestamp_millis()).bind(now_ms())
-                        .execute(&mut *tx).await?;
+                    crate::channels::insert_outbound!(tx, outbound_id, out);
                 }
                 new.push(inserted == 1);
             }

@@ -71,6 +71,9 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     // Nudge rules are evaluated every five minutes (a decision per episode keeps instances from
     // nudging twice).
     let nudges = tokio::spawn(state.channels.clone().run_nudges(StdDuration::from_secs(300), stop_rx.clone()));
+    // Sequences' due steps are taken every minute (a step is taken once, from the position it
+    // was read at, so instances never send it twice).
+    let sequences = tokio::spawn(state.channels.clone().run_sequences(StdDuration::from_secs(60), stop_rx.clone()));
     let grace = StdDuration::from_secs(config.shutdown_grace_seconds);
     let shutdown = async move {
         shutdown_signal().await;
@@ -98,6 +101,7 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     let _ = inbound.await;
     let _ = outbox.await;
     let _ = nudges.await;
+    let _ = sequences.await;
     sweeper.abort();
     fitter.abort();
     store.close().await;

@@ -1,6 +1,7 @@
 // Organisation administration (admins): members and their roles,
-// invitations (a new one shows its link once), relationships, and the
-// messaging channels members link their accounts on.
+// invitations (a new one shows its link once), relationships, the
+// messaging channels members link their accounts on, and the nudge rules that
+// reach learners there (each with its measured effect).
 
 import { useState, type FormEvent } from "react";
 import { NavLink, Navigate, Route, Routes } from "react-router-dom";
@@ -10,6 +11,8 @@ import { ROLES, type InvitationCreated, type Member, type RelationshipKind, type
 import { useOrgId, useSession } from "../session";
 import { ConfirmDialog, Empty, ErrorNote, Field, Loading, SecretBox } from "../components/ui";
 import { ChannelSettings } from "../components/channels/ChannelSettings";
+import { NudgeRules } from "../components/nudges/NudgeRules";
+import { NudgeEffectView } from "../components/nudges/NudgeEffect";
 import { formatDate, formatDateTime, roleLabel } from "../lib/format";
 
 function useMembers(org: string) {
@@ -348,6 +351,7 @@ export default function OrgAdmin() {
         <NavLink to="/admin/invitations">Invitations</NavLink>
         <NavLink to="/admin/relationships">Relationships</NavLink>
         <NavLink to="/admin/channels">Channels</NavLink>
+        <NavLink to="/admin/nudges">Nudges</NavLink>
       </nav>
       <Routes>
         <Route index element={<Navigate to="members" replace />} />
@@ -355,6 +359,8 @@ export default function OrgAdmin() {
         <Route path="invitations" element={<Invitations org={org} />} />
         <Route path="relationships" element={<Relationships org={org} />} />
         <Route path="channels" element={<ChannelSettings org={org} />} />
+        <Route path="nudges" element={<NudgeRules org={org} />} />
+        <Route path="nudges/:ruleId" element={<NudgeEffectView org={org} />} />
       </Routes>
     </div>
   );

@@ -1,5 +1,5 @@
 // The signed-in person's own things: the messaging accounts they linked in the
-// current organisation, password, active sessions (with "log out everywhere")
+// current organisation and how they want reminders there, password, active sessions (with "log out everywhere")
 // and personal API tokens (the secret is shown once).
 
 import { useState, type FormEvent } from "react";
@@ -10,6 +10,7 @@ import type { TokenCreated } from "../api/types";
 import { useSession } from "../session";
 import { ConfirmDialog, Empty, ErrorNote, Field, Loading, SecretBox } from "../components/ui";
 import { LinkedAccounts } from "../components/channels/LinkedAccounts";
+import { ReachSettings } from "../components/channels/ReachSettings";
 import { formatDateTime, roleLabel } from "../lib/format";
 
 function describeAgent(ua: string | null | undefined): string {
@@ -235,7 +236,10 @@ export default function Profile() {
         </section>
       )}
       {org && role && (
-        <LinkedAccounts key={org.organisation.id} org={org.organisation.id} orgName={org.organisation.name} />
+        <>
+          <LinkedAccounts key={org.organisation.id} org={org.organisation.id} orgName={org.organisation.name} />
+          <ReachSettings key={`reach-${org.organisation.id}`} org={org.organisation.id} orgName={org.organisation.name} />
+        </>
       )}
       <Password />
       <Sessions />

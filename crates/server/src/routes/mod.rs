@@ -14,6 +14,7 @@ pub mod orgs;
 pub mod practice;
 pub mod provisioning;
 pub mod relationships;
+pub mod sequences;
 pub mod tokens;
 
 use crate::{
@@ -194,6 +195,13 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(nudges::evaluate_nudges))
         .routes(routes!(nudges::nudge_effect))
         .routes(routes!(nudges::get_reach_settings, nudges::put_reach_settings))
+        .routes(routes!(sequences::list_sequences, sequences::create_sequence))
+        .routes(routes!(sequences::get_sequence, sequences::update_sequence, sequences::delete_sequence))
+        .routes(routes!(sequences::list_sequence_enrolments, sequences::enrol_in_sequence))
+        .routes(routes!(sequences::stop_sequence_enrolment))
+        .routes(routes!(sequences::advance_sequences))
+        .routes(routes!(sequences::list_open_check_ins))
+        .routes(routes!(sequences::answer_check_in))
         .routes(routes!(coach::list_coaches, coach::create_coach))
         .routes(routes!(coach::get_coach, coach::update_coach, coach::delete_coach))
         .routes(routes!(coach::make_default_coach))

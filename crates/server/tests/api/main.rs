@@ -18,5 +18,6 @@ mod ops;
 mod permissions;
 mod practice;
 mod provisioning;
+mod sequences;
 mod story;
 mod web;

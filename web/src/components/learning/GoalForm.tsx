@@ -1,6 +1,7 @@
 // Setting a goal on a concept, on a whole program, or in the learner's own
-// words (the server finds the concepts the words are about). Used by the
-// learner for themself and by a coach assigning one.
+// words (the server finds the concepts the words are about), with an
+// optional deadline (a nudge rule can remind the learner as it approaches).
+// Used by the learner for themself and by a coach assigning one.
 
 import { useState, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
@@ -30,10 +31,12 @@ export function GoalForm({
   const [conceptId, setConceptId] = useState("");
   const [programId, setProgramId] = useState("");
   const [text, setText] = useState("");
+  const [deadline, setDeadline] = useState("");
   const set = useMutation({
     mutationFn: (body: GoalInput) => learning.setGoal(org, person, body),
     onSuccess: () => {
       setText("");
+      setDeadline("");
       return client.invalidateQueries({ queryKey: learningKeys.learner(org, person) });
     },
   });
@@ -46,13 +49,13 @@ export function GoalForm({
   function submit(event: FormEvent) {
     event.preventDefault();
     if (!ready) return;
-    set.mutate(
+    const target: GoalInput =
       kind === "concept"
         ? { kind, concept_id: chosenConcept }
         : kind === "program"
           ? { kind, program_id: chosenProgram }
-          : { kind, text: text.trim() },
-    );
+          : { kind, text: text.trim() };
+    set.mutate({ ...target, deadline: deadline || null });
   }
 
   const kinds: { value: GoalKind; label: string }[] = [
@@ -125,6 +128,12 @@ export function GoalForm({
           {(p) => <input {...p} value={text} maxLength={500} onChange={(e) => setText(e.target.value)} />}
         </Field>
       )}
+      <Field
+        label="Deadline (optional)"
+        hint={forSelf ? "The day you want to get there by." : "The day they should get there by."}
+      >
+        {(p) => <input {...p} type="date" value={deadline} onChange={(e) => setDeadline(e.target.value)} />}
+      </Field>
       <ErrorNote error={set.error} />
       {set.isSuccess && (
         <p className="success" role="status">

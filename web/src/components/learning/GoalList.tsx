@@ -1,5 +1,5 @@
-// A learner's goals, each with the path to it drawn step by step, and a way
-// to remove one for those who may.
+// A learner's goals, each with its deadline when it has one and the path to
+// it drawn step by step, and a way to remove one for those who may.
 
 import type { ReactNode } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -7,6 +7,7 @@ import "../../styles/learning.css";
 import { learning, learningKeys, type Goal, type PathStep } from "../../api/learning";
 import { Empty, ErrorNote, Loading } from "../ui";
 import { formatDate } from "../../lib/format";
+import { formatFullDay } from "../insights/format";
 import { PathSteps } from "./PathSteps";
 
 const GOAL_KINDS: Record<Goal["kind"], string> = {
@@ -44,6 +45,14 @@ function GoalCard({
           <h3>{goal.title}</h3>
           <p className="muted small">
             {GOAL_KINDS[goal.kind]} goal · set {formatDate(goal.created_at)}
+            {goal.deadline && (
+              <>
+                {" · "}
+                <span className="learner-goal-deadline">
+                  due <time dateTime={goal.deadline}>{formatFullDay(goal.deadline)}</time>
+                </span>
+              </>
+            )}
             {goal.kind === "text" && goal.targets.length > 0 && ` · about ${goal.targets.map((t) => t.name).join(", ")}`}
           </p>
         </div>

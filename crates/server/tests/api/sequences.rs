@@ -1,0 +1,259 @@
+//! Sequences of scheduled steps end to end: a coach writes one with a check-in
+//! and two branches, learners are enrolled, steps go out on their channel as
+//! they fall due (time injected), a check-in answered by replying "4" on
+//! Telegram or through the API chooses the branch, a stopped enrolment gets
+//! nothing more, and an unanswered check-in triggers a nudge.
+
+use crate::{
+    channels::{BOT_TOKEN, WEBHOOK_SECRET, link_telegram, spawn, telegram, update},
+    coach::world_with_guide,
+    helpers::*,
+};
+use chrono::{Duration, Utc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use wayfinder_channels::fake::FakePlatform;
+use wayfinder_coach::Models;
+use wayfinder_knowledge::{IngestLimits, KnowledgeBase};
+use wayfinder_server::AppState;
+
+fn step(key: &str, kind: &str, text: &str, delay_hours: i64, condition: Option<(&str, &str, i64)>) -> Value {
+    json!({ "key": key, "kind": kind, "text": text, "delay_hours": delay_hours,
+        "condition": condition.map(|(step, answer, value)| json!({ "step": step, "answer": answer, "value": value })) })
+}
+
+async fn sequences_send_steps_as_they_fall_due_and_branch_on_check_ins(backend: Backend) {
+    let platform = FakePlatform::start().await;
+    let w = world_with_guide(spawn(backend, &platform, Models::none()).await).await;
+    let (app, a, admin) = (&w.app, &w.org_a, &w.admin.client);
+    let setup = json!({ "bot_token": BOT_TOKEN, "webhook_secret": WEBHOOK_SECRET });
+    assert_eq!(admin.put(&format!("/orgs/{a}/channels/telegram"), setup).await.0, StatusCode::OK);
+    let (late, late_id) = app.invite(admin, a, "late@north.example", "learner").await;
+    let people = [
+        (&w.learner.client, w.learner.id.clone(), 92_001),
+        (&w.other_learner.client, w.other_learner.id.clone(), 92_002),
+        (&late, late_id.clone(), 92_003),
+    ];
+    // Quiet hours far from now, so every step goes when it falls due.
+    let now = Utc::now();
+    let quiet = |hours: i64| (now + Duration::hours(hours)).format("%H:%M").to_string();
+    for (client, _, chat) in &people {
+        link_telegram(app, &platform, client, a, *chat).await;
+        let settings = json!({ "time_zone": "UTC", "quiet_start": quiet(12), "quiet_end": quiet(13) });
+        assert_eq!(client.put(&format!("/orgs/{a}/reach-settings"), settings).await.0, StatusCode::OK);
+    }
+    let chat_of: HashMap<String, String> = people.iter().map(|(_, id, chat)| (id.clone(), chat.to_string())).collect();
+
+    let steps = json!([
+        step("hello", "message", "Welcome to the week, {name}!", 0, None),
+        step("mood", "check_in", "How sure do you feel about note-taking?", 0, None),
+        step("drill", "practice", "Ten minutes of practice on the Cornell method.", 1, Some(("mood", "at_least", 3))),
+        step("rethink", "reflection", "What makes note-taking hard for you?", 0, Some(("mood", "below", 3))),
+        step("done", "message", "That was the week. Well done, {name}.", 1, None),
+    ]);
+    let spec = json!({ "name": "Note-taking week", "description": "Five steps over a few hours.", "steps": steps });
+    let url = format!("/orgs/{a}/sequences");
+    // Learners do not write sequences; a condition must name an earlier check-in; keys are unique.
+    let (status, body) = w.learner.client.post(&url, spec.clone()).await;
+    assert_error((status, body), StatusCode::FORBIDDEN, "forbidden");
+    let mut bad = spec.clone();
+    bad["steps"][0]["condition"] = json!({ "step": "mood", "answer": "below", "value": 3 });
+    let (status, body) = w.coach.client.post(&url, bad).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("steps[0].condition.step")),
+        "{body}"
+    );
+    let mut bad = spec.clone();
+    bad["steps"][4]["key"] = json!("hello");
+    let (status, body) = w.coach.client.post(&url, bad).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("steps[4].key")),
+        "{body}"
+    );
+    let (status, sequence) = w.coach.client.post(&url, spec).await;
+    assert_eq!(status, StatusCode::CREATED, "{sequence}");
+    let id = sequence["id"].as_str().unwrap().to_string();
+    assert_eq!(sequence["steps"].as_array().unwrap().len(), 5);
+    // Another organisation's admin does not see it.
+    let (status, body) = w.admin_b.client.get(&format!("{url}/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    // The coach enrols their learner; the other learners are the admin's to enrol.
+    let enrolments = format!("{url}/{id}/enrolments");
+    let (status, enrolled) = w.coach.client.post(&enrolments, json!({ "person_id": w.learner.id })).await;
+    assert_eq!(status, StatusCode::CREATED, "{enrolled}");
+    assert_eq!((enrolled["status"].as_str(), enrolled["next_step"].as_str()), (Some("active"), Some("hello")));
+    let (status, _) = w.coach.client.post(&enrolments, json!({ "person_id": w.other_learner.id })).await;
+    assert!(status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN, "{status}");
+    for person in [&w.other_learner.id, &late_id] {
+        let (status, body) = admin.post(&enrolments, json!({ "person_id": person })).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, body) = admin.post(&enrolments, json!({ "person_id": w.learner.id })).await;
+    assert_error((status, body), StatusCode::CONFLICT, "conflict");
+
+    // Steps fall due from here on.
+    let now = Utc::now();
+    let service =
+        AppState::new(KnowledgeBase::new(app.store.clone(), None, None, IngestLimits::default()), test_settings())
+            .channels;
+    let org: wayfinder_accounts_rules::OrgId = a.parse().unwrap();
+    let names: HashMap<String, String> = {
+        let (_, members) = admin.get(&format!("/orgs/{a}/members")).await;
+        members
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                let name = m["person"]["display_name"].as_str().unwrap();
+                (m["person"]["id"].as_str().unwrap().to_string(), name.split_whitespace().next().unwrap().to_string())
+            })
+            .collect()
+    };
+    let sent = |rows: &[wayfinder_store::Outbound], key: &str| -> Vec<(String, String)> {
+        let mut found: Vec<(String, String)> = rows
+            .iter()
+            .filter(|r| r.idempotency_key.starts_with("sequence:") && r.idempotency_key.ends_with(&format!(":{key}")))
+            .map(|r| (r.destination.clone(), r.payload["text"].as_str().unwrap().to_string()))
+            .collect();
+        found.sort();
+        found
+    };
+
+    // Now: the welcome and the check-in (no delay between them), to all three.
+    let run = service.advance_sequences(org, now).await.unwrap();
+    assert_eq!((run.sent, run.skipped, run.completed), (6, 0, 0), "{run:?}");
+    let rows = app.store.outbound_of(org, 500).await.unwrap();
+    let mut expected: Vec<(String, String)> =
+        people.iter().map(|(_, id, chat)| (chat.to_string(), format!("Welcome to the week, {}!", names[id]))).collect();
+    expected.sort();
+    assert_eq!(sent(&rows, "hello"), expected);
+    let check_in = "How sure do you feel about note-taking?\n\nReply with a number from 1 (low) to 5 (high).";
+    assert!(sent(&rows, "mood").iter().all(|(_, text)| text == check_in), "{:?}", sent(&rows, "mood"));
+    assert_eq!(sent(&rows, "mood").len(), 3);
+    // Nothing more is due for an hour.
+    let run = service.advance_sequences(org, now + Duration::minutes(30)).await.unwrap();
+    assert_eq!(run, Default::default());
+
+    // The learner answers on Telegram; the other learner in the app; the late one not at all.
+    let chat = chat_of[&w.learner.id].clone();
+    platform.wait_until(WAIT, |all| all.iter().filter(|r| r.delivered && r.destination == chat).count() >= 3).await;
+    let mut reply = update(9_200_177, "4");
+    reply["message"]["chat"]["id"] = json!(92_001);
+    assert_eq!(telegram(app, a, WEBHOOK_SECRET, &reply).await.0, StatusCode::OK);
+    platform
+        .wait_until(WAIT, |all| all.iter().any(|r| r.destination == chat && r.text == "Thanks, noted: 4 of 5."))
+        .await;
+    let (status, open) = w.other_learner.client.get(&format!("/orgs/{a}/check-ins")).await;
+    assert_eq!(status, StatusCode::OK, "{open}");
+    let open = open.as_array().unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(
+        (open[0]["question"].as_str(), open[0]["sequence_name"].as_str()),
+        (Some("How sure do you feel about note-taking?"), Some("Note-taking week"))
+    );
+    let answer_url = format!("/orgs/{a}/check-ins/{}/answer", open[0]["id"].as_str().unwrap());
+    let (status, body) = w.other_learner.client.put(&answer_url, json!({ "answer": 7 })).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("answer")));
+    let (status, body) = w.learner.client.put(&answer_url, json!({ "answer": 2 })).await;
+    assert_error((status, body), StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(w.other_learner.client.put(&answer_url, json!({ "answer": 2 })).await.0, StatusCode::NO_CONTENT);
+    let (status, body) = w.other_learner.client.put(&answer_url, json!({ "answer": 3 })).await;
+    assert_error((status, body), StatusCode::CONFLICT, "conflict");
+    let (_, open) = w.other_learner.client.get(&format!("/orgs/{a}/check-ins")).await;
+    assert_eq!(open, json!([]));
+
+    // An hour on: the branches. 4 → the practice prompt; 2 → the reflection; unanswered → neither.
+    let later = now + Duration::minutes(61);
+    let run = service.advance_sequences(org, later).await.unwrap();
+    assert_eq!((run.sent, run.skipped), (2, 4), "{run:?}");
+    let rows = app.store.outbound_of(org, 500).await.unwrap();
+    let public_url = test_settings().public_url;
+    let practice = format!("Ten minutes of practice on the Cornell method.\n\n{public_url}/learning");
+    assert_eq!(sent(&rows, "drill"), vec![(chat_of[&w.learner.id].clone(), practice)]);
+    assert_eq!(
+        sent(&rows, "rethink"),
+        vec![(chat_of[&w.other_learner.id].clone(), "What makes note-taking hard for you?".to_string())]
+    );
+
+    // The other learner is stopped (by the admin; not their coach's learner); the rest finish.
+    let stop = format!("{enrolments}/{}", w.other_learner.id);
+    assert_ne!(w.coach.client.delete(&stop).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(admin.delete(&stop).await.0, StatusCode::NO_CONTENT);
+    let run = service.advance_sequences(org, later + Duration::minutes(61)).await.unwrap();
+    assert_eq!((run.sent, run.completed), (2, 2), "{run:?}");
+    let rows = app.store.outbound_of(org, 500).await.unwrap();
+    let done: Vec<String> = sent(&rows, "done").into_iter().map(|(chat, _)| chat).collect();
+    let mut expected = vec![chat_of[&w.learner.id].clone(), chat_of[&late_id].clone()];
+    expected.sort();
+    assert_eq!(done, expected);
+
+    // Where each stands, as the coach (their learner only) and the admin (everyone) see it.
+    let (_, coach_view) = w.coach.client.get(&enrolments).await;
+    let coach_view = coach_view.as_array().unwrap();
+    assert_eq!(coach_view.len(), 1);
+    assert_eq!(coach_view[0]["person_id"], w.learner.id.as_str());
+    let (_, all) = admin.get(&enrolments).await;
+    let by_person: HashMap<&str, &Value> =
+        all.as_array().unwrap().iter().map(|e| (e["person_id"].as_str().unwrap(), e)).collect();
+    let outcomes = |person: &str| -> Vec<(String, String, Option<i64>)> {
+        by_person[person]["taken"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (t["step_key"].as_str().unwrap().into(), t["outcome"].as_str().unwrap().into(), t["answer"].as_i64())
+            })
+            .collect()
+    };
+    let o = |key: &str, outcome: &str, answer: Option<i64>| (key.to_string(), outcome.to_string(), answer);
+    assert_eq!(
+        outcomes(&w.learner.id),
+        vec![
+            o("hello", "sent", None),
+            o("mood", "sent", Some(4)),
+            o("drill", "sent", None),
+            o("rethink", "skipped", None),
+            o("done", "sent", None)
+        ]
+    );
+    assert_eq!(by_person[w.learner.id.as_str()]["status"], "completed");
+    assert_eq!(by_person[w.learner.id.as_str()]["next_step"], Value::Null);
+    assert_eq!(by_person[w.other_learner.id.as_str()]["status"], "stopped");
+    assert_eq!(
+        outcomes(&w.other_learner.id),
+        vec![
+            o("hello", "sent", None),
+            o("mood", "sent", Some(2)),
+            o("drill", "skipped", None),
+            o("rethink", "sent", None)
+        ]
+    );
+
+    // A day after the check-in, the one left unanswered triggers a nudge — to that learner only.
+    let rule = json!({ "name": "Missed check-in", "trigger": "missed_check_in", "days": 1, "holdout_share": 0.0,
+        "message": "{name}, a quick 1 to 5 on how note-taking goes?" });
+    let (status, rule) = admin.post(&format!("/orgs/{a}/nudge-rules"), rule).await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
+    let nudges = service.evaluate_nudges(org, now + Duration::days(2)).await.unwrap();
+    assert_eq!(nudges.queued, 1, "{nudges:?}");
+    let rows = app.store.outbound_of(org, 500).await.unwrap();
+    let nudged: Vec<_> = rows
+        .iter()
+        .filter(|r| r.idempotency_key.starts_with(&format!("nudge:{}:", rule["id"].as_str().unwrap())))
+        .collect();
+    assert_eq!(nudged.len(), 1);
+    assert_eq!(nudged[0].destination, chat_of[&late_id]);
+    assert_eq!(nudged[0].payload["text"], format!("{}, a quick 1 to 5 on how note-taking goes?", names[&late_id]));
+
+    // Deleting the sequence takes its enrolments with it.
+    assert_eq!(w.coach.client.delete(&format!("{url}/{id}")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(admin.get(&enrolments).await.0, StatusCode::NOT_FOUND);
+}
+
+const WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+wayfinder_testing::on_both_backends!(sequences_send_steps_as_they_fall_due_and_branch_on_check_ins);
