@@ -30,6 +30,7 @@ const QuestionReview = lazy(() => import("./routes/QuestionReview"));
 const Team = lazy(() => import("./routes/Team"));
 const Progress = lazy(() => import("./routes/Progress"));
 const Insights = lazy(() => import("./routes/Insights"));
+const Sequences = lazy(() => import("./routes/Sequences"));
 
 function RequireSignIn({ children }: { children: ReactNode }) {
   const { me, loading, org } = useSession();
@@ -45,7 +46,7 @@ function RequireSignIn({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-/** Admins and coaches: the question review queue. */
+/** Admins and coaches: the question review queue and sequences. */
 function RequireCoachOrAdmin({ children }: { children: ReactNode }) {
   const { isAdmin, role } = useSession();
   if (!isAdmin && role !== "coach") return <Navigate to="/chat" replace />;
@@ -141,6 +142,22 @@ export function App() {
               <RequireAdmin>
                 <ProgramBuilder />
               </RequireAdmin>
+            }
+          />
+          <Route
+            path="/sequences"
+            element={
+              <RequireCoachOrAdmin>
+                <Sequences />
+              </RequireCoachOrAdmin>
+            }
+          />
+          <Route
+            path="/sequences/:sequenceId"
+            element={
+              <RequireCoachOrAdmin>
+                <Sequences />
+              </RequireCoachOrAdmin>
             }
           />
           <Route

@@ -324,6 +324,7 @@ async fn create_documents(
             chunk_tokens: 200,
             chunk_overlap: 20,
             embedding_model: None,
+            public: false,
         })
         .await?;
     let mut documents = Vec::with_capacity(count);

@@ -17,6 +17,7 @@ pub mod nudge;
 pub mod schedule;
 pub mod sequence;
 pub mod split;
+pub mod widget;
 
 pub use channel::Channel;
 
@@ -33,4 +34,8 @@ wayfinder_accounts_rules::id_type!(
     SequenceEnrolmentId,
     /// Identifies a step an enrolment took (sent, skipped) — a check-in's answer is kept on it.
     StepTakenId,
+    /// Identifies a website widget.
+    WidgetId,
+    /// Identifies someone's session in a website widget.
+    WidgetSessionId,
 );

@@ -25,7 +25,7 @@ pub enum StepKind {
 
 wayfinder_accounts_rules::closed_set! {
 /// How a condition compares a check-in's answer.
-pub enum Comparison {
+pub enum AnswerComparison {
     /// The answer is below the value.
     Below,
     /// The answer is the value or more.
@@ -40,7 +40,7 @@ pub enum Comparison {
 pub struct StepCondition {
     /// The key of an earlier check-in step.
     pub step: String,
-    pub answer: Comparison,
+    pub answer: AnswerComparison,
     #[schema(minimum = 1, maximum = 5)]
     pub value: i64,
 }
@@ -49,8 +49,8 @@ impl StepCondition {
     pub fn holds(&self, answer: Option<i64>) -> bool {
         match (answer, self.answer) {
             (None, _) => false,
-            (Some(a), Comparison::Below) => a < self.value,
-            (Some(a), Comparison::AtLeast) => a >= self.value,
+            (Some(a), AnswerComparison::Below) => a < self.value,
+            (Some(a), AnswerComparison::AtLeast) => a >= self.value,
         }
     }
 }
@@ -165,7 +165,7 @@ pub fn check_in_text(question: &str) -> String {
 mod tests {
     use super::*;
 
-    fn step(key: &str, kind: StepKind, condition: Option<(&str, Comparison, i64)>) -> Step {
+    fn step(key: &str, kind: StepKind, condition: Option<(&str, AnswerComparison, i64)>) -> Step {
         Step {
             key: key.into(),
             kind,
@@ -180,8 +180,8 @@ mod tests {
         let good = [
             step("1", StepKind::Message, None),
             step("mood", StepKind::CheckIn, None),
-            step("4a", StepKind::Practice, Some(("mood", Comparison::AtLeast, 3))),
-            step("4b", StepKind::Reflection, Some(("mood", Comparison::Below, 3))),
+            step("4a", StepKind::Practice, Some(("mood", AnswerComparison::AtLeast, 3))),
+            step("4b", StepKind::Reflection, Some(("mood", AnswerComparison::Below, 3))),
         ];
         assert_eq!(check_steps(&good), Ok(()));
         let field = |steps: &[Step]| check_steps(steps).unwrap_err().field;
@@ -189,7 +189,7 @@ mod tests {
         assert_eq!(field(&[good[0].clone(), good[0].clone()]), "steps[1].key");
         assert_eq!(field(&[good[2].clone()]), "steps[0].condition.step", "a condition needs an earlier check-in");
         assert_eq!(
-            field(&[good[0].clone(), step("x", StepKind::Message, Some(("1", Comparison::Below, 3)))]),
+            field(&[good[0].clone(), step("x", StepKind::Message, Some(("1", AnswerComparison::Below, 3)))]),
             "steps[1].condition.step"
         );
         let mut bad = good.clone();
@@ -210,8 +210,8 @@ mod tests {
     fn conditions_choose_the_branch_and_unanswered_check_ins_meet_none() {
         let steps = [
             step("mood", StepKind::CheckIn, None),
-            step("high", StepKind::Message, Some(("mood", Comparison::AtLeast, 3))),
-            step("low", StepKind::Message, Some(("mood", Comparison::Below, 3))),
+            step("high", StepKind::Message, Some(("mood", AnswerComparison::AtLeast, 3))),
+            step("low", StepKind::Message, Some(("mood", AnswerComparison::Below, 3))),
         ];
         let low = HashMap::from([("mood".to_string(), 2)]);
         assert_eq!(next_step(&steps, 0, &low), NextStep::Send(&steps[0]));

@@ -221,7 +221,7 @@ impl Channels {
 
     /// The conversation a message on any channel continues: the person's most recent one,
     /// or a new one with the organisation's default coach.
-    async fn current_conversation(
+    pub(crate) async fn current_conversation(
         &self,
         org: OrgId,
         person: PersonId,
@@ -291,7 +291,7 @@ impl Channels {
     }
 }
 
-enum Finished {
+pub(crate) enum Finished {
     Answer(Box<Message>),
     /// What to tell the person instead.
     Failed(String),
@@ -299,7 +299,7 @@ enum Finished {
     Held,
 }
 
-async fn finish(mut events: tokio::sync::mpsc::Receiver<TurnEvent>) -> Finished {
+pub(crate) async fn finish(mut events: tokio::sync::mpsc::Receiver<TurnEvent>) -> Finished {
     while let Some(event) = events.recv().await {
         match event {
             TurnEvent::Done(answer) => return Finished::Answer(Box::new(answer)),
@@ -311,7 +311,7 @@ async fn finish(mut events: tokio::sync::mpsc::Receiver<TurnEvent>) -> Finished 
     Finished::Failed("Something went wrong while answering. Please try again.".into())
 }
 
-fn coaching_error(e: CoachingError) -> crate::service::ChannelsError {
+pub(crate) fn coaching_error(e: CoachingError) -> crate::service::ChannelsError {
     match e {
         CoachingError::Store(store) => store.into(),
         other => crate::service::ChannelsError::Malformed(other.to_string()),

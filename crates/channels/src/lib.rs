@@ -16,6 +16,7 @@ mod service;
 pub mod settings;
 pub mod telegram;
 pub mod whatsapp;
+pub mod widgets;
 
 pub use service::{Channels, ChannelsError, ChannelsResult, IssuedLinkCode, LinkedAccount, WebhookCall};
 pub use settings::{ChannelSettings, ChannelSetupView, TelegramSetup, WhatsAppSetup};

@@ -330,9 +330,11 @@ impl Channels {
     pub async fn open_check_ins(&self, org: OrgId, person: PersonId) -> ChannelsResult<Vec<OpenCheckIn>> {
         let open = self.store.open_check_ins(org, person, Utc::now() - Duration::days(CHECK_IN_OPEN_DAYS)).await?;
         let mut views = Vec::with_capacity(open.len());
+        let name = if open.is_empty() { String::new() } else { self.store.person(person).await?.display_name };
         for c in open {
             let sequence = self.store.sequence(org, c.sequence).await?;
-            let question = sequence.steps.iter().find(|s| s.key == c.step_key).map(|s| s.text.clone());
+            let step = sequence.steps.iter().find(|s| s.key == c.step_key);
+            let question = step.map(|s| compose(&s.text, &name, 0));
             views.push(OpenCheckIn {
                 id: c.id,
                 sequence_id: c.sequence,

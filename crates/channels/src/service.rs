@@ -119,6 +119,7 @@ pub struct Channels {
     pub(crate) limiters: crate::outbox::Limiters,
     /// The SMTP relay, when e-mail is configured.
     pub(crate) email: Option<Arc<crate::email::EmailSender>>,
+    pub(crate) widget_limiters: Arc<crate::widgets::WidgetLimiters>,
 }
 
 impl Channels {
@@ -139,6 +140,7 @@ impl Channels {
         });
         Channels {
             email,
+            widget_limiters: Default::default(),
             store,
             coaching,
             settings: Arc::new(settings),

@@ -64,6 +64,8 @@ pub struct CollectionSpec {
     pub domains: Vec<String>,
     pub chunk_tokens: Option<i64>,
     pub chunk_overlap: Option<i64>,
+    /// Open to the anonymous visitors of the organisation's website widgets (default: no).
+    pub public: bool,
 }
 
 /// The knowledge-base service; cheap to clone.
@@ -172,6 +174,7 @@ impl KnowledgeBase {
             chunk_tokens: valid.chunk_tokens,
             chunk_overlap: valid.chunk_overlap,
             embedding_model: self.embedding_model().map(str::to_string),
+            public: valid.public,
         };
         Ok(self.store.create_collection(&new).await?)
     }
@@ -221,6 +224,7 @@ struct ValidSpec {
     domains: Vec<String>,
     chunk_tokens: i64,
     chunk_overlap: i64,
+    public: bool,
 }
 
 impl CollectionSpec {
@@ -237,6 +241,7 @@ impl CollectionSpec {
             domains: normalise_domains(&self.domains)?,
             chunk_tokens,
             chunk_overlap,
+            public: self.public,
         })
     }
 }
@@ -289,6 +294,7 @@ impl KnowledgeBase {
             domains: valid.domains,
             chunk_tokens: valid.chunk_tokens,
             chunk_overlap: valid.chunk_overlap,
+            public: valid.public,
             ..current.clone()
         };
         Ok(self.store.update_collection(&updated).await?)

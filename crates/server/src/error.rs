@@ -72,6 +72,8 @@ error_codes! {
     CsrfFailed => FORBIDDEN,
     /// A webhook call without the channel's secret or signature.
     ForgedWebhook => FORBIDDEN,
+    /// The site is not one the widget may appear on.
+    OriginNotAllowed => FORBIDDEN,
     /// The resource does not exist, or the caller may not know it does.
     NotFound => NOT_FOUND,
     /// No coach with this model id (OpenAI-compatible endpoints).

@@ -67,6 +67,10 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics::scrape))
         .route("/setup", get(pages::setup))
         .route("/invite/{token}", get(pages::invite))
+        .route("/widget.js", get(routes::widgets::loader))
+        .route("/widget/assets/{file}", get(routes::widgets::frame_asset))
+        .route("/widget/{widget_id}", get(routes::widgets::frame))
+        .route("/widget/{widget_id}/connect", get(routes::widgets::connect))
         .fallback(web_app::fallback)
         .method_not_allowed_fallback(|| async {
             ApiError::new(ErrorCode::MethodNotAllowed, "this endpoint does not take that method")

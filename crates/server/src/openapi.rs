@@ -28,13 +28,18 @@ use utoipa::OpenApi;
         (name = "insights", description = "Dashboards: the organisation's overview, a learner's dashboard, learners at a glance with at-risk flags, and their settings"),
         (name = "channels", description = "Telegram, WhatsApp and e-mail: the organisation's set-up, linked accounts, and the platforms' webhooks"),
         (name = "nudges", description = "Rules that reach out when something happens or stops happening, their measured effect, and each person's reach settings"),
+        (name = "widgets", description = "Website widgets: a coach embedded in other sites, their allowed origins, and the calls the widget makes"),
         (name = "sequences", description = "Programs of scheduled steps: messages, check-ins, practice and reflection prompts, enrolments and check-in answers"),
     )
 )]
 struct ApiDoc;
 
 /// Operations that answer without a signed-in principal (`Principal` is not among their extractors).
-const PUBLIC_OPERATIONS: [(&str, &str); 6] = [
+const PUBLIC_OPERATIONS: [(&str, &str); 10] = [
+    ("get", "/widgets/{widget_id}/config"),
+    ("post", "/widgets/{widget_id}/sessions"),
+    ("get", "/widgets/{widget_id}/messages"),
+    ("post", "/widgets/{widget_id}/messages"),
     ("post", "/auth/login"),
     ("get", "/setup"),
     ("post", "/setup"),

@@ -25,6 +25,7 @@ pub struct NewCollection {
     pub chunk_tokens: i64,
     pub chunk_overlap: i64,
     pub embedding_model: Option<String>,
+    pub public: bool,
 }
 
 /// A stored collection.
@@ -38,6 +39,8 @@ pub struct Collection {
     pub chunk_tokens: i64,
     pub chunk_overlap: i64,
     pub embedding_model: Option<String>,
+    /// Open to anonymous visitors of the organisation's website widgets.
+    pub public: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -218,6 +221,7 @@ struct CollectionRow {
     chunk_tokens: i64,
     chunk_overlap: i64,
     embedding_model: Option<String>,
+    public_to_visitors: bool,
     created_at: i64,
     updated_at: i64,
 }
@@ -233,6 +237,7 @@ impl CollectionRow {
             chunk_tokens: self.chunk_tokens,
             chunk_overlap: self.chunk_overlap,
             embedding_model: self.embedding_model,
+            public: self.public_to_visitors,
             created_at: time(self.created_at),
             updated_at: time(self.updated_at),
         })
@@ -316,7 +321,8 @@ impl ChunkRow {
 }
 
 const COLLECTION_COLUMNS: &str =
-    "id, org_id, name, description, domains, chunk_tokens, chunk_overlap, embedding_model, created_at, updated_at";
+    "id, org_id, name, description, domains, chunk_tokens, chunk_overlap, embedding_model, public_to_visitors, created_at,
+     updated_at";
 const DOCUMENT_COLUMNS: &str = "d.id, d.org_id, d.collection_id, d.title, d.source_name, d.content_type, d.content_hash, \
      d.size_bytes, d.pages, d.domains, d.chunk_count, d.uploaded_by, d.created_at, d.updated_at";
 const CHUNK_COLUMNS: &str = "c.id, c.collection_id, c.document_id, d.title, d.source_name, c.position, c.text, \
@@ -327,11 +333,13 @@ impl Store {
     pub async fn create_collection(&self, new: &NewCollection) -> StoreResult<Collection> {
         let id = CollectionId::new();
         let now = now_ms();
-        let sql = "INSERT INTO collections (id, org_id, name, description, domains, chunk_tokens, chunk_overlap, embedding_model, created_at, updated_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)";
+        let sql = "INSERT INTO collections (id, org_id, name, description, domains, chunk_tokens, chunk_overlap, embedding_model, created_at, updated_at,
+                     public_to_visitors)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)";
         on_pool!(self, pool => sqlx::query(sql)
             .bind(id.to_string()).bind(new.org.to_string()).bind(&new.name).bind(&new.description)
             .bind(to_json(&new.domains)).bind(new.chunk_tokens).bind(new.chunk_overlap).bind(&new.embedding_model).bind(now)
+            .bind(new.public)
             .execute(pool).await.map_err(duplicate_as("name"))?.rows_affected());
         self.collection(new.org, id).await
     }
@@ -355,11 +363,11 @@ impl Store {
     pub async fn update_collection(&self, collection: &Collection) -> StoreResult<Collection> {
         let sql =
             "UPDATE collections SET name = $1, description = $2, domains = $3, chunk_tokens = $4, chunk_overlap = $5,
-                   embedding_model = $6, updated_at = $7 WHERE org_id = $8 AND id = $9";
+                   embedding_model = $6, updated_at = $7, public_to_visitors = $10 WHERE org_id = $8 AND id = $9";
         let done = on_pool!(self, pool => sqlx::query(sql)
             .bind(&collection.name).bind(&collection.description).bind(to_json(&collection.domains))
             .bind(collection.chunk_tokens).bind(collection.chunk_overlap).bind(&collection.embedding_model).bind(now_ms())
-            .bind(collection.org.to_string()).bind(collection.id.to_string())
+            .bind(collection.org.to_string()).bind(collection.id.to_string()).bind(collection.public)
             .execute(pool).await.map_err(duplicate_as("name"))?.rows_affected());
         if done == 0 {
             return Err(StoreError::NotFound);

@@ -31,6 +31,7 @@ mod questions;
 mod rows;
 mod sequences;
 mod vectors;
+mod widgets;
 
 pub use audit::{AuditEvent, NewAuditEvent};
 pub use channels::{ChannelAccount, Inbound, NewInbound, NewOutbound, Outbound, OutboundState};
@@ -69,6 +70,7 @@ pub use sequences::{
     StepTaken, TakeStep,
 };
 pub use vectors::{DEFER_INDEX_MIN_VECTORS, VectorLoad, defers_index};
+pub use widgets::{WidgetRecord, WidgetSessionRecord};
 
 use sqlx::{
     PgPool, SqlitePool,

@@ -2053,6 +2053,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/widgets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's website widgets (admins). */
+        get: operations["list_widgets"];
+        put?: never;
+        /** Add a website widget for a coach (admins); the answer holds the tag to copy into the site. */
+        post: operations["create_widget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/widgets/{widget_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One widget (admins). */
+        get: operations["get_widget"];
+        /** Replace a widget (admins). */
+        put: operations["update_widget"];
+        post?: never;
+        /** Delete a widget with its visitors' conversations (admins). */
+        delete: operations["delete_widget"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/search": {
         parameters: {
             query?: never;
@@ -2135,6 +2172,64 @@ export interface paths {
         post?: never;
         /** Revoke one of the caller's tokens; it stops working at once. */
         delete: operations["revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widgets/{widget_id}/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the embedding script shows: answered to the widget's allowed origins only (with
+         *     `Access-Control-Allow-Origin` naming the origin), `origin_not_allowed` to any other site.
+         */
+        get: operations["widget_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widgets/{widget_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The session's conversation so far. */
+        get: operations["widget_messages"];
+        put?: never;
+        /**
+         * Ask through the widget: within the visitor's rate and the widget's daily budget; an
+         *     anonymous visitor is answered from the coach's public collections only.
+         */
+        post: operations["ask_widget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widgets/{widget_id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an anonymous visitor's session (widgets for visitors; called by the widget's frame). */
+        post: operations["start_widget_session"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2236,6 +2331,11 @@ export interface components {
             kind: "text";
             text: string;
         };
+        /**
+         * @description How a condition compares a check-in's answer.
+         * @enum {string}
+         */
+        AnswerComparison: "below" | "at_least";
         /** @description What the learner learns after answering. */
         AnswerFeedback: {
             /** @description The passages the question was made from. */
@@ -2608,6 +2708,8 @@ export interface components {
             embedding_model?: string | null;
             id: components["schemas"]["CollectionId"];
             name: string;
+            /** @description Open to anonymous visitors of the organisation's website widgets. */
+            public: boolean;
             /** Format: date-time */
             updated_at: string;
         };
@@ -2780,6 +2882,11 @@ export interface components {
             /** @description The organisation's taxonomy for this collection, e.g. `["assessment", "collaborative-teams"]`. */
             domains?: string[];
             name: string;
+            /**
+             * @description Open to anonymous visitors of the organisation's website widgets (default false): their
+             *     questions are answered from public collections only.
+             */
+            public?: boolean;
         };
         /** @description A new invitation. */
         CreateInvitation: {
@@ -2899,7 +3006,7 @@ export interface components {
          * @description A stable, machine-readable error code; clients may match on it.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "unreadable_body" | "malformed_multipart" | "invalid_body" | "malformed_webhook" | "not_a_session" | "unauthenticated" | "invalid_token" | "token_revoked" | "token_expired" | "session_invalid" | "session_expired" | "invalid_credentials" | "forbidden" | "csrf_failed" | "forged_webhook" | "not_found" | "model_not_found" | "method_not_allowed" | "already_exists" | "already_member" | "last_admin" | "conflict" | "duplicate_evidence" | "duplicate_question" | "channel_not_configured" | "dense_unavailable" | "payload_too_large" | "unsupported_media_type" | "invalid_field" | "prerequisite_cycle" | "not_enrolled" | "no_questions" | "import_invalid" | "unknown_field" | "missing_field" | "weak_password" | "role_mismatch" | "login_locked" | "rate_limited" | "budget_exceeded" | "internal" | "embedding_failed" | "model_unavailable" | "model_timeout" | "model_rate_limited" | "model_server_error" | "model_rejected" | "model_bad_response" | "model_interrupted" | "model_config";
+        ErrorCode: "malformed_json" | "unreadable_body" | "malformed_multipart" | "invalid_body" | "malformed_webhook" | "not_a_session" | "unauthenticated" | "invalid_token" | "token_revoked" | "token_expired" | "session_invalid" | "session_expired" | "invalid_credentials" | "forbidden" | "csrf_failed" | "forged_webhook" | "origin_not_allowed" | "not_found" | "model_not_found" | "method_not_allowed" | "already_exists" | "already_member" | "last_admin" | "conflict" | "duplicate_evidence" | "duplicate_question" | "channel_not_configured" | "dense_unavailable" | "payload_too_large" | "unsupported_media_type" | "invalid_field" | "prerequisite_cycle" | "not_enrolled" | "no_questions" | "import_invalid" | "unknown_field" | "missing_field" | "weak_password" | "role_mismatch" | "login_locked" | "rate_limited" | "budget_exceeded" | "internal" | "embedding_failed" | "model_unavailable" | "model_timeout" | "model_rate_limited" | "model_server_error" | "model_rejected" | "model_bad_response" | "model_interrupted" | "model_config";
         /** @description What went wrong. */
         ErrorDetail: {
             /** @description Stable machine-readable code. */
@@ -4597,7 +4704,7 @@ export interface components {
          *     left unanswered meets no condition.
          */
         StepCondition: {
-            answer: components["schemas"]["Comparison"];
+            answer: components["schemas"]["AnswerComparison"];
             /** @description The key of an earlier check-in step. */
             step: string;
             /** Format: int64 */
@@ -4719,6 +4826,7 @@ export interface components {
             description?: string | null;
             domains?: string[] | null;
             name?: string | null;
+            public?: boolean | null;
         };
         /** @description Changes to a conversation. */
         UpdateConversation: {
@@ -4768,6 +4876,98 @@ export interface components {
             template_name?: string | null;
             /** @description The token the webhook's subscription handshake must present. */
             verify_token: string;
+        };
+        /** @description A widget as the API shows it, with the tag to copy into the site. */
+        Widget: {
+            active: boolean;
+            allowed_origins: string[];
+            /** Format: int64 */
+            answers_per_minute: number;
+            /**
+             * Format: int64
+             * @description Answers given today (UTC) against the daily budget.
+             */
+            answers_today: number;
+            audience: components["schemas"]["WidgetAudience"];
+            coach_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            daily_answers: number;
+            greeting: string;
+            id: string;
+            name: string;
+            /** @description `<script src=".../widget.js" data-widget="..." async></script>` */
+            snippet: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description Who a widget answers.
+         * @enum {string}
+         */
+        WidgetAudience: "visitors" | "members";
+        /** @description What the embedding script and the frame need to know. */
+        WidgetConfig: {
+            audience: components["schemas"]["WidgetAudience"];
+            coach_name: string;
+            greeting: string;
+            name: string;
+        };
+        /** @description The question and its answer. */
+        WidgetExchange: {
+            answer: components["schemas"]["WidgetMessage"];
+            question: components["schemas"]["WidgetMessage"];
+        };
+        /** @description A message as a widget shows it. */
+        WidgetMessage: {
+            content: string;
+            /** Format: date-time */
+            created_at: string;
+            role: components["schemas"]["TurnRole"];
+            sources: components["schemas"]["WidgetSource"][];
+        };
+        /** @description A question through a widget. */
+        WidgetQuestion: {
+            content: string;
+        };
+        /** @description A session's token, given once. */
+        WidgetSessionToken: {
+            /** Format: date-time */
+            expires_at: string;
+            /** @description Sent as `Authorization: Bearer …` by the widget. */
+            token: string;
+        };
+        /** @description A cited source, as a widget shows it. */
+        WidgetSource: {
+            number: number;
+            /** Format: int32 */
+            page?: number | null;
+            section?: string | null;
+            title: string;
+        };
+        /** @description A widget as an administrator writes it. */
+        WidgetSpec: {
+            /** @description Default true. */
+            active?: boolean | null;
+            /** @description The sites it may appear on: 1 to 20 origins such as `https://school.example`. */
+            allowed_origins: string[];
+            /**
+             * Format: int64
+             * @description Answers a minute per visitor, 1 to 60 (default 5).
+             */
+            answers_per_minute?: number | null;
+            audience?: null | components["schemas"]["WidgetAudience"];
+            /** @description The coach profile that answers. */
+            coach_id: string;
+            /**
+             * Format: int64
+             * @description Answers a day across all visitors, 1 to 100,000 (default 200).
+             */
+            daily_answers?: number | null;
+            /** @description The first thing the widget says. */
+            greeting?: string | null;
+            name: string;
         };
     };
     responses: never;
@@ -17227,6 +17427,419 @@ export interface operations {
             };
         };
     };
+    list_widgets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Widget"][];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_widget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WidgetSpec"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Widget"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_widget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                widget_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Widget"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_widget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                widget_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WidgetSpec"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Widget"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_widget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                widget_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     search: {
         parameters: {
             query?: never;
@@ -17658,6 +18271,252 @@ export interface operations {
             };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    widget_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                widget_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetConfig"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    widget_messages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                widget_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetMessage"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ask_widget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                widget_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WidgetQuestion"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetExchange"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_widget_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                widget_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetSessionToken"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -25,6 +25,7 @@ export function Layout() {
     { to: "/team", label: role === "coach" ? "Onboarding" : "Team", show: !!org && (isAdmin || role === "manager" || role === "coach") },
     { to: "/insights", label: "Insights", show: !!org && isAdmin },
     { to: "/programs", label: "Programs", show: !!org && isAdmin },
+    { to: "/sequences", label: "Sequences", show: !!org && (isAdmin || role === "coach") },
     { to: "/questions", label: "Questions", show: !!org && (isAdmin || role === "coach") },
     { to: "/knowledge", label: "Knowledge base", show: !!org && isAdmin },
     { to: "/coach", label: "Coach settings", show: !!org && isAdmin },

@@ -16,6 +16,7 @@ import { percent } from "../components/learning/mastery";
 import { PracticeButton, useStartPractice, type StartPractice } from "../components/learning/PracticeButton";
 import { targetLabel, type TargetNames } from "../components/learning/practice";
 import { ProgramMastery } from "../components/learning/ProgramMastery";
+import { OpenCheckIns } from "../components/sequences/OpenCheckIns";
 
 function UpNext({
   org,
@@ -218,6 +219,7 @@ export default function Learning() {
   return (
     <div className="page learning-page">
       <h1>My learning</h1>
+      <OpenCheckIns org={org} />
       {active.length > 0 && <UpNext org={org} person={person} start={start} names={names} />}
       <Programs org={org} person={person} active={active} start={start} />
       {active.length > 0 && (

@@ -50,6 +50,8 @@ pub struct CollectionView {
     pub chunk_overlap: i64,
     /// The model its vectors are made with; `null`: lexical search only.
     pub embedding_model: Option<String>,
+    /// Open to anonymous visitors of the organisation's website widgets.
+    pub public: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -64,6 +66,7 @@ impl From<Collection> for CollectionView {
             chunk_tokens: c.chunk_tokens,
             chunk_overlap: c.chunk_overlap,
             embedding_model: c.embedding_model,
+            public: c.public,
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
@@ -84,6 +87,10 @@ pub struct CreateCollection {
     pub chunk_tokens: Option<i64>,
     /// Overlap between neighbouring chunks in tokens (default 15 % of the size).
     pub chunk_overlap: Option<i64>,
+    /// Open to anonymous visitors of the organisation's website widgets (default false): their
+    /// questions are answered from public collections only.
+    #[serde(default)]
+    pub public: bool,
 }
 
 /// Changes to a collection (chunking changes apply to documents ingested afterwards).
@@ -95,6 +102,7 @@ pub struct UpdateCollection {
     pub domains: Option<Vec<String>>,
     pub chunk_tokens: Option<i64>,
     pub chunk_overlap: Option<i64>,
+    pub public: Option<bool>,
 }
 
 /// A document as the API shows it.
@@ -263,6 +271,7 @@ pub async fn create_collection(
         domains: req.domains,
         chunk_tokens: req.chunk_tokens,
         chunk_overlap: req.chunk_overlap,
+        public: req.public,
     };
     let collection = state.knowledge.create_collection(org_id, spec).await.map_err(duplicate_name)?;
     audit(
@@ -329,6 +338,7 @@ pub async fn update_collection(
         domains: req.domains.unwrap_or(current.domains.clone()),
         chunk_tokens: Some(req.chunk_tokens.unwrap_or(current.chunk_tokens)),
         chunk_overlap: Some(req.chunk_overlap.unwrap_or(current.chunk_overlap)),
+        public: req.public.unwrap_or(current.public),
     };
     let updated = state.knowledge.update_collection(&current, spec).await.map_err(duplicate_name)?;
     audit(

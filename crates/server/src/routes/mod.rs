@@ -16,6 +16,7 @@ pub mod provisioning;
 pub mod relationships;
 pub mod sequences;
 pub mod tokens;
+pub mod widgets;
 
 use crate::{
     auth::ClientIp,
@@ -202,6 +203,11 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(sequences::advance_sequences))
         .routes(routes!(sequences::list_open_check_ins))
         .routes(routes!(sequences::answer_check_in))
+        .routes(routes!(widgets::list_widgets, widgets::create_widget))
+        .routes(routes!(widgets::get_widget, widgets::update_widget, widgets::delete_widget))
+        .routes(routes!(widgets::widget_config))
+        .routes(routes!(widgets::start_widget_session))
+        .routes(routes!(widgets::widget_messages, widgets::ask_widget))
         .routes(routes!(coach::list_coaches, coach::create_coach))
         .routes(routes!(coach::get_coach, coach::update_coach, coach::delete_coach))
         .routes(routes!(coach::make_default_coach))

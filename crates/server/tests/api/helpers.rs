@@ -211,6 +211,15 @@ impl Client {
         (status, body)
     }
 
+    /// Fetches a page outside the API (`/widget/…`) with this client's cookies and `headers`;
+    /// returns status, headers and the body as text.
+    pub async fn page(&self, path: &str, headers: HeaderMap) -> (StatusCode, HeaderMap, String) {
+        let root = self.base.trim_end_matches("/api/v1");
+        let resp = self.http.get(format!("{root}{path}")).headers(headers).send().await.expect("request sent");
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        (status, headers, resp.text().await.unwrap_or_default())
+    }
+
     /// Sends a request with extra headers; returns status, headers and JSON body.
     pub async fn send_full(
         &self,

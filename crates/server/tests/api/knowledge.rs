@@ -446,6 +446,7 @@ async fn synthetic_collection(
         chunk_tokens: 200,
         chunk_overlap: 20,
         embedding_model: Some("test:16".into()),
+        public: false,
     };
     store.create_collection(&new).await.unwrap().id
 }

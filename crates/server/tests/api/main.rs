@@ -21,3 +21,4 @@ mod provisioning;
 mod sequences;
 mod story;
 mod web;
+mod widgets;

@@ -47,7 +47,7 @@ async fn sequences_send_steps_as_they_fall_due_and_branch_on_check_ins(backend: 
 
     let steps = json!([
         step("hello", "message", "Welcome to the week, {name}!", 0, None),
-        step("mood", "check_in", "How sure do you feel about note-taking?", 0, None),
+        step("mood", "check_in", "How sure do you feel about note-taking, {name}?", 0, None),
         step("drill", "practice", "Ten minutes of practice on the Cornell method.", 1, Some(("mood", "at_least", 3))),
         step("rethink", "reflection", "What makes note-taking hard for you?", 0, Some(("mood", "below", 3))),
         step("done", "message", "That was the week. Well done, {name}.", 1, None),
@@ -131,8 +131,15 @@ async fn sequences_send_steps_as_they_fall_due_and_branch_on_check_ins(backend: 
         people.iter().map(|(_, id, chat)| (chat.to_string(), format!("Welcome to the week, {}!", names[id]))).collect();
     expected.sort();
     assert_eq!(sent(&rows, "hello"), expected);
-    let check_in = "How sure do you feel about note-taking?\n\nReply with a number from 1 (low) to 5 (high).";
-    assert!(sent(&rows, "mood").iter().all(|(_, text)| text == check_in), "{:?}", sent(&rows, "mood"));
+    let mut expected: Vec<(String, String)> = people
+        .iter()
+        .map(|(_, id, chat)| {
+            let question = format!("How sure do you feel about note-taking, {}?", names[id]);
+            (chat.to_string(), format!("{question}\n\nReply with a number from 1 (low) to 5 (high)."))
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(sent(&rows, "mood"), expected);
     assert_eq!(sent(&rows, "mood").len(), 3);
     // Nothing more is due for an hour.
     let run = service.advance_sequences(org, now + Duration::minutes(30)).await.unwrap();
@@ -151,9 +158,10 @@ async fn sequences_send_steps_as_they_fall_due_and_branch_on_check_ins(backend: 
     assert_eq!(status, StatusCode::OK, "{open}");
     let open = open.as_array().unwrap();
     assert_eq!(open.len(), 1, "{open:?}");
+    let question = format!("How sure do you feel about note-taking, {}?", names[&w.other_learner.id]);
     assert_eq!(
         (open[0]["question"].as_str(), open[0]["sequence_name"].as_str()),
-        (Some("How sure do you feel about note-taking?"), Some("Note-taking week"))
+        (Some(question.as_str()), Some("Note-taking week"))
     );
     let answer_url = format!("/orgs/{a}/check-ins/{}/answer", open[0]["id"].as_str().unwrap());
     let (status, body) = w.other_learner.client.put(&answer_url, json!({ "answer": 7 })).await;
