@@ -1,4 +1,5 @@
-// One collection: edit its name, description and domain tags; drop several
+// One collection: edit its name, description, domain tags and whether website
+// visitors are answered from it; drop several
 // files to upload them (each with its own progress and outcome, followed
 // through its ingestion job); list and delete documents.
 
@@ -10,6 +11,7 @@ import { uploadFile } from "../api/upload";
 import type { DocumentView, Job } from "../api/types";
 import { useOrgId } from "../session";
 import { ConfirmDialog, Empty, ErrorNote, Field, Loading, TagInput } from "../components/ui";
+import { PublicBadge, PublicField } from "../components/knowledge/PublicCollection";
 import { describeError } from "../lib/errors";
 import { formatBytes, formatDateTime, parseTags } from "../lib/format";
 
@@ -109,6 +111,7 @@ export default function CollectionPage() {
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [domains, setDomains] = useState("");
+  const [isPublic, setIsPublic] = useState(false);
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [dragging, setDragging] = useState(false);
   const [confirm, setConfirm] = useState<{ kind: "collection" } | { kind: "document"; doc: DocumentView } | null>(null);
@@ -117,7 +120,7 @@ export default function CollectionPage() {
 
   const save = useMutation({
     mutationFn: () =>
-      knowledge.updateCollection(org, collectionId, { name, description, domains: parseTags(domains) }),
+      knowledge.updateCollection(org, collectionId, { name, description, domains: parseTags(domains), public: isPublic }),
     onSuccess: (c) => {
       client.setQueryData(["collection", org, collectionId], c);
       void client.invalidateQueries({ queryKey: ["collections", org] });
@@ -201,6 +204,7 @@ export default function CollectionPage() {
     setName(collection.data.name);
     setDescription(collection.data.description);
     setDomains(collection.data.domains.join(", "));
+    setIsPublic(collection.data.public);
     save.reset();
     setEditing(true);
   }
@@ -238,6 +242,7 @@ export default function CollectionPage() {
             {(p) => <textarea {...p} rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
           </Field>
           <TagInput label="Domain tags" value={domains} onChange={setDomains} />
+          <PublicField checked={isPublic} onChange={setIsPublic} />
           <ErrorNote error={save.error} />
           <div className="actions">
             <button type="button" onClick={() => setEditing(false)}>
@@ -251,7 +256,10 @@ export default function CollectionPage() {
       ) : (
         <div className="page-header">
           <div>
-            <h1>{c.name}</h1>
+            <h1>
+              {c.name}
+              {c.public && <PublicBadge />}
+            </h1>
             {c.description && <p>{c.description}</p>}
             {c.domains.length > 0 && (
               <ul className="tags" aria-label="Domain tags">

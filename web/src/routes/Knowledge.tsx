@@ -1,5 +1,5 @@
-// The knowledge base: the organisation's collections; create one with its
-// domain tags.
+// The knowledge base: the organisation's collections (those open to website
+// visitors marked Public); create one with its domain tags.
 
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router-dom";
@@ -7,6 +7,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { knowledge } from "../api/endpoints";
 import { useOrgId } from "../session";
 import { Empty, ErrorNote, Field, Loading, TagInput } from "../components/ui";
+import { PublicBadge, PublicField } from "../components/knowledge/PublicCollection";
 import { formatDate, parseTags } from "../lib/format";
 
 export default function Knowledge() {
@@ -18,8 +19,10 @@ export default function Knowledge() {
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [domains, setDomains] = useState("");
+  const [isPublic, setIsPublic] = useState(false);
   const create = useMutation({
-    mutationFn: () => knowledge.createCollection(org, { name, description, domains: parseTags(domains) }),
+    mutationFn: () =>
+      knowledge.createCollection(org, { name, description, domains: parseTags(domains), public: isPublic }),
     onSuccess: async (c) => {
       await client.invalidateQueries({ queryKey: ["collections", org] });
       navigate(`/knowledge/${c.id}`);
@@ -57,6 +60,7 @@ export default function Knowledge() {
             onChange={setDomains}
             hint="Your organisation's topics, e.g. assessment, collaborative-teams. Separate with commas."
           />
+          <PublicField checked={isPublic} onChange={setIsPublic} />
           <ErrorNote error={create.error} />
           <div className="actions">
             <button type="button" onClick={() => setCreating(false)}>
@@ -80,6 +84,7 @@ export default function Knowledge() {
           <li key={c.id} className="card">
             <h2>
               <Link to={`/knowledge/${c.id}`}>{c.name}</Link>
+              {c.public && <PublicBadge />}
             </h2>
             {c.description && <p>{c.description}</p>}
             {c.domains.length > 0 && (

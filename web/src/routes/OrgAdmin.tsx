@@ -1,7 +1,8 @@
 // Organisation administration (admins): members and their roles,
 // invitations (a new one shows its link once), relationships, the
-// messaging channels members link their accounts on, and the nudge rules that
-// reach learners there (each with its measured effect).
+// messaging channels members link their accounts on, the nudge rules that
+// reach learners there (each with its measured effect), and the widgets that
+// put a coach on the organisation's own website.
 
 import { useState, type FormEvent } from "react";
 import { NavLink, Navigate, Route, Routes } from "react-router-dom";
@@ -13,6 +14,7 @@ import { ConfirmDialog, Empty, ErrorNote, Field, Loading, SecretBox } from "../c
 import { ChannelSettings } from "../components/channels/ChannelSettings";
 import { NudgeRules } from "../components/nudges/NudgeRules";
 import { NudgeEffectView } from "../components/nudges/NudgeEffect";
+import { WidgetSettings } from "../components/widgets/WidgetSettings";
 import { formatDate, formatDateTime, roleLabel } from "../lib/format";
 
 function useMembers(org: string) {
@@ -352,6 +354,7 @@ export default function OrgAdmin() {
         <NavLink to="/admin/relationships">Relationships</NavLink>
         <NavLink to="/admin/channels">Channels</NavLink>
         <NavLink to="/admin/nudges">Nudges</NavLink>
+        <NavLink to="/admin/widgets">Widgets</NavLink>
       </nav>
       <Routes>
         <Route index element={<Navigate to="members" replace />} />
@@ -361,6 +364,7 @@ export default function OrgAdmin() {
         <Route path="channels" element={<ChannelSettings org={org} />} />
         <Route path="nudges" element={<NudgeRules org={org} />} />
         <Route path="nudges/:ruleId" element={<NudgeEffectView org={org} />} />
+        <Route path="widgets" element={<WidgetSettings org={org} />} />
       </Routes>
     </div>
   );

@@ -297,7 +297,7 @@ pub async fn frame(
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Response {
     let Ok(id) = id.parse::<WidgetId>() else { return refusal_page(StatusCode::NOT_FOUND, "No such widget.") };
-    let embedder = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(|r| url_origin(r)).filter(|o| {
+    let embedder = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(url_origin).filter(|o| {
         !o.split_once("://").is_some_and(|(_, rest)| {
             headers.get(header::HOST).and_then(|h| h.to_str().ok()).is_some_and(|h| rest.eq_ignore_ascii_case(h))
         })
