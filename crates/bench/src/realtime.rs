@@ -123,12 +123,16 @@ async fn fan_out(
     let subscribe = serde_json::json!({ "type": "subscribe", "conversation_id": conversation }).to_string();
     let mut receiver = connect(to, token).await?;
     receiver.send(tungstenite::Message::Text(subscribe.clone().into())).await?;
-    // Senders take turns, each well under a connection's rate limit.
+    // Senders take turns, each well under a connection's rate limit; each reads what it is sent
+    // (every event reaches every follower), as a client does, so none falls behind.
     let mut senders = Vec::new();
+    let mut drains = Vec::new();
     for _ in 0..40 {
         let mut sender = connect(from, token).await?;
         sender.send(tungstenite::Message::Text(subscribe.clone().into())).await?;
-        senders.push(sender);
+        let (sink, mut stream) = sender.split();
+        drains.push(tokio::spawn(async move { while let Some(Ok(_)) = stream.next().await {} }));
+        senders.push(sink);
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     // Drop what the subscriptions sent (presence, subscribed).
@@ -149,6 +153,9 @@ async fn fan_out(
         if i % 40 == 39 {
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
+    }
+    for drain in drains {
+        drain.abort();
     }
     latencies.sort_by(f64::total_cmp);
     let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];

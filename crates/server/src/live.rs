@@ -124,10 +124,15 @@ enum BusEvent {
         name: String,
         connection: String,
         online: bool,
+        /// The one connection it answers (a newcomer's question); `None`: everyone following.
+        #[serde(default)]
+        to: Option<String>,
     },
-    /// A newcomer asks every instance who is there.
+    /// A newcomer (`asker`, a connection) asks every instance who is there; each answers the
+    /// newcomer alone, so a crowd joining costs one answer per socket, not one per pair.
     WhoIsThere {
         conversation_id: ConversationId,
+        asker: String,
     },
     Received {
         conversation_id: ConversationId,
@@ -159,7 +164,7 @@ impl BusEvent {
             | BusEvent::Delta { conversation_id, .. }
             | BusEvent::Typing { conversation_id, .. }
             | BusEvent::Presence { conversation_id, .. }
-            | BusEvent::WhoIsThere { conversation_id }
+            | BusEvent::WhoIsThere { conversation_id, .. }
             | BusEvent::Received { conversation_id, .. }
             | BusEvent::Read { conversation_id, .. }
             | BusEvent::Holder { conversation_id, .. }
@@ -360,7 +365,10 @@ impl LiveHub {
     /// Delivers an event to this instance's sockets that follow its conversation.
     async fn deliver(&self, event: BusEvent) {
         let conversation = event.conversation();
-        let sockets: Vec<Socket> = self.sockets_of(conversation);
+        let mut sockets: Vec<Socket> = self.sockets_of(conversation);
+        if let BusEvent::Presence { to: Some(to), .. } = &event {
+            sockets.retain(|s| &s.connection == to);
+        }
         if sockets.is_empty() {
             return;
         }
@@ -382,18 +390,19 @@ impl LiveHub {
             BusEvent::Typing { conversation_id, person_id, name } => {
                 ServerFrame::Typing { conversation_id, person_id, name }
             }
-            BusEvent::Presence { conversation_id, person_id, name, connection, online } => {
+            BusEvent::Presence { conversation_id, person_id, name, connection, online, .. } => {
                 ServerFrame::Presence { conversation_id, person_id, name, connection, online }
             }
-            BusEvent::WhoIsThere { conversation_id } => {
-                // Each instance answers for its own sockets.
-                for socket in sockets {
+            BusEvent::WhoIsThere { conversation_id, asker } => {
+                // Each instance answers the newcomer alone, for its own sockets.
+                for socket in sockets.into_iter().filter(|s| s.connection != asker) {
                     self.publish(BusEvent::Presence {
                         conversation_id,
                         person_id: socket.person,
                         name: socket.name,
                         connection: socket.connection,
                         online: true,
+                        to: Some(asker.clone()),
                     })
                     .await;
                 }
@@ -574,6 +583,7 @@ async fn connection(state: AppState, principal: Principal, socket: WebSocket) {
             name: me.name.clone(),
             connection: me.connection.clone(),
             online: false,
+            to: None,
         })
         .await;
     }
@@ -673,6 +683,7 @@ impl Session<'_> {
             name: self.me.name.clone(),
             connection: self.me.connection.clone(),
             online,
+            to: None,
         };
         self.hub().publish(event).await;
     }
@@ -708,7 +719,8 @@ impl Session<'_> {
         }
         self.following.insert(id, conversation);
         self.presence(id, true).await;
-        self.hub().publish(BusEvent::WhoIsThere { conversation_id: id }).await;
+        let asker = self.me.connection.clone();
+        self.hub().publish(BusEvent::WhoIsThere { conversation_id: id, asker }).await;
     }
 
     /// The owner asks the coach; a person who holds the conversation writes as themselves.
