@@ -213,6 +213,17 @@ async fn every_role_against_every_endpoint(backend: Backend) {
             Some(json!({ "slug": "{role}-academy", "name": "Academy" })),
             [201, 403, 403, 403, 403, 403, 403],
         ),
+        // Channels, nudges, sequences and widgets: set-up is the admins'; sequences are the
+        // coaches' too; reach settings, linked accounts and check-ins are each member's own.
+        probe(M::GET, format!("/orgs/{a}/channels"), None, [200, 200, 403, 403, 403, 403, 404]),
+        probe(M::GET, format!("/orgs/{a}/nudge-rules"), None, [200, 200, 403, 403, 403, 403, 404]),
+        probe(M::POST, format!("/orgs/{a}/nudge-rules/evaluate"), None, [200, 200, 403, 403, 403, 403, 404]),
+        probe(M::GET, format!("/orgs/{a}/reach-settings"), None, [200, 200, 200, 200, 200, 200, 404]),
+        probe(M::GET, format!("/orgs/{a}/channel-accounts"), None, [200, 200, 200, 200, 200, 200, 404]),
+        probe(M::GET, format!("/orgs/{a}/sequences"), None, [200, 200, 403, 200, 403, 403, 404]),
+        probe(M::POST, format!("/orgs/{a}/sequences/advance"), None, [200, 200, 403, 403, 403, 403, 404]),
+        probe(M::GET, format!("/orgs/{a}/check-ins"), None, [200, 200, 200, 200, 200, 200, 404]),
+        probe(M::GET, format!("/orgs/{a}/widgets"), None, [200, 200, 403, 403, 403, 403, 404]),
         probe(M::GET, "/orgs".into(), None, [200; 7]),
         probe(M::GET, "/me".into(), None, [200; 7]),
         probe(M::GET, "/tokens".into(), None, [200; 7]),
