@@ -356,29 +356,55 @@ impl Store {
     /// Records decisions and queues their nudges, all in one transaction; a decision whose
     /// episode was decided before writes nothing. Returns, per decision, whether it was new.
     pub async fn record_nudge_decisions(&self, decisions: &[NewNudgeDecision]) -> StoreResult<Vec<bool>> {
-        Ok(in_tx!(self, tx => {
-            let mut new = Vec::with_capacity(decisions.len());
-            for decision in decisions {
-                let id = uuid::Uuid::now_v7().to_string();
-                let ids: Vec<String> =
-                    decision.outbound.iter().map(|_| wayfinder_channels_rules::OutboundId::new().to_string()).collect();
-                let own = decision.outbound.iter().position(|o| o.person == Some(decision.person));
-                let outbound_id = own.map(|i| ids[i].clone());
-                let send_at = own.map(|i| decision.outbound[i].send_at.timestamp_millis());
-                let inserted = sqlx::query(
-                    "INSERT INTO nudge_decisions (id, org_id, rule_id, person_id, episode, arm, outcome, decided_at, send_at, outbound_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (rule_id, person_id, episode) DO NOTHING")
-                    .bind(&id).bind(decision.org.to_string()).bind(decision.rule.to_string()).bind(decision.person.to_string())
-                    .bind(&decision.episode).bind(decision.arm.to_string()).bind(decision.outcome.to_string())
-                    .bind(decision.decided_at.timestamp_millis()).bind(send_at).bind(&outbound_id)
-                    .execute(&mut *tx).await?.rows_affected();
-                for (out, outbound_id) in decision.outbound.iter().zip(&ids).filter(|_| inserted == 1) {
-                    crate::channels::insert_outbound!(tx, outbound_id, out);
-                }
-                new.push(inserted == 1);
+        if decisions.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Ids for each decision and its outbox rows; the learner's own row is the decision's.
+        let planned: Vec<(String, Vec<String>)> = decisions
+            .iter()
+            .map(|d| {
+                let outbound = d.outbound.iter().map(|_| wayfinder_channels_rules::OutboundId::new().to_string());
+                (uuid::Uuid::now_v7().to_string(), outbound.collect())
+            })
+            .collect();
+        let inserted: std::collections::HashSet<String> = in_tx!(self, tx => {
+            // One statement for the decisions; those decided before are skipped and not returned.
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO nudge_decisions (id, org_id, rule_id, person_id, episode, arm, outcome, decided_at, send_at, outbound_id) ");
+            insert.push_values(decisions.iter().zip(&planned), |mut row, (d, (id, outbound_ids))| {
+                let own = d.outbound.iter().position(|o| o.person == Some(d.person));
+                row.push_bind(id.clone()).push_bind(d.org.to_string()).push_bind(d.rule.to_string())
+                    .push_bind(d.person.to_string()).push_bind(d.episode.clone()).push_bind(d.arm.to_string())
+                    .push_bind(d.outcome.to_string()).push_bind(d.decided_at.timestamp_millis())
+                    .push_bind(own.map(|i| d.outbound[i].send_at.timestamp_millis()))
+                    .push_bind(own.map(|i| outbound_ids[i].clone()));
+            });
+            insert.push(" ON CONFLICT (rule_id, person_id, episode) DO NOTHING RETURNING id");
+            let inserted: Vec<(String,)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+            let inserted: std::collections::HashSet<String> = inserted.into_iter().map(|(id,)| id).collect();
+            // One statement for the outbox rows of the new decisions.
+            let rows: Vec<(&String, &NewOutbound)> = decisions
+                .iter()
+                .zip(&planned)
+                .filter(|(_, (id, _))| inserted.contains(id))
+                .flat_map(|(d, (_, outbound_ids))| outbound_ids.iter().zip(&d.outbound))
+                .collect();
+            if !rows.is_empty() {
+                let now = now_ms();
+                let mut outbox = sqlx::QueryBuilder::new(
+                    "INSERT INTO outbox (id, org_id, person_id, channel, destination, payload, idempotency_key, state, attempts,
+                       next_attempt_at, created_at) ");
+                outbox.push_values(rows, |mut row, (id, out)| {
+                    row.push_bind(id.clone()).push_bind(out.org.to_string()).push_bind(out.person.map(|p| p.to_string()))
+                        .push_bind(out.channel.to_string()).push_bind(out.destination.clone())
+                        .push_bind(out.payload.to_string()).push_bind(out.idempotency_key.clone()).push_bind("queued")
+                        .push_bind(0_i64).push_bind(out.send_at.timestamp_millis()).push_bind(now);
+                });
+                outbox.build().execute(&mut *tx).await?;
             }
-            new
-        }))
+            inserted
+        });
+        Ok(planned.iter().map(|(id, _)| inserted.contains(id)).collect())
     }
 
     /// A rule's decisions, each with whether the person came back within `window` of it: a
