@@ -256,7 +256,8 @@ struct Socket {
     person: PersonId,
     name: String,
     connection: String,
-    outgoing: mpsc::Sender<ServerFrame>,
+    /// Frames are shared between the sockets an event fans out to (and keep the queue's slots small).
+    outgoing: mpsc::Sender<Arc<ServerFrame>>,
     /// Told when the client cannot keep up: the connection closes (1013) and the client resumes.
     too_slow: Arc<tokio::sync::Notify>,
 }
@@ -417,6 +418,7 @@ impl LiveHub {
             }
             BusEvent::TurnFailed { conversation_id, message } => ServerFrame::TurnFailed { conversation_id, message },
         };
+        let frame = Arc::new(frame);
         for socket in sockets {
             if let Err(mpsc::error::TrySendError::Full(_)) = socket.outgoing.try_send(frame.clone()) {
                 // Too slow: it is disconnected (1013) and resumes from its last seq.
@@ -512,7 +514,7 @@ async fn connection(state: AppState, principal: Principal, socket: WebSocket) {
     let hub = state.live.clone();
     let number = hub.next_connection.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = socket.split();
-    let (outgoing, mut queue) = mpsc::channel::<ServerFrame>(OUTGOING_QUEUE);
+    let (outgoing, mut queue) = mpsc::channel::<Arc<ServerFrame>>(OUTGOING_QUEUE);
     let too_slow = Arc::new(tokio::sync::Notify::new());
     let me = Socket {
         person: principal.person.id,
@@ -526,7 +528,7 @@ async fn connection(state: AppState, principal: Principal, socket: WebSocket) {
     metrics::gauge!("wayfinder_live_connections").increment(1.0);
     let writer = tokio::spawn(async move {
         while let Some(frame) = queue.recv().await {
-            let text = serde_json::to_string(&frame).unwrap_or_default();
+            let text = serde_json::to_string(&*frame).unwrap_or_default();
             if sink.send(Frame::Text(text.into())).await.is_err() {
                 return;
             }
@@ -538,7 +540,8 @@ async fn connection(state: AppState, principal: Principal, socket: WebSocket) {
         };
         let _ = sink.send(Frame::Close(Some(close))).await;
     });
-    let _ = outgoing.send(ServerFrame::Hello { person_id: me.person, connection: me.connection.clone() }).await;
+    let _ =
+        outgoing.send(Arc::new(ServerFrame::Hello { person_id: me.person, connection: me.connection.clone() })).await;
     let limiter: DefaultDirectRateLimiter = RateLimiter::direct(
         Quota::per_second(NonZeroU32::new(FRAMES_PER_SECOND).unwrap_or(NonZeroU32::MIN))
             .allow_burst(NonZeroU32::new(FRAME_BURST).unwrap_or(NonZeroU32::MIN)),
@@ -568,7 +571,9 @@ async fn connection(state: AppState, principal: Principal, socket: WebSocket) {
             continue;
         }
         match serde_json::from_str::<ClientFrame>(&text) {
-            Ok(frame) => session.handle(frame).await,
+            // Boxed: the handling (a coach turn among it) would otherwise size every idle
+            // connection's future.
+            Ok(frame) => Box::pin(session.handle(frame)).await,
             Err(e) => session.error(ErrorCode::InvalidBody, &format!("not a frame this server knows: {e}"), None).await,
         }
         if outgoing.is_closed() {
@@ -606,11 +611,11 @@ struct Session<'a> {
 
 impl Session<'_> {
     async fn error(&self, code: ErrorCode, message: &str, conversation: Option<String>) {
-        let _ = self.me.outgoing.try_send(ServerFrame::Error {
+        let _ = self.me.outgoing.try_send(Arc::new(ServerFrame::Error {
             code,
             message: message.to_string(),
             conversation_id: conversation,
-        });
+        }));
     }
 
     fn hub(&self) -> &LiveHub {
@@ -626,7 +631,7 @@ impl Session<'_> {
     async fn handle(&mut self, frame: ClientFrame) {
         match frame {
             ClientFrame::Ping => {
-                let _ = self.me.outgoing.try_send(ServerFrame::Pong);
+                let _ = self.me.outgoing.try_send(Arc::new(ServerFrame::Pong));
             }
             ClientFrame::Subscribe { conversation_id, after_seq } => self.subscribe(&conversation_id, after_seq).await,
             ClientFrame::Unsubscribe { conversation_id } => {
@@ -705,12 +710,18 @@ impl Session<'_> {
             held_by: conversation.held_by,
             reads: reads.into_iter().map(|(person_id, seq)| ReadMark { person_id, seq }).collect(),
         };
-        let _ = self.me.outgoing.send(subscribed).await;
+        let _ = self.me.outgoing.send(Arc::new(subscribed)).await;
         match self.state.store.messages_after(id, after_seq.unwrap_or(0)).await {
             Ok(missed) => {
                 for record in missed {
                     let message = Box::new(wayfinder_coach::message_view(record));
-                    if self.me.outgoing.send(ServerFrame::Message { conversation_id: id, message }).await.is_err() {
+                    if self
+                        .me
+                        .outgoing
+                        .send(Arc::new(ServerFrame::Message { conversation_id: id, message }))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -743,7 +754,7 @@ impl Session<'_> {
             }
             match self.state.coaching.write_as(&conversation, me, &content, Channel::Web).await {
                 Ok(message) => {
-                    let _ = self.me.outgoing.try_send(ServerFrame::Ack { client_id, conversation_id: id });
+                    let _ = self.me.outgoing.try_send(Arc::new(ServerFrame::Ack { client_id, conversation_id: id }));
                     self.hub().publish(BusEvent::Stored { conversation_id: id, message_id: message.id }).await;
                     self.state
                         .channels
@@ -764,7 +775,7 @@ impl Session<'_> {
                 return self.error(error.code, &error.message, Some(id.to_string())).await;
             }
         };
-        let _ = self.me.outgoing.try_send(ServerFrame::Ack { client_id, conversation_id: id });
+        let _ = self.me.outgoing.try_send(Arc::new(ServerFrame::Ack { client_id, conversation_id: id }));
         let outgoing = self.me.outgoing.clone();
         // The answer is followed in the background, so the connection keeps reading frames.
         tokio::spawn(follow_turn(outgoing, id, events));
@@ -813,11 +824,15 @@ async fn supervised(state: &AppState, scope: &OrgScope) -> std::collections::Has
 
 /// Follows a turn the connection started: everyone following the conversation hears it through
 /// the coach's listener; the sender also gets a failure as an error.
-async fn follow_turn(outgoing: mpsc::Sender<ServerFrame>, id: ConversationId, mut events: mpsc::Receiver<TurnEvent>) {
+async fn follow_turn(
+    outgoing: mpsc::Sender<Arc<ServerFrame>>,
+    id: ConversationId,
+    mut events: mpsc::Receiver<TurnEvent>,
+) {
     while let Some(event) = events.recv().await {
         if let TurnEvent::Failed { failure, message, .. } = event {
             let frame = ServerFrame::Error { code: failure.into(), message, conversation_id: Some(id.to_string()) };
-            let _ = outgoing.try_send(frame);
+            let _ = outgoing.try_send(Arc::new(frame));
         }
     }
 }
