@@ -364,7 +364,23 @@ impl Channels {
     }
 
     /// Evaluates every organisation's rules every `every` until `stop` turns true.
-    pub async fn run_nudges(self, every: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+    pub async fn run_nudges(self, every: std::time::Duration, stop: tokio::sync::watch::Receiver<bool>) {
+        let work = |channels: Channels, org| async move { channels.evaluate_nudges(org, Utc::now()).await };
+        self.every_organisation(every, stop, "nudges were not evaluated", work).await;
+    }
+
+    /// Runs `work` for each organisation every `every` until `stop` turns true; a failure is
+    /// logged as `failed` and the others go on.
+    pub(crate) async fn every_organisation<T, F, Fut>(
+        self,
+        every: std::time::Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+        failed: &'static str,
+        work: F,
+    ) where
+        F: Fn(Channels, OrgId) -> Fut,
+        Fut: std::future::Future<Output = ChannelsResult<T>>,
+    {
         loop {
             tokio::select! {
                 _ = stop.wait_for(|s| *s) => return,
@@ -373,13 +389,13 @@ impl Channels {
             let orgs = match self.store.list_orgs().await {
                 Ok(orgs) => orgs,
                 Err(error) => {
-                    tracing::warn!(%error, "nudges were not evaluated");
+                    tracing::warn!(%error, "{failed}");
                     continue;
                 }
             };
             for org in orgs {
-                if let Err(error) = self.evaluate_nudges(org.id, Utc::now()).await {
-                    tracing::warn!(%error, org = %org.id, "an organisation's nudges were not evaluated");
+                if let Err(error) = work(self.clone(), org.id).await {
+                    tracing::warn!(%error, org = %org.id, "{failed}");
                 }
             }
         }

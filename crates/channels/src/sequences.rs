@@ -384,25 +384,9 @@ impl Channels {
     }
 
     /// Advances every organisation's sequences every `every` until `stop` turns true.
-    pub async fn run_sequences(self, every: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
-        loop {
-            tokio::select! {
-                _ = stop.wait_for(|s| *s) => return,
-                _ = tokio::time::sleep(every) => {}
-            }
-            let orgs = match self.store.list_orgs().await {
-                Ok(orgs) => orgs,
-                Err(error) => {
-                    tracing::warn!(%error, "sequences were not advanced");
-                    continue;
-                }
-            };
-            for org in orgs {
-                if let Err(error) = self.advance_sequences(org.id, Utc::now()).await {
-                    tracing::warn!(%error, org = %org.id, "an organisation's sequences were not advanced");
-                }
-            }
-        }
+    pub async fn run_sequences(self, every: std::time::Duration, stop: tokio::sync::watch::Receiver<bool>) {
+        let work = |channels: Channels, org| async move { channels.advance_sequences(org, Utc::now()).await };
+        self.every_organisation(every, stop, "sequences were not advanced", work).await;
     }
 }
 

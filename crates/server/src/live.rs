@@ -327,6 +327,8 @@ impl LiveHub {
             let mut listener = match self.store.live_listener().await {
                 Ok(Some(listener)) => listener,
                 Ok(None) => return,
+                // Shutting down: nothing more to listen for.
+                Err(_) if self.store.is_closed() => return,
                 Err(error) => {
                     tracing::warn!(%error, "cannot listen for live events; retrying");
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
@@ -339,6 +341,7 @@ impl LiveHub {
                         Ok(event) => self.deliver(event).await,
                         Err(error) => tracing::warn!(%error, "an unreadable live event was dropped"),
                     },
+                    Err(_) if self.store.is_closed() => return,
                     Err(error) => {
                         tracing::warn!(%error, "lost the live events connection; reconnecting");
                         break;
@@ -493,10 +496,11 @@ pub async fn live(
             return ApiError::new(ErrorCode::Forbidden, "this page may not open a live connection").into_response();
         }
     }
-    // Small buffers: an idle connection holds a few kilobytes, not tungstenite's default 128 KB each way.
+    // Small buffers (they grow for a large frame): an idle connection holds a few kilobytes, not
+    // tungstenite's default 128 KB each way.
     upgrade
         .max_message_size(MAX_FRAME_BYTES)
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(1024)
         .write_buffer_size(0)
         .on_upgrade(move |socket| connection(state, principal, socket))
 }
@@ -582,14 +586,15 @@ async fn connection(state: AppState, principal: Principal, socket: WebSocket) {
     }
     for conversation in following.keys() {
         hub.remove(*conversation, &me.connection);
-        hub.publish(BusEvent::Presence {
+        // Boxed, like the handling above: a database notification's future is large.
+        Box::pin(hub.publish(BusEvent::Presence {
             conversation_id: *conversation,
             person_id: me.person,
             name: me.name.clone(),
             connection: me.connection.clone(),
             online: false,
             to: None,
-        })
+        }))
         .await;
     }
     drop(outgoing);
