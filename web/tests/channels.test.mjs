@@ -14,18 +14,24 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import { ApiClient, openPage, screenshot, startStack } from "./lib/harness.mjs";
+import {
+  closeAndCheckProblems,
+  eventually,
+  focusedIsInvalid,
+  noSideways,
+  openPage,
+  screenshot,
+  setUpOrganisation,
+  startStack,
+  threeScreenshots,
+} from "./lib/harness.mjs";
+import { TEST_BOT, sendFromTelegram, startFakeBotApi } from "./lib/telegram.mjs";
 
 const TIMEOUT = 30_000;
 const OPERATOR = { email: "ola@example.org", password: "correct horse battery staple 42", name: "Ola Operator" };
 const LEARNER = { email: "lena@example.org", password: "a sturdy learner passphrase 7", name: "Lena Learner" };
 const ORG_NAME = "Northfield School";
-const BOT = {
-  token: "7012345678:AAE-test-token-for-the-fake-bot-api",
-  username: "NorthfieldCoachBot",
-  secret: "northfield-webhook-secret_2024",
-};
+const BOT = TEST_BOT;
 const WHATSAPP = {
   phoneNumberId: "109876543210",
   displayNumber: "+49 30 1234567",
@@ -40,95 +46,16 @@ let stack;
 let api; // the operator, an administrator of the organisation
 let org;
 let lena;
-let updateId = 0;
 const problems = [];
 
 const signedInPage = (person, viewport) => openPage(stack, { person, problems, viewport, timeout: TIMEOUT });
 const nav = (p) => p.getByRole("navigation", { name: "Main" });
-
-/** Records every call to the Bot API and answers it as Telegram does. */
-async function startFakeBotApi() {
-  const calls = [];
-  const server = createServer((request, response) => {
-    let text = "";
-    request.on("data", (chunk) => (text += chunk));
-    request.on("end", () => {
-      let body = null;
-      try {
-        body = text ? JSON.parse(text) : null;
-      } catch {
-        body = text;
-      }
-      calls.push({ path: request.url, method: request.url.split("/").pop(), body });
-      response.writeHead(200, { "content-type": "application/json" });
-      response.end(JSON.stringify({ ok: true, result: { message_id: calls.length } }));
-    });
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    /** What was sent to a chat, oldest first. */
-    sentTo: (chatId) => calls.filter((c) => c.method === "sendMessage" && String(c.body?.chat_id) === String(chatId)),
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
-
 /** Delivers a message from the learner's Telegram chat to the webhook, as Telegram does. */
 async function fromTelegram(text) {
-  updateId += 1;
-  const response = await fetch(`${stack.base}/api/v1/hooks/telegram/${org.id}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": BOT.secret },
-    body: JSON.stringify({
-      update_id: updateId,
-      message: {
-        message_id: updateId,
-        date: Math.floor(Date.now() / 1000),
-        chat: { id: CHAT_ID, type: "private" },
-        from: { id: CHAT_ID, is_bot: false, first_name: "Lena" },
-        text,
-      },
-    }),
-  });
-  const body = await response.text();
-  assert.equal(response.status, 200, body);
-  assert.deepEqual(JSON.parse(body), { received: 1 });
-}
-
-/** Waits until `check` answers something truthy (the server works through messages in the background). */
-async function eventually(check, what) {
-  const until = Date.now() + TIMEOUT;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  assert.deepEqual(await sendFromTelegram(stack.base, org.id, { chatId: CHAT_ID, firstName: "Lena" }, text), { received: 1 });
 }
 
 const accountsOf = async (person) => (await person.client.call("GET", `/orgs/${org.id}/channel-accounts`)).accounts;
-
-async function noSideways(page) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-  assert.ok(scrollWidth <= innerWidth, `no horizontal scrolling: page ${scrollWidth}px wide in ${innerWidth}px`);
-}
-
-/** Screenshots at desktop width, at 375 px and in dark mode, leaving the page as it was. */
-async function threeScreenshots(page, name, ready) {
-  await screenshot(page, name);
-  await page.setViewportSize({ width: 375, height: 740 });
-  await ready();
-  await noSideways(page);
-  await screenshot(page, `${name}-375`);
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.emulateMedia({ colorScheme: "dark" });
-  await ready();
-  await screenshot(page, `${name}-dark`);
-  await page.emulateMedia({ colorScheme: "light" });
-}
 
 async function openAdminChannels(page) {
   await nav(page).getByRole("link", { name: "Organisation" }).click();
@@ -145,26 +72,15 @@ async function openProfileChannels(page) {
   return section;
 }
 
-const focusedIsInvalid = (page) =>
-  page.waitForFunction(() => document.activeElement?.getAttribute("aria-invalid") === "true");
-
 before(async () => {
   botApi = await startFakeBotApi();
   stack = await startStack({ env: { WAYFINDER_TELEGRAM_API_URL: botApi.url } });
-  api = new ApiClient(stack.base);
-  const token = new URL(stack.setupLink).searchParams.get("token");
-  await api.call("POST", "/setup", { token, email: OPERATOR.email, display_name: OPERATOR.name, password: OPERATOR.password });
-  org = (await api.call("POST", "/orgs", { name: ORG_NAME, slug: "northfield" })).organisation;
+  ({ api, org } = await setUpOrganisation(stack, OPERATOR, { name: ORG_NAME, slug: "northfield" }));
   lena = await api.inviteAndAccept(org.id, LEARNER, "learner");
   assert.deepEqual(await api.call("GET", `/orgs/${org.id}/channels`), [], "no channel is set up yet");
 });
 
-after(async () => {
-  if (problems.length) console.log(`browser reported:\n  ${problems.join("\n  ")}`);
-  await stack?.close();
-  await botApi?.close();
-  assert.deepEqual(problems, [], "the app ran without script errors or blocked resources");
-});
+after(() => closeAndCheckProblems(problems, [stack, botApi]));
 
 test("before any channel is set up, the learner's profile says there is nothing to link", async () => {
   const page = await signedInPage(LEARNER, { width: 375, height: 740 });

@@ -16,7 +16,15 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ApiClient, WEB_ROOT, openPage, screenshot, startStack } from "./lib/harness.mjs";
+import {
+  WEB_ROOT,
+  closeAndCheckProblems,
+  openPage,
+  screenshot,
+  setUpOrganisation,
+  startStack,
+  threeScreenshots,
+} from "./lib/harness.mjs";
 
 const FIXTURE = join(WEB_ROOT, "tests", "fixtures", "learning-to-learn.md");
 const TIMEOUT = 30_000;
@@ -78,28 +86,6 @@ async function rowsByKey(page, name) {
   return new Map((await tableRows(page, name)).map((cells) => [cells[0], cells.slice(1)]));
 }
 
-async function noSideways(page) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-  assert.ok(scrollWidth <= innerWidth, `no horizontal scrolling: page ${scrollWidth}px wide in ${innerWidth}px`);
-}
-
-/** Screenshots at desktop width, at 375 px and in dark mode, leaving the page as it was. */
-async function threeScreenshots(page, name, ready) {
-  await screenshot(page, name);
-  await page.setViewportSize({ width: 375, height: 740 });
-  await ready();
-  await noSideways(page);
-  await screenshot(page, `${name}-375`);
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.emulateMedia({ colorScheme: "dark" });
-  await ready();
-  await screenshot(page, `${name}-dark`);
-  await page.emulateMedia({ colorScheme: "light" });
-}
-
 const glanceTable = (page) => page.getByRole("table", { name: /Learners at a glance/ });
 
 /** The glance's rows in order: person id and cells by column heading. */
@@ -118,10 +104,7 @@ async function glanceRows(page) {
 
 before(async () => {
   stack = await startStack();
-  api = new ApiClient(stack.base);
-  const token = new URL(stack.setupLink).searchParams.get("token");
-  await api.call("POST", "/setup", { token, email: OPERATOR.email, display_name: OPERATOR.name, password: OPERATOR.password });
-  org = (await api.call("POST", "/orgs", { name: "Northfield School", slug: "northfield" })).organisation;
+  ({ api, org } = await setUpOrganisation(stack, OPERATOR, { name: "Northfield School", slug: "northfield" }));
   const settings = await api.call("GET", `/orgs/${org.id}/insight-settings`);
   assert.equal(settings.time_zone, "UTC", "the test counts days in UTC, as the organisation does");
   assert.equal(settings.parents_may_read_conversations, false, "parents read no conversations by default");
@@ -186,11 +169,7 @@ before(async () => {
   assert.equal(evidence.length, RECORDS.length, JSON.stringify(evidence));
 });
 
-after(async () => {
-  if (problems.length) console.log(`browser reported:\n  ${problems.join("\n  ")}`);
-  await stack?.close();
-  assert.deepEqual(problems, [], "the app ran without script errors or blocked resources");
-});
+after(() => closeAndCheckProblems(problems, [stack]));
 
 test("the learner sees their streak, activity and mastery, with every chart's figures in a table", async () => {
   const page = await signedInPage(LEARNER);

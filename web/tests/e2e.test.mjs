@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ApiClient, WEB_ROOT, screenshot, startStack, watchConsole } from "./lib/harness.mjs";
+import { ApiClient, WEB_ROOT, closeAndCheckProblems, screenshot, startStack, watchConsole } from "./lib/harness.mjs";
 import { buildPdf } from "./lib/pdf.mjs";
 
 const FIXTURE = join(WEB_ROOT, "tests", "fixtures", "study-habits.md");
@@ -63,11 +63,7 @@ before(async () => {
   watchConsole(page, problems);
 });
 
-after(async () => {
-  if (problems.length) console.log(`browser reported:\n  ${problems.join("\n  ")}`);
-  await stack?.close();
-  assert.deepEqual(problems, [], "the app ran without script errors or blocked resources");
-});
+after(() => closeAndCheckProblems(problems, [stack]));
 
 const nav = (p) => p.getByRole("navigation", { name: "Main" });
 
@@ -344,7 +340,7 @@ test("admin invites a learner, who accepts in another browser and sees no admin 
 test("profile shows sessions and creates an API token shown once", async () => {
   await page.goto(`${stack.base}/profile`);
   await page.getByRole("heading", { name: "Where you're signed in" }).waitFor();
-  await page.getByText("this device").waitFor();
+  await page.getByText("this device", { exact: true }).waitFor();
   await page.getByLabel("Token name").fill("reporting script");
   await page.getByRole("button", { name: "Create token" }).click();
   const secret = await page.getByRole("region", { name: /Secret for/ }).getByRole("textbox").inputValue();

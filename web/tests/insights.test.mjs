@@ -19,7 +19,14 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ApiClient, WEB_ROOT, openPage, screenshot, startStack } from "./lib/harness.mjs";
+import {
+  WEB_ROOT,
+  closeAndCheckProblems,
+  openPage,
+  screenshot,
+  setUpOrganisation,
+  startStack,
+} from "./lib/harness.mjs";
 
 const FIXTURE = join(WEB_ROOT, "tests", "fixtures", "study-habits.md");
 const TIMEOUT = 30_000;
@@ -87,10 +94,7 @@ async function ask(conversationId, question) {
 
 before(async () => {
   stack = await startStack();
-  api = new ApiClient(stack.base);
-  const token = new URL(stack.setupLink).searchParams.get("token");
-  await api.call("POST", "/setup", { token, email: OPERATOR.email, display_name: OPERATOR.name, password: OPERATOR.password });
-  org = (await api.call("POST", "/orgs", { name: "Lakeside College", slug: "lakeside" })).organisation;
+  ({ api, org } = await setUpOrganisation(stack, OPERATOR, { name: "Lakeside College", slug: "lakeside" }));
   const collection = await api.call("POST", `/orgs/${org.id}/collections`, { name: "Study habits" });
   const job = await api.upload(org.id, collection.id, "study-habits.md", await readFile(FIXTURE, "utf8"));
   assert.equal(job.files[0].state, "ingested", JSON.stringify(job.files));
@@ -134,11 +138,7 @@ before(async () => {
   assert.equal(alerts[0].kind, "refusal_rate");
 });
 
-after(async () => {
-  if (problems.length) console.log(`browser reported:\n  ${problems.join("\n  ")}`);
-  await stack?.close();
-  assert.deepEqual(problems, [], "the app ran without script errors or blocked resources");
-});
+after(() => closeAndCheckProblems(problems, [stack]));
 
 test("the overview's figures are what the learner did, and each chart has its table", async () => {
   // The server agrees with what the test counted.

@@ -12,7 +12,14 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ApiClient, WEB_ROOT, openPage, screenshot, startStack } from "./lib/harness.mjs";
+import {
+  WEB_ROOT,
+  closeAndCheckProblems,
+  openPage,
+  screenshot,
+  setUpOrganisation,
+  startStack,
+} from "./lib/harness.mjs";
 
 const FIXTURE = join(WEB_ROOT, "tests", "fixtures", "learning-to-learn.md");
 const TIMEOUT = 30_000;
@@ -127,10 +134,7 @@ async function learnerMastery(name) {
 
 before(async () => {
   stack = await startStack();
-  api = new ApiClient(stack.base);
-  const token = new URL(stack.setupLink).searchParams.get("token");
-  await api.call("POST", "/setup", { token, email: OPERATOR.email, display_name: OPERATOR.name, password: OPERATOR.password });
-  org = (await api.call("POST", "/orgs", { name: "Riverside College", slug: "riverside" })).organisation;
+  ({ api, org } = await setUpOrganisation(stack, OPERATOR, { name: "Riverside College", slug: "riverside" }));
 
   const collection = await api.call("POST", `/orgs/${org.id}/collections`, { name: PROGRAM });
   const job = await api.upload(org.id, collection.id, "learning-to-learn.md", await readFile(FIXTURE, "utf8"));
@@ -162,11 +166,7 @@ before(async () => {
   learnerPage = await signedInPage(LEARNER);
 });
 
-after(async () => {
-  if (problems.length) console.log(`browser reported:\n  ${problems.join("\n  ")}`);
-  await stack?.close();
-  assert.deepEqual(problems, [], "the app ran without script errors or blocked resources");
-});
+after(() => closeAndCheckProblems(problems, [stack]));
 
 test("a learner enrols in an open program, sets a goal and sees the path and an empty mastery map", async () => {
   const page = learnerPage;

@@ -20,7 +20,14 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ApiClient, WEB_ROOT, openPage, screenshot, startStack } from "./lib/harness.mjs";
+import {
+  WEB_ROOT,
+  closeAndCheckProblems,
+  openPage,
+  setUpOrganisation,
+  startStack,
+  twoScreenshots,
+} from "./lib/harness.mjs";
 
 const FIXTURE = join(WEB_ROOT, "tests", "fixtures", "learning-to-learn.md");
 const TIMEOUT = 30_000;
@@ -46,25 +53,6 @@ const learnerAnswers = () => learner.getByRole("article", { name: "Coach answere
 const coachAnswers = () => coach.getByRole("article", { name: "Coach answered" });
 const banner = (page) => page.locator(".held-banner");
 
-async function noSideways(page) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-  assert.ok(scrollWidth <= innerWidth, `no horizontal scrolling: page ${scrollWidth}px wide in ${innerWidth}px`);
-}
-
-/** Screenshots at desktop width and at 375 px, leaving the page at desktop width. */
-async function twoScreenshots(page, name, ready) {
-  await screenshot(page, name);
-  await page.setViewportSize({ width: 375, height: 740 });
-  await ready();
-  await noSideways(page);
-  await screenshot(page, `${name}-375`);
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await ready();
-}
-
 /** Polls the stored conversation until `check` holds (the server is the judge of what was kept). */
 async function storedUntil(check, what) {
   const until = Date.now() + TIMEOUT;
@@ -79,10 +67,7 @@ async function storedUntil(check, what) {
 
 before(async () => {
   stack = await startStack();
-  api = new ApiClient(stack.base);
-  const token = new URL(stack.setupLink).searchParams.get("token");
-  await api.call("POST", "/setup", { token, email: OPERATOR.email, display_name: OPERATOR.name, password: OPERATOR.password });
-  org = (await api.call("POST", "/orgs", { name: "Riverside College", slug: "riverside" })).organisation;
+  ({ api, org } = await setUpOrganisation(stack, OPERATOR, { name: "Riverside College", slug: "riverside" }));
   const collection = await api.call("POST", `/orgs/${org.id}/collections`, { name: "Handbook" });
   await api.upload(org.id, collection.id, "learning-to-learn.md", await readFile(FIXTURE, "utf8"));
   lena = await api.inviteAndAccept(org.id, LEARNER, "learner");
@@ -93,11 +78,7 @@ before(async () => {
   coach = await openPage(stack, { person: COACH, problems, timeout: TIMEOUT });
 });
 
-after(async () => {
-  if (problems.length) console.log(`browser reported:\n  ${problems.join("\n  ")}`);
-  await stack?.close();
-  assert.deepEqual(problems, [], "the app ran without script errors or blocked resources");
-});
+after(() => closeAndCheckProblems(problems, [stack]));
 
 test("the learner asks; the coach opens the conversation from the learner's page and sees question and answer", async () => {
   await learner.getByLabel("Your question").fill(FIRST_QUESTION);

@@ -16,10 +16,20 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ApiClient, WEB_ROOT, openPage, screenshot, startStack } from "./lib/harness.mjs";
+import {
+  WEB_ROOT,
+  closeAndCheckProblems,
+  eventually,
+  focusedIsInvalid,
+  noSideways,
+  openPage,
+  screenshot,
+  setUpOrganisation,
+  startStack,
+} from "./lib/harness.mjs";
+import { linkTelegramChat, sendFromTelegram, setUpTelegramBot, startFakeBotApi } from "./lib/telegram.mjs";
 
 const TIMEOUT = 30_000;
 const FIXTURE = join(WEB_ROOT, "tests", "fixtures", "learning-to-learn.md");
@@ -27,11 +37,6 @@ const OPERATOR = { email: "ola@example.org", password: "correct horse battery st
 const LEARNER = { email: "lena@example.org", password: "a sturdy learner passphrase 7", name: "Lena Learner" };
 const ORG_NAME = "Northfield School";
 const PROGRAM = "Study skills";
-const BOT = {
-  token: "7012345678:AAE-test-token-for-the-fake-bot-api",
-  username: "NorthfieldCoachBot",
-  secret: "northfield-webhook-secret_2024",
-};
 const INACTIVE_RULE = "Quiet for a week";
 const DEADLINE_RULE = "Goal due soon";
 /** Learners with a linked Telegram chat and a goal due tomorrow: the deadline rule finds them all. */
@@ -45,70 +50,12 @@ let api; // the operator, an administrator of the organisation
 let org;
 let lena;
 let programId;
-let updateId = 0;
 const reachable = []; // { client, id, chat }
 const problems = [];
 
 const signedInPage = (person, viewport) => openPage(stack, { person, problems, viewport, timeout: TIMEOUT });
 const nav = (p) => p.getByRole("navigation", { name: "Main" });
-
-/** Answers every Bot API call as Telegram does. */
-async function startFakeBotApi() {
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on("end", () => {
-      response.writeHead(200, { "content-type": "application/json" });
-      response.end(JSON.stringify({ ok: true, result: { message_id: 1 } }));
-    });
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
-
-/** Delivers a message from a Telegram chat to the webhook, as Telegram does. */
-async function fromTelegram(chatId, text) {
-  updateId += 1;
-  const response = await fetch(`${stack.base}/api/v1/hooks/telegram/${org.id}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": BOT.secret },
-    body: JSON.stringify({
-      update_id: updateId,
-      message: {
-        message_id: updateId,
-        date: Math.floor(Date.now() / 1000),
-        chat: { id: chatId, type: "private" },
-        from: { id: chatId, is_bot: false, first_name: "Sam" },
-        text,
-      },
-    }),
-  });
-  assert.equal(response.status, 200, await response.text());
-}
-
-/** Waits until `check` answers something truthy (the server works through messages in the background). */
-async function eventually(check, what) {
-  const until = Date.now() + TIMEOUT;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function noSideways(page) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-  assert.ok(scrollWidth <= innerWidth, `no horizontal scrolling: page ${scrollWidth}px wide in ${innerWidth}px`);
-}
-
-const focusedIsInvalid = (page) =>
-  page.waitForFunction(() => document.activeElement?.getAttribute("aria-invalid") === "true");
+const fromTelegram = (chatId, text) => sendFromTelegram(stack.base, org.id, { chatId, firstName: "Sam" }, text);
 
 const rules = () => api.call("GET", `/orgs/${org.id}/nudge-rules`);
 const ruleNamed = async (name) => (await rules()).find((r) => r.name === name);
@@ -162,16 +109,9 @@ const labelled = (decisions) =>
 before(async () => {
   botApi = await startFakeBotApi();
   stack = await startStack({ env: { WAYFINDER_TELEGRAM_API_URL: botApi.url } });
-  api = new ApiClient(stack.base);
-  const token = new URL(stack.setupLink).searchParams.get("token");
-  await api.call("POST", "/setup", { token, email: OPERATOR.email, display_name: OPERATOR.name, password: OPERATOR.password });
-  org = (await api.call("POST", "/orgs", { name: ORG_NAME, slug: "northfield" })).organisation;
+  ({ api, org } = await setUpOrganisation(stack, OPERATOR, { name: ORG_NAME, slug: "northfield" }));
   lena = await api.inviteAndAccept(org.id, LEARNER, "learner");
-  await api.call("PUT", `/orgs/${org.id}/channels/telegram`, {
-    bot_token: BOT.token,
-    bot_username: BOT.username,
-    webhook_secret: BOT.secret,
-  });
+  await setUpTelegramBot(api, org.id);
 
   // A published program to set goals in.
   const collection = await api.call("POST", `/orgs/${org.id}/collections`, { name: PROGRAM });
@@ -193,24 +133,12 @@ before(async () => {
       program_id: programId,
       deadline: tomorrow,
     });
-    const code = await learner.client.call("POST", `/orgs/${org.id}/channel-links`, { channel: "telegram" });
-    await fromTelegram(learner.chat, `link ${code.code}`);
+    await linkTelegramChat(stack.base, org.id, learner.client, { chatId: learner.chat, firstName: "Sam" });
     reachable.push(learner);
-  }
-  for (const learner of reachable) {
-    await eventually(
-      async () => (await learner.client.call("GET", `/orgs/${org.id}/channel-accounts`)).accounts.length === 1,
-      "the learner's chat to be linked",
-    );
   }
 });
 
-after(async () => {
-  if (problems.length) console.log(`browser reported:\n  ${problems.join("\n  ")}`);
-  await stack?.close();
-  await botApi?.close();
-  assert.deepEqual(problems, [], "the app ran without script errors or blocked resources");
-});
+after(() => closeAndCheckProblems(problems, [stack, botApi]));
 
 test("the administrator writes an inactive rule through the form and sees it in the list", async () => {
   const page = await signedInPage(OPERATOR);

@@ -14,7 +14,15 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ApiClient, WEB_ROOT, openPage, screenshot, startStack, watchConsole } from "./lib/harness.mjs";
+import {
+  WEB_ROOT,
+  closeAndCheckProblems,
+  openPage,
+  screenshot,
+  setUpOrganisation,
+  startStack,
+  watchConsole,
+} from "./lib/harness.mjs";
 
 const FIXTURE = join(WEB_ROOT, "tests", "fixtures", "study-strategies.md");
 const TIMEOUT = 30_000;
@@ -37,10 +45,7 @@ const conceptItem = (name) =>
 
 before(async () => {
   stack = await startStack();
-  api = new ApiClient(stack.base);
-  const token = new URL(stack.setupLink).searchParams.get("token");
-  await api.call("POST", "/setup", { token, email: OPERATOR.email, display_name: OPERATOR.name, password: OPERATOR.password });
-  org = (await api.call("POST", "/orgs", { name: "Riverside Academy", slug: "riverside" })).organisation;
+  ({ api, org } = await setUpOrganisation(stack, OPERATOR, { name: "Riverside Academy", slug: "riverside" }));
   assert.ok(org?.id, "the organisation was created");
   collection = await api.call("POST", `/orgs/${org.id}/collections`, { name: "Study strategies" });
   const job = await api.upload(org.id, collection.id, "study-strategies.md", await readFile(FIXTURE, "utf8"));
@@ -49,11 +54,7 @@ before(async () => {
   page = await openPage(stack, { problems, timeout: TIMEOUT });
 });
 
-after(async () => {
-  if (problems.length) console.log(`browser reported:\n  ${problems.join("\n  ")}`);
-  await stack?.close();
-  assert.deepEqual(problems, [], "the app ran without script errors or blocked resources");
-});
+after(() => closeAndCheckProblems(problems, [stack]));
 
 test("admin signs in and drafts a program from the collection", async () => {
   await page.goto(`${stack.base}/signin`);

@@ -11,7 +11,14 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { ApiClient, openPage, screenshot, startStack } from "./lib/harness.mjs";
+import {
+  ApiClient,
+  closeAndCheckProblems,
+  openPage,
+  screenshot,
+  setUpOrganisation,
+  startStack,
+} from "./lib/harness.mjs";
 
 const TIMEOUT = 30_000;
 const OPERATOR = { email: "ola@example.org", password: "correct horse battery staple 42", name: "Ola Operator" };
@@ -137,10 +144,7 @@ function checkPath(shownSteps, path) {
 
 before(async () => {
   stack = await startStack();
-  api = new ApiClient(stack.base);
-  const token = new URL(stack.setupLink).searchParams.get("token");
-  await api.call("POST", "/setup", { token, email: OPERATOR.email, display_name: OPERATOR.name, password: OPERATOR.password });
-  org = (await api.call("POST", "/orgs", { name: ORG_NAME, slug: "harbour" })).organisation;
+  ({ api, org } = await setUpOrganisation(stack, OPERATOR, { name: ORG_NAME, slug: "harbour" }));
 
   const document = {
     title: PROGRAM,
@@ -174,11 +178,7 @@ before(async () => {
   manager = await api.inviteAndAccept(org.id, MANAGER, "manager");
 });
 
-after(async () => {
-  if (problems.length) console.log(`browser reported:\n  ${problems.join("\n  ")}`);
-  await stack?.close();
-  assert.deepEqual(problems, [], "the app ran without script errors or blocked resources");
-});
+after(() => closeAndCheckProblems(problems, [stack]));
 
 test("the admin provisions a coach with a training program and a manager, and gets the invitation link", async () => {
   adminPage = await signedInPage(OPERATOR);

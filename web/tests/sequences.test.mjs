@@ -16,16 +16,24 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { join } from "node:path";
-import { ApiClient, SCREENSHOTS, openPage, screenshot, startStack } from "./lib/harness.mjs";
+import {
+  SCREENSHOTS,
+  closeAndCheckProblems,
+  eventually,
+  noSideways,
+  openPage,
+  screenshot,
+  setUpOrganisation,
+  startStack,
+} from "./lib/harness.mjs";
+import { linkTelegramChat, setUpTelegramBot, startFakeBotApi } from "./lib/telegram.mjs";
 
 const TIMEOUT = 30_000;
 const OPERATOR = { email: "ola@example.org", password: "correct horse battery staple 42", name: "Ola Operator" };
 const COACH = { email: "cora@example.org", password: "a patient coach passphrase 3", name: "Cora Coach" };
 const LEARNER = { email: "lena@example.org", password: "a sturdy learner passphrase 7", name: "Lena Learner" };
 const OTHER = { email: "max@example.org", password: "another learner passphrase 9", name: "Max Learner" };
-const BOT = { token: "7012345678:AAE-test-token-for-the-fake-bot-api", secret: "northfield-webhook-secret_2024" };
 const CHAT_ID = 515151;
 
 let botApi;
@@ -39,44 +47,6 @@ const problems = [];
 
 const signedInPage = (person, viewport) => openPage(stack, { person, problems, viewport, timeout: TIMEOUT });
 const nav = (p) => p.getByRole("navigation", { name: "Main" });
-
-/** Answers every Bot API call as Telegram does and keeps what was sent. */
-async function startFakeBotApi() {
-  const calls = [];
-  const server = createServer((request, response) => {
-    let text = "";
-    request.on("data", (chunk) => (text += chunk));
-    request.on("end", () => {
-      calls.push({ method: request.url.split("/").pop(), body: text ? JSON.parse(text) : null });
-      response.writeHead(200, { "content-type": "application/json" });
-      response.end(JSON.stringify({ ok: true, result: { message_id: calls.length } }));
-    });
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    sentTo: (chatId) => calls.filter((c) => c.method === "sendMessage" && String(c.body?.chat_id) === String(chatId)),
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
-
-async function eventually(check, what) {
-  const until = Date.now() + TIMEOUT;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function noSideways(page) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-  assert.ok(scrollWidth <= innerWidth, `no horizontal scrolling: page ${scrollWidth}px wide in ${innerWidth}px`);
-}
 
 const stepGroup = (form, n) => form.getByRole("list", { name: "Steps" }).getByRole("group", { name: `Step ${n}`, exact: true });
 
@@ -116,22 +86,14 @@ async function stepsShown(form) {
 before(async () => {
   botApi = await startFakeBotApi();
   stack = await startStack({ env: { WAYFINDER_TELEGRAM_API_URL: botApi.url } });
-  api = new ApiClient(stack.base);
-  const token = new URL(stack.setupLink).searchParams.get("token");
-  await api.call("POST", "/setup", { token, email: OPERATOR.email, display_name: OPERATOR.name, password: OPERATOR.password });
-  org = (await api.call("POST", "/orgs", { name: "Northfield School", slug: "northfield" })).organisation;
+  ({ api, org } = await setUpOrganisation(stack, OPERATOR, { name: "Northfield School", slug: "northfield" }));
   lena = await api.inviteAndAccept(org.id, LEARNER, "learner");
   max = await api.inviteAndAccept(org.id, OTHER, "learner");
   const cora = await api.inviteAndAccept(org.id, COACH, "coach");
   await api.call("POST", `/orgs/${org.id}/relationships`, { kind: "coach_learner", from_person: cora.id, to_person: lena.id });
 });
 
-after(async () => {
-  if (problems.length) console.log(`browser reported:\n  ${problems.join("\n  ")}`);
-  await stack?.close();
-  await botApi?.close();
-  assert.deepEqual(problems, [], "the app ran without script errors or blocked resources");
-});
+after(() => closeAndCheckProblems(problems, [stack, botApi]));
 
 test("learners have no Sequences link and are turned away; coaches have it", async () => {
   const learner = await signedInPage(LEARNER);
@@ -348,31 +310,8 @@ test("a learner answers an open check-in at the top of My learning; with none, n
   assert.equal(await page.getByRole("heading", { name: "Check-ins" }).count(), 0, "nothing shows without check-ins");
 
   // Lena links a Telegram chat; a check-in sequence sends her its question there.
-  await api.call("PUT", `/orgs/${org.id}/channels/telegram`, {
-    bot_token: BOT.token,
-    bot_username: "NorthfieldCoachBot",
-    webhook_secret: BOT.secret,
-  });
-  const { code } = await lena.client.call("POST", `/orgs/${org.id}/channel-links`, { channel: "telegram" });
-  const hook = await fetch(`${stack.base}/api/v1/hooks/telegram/${org.id}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": BOT.secret },
-    body: JSON.stringify({
-      update_id: 1,
-      message: {
-        message_id: 1,
-        date: Math.floor(Date.now() / 1000),
-        chat: { id: CHAT_ID, type: "private" },
-        from: { id: CHAT_ID, is_bot: false, first_name: "Lena" },
-        text: `link ${code}`,
-      },
-    }),
-  });
-  assert.equal(hook.status, 200);
-  await eventually(
-    async () => (await lena.client.call("GET", `/orgs/${org.id}/channel-accounts`)).accounts.length === 1,
-    "the chat to be linked",
-  );
+  await setUpTelegramBot(api, org.id);
+  await linkTelegramChat(stack.base, org.id, lena.client, { chatId: CHAT_ID, firstName: "Lena" });
   const pulse = await api.call("POST", `/orgs/${org.id}/sequences`, {
     name: "Daily pulse",
     steps: [{ key: "c1", kind: "check_in", text: "How sure do you feel about today's topic?", delay_hours: 0, condition: null }],

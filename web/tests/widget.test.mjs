@@ -19,7 +19,15 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { gzipSync } from "node:zlib";
-import { ApiClient, openPage, screenshot, startStack } from "./lib/harness.mjs";
+import {
+  closeAndCheckProblems,
+  eventually,
+  openPage,
+  screenshot,
+  setUpOrganisation,
+  startStack,
+  threeScreenshots,
+} from "./lib/harness.mjs";
 
 const TIMEOUT = 30_000;
 const OPERATOR = { email: "ola@example.org", password: "correct horse battery staple 42", name: "Ola Operator" };
@@ -143,39 +151,6 @@ async function openSite(origin, path, { allowRefusedFraming = false } = {}) {
   return { page, consoleLines };
 }
 
-/** Waits until `check` answers something truthy. */
-async function eventually(check, what) {
-  const until = Date.now() + TIMEOUT;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function noSideways(page) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-  assert.ok(scrollWidth <= innerWidth, `no horizontal scrolling: page ${scrollWidth}px wide in ${innerWidth}px`);
-}
-
-/** Screenshots at desktop width, at 375 px and in dark mode, leaving the page as it was. */
-async function threeScreenshots(page, name, ready) {
-  await screenshot(page, name);
-  await page.setViewportSize({ width: 375, height: 740 });
-  await ready();
-  await noSideways(page);
-  await screenshot(page, `${name}-375`);
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.emulateMedia({ colorScheme: "dark" });
-  await ready();
-  await screenshot(page, `${name}-dark`);
-  await page.emulateMedia({ colorScheme: "light" });
-}
-
 async function openAdminWidgets(page) {
   await nav(page).getByRole("link", { name: "Organisation" }).click();
   await page.getByRole("navigation", { name: "Organisation sections" }).getByRole("link", { name: "Widgets" }).click();
@@ -202,10 +177,7 @@ async function ask(chat, question, n) {
 before(async () => {
   stack = await startStack();
   site = await startSite();
-  api = new ApiClient(stack.base);
-  const token = new URL(stack.setupLink).searchParams.get("token");
-  await api.call("POST", "/setup", { token, email: OPERATOR.email, display_name: OPERATOR.name, password: OPERATOR.password });
-  org = (await api.call("POST", "/orgs", { name: ORG_NAME, slug: "northfield" })).organisation;
+  ({ api, org } = await setUpOrganisation(stack, OPERATOR, { name: ORG_NAME, slug: "northfield" }));
   // Both collections start closed; the study skills are opened through the knowledge base screen.
   studySkills = await api.call("POST", `/orgs/${org.id}/collections`, { name: "Study skills", description: "Guides for pupils." });
   await api.upload(org.id, studySkills.id, PUBLIC_DOC.file, PUBLIC_DOC.text);
@@ -217,12 +189,7 @@ before(async () => {
   assert.deepEqual(coach.collections, []);
 });
 
-after(async () => {
-  if (problems.length) console.log(`browser reported:\n  ${problems.join("\n  ")}`);
-  await stack?.close();
-  await site?.close();
-  assert.deepEqual(problems, [], "the pages ran without script errors or blocked resources");
-});
+after(() => closeAndCheckProblems(problems, [stack, site], "the pages ran without script errors or blocked resources"));
 
 test("the administrator opens a collection to website visitors, and the knowledge base marks it Public", async () => {
   const page = await signedInPage();

@@ -5,6 +5,7 @@
 //! the outbox and its retries — is the same for every platform and lives
 //! outside the providers.
 
+pub mod digests;
 pub mod email;
 #[cfg(feature = "fake")]
 pub mod fake;

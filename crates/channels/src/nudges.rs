@@ -363,10 +363,14 @@ impl Channels {
         Ok(NudgeEffect { rule: rule.into(), returns, decisions: counts })
     }
 
-    /// Evaluates every organisation's rules every `every` until `stop` turns true.
+    /// Evaluates every organisation's rules, and sends last week's digests when they are due,
+    /// every `every` until `stop` turns true.
     pub async fn run_nudges(self, every: std::time::Duration, stop: tokio::sync::watch::Receiver<bool>) {
-        let work = |channels: Channels, org| async move { channels.evaluate_nudges(org, Utc::now()).await };
-        self.every_organisation(every, stop, "nudges were not evaluated", work).await;
+        let work = |channels: Channels, org| async move {
+            channels.evaluate_nudges(org, Utc::now()).await?;
+            channels.send_digests(org, Utc::now()).await
+        };
+        self.every_organisation(every, stop, "nudges or digests were not sent", work).await;
     }
 
     /// Runs `work` for each organisation every `every` until `stop` turns true; a failure is

@@ -58,7 +58,7 @@ pub use learning::{
 pub use learning_bulk::{BulkEnrolment, BulkMember, BulkPrerequisite, BulkProgram, ConceptStanding, LearningHistory};
 pub use live::{LIVE_CHANNEL, LiveListener, MAX_LIVE_PAYLOAD};
 pub use nudges::{
-    NewNudgeDecision, NudgeCandidate, NudgeDecisionRecord, NudgeOutcome, NudgeRuleRecord, ReachPreferences,
+    LearnerSpan, NewNudgeDecision, NudgeCandidate, NudgeDecisionRecord, NudgeOutcome, NudgeRuleRecord, ReachPreferences,
 };
 pub use orgs::{MembershipChangeError, RoleChanged};
 pub use people::NewPerson;

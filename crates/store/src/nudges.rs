@@ -499,3 +499,40 @@ pub struct ReachPreferences {
     pub weekly_cap: Option<i64>,
     pub preferred_channel: Option<wayfinder_channels_rules::Channel>,
 }
+
+/// What a learner did over a span of days, for a digest.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LearnerSpan {
+    pub active_days: i64,
+    pub questions: i64,
+    /// Graded answers, and the sum of their scores.
+    pub answers: i64,
+    pub correct: f64,
+    /// Change of stored mastery, summed over concepts.
+    pub mastery_gain: f64,
+}
+
+impl Store {
+    /// Each learner's figures over the local days `from_day..=to_day` (learners with no row
+    /// in the span are absent).
+    pub async fn learner_spans(
+        &self,
+        org: OrgId,
+        from_day: i64,
+        to_day: i64,
+    ) -> StoreResult<std::collections::HashMap<PersonId, LearnerSpan>> {
+        let rows: Vec<(String, i64, i64, i64, f64, f64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT person_id, CAST(SUM(CASE WHEN activity > 0 THEN 1 ELSE 0 END) AS BIGINT),
+                    CAST(SUM(questions) AS BIGINT), CAST(SUM(answers) AS BIGINT), SUM(correct), SUM(mastery_gain)
+               FROM person_days WHERE org_id = $1 AND day >= $2 AND day <= $3 GROUP BY person_id")
+            .bind(org.to_string()).bind(from_day).bind(to_day).fetch_all(pool).await?);
+        rows.into_iter()
+            .map(|(person, active_days, questions, answers, correct, mastery_gain)| {
+                Ok((
+                    parse(&person, "person id")?,
+                    LearnerSpan { active_days, questions, answers, correct, mastery_gain },
+                ))
+            })
+            .collect()
+    }
+}

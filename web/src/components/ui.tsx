@@ -2,6 +2,7 @@
 // notes, labelled fields, dialogs and a copy button.
 
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { useMutation, type UseMutationResult } from "@tanstack/react-query";
 import { describeError } from "../lib/errors";
 
 export function Loading({ label = "Loading…" }: { label?: string }) {
@@ -140,6 +141,77 @@ export function ConfirmDialog({
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** An action that waits for the person to confirm it on one thing (see `ConfirmActionDialog`). */
+export type ConfirmedAction<T> = {
+  /** What the action waits to be confirmed on; null while nothing is asked. */
+  target: T | null;
+  /** Asks to confirm the action on `target`, without the refusal of an earlier try. */
+  ask: (target: T) => void;
+  cancel: () => void;
+  mutation: UseMutationResult<unknown, Error, T>;
+};
+
+/**
+ * A mutation that runs only once confirmed, such as a delete: `ask(thing)` opens the question,
+ * and the question closes when the mutation succeeds (then `onSuccess` runs).
+ */
+export function useConfirmedAction<T, R>({
+  mutationFn,
+  onSuccess,
+}: {
+  mutationFn: (target: T) => Promise<R>;
+  onSuccess?: (result: R, target: T) => unknown;
+}): ConfirmedAction<T> {
+  const [target, setTarget] = useState<T | null>(null);
+  const mutation = useMutation({
+    mutationFn,
+    onSuccess: (result: R, done: T) => {
+      setTarget(null);
+      return onSuccess?.(result, done);
+    },
+  });
+  return {
+    target,
+    ask: (next) => {
+      mutation.reset();
+      setTarget(next);
+    },
+    cancel: () => setTarget(null),
+    mutation: mutation as UseMutationResult<unknown, Error, T>,
+  };
+}
+
+/** Asks before a confirmed action runs (see `useConfirmedAction`); its refusal shows under `message`. */
+export function ConfirmActionDialog<T>({
+  action,
+  title,
+  message,
+  confirmLabel,
+}: {
+  action: ConfirmedAction<T>;
+  title: string;
+  message: ReactNode;
+  confirmLabel: string;
+}) {
+  const { target, mutation } = action;
+  return (
+    <ConfirmDialog
+      open={target !== null}
+      title={title}
+      message={
+        <>
+          {message}
+          <ErrorNote error={mutation.error} />
+        </>
+      }
+      confirmLabel={confirmLabel}
+      busy={mutation.isPending}
+      onCancel={action.cancel}
+      onConfirm={() => target !== null && mutation.mutate(target)}
+    />
   );
 }
 

@@ -10,7 +10,16 @@ import { knowledge } from "../api/endpoints";
 import { uploadFile } from "../api/upload";
 import type { DocumentView, Job } from "../api/types";
 import { useOrgId } from "../session";
-import { ConfirmDialog, Empty, ErrorNote, Field, Loading, TagInput } from "../components/ui";
+import {
+  ConfirmActionDialog,
+  ConfirmDialog,
+  Empty,
+  ErrorNote,
+  Field,
+  Loading,
+  TagInput,
+  useConfirmedAction,
+} from "../components/ui";
 import { PublicBadge, PublicField } from "../components/knowledge/PublicCollection";
 import { describeError } from "../lib/errors";
 import { formatBytes, formatDateTime, parseTags } from "../lib/format";
@@ -114,7 +123,7 @@ export default function CollectionPage() {
   const [isPublic, setIsPublic] = useState(false);
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [dragging, setDragging] = useState(false);
-  const [confirm, setConfirm] = useState<{ kind: "collection" } | { kind: "document"; doc: DocumentView } | null>(null);
+  const [deletingCollection, setDeletingCollection] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
   const counter = useRef(0);
 
@@ -134,12 +143,9 @@ export default function CollectionPage() {
       navigate("/knowledge");
     },
   });
-  const removeDocument = useMutation({
+  const removeDocument = useConfirmedAction({
     mutationFn: (doc: DocumentView) => knowledge.deleteDocument(org, doc.id),
-    onSuccess: () => {
-      setConfirm(null);
-      return client.invalidateQueries({ queryKey: ["documents", org, collectionId] });
-    },
+    onSuccess: () => client.invalidateQueries({ queryKey: ["documents", org, collectionId] }),
   });
 
   const patchUpload = useCallback((key: string, change: Partial<Upload>) => {
@@ -275,7 +281,7 @@ export default function CollectionPage() {
             <button type="button" onClick={startEdit}>
               Edit
             </button>
-            <button type="button" className="danger" onClick={() => setConfirm({ kind: "collection" })}>
+            <button type="button" className="danger" onClick={() => setDeletingCollection(true)}>
               Delete collection
             </button>
           </div>
@@ -361,10 +367,7 @@ export default function CollectionPage() {
                       <button
                         type="button"
                         className="danger-text"
-                        onClick={() => {
-                          removeDocument.reset();
-                          setConfirm({ kind: "document", doc: d });
-                        }}
+                        onClick={() => removeDocument.ask(d)}
                         aria-label={`Delete ${d.title}`}
                       >
                         Delete
@@ -379,7 +382,7 @@ export default function CollectionPage() {
       </section>
 
       <ConfirmDialog
-        open={confirm?.kind === "collection"}
+        open={deletingCollection}
         title="Delete collection?"
         message={
           <>
@@ -389,22 +392,14 @@ export default function CollectionPage() {
         }
         confirmLabel="Delete collection"
         busy={removeCollection.isPending}
-        onCancel={() => setConfirm(null)}
+        onCancel={() => setDeletingCollection(false)}
         onConfirm={() => removeCollection.mutate()}
       />
-      <ConfirmDialog
-        open={confirm?.kind === "document"}
+      <ConfirmActionDialog
+        action={removeDocument}
         title="Delete document?"
-        message={
-          <>
-            “{confirm?.kind === "document" ? confirm.doc.title : ""}” will be removed from the knowledge base.
-            <ErrorNote error={removeDocument.error} />
-          </>
-        }
+        message={`“${removeDocument.target?.title ?? ""}” will be removed from the knowledge base.`}
         confirmLabel="Delete document"
-        busy={removeDocument.isPending}
-        onCancel={() => setConfirm(null)}
-        onConfirm={() => confirm?.kind === "document" && removeDocument.mutate(confirm.doc)}
       />
     </div>
   );

@@ -10,7 +10,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { orgs } from "../api/endpoints";
 import { ROLES, type InvitationCreated, type Member, type RelationshipKind, type Role } from "../api/types";
 import { useOrgId, useSession } from "../session";
-import { ConfirmDialog, Empty, ErrorNote, Field, Loading, SecretBox } from "../components/ui";
+import { ConfirmActionDialog, Empty, ErrorNote, Field, Loading, SecretBox, useConfirmedAction } from "../components/ui";
 import { ChannelSettings } from "../components/channels/ChannelSettings";
 import { NudgeRules } from "../components/nudges/NudgeRules";
 import { NudgeEffectView } from "../components/nudges/NudgeEffect";
@@ -25,17 +25,13 @@ function Members({ org }: { org: string }) {
   const client = useQueryClient();
   const { me } = useSession();
   const members = useMembers(org);
-  const [removing, setRemoving] = useState<Member | null>(null);
   const setRole = useMutation({
     mutationFn: (v: { person: string; role: Role }) => orgs.setRole(org, v.person, v.role),
     onSettled: () => client.invalidateQueries({ queryKey: ["members", org] }),
   });
-  const remove = useMutation({
-    mutationFn: (person: string) => orgs.removeMember(org, person),
-    onSuccess: () => {
-      setRemoving(null);
-      return client.invalidateQueries({ queryKey: ["members", org] });
-    },
+  const remove = useConfirmedAction({
+    mutationFn: (member: Member) => orgs.removeMember(org, member.person.id),
+    onSuccess: () => client.invalidateQueries({ queryKey: ["members", org] }),
   });
   return (
     <section aria-labelledby="members-heading">
@@ -86,10 +82,7 @@ function Members({ org }: { org: string }) {
                       type="button"
                       className="danger-text"
                       aria-label={`Remove ${m.person.display_name}`}
-                      onClick={() => {
-                        remove.reset();
-                        setRemoving(m);
-                      }}
+                      onClick={() => remove.ask(m)}
                     >
                       Remove
                     </button>
@@ -100,19 +93,16 @@ function Members({ org }: { org: string }) {
           </table>
         </div>
       )}
-      <ConfirmDialog
-        open={!!removing}
+      <ConfirmActionDialog
+        action={remove}
         title="Remove member?"
         message={
           <>
-            {removing?.person.display_name} will lose access to this organisation. Their relationships here end too.
-            <ErrorNote error={remove.error} />
+            {remove.target?.person.display_name} will lose access to this organisation. Their relationships here end
+            too.
           </>
         }
         confirmLabel="Remove"
-        busy={remove.isPending}
-        onCancel={() => setRemoving(null)}
-        onConfirm={() => removing && remove.mutate(removing.person.id)}
       />
     </section>
   );

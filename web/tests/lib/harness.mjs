@@ -10,6 +10,7 @@ import { constants } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 export const WEB_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -140,6 +141,39 @@ export class ApiClient {
 }
 
 /**
+ * Sets the server up with `operator` ({email, name, password}) as its first administrator and
+ * has them create the organisation `{ name, slug }`. Answers the operator's client and the organisation.
+ */
+export async function setUpOrganisation(stack, operator, { name, slug }) {
+  const api = new ApiClient(stack.base);
+  const token = new URL(stack.setupLink).searchParams.get("token");
+  await api.call("POST", "/setup", { token, email: operator.email, display_name: operator.name, password: operator.password });
+  const org = (await api.call("POST", "/orgs", { name, slug })).organisation;
+  return { api, org };
+}
+
+/**
+ * Closes what a test file started (the stack and any stand-ins; those never started are skipped),
+ * then fails if the browser reported anything that should never happen (see `watchConsole`).
+ */
+export async function closeAndCheckProblems(problems, closables, what = "the app ran without script errors or blocked resources") {
+  if (problems.length) console.log(`browser reported:\n  ${problems.join("\n  ")}`);
+  for (const closable of closables) await closable?.close();
+  assert.deepEqual(problems, [], what);
+}
+
+/** Waits until `check` answers something truthy and answers that (the server works through things in the background). */
+export async function eventually(check, what, timeoutMs = 30_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
  * A new browser page (its own context) whose script errors go to `problems`; signed in through
  * the sign-in form as `person` when given.
  */
@@ -264,6 +298,50 @@ export async function startStack({ env: settings = {} } = {}) {
 export async function screenshot(page, name) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 375, height: 740 };
+
+/** Fails when the page scrolls sideways at its current width. */
+export async function noSideways(page) {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  assert.ok(scrollWidth <= innerWidth, `no horizontal scrolling: page ${scrollWidth}px wide in ${innerWidth}px`);
+}
+
+/**
+ * Screenshots `name` at desktop width and at 375 px (checking it does not scroll sideways there),
+ * then with `dark` in dark mode too, leaving the page at desktop width in light mode. `ready`
+ * waits for the page to settle after each change.
+ */
+async function screenshotsAcrossWidths(page, name, ready, { dark }) {
+  await screenshot(page, name);
+  await page.setViewportSize(PHONE);
+  await ready();
+  await noSideways(page);
+  await screenshot(page, `${name}-375`);
+  await page.setViewportSize(DESKTOP);
+  if (!dark) {
+    await ready();
+    return;
+  }
+  await page.emulateMedia({ colorScheme: "dark" });
+  await ready();
+  await screenshot(page, `${name}-dark`);
+  await page.emulateMedia({ colorScheme: "light" });
+}
+
+/** Screenshots at desktop width and at 375 px, leaving the page at desktop width. */
+export const twoScreenshots = (page, name, ready) => screenshotsAcrossWidths(page, name, ready, { dark: false });
+
+/** Screenshots at desktop width, at 375 px and in dark mode, leaving the page as it was. */
+export const threeScreenshots = (page, name, ready) => screenshotsAcrossWidths(page, name, ready, { dark: true });
+
+/** Waits until the focused element is a field marked invalid (a refused form moves the focus there). */
+export const focusedIsInvalid = (page) =>
+  page.waitForFunction(() => document.activeElement?.getAttribute("aria-invalid") === "true");
 
 /**
  * Collects what the page reports that should never happen: script errors, resources or

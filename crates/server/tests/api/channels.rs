@@ -608,17 +608,17 @@ fn all_learner_name(members: &Value, person: &str) -> String {
 }
 
 /// A real SMTP server (aiosmtpd, AUTH required) in its own process, recording what it accepts.
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     child: std::process::Child,
-    port: u16,
+    pub(crate) port: u16,
     folder: tempfile::TempDir,
 }
 
-const RELAY_USER: &str = "wayfinder";
-const RELAY_PASSWORD: &str = "relay-password-81";
+pub(crate) const RELAY_USER: &str = "wayfinder";
+pub(crate) const RELAY_PASSWORD: &str = "relay-password-81";
 
 impl SmtpServer {
-    fn start() -> SmtpServer {
+    pub(crate) fn start() -> SmtpServer {
         use std::io::BufRead;
         let path = std::env::var("WAYFINDER_TEST_AIOSMTPD_PATH")
             .expect("the e-mail tests need WAYFINDER_TEST_AIOSMTPD_PATH (scripts/test installs aiosmtpd and sets it)");
@@ -641,7 +641,7 @@ impl SmtpServer {
     }
 
     /// The messages accepted so far, in order.
-    fn messages(&self) -> Vec<Value> {
+    pub(crate) fn messages(&self) -> Vec<Value> {
         let mut names: Vec<_> = std::fs::read_dir(self.folder.path())
             .unwrap()
             .filter_map(|e| e.ok())
@@ -652,7 +652,7 @@ impl SmtpServer {
         names.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
     }
 
-    async fn wait_for(&self, what: &str, found: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn wait_for(&self, what: &str, found: impl Fn(&Value) -> bool) -> Value {
         let started = std::time::Instant::now();
         loop {
             if let Some(message) = self.messages().into_iter().find(|m| found(m)) {
@@ -672,13 +672,13 @@ impl Drop for SmtpServer {
 }
 
 /// A header's value in a raw message (unfolded).
-fn header(data: &str, name: &str) -> Option<String> {
+pub(crate) fn header(data: &str, name: &str) -> Option<String> {
     let head = data.split("\r\n\r\n").next().unwrap_or(data).replace("\r\n ", " ").replace("\r\n\t", " ");
     head.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_string))
 }
 
 /// A message's body, its quoted-printable soft line breaks joined.
-fn body(data: &str) -> String {
+pub(crate) fn body(data: &str) -> String {
     let body = data.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     body.replace("=\r\n", "").replace("=3D", "=").replace("=E2=80=99", "’").replace("\r\n", "\n")
 }

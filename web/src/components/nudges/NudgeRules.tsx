@@ -23,8 +23,8 @@ import {
   type NudgeRun,
   type Trigger,
 } from "../../api/nudges";
-import { ConfirmDialog, Empty, ErrorNote, Loading } from "../ui";
-import { FormField, fieldRefusal } from "../provisioning/fields";
+import { ConfirmActionDialog, Empty, ErrorNote, Loading, useConfirmedAction } from "../ui";
+import { CheckField, FieldError, FormField, fieldRefusal } from "../provisioning/fields";
 import { formatTime } from "../../lib/format";
 import { holdoutPercent, runSummary } from "./NudgeEffect";
 import "../../styles/nudges.css";
@@ -202,11 +202,7 @@ function RuleForm({
               </label>
             ))}
           </div>
-          {errorOf("audience") && (
-            <p className="field-error" id={`${ids}-audience-error`}>
-              {errorOf("audience")}
-            </p>
-          )}
+          <FieldError id={`${ids}-audience-error`} error={errorOf("audience")} />
         </fieldset>
         {supervisors && (
           <FormField
@@ -246,19 +242,14 @@ function RuleForm({
             />
           )}
         </FormField>
-        <div className="field">
-          <label className="check">
-            <input
-              type="checkbox"
-              id={`${ids}-active`}
-              checked={draft.active}
-              onChange={(e) => set("active", e.target.checked)}
-            />
-            Active
-          </label>
-          <p className="hint">A paused rule finds nobody and sends nothing until it is made active again.</p>
-          {errorOf("active") && <p className="field-error">{errorOf("active")}</p>}
-        </div>
+        <CheckField
+          id={`${ids}-active`}
+          label="Active"
+          checked={draft.active}
+          onChange={(active) => set("active", active)}
+          hint="A paused rule finds nobody and sends nothing until it is made active again."
+          error={errorOf("active")}
+        />
         {!refusal && <ErrorNote error={save.error} />}
         <div className="actions start">
           <button type="submit" className="primary" disabled={save.isPending}>
@@ -337,14 +328,12 @@ export function NudgeRules({ org }: { org: string }) {
   const client = useQueryClient();
   const list = useQuery({ queryKey: nudgeKeys.rules(org), queryFn: () => nudges.rules(org) });
   const [editing, setEditing] = useState<Editing>(null);
-  const [deleting, setDeleting] = useState<NudgeRule | null>(null);
   const [announcement, setAnnouncement] = useState("");
   const [lastRun, setLastRun] = useState<{ run: NudgeRun; at: string } | null>(null);
 
-  const remove = useMutation({
+  const remove = useConfirmedAction({
     mutationFn: (rule: NudgeRule) => nudges.remove(org, rule.id),
     onSuccess: (_, rule) => {
-      setDeleting(null);
       if (editing?.rule?.id === rule.id) setEditing(null);
       setAnnouncement(`Deleted “${rule.name}”.`);
       client.setQueryData<NudgeRule[]>(nudgeKeys.rules(org), (old) => (old ?? []).filter((r) => r.id !== rule.id));
@@ -431,26 +420,14 @@ export function NudgeRules({ org }: { org: string }) {
             setAnnouncement("");
             setEditing({ rule });
           }}
-          onDelete={(rule) => {
-            remove.reset();
-            setDeleting(rule);
-          }}
+          onDelete={remove.ask}
         />
       )}
-      <ConfirmDialog
-        open={!!deleting}
-        title={`Delete “${deleting?.name ?? ""}”?`}
-        message={
-          <>
-            The rule stops finding learners, and its record of whom it nudged and held out goes with it, so its effect
-            can no longer be measured. Messages already sent stay sent.
-            <ErrorNote error={remove.error} />
-          </>
-        }
+      <ConfirmActionDialog
+        action={remove}
+        title={`Delete “${remove.target?.name ?? ""}”?`}
+        message="The rule stops finding learners, and its record of whom it nudged and held out goes with it, so its effect can no longer be measured. Messages already sent stay sent."
         confirmLabel="Delete rule"
-        busy={remove.isPending}
-        onCancel={() => setDeleting(null)}
-        onConfirm={() => deleting && remove.mutate(deleting)}
       />
     </section>
   );

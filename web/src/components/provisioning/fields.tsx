@@ -53,16 +53,52 @@ export function FormField({
     <div className="field">
       <label htmlFor={id}>{label}</label>
       {children({ id, "aria-describedby": describedBy, "aria-invalid": error ? true : undefined })}
-      {error && (
-        <p className="field-error" id={errorId}>
-          {error}
-        </p>
-      )}
+      <FieldError id={errorId} error={error} />
       {hint && (
         <p className="hint" id={hintId}>
           {hint}
         </p>
       )}
+    </div>
+  );
+}
+
+/** Why a field was refused, shown beside it; nothing while it is not. */
+export function FieldError({ id, error }: { id?: string; error?: string | null }) {
+  if (!error) return null;
+  return (
+    <p className="field-error" id={id}>
+      {error}
+    </p>
+  );
+}
+
+/** A checkbox field (such as "Active") with its hint and, when refused, the reason. */
+export function CheckField({
+  id,
+  label,
+  checked,
+  onChange,
+  hint,
+  error,
+  className = "check",
+}: {
+  id: string;
+  label: string;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  hint: string;
+  error?: string | null;
+  className?: string;
+}) {
+  return (
+    <div className="field">
+      <label className={className}>
+        <input type="checkbox" id={id} checked={checked} onChange={(e) => onChange(e.target.checked)} />
+        {label}
+      </label>
+      <p className="hint">{hint}</p>
+      <FieldError error={error} />
     </div>
   );
 }

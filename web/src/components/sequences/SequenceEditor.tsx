@@ -22,7 +22,7 @@ import {
   type StepKind,
 } from "../../api/sequences";
 import { ConfirmDialog, ErrorNote } from "../ui";
-import { FormField } from "../provisioning/fields";
+import { FieldError, FormField } from "../provisioning/fields";
 import "../../styles/sequences.css";
 
 const MAX_STEPS = 50;
@@ -337,11 +337,7 @@ function StepEditor({
               </select>
             </div>
           )}
-          {conditionError && (
-            <p className="field-error" id={at("condition-error")}>
-              {conditionError}
-            </p>
-          )}
+          <FieldError id={at("condition-error")} error={conditionError} />
         </div>
 
         <div className="sequence-step-actions">
@@ -555,7 +551,7 @@ export function SequenceEditor({
         <p className="hint" id={`${ids}-active-hint`}>
           While a sequence is paused, its enrolments wait and no steps are sent.
         </p>
-        {sequenceError("active") && <p className="field-error">{sequenceError("active")}</p>}
+        <FieldError error={sequenceError("active")} />
 
         <h2 id={`${ids}-steps-heading`}>Steps</h2>
         <p className="muted small">
@@ -582,7 +578,7 @@ export function SequenceEditor({
         <button type="button" id={`${ids}-add`} onClick={addStep} disabled={steps.length >= MAX_STEPS}>
           Add step
         </button>
-        {sequenceError("steps") && <p className="field-error">{sequenceError("steps")}</p>}
+        <FieldError error={sequenceError("steps")} />
 
         <ErrorNote error={generalError} />
         {refusal && (

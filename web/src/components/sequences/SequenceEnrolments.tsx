@@ -20,7 +20,7 @@ import {
 } from "../../api/sequences";
 import type { Person } from "../../api/types";
 import { useSession } from "../../session";
-import { ConfirmDialog, ErrorNote, Loading } from "../ui";
+import { ConfirmActionDialog, ErrorNote, Loading, useConfirmedAction } from "../ui";
 import { formatDateTime } from "../../lib/format";
 import "../../styles/sequences.css";
 
@@ -165,7 +165,6 @@ export function SequenceEnrolments({ org, sequence }: { org: string; sequence: S
     queryFn: () => sequences.enrolments(org, sequence.id),
     refetchInterval: 60_000,
   });
-  const [stopping, setStopping] = useState<SequenceEnrolment | null>(null);
   const [announcement, setAnnouncement] = useState("");
   const [run, setRun] = useState<SequenceRun | null>(null);
 
@@ -176,10 +175,9 @@ export function SequenceEnrolments({ org, sequence }: { org: string; sequence: S
       client.invalidateQueries({ queryKey: sequenceKeys.list(org) }),
     ]);
 
-  const stop = useMutation({
+  const stop = useConfirmedAction({
     mutationFn: (enrolment: SequenceEnrolment) => sequences.stop(org, sequence.id, enrolment.person_id),
     onSuccess: async (_, enrolment) => {
-      setStopping(null);
       setAnnouncement(`Stopped ${enrolment.display_name}'s enrolment.`);
       await refresh();
     },
@@ -292,10 +290,7 @@ export function SequenceEnrolments({ org, sequence }: { org: string; sequence: S
                           type="button"
                           className="danger-text"
                           aria-label={`Stop ${e.display_name}'s enrolment`}
-                          onClick={() => {
-                            stop.reset();
-                            setStopping(e);
-                          }}
+                          onClick={() => stop.ask(e)}
                         >
                           Stop
                         </button>
@@ -309,20 +304,16 @@ export function SequenceEnrolments({ org, sequence }: { org: string; sequence: S
         </div>
       )}
 
-      <ConfirmDialog
-        open={!!stopping}
-        title={`Stop ${stopping?.display_name ?? "this"}'s enrolment?`}
+      <ConfirmActionDialog
+        action={stop}
+        title={`Stop ${stop.target?.display_name ?? "this"}'s enrolment?`}
         message={
           <>
-            No more steps of “{sequence.name}” go to {stopping?.display_name}. Enrolling them again starts from the first
-            step.
-            <ErrorNote error={stop.error} />
+            No more steps of “{sequence.name}” go to {stop.target?.display_name}. Enrolling them again starts from the
+            first step.
           </>
         }
         confirmLabel="Stop enrolment"
-        busy={stop.isPending}
-        onCancel={() => setStopping(null)}
-        onConfirm={() => stopping && stop.mutate(stopping)}
       />
     </section>
   );

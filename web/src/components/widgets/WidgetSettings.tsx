@@ -23,8 +23,8 @@ import {
   type WidgetAudience,
   type WidgetSpec,
 } from "../../api/widgets";
-import { ConfirmDialog, CopyButton, Empty, ErrorNote, Loading } from "../ui";
-import { FormField, fieldRefusal } from "../provisioning/fields";
+import { ConfirmActionDialog, CopyButton, Empty, ErrorNote, Loading, useConfirmedAction } from "../ui";
+import { CheckField, FieldError, FormField, fieldRefusal } from "../provisioning/fields";
 import "../../styles/widgets.css";
 
 const FIELDS = [
@@ -214,11 +214,7 @@ function WidgetForm({
           <p className="hint" id={`${ids}-audience-hint`}>
             {audienceHint(draft.audience)}
           </p>
-          {errorOf("audience") && (
-            <p className="field-error" id={`${ids}-audience-error`}>
-              {errorOf("audience")}
-            </p>
-          )}
+          <FieldError id={`${ids}-audience-error`} error={errorOf("audience")} />
         </fieldset>
         <div className="widget-limits">
           <FormField
@@ -270,19 +266,15 @@ function WidgetForm({
             <textarea {...p} rows={2} maxLength={500} value={draft.greeting} onChange={(e) => set("greeting", e.target.value)} />
           )}
         </FormField>
-        <div className="field">
-          <label className="check field-check">
-            <input
-              type="checkbox"
-              id={`${ids}-active`}
-              checked={draft.active}
-              onChange={(e) => set("active", e.target.checked)}
-            />
-            Active
-          </label>
-          <p className="hint">A paused widget shows nothing on the site until it is made active again.</p>
-          {errorOf("active") && <p className="field-error">{errorOf("active")}</p>}
-        </div>
+        <CheckField
+          id={`${ids}-active`}
+          label="Active"
+          checked={draft.active}
+          onChange={(active) => set("active", active)}
+          hint="A paused widget shows nothing on the site until it is made active again."
+          error={errorOf("active")}
+          className="check field-check"
+        />
         {!refusal && <ErrorNote error={save.error} />}
         <div className="actions start">
           <button type="submit" className="primary" disabled={save.isPending}>
@@ -417,13 +409,11 @@ export function WidgetSettings({ org }: { org: string }) {
   const list = useQuery({ queryKey: widgetKeys.list(org), queryFn: () => widgets.list(org) });
   const coaches = useQuery({ queryKey: ["coaches", org], queryFn: () => coachesApi.list(org) });
   const [panel, setPanel] = useState<Panel>(null);
-  const [deleting, setDeleting] = useState<Widget | null>(null);
   const [announcement, setAnnouncement] = useState("");
 
-  const remove = useMutation({
+  const remove = useConfirmedAction({
     mutationFn: (widget: Widget) => widgets.remove(org, widget.id),
     onSuccess: (_, widget) => {
-      setDeleting(null);
       setPanel((p) => (p && ("code" in p ? p.code.id : p.form?.id) === widget.id ? null : p));
       setAnnouncement(`Deleted “${widget.name}”.`);
       client.setQueryData<Widget[]>(widgetKeys.list(org), (old) => (old ?? []).filter((w) => w.id !== widget.id));
@@ -491,25 +481,14 @@ export function WidgetSettings({ org }: { org: string }) {
             setAnnouncement("");
             setPanel({ form: widget });
           }}
-          onDelete={(widget) => {
-            remove.reset();
-            setDeleting(widget);
-          }}
+          onDelete={remove.ask}
         />
       )}
-      <ConfirmDialog
-        open={!!deleting}
-        title={`Delete “${deleting?.name ?? ""}”?`}
-        message={
-          <>
-            The widget disappears from every site its tag is on, and its visitors' conversations are deleted with it.
-            <ErrorNote error={remove.error} />
-          </>
-        }
+      <ConfirmActionDialog
+        action={remove}
+        title={`Delete “${remove.target?.name ?? ""}”?`}
+        message="The widget disappears from every site its tag is on, and its visitors' conversations are deleted with it."
         confirmLabel="Delete widget"
-        busy={remove.isPending}
-        onCancel={() => setDeleting(null)}
-        onConfirm={() => deleting && remove.mutate(deleting)}
       />
     </section>
   );

@@ -7,7 +7,7 @@ import { useEffect, useId, useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { adminInsights, adminInsightsKeys, type AlertKind, type AlertRule } from "../../../api/adminInsights";
 import { formatDate } from "../../../lib/format";
-import { ConfirmDialog, Empty, ErrorNote, Loading } from "../../ui";
+import { ConfirmActionDialog, Empty, ErrorNote, Loading, useConfirmedAction } from "../../ui";
 import { FormField, fieldRefusal } from "../../provisioning/fields";
 import { formatCount } from "../format";
 import { ALERT_KINDS, alertKind } from "./alertKinds";
@@ -133,16 +133,12 @@ function minimumInWords(rule: AlertRule): string {
 export function AlertRules({ org }: { org: string }) {
   const client = useQueryClient();
   const rules = useQuery({ queryKey: adminInsightsKeys.alertRules(org), queryFn: () => adminInsights.alertRules(org) });
-  const [removing, setRemoving] = useState<AlertRule | null>(null);
-  const remove = useMutation({
-    mutationFn: (id: string) => adminInsights.removeAlertRule(org, id),
-    onSuccess: () => {
-      setRemoving(null);
-      return Promise.all([
+  const remove = useConfirmedAction({
+    mutationFn: (rule: AlertRule) => adminInsights.removeAlertRule(org, rule.id),
+    onSuccess: () => Promise.all([
         client.invalidateQueries({ queryKey: adminInsightsKeys.alertRules(org) }),
         client.invalidateQueries({ queryKey: adminInsightsKeys.alerts(org) }),
-      ]);
-    },
+      ]),
   });
   return (
     <section aria-labelledby="alert-rules-heading">
@@ -183,10 +179,7 @@ export function AlertRules({ org }: { org: string }) {
                         type="button"
                         className="danger-text"
                         aria-label={`Delete the rule on ${spec.label.toLowerCase()}`}
-                        onClick={() => {
-                          remove.reset();
-                          setRemoving(rule);
-                        }}
+                        onClick={() => remove.ask(rule)}
                       >
                         Delete
                       </button>
@@ -199,20 +192,16 @@ export function AlertRules({ org }: { org: string }) {
         </div>
       )}
       <RuleForm org={org} />
-      <ConfirmDialog
-        open={!!removing}
+      <ConfirmActionDialog
+        action={remove}
         title="Delete this rule?"
         message={
           <>
-            The rule on {removing ? alertKind(removing.kind).label.toLowerCase() : ""} stops watching, and the alerts it
-            fired are deleted with it.
-            <ErrorNote error={remove.error} />
+            The rule on {remove.target ? alertKind(remove.target.kind).label.toLowerCase() : ""} stops watching, and the
+            alerts it fired are deleted with it.
           </>
         }
         confirmLabel="Delete rule"
-        busy={remove.isPending}
-        onCancel={() => setRemoving(null)}
-        onConfirm={() => removing && remove.mutate(removing.id)}
       />
     </section>
   );
