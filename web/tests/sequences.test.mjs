@@ -312,6 +312,13 @@ test("a learner answers an open check-in at the top of My learning; with none, n
   // Lena links a Telegram chat; a check-in sequence sends her its question there.
   await setUpTelegramBot(api, org.id);
   await linkTelegramChat(stack.base, org.id, lena.client, { chatId: CHAT_ID, firstName: "Lena" });
+  // Her quiet hours far from now (by default they start at 21:00), so the check-in goes at once.
+  const hhmm = (hoursFromNow) => new Date(Date.now() + hoursFromNow * 3600e3).toISOString().slice(11, 16);
+  await lena.client.call("PUT", `/orgs/${org.id}/reach-settings`, {
+    time_zone: "UTC",
+    quiet_start: hhmm(12),
+    quiet_end: hhmm(13),
+  });
   const pulse = await api.call("POST", `/orgs/${org.id}/sequences`, {
     name: "Daily pulse",
     steps: [{ key: "c1", kind: "check_in", text: "How sure do you feel about today's topic?", delay_hours: 0, condition: null }],
