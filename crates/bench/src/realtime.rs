@@ -230,7 +230,7 @@ async fn scheduler(store: &Store, org: wayfinder_accounts_rules::OrgId, people: 
     };
     store.create_nudge_rule(&rule).await?;
     let kb = wayfinder_knowledge::KnowledgeBase::new(store.clone(), None, None, Default::default());
-    let channels = wayfinder_server::AppState::new(kb, wayfinder_server::ServerSettings::default()).channels;
+    let channels = wayfinder_server::AppState::new(kb, wayfinder_server::ServerSettings::default()).channels.clone();
     let started = Instant::now();
     let run = channels.evaluate_nudges(org, now + chrono::Duration::days(2)).await?;
     let took = started.elapsed().as_secs_f64();

@@ -56,9 +56,14 @@ impl Default for ServerSettings {
     }
 }
 
-/// What every handler can reach.
+/// What every handler can reach: a handle that costs one reference count to clone (axum clones
+/// it for every request, and each live connection holds one for as long as it is open).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+/// The services behind [`AppState`].
+#[derive(Clone)]
+pub struct Services {
     pub store: Store,
     pub accounts: Accounts,
     pub knowledge: KnowledgeBase,
@@ -82,21 +87,31 @@ impl AppState {
         let coaching = coaching(&knowledge, &learning, wayfinder_coach::Models::none(), &live);
         let insights = wayfinder_insights::Insights::new(store.clone(), learning.clone(), knowledge.clone());
         let channels = channels(&store, &coaching, &settings);
-        Self { store, accounts, knowledge, coaching, learning, insights, channels, live, settings: Arc::new(settings) }
+        let settings = Arc::new(settings);
+        Self(Arc::new(Services { store, accounts, knowledge, coaching, learning, insights, channels, live, settings }))
     }
 
     /// The same state with chat models for the coach; the default model also writes practice
     /// questions and grades short answers.
     pub fn with_models(self, models: wayfinder_coach::Models) -> Self {
+        let this = Arc::unwrap_or_clone(self.0);
         let chat_model = models.client(None).unwrap_or_else(|error| {
             tracing::warn!(%error, "the chat model cannot write practice questions or grade answers; the rules do");
             None
         });
-        let learning = self.learning.with_chat_model(chat_model);
-        let coaching = coaching(&self.knowledge, &learning, models, &self.live);
-        let insights = wayfinder_insights::Insights::new(self.store.clone(), learning.clone(), self.knowledge.clone());
-        let channels = channels(&self.store, &coaching, &self.settings);
-        Self { coaching, learning, insights, channels, ..self }
+        let learning = this.learning.with_chat_model(chat_model);
+        let coaching = coaching(&this.knowledge, &learning, models, &this.live);
+        let insights = wayfinder_insights::Insights::new(this.store.clone(), learning.clone(), this.knowledge.clone());
+        let channels = channels(&this.store, &coaching, &this.settings);
+        Self(Arc::new(Services { coaching, learning, insights, channels, ..this }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
     }
 }
 

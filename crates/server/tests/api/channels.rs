@@ -22,7 +22,6 @@ use wayfinder_channels::fake::{Failure, FakePlatform, Received};
 use wayfinder_coach::Models;
 use wayfinder_knowledge::{IngestLimits, KnowledgeBase};
 use wayfinder_llm::fake::{FakeOpenAi, Script};
-use wayfinder_server::AppState;
 
 pub(crate) const BOT_TOKEN: &str = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 pub(crate) const WEBHOOK_SECRET: &str = "telegram-secret-4f1c9a";
@@ -456,9 +455,7 @@ async fn nudges_keep_quiet_hours_caps_stop_and_holdout_and_show_their_effect(bac
 
     // Evaluated a day and a half from now at 23:30 (UTC, the organisation's zone): inside the
     // quiet hours, so each nudge waits for 08:00.
-    let service =
-        AppState::new(KnowledgeBase::new(app.store.clone(), None, None, IngestLimits::default()), test_settings())
-            .channels;
+    let service = app.channels();
     let org: wayfinder_accounts_rules::OrgId = a.parse().unwrap();
     let day = (Utc::now() + chrono::Duration::days(1)).date_naive();
     let late = day.and_hms_opt(23, 30, 0).unwrap().and_utc();

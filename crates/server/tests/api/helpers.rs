@@ -118,6 +118,12 @@ impl TestApp {
     }
 
     /// Absolute URL of a path such as `/api/v1/me`.
+    /// The channels service over this app's database, for driving the schedulers at a chosen time.
+    pub fn channels(&self) -> wayfinder_channels::Channels {
+        let kb = KnowledgeBase::new(self.store.clone(), None, None, IngestLimits::default());
+        AppState::new(kb, test_settings()).channels.clone()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -14,8 +14,6 @@ use serde_json::json;
 use std::collections::HashMap;
 use wayfinder_channels::fake::FakePlatform;
 use wayfinder_coach::Models;
-use wayfinder_knowledge::{IngestLimits, KnowledgeBase};
-use wayfinder_server::AppState;
 
 async fn triggers_find_due_reviews_falling_mastery_and_goal_deadlines_and_alert_supervisors(backend: Backend) {
     let platform = FakePlatform::start().await;
@@ -119,9 +117,7 @@ async fn triggers_find_due_reviews_falling_mastery_and_goal_deadlines_and_alert_
         rule_ids.insert(name, created["id"].as_str().unwrap().to_string());
     }
 
-    let service =
-        AppState::new(KnowledgeBase::new(app.store.clone(), None, None, IngestLimits::default()), test_settings())
-            .channels;
+    let service = app.channels();
     let org: wayfinder_accounts_rules::OrgId = a.parse().unwrap();
     let run = service.evaluate_nudges(org, now).await.unwrap();
     let rows = app.store.outbound_of(org, 200).await.unwrap();

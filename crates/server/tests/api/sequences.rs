@@ -15,8 +15,6 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use wayfinder_channels::fake::FakePlatform;
 use wayfinder_coach::Models;
-use wayfinder_knowledge::{IngestLimits, KnowledgeBase};
-use wayfinder_server::AppState;
 
 fn step(key: &str, kind: &str, text: &str, delay_hours: i64, condition: Option<(&str, &str, i64)>) -> Value {
     json!({ "key": key, "kind": kind, "text": text, "delay_hours": delay_hours,
@@ -97,9 +95,7 @@ async fn sequences_send_steps_as_they_fall_due_and_branch_on_check_ins(backend: 
 
     // Steps fall due from here on.
     let now = Utc::now();
-    let service =
-        AppState::new(KnowledgeBase::new(app.store.clone(), None, None, IngestLimits::default()), test_settings())
-            .channels;
+    let service = app.channels();
     let org: wayfinder_accounts_rules::OrgId = a.parse().unwrap();
     let names: HashMap<String, String> = {
         let (_, members) = admin.get(&format!("/orgs/{a}/members")).await;
