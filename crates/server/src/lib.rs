@@ -13,6 +13,7 @@ pub mod json;
 pub mod live;
 pub mod metrics;
 mod openapi;
+mod origin;
 mod pages;
 pub mod routes;
 pub mod state;

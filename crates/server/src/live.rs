@@ -491,8 +491,8 @@ pub async fn live(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if let Some(origin) = headers.get(header::ORIGIN) {
-        let expected = origin_of(&state.settings.public_url);
-        if origin.to_str().ok().map(|o| o.trim_end_matches('/')) != Some(expected.as_str()) {
+        let given = origin.to_str().ok().and_then(crate::origin::of_url);
+        if given.is_none() || given != crate::origin::of_url(&state.settings.public_url) {
             return ApiError::new(ErrorCode::Forbidden, "this page may not open a live connection").into_response();
         }
     }
@@ -503,13 +503,6 @@ pub async fn live(
         .read_buffer_size(1024)
         .write_buffer_size(0)
         .on_upgrade(move |socket| connection(state, principal, socket))
-}
-
-/// `scheme://host[:port]` of a URL.
-fn origin_of(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
-    let host = rest.split('/').next().unwrap_or_default();
-    format!("{scheme}://{host}")
 }
 
 /// One connection: frames from the client are handled in order; frames to it go through a

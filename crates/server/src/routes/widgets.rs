@@ -146,9 +146,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
     if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("same-origin") {
         return true;
     }
-    let Some(origin) = origin(headers) else { return true };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    origin.split_once("://").is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host))
+    origin(headers).is_none_or(|origin| crate::origin::names_request_host(origin, headers))
 }
 
 /// The widget the frame's own calls address, refusing calls from other sites.
@@ -297,11 +295,11 @@ pub async fn frame(
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Response {
     let Ok(id) = id.parse::<WidgetId>() else { return refusal_page(StatusCode::NOT_FOUND, "No such widget.") };
-    let embedder = headers.get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(url_origin).filter(|o| {
-        !o.split_once("://").is_some_and(|(_, rest)| {
-            headers.get(header::HOST).and_then(|h| h.to_str().ok()).is_some_and(|h| rest.eq_ignore_ascii_case(h))
-        })
-    });
+    let embedder = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::origin::of_url)
+        .filter(|o| !crate::origin::names_request_host(o, &headers));
     let widget = match state.channels.embeddable_widget(id, embedder.as_deref()).await {
         Ok(widget) => widget,
         Err(WidgetError::Refused(WidgetRefusal::Origin)) => {
@@ -347,7 +345,8 @@ pub async fn connect(
     };
     let Ok(principal) = principal else {
         let next = format!("/widget/{id}/connect");
-        return axum::response::Redirect::to(&format!("/signin?next={}", urlencode(&next))).into_response();
+        let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("next", &next).finish();
+        return axum::response::Redirect::to(&format!("/signin?{query}")).into_response();
     };
     if member_scope(&state, &principal, widget.org).await.is_err() {
         return refusal_page(StatusCode::FORBIDDEN, "You are not a member of the organisation this widget belongs to.");
@@ -364,19 +363,4 @@ pub async fn connect(
         }
         Err(_) => refusal_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong; try again."),
     }
-}
-
-fn url_origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    Some(format!("{scheme}://{authority}"))
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
