@@ -9,6 +9,7 @@ use crate::nudges::{Known, Message, stored_now};
 use crate::service::{Channels, ChannelsError, ChannelsResult};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, hash_map::Entry};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_channels_rules::{
@@ -244,21 +245,23 @@ impl Channels {
         let mut run = SequenceRun::default();
         let zone = self.store.org_time_zone(org).await?;
         let mut known: Option<Known> = None;
-        let mut sequences = std::collections::HashMap::new();
+        let mut sequences = HashMap::new();
         loop {
             let due = self.store.due_enrolments(org, now, DUE_PER_BATCH).await?;
             if due.is_empty() {
                 break;
             }
             let mut moved = 0;
+            let answers = self.store.check_in_answers(&due.iter().map(|e| e.id).collect::<Vec<_>>()).await?;
             for enrolment in due {
-                if let std::collections::hash_map::Entry::Vacant(entry) = sequences.entry(enrolment.sequence) {
+                if let Entry::Vacant(entry) = sequences.entry(enrolment.sequence) {
                     entry.insert(self.store.sequence(org, enrolment.sequence).await?);
                 }
                 let steps = &sequences[&enrolment.sequence].steps;
-                let answers = self.store.check_in_answers(enrolment.id).await?;
                 let position = usize::try_from(enrolment.position).unwrap_or(usize::MAX);
-                let (step, outcome, outbound) = match next_step(steps, position, &answers) {
+                let no_answers = HashMap::new();
+                let answers = answers.get(&enrolment.id).unwrap_or(&no_answers);
+                let (step, outcome, outbound) = match next_step(steps, position, answers) {
                     NextStep::Done => {
                         // Steps were removed under the enrolment: it is complete.
                         if self.store.finish_enrolment(enrolment.id, enrolment.position).await? {
@@ -331,9 +334,12 @@ impl Channels {
         let open = self.store.open_check_ins(org, person, Utc::now() - Duration::days(CHECK_IN_OPEN_DAYS)).await?;
         let mut views = Vec::with_capacity(open.len());
         let name = if open.is_empty() { String::new() } else { self.store.person(person).await?.display_name };
+        let mut sequences = HashMap::new();
         for c in open {
-            let sequence = self.store.sequence(org, c.sequence).await?;
-            let step = sequence.steps.iter().find(|s| s.key == c.step_key);
+            if let Entry::Vacant(entry) = sequences.entry(c.sequence) {
+                entry.insert(self.store.sequence(org, c.sequence).await?);
+            }
+            let step = sequences[&c.sequence].steps.iter().find(|s| s.key == c.step_key);
             let question = step.map(|s| compose(&s.text, &name, 0));
             views.push(OpenCheckIn {
                 id: c.id,

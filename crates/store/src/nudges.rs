@@ -266,13 +266,17 @@ impl Store {
                JOIN memberships m ON m.org_id = g.org_id AND m.person_id = g.person_id AND m.role = 'learner'
              WHERE g.org_id = $1 AND g.deadline_day >= $2 AND g.deadline_day <= $3 ORDER BY g.person_id, g.id")
             .bind(org.to_string()).bind(from_day).bind(to_day).fetch_all(pool).await?);
+        // What the people with a goal due have mastered, in one read.
+        let mastered: Vec<(String, String)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT person_id, concept_id FROM learner_concepts
+             WHERE review IS NOT NULL AND person_id IN (
+               SELECT person_id FROM goals WHERE org_id = $1 AND deadline_day >= $2 AND deadline_day <= $3)")
+            .bind(org.to_string()).bind(from_day).bind(to_day).fetch_all(pool).await?);
+        let mastered: std::collections::HashSet<(String, String)> = mastered.into_iter().collect();
         let mut found = Vec::new();
         for (person, display_name, goal, targets) in rows {
             let targets = json_list(&targets);
-            let mastered: Vec<(String,)> = on_pool!(self, pool => sqlx::query_as(
-                "SELECT concept_id FROM learner_concepts WHERE person_id = $1 AND review IS NOT NULL")
-                .bind(&person).fetch_all(pool).await?);
-            if targets.iter().all(|t| mastered.iter().any(|(m,)| m == t)) {
+            if targets.into_iter().all(|t| mastered.contains(&(person.clone(), t))) {
                 continue;
             }
             found.push(NudgeCandidate {

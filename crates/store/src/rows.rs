@@ -39,3 +39,8 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -
 pub(crate) fn parse<T: FromStr>(raw: &str, what: &str) -> Result<T, StoreError> {
     raw.parse().map_err(|_| StoreError::Corrupt(format!("{what}: {raw:?}")))
 }
+
+/// `$first, $first+1, …` for `count` values bound in turn (an `IN (…)` list of ids).
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}

@@ -320,12 +320,31 @@ impl Store {
             .collect()
     }
 
-    /// The check-in answers an enrolment has, by step key.
-    pub async fn check_in_answers(&self, enrolment: SequenceEnrolmentId) -> StoreResult<HashMap<String, i64>> {
-        let rows: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT step_key, answer FROM sequence_steps_taken WHERE enrolment_id = $1 AND answer IS NOT NULL")
-            .bind(enrolment.to_string()).fetch_all(pool).await?);
-        Ok(rows.into_iter().collect())
+    /// The check-in answers each of `enrolments` has, by step key (one query for a batch).
+    pub async fn check_in_answers(
+        &self,
+        enrolments: &[SequenceEnrolmentId],
+    ) -> StoreResult<HashMap<SequenceEnrolmentId, HashMap<String, i64>>> {
+        let mut answers = HashMap::<SequenceEnrolmentId, HashMap<String, i64>>::new();
+        if enrolments.is_empty() {
+            return Ok(answers);
+        }
+        let sql = format!(
+            "SELECT enrolment_id, step_key, answer FROM sequence_steps_taken
+             WHERE answer IS NOT NULL AND enrolment_id IN ({})",
+            placeholders(1, enrolments.len())
+        );
+        let rows: Vec<(String, String, i64)> = on_pool!(self, pool => {
+            let mut query = sqlx::query_as(&sql);
+            for enrolment in enrolments {
+                query = query.bind(enrolment.to_string());
+            }
+            query.fetch_all(pool).await?
+        });
+        for (enrolment, step_key, answer) in rows {
+            answers.entry(parse(&enrolment, "enrolment id")?).or_default().insert(step_key, answer);
+        }
+        Ok(answers)
     }
 
     /// Records a step taken, queues its message and moves the enrolment on, all at once —
