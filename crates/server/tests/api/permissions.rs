@@ -390,6 +390,70 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
         (M::GET, format!("/orgs/{b}/exports/messages"), None),
         (M::GET, format!("/orgs/{b}/exports/learners"), None),
     ];
+    // B's proactive side: a nudge rule, a sequence with an enrolment, and a website widget.
+    let rule = json!({ "name": "Quiet week", "trigger": "inactive", "days": 7, "holdout_share": 0.0,
+        "audience": "learner", "message": "Hello {name}" });
+    let (status, nudge_b) = w.admin_b.client.post(&format!("/orgs/{b}/nudge-rules"), rule.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{nudge_b}");
+    let nudge_b = nudge_b["id"].as_str().unwrap().to_string();
+    let steps = json!([{ "key": "hello", "kind": "message", "text": "Hello {name}", "delay_hours": 0 }]);
+    let sequence = json!({ "name": "B's week", "description": "", "steps": steps });
+    let (status, sequence_b) = w.admin_b.client.post(&format!("/orgs/{b}/sequences"), sequence.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{sequence_b}");
+    let sequence_b = sequence_b["id"].as_str().unwrap().to_string();
+    let enrolments_b = format!("/orgs/{b}/sequences/{sequence_b}/enrolments");
+    let (status, body) = w.admin_b.client.post(&enrolments_b, json!({ "person_id": learner_b })).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let widget = json!({ "name": "B's site", "coach_id": coach_b, "allowed_origins": ["https://south.example"] });
+    let (status, widget_b) = w.admin_b.client.post(&format!("/orgs/{b}/widgets"), widget.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{widget_b}");
+    let widget_b = widget_b["id"].as_str().unwrap().to_string();
+    let telegram =
+        json!({ "bot_token": "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "webhook_secret": "spy-secret-0123456" });
+    let reach_probes: Vec<(Method, String, Option<Value>)> = vec![
+        (M::GET, format!("/orgs/{b}/channels"), None),
+        (M::PUT, format!("/orgs/{b}/channels/telegram"), Some(telegram)),
+        (M::DELETE, format!("/orgs/{b}/channels/telegram"), None),
+        (M::DELETE, format!("/orgs/{b}/channels/whatsapp"), None),
+        (M::POST, format!("/orgs/{b}/channel-links"), Some(json!({ "channel": "telegram" }))),
+        (M::GET, format!("/orgs/{b}/channel-accounts"), None),
+        (M::DELETE, format!("/orgs/{a}/channel-accounts/{unknown}"), None),
+        (M::GET, format!("/orgs/{b}/reach-settings"), None),
+        (M::PUT, format!("/orgs/{b}/reach-settings"), Some(json!({ "weekly_cap": 1 }))),
+        (M::GET, format!("/orgs/{b}/nudge-rules"), None),
+        (M::POST, format!("/orgs/{b}/nudge-rules"), Some(rule.clone())),
+        (M::PUT, format!("/orgs/{b}/nudge-rules/{nudge_b}"), Some(rule.clone())),
+        (M::DELETE, format!("/orgs/{b}/nudge-rules/{nudge_b}"), None),
+        (M::POST, format!("/orgs/{b}/nudge-rules/evaluate"), None),
+        (M::GET, format!("/orgs/{b}/nudge-rules/{nudge_b}/effect"), None),
+        (M::GET, format!("/orgs/{b}/sequences"), None),
+        (M::POST, format!("/orgs/{b}/sequences"), Some(sequence.clone())),
+        (M::GET, format!("/orgs/{b}/sequences/{sequence_b}"), None),
+        (M::GET, enrolments_b.clone(), None),
+        (M::POST, enrolments_b.clone(), Some(json!({ "person_id": w.learner.id }))),
+        (M::DELETE, format!("{enrolments_b}/{learner_b}"), None),
+        (M::POST, format!("/orgs/{b}/sequences/advance"), None),
+        (M::GET, format!("/orgs/{b}/check-ins"), None),
+        (M::PUT, format!("/orgs/{b}/check-ins/{unknown}/answer"), Some(json!({ "answer": 3 }))),
+        (M::GET, format!("/orgs/{b}/widgets"), None),
+        (M::POST, format!("/orgs/{b}/widgets"), Some(widget.clone())),
+        (M::GET, format!("/orgs/{b}/widgets/{widget_b}"), None),
+    ];
+    // A's paths with B's records, on routes only A's admins may use (a learner is refused
+    // before anything is looked up).
+    let admin_probes: Vec<(Method, String, Option<Value>)> = vec![
+        (M::PUT, format!("/orgs/{a}/nudge-rules/{nudge_b}"), Some(rule)),
+        (M::DELETE, format!("/orgs/{a}/nudge-rules/{nudge_b}"), None),
+        (M::GET, format!("/orgs/{a}/nudge-rules/{nudge_b}/effect"), None),
+        (M::GET, format!("/orgs/{a}/sequences/{sequence_b}"), None),
+        (M::PUT, format!("/orgs/{a}/sequences/{sequence_b}"), Some(sequence)),
+        (M::DELETE, format!("/orgs/{a}/sequences/{sequence_b}"), None),
+        (M::GET, format!("/orgs/{a}/sequences/{sequence_b}/enrolments"), None),
+        (M::DELETE, format!("/orgs/{a}/sequences/{sequence_b}/enrolments/{learner_b}"), None),
+        (M::GET, format!("/orgs/{a}/widgets/{widget_b}"), None),
+        (M::PUT, format!("/orgs/{a}/widgets/{widget_b}"), Some(widget)),
+        (M::DELETE, format!("/orgs/{a}/widgets/{widget_b}"), None),
+    ];
     let probes: Vec<(Method, String, Option<Value>)> = probes
         .into_iter()
         .chain([
@@ -439,14 +503,15 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
             (M::PUT, format!("/messages/{answer_b}/feedback"), Some(json!({ "rating": "down" }))),
         ])
         .chain(insight_probes)
+        .chain(reach_probes)
         .collect();
     let before = w.app.row_counts().await;
-    for client in [&w.admin.client, &w.learner.client] {
-        for (method, path, body) in &probes {
-            let (status, response) = client.send(method.clone(), path, body.clone()).await;
-            assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {response}");
-            assert_eq!(response["error"]["code"], "not_found", "{method} {path}: {response}");
-        }
+    let admin_only = admin_probes.iter().map(|probe| (&w.admin.client, probe));
+    let everyone = [&w.admin.client, &w.learner.client].into_iter().flat_map(|c| probes.iter().map(move |p| (c, p)));
+    for (client, (method, path, body)) in everyone.chain(admin_only) {
+        let (status, response) = client.send(method.clone(), path, body.clone()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {response}");
+        assert_eq!(response["error"]["code"], "not_found", "{method} {path}: {response}");
     }
     // The OpenAI face: B's coach is no model for A's members.
     for client in [at_root(&w.admin.client), at_root(&w.learner.client)] {
