@@ -171,7 +171,9 @@ pub enum Feature {
     ConceptExposures,
     /// 1 when a coach marked the concept as demonstrated.
     Demonstrated,
-    /// Logit of the mean mastery of the concept's prerequisites (0 when it has none).
+    /// Logit of the mean mastery of the concept's prerequisites until the learner answers on the
+    /// concept itself (0 after that, or when it has none): a prior that the concept's own answers
+    /// replace, so strong prerequisites never outweigh a wrong answer on the concept.
     Prerequisites,
 }
 
@@ -513,7 +515,9 @@ pub fn feature_values(
     }
     x[Feature::ConceptExposures.index()] = f64::from(state.exposures).ln_1p();
     x[Feature::Demonstrated.index()] = f64::from(u8::from(state.demonstrated > 0));
-    x[Feature::Prerequisites.index()] = prerequisite_mastery.map_or(0.0, logit);
+    if !seen {
+        x[Feature::Prerequisites.index()] = prerequisite_mastery.map_or(0.0, logit);
+    }
     x
 }
 

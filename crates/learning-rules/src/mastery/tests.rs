@@ -100,8 +100,15 @@ fn contributions_add_up_to_the_prediction() {
     assert!((1.0 / (1.0 + (-z).exp()) - prediction.probability).abs() < 1e-12);
     let difficulty = prediction.contributions.iter().find(|c| c.feature == Feature::ConceptDifficulty).unwrap();
     assert_eq!(difficulty.value, -0.7);
+    // Prerequisites are a prior for a concept not yet answered; its own answers replace it.
     let prerequisites = prediction.contributions.iter().find(|c| c.feature == Feature::Prerequisites).unwrap();
-    assert!(prerequisites.value > 0.0, "mastered prerequisites help");
+    assert_eq!(prerequisites.value, 0.0, "answered: the concept's own answers speak");
+    let unseen = ConceptState::default();
+    let before = predict(&params, &concept, &learner, &unseen, Some(0.9), T0 + 3 * 86_400);
+    let prerequisites = before.contributions.iter().find(|c| c.feature == Feature::Prerequisites).unwrap();
+    assert!(prerequisites.value > 0.0, "mastered prerequisites raise a concept not yet answered");
+    let weak = predict(&params, &concept, &learner, &unseen, Some(0.2), T0 + 3 * 86_400);
+    assert!(weak.probability < before.probability);
     // The concept's own adjustment adds to the global weight; three days fade the practice.
     let recent = prediction.contributions.iter().find(|c| c.feature == Feature::ConceptRecent).unwrap();
     let weight = params.weights.get(Feature::ConceptRecent) + 0.5;
@@ -257,4 +264,24 @@ fn too_little_data_keeps_the_defaults() {
     let model = fit(&train, &MasteryParams::default());
     assert!(!model.fitted);
     assert_eq!(model.params, MasteryParams::default());
+}
+
+#[test]
+fn mastered_prerequisites_do_not_outweigh_a_wrong_answer_on_the_concept() {
+    // A learner right on six other concepts, then wrong on this one, whose prerequisites are
+    // mastered (0.95): after an intake, the concept is still to be learned.
+    let params = MasteryParams::default();
+    let mut learner = LearnerState::default();
+    for _ in 0..6 {
+        update(&params, &mut learner, &mut ConceptState::default(), Evidence::answer(true, T0));
+    }
+    let mut state = ConceptState::default();
+    update(&params, &mut learner, &mut state, Evidence::answer(false, T0));
+    let concept = ConceptParams::unseen(&params);
+    let wrong = predict(&params, &concept, &learner, &state, Some(0.95), T0).probability;
+    assert!(wrong < crate::path::MASTERED_AT, "{wrong}");
+    // The same prerequisites still raise the concept before any answer on it.
+    let unseen = predict(&params, &concept, &learner, &ConceptState::default(), Some(0.95), T0).probability;
+    let no_prerequisites = predict(&params, &concept, &learner, &ConceptState::default(), None, T0).probability;
+    assert!(unseen > no_prerequisites, "{unseen} vs {no_prerequisites}");
 }
