@@ -67,6 +67,9 @@ pub enum OrgAction {
     ManageNudges,
     /// Write sequences of scheduled steps and enrol people in them (coaches: their own learners).
     ManageSequences,
+    /// Export a member's data on their request, and erase a member who belongs to no other
+    /// organisation.
+    ManagePersonalData,
 }
 
 /// Whether `actor` may perform `action` in its organisation at all; which
@@ -79,7 +82,7 @@ pub fn permits(actor: &OrgActor, action: OrgAction) -> bool {
         }
         UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog
         | ManageKnowledge | ManageCoaches | ManagePrograms | ProvisionCoaches | ViewOrgInsights | ManageChannels
-        | ManageNudges => actor.is_admin(),
+        | ManageNudges | ManagePersonalData => actor.is_admin(),
         ManageQuestions | ManageSequences => actor.is_admin() || actor.role == Some(Role::Coach),
     }
 }

@@ -9,12 +9,14 @@
 
 mod invitations;
 mod members;
+mod privacy;
 mod relationships;
 mod sign_in;
 mod tokens;
 
 pub use invitations::{InvitationAccepted, InvitationPreview};
 pub use members::RoleChange;
+pub use privacy::{Archive, ArchiveScope};
 
 use chrono::Duration;
 use wayfinder_accounts_rules::{CredentialError, ValidationError, hash_password};
@@ -83,6 +85,9 @@ pub enum AccountsError {
     /// The same relationship exists already.
     #[error("this relationship already exists")]
     RelationshipExists,
+    /// The request conflicts with the state of things; says why.
+    #[error("{0}")]
+    Conflict(String),
     /// Password work off the async workers did not finish.
     #[error("password task failed: {0}")]
     Blocking(#[from] tokio::task::JoinError),

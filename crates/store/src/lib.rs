@@ -26,6 +26,7 @@ mod nudges;
 mod orgs;
 mod people;
 mod practice;
+mod privacy;
 mod provisioning;
 mod questions;
 mod rows;
@@ -63,6 +64,9 @@ pub use nudges::{
 pub use orgs::{MembershipChangeError, RoleChanged};
 pub use people::NewPerson;
 pub use practice::{AnswerWrite, AttemptRecord, AttemptReview, AwaitingReview, PracticeSessionRecord};
+pub use privacy::{
+    Erasure, PERSON_REFERENCE_COLUMNS, PersonData, looks_like_a_person_column, unaccounted_person_columns,
+};
 pub use provisioning::{CoachProvisionRecord, NewCoachProvision};
 pub use questions::{QuestionFilter, QuestionRecord};
 pub use sequences::{

@@ -365,7 +365,7 @@ impl Store {
     /// locks the row so concurrent changes to one organisation's members queue.
     /// `NO KEY UPDATE` still lets memberships be inserted meanwhile (their
     /// foreign key only takes a key-share lock).
-    fn org_lock_sql(&self) -> &'static str {
+    pub(crate) fn org_lock_sql(&self) -> &'static str {
         match self.backend() {
             Backend::Sqlite => "SELECT id FROM organisations WHERE id = $1",
             Backend::Postgres => "SELECT id FROM organisations WHERE id = $1 FOR NO KEY UPDATE",

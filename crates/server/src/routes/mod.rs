@@ -12,6 +12,7 @@ pub mod nudges;
 pub mod openai;
 pub mod orgs;
 pub mod practice;
+pub mod privacy;
 pub mod provisioning;
 pub mod relationships;
 pub mod sequences;
@@ -114,6 +115,7 @@ impl From<AccountsError> for ApiError {
                 err
             }
             AccountsError::AlreadyMember => ApiError::new(ErrorCode::AlreadyMember, "you are already a member"),
+            AccountsError::Conflict(why) => ApiError::new(ErrorCode::Conflict, why),
             AccountsError::LastAdmin => {
                 ApiError::new(ErrorCode::LastAdmin, "an organisation must keep at least one admin")
             }
@@ -203,6 +205,10 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(sequences::advance_sequences))
         .routes(routes!(sequences::list_open_check_ins))
         .routes(routes!(sequences::answer_check_in))
+        .routes(routes!(privacy::export_me))
+        .routes(routes!(privacy::erase_me))
+        .routes(routes!(privacy::export_member))
+        .routes(routes!(privacy::erase_member))
         .routes(routes!(widgets::list_widgets, widgets::create_widget))
         .routes(routes!(widgets::get_widget, widgets::update_widget, widgets::delete_widget))
         .routes(routes!(widgets::widget_config))

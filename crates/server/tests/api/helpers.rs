@@ -253,6 +253,17 @@ impl Client {
         (status, headers, json)
     }
 
+    /// GETs a binary answer (an archive): status, headers and the bytes.
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut req = self.http.get(format!("{}{}", self.base, path));
+        if let Some(token) = &self.bearer {
+            req = req.bearer_auth(token);
+        }
+        let resp = req.send().await.expect("request sent");
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        (status, headers, resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
+    }
+
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.send(Method::GET, path, None).await
     }

@@ -17,6 +17,7 @@ mod openai_sdk;
 mod ops;
 mod permissions;
 mod practice;
+mod privacy;
 mod provisioning;
 mod sequences;
 mod story;

@@ -1,0 +1,168 @@
+//! Personal data on request: a person downloads everything Wayfinder holds about them or erases
+//! it; an organisation's admins do the same for a member on their request (the export holding
+//! what the organisation holds, the erasure only for someone who belongs to no other one).
+
+use crate::{
+    auth::{ClientIp, Principal, session_cookie},
+    authz::OrgScope,
+    error::{ApiError, ApiResult, ErrorBody, ErrorCode},
+    json::{JsonBody, PathIds},
+    routes::audit,
+    state::AppState,
+};
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use wayfinder_accounts::{Archive, ArchiveScope};
+use wayfinder_accounts_rules::{OrgId, PersonId, policy::OrgAction};
+use wayfinder_store::Erasure;
+
+/// The erasure asked for, confirmed by the e-mail address of the person erased.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureRequest {
+    /// The e-mail address of the person to erase, typed out as a confirmation.
+    pub confirm: String,
+}
+
+/// What an erasure removed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErasureView {
+    /// The id that stands for the person in the audit entries that remain.
+    #[schema(value_type = String)]
+    pub pseudonym: PersonId,
+    /// Rows deleted, by table.
+    pub deleted: BTreeMap<String, u64>,
+    /// Records of others that named the person and now do not (documents pass to an admin).
+    pub unnamed: BTreeMap<String, u64>,
+    /// Audit entries now naming the pseudonym.
+    pub audit_entries: u64,
+}
+
+impl From<Erasure> for ErasureView {
+    fn from(e: Erasure) -> Self {
+        let owned = |m: BTreeMap<&'static str, u64>| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        ErasureView {
+            pseudonym: e.pseudonym,
+            deleted: owned(e.deleted),
+            unnamed: owned(e.unnamed),
+            audit_entries: e.audit_entries,
+        }
+    }
+}
+
+fn zip_response(archive: Archive) -> Response {
+    let mut response = (StatusCode::OK, archive.bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", archive.file_name)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+fn tables_detail(archive: &Archive) -> serde_json::Value {
+    serde_json::json!({ "tables": archive.tables.iter().map(|(t, n)| (t.clone(), *n)).collect::<BTreeMap<_, _>>() })
+}
+
+fn check_confirmation(given: &str, email: &str) -> ApiResult<()> {
+    if given.trim().eq_ignore_ascii_case(email) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("confirm", "type the e-mail address of the account to erase"))
+    }
+}
+
+/// Download everything Wayfinder holds about the caller, as a ZIP of JSON files.
+#[utoipa::path(get, path = "/me/export", tag = "privacy",
+    responses((status = 200, content_type = "application/zip", body = Vec<u8>), (status = 401, body = ErrorBody)))]
+pub async fn export_me(State(state): State<AppState>, principal: Principal, ip: ClientIp) -> ApiResult<Response> {
+    let archive = state.accounts.personal_archive(principal.person.id, ArchiveScope::Everything).await?;
+    let who = Some(principal.person.id);
+    audit(&state, None, who, "person.exported", Some(principal.person.id.to_string()), tables_detail(&archive), &ip)
+        .await;
+    Ok(zip_response(archive))
+}
+
+/// Erase the caller's account and everything that is theirs; the session ends with it.
+#[utoipa::path(post, path = "/me/erase", tag = "privacy", request_body = ErasureRequest,
+    responses((status = 200, body = ErasureView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn erase_me(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(req): JsonBody<ErasureRequest>,
+) -> ApiResult<Response> {
+    check_confirmation(&req.confirm, &principal.person.email)?;
+    let erasure = state.accounts.erase_self(principal.person.id).await?;
+    let detail = serde_json::json!({ "deleted": erasure.deleted.values().sum::<u64>(), "by": "themselves" });
+    // Recorded under the pseudonym and without an address: the entry must not name them again.
+    let (pseudonym, actor) = (erasure.pseudonym.to_string(), Some(erasure.pseudonym));
+    audit(&state, None, actor, "person.erased", Some(pseudonym), detail, &ClientIp(None)).await;
+    let mut response = Json(ErasureView::from(erasure)).into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session_cookie("", chrono::Duration::zero(), state.settings.cookie_secure));
+    Ok(response)
+}
+
+/// Download what the organisation holds about a member, on their request (admins).
+#[utoipa::path(get, path = "/orgs/{org_id}/members/{person_id}/export", tag = "privacy",
+    params(("org_id" = OrgId, Path), ("person_id" = PersonId, Path)),
+    responses((status = 200, content_type = "application/zip", body = Vec<u8>), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn export_member(
+    State(state): State<AppState>,
+    principal: Principal,
+    ip: ClientIp,
+    PathIds((org_id, person_id)): PathIds<(OrgId, PersonId)>,
+) -> ApiResult<Response> {
+    member_in_reach(&state, &principal, org_id, person_id).await?;
+    let archive = state.accounts.personal_archive(person_id, ArchiveScope::Organisation(org_id)).await?;
+    let detail = tables_detail(&archive);
+    audit(&state, Some(org_id), Some(principal.person.id), "member.exported", Some(person_id.to_string()), detail, &ip)
+        .await;
+    Ok(zip_response(archive))
+}
+
+/// Erase a member who belongs to no other organisation, on their request (admins); confirmed
+/// with their e-mail address.
+#[utoipa::path(post, path = "/orgs/{org_id}/members/{person_id}/erase", tag = "privacy",
+    params(("org_id" = OrgId, Path), ("person_id" = PersonId, Path)), request_body = ErasureRequest,
+    responses((status = 200, body = ErasureView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn erase_member(
+    State(state): State<AppState>,
+    principal: Principal,
+    ip: ClientIp,
+    PathIds((org_id, person_id)): PathIds<(OrgId, PersonId)>,
+    JsonBody(req): JsonBody<ErasureRequest>,
+) -> ApiResult<Json<ErasureView>> {
+    member_in_reach(&state, &principal, org_id, person_id).await?;
+    if person_id == principal.person.id {
+        return Err(ApiError::new(ErrorCode::Conflict, "erase your own account from your profile"));
+    }
+    let member = state.accounts.member(org_id, person_id).await?;
+    check_confirmation(&req.confirm, &member.person.email)?;
+    let erasure = state.accounts.erase_member(principal.person.id, org_id, person_id).await?;
+    let detail = serde_json::json!({ "deleted": erasure.deleted.values().sum::<u64>(), "by": "admin" });
+    let pseudonym = Some(erasure.pseudonym.to_string());
+    audit(&state, Some(org_id), Some(principal.person.id), "member.erased", pseudonym, detail, &ip).await;
+    Ok(Json(erasure.into()))
+}
+
+/// The member is one the caller may see in the organisation, and the caller manages personal
+/// data there (a member the caller may not see is not found, before any refusal).
+async fn member_in_reach(state: &AppState, principal: &Principal, org: OrgId, person: PersonId) -> ApiResult<()> {
+    let scope = OrgScope::load(state, principal, org).await?;
+    scope.require_visible(state, person).await?;
+    state.accounts.member(org, person).await?;
+    scope.require(OrgAction::ManagePersonalData)?;
+    Ok(())
+}
