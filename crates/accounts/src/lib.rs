@@ -11,12 +11,14 @@ mod invitations;
 mod members;
 mod privacy;
 mod relationships;
+mod retention;
 mod sign_in;
 mod tokens;
 
 pub use invitations::{InvitationAccepted, InvitationPreview};
 pub use members::RoleChange;
 pub use privacy::{Archive, ArchiveScope};
+pub use retention::RetentionRun;
 
 use chrono::Duration;
 use wayfinder_accounts_rules::{CredentialError, ValidationError, hash_password};

@@ -70,7 +70,7 @@ impl Accounts {
         self.erase(person, Some(admin)).await
     }
 
-    async fn erase(&self, person: PersonId, asked_by: Option<PersonId>) -> AccountsResult<Erasure> {
+    pub(crate) async fn erase(&self, person: PersonId, asked_by: Option<PersonId>) -> AccountsResult<Erasure> {
         let profile = self.store.person(person).await.map_err(missing("person"))?;
         if profile.is_operator {
             let operators = self.store.list_people().await?.iter().filter(|p| p.is_operator).count();

@@ -29,6 +29,7 @@ mod practice;
 mod privacy;
 mod provisioning;
 mod questions;
+mod retention;
 mod rows;
 mod sequences;
 mod vectors;
@@ -69,6 +70,7 @@ pub use privacy::{
 };
 pub use provisioning::{CoachProvisionRecord, NewCoachProvision};
 pub use questions::{QuestionFilter, QuestionRecord};
+pub use retention::{ConversationsDeleted, RetentionPolicy};
 pub use sequences::{
     DueEnrolment, OpenCheckIn, SequenceEnrolmentRecord, SequenceEnrolmentStatus, SequenceRecord, StepOutcome,
     StepTaken, TakeStep,
@@ -270,6 +272,7 @@ pub const TABLES: &[&str] = &[
     "nudge_rules",
     "nudge_decisions",
     "email_reply_addresses",
+    "retention_policies",
 ];
 
 impl Store {

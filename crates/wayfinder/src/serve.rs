@@ -74,6 +74,12 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     // Sequences' due steps are taken every minute (a step is taken once, from the position it
     // was read at, so instances never send it twice).
     let sequences = tokio::spawn(state.channels.clone().run_sequences(StdDuration::from_secs(60), stop_rx.clone()));
+    // Each organisation's retention policy is applied every hour.
+    let retention = {
+        let accounts = state.accounts.clone();
+        let stop = stop_rx.clone();
+        tokio::spawn(async move { accounts.run_retention(StdDuration::from_secs(3600), stop).await })
+    };
     let grace = StdDuration::from_secs(config.shutdown_grace_seconds);
     let shutdown = async move {
         shutdown_signal().await;
@@ -102,6 +108,7 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     let _ = outbox.await;
     let _ = nudges.await;
     let _ = sequences.await;
+    let _ = retention.await;
     sweeper.abort();
     fitter.abort();
     store.close().await;

@@ -2026,6 +2026,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's retention policy (admins). */
+        get: operations["get_retention"];
+        /** Set the organisation's retention policy (admins); applied every hour. */
+        put: operations["put_retention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/retention/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply the organisation's retention policy now (admins). */
+        post: operations["apply_retention"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/sequences": {
         parameters: {
             query?: never;
@@ -4543,6 +4578,42 @@ export interface components {
          * @enum {string}
          */
         RelevanceSignals: "hybrid" | "lexical";
+        /** @description What applying the policy removed. */
+        RetentionRunView: {
+            /** Format: int64 */
+            accounts: number;
+            /** Format: int64 */
+            conversations: number;
+            /** Format: int64 */
+            messages: number;
+        };
+        /** @description How long the organisation keeps conversations and inactive accounts. */
+        RetentionSpec: {
+            /**
+             * Format: int64
+             * @description Conversations quiet for longer than this many days are deleted with their messages
+             *     (1–36,500; null keeps them).
+             */
+            conversation_days?: number | null;
+            /**
+             * Format: int64
+             * @description Members inactive for longer than this many days, who belong to no other organisation, are
+             *     erased (1–36,500; null keeps them). Admins and operators never are.
+             */
+            inactive_account_days?: number | null;
+        };
+        /** @description The organisation's retention policy. */
+        RetentionView: {
+            /** Format: int64 */
+            conversation_days?: number | null;
+            /** Format: int64 */
+            inactive_account_days?: number | null;
+            /**
+             * Format: date-time
+             * @description When it was last applied (every hour, or on request).
+             */
+            last_applied_at?: string | null;
+        };
         /** @description Nudged against holdout on coming back. */
         ReturnEffect: {
             /**
@@ -17081,6 +17152,244 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionView"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionSpec"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionView"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    apply_retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionRunView"];
+                };
             };
             /**
              * @description `unauthenticated`: No credentials: sign in, or send an API token.

@@ -209,6 +209,8 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(privacy::erase_me))
         .routes(routes!(privacy::export_member))
         .routes(routes!(privacy::erase_member))
+        .routes(routes!(privacy::get_retention, privacy::put_retention))
+        .routes(routes!(privacy::apply_retention))
         .routes(routes!(widgets::list_widgets, widgets::create_widget))
         .routes(routes!(widgets::get_widget, widgets::update_widget, widgets::delete_widget))
         .routes(routes!(widgets::widget_config))

@@ -166,3 +166,95 @@ async fn member_in_reach(state: &AppState, principal: &Principal, org: OrgId, pe
     scope.require(OrgAction::ManagePersonalData)?;
     Ok(())
 }
+
+/// How long the organisation keeps conversations and inactive accounts.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSpec {
+    /// Conversations quiet for longer than this many days are deleted with their messages
+    /// (1–36,500; null keeps them).
+    #[schema(minimum = 1, maximum = 36500)]
+    pub conversation_days: Option<i64>,
+    /// Members inactive for longer than this many days, who belong to no other organisation, are
+    /// erased (1–36,500; null keeps them). Admins and operators never are.
+    #[schema(minimum = 1, maximum = 36500)]
+    pub inactive_account_days: Option<i64>,
+}
+
+/// The organisation's retention policy.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RetentionView {
+    pub conversation_days: Option<i64>,
+    pub inactive_account_days: Option<i64>,
+    /// When it was last applied (every hour, or on request).
+    pub last_applied_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<wayfinder_store::RetentionPolicy> for RetentionView {
+    fn from(p: wayfinder_store::RetentionPolicy) -> Self {
+        RetentionView {
+            conversation_days: p.conversation_days,
+            inactive_account_days: p.inactive_account_days,
+            last_applied_at: p.last_applied_at,
+        }
+    }
+}
+
+/// What applying the policy removed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RetentionRunView {
+    pub conversations: u64,
+    pub messages: u64,
+    pub accounts: u64,
+}
+
+async fn personal_data_admin(state: &AppState, principal: &Principal, org: OrgId) -> ApiResult<()> {
+    OrgScope::load(state, principal, org).await?.require(OrgAction::ManagePersonalData)?;
+    Ok(())
+}
+
+/// The organisation's retention policy (admins).
+#[utoipa::path(get, path = "/orgs/{org_id}/retention", tag = "privacy", params(("org_id" = OrgId, Path)),
+    responses((status = 200, body = RetentionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_retention(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds(org_id): PathIds<OrgId>,
+) -> ApiResult<Json<RetentionView>> {
+    personal_data_admin(&state, &principal, org_id).await?;
+    Ok(Json(state.accounts.retention_policy(org_id).await?.into()))
+}
+
+/// Set the organisation's retention policy (admins); applied every hour.
+#[utoipa::path(put, path = "/orgs/{org_id}/retention", tag = "privacy", params(("org_id" = OrgId, Path)),
+    request_body = RetentionSpec,
+    responses((status = 200, body = RetentionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn put_retention(
+    State(state): State<AppState>,
+    principal: Principal,
+    ip: ClientIp,
+    PathIds(org_id): PathIds<OrgId>,
+    JsonBody(spec): JsonBody<RetentionSpec>,
+) -> ApiResult<Json<RetentionView>> {
+    personal_data_admin(&state, &principal, org_id).await?;
+    let policy =
+        state.accounts.set_retention_policy(org_id, spec.conversation_days, spec.inactive_account_days).await?;
+    let detail = serde_json::json!({ "conversation_days": policy.conversation_days,
+        "inactive_account_days": policy.inactive_account_days });
+    audit(&state, Some(org_id), Some(principal.person.id), "retention.changed", None, detail, &ip).await;
+    Ok(Json(policy.into()))
+}
+
+/// Apply the organisation's retention policy now (admins).
+#[utoipa::path(post, path = "/orgs/{org_id}/retention/apply", tag = "privacy", params(("org_id" = OrgId, Path)),
+    responses((status = 200, body = RetentionRunView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn apply_retention(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds(org_id): PathIds<OrgId>,
+) -> ApiResult<Json<RetentionRunView>> {
+    personal_data_admin(&state, &principal, org_id).await?;
+    let run = state.accounts.apply_retention(org_id, chrono::Utc::now()).await?;
+    Ok(Json(RetentionRunView { conversations: run.conversations, messages: run.messages, accounts: run.accounts }))
+}

@@ -283,6 +283,110 @@ async fn an_admins_uploads_pass_to_another_admin_and_the_last_admin_stays(backen
     assert_eq!(entry["subject"], erased["pseudonym"], "{entry}");
 }
 
+/// Runs `sql` with `$1` = `at` (milliseconds) and `$2` = `id` on the test database: moving a
+/// record's times into the past, as the weeks passing would.
+async fn backdate(app: &TestApp, sql: &str, id: &str, at: chrono::DateTime<chrono::Utc>) {
+    let url = app.database_url().to_string();
+    if url.starts_with("sqlite") {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query(sql).bind(at.timestamp_millis()).bind(id).execute(&pool).await.unwrap();
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        sqlx::query(sql).bind(at.timestamp_millis()).bind(id).execute(&pool).await.unwrap();
+        pool.close().await;
+    }
+}
+
+async fn ask(client: &Client, org: &str, question: &str) -> String {
+    let (status, conversation) = client.post(&format!("/orgs/{org}/conversations"), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{conversation}");
+    let id = conversation["id"].as_str().unwrap().to_string();
+    let (status, turn) = client.post(&format!("/conversations/{id}/messages"), json!({ "content": question })).await;
+    assert_eq!(status, StatusCode::OK, "{turn}");
+    id
+}
+
+async fn retention_deletes_exactly_what_expired(backend: Backend) {
+    let w = World::build(backend).await;
+    let a = &w.org_a;
+    let admin = &w.admin.client;
+    let url = format!("/orgs/{a}/retention");
+    let (status, policy) = admin.get(&url).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(policy, json!({ "conversation_days": null, "inactive_account_days": null, "last_applied_at": null }));
+
+    // Bad policies and strangers change nothing.
+    let before = w.app.row_counts().await;
+    for bad in [json!({ "conversation_days": 0 }), json!({ "inactive_account_days": 40000 })] {
+        let (status, body) = admin.put(&url, bad).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_field")));
+    }
+    assert_error(admin.put(&url, json!({ "days": 3 })).await, StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
+    assert_error(
+        admin.put(&url, json!({ "conversation_days": "30" })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    );
+    let policy = json!({ "conversation_days": 30, "inactive_account_days": 90 });
+    assert_error(w.coach.client.put(&url, policy.clone()).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(w.admin_b.client.put(&url, policy.clone()).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(w.coach.client.post(&format!("{url}/apply"), json!({})).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(w.app.row_counts().await, before);
+    let (status, saved) = admin.put(&url, policy).await;
+    assert_eq!((status, saved["conversation_days"].as_i64()), (StatusCode::OK, Some(30)), "{saved}");
+
+    // Two conversations quiet for 40 days, one from today; a member quiet for 100 days.
+    let now = chrono::Utc::now();
+    let old_one = ask(&w.learner.client, a, "What is spaced repetition?").await;
+    let kept = ask(&w.learner.client, a, "How do I plan my week?").await;
+    let old_two = ask(&w.other_learner.client, a, "Why do I forget what I read?").await;
+    for conversation in [&old_one, &old_two] {
+        backdate(
+            &w.app,
+            "UPDATE conversations SET updated_at = $1 WHERE id = $2",
+            conversation,
+            now - chrono::Duration::days(40),
+        )
+        .await;
+    }
+    let (_, quiet_id) = w.app.invite(admin, a, "quiet@north.example", "learner").await;
+    let long_ago = now - chrono::Duration::days(100);
+    for sql in [
+        "UPDATE people SET created_at = $1 WHERE id = $2",
+        "UPDATE memberships SET created_at = $1 WHERE person_id = $2",
+        "UPDATE sessions SET last_seen_at = $1, created_at = $1 WHERE person_id = $2",
+    ] {
+        backdate(&w.app, sql, &quiet_id, long_ago).await;
+    }
+
+    // Applying the policy removes exactly those, and nothing more the second time.
+    let (status, run) = admin.post(&format!("{url}/apply"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    assert_eq!(run, json!({ "conversations": 2, "messages": 4, "accounts": 1 }));
+    for gone in [&old_one, &old_two] {
+        assert_error(admin.get(&format!("/conversations/{gone}")).await, StatusCode::NOT_FOUND, "not_found");
+    }
+    let (status, still) = w.learner.client.get(&format!("/conversations/{kept}")).await;
+    assert_eq!(status, StatusCode::OK, "{still}");
+    assert_eq!(traces(&w.app, &quiet_id).await, BTreeMap::new());
+    assert_eq!(traces(&w.app, "quiet@north.example").await, BTreeMap::new());
+    let (status, _) = w.learner.client.get("/me").await;
+    assert_eq!(status, StatusCode::OK, "active members stay");
+    let (_, again) = admin.post(&format!("{url}/apply"), json!({})).await;
+    assert_eq!(again, json!({ "conversations": 0, "messages": 0, "accounts": 0 }));
+    let (_, audit) = admin.get(&format!("/orgs/{a}/audit")).await;
+    let applied: Vec<&Value> =
+        audit.as_array().unwrap().iter().filter(|e| e["action"] == "retention.applied").collect();
+    assert_eq!(applied.len(), 1, "{audit}");
+    assert_eq!(
+        (applied[0]["detail"]["conversations"].as_u64(), applied[0]["detail"]["accounts"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let (_, policy) = admin.get(&url).await;
+    assert!(policy["last_applied_at"].is_string(), "{policy}");
+}
+
 /// Every column of the schema that names a person is one the export reads and the erasure
 /// decides about: a table added later without that decision fails here.
 async fn every_person_column_is_accounted_for(backend: Backend) {
@@ -307,5 +411,6 @@ async fn every_person_column_is_accounted_for(backend: Backend) {
 wayfinder_testing::on_both_backends!(
     every_person_column_is_accounted_for,
     a_learners_data_is_exported_and_erased_without_a_trace,
-    an_admins_uploads_pass_to_another_admin_and_the_last_admin_stays
+    an_admins_uploads_pass_to_another_admin_and_the_last_admin_stays,
+    retention_deletes_exactly_what_expired
 );
