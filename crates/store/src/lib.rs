@@ -10,6 +10,7 @@
 //! files per backend with matching names under `migrations/`.
 
 mod audit;
+mod backup;
 mod channels;
 mod coach;
 mod credentials;

@@ -240,6 +240,11 @@ impl Store {
         Ok(rows.into_iter().filter(|(table, _)| !is_internal(table)).collect())
     }
 
+    /// The schema's tables.
+    pub(crate) async fn schema_tables(&self) -> StoreResult<Vec<String>> {
+        Ok(self.tables().await?.into_keys().collect())
+    }
+
     /// The schema's tables with their columns.
     async fn tables(&self) -> StoreResult<BTreeMap<String, Vec<String>>> {
         let mut tables = BTreeMap::<String, Vec<String>>::new();

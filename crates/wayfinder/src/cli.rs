@@ -25,6 +25,12 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Write a consistent backup of the database while it runs (SQLite: a snapshot file;
+    /// PostgreSQL: pg_dump of one snapshot), with each table's row count.
+    Backup(BackupArgs),
+    /// Restore a backup into the configured database, which must be empty, and check every
+    /// table's row count against the backup's.
+    Restore(RestoreArgs),
     /// Manage organisations.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -72,6 +78,22 @@ pub enum Command {
 pub struct BenchArgs {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<std::ffi::OsString>,
+}
+
+/// `wayfinder backup` options.
+#[derive(Args, Clone)]
+pub struct BackupArgs {
+    /// Folder to write the backup into (created; must not hold a backup already).
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+}
+
+/// `wayfinder restore` options.
+#[derive(Args, Clone)]
+pub struct RestoreArgs {
+    /// Folder written by `wayfinder backup`.
+    #[arg(long)]
+    pub from: std::path::PathBuf,
 }
 
 /// `wayfinder serve` options.

@@ -111,6 +111,9 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     /// A separate address serving `/metrics` without a token (bind it to an internal interface).
     pub metrics_bind: Option<SocketAddr>,
+    /// Folder holding `pg_dump` and `pg_restore` (as new as the server) for `wayfinder backup`
+    /// and `restore` on PostgreSQL; unset: found on `PATH`.
+    pub postgres_tools_dir: Option<PathBuf>,
     /// The Telegram Bot API every organisation's bot is reached through.
     pub telegram_api_url: String,
     /// The WhatsApp Cloud API (Graph API) every organisation's number is reached through.
@@ -192,6 +195,7 @@ impl Default for Config {
             web_dir: None,
             metrics_token: None,
             metrics_bind: None,
+            postgres_tools_dir: None,
             telegram_api_url: channels.telegram_api.clone(),
             whatsapp_api_url: channels.whatsapp_api.clone(),
             telegram_messages_per_second: channels.telegram_per_second,
@@ -248,6 +252,7 @@ const SETTING_KEYS: &[&str] = &[
     "web_dir",
     "metrics_token",
     "metrics_bind",
+    "postgres_tools_dir",
     "telegram_api_url",
     "whatsapp_api_url",
     "telegram_messages_per_second",
@@ -410,6 +415,7 @@ impl Config {
             chat_model: self.chat_model.clone(),
             model_prices: self.model_prices.clone(),
             web_dir: self.web_dir.clone(),
+            postgres_tools_dir: self.postgres_tools_dir.clone(),
             metrics_token: self.metrics_token.clone(),
             telegram_api_url: self.telegram_api_url.clone(),
             whatsapp_api_url: self.whatsapp_api_url.clone(),
@@ -464,6 +470,7 @@ impl Config {
             "web_dir": self.web_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
             "metrics_token": if self.metrics_token.is_some() { "****" } else { "" },
             "metrics_bind": self.metrics_bind.map(|a| a.to_string()).unwrap_or_default(),
+            "postgres_tools_dir": self.postgres_tools_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
         });
         let channels = serde_json::json!({
             "telegram_api_url": self.telegram_api_url,

@@ -29,6 +29,7 @@ macro_rules! out {
 
 mod admin;
 mod ask;
+mod backup;
 mod bench;
 mod cli;
 mod eval;
@@ -78,6 +79,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             outln!("{applied} migration(s) applied; the database is up to date");
             Ok(())
         }
+        Command::Backup(args) => backup::backup(&config, &args).await,
+        Command::Restore(args) => backup::restore(&config, &args).await,
         Command::Org(cmd) => admin::org(&open_migrated(&config).await?, cmd).await,
         Command::User(cmd) => admin::user(&open_migrated(&config).await?, cmd).await,
         Command::Token(cmd) => admin::token(&open_migrated(&config).await?, &config, cmd).await,

@@ -505,6 +505,72 @@ async fn ingestion_resumes_after_kill_9(backend: Backend) {
 /// `eval answers` on a three-document fixture: five answerable questions (the last one
 /// deliberately expects the wrong document, so "answered" and "cited as expected" differ) and two
 /// off-topic ones, lexically and, when the test model is there, with it.
+/// Runs `wayfinder` against `db` with extra environment; returns (success, stdout, stderr).
+fn wayfinder_env(db: &TestDatabase, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("WAYFINDER_DATABASE_URL", &db.url)
+        .env("WAYFINDER_LOG_LEVEL", "warn")
+        .env("WAYFINDER_EMBEDDING_PROVIDER", "none")
+        .envs(env.iter().copied())
+        .output()
+        .expect("wayfinder runs");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+async fn backup_and_restore_round_trip(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    // pg_dump and pg_restore as new as the test server, from its installation.
+    let tools = std::env::var("WAYFINDER_TEST_PG_BIN").unwrap_or_default();
+    let env: Vec<(&str, &str)> = match backend {
+        Backend::Postgres => vec![("WAYFINDER_POSTGRES_TOOLS_DIR", tools.as_str())],
+        Backend::Sqlite => vec![],
+    };
+    wayfinder(&db, &["org", "create", "--slug", "kept", "--name", "Kept"], None);
+    for (email, role) in [("ada@kept.example", "admin"), ("lee@kept.example", "learner")] {
+        wayfinder(&db, &["user", "create", "--email", email, "--name", email, "--org", "kept", "--role", role], None);
+    }
+    wayfinder(&db, &["token", "create", "--email", "ada@kept.example", "--name", "ops"], None);
+    wayfinder(&db, &["collection", "create", "--org", "kept", "--name", "Handbook"], None);
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("rules.md");
+    std::fs::write(&file, "# House rules\n\nQuiet hours begin at ten in the evening and last until seven.").unwrap();
+    let (ok, _, err) =
+        wayfinder_env(&db, &["ingest", file.to_str().unwrap(), "--org", "kept", "--collection", "Handbook"], &env);
+    assert!(ok, "{err}");
+
+    // The backup folder: a manifest with every table's count, and the database file.
+    let out_dir = folder.path().join("backup");
+    let (ok, out, err) = wayfinder_env(&db, &["backup", "--out", out_dir.to_str().unwrap()], &env);
+    assert!(ok, "{err}");
+    assert!(out.contains("backed up"), "{out}");
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap()).unwrap();
+    let tables = manifest["tables"].as_object().unwrap();
+    assert!(tables.len() > 60, "every table: {}", tables.len());
+    assert_eq!((tables["organisations"].as_i64(), tables["people"].as_i64()), (Some(1), Some(2)));
+    assert_eq!((tables["documents"].as_i64(), tables["api_tokens"].as_i64()), (Some(1), Some(1)));
+    assert!(tables["chunks"].as_i64() >= Some(1));
+    // A second backup into the same folder is refused.
+    let (ok, _, err) = wayfinder_env(&db, &["backup", "--out", out_dir.to_str().unwrap()], &env);
+    assert!(!ok && err.contains("already holds a backup"), "{err}");
+
+    // Restored into a new database: the same people, organisations and searchable text.
+    let fresh = TestDatabase::create(backend).await;
+    let (ok, out, err) = wayfinder_env(&fresh, &["restore", "--from", out_dir.to_str().unwrap()], &env);
+    assert!(ok, "{err}");
+    assert!(out.contains("every table's count matches"), "{out}");
+    assert_eq!(wayfinder(&fresh, &["user", "list"], None), wayfinder(&db, &["user", "list"], None));
+    assert_eq!(wayfinder(&fresh, &["org", "list"], None), wayfinder(&db, &["org", "list"], None));
+    let (ok, found, err) =
+        wayfinder_env(&fresh, &["search", "when do quiet hours begin", "--org", "kept", "--mode", "lexical"], &env);
+    assert!(ok && found.contains("Quiet hours begin at ten"), "{found}{err}");
+    // Into a database that is not empty, a restore is refused and changes nothing.
+    let (ok, _, err) = wayfinder_env(&db, &["restore", "--from", out_dir.to_str().unwrap()], &env);
+    assert!(!ok && err.contains("not empty"), "{err}");
+    assert_eq!(wayfinder(&db, &["org", "list"], None).lines().count(), 1);
+}
+
 async fn eval_answers_counts_what_the_coach_did(backend: Backend) {
     let db = TestDatabase::create(backend).await;
     let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/answers");
@@ -642,6 +708,7 @@ async fn outbox_delivers_exactly_once_after_kill_9(backend: Backend) {
 }
 
 wayfinder_testing::on_both_backends!(
+    backup_and_restore_round_trip,
     eval_answers_counts_what_the_coach_did,
     first_run_setup_link_then_clean_shutdown,
     administering_from_the_command_line,
