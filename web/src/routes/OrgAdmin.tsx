@@ -1,10 +1,11 @@
-// Organisation administration (admins): members and their roles,
-// invitations (a new one shows its link once), relationships, the
-// messaging channels members link their accounts on, the nudge rules that
-// reach learners there (each with its measured effect), and the widgets that
-// put a coach on the organisation's own website.
+// Organisation administration (admins): members and their roles (and, on a
+// member's request, the archive of their data or erasing them), invitations
+// (a new one shows its link once), relationships, the messaging channels
+// members link their accounts on, the nudge rules that reach learners there
+// (each with its measured effect), and the widgets that put a coach on the
+// organisation's own website.
 
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { NavLink, Navigate, Route, Routes } from "react-router-dom";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { orgs } from "../api/endpoints";
@@ -15,6 +16,7 @@ import { ChannelSettings } from "../components/channels/ChannelSettings";
 import { NudgeRules } from "../components/nudges/NudgeRules";
 import { NudgeEffectView } from "../components/nudges/NudgeEffect";
 import { WidgetSettings } from "../components/widgets/WidgetSettings";
+import { EraseMemberDialog, MemberExportLink } from "../components/privacy/MemberData";
 import { formatDate, formatDateTime, roleLabel } from "../lib/format";
 
 function useMembers(org: string) {
@@ -33,12 +35,24 @@ function Members({ org }: { org: string }) {
     mutationFn: (member: Member) => orgs.removeMember(org, member.person.id),
     onSuccess: () => client.invalidateQueries({ queryKey: ["members", org] }),
   });
+  const [erasing, setErasing] = useState<Member | null>(null);
+  const [erased, setErased] = useState<string | null>(null);
+  const erasedNote = useRef<HTMLParagraphElement>(null);
+  // The Erase button that opened the dialog left with its row: the focus goes to what happened.
+  useEffect(() => {
+    if (erased) erasedNote.current?.focus();
+  }, [erased]);
   return (
     <section aria-labelledby="members-heading">
       <h2 id="members-heading">Members</h2>
       {members.isPending && <Loading />}
       <ErrorNote error={members.error} onRetry={() => members.refetch()} />
       <ErrorNote error={setRole.error} />
+      {erased && (
+        <p role="status" className="success" tabIndex={-1} ref={erasedNote}>
+          {erased} was erased.
+        </p>
+      )}
       {members.data?.length === 0 && <Empty title="No members yet." />}
       {members.data && members.data.length > 0 && (
         <div className="table-wrap">
@@ -78,14 +92,30 @@ function Members({ org }: { org: string }) {
                   </td>
                   <td className="muted">{formatDate(m.joined_at)}</td>
                   <td>
-                    <button
-                      type="button"
-                      className="danger-text"
-                      aria-label={`Remove ${m.person.display_name}`}
-                      onClick={() => remove.ask(m)}
-                    >
-                      Remove
-                    </button>
+                    <div className="member-actions">
+                      <MemberExportLink org={org} member={m} />
+                      {m.person.id !== me?.person.id && (
+                        <button
+                          type="button"
+                          className="danger-text"
+                          aria-label={`Erase ${m.person.display_name}`}
+                          onClick={() => {
+                            setErased(null);
+                            setErasing(m);
+                          }}
+                        >
+                          Erase
+                        </button>
+                      )}
+                      <button
+                        type="button"
+                        className="danger-text"
+                        aria-label={`Remove ${m.person.display_name}`}
+                        onClick={() => remove.ask(m)}
+                      >
+                        Remove
+                      </button>
+                    </div>
                   </td>
                 </tr>
               ))}
@@ -103,6 +133,15 @@ function Members({ org }: { org: string }) {
           </>
         }
         confirmLabel="Remove"
+      />
+      <EraseMemberDialog
+        org={org}
+        member={erasing}
+        onClose={() => setErasing(null)}
+        onErased={(member) => {
+          setErasing(null);
+          setErased(member.person.display_name);
+        }}
       />
     </section>
   );

@@ -1,6 +1,6 @@
 // The signed-in person's own things: the messaging accounts they linked in the
-// current organisation and how they want reminders there, password, active sessions (with "log out everywhere")
-// and personal API tokens (the secret is shown once).
+// current organisation and how they want reminders there, password, active sessions (with "log out everywhere"),
+// personal API tokens (the secret is shown once), and their data: an archive of all of it, and erasing the account.
 
 import { useState, type FormEvent } from "react";
 import { useNavigate } from "react-router-dom";
@@ -11,6 +11,7 @@ import { useSession } from "../session";
 import { ConfirmDialog, Empty, ErrorNote, Field, Loading, SecretBox } from "../components/ui";
 import { LinkedAccounts } from "../components/channels/LinkedAccounts";
 import { ReachSettings } from "../components/channels/ReachSettings";
+import { YourData } from "../components/privacy/YourData";
 import { formatDateTime, roleLabel } from "../lib/format";
 
 function describeAgent(ua: string | null | undefined): string {
@@ -244,6 +245,7 @@ export default function Profile() {
       <Password />
       <Sessions />
       <Tokens />
+      {me && <YourData email={me.person.email} />}
     </div>
   );
 }

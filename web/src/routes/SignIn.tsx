@@ -6,6 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { auth } from "../api/endpoints";
 import { useSession } from "../session";
 import { ErrorNote, Loading } from "../components/ui";
+import { AccountErasedNotice } from "../components/privacy/ErasedNotice";
 
 /** Only same-site paths are followed after sign-in. */
 function safeNext(next: string | null): string {
@@ -50,6 +51,7 @@ export function SignIn() {
           </span>{" "}
           Sign in to Wayfinder
         </h1>
+        <AccountErasedNotice />
         {setup.data?.needed && (
           <p className="notice">
             This Wayfinder has no operator yet. Open the setup link that <code>wayfinder serve</code> printed, or{" "}
