@@ -277,6 +277,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/data-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who looked at the caller's data — their coaches, parents, managers and admins reading their
+         *     progress or conversations, and admins exporting it — newest first (the last 200).
+         */
+        get: operations["my_data_access"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/erase": {
         parameters: {
             query?: never;
@@ -3021,6 +3041,22 @@ export interface components {
             expires_in_days?: number | null;
             /** @description What the token is for, e.g. "reporting script". */
             name: string;
+        };
+        /**
+         * @description What was looked at.
+         * @enum {string}
+         */
+        DataAccessKind: "progress" | "conversation" | "export";
+        /** @description Someone else looking at the caller's data (noted once an hour per reader and kind). */
+        DataAccessView: {
+            /** Format: date-time */
+            at: string;
+            conversation_id?: string | null;
+            org_id?: string | null;
+            reader_id?: string | null;
+            /** @description The reader's name (null once they have been erased). */
+            reader_name?: string | null;
+            what: components["schemas"]["DataAccessKind"];
         };
         /**
          * @description Why an item fails the check against its cited passage.
@@ -6519,6 +6555,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_data_access: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataAccessView"][];
                 };
             };
             /**

@@ -2,6 +2,7 @@
 //! (streamed as server-sent events or answered whole), feedback and shared links.
 
 use crate::error::ErrorCode;
+use crate::routes::{DataRead, note_data_read};
 use crate::{
     auth::{ClientIp, Principal},
     authz::OrgScope,
@@ -433,11 +434,10 @@ pub struct ConversationDetail {
 pub async fn get_conversation(
     State(state): State<AppState>,
     principal: Principal,
-    ip: ClientIp,
     PathIds(id): PathIds<ConversationId>,
 ) -> ApiResult<Json<ConversationDetail>> {
     let (conversation, _, _) = open_conversation(&state, &principal, id).await?;
-    note_read(&state, &principal, &conversation, &ip).await;
+    note_read(&state, &principal, &conversation).await;
     let messages = state.coaching.messages(id).await?;
     Ok(Json(ConversationDetail { conversation, messages }))
 }
@@ -662,11 +662,8 @@ pub async fn put_feedback(
     Ok(Json(feedback))
 }
 
-/// Logs who opened a conversation they do not own (coaches reading a learner's chat).
-async fn note_read(state: &AppState, principal: &Principal, conversation: &Conversation, ip: &ClientIp) {
-    if conversation.owner_id != principal.person.id {
-        let details = serde_json::json!({ "owner": conversation.owner_id });
-        let id = Some(conversation.id.to_string());
-        audit(state, Some(conversation.org_id), Some(principal.person.id), "conversation.read", id, details, ip).await;
-    }
+/// Notes who opened a conversation they do not own (coaches reading a learner's chat).
+async fn note_read(state: &AppState, principal: &Principal, conversation: &Conversation) {
+    let what = DataRead::Conversation(conversation.id);
+    note_data_read(state, conversation.org_id, principal.person.id, conversation.owner_id, what).await;
 }

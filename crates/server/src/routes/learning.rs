@@ -2,6 +2,7 @@
 //! and export, enrolments, and each learner's evidence, mastery, goals, paths,
 //! next step and reviews (the learner and those who follow them).
 
+use crate::routes::{DataRead, note_data_read};
 use crate::{
     auth::{ClientIp, Principal},
     authz::OrgScope,
@@ -101,7 +102,10 @@ pub(crate) async fn require_learner(
         return Err(if visible { ApiError::forbidden() } else { hidden() });
     }
     let allowed = match access {
-        LearnerAccess::Read => true,
+        LearnerAccess::Read => {
+            note_data_read(state, scope.org.id, scope.actor.person, learner, DataRead::Progress).await;
+            true
+        }
         LearnerAccess::Guide => policy::may_guide_learner(&scope.actor, learner, &supervised),
         LearnerAccess::SetGoals => policy::may_set_goals(&scope.actor, learner, &supervised),
         LearnerAccess::Practise => policy::may_practise_as(&scope.actor, learner),

@@ -80,6 +80,39 @@ impl From<Member> for MemberView {
     }
 }
 
+/// What someone other than the person read of their data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DataRead {
+    /// Their progress: mastery, evidence, goals, paths, practice, dashboard.
+    Progress,
+    /// One of their conversations.
+    Conversation(wayfinder_coach_rules::ConversationId),
+}
+
+/// Notes that `reader` read `subject`'s data in `org` (nothing when they read their own): once
+/// an hour per reader, subject and kind, so the person can see who looked without a row per
+/// page load. A failure is logged, not returned.
+pub(crate) async fn note_data_read(state: &AppState, org: OrgId, reader: PersonId, subject: PersonId, what: DataRead) {
+    if reader == subject {
+        return;
+    }
+    let detail = match what {
+        DataRead::Progress => serde_json::json!({ "what": "progress" }),
+        DataRead::Conversation(id) => serde_json::json!({ "what": "conversation", "conversation_id": id }),
+    };
+    let event = NewAuditEvent {
+        org: Some(org),
+        actor: Some(reader),
+        action: "data.read".into(),
+        subject: Some(subject.to_string()),
+        detail,
+        ip: None,
+    };
+    if let Err(e) = state.store.record_audit_once(&event, chrono::Utc::now() - chrono::Duration::hours(1)).await {
+        tracing::error!(error = %e, "could not note a read of someone's data");
+    }
+}
+
 /// Records an audit event. A failure is logged rather than failing the
 /// request whose change has already been committed.
 pub(crate) async fn audit(
@@ -207,6 +240,7 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(sequences::answer_check_in))
         .routes(routes!(privacy::export_me))
         .routes(routes!(privacy::erase_me))
+        .routes(routes!(privacy::my_data_access))
         .routes(routes!(privacy::export_member))
         .routes(routes!(privacy::erase_member))
         .routes(routes!(privacy::get_retention, privacy::put_retention))

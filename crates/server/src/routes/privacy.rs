@@ -258,3 +258,70 @@ pub async fn apply_retention(
     let run = state.accounts.apply_retention(org_id, chrono::Utc::now()).await?;
     Ok(Json(RetentionRunView { conversations: run.conversations, messages: run.messages, accounts: run.accounts }))
 }
+
+/// What was looked at.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DataAccessKind {
+    /// Progress: mastery, evidence, goals, paths, practice, the dashboard.
+    Progress,
+    /// One of the person's conversations.
+    Conversation,
+    /// An archive of their data, exported by an admin.
+    Export,
+}
+
+/// Someone else looking at the caller's data (noted once an hour per reader and kind).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DataAccessView {
+    pub at: chrono::DateTime<chrono::Utc>,
+    #[schema(value_type = Option<String>)]
+    pub org_id: Option<OrgId>,
+    #[schema(value_type = Option<String>)]
+    pub reader_id: Option<PersonId>,
+    /// The reader's name (null once they have been erased).
+    pub reader_name: Option<String>,
+    pub what: DataAccessKind,
+    pub conversation_id: Option<String>,
+}
+
+/// Who looked at the caller's data — their coaches, parents, managers and admins reading their
+/// progress or conversations, and admins exporting it — newest first (the last 200).
+#[utoipa::path(get, path = "/me/data-access", tag = "privacy",
+    responses((status = 200, body = [DataAccessView]), (status = 401, body = ErrorBody)))]
+pub async fn my_data_access(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> ApiResult<Json<Vec<DataAccessView>>> {
+    let events =
+        state.store.audit_about(&principal.person.id.to_string(), &["data.read", "member.exported"], 200).await?;
+    let mut names: std::collections::HashMap<PersonId, Option<String>> = std::collections::HashMap::new();
+    let mut views = Vec::with_capacity(events.len());
+    for event in events {
+        let reader_name = match event.actor {
+            Some(reader) => match names.get(&reader) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = state.store.person(reader).await.ok().map(|p| p.display_name);
+                    names.insert(reader, name.clone());
+                    name
+                }
+            },
+            None => None,
+        };
+        let what = match (event.action.as_str(), event.detail["what"].as_str()) {
+            ("member.exported", _) => DataAccessKind::Export,
+            (_, Some("conversation")) => DataAccessKind::Conversation,
+            _ => DataAccessKind::Progress,
+        };
+        views.push(DataAccessView {
+            at: event.created_at,
+            org_id: event.org,
+            reader_id: event.actor,
+            reader_name,
+            what,
+            conversation_id: event.detail["conversation_id"].as_str().map(str::to_string),
+        });
+    }
+    Ok(Json(views))
+}

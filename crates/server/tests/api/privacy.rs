@@ -387,6 +387,55 @@ async fn retention_deletes_exactly_what_expired(backend: Backend) {
     assert!(policy["last_applied_at"].is_string(), "{policy}");
 }
 
+async fn a_person_sees_who_read_their_data(backend: Backend) {
+    let w = World::build(backend).await;
+    let a = &w.org_a;
+    let id = &w.learner.id;
+    let chat = ask(&w.learner.client, a, "How do I take notes in a lecture?").await;
+    // The learner reading their own data is nobody else looking.
+    assert_eq!(w.learner.client.get(&format!("/orgs/{a}/learners/{id}/mastery")).await.0, StatusCode::OK);
+    let (_, seen) = w.learner.client.get("/me/data-access").await;
+    assert_eq!(seen, json!([]));
+    // Their coach opens the conversation and their progress, twice each; their parent the
+    // progress; an admin exports their data.
+    for _ in 0..2 {
+        assert_eq!(w.coach.client.get(&format!("/conversations/{chat}")).await.0, StatusCode::OK);
+        assert_eq!(w.coach.client.get(&format!("/orgs/{a}/learners/{id}/mastery")).await.0, StatusCode::OK);
+        assert_eq!(w.coach.client.get(&format!("/orgs/{a}/learners/{id}/goals")).await.0, StatusCode::OK);
+    }
+    assert_eq!(w.parent.client.get(&format!("/orgs/{a}/insights/learners/{id}")).await.0, StatusCode::OK);
+    assert_eq!(w.admin.client.get_bytes(&format!("/orgs/{a}/members/{id}/export")).await.0, StatusCode::OK);
+    // A refused read is no read.
+    assert_eq!(w.other_learner.client.get(&format!("/orgs/{a}/learners/{id}/mastery")).await.0, StatusCode::NOT_FOUND);
+
+    let (status, seen) = w.learner.client.get("/me/data-access").await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    let mut looks: Vec<(String, String)> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["reader_name"].as_str().unwrap().to_string(), e["what"].as_str().unwrap().to_string()))
+        .collect();
+    looks.sort();
+    let expected = [("admin", "export"), ("coach", "conversation"), ("coach", "progress"), ("parent", "progress")];
+    assert_eq!(
+        looks,
+        expected.map(|(r, w)| (r.to_string(), w.to_string())).to_vec(),
+        "once an hour per reader and kind"
+    );
+    let conversation = seen.as_array().unwrap().iter().find(|e| e["what"] == "conversation").unwrap();
+    assert_eq!(
+        (conversation["conversation_id"].as_str(), conversation["reader_id"].as_str()),
+        (Some(chat.as_str()), Some(w.coach.id.as_str()))
+    );
+    // Nobody looked at the other learner's data; the admins see the reads in the audit log.
+    let (_, none) = w.other_learner.client.get("/me/data-access").await;
+    assert_eq!(none, json!([]));
+    let (_, audit) = w.admin.client.get(&format!("/orgs/{a}/audit")).await;
+    let reads = audit.as_array().unwrap().iter().filter(|e| e["action"] == "data.read").count();
+    assert_eq!(reads, 3);
+}
+
 /// Every column of the schema that names a person is one the export reads and the erasure
 /// decides about: a table added later without that decision fails here.
 async fn every_person_column_is_accounted_for(backend: Backend) {
@@ -412,5 +461,6 @@ wayfinder_testing::on_both_backends!(
     every_person_column_is_accounted_for,
     a_learners_data_is_exported_and_erased_without_a_trace,
     an_admins_uploads_pass_to_another_admin_and_the_last_admin_stays,
-    retention_deletes_exactly_what_expired
+    retention_deletes_exactly_what_expired,
+    a_person_sees_who_read_their_data
 );
