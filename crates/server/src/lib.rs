@@ -15,6 +15,7 @@ pub mod metrics;
 mod openapi;
 mod origin;
 mod pages;
+pub mod rate_limit;
 pub mod routes;
 pub mod state;
 pub mod web_app;
@@ -79,6 +80,7 @@ pub fn app(state: AppState) -> Router {
         // JSON bodies are read by `json::JsonBody` with the same limit and a
         // clean 413; this covers every other extractor.
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit_rates))
         .layer(axum::middleware::from_fn_with_state(hsts, security_headers))
         .layer(axum::middleware::from_fn(metrics::track_requests))
         .layer(

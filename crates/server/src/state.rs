@@ -36,6 +36,8 @@ pub struct ServerSettings {
     pub metrics_token: Option<String>,
     /// Where the messaging platforms' APIs are and how fast one bot may send.
     pub channels: wayfinder_channels::ChannelSettings,
+    /// Requests a minute per caller and per address on the expensive and abusable endpoints.
+    pub rate_limits: crate::rate_limit::RateLimits,
 }
 
 impl Default for ServerSettings {
@@ -52,6 +54,7 @@ impl Default for ServerSettings {
             web_app: WebAppSource::Embedded,
             metrics_token: None,
             channels: wayfinder_channels::ChannelSettings::default(),
+            rate_limits: crate::rate_limit::RateLimits::default(),
         }
     }
 }

@@ -30,6 +30,7 @@ mod practice;
 mod privacy;
 mod provisioning;
 mod questions;
+mod rate_limits;
 mod retention;
 mod rows;
 mod sequences;

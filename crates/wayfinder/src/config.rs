@@ -114,6 +114,10 @@ pub struct Config {
     /// Folder holding `pg_dump` and `pg_restore` (as new as the server) for `wayfinder backup`
     /// and `restore` on PostgreSQL; unset: found on `PATH`.
     pub postgres_tools_dir: Option<PathBuf>,
+    /// Requests a minute per caller and per address on the expensive and abusable endpoints:
+    /// `[rate_limits.search] per_caller = 120, per_ip = 1200` (classes `ask`, `search`, `upload`,
+    /// `sign_in`, `invitation`, `export`; 0 lifts a limit).
+    pub rate_limits: wayfinder_server::rate_limit::RateLimits,
     /// The Telegram Bot API every organisation's bot is reached through.
     pub telegram_api_url: String,
     /// The WhatsApp Cloud API (Graph API) every organisation's number is reached through.
@@ -196,6 +200,7 @@ impl Default for Config {
             metrics_token: None,
             metrics_bind: None,
             postgres_tools_dir: None,
+            rate_limits: server.rate_limits,
             telegram_api_url: channels.telegram_api.clone(),
             whatsapp_api_url: channels.whatsapp_api.clone(),
             telegram_messages_per_second: channels.telegram_per_second,
@@ -253,6 +258,7 @@ const SETTING_KEYS: &[&str] = &[
     "metrics_token",
     "metrics_bind",
     "postgres_tools_dir",
+    "rate_limits",
     "telegram_api_url",
     "whatsapp_api_url",
     "telegram_messages_per_second",
@@ -388,6 +394,7 @@ impl Config {
                 email_reply_domain: self.email_reply_domain.clone(),
                 email_inbound_secret: self.email_inbound_secret.as_ref().map(|s| s.expose_secret().to_string()),
             },
+            rate_limits: self.rate_limits,
         })
     }
 
@@ -486,6 +493,7 @@ impl Config {
         });
         if let (serde_json::Value::Object(all), serde_json::Value::Object(more)) = (&mut value, channels) {
             all.extend(more);
+            all.insert("rate_limits".into(), serde_json::to_value(self.rate_limits).unwrap_or_default());
         }
         toml::to_string(&value).unwrap_or_default()
     }

@@ -128,7 +128,8 @@ async fn offer_setup(store: &Store, public_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Deletes expired sessions every ten minutes so the table does not grow forever.
+/// Deletes expired sessions and spent rate-limit counters every ten minutes so the tables do
+/// not grow forever.
 async fn sweep_expired_sessions(store: Store, idle: Duration) {
     let mut tick = tokio::time::interval(StdDuration::from_secs(600));
     loop {
@@ -138,6 +139,10 @@ async fn sweep_expired_sessions(store: Store, idle: Duration) {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "removed expired sessions"),
             Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
+        // Rate-limit windows of one minute: anything older than the last few is spent.
+        if let Err(e) = store.sweep_rate_counters((now - chrono::Duration::minutes(5)).timestamp_millis()).await {
+            tracing::warn!(error = %e, "could not remove spent rate-limit counters");
         }
     }
 }

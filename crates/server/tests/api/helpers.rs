@@ -78,8 +78,13 @@ impl TestApp {
 
     /// A second instance on this one's database (several stateless instances on one PostgreSQL).
     pub async fn spawn_peer(&self) -> TestApp {
+        self.spawn_peer_with(test_settings()).await
+    }
+
+    /// A second server on the same database with `settings`.
+    pub async fn spawn_peer_with(&self, settings: ServerSettings) -> TestApp {
         let kb = |store| KnowledgeBase::new(store, None, None, IngestLimits::default());
-        Self::start(None, self.url.clone(), test_settings(), kb, wayfinder_coach::Models::none()).await
+        Self::start(None, self.url.clone(), settings, kb, wayfinder_coach::Models::none()).await
     }
 
     async fn start(
@@ -206,6 +211,12 @@ pub struct Client {
 }
 
 impl Client {
+    /// The same person talking to another server on the same database (cookies go by host, not
+    /// port, so the session travels with them).
+    pub fn rebased(&self, app: &TestApp) -> Client {
+        Client { base: format!("http://{}/api/v1", app.addr), ..self.clone() }
+    }
+
     /// A copy that authenticates with `token` instead of cookies.
     pub fn with_bearer(&self, token: &str) -> Client {
         Client { http: reqwest::Client::new(), base: self.base.clone(), csrf: None, bearer: Some(token.to_string()) }

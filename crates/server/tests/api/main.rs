@@ -19,6 +19,7 @@ mod permissions;
 mod practice;
 mod privacy;
 mod provisioning;
+mod rate_limits;
 mod sequences;
 mod story;
 mod web;
