@@ -2,8 +2,8 @@
 // member's request, the archive of their data or erasing them), invitations
 // (a new one shows its link once), relationships, the messaging channels
 // members link their accounts on, the nudge rules that reach learners there
-// (each with its measured effect), and the widgets that put a coach on the
-// organisation's own website.
+// (each with its measured effect), the widgets that put a coach on the
+// organisation's own website, and how long its data is kept (retention).
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { NavLink, Navigate, Route, Routes } from "react-router-dom";
@@ -17,6 +17,7 @@ import { NudgeRules } from "../components/nudges/NudgeRules";
 import { NudgeEffectView } from "../components/nudges/NudgeEffect";
 import { WidgetSettings } from "../components/widgets/WidgetSettings";
 import { EraseMemberDialog, MemberExportLink } from "../components/privacy/MemberData";
+import { RetentionSettings } from "../components/privacy/RetentionSettings";
 import { formatDate, formatDateTime, roleLabel } from "../lib/format";
 
 function useMembers(org: string) {
@@ -384,6 +385,7 @@ export default function OrgAdmin() {
         <NavLink to="/admin/channels">Channels</NavLink>
         <NavLink to="/admin/nudges">Nudges</NavLink>
         <NavLink to="/admin/widgets">Widgets</NavLink>
+        <NavLink to="/admin/retention">Data retention</NavLink>
       </nav>
       <Routes>
         <Route index element={<Navigate to="members" replace />} />
@@ -394,6 +396,7 @@ export default function OrgAdmin() {
         <Route path="nudges" element={<NudgeRules org={org} />} />
         <Route path="nudges/:ruleId" element={<NudgeEffectView org={org} />} />
         <Route path="widgets" element={<WidgetSettings org={org} />} />
+        <Route path="retention" element={<RetentionSettings org={org} />} />
       </Routes>
     </div>
   );

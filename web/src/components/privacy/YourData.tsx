@@ -1,10 +1,12 @@
 // The profile's "Your data": the archive of everything Wayfinder holds about
 // the signed-in person (a plain link: the session cookie authenticates the
-// download, and the server names the file), and the danger zone where they
+// download, and the server names the file), who else looked at their data
+// (see `DataAccessList`), and the danger zone where they
 // erase their own account. Once erased, their session is over: the app loads
 // afresh at the sign-in page, which says what happened (see
 // `AccountErasedNotice`).
 
+import { DataAccessList } from "./DataAccessList";
 import { EraseConfirmation } from "./EraseConfirmation";
 import { noteAccountErased } from "./ErasedNotice";
 import { privacy } from "./api";
@@ -22,6 +24,7 @@ export function YourData({ email }: { email: string }) {
         <a className="button" href={privacy.myExportUrl()} download>
           Download my data
         </a>
+        <DataAccessList />
       </section>
       <section aria-labelledby="erase-heading" className="card danger-zone">
         <h2 id="erase-heading">Erase my account</h2>
