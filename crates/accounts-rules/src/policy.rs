@@ -67,8 +67,8 @@ pub enum OrgAction {
     ManageNudges,
     /// Write sequences of scheduled steps and enrol people in them (coaches: their own learners).
     ManageSequences,
-    /// Export a member's data on their request, and erase a member who belongs to no other
-    /// organisation.
+    /// Export a member's data on their request, erase a member who belongs to no other
+    /// organisation, set how long data is kept and what chat models may see of people.
     ManagePersonalData,
 }
 

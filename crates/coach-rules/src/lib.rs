@@ -13,6 +13,7 @@ pub mod citations;
 pub mod confidence;
 pub mod extractive;
 mod ids;
+pub mod privacy;
 pub mod prompt;
 pub mod refusal;
 pub mod relevance;
@@ -27,6 +28,7 @@ pub use citations::{CitationMark, CitedAnswer, cited_sources, parse_citations, s
 pub use confidence::{Confidence, ConfidenceLevel, citation_coverage, confidence};
 pub use extractive::{ExtractedSentence, ExtractiveAnswer, ExtractiveOptions, extract_answer, extractive_answer};
 pub use ids::{CoachId, ConversationId, MessageId};
+pub use privacy::{Redactor, StreamRestorer};
 pub use prompt::{LearnerStanding, NextStepBrief, PromptInput, build_prompt, render_source};
 pub use refusal::refusal_text;
 pub use relevance::{

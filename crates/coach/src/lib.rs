@@ -7,6 +7,7 @@
 
 mod models;
 mod pipeline;
+mod redaction;
 mod views;
 
 pub use models::Models;

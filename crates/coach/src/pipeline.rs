@@ -16,9 +16,9 @@ use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_channels_rules::Channel;
 use wayfinder_coach_rules::{
     AnswerKind, AnswerMode, CoachStyle, ConfidenceLevel, ConversationId, ExtractiveOptions, MessageId, PromptInput,
-    Relevance, RelevanceDecision, Role as CoachRole, Source, SourceRelevance, Turn, TurnRole, citation_coverage,
-    clean_rewrite, confidence, extract_answer, judge_relevance, needs_rewrite, parse_routing, refusal_text,
-    relevance::DEFAULT_THRESHOLD, rewrite_prompt, route_domains, routing_prompt, standalone_question,
+    Redactor, Relevance, RelevanceDecision, Role as CoachRole, Source, SourceRelevance, Turn, TurnRole,
+    citation_coverage, clean_rewrite, confidence, extract_answer, judge_relevance, needs_rewrite, parse_routing,
+    refusal_text, relevance::DEFAULT_THRESHOLD, rewrite_prompt, route_domains, routing_prompt, standalone_question,
     validate_citations,
 };
 use wayfinder_insights_rules::gaps::QuestionOutcome;
@@ -153,6 +153,8 @@ struct TurnRun<'a> {
     model: Option<Arc<dyn ChatModel>>,
     model_name: Option<String>,
     usage: Usage,
+    /// Whether the learner's own record may go into the prompt (the organisation's setting).
+    learner_data: bool,
 }
 
 impl TurnRun<'_> {
@@ -425,6 +427,7 @@ impl Coaching {
         let user = message_record(conversation, TurnRole::User, input.question.clone(), input.channel);
         let _ = events.send(TurnEvent::User(Message::from_record(user.clone(), None))).await;
         let mut run = self.start_run(&input);
+        self.apply_prompt_privacy(&mut run).await?;
 
         // A reply to the check question the coach just posed is graded, and answered with the
         // verdict alone: it answers the coach rather than asking it something.
@@ -518,7 +521,22 @@ impl Coaching {
             None
         });
         let model_name = coach.model.clone().or_else(|| self.models.default_model().map(String::from));
-        TurnRun { input, model, model_name, usage: Usage { input_tokens: 0, output_tokens: 0, reported: true } }
+        let usage = Usage { input_tokens: 0, output_tokens: 0, reported: true };
+        TurnRun { input, model, model_name, usage, learner_data: true }
+    }
+
+    /// The organisation's prompt privacy for this turn: the model sees placeholders for personal
+    /// data (and the answer gets them back), and no learner record when it says so.
+    async fn apply_prompt_privacy(&self, run: &mut TurnRun<'_>) -> CoachingResult<()> {
+        let privacy = self.store.prompt_privacy(run.input.org).await?;
+        run.learner_data = !privacy.no_learner_data;
+        if privacy.redact_personal_data
+            && let Some(model) = run.model.take()
+        {
+            let redactor = Redactor::new(&self.store.member_names(run.input.org).await?);
+            run.model = Some(Arc::new(crate::redaction::RedactingModel::new(model, redactor)));
+        }
+        Ok(())
     }
 
     /// Stage 2: a follow-up becomes a standalone question for retrieval (with the model when
@@ -600,11 +618,11 @@ impl Coaching {
             let (given, given_relevance): (&[Source], &[SourceRelevance]) =
                 if relevant { (sources, &relevance) } else { (&[], &[]) };
             let learner = match &self.learners {
-                Some(records) => {
+                Some(records) if run.learner_data => {
                     let chunks: Vec<i64> = given.iter().map(|s| s.chunk_id).collect();
                     records.standing(run.input.org, run.input.person, &chunks).await
                 }
-                None => None,
+                _ => None,
             };
             let prompt = PromptInput {
                 learner: learner.as_ref(),

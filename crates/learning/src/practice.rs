@@ -486,7 +486,11 @@ impl Learning {
         // neither can give a grade.
         if let (QuestionBody::ShortAnswer { prompt, reference }, Answer::Text { text }) = (&question.body, &spec.answer)
         {
-            if let Some(by_model) = self.grade_by_model(prompt, reference, text).await {
+            // A learner's answer goes to the chat model only where the organisation lets learner
+            // data reach it.
+            let to_model = !self.store.prompt_privacy(org).await?.no_learner_data;
+            let by_model = if to_model { self.grade_by_model(prompt, reference, text).await } else { None };
+            if let Some(by_model) = by_model {
                 graded = by_model;
             } else {
                 match self.knowledge.similarity(text, reference).await {

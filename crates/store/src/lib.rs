@@ -28,6 +28,7 @@ mod orgs;
 mod people;
 mod practice;
 mod privacy;
+mod prompt_privacy;
 mod provisioning;
 mod questions;
 mod rate_limits;
@@ -70,6 +71,7 @@ pub use practice::{AnswerWrite, AttemptRecord, AttemptReview, AwaitingReview, Pr
 pub use privacy::{
     Erasure, PERSON_REFERENCE_COLUMNS, PersonData, looks_like_a_person_column, unaccounted_person_columns,
 };
+pub use prompt_privacy::PromptPrivacy;
 pub use provisioning::{CoachProvisionRecord, NewCoachProvision};
 pub use questions::{QuestionFilter, QuestionRecord};
 pub use retention::{ConversationsDeleted, RetentionPolicy};
@@ -275,6 +277,7 @@ pub const TABLES: &[&str] = &[
     "nudge_decisions",
     "email_reply_addresses",
     "retention_policies",
+    "prompt_privacy",
 ];
 
 impl Store {

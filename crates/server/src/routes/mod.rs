@@ -245,6 +245,7 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(privacy::erase_member))
         .routes(routes!(privacy::get_retention, privacy::put_retention))
         .routes(routes!(privacy::apply_retention))
+        .routes(routes!(privacy::get_prompt_privacy, privacy::put_prompt_privacy))
         .routes(routes!(widgets::list_widgets, widgets::create_widget))
         .routes(routes!(widgets::get_widget, widgets::update_widget, widgets::delete_widget))
         .routes(routes!(widgets::widget_config))

@@ -325,3 +325,53 @@ pub async fn my_data_access(
     }
     Ok(Json(views))
 }
+
+/// What a chat model may see of the organisation's people.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PromptPrivacyView {
+    /// E-mail addresses, phone numbers and the names of the organisation's people are replaced
+    /// by placeholders before anything goes to a chat model, and put back in its answer.
+    pub redact_personal_data: bool,
+    /// No learner record (goals, mastery, next step) goes into the coach's prompt, and learners'
+    /// answers are graded by the rules rather than by the model: the coach answers from the
+    /// knowledge base alone.
+    pub no_learner_data: bool,
+}
+
+/// What chat models may see of the organisation's people (admins).
+#[utoipa::path(get, path = "/orgs/{org_id}/prompt-privacy", tag = "privacy", params(("org_id" = OrgId, Path)),
+    responses((status = 200, body = PromptPrivacyView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_prompt_privacy(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds(org_id): PathIds<OrgId>,
+) -> ApiResult<Json<PromptPrivacyView>> {
+    personal_data_admin(&state, &principal, org_id).await?;
+    let p = state.store.prompt_privacy(org_id).await?;
+    Ok(Json(PromptPrivacyView { redact_personal_data: p.redact_personal_data, no_learner_data: p.no_learner_data }))
+}
+
+/// Set what chat models may see of the organisation's people (admins).
+#[utoipa::path(put, path = "/orgs/{org_id}/prompt-privacy", tag = "privacy", params(("org_id" = OrgId, Path)),
+    request_body = PromptPrivacyView,
+    responses((status = 200, body = PromptPrivacyView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn put_prompt_privacy(
+    State(state): State<AppState>,
+    principal: Principal,
+    ip: ClientIp,
+    PathIds(org_id): PathIds<OrgId>,
+    JsonBody(body): JsonBody<PromptPrivacyView>,
+) -> ApiResult<Json<PromptPrivacyView>> {
+    personal_data_admin(&state, &principal, org_id).await?;
+    let privacy = wayfinder_store::PromptPrivacy {
+        redact_personal_data: body.redact_personal_data,
+        no_learner_data: body.no_learner_data,
+    };
+    state.store.put_prompt_privacy(org_id, privacy).await?;
+    let detail = serde_json::json!({ "redact_personal_data": body.redact_personal_data,
+        "no_learner_data": body.no_learner_data });
+    audit(&state, Some(org_id), Some(principal.person.id), "prompt_privacy.changed", None, detail, &ip).await;
+    Ok(Json(body))
+}

@@ -424,6 +424,92 @@ async fn the_coach_knows_where_the_learner_stands(backend: Backend) {
     }
 }
 
+/// With the organisation's prompt privacy on, the model sees placeholders for the e-mail
+/// addresses, phone numbers and names of the organisation's people, the learner sees them back in
+/// the answer (streamed in pieces too), and with "no learner data" no learner record is sent.
+async fn prompt_privacy_keeps_people_out_of_the_model(backend: Backend) {
+    let fake = FakeOpenAi::start().await;
+    let w = world_with_guide(spawn(backend, models(fake.base_url())).await).await;
+    let (a, admin) = (&w.org_a, &w.admin.client);
+    let (priya, priya_id) = w.app.invite_named(admin, a, "priya.raman@north.example", "learner", "Priya Raman").await;
+    w.app.invite_named(admin, a, "tomasz@north.example", "coach", "Tomasz Nowak").await;
+    let (program, title, _) = published_guide_program(&w).await;
+    let enrol = json!({ "person_id": priya_id });
+    assert_eq!(admin.post(&format!("/orgs/{a}/programs/{program}/enrolments"), enrol).await.0, StatusCode::CREATED);
+    let goal = json!({ "kind": "program", "program_id": program });
+    let goals = format!("/orgs/{a}/learners/{priya_id}/goals");
+    assert_eq!(priya.post(&goals, goal).await.0, StatusCode::CREATED);
+    // The coach may answer beyond its sources (the question is mostly about people), and the
+    // model answers with every placeholder it was sent, each split across two pieces.
+    let (_, coaches) = admin.get(&format!("/orgs/{a}/coaches")).await;
+    let coach = coaches["coaches"][0]["id"].as_str().unwrap().to_string();
+    let (status, body) = admin.patch(&format!("/orgs/{a}/coaches/{coach}"), json!({ "answer_mode": "open" })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    fake.set_default_script(|seen| {
+        let asked = seen.last_user_message().unwrap_or_default().to_string();
+        let tokens: Vec<String> = asked
+            .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',')
+            .map(|t| t.trim_end_matches('.').to_string())
+            .filter(|t| t.starts_with('[') && t.ends_with(']') && t.contains('_'))
+            .collect();
+        let mut pieces = vec!["Seen:".to_string()];
+        for token in tokens {
+            pieces.push(format!(" {}", &token[..4]));
+            pieces.push(token[4..].to_string());
+        }
+        wayfinder_llm::fake::Script::ReplyChunks(pieces)
+    });
+    let question = "I'm Priya Raman (priya.raman@north.example, +44 7700 900123). Tomasz Nowak told me to review \
+                    flashcards daily; how should I space my reviews?";
+    let personal = ["Priya", "Raman", "priya.raman@north.example", "7700 900123", "Tomasz", "Nowak"];
+
+    // Off (the default): the model sees the question as written, and the learner's record.
+    let conversation = start(&priya, a).await;
+    let (status, turn) = ask(&priya, &conversation, question).await;
+    assert_eq!(status, StatusCode::OK, "{turn}");
+    assert_eq!(turn["assistant_message"]["content"], "Seen:");
+    let sent = serde_json::to_string(&fake.seen().last().unwrap().messages).unwrap();
+    assert!(personal.iter().all(|p| sent.contains(p)) && sent.contains(&title), "{sent}");
+
+    // Only admins set it; bad bodies change nothing.
+    let url = format!("/orgs/{a}/prompt-privacy");
+    let on = json!({ "redact_personal_data": true, "no_learner_data": true });
+    assert_error(w.coach.client.put(&url, on.clone()).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(w.admin_b.client.put(&url, on.clone()).await, StatusCode::NOT_FOUND, "not_found");
+    let (status, body) = admin.put(&url, json!({ "redact_personal_data": "yes", "no_learner_data": true })).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("redact_personal_data"))
+    );
+    assert_eq!(admin.get(&url).await.1, json!({ "redact_personal_data": false, "no_learner_data": false }));
+    let (status, saved) = admin.put(&url, on.clone()).await;
+    assert_eq!((status, saved), (StatusCode::OK, on));
+
+    // On: nothing personal reaches the model, the answer (streamed and stored) has it back.
+    let conversation = start(&priya, a).await;
+    let calls = fake.seen().len();
+    let (events, _) =
+        read_events(&priya, &format!("/conversations/{conversation}/messages"), json!({ "content": question })).await;
+    let seen = fake.seen();
+    assert!(seen.len() > calls);
+    for request in &seen[calls..] {
+        let sent = serde_json::to_string(&request.messages).unwrap();
+        for p in personal {
+            assert!(!sent.contains(p), "{p} reached the model: {sent}");
+        }
+        assert!(sent.contains("[PERSON_") && sent.contains("[EMAIL_") && sent.contains("[PHONE_"), "{sent}");
+        assert!(!sent.contains("About the learner") && !sent.contains(&title), "no learner record: {sent}");
+    }
+    let expected = "Seen: Priya Raman priya.raman@north.example +44 7700 900123 Tomasz Nowak";
+    let streamed: String =
+        events.iter().filter(|(e, _)| e == "delta").map(|(_, d)| d["text"].as_str().unwrap_or_default()).collect();
+    assert_eq!(streamed, expected, "{events:?}");
+    let (_, done) = events.last().unwrap();
+    assert_eq!(done["message"]["content"], expected);
+    let (_, detail) = priya.get(&format!("/conversations/{conversation}")).await;
+    assert_eq!(detail["messages"][1]["content"], expected);
+}
+
 /// Under an answer that taught a concept of the learner's programs with questions to practise,
 /// the extractive coach offers "practise this"; stored with the answer, for the learner only.
 async fn the_extractive_coach_offers_practice_on_what_it_taught(backend: Backend) {
@@ -550,6 +636,7 @@ wayfinder_testing::on_both_backends!(
     a_socratic_coach_checks_understanding_and_grades_the_reply,
     the_extractive_coach_offers_practice_on_what_it_taught,
     the_coach_knows_where_the_learner_stands,
+    prompt_privacy_keeps_people_out_of_the_model,
     streamed_answers_keep_only_valid_citations,
     outages_and_budgets
 );

@@ -178,12 +178,23 @@ impl TestApp {
     /// Invites `email` into `org` with `role` as `admin`, accepts as the
     /// invitee and returns the invitee's signed-in client and person id.
     pub async fn invite(&self, admin: &Client, org: &str, email: &str, role: &str) -> (Client, String) {
+        self.invite_named(admin, org, email, role, email.split('@').next().unwrap()).await
+    }
+
+    /// [`TestApp::invite`], the invitee calling themselves `name`.
+    pub async fn invite_named(
+        &self,
+        admin: &Client,
+        org: &str,
+        email: &str,
+        role: &str,
+        name: &str,
+    ) -> (Client, String) {
         let (status, body) =
             admin.post(&format!("/orgs/{org}/invitations"), json!({ "email": email, "role": role })).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let token = body["token"].as_str().unwrap().to_string();
         let mut client = self.client();
-        let name = email.split('@').next().unwrap();
         let (status, body) = client
             .post("/invitations/accept", json!({ "token": token, "password": PASSWORD, "display_name": name }))
             .await;
