@@ -693,7 +693,18 @@ async fn a_learner_practises_with_feedback_and_the_model_learns(backend: Backend
     // Another organisation's session id answers 404 in this one.
     let (status, _) = w.admin_b.client.get(&format!("/orgs/{}/practice-sessions/{sid}", w.org_b)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(w.app.row_counts().await, before, "probes changed nothing");
+    // The probes changed nothing; each of the five who may read the learner's progress left one
+    // note that they read it (once an hour per reader).
+    let after = w.app.row_counts().await;
+    let without_audit = |counts: &[(&str, i64)]| -> Vec<(String, i64)> {
+        counts.iter().filter(|(t, _)| *t != "audit_events").map(|(t, n)| (t.to_string(), *n)).collect()
+    };
+    assert_eq!(without_audit(&after), without_audit(&before), "probes changed nothing");
+    let audit = |counts: &[(&str, i64)]| counts.iter().find(|(t, _)| *t == "audit_events").map(|(_, n)| *n);
+    assert_eq!(audit(&after).unwrap() - audit(&before).unwrap(), 5, "one data.read per reader");
+    let (_, log) = w.admin.client.get(&format!("/orgs/{a}/audit")).await;
+    let reads = log.as_array().unwrap().iter().filter(|e| e["action"] == "data.read").count();
+    assert_eq!(reads, 5, "{log}");
 }
 
 /// The placement test's program: 32 concepts, each requiring the one before it and, every fourth,
