@@ -79,4 +79,6 @@ crate::id_type!(
     InvitationId,
     /// Identifies an audit event.
     AuditId,
+    /// Identifies an organisation's single sign-on identity provider.
+    IdentityProviderId,
 );

@@ -33,12 +33,13 @@ pub use utoipa as __utoipa;
 pub use uuid as __uuid;
 mod model;
 pub mod policy;
+pub mod sso;
 
 pub use credentials::{
     CredentialError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Secret, check_password_strength, generate_password,
     hash_password, hash_secret, new_secret, verify_password,
 };
-pub use ids::{AuditId, InvitationId, OrgId, PersonId, RelationshipId, SessionId, TokenId};
+pub use ids::{AuditId, IdentityProviderId, InvitationId, OrgId, PersonId, RelationshipId, SessionId, TokenId};
 pub use model::{
     InvitationStatus, Member, Organisation, Person, Relationship, RelationshipKind, Role, ValidationError,
     normalise_email, validate_display_name, validate_slug,

@@ -13,12 +13,14 @@ mod privacy;
 mod relationships;
 mod retention;
 mod sign_in;
+mod sso;
 mod tokens;
 
 pub use invitations::{InvitationAccepted, InvitationPreview};
 pub use members::RoleChange;
 pub use privacy::{Archive, ArchiveScope};
 pub use retention::RetentionRun;
+pub use sso::{SSO_LOGIN_TTL_MINUTES, SsoCompleted, SsoFailure, SsoStart};
 
 use chrono::Duration;
 use wayfinder_accounts_rules::{CredentialError, ValidationError, hash_password};
@@ -90,6 +92,9 @@ pub enum AccountsError {
     /// The request conflicts with the state of things; says why.
     #[error("{0}")]
     Conflict(String),
+    /// Single sign-on did not finish, or a password was used where only single sign-on is allowed.
+    #[error(transparent)]
+    Sso(SsoFailure),
     /// Password work off the async workers did not finish.
     #[error("password task failed: {0}")]
     Blocking(#[from] tokio::task::JoinError),
@@ -106,12 +111,13 @@ pub type AccountsResult<T> = Result<T, AccountsError>;
 pub struct Accounts {
     store: Store,
     settings: std::sync::Arc<AccountSettings>,
+    sso_http: openidconnect::reqwest::Client,
 }
 
 impl Accounts {
     /// The service over `store` applying `settings`.
     pub fn new(store: Store, settings: AccountSettings) -> Self {
-        Self { store, settings: std::sync::Arc::new(settings) }
+        Self { store, settings: std::sync::Arc::new(settings), sso_http: sso::sso_http_client() }
     }
 
     /// The limits and lifetimes this service applies.

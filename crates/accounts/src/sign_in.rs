@@ -39,6 +39,9 @@ impl Accounts {
         match found {
             Some((person, Some(_))) if ok => {
                 self.store.clear_login_failures(&keys[0]).await?;
+                if !person.is_operator && self.store.member_of_sso_only_org(person.id).await? {
+                    return Err(crate::SsoFailure::PasswordNotAllowed.into());
+                }
                 Ok(person)
             }
             _ => {

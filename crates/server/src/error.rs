@@ -52,6 +52,9 @@ error_codes! {
     MalformedWebhook => BAD_REQUEST,
     /// API tokens are revoked, not logged out.
     NotASession => BAD_REQUEST,
+    /// The identity provider's answer belongs to no sign-in under way (unknown, used, expired, or
+    /// begun in another browser); start again.
+    SsoStateInvalid => BAD_REQUEST,
     /// No credentials: sign in, or send an API token.
     Unauthenticated => UNAUTHORIZED,
     /// The API token is not valid.
@@ -66,8 +69,16 @@ error_codes! {
     SessionExpired => UNAUTHORIZED,
     /// The email or password is wrong.
     InvalidCredentials => UNAUTHORIZED,
+    /// The identity provider's answer was not accepted (its signature, issuer, audience, expiry or
+    /// nonce), or the provider reported an error.
+    SsoRejected => UNAUTHORIZED,
     /// The role does not allow this action.
     Forbidden => FORBIDDEN,
+    /// The organisation does not let this account in through its identity provider (another
+    /// domain or district, no e-mail address, or an existing account the provider does not vouch for).
+    SsoRefused => FORBIDDEN,
+    /// The organisation signs its members in through its identity provider, not with a password.
+    SsoRequired => FORBIDDEN,
     /// A cookie-authenticated change without the session's CSRF token.
     CsrfFailed => FORBIDDEN,
     /// A webhook call without the channel's secret or signature.
@@ -94,6 +105,8 @@ error_codes! {
     DuplicateQuestion => CONFLICT,
     /// The organisation has not set this channel up.
     ChannelNotConfigured => CONFLICT,
+    /// The identity provider is switched off.
+    SsoProviderDisabled => CONFLICT,
     /// Dense search needs an embedding model, and none is configured.
     DenseUnavailable => CONFLICT,
     /// The body is larger than the server accepts.
@@ -128,6 +141,8 @@ error_codes! {
     Internal => INTERNAL_SERVER_ERROR,
     /// The embedding model failed.
     EmbeddingFailed => BAD_GATEWAY,
+    /// The identity provider cannot be reached, or answered something that is not OpenID Connect.
+    SsoProviderUnavailable => BAD_GATEWAY,
     /// The chat model cannot be reached.
     ModelUnavailable => BAD_GATEWAY,
     /// The chat model did not answer in time.

@@ -129,6 +129,11 @@ fn document_operation(operation: &mut Value, method: &str, path: &str, authentic
     if path.contains('{') {
         codes.push(ErrorCode::NotFound);
     }
+    let limited = axum::http::Method::from_bytes(method.to_uppercase().as_bytes())
+        .is_ok_and(|m| crate::rate_limit::classify(&m, &format!("/api/v1{path}")).is_some());
+    if limited {
+        codes.push(ErrorCode::RateLimited);
+    }
     let body = operation.get("requestBody").and_then(|b| b.get("content")).and_then(Value::as_object);
     if let Some(content) = body {
         codes.extend([ErrorCode::PayloadTooLarge, ErrorCode::UnsupportedMediaType]);

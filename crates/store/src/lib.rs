@@ -35,6 +35,7 @@ mod rate_limits;
 mod retention;
 mod rows;
 mod sequences;
+mod sso;
 mod vectors;
 mod widgets;
 
@@ -79,6 +80,7 @@ pub use sequences::{
     DueEnrolment, OpenCheckIn, SequenceEnrolmentRecord, SequenceEnrolmentStatus, SequenceRecord, StepOutcome,
     StepTaken, TakeStep,
 };
+pub use sso::{IdentityProviderRecord, IdentityProviderWrite, PendingSsoLogin, SsoAccount, SsoSignedIn};
 pub use vectors::{DEFER_INDEX_MIN_VECTORS, VectorLoad, defers_index};
 pub use widgets::{WidgetRecord, WidgetSessionRecord};
 

@@ -2,7 +2,7 @@
 //! table added later is covered without being listed here), for export; and erasure, in one
 //! transaction, of everything that is theirs.
 
-use crate::{Backend, MembershipChangeError, Store, StoreError, StoreResult, in_tx, on_pool, rows::*};
+use crate::{Backend, MembershipChangeError, Store, StoreError, StoreResult, in_tx, on_pool};
 use std::collections::{BTreeMap, HashMap};
 use wayfinder_accounts_rules::{OrgId, PersonId};
 
@@ -106,6 +106,7 @@ const OWN_BY_PERSON_ID: &[&str] = &[
     "memberships",
     "sessions",
     "api_tokens",
+    "sso_identities",
 ];
 
 /// Records of others that name the person (as author, reviewer, holder …): the record stays and
@@ -263,26 +264,37 @@ impl Store {
         binds: &[String],
     ) -> StoreResult<Vec<serde_json::Value>> {
         // Table and column names come from the database's catalogue, never from input.
-        let sql = match self.backend() {
-            Backend::Postgres => format!("SELECT row_to_json(t)::text FROM {table} t WHERE {condition}"),
-            Backend::Sqlite => {
-                let fields: Vec<String> = columns
-                    .iter()
-                    .map(|c| format!("'{c}', CASE WHEN typeof({c}) = 'blob' THEN hex({c}) ELSE {c} END"))
-                    .collect();
-                format!("SELECT json_object({}) FROM {table} t WHERE {condition}", fields.join(", "))
+        let rows: Vec<serde_json::Value> = match &self.pool {
+            crate::Pool::Postgres(pool) => {
+                let sql = format!("SELECT row_to_json(t)::text FROM {table} t WHERE {condition}");
+                let mut query = sqlx::query_as::<_, (String,)>(&sql);
+                for value in binds {
+                    query = query.bind(value);
+                }
+                let texts = query.fetch_all(pool).await?;
+                texts
+                    .into_iter()
+                    .map(|(json,)| {
+                        serde_json::from_str(&json)
+                            .map_err(|e| StoreError::Corrupt(format!("an exported row of {table}: {e}")))
+                    })
+                    .collect::<StoreResult<_>>()?
+            }
+            crate::Pool::Sqlite(pool) => {
+                // Read column by column in Rust: SQLite's own JSON writes reals with 15 digits, so
+                // f64::MAX would come back out of range and 0.1 + 0.2 as 0.3.
+                let select: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+                let sql = format!("SELECT {} FROM {table} t WHERE {condition}", select.join(", "));
+                let mut query = sqlx::query(&sql);
+                for value in binds {
+                    query = query.bind(value);
+                }
+                let found = query.fetch_all(pool).await?;
+                found.iter().map(|row| sqlite_row_as_json(row, columns)).collect::<StoreResult<_>>()?
             }
         };
-        let rows: Vec<(String,)> = on_pool!(self, pool => {
-            let mut query = sqlx::query_as(&sql);
-            for value in binds {
-                query = query.bind(value);
-            }
-            query.fetch_all(pool).await?
-        });
         rows.into_iter()
-            .map(|(json,)| {
-                let mut row: serde_json::Value = from_json(&json, "an exported row")?;
+            .map(|mut row| {
                 if let Some(object) = row.as_object_mut() {
                     for column in WITHHELD {
                         if object.contains_key(*column) {
@@ -471,6 +483,35 @@ fn pseudonymise(value: serde_json::Value, swaps: &[(&str, &str)]) -> serde_json:
         Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, pseudonymise(v, swaps))).collect()),
         other => other,
     }
+}
+
+/// One SQLite row as a JSON object: integers and reals as numbers (a non-finite real as its
+/// text), text as strings, blobs as hex, NULL as null.
+fn sqlite_row_as_json(row: &sqlx::sqlite::SqliteRow, columns: &[String]) -> StoreResult<serde_json::Value> {
+    use sqlx::{Row, TypeInfo, ValueRef};
+    let mut object = serde_json::Map::new();
+    for (i, column) in columns.iter().enumerate() {
+        let raw = row.try_get_raw(i)?;
+        let value = if raw.is_null() {
+            serde_json::Value::Null
+        } else {
+            match raw.type_info().name() {
+                "INTEGER" => serde_json::Value::from(row.try_get::<i64, _>(i)?),
+                "REAL" => {
+                    let real = row.try_get::<f64, _>(i)?;
+                    serde_json::Number::from_f64(real)
+                        .map_or_else(|| serde_json::Value::String(real.to_string()), serde_json::Value::Number)
+                }
+                "BLOB" => {
+                    let bytes = row.try_get::<Vec<u8>, _>(i)?;
+                    serde_json::Value::String(bytes.iter().map(|b| format!("{b:02X}")).collect())
+                }
+                _ => serde_json::Value::String(row.try_get::<String, _>(i)?),
+            }
+        };
+        object.insert(column.clone(), value);
+    }
+    Ok(serde_json::Value::Object(object))
 }
 
 #[cfg(test)]

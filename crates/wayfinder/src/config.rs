@@ -307,8 +307,10 @@ impl Config {
             // Only variables naming a setting are read: other WAYFINDER_* variables
             // (the test suite's, scripts') must not make the configuration invalid.
             .merge(Env::prefixed("WAYFINDER_").split("__").filter(|key| {
+                // `split` has already turned `A__B` into `a.b` for nested settings.
                 let key = key.as_str().to_ascii_lowercase();
-                SETTING_KEYS.contains(&key.split("__").next().unwrap_or_default())
+                let head = key.split('.').next().unwrap_or_default();
+                SETTING_KEYS.contains(&head.split("__").next().unwrap_or_default())
             }))
             .merge(Serialized::globals(flags));
         figment.extract().context("invalid configuration")

@@ -86,6 +86,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/sso/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The identity provider's answer: signs the person in (creating their account and membership
+         *     when the organisation's rules allow) and sends the browser on into the web app. A browser
+         *     (`Accept: text/html`) that cannot be signed in goes to `/signin?sso_error=<code>`; other
+         *     clients get the error.
+         */
+        get: operations["callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/sso/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The identity providers a person can sign in with: an organisation's (`org`, its slug) or those
+         *     of organisations that accept an e-mail address's domain (`email`). Unknown organisations and
+         *     domains list none.
+         */
+        get: operations["sso_choices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/sso/{provider_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start signing in through an identity provider: redirects the browser to the provider. */
+        get: operations["start"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/conversations/{conversation_id}": {
         parameters: {
             query?: never;
@@ -997,6 +1057,42 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/identity-providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's identity providers (admins). */
+        get: operations["list_providers"];
+        put?: never;
+        /** Add an identity provider (admins). */
+        post: operations["create_provider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/identity-providers/{provider_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change an identity provider (admins); leave `client_secret` out to keep it. */
+        put: operations["update_provider"];
+        post?: never;
+        /** Remove an identity provider with the accounts linked through it (admins). The people stay. */
+        delete: operations["delete_provider"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2197,6 +2293,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/sign-in-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the organisation's members sign in (admins). */
+        get: operations["get_sign_in_settings"];
+        /**
+         * Make the organisation SSO-only, or allow passwords again (admins). SSO-only needs an enabled
+         *     identity provider.
+         */
+        put: operations["put_sign_in_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/widgets": {
         parameters: {
             query?: never;
@@ -3189,7 +3306,7 @@ export interface components {
          * @description A stable, machine-readable error code; clients may match on it.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "unreadable_body" | "malformed_multipart" | "invalid_body" | "malformed_webhook" | "not_a_session" | "unauthenticated" | "invalid_token" | "token_revoked" | "token_expired" | "session_invalid" | "session_expired" | "invalid_credentials" | "forbidden" | "csrf_failed" | "forged_webhook" | "origin_not_allowed" | "not_found" | "model_not_found" | "method_not_allowed" | "already_exists" | "already_member" | "last_admin" | "conflict" | "duplicate_evidence" | "duplicate_question" | "channel_not_configured" | "dense_unavailable" | "payload_too_large" | "unsupported_media_type" | "invalid_field" | "prerequisite_cycle" | "not_enrolled" | "no_questions" | "import_invalid" | "unknown_field" | "missing_field" | "weak_password" | "role_mismatch" | "login_locked" | "rate_limited" | "budget_exceeded" | "internal" | "embedding_failed" | "model_unavailable" | "model_timeout" | "model_rate_limited" | "model_server_error" | "model_rejected" | "model_bad_response" | "model_interrupted" | "model_config";
+        ErrorCode: "malformed_json" | "unreadable_body" | "malformed_multipart" | "invalid_body" | "malformed_webhook" | "not_a_session" | "sso_state_invalid" | "unauthenticated" | "invalid_token" | "token_revoked" | "token_expired" | "session_invalid" | "session_expired" | "invalid_credentials" | "sso_rejected" | "forbidden" | "sso_refused" | "sso_required" | "csrf_failed" | "forged_webhook" | "origin_not_allowed" | "not_found" | "model_not_found" | "method_not_allowed" | "already_exists" | "already_member" | "last_admin" | "conflict" | "duplicate_evidence" | "duplicate_question" | "channel_not_configured" | "sso_provider_disabled" | "dense_unavailable" | "payload_too_large" | "unsupported_media_type" | "invalid_field" | "prerequisite_cycle" | "not_enrolled" | "no_questions" | "import_invalid" | "unknown_field" | "missing_field" | "weak_password" | "role_mismatch" | "login_locked" | "rate_limited" | "budget_exceeded" | "internal" | "embedding_failed" | "sso_provider_unavailable" | "model_unavailable" | "model_timeout" | "model_rate_limited" | "model_server_error" | "model_rejected" | "model_bad_response" | "model_interrupted" | "model_config";
         /** @description What went wrong. */
         ErrorDetail: {
             /** @description Stable machine-readable code. */
@@ -3457,6 +3574,71 @@ export interface components {
              * @description The group's mean (mastery gained) or share (returned), `null` for an empty group.
              */
             value?: number | null;
+        };
+        /** Format: uuid */
+        IdentityProviderId: string;
+        /** @description An identity provider's settings as an admin writes them. */
+        IdentityProviderInput: {
+            /**
+             * @description E-mail domains (Google: Workspace domains) whose people may sign in; an existing account is
+             *     linked only when the provider verifies its address in one of them.
+             */
+            allowed_domains?: string[];
+            client_id: string;
+            /**
+             * @description Required when adding a provider; when changing one, leave it out to keep the current secret.
+             *     Never shown again.
+             */
+            client_secret?: string | null;
+            /** @description The role of a new member whose claims map to none. */
+            default_role?: components["schemas"]["Role"];
+            /** @description Clever: the district whose people may sign in. */
+            district_id?: string | null;
+            enabled?: boolean;
+            /**
+             * @description The provider's issuer (its discovery document is at `<issuer>/.well-known/openid-configuration`);
+             *     Google and Clever have theirs by default. `https`, or `http` on this machine only.
+             */
+            issuer_url?: string | null;
+            kind: components["schemas"]["IdentityProviderKind"];
+            /** @description Shown on the sign-in button ("Sign in with …"). */
+            name: string;
+            /** @description The ID-token claim whose values choose a new member's role (Clever: `user_type`). */
+            role_claim?: string | null;
+            /**
+             * @description Claim values and the roles they give (Clever: student, teacher, staff, school_admin,
+             *     district_admin by default).
+             */
+            role_map?: {
+                [key: string]: components["schemas"]["Role"];
+            } | null;
+        };
+        /**
+         * @description The kind of an organisation's identity provider.
+         * @enum {string}
+         */
+        IdentityProviderKind: "oidc" | "google" | "clever";
+        /** @description An organisation's identity provider (its client secret is never shown). */
+        IdentityProviderView: {
+            allowed_domains: string[];
+            client_id: string;
+            /** Format: date-time */
+            created_at: string;
+            default_role: components["schemas"]["Role"];
+            district_id?: string | null;
+            enabled: boolean;
+            id: components["schemas"]["IdentityProviderId"];
+            issuer_url: string;
+            kind: components["schemas"]["IdentityProviderKind"];
+            name: string;
+            /** @description The address to register at the provider as this client's redirect URI. */
+            redirect_uri: string;
+            role_claim?: string | null;
+            role_map: {
+                [key: string]: components["schemas"]["Role"];
+            };
+            /** Format: date-time */
+            updated_at: string;
         };
         /** @description An organisation's settings for its dashboards. */
         InsightSettings: {
@@ -4912,6 +5094,23 @@ export interface components {
             token: string;
             url: string;
         };
+        /** @description How the organisation's members sign in. */
+        SignInSettings: {
+            /**
+             * @description Members sign in only through the organisation's identity providers; their passwords are
+             *     refused (instance operators excepted).
+             */
+            sso_only: boolean;
+        };
+        /** @description A provider a person can sign in with. */
+        SsoChoice: {
+            kind: components["schemas"]["IdentityProviderKind"];
+            name: string;
+            org_name: string;
+            provider_id: components["schemas"]["IdentityProviderId"];
+            /** @description Where the browser starts the sign-in. */
+            start_url: string;
+        };
         /** @description A conversation to start. */
         StartConversation: {
             /** @description The coach to talk to (the organisation's default when absent). */
@@ -5286,6 +5485,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5489,6 +5689,234 @@ export interface operations {
             };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    callback: {
+        parameters: {
+            query?: {
+                state?: string;
+                code?: string;
+                /** @description Set by the provider when it did not sign the person in. */
+                error?: string;
+                error_description?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description signed in (session cookie set), on into the web app; or a browser to the sign-in page with `sso_error` */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sso_choices: {
+        parameters: {
+            query?: {
+                /** @description An organisation's slug. */
+                org?: string;
+                /** @description An e-mail address: the providers of organisations that accept its domain. */
+                email?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoChoice"][];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_field`: A field breaks a rule (`field` names it). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start: {
+        parameters: {
+            query?: {
+                /** @description A path of the web app (default `/`). */
+                return_to?: string;
+            };
+            header?: never;
+            path: {
+                provider_id: components["schemas"]["IdentityProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description to the identity provider */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_field`: A field breaks a rule (`field` names it). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5838,6 +6266,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6481,6 +6910,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6790,6 +7220,15 @@ export interface operations {
              *     `session_expired`: The session has expired.
              */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8976,6 +9415,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_coach_provision: {
@@ -10188,6 +10636,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_concept: {
@@ -11317,6 +11774,367 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_providers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityProviderView"][];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdentityProviderInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityProviderView"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                provider_id: components["schemas"]["IdentityProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdentityProviderInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityProviderView"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                provider_id: components["schemas"]["IdentityProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_insight_settings: {
@@ -12070,6 +12888,15 @@ export interface operations {
              *     `missing_field`: A required field is missing.
              */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13893,6 +14720,15 @@ export interface operations {
             };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18443,6 +19279,188 @@ export interface operations {
             };
         };
     };
+    get_sign_in_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInSettings"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_sign_in_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignInSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInSettings"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_widgets: {
         parameters: {
             query?: never;
@@ -18970,6 +19988,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     setup_status: {
@@ -19060,6 +20087,15 @@ export interface operations {
              *     `missing_field`: A required field is missing.
              */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19485,6 +20521,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -16,6 +16,7 @@ pub mod privacy;
 pub mod provisioning;
 pub mod relationships;
 pub mod sequences;
+pub mod sso;
 pub mod tokens;
 pub mod widgets;
 
@@ -33,7 +34,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
-use wayfinder_accounts::AccountsError;
+use wayfinder_accounts::{AccountsError, SsoFailure};
 use wayfinder_accounts_rules::{Member, OrgId, Organisation, Person, PersonId, Role};
 use wayfinder_store::NewAuditEvent;
 
@@ -158,6 +159,17 @@ impl From<AccountsError> for ApiError {
             AccountsError::RelationshipExists => {
                 ApiError::new(ErrorCode::AlreadyExists, "this relationship already exists")
             }
+            AccountsError::Sso(failure) => {
+                let code = match &failure {
+                    SsoFailure::StateInvalid => ErrorCode::SsoStateInvalid,
+                    SsoFailure::ProviderUnavailable(_) => ErrorCode::SsoProviderUnavailable,
+                    SsoFailure::Rejected(_) => ErrorCode::SsoRejected,
+                    SsoFailure::Disabled => ErrorCode::SsoProviderDisabled,
+                    SsoFailure::Refused(_) => ErrorCode::SsoRefused,
+                    SsoFailure::PasswordNotAllowed => ErrorCode::SsoRequired,
+                };
+                ApiError::new(code, failure.to_string())
+            }
             AccountsError::Blocking(e) => ApiError::internal(e),
             AccountsError::Store(e) => e.into(),
         }
@@ -238,6 +250,12 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(sequences::advance_sequences))
         .routes(routes!(sequences::list_open_check_ins))
         .routes(routes!(sequences::answer_check_in))
+        .routes(routes!(sso::list_providers, sso::create_provider))
+        .routes(routes!(sso::update_provider, sso::delete_provider))
+        .routes(routes!(sso::get_sign_in_settings, sso::put_sign_in_settings))
+        .routes(routes!(sso::sso_choices))
+        .routes(routes!(sso::start))
+        .routes(routes!(sso::callback))
         .routes(routes!(privacy::export_me))
         .routes(routes!(privacy::erase_me))
         .routes(routes!(privacy::my_data_access))

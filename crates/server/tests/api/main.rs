@@ -21,6 +21,7 @@ mod privacy;
 mod provisioning;
 mod rate_limits;
 mod sequences;
+mod sso;
 mod story;
 mod web;
 mod widgets;

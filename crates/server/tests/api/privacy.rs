@@ -457,8 +457,30 @@ async fn every_person_column_is_accounted_for(backend: Backend) {
     assert_eq!(wayfinder_store::unaccounted_person_columns(&grown), vec![("bookmarks".into(), "person_id".into())]);
 }
 
+async fn an_export_holds_every_stored_number_exactly(backend: Backend) {
+    let w = World::build(backend).await;
+    let (a, admin) = (&w.org_a, &w.admin.client);
+    // The largest finite number and one whose shortest form needs all 17 digits to read back.
+    let thresholds = [f64::MAX, 0.1 + 0.2];
+    for threshold in thresholds {
+        let (status, body) = admin
+            .post(&format!("/orgs/{a}/alert-rules"), json!({ "kind": "daily_cost", "threshold": threshold }))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, _, bytes) = w.admin.client.get_bytes("/me/export").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut exported: Vec<f64> =
+        rows(&unzip(&bytes), "alert_rules").iter().map(|r| r["threshold"].as_f64().expect("a number")).collect();
+    exported.sort_by(f64::total_cmp);
+    let mut expected = thresholds.to_vec();
+    expected.sort_by(f64::total_cmp);
+    assert_eq!(exported, expected, "bit for bit");
+}
+
 wayfinder_testing::on_both_backends!(
     every_person_column_is_accounted_for,
+    an_export_holds_every_stored_number_exactly,
     a_learners_data_is_exported_and_erased_without_a_trace,
     an_admins_uploads_pass_to_another_admin_and_the_last_admin_stays,
     retention_deletes_exactly_what_expired,
