@@ -3,7 +3,9 @@
 // (a new one shows its link once), relationships, the messaging channels
 // members link their accounts on, the nudge rules that reach learners there
 // (each with its measured effect), the widgets that put a coach on the
-// organisation's own website, and how long its data is kept (retention).
+// organisation's own website, how long its data is kept (retention), what
+// chat models may see of its people, and single sign-on through its identity
+// providers (with SSO-only sign-in).
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { NavLink, Navigate, Route, Routes } from "react-router-dom";
@@ -18,6 +20,8 @@ import { NudgeEffectView } from "../components/nudges/NudgeEffect";
 import { WidgetSettings } from "../components/widgets/WidgetSettings";
 import { EraseMemberDialog, MemberExportLink } from "../components/privacy/MemberData";
 import { RetentionSettings } from "../components/privacy/RetentionSettings";
+import { SingleSignOnSettings } from "../components/sso/SingleSignOnSettings";
+import { PromptPrivacySettings } from "../components/privacy/PromptPrivacySettings";
 import { formatDate, formatDateTime, roleLabel } from "../lib/format";
 
 function useMembers(org: string) {
@@ -386,6 +390,8 @@ export default function OrgAdmin() {
         <NavLink to="/admin/nudges">Nudges</NavLink>
         <NavLink to="/admin/widgets">Widgets</NavLink>
         <NavLink to="/admin/retention">Data retention</NavLink>
+        <NavLink to="/admin/sso">Single sign-on</NavLink>
+        <NavLink to="/admin/prompt-privacy">Chat model privacy</NavLink>
       </nav>
       <Routes>
         <Route index element={<Navigate to="members" replace />} />
@@ -397,6 +403,8 @@ export default function OrgAdmin() {
         <Route path="nudges/:ruleId" element={<NudgeEffectView org={org} />} />
         <Route path="widgets" element={<WidgetSettings org={org} />} />
         <Route path="retention" element={<RetentionSettings org={org} />} />
+        <Route path="sso" element={<SingleSignOnSettings org={org} />} />
+        <Route path="prompt-privacy" element={<PromptPrivacySettings org={org} />} />
       </Routes>
     </div>
   );

@@ -1,12 +1,19 @@
-// Sign in with email and password. Part of the first chunk, so it stays plain.
+// Sign in with email and password, or through the person's organisation
+// (single sign-on: the links for the organisation the address names with
+// `?org=<slug>`, or for the typed email's domain). A sign-in through an
+// organisation that came back refused says why (`?sso_error=<code>`); a
+// password refused because the organisation signs its members in itself says
+// so and offers its sign-in. Part of the first chunk, so it stays plain.
 
 import { useState, type FormEvent } from "react";
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router-dom";
 import { useQuery } from "@tanstack/react-query";
 import { auth } from "../api/endpoints";
 import { useSession } from "../session";
+import { ApiError } from "../api/client";
 import { ErrorNote, Loading } from "../components/ui";
 import { AccountErasedNotice } from "../components/privacy/ErasedNotice";
+import { OrganisationSignIn, SsoErrorNotice, ssoErrorMessage } from "../components/sso/SsoSignIn";
 
 /** Only same-site paths are followed after sign-in. */
 function safeNext(next: string | null): string {
@@ -23,6 +30,9 @@ export function SignIn() {
   const [busy, setBusy] = useState(false);
   const setup = useQuery({ queryKey: ["setup"], queryFn: auth.setupStatus, staleTime: 60_000 });
   const next = safeNext(params.get("next"));
+  // Through the organisation's sign-in, back to where the person was going (the server's default otherwise).
+  const returnTo = params.get("next") ? next : null;
+  const ssoRequired = error instanceof ApiError && error.code === "sso_required";
 
   if (session.loading) return <Loading />;
   if (session.me) return <Navigate to={next} replace />;
@@ -52,6 +62,7 @@ export function SignIn() {
           Sign in to Wayfinder
         </h1>
         <AccountErasedNotice />
+        <SsoErrorNotice code={params.get("sso_error")} />
         {setup.data?.needed && (
           <p className="notice">
             This Wayfinder has no operator yet. Open the setup link that <code>wayfinder serve</code> printed, or{" "}
@@ -81,11 +92,18 @@ export function SignIn() {
               onChange={(e) => setPassword(e.target.value)}
             />
           </div>
-          <ErrorNote error={error} />
+          {ssoRequired ? (
+            <div className="error-note" role="alert">
+              <span>{ssoErrorMessage("sso_required")}</span>
+            </div>
+          ) : (
+            <ErrorNote error={error} />
+          )}
           <button type="submit" className="primary" disabled={busy || !email || !password}>
             {busy ? "Signing in…" : "Sign in"}
           </button>
         </form>
+        <OrganisationSignIn email={email} orgSlug={params.get("org")} returnTo={returnTo} required={ssoRequired} />
         <p className="hint">No account? Ask your organisation's administrator for an invitation link.</p>
       </div>
     </main>

@@ -1,7 +1,7 @@
 // The personal-data API: a person's archive of their own data, who else looked
 // at it, and erasing their account; for an organisation's administrators, the
-// same on a member's request, and the organisation's retention policy. The
-// archives are plain links (the session cookie authenticates a GET, and the
+// same on a member's request, the organisation's retention policy, and what
+// chat models may see of its people (prompt privacy). The archives are plain links (the session cookie authenticates a GET, and the
 // server names the file); erasures are changes, confirmed by the e-mail
 // address of the person erased. Types are the generated OpenAPI ones, so a
 // change on the server breaks the type check.
@@ -20,15 +20,19 @@ export type Retention = components["schemas"]["RetentionView"];
 export type RetentionSpec = components["schemas"]["RetentionSpec"];
 /** What applying the policy removed. */
 export type RetentionRun = components["schemas"]["RetentionRunView"];
+/** What chat models may see of the organisation's people: personal data as placeholders, learner records or not. */
+export type PromptPrivacy = components["schemas"]["PromptPrivacyView"];
 
 const enc = encodeURIComponent;
 const memberPath = (org: string, person: string) => `/orgs/${enc(org)}/members/${enc(person)}`;
 const retentionPath = (org: string) => `/orgs/${enc(org)}/retention`;
+const promptPrivacyPath = (org: string) => `/orgs/${enc(org)}/prompt-privacy`;
 
 /** Query keys of the personal-data screens. */
 export const privacyKeys = {
   dataAccess: () => ["data-access"] as const,
   retention: (org: string) => ["retention", org] as const,
+  promptPrivacy: (org: string) => ["prompt-privacy", org] as const,
 };
 
 export const privacy = {
@@ -49,4 +53,8 @@ export const privacy = {
   setRetention: (org: string, spec: RetentionSpec) => put<Retention>(retentionPath(org), spec),
   /** Applies the policy at once (the server also does every hour); answers what it removed. */
   applyRetention: (org: string) => post<RetentionRun>(`${retentionPath(org)}/apply`, {}),
+  /** What chat models may see of the organisation's people (admins). */
+  promptPrivacy: (org: string) => get<PromptPrivacy>(promptPrivacyPath(org)),
+  /** Replaces both prompt privacy settings (admins); the change is audited. Answers them as saved. */
+  setPromptPrivacy: (org: string, settings: PromptPrivacy) => put<PromptPrivacy>(promptPrivacyPath(org), settings),
 };
