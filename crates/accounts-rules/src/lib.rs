@@ -31,6 +31,7 @@ pub use serde as __serde;
 pub use utoipa as __utoipa;
 #[doc(hidden)]
 pub use uuid as __uuid;
+pub mod mfa;
 mod model;
 pub mod policy;
 pub mod sso;

@@ -9,6 +9,7 @@
 
 mod invitations;
 mod members;
+mod mfa;
 mod privacy;
 mod relationships;
 mod retention;
@@ -18,6 +19,7 @@ mod tokens;
 
 pub use invitations::{InvitationAccepted, InvitationPreview};
 pub use members::RoleChange;
+pub use mfa::{MFA_CHALLENGE_MINUTES, MfaChallengeStarted, MfaEnrolment, RememberedDevice, SecondFactor};
 pub use privacy::{Archive, ArchiveScope};
 pub use retention::RetentionRun;
 pub use sso::{SSO_LOGIN_TTL_MINUTES, SsoCompleted, SsoFailure, SsoStart};
@@ -43,6 +45,9 @@ pub struct AccountSettings {
     pub token_default_ttl: Duration,
     /// Longest lifetime an API token may have.
     pub token_max_ttl: Duration,
+    /// Instance operators must sign in with a second factor (until they enrol one, their
+    /// sessions reach only what enrolling needs).
+    pub require_mfa_for_operators: bool,
 }
 
 impl Default for AccountSettings {
@@ -55,6 +60,7 @@ impl Default for AccountSettings {
             invitation_ttl: Duration::days(14),
             token_default_ttl: Duration::days(90),
             token_max_ttl: Duration::days(365),
+            require_mfa_for_operators: false,
         }
     }
 }
@@ -77,6 +83,12 @@ pub enum AccountsError {
     /// Too many failed sign-ins: the account or address is locked for this long.
     #[error("too many failed sign-ins; try again in {retry_after_secs} seconds")]
     LoginLocked { retry_after_secs: u64 },
+    /// The authenticator code or recovery code is wrong, or used already.
+    #[error("the code is wrong or has been used")]
+    MfaCodeInvalid,
+    /// The second step of a sign-in is unknown, finished, expired, or had too many wrong codes.
+    #[error("this sign-in has expired; enter your password again")]
+    MfaChallengeInvalid,
     /// The person is already a member of the organisation.
     #[error("already a member")]
     AlreadyMember,

@@ -17,7 +17,7 @@ static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("wayfinder-timing-equaliser").expect("hashing a constant works"));
 
 /// The throttle keys a sign-in attempt counts against: the account, and the address when known.
-fn throttle_keys(email: &str, ip: Option<&str>) -> Vec<String> {
+pub(crate) fn throttle_keys(email: &str, ip: Option<&str>) -> Vec<String> {
     let mut keys = vec![format!("account:{email}")];
     if let Some(ip) = ip {
         keys.push(format!("ip:{ip}"));
@@ -26,10 +26,20 @@ fn throttle_keys(email: &str, ip: Option<&str>) -> Vec<String> {
 }
 
 impl Accounts {
+    /// Checks `email` (normalised) and `password` for signing in: [`Accounts::verify_password_only`],
+    /// and then a member of an SSO-only organisation (not an operator) is refused.
+    pub async fn verify_credentials(&self, email: &str, password: &str, ip: Option<&str>) -> AccountsResult<Person> {
+        let person = self.verify_password_only(email, password, ip).await?;
+        if !person.is_operator && self.store.member_of_sso_only_org(person.id).await? {
+            return Err(crate::SsoFailure::PasswordNotAllowed.into());
+        }
+        Ok(person)
+    }
+
     /// Checks `email` (normalised) and `password`, refusing while the account
     /// or `ip` is locked out; a failure counts towards both lockouts and a
-    /// success clears the account's count. Returns the person signed in.
-    pub async fn verify_credentials(&self, email: &str, password: &str, ip: Option<&str>) -> AccountsResult<Person> {
+    /// success clears the account's count. Returns the person.
+    pub async fn verify_password_only(&self, email: &str, password: &str, ip: Option<&str>) -> AccountsResult<Person> {
         let keys = throttle_keys(email, ip);
         self.ensure_not_locked(&keys).await?;
         let found = self.store.person_with_password(email).await?;
@@ -39,9 +49,6 @@ impl Accounts {
         match found {
             Some((person, Some(_))) if ok => {
                 self.store.clear_login_failures(&keys[0]).await?;
-                if !person.is_operator && self.store.member_of_sso_only_org(person.id).await? {
-                    return Err(crate::SsoFailure::PasswordNotAllowed.into());
-                }
                 Ok(person)
             }
             _ => {
@@ -51,7 +58,7 @@ impl Accounts {
         }
     }
 
-    async fn ensure_not_locked(&self, keys: &[String]) -> AccountsResult<()> {
+    pub(crate) async fn ensure_not_locked(&self, keys: &[String]) -> AccountsResult<()> {
         let now = Utc::now();
         for key in keys {
             if let Some(until) = self.store.login_locked_until(key, now).await? {
@@ -61,7 +68,7 @@ impl Accounts {
         Ok(())
     }
 
-    async fn record_failure(&self, keys: &[String]) -> AccountsResult<()> {
+    pub(crate) async fn record_failure(&self, keys: &[String]) -> AccountsResult<()> {
         let s = &self.settings;
         let now = Utc::now();
         for key in keys {
@@ -81,7 +88,7 @@ impl Accounts {
         new_password: &str,
         ip: Option<&str>,
     ) -> AccountsResult<()> {
-        self.verify_credentials(&person.email, current_password, ip).await?;
+        self.verify_password_only(&person.email, current_password, ip).await?;
         check_password_strength(new_password, &[&person.email, &person.display_name])
             .map_err(|error| AccountsError::Password { field: "new_password", error })?;
         let hash = hash_off_thread(new_password, "new_password").await?;

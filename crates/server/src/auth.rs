@@ -85,6 +85,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
         if stale {
             state.store.touch_token(found.token.id, now).await?;
         }
+        require_enrolled_factor(state, &found.person, found.mfa, parts)?;
         return Ok(Principal { person: found.person, credential: Credential::Token { id: found.token.id } });
     }
 
@@ -111,10 +112,45 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
     if (now - session.last_seen_at).num_seconds() >= TOUCH_EVERY_SECONDS {
         state.store.touch_session(session.id, now).await?;
     }
+    require_enrolled_factor(state, &found.person, found.mfa, parts)?;
     Ok(Principal {
         person: found.person,
         credential: Credential::Session { id: session.id, csrf_token: session.csrf_token },
     })
+}
+
+/// Someone required to use a second factor who has none yet reaches only their profile, enrolling
+/// one, and signing out.
+fn require_enrolled_factor(
+    state: &AppState,
+    person: &Person,
+    mfa: wayfinder_store::MfaStanding,
+    parts: &Parts,
+) -> Result<(), ApiError> {
+    if mfa.enabled || !state.accounts.mfa_required(person, mfa) {
+        return Ok(());
+    }
+    // The full path (inside the API router the `/api/v1` prefix is already taken off).
+    let full = parts.extensions.get::<axum::extract::OriginalUri>().map_or(&parts.uri, |o| &o.0);
+    let allowed =
+        full.path().strip_prefix("/api/v1").is_some_and(|path| reachable_while_enrolling(&parts.method, path));
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::MfaEnrollmentRequired,
+            "a second factor is required for your account: set up an authenticator app first",
+        ))
+    }
+}
+
+/// What someone required to use a second factor reaches before they have one (`path` inside
+/// `/api/v1`): their profile, enrolling, signing out.
+pub(crate) fn reachable_while_enrolling(method: &Method, path: &str) -> bool {
+    (method == Method::GET && path == "/me")
+        || path == "/me/mfa"
+        || path.starts_with("/me/mfa/")
+        || path == "/auth/logout"
 }
 
 fn is_mutation(method: &Method) -> bool {

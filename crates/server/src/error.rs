@@ -69,6 +69,11 @@ error_codes! {
     SessionExpired => UNAUTHORIZED,
     /// The email or password is wrong.
     InvalidCredentials => UNAUTHORIZED,
+    /// The authenticator code or recovery code is wrong, or was used already.
+    InvalidMfaCode => UNAUTHORIZED,
+    /// The second step of this sign-in is unknown, finished or expired, or had too many wrong
+    /// codes; sign in with the password again.
+    MfaChallengeInvalid => UNAUTHORIZED,
     /// The identity provider's answer was not accepted (its signature, issuer, audience, expiry or
     /// nonce), or the provider reported an error.
     SsoRejected => UNAUTHORIZED,
@@ -79,6 +84,8 @@ error_codes! {
     SsoRefused => FORBIDDEN,
     /// The organisation signs its members in through its identity provider, not with a password.
     SsoRequired => FORBIDDEN,
+    /// A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+    MfaEnrollmentRequired => FORBIDDEN,
     /// A cookie-authenticated change without the session's CSRF token.
     CsrfFailed => FORBIDDEN,
     /// A webhook call without the channel's secret or signature.

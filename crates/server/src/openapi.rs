@@ -122,6 +122,11 @@ fn document_operation(operation: &mut Value, method: &str, path: &str, authentic
             ErrorCode::SessionInvalid,
             ErrorCode::SessionExpired,
         ]);
+        // A caller required to use a second factor who has not enrolled one reaches only enrolling.
+        let m = axum::http::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap_or(axum::http::Method::GET);
+        if !crate::auth::reachable_while_enrolling(&m, path) {
+            codes.push(ErrorCode::MfaEnrollmentRequired);
+        }
         if method != "get" {
             codes.push(ErrorCode::CsrfFailed);
         }

@@ -94,7 +94,9 @@ pub fn classify(method: &Method, path: &str) -> Option<RateClass> {
         (&Method::POST, ["conversations", _, "messages"] | ["widgets", _, "messages"]) => Some(RateClass::Ask),
         (&Method::POST, ["search"]) => Some(RateClass::Search),
         (&Method::POST, ["orgs", _, "collections", _, "documents"]) => Some(RateClass::Upload),
-        (&Method::POST, ["auth", "login"] | ["setup"] | ["invitations", "accept"]) => Some(RateClass::SignIn),
+        (&Method::POST, ["auth", "login"] | ["auth", "login", "mfa"] | ["setup"] | ["invitations", "accept"]) => {
+            Some(RateClass::SignIn)
+        }
         (&Method::GET, ["auth", "sso", _, "start"] | ["auth", "sso", "callback"]) => Some(RateClass::SignIn),
         (&Method::POST, ["orgs", _, "invitations"] | ["orgs", _, "coach-provisions"]) => Some(RateClass::Invitation),
         (&Method::GET, ["me", "export"] | ["orgs", _, "members", _, "export"] | ["orgs", _, "exports", _]) => {

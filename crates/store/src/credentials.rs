@@ -2,6 +2,7 @@
 //! link. Secrets are stored only as digests; revoking deletes or stamps the
 //! row, so the next request with that secret fails at once.
 
+use crate::mfa::MFA_STANDING_COLUMNS;
 use crate::{
     Store, StoreError, StoreResult, in_tx, on_pool,
     people::{NewPerson, PERSON_COLUMNS, PersonRow},
@@ -40,6 +41,7 @@ pub struct Session {
 pub struct SessionAuth {
     pub session: Session,
     pub person: Person,
+    pub mfa: crate::MfaStanding,
 }
 
 /// A personal API token (without its secret).
@@ -59,6 +61,7 @@ pub struct ApiToken {
 pub struct TokenAuth {
     pub token: ApiToken,
     pub person: Person,
+    pub mfa: crate::MfaStanding,
 }
 
 /// The state of sign-in throttling for one key after a failure.
@@ -103,6 +106,8 @@ struct SessionAuthRow {
     session: SessionRow,
     #[sqlx(flatten)]
     person: PersonRow,
+    mfa_enabled: bool,
+    mfa_required_as_admin: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -136,6 +141,8 @@ struct TokenAuthRow {
     token: TokenRow,
     #[sqlx(flatten)]
     person: PersonRow,
+    mfa_enabled: bool,
+    mfa_required_as_admin: bool,
 }
 
 // Aliased so a join with `people` (which also has `id` and `created_at`) stays unambiguous.
@@ -177,12 +184,16 @@ impl Store {
     /// The session whose secret has this digest, with its owner.
     pub async fn session_by_digest(&self, digest: &str) -> StoreResult<Option<SessionAuth>> {
         let sql = format!(
-            "SELECT {SESSION_COLUMNS}, {PERSON_COLUMNS} FROM sessions s JOIN people p ON p.id = s.person_id
+            "SELECT {SESSION_COLUMNS}, {PERSON_COLUMNS}, {MFA_STANDING_COLUMNS} FROM sessions s JOIN people p ON p.id = s.person_id
              WHERE s.secret_digest = $1"
         );
         let row: Option<SessionAuthRow> =
             on_pool!(self, pool => sqlx::query_as(&sql).bind(digest).fetch_optional(pool).await?);
-        row.map(|r| Ok(SessionAuth { session: r.session.into_session()?, person: r.person.into_person()? })).transpose()
+        row.map(|r| {
+            let mfa = crate::MfaStanding { enabled: r.mfa_enabled, required_as_admin: r.mfa_required_as_admin };
+            Ok(SessionAuth { session: r.session.into_session()?, person: r.person.into_person()?, mfa })
+        })
+        .transpose()
     }
 
     /// Records activity on a session (for idle expiry).
@@ -263,12 +274,16 @@ impl Store {
     /// expired tokens are returned too; the caller decides).
     pub async fn token_by_digest(&self, digest: &str) -> StoreResult<Option<TokenAuth>> {
         let sql = format!(
-            "SELECT {TOKEN_COLUMNS}, {PERSON_COLUMNS} FROM api_tokens t JOIN people p ON p.id = t.person_id
+            "SELECT {TOKEN_COLUMNS}, {PERSON_COLUMNS}, {MFA_STANDING_COLUMNS} FROM api_tokens t JOIN people p ON p.id = t.person_id
              WHERE t.secret_digest = $1"
         );
         let row: Option<TokenAuthRow> =
             on_pool!(self, pool => sqlx::query_as(&sql).bind(digest).fetch_optional(pool).await?);
-        row.map(|r| Ok(TokenAuth { token: r.token.into_token()?, person: r.person.into_person()? })).transpose()
+        row.map(|r| {
+            let mfa = crate::MfaStanding { enabled: r.mfa_enabled, required_as_admin: r.mfa_required_as_admin };
+            Ok(TokenAuth { token: r.token.into_token()?, person: r.person.into_person()?, mfa })
+        })
+        .transpose()
     }
 
     /// Records use of a token.

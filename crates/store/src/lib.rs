@@ -23,6 +23,7 @@ mod learning;
 mod learning_bulk;
 mod lexical;
 mod live;
+mod mfa;
 mod nudges;
 mod orgs;
 mod people;
@@ -63,6 +64,7 @@ pub use learning::{
 };
 pub use learning_bulk::{BulkEnrolment, BulkMember, BulkPrerequisite, BulkProgram, ConceptStanding, LearningHistory};
 pub use live::{LIVE_CHANNEL, LiveListener, MAX_LIVE_PAYLOAD};
+pub use mfa::{MfaChallenge, MfaFactor, MfaStanding};
 pub use nudges::{
     LearnerSpan, NewNudgeDecision, NudgeCandidate, NudgeDecisionRecord, NudgeOutcome, NudgeRuleRecord, ReachPreferences,
 };

@@ -41,6 +41,7 @@ pub fn looks_like_a_person_column(column: &str) -> bool {
 /// Columns whose values are secrets or machine data, withheld from an export.
 const WITHHELD: &[&str] = &[
     "password_hash",
+    "secret",
     "secret_digest",
     "token_hash",
     "csrf_token",
@@ -107,6 +108,10 @@ const OWN_BY_PERSON_ID: &[&str] = &[
     "sessions",
     "api_tokens",
     "sso_identities",
+    "mfa_factors",
+    "mfa_recovery_codes",
+    "mfa_challenges",
+    "mfa_remembered_devices",
 ];
 
 /// Records of others that name the person (as author, reviewer, holder …): the record stays and

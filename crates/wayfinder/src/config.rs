@@ -62,6 +62,8 @@ pub struct Config {
     pub invitation_ttl_hours: i64,
     pub token_default_days: i64,
     pub token_max_days: i64,
+    /// Instance operators must sign in with a second factor (TOTP).
+    pub require_mfa_for_operators: bool,
     /// Take client addresses from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
     /// How long shutdown waits for in-flight requests.
@@ -176,6 +178,7 @@ impl Default for Config {
             invitation_ttl_hours: server.accounts.invitation_ttl.num_hours(),
             token_default_days: server.accounts.token_default_ttl.num_days(),
             token_max_days: server.accounts.token_max_ttl.num_days(),
+            require_mfa_for_operators: true,
             trust_forwarded_for: false,
             shutdown_grace_seconds: 30,
             embedding_provider: EmbeddingProvider::Auto,
@@ -234,6 +237,7 @@ const SETTING_KEYS: &[&str] = &[
     "invitation_ttl_hours",
     "token_default_days",
     "token_max_days",
+    "require_mfa_for_operators",
     "trust_forwarded_for",
     "shutdown_grace_seconds",
     "embedding_provider",
@@ -359,6 +363,7 @@ impl Config {
                 invitation_ttl: Duration::hours(positive("invitation_ttl_hours", self.invitation_ttl_hours)?),
                 token_default_ttl: Duration::days(positive("token_default_days", self.token_default_days)?),
                 token_max_ttl: Duration::days(positive("token_max_days", self.token_max_days)?),
+                require_mfa_for_operators: self.require_mfa_for_operators,
             },
             trust_forwarded_for: self.trust_forwarded_for,
             max_upload_bytes: self.max_upload_bytes,
@@ -481,6 +486,7 @@ impl Config {
             "metrics_bind": self.metrics_bind.map(|a| a.to_string()).unwrap_or_default(),
             "postgres_tools_dir": self.postgres_tools_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
         });
+        value["require_mfa_for_operators"] = serde_json::json!(self.require_mfa_for_operators);
         let channels = serde_json::json!({
             "telegram_api_url": self.telegram_api_url,
             "whatsapp_api_url": self.whatsapp_api_url,

@@ -371,19 +371,7 @@ async fn ingestion_resumes_after_kill_9(backend: Backend) {
     wayfinder(&db, &["org", "create", "--slug", "resume", "--name", "Resume"], None);
     wayfinder(
         &db,
-        &[
-            "user",
-            "create",
-            "--email",
-            "ops@example.org",
-            "--name",
-            "Ops",
-            "--operator",
-            "--org",
-            "resume",
-            "--role",
-            "admin",
-        ],
+        &["user", "create", "--email", "ops@example.org", "--name", "Ops", "--org", "resume", "--role", "admin"],
         None,
     );
     let token =

@@ -10,8 +10,28 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password. */
+        /**
+         * Sign in with email and password. An account with a second factor, on a device not remembered
+         *     for it, answers `202` with a challenge to finish at `POST /auth/login/mfa`.
+         */
         post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/login/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The second step of signing in: a code from the authenticator app or a recovery code. */
+        post: operations["login_second_step"];
         delete?: never;
         options?: never;
         head?: never;
@@ -136,7 +156,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Start signing in through an identity provider: redirects the browser to the provider. */
+        /**
+         * Start signing in through an identity provider: redirects the browser to the provider. A browser
+         *     (`Accept: text/html`) that cannot start goes to `/signin?sso_error=<code>`; other clients get
+         *     the error.
+         */
         get: operations["start"];
         put?: never;
         post?: never;
@@ -385,6 +409,94 @@ export interface paths {
         get: operations["export_me"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One's second factor. */
+        get: operations["my_mfa"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/mfa/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn one's second factor off (not while it is required). */
+        post: operations["disable_mfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/mfa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New recovery codes (the old ones stop working); confirmed with a second factor. */
+        post: operations["replace_recovery_codes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start adding an authenticator app: its secret (confirm with a code from it). */
+        post: operations["enrol_authenticator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the authenticator app with a code from it: the second factor is on; answers the
+         *     recovery codes (shown once).
+         */
+        post: operations["confirm_authenticator"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1600,6 +1712,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/members/{person_id}/mfa/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset a member's second factor (admins; not one's own): their app, recovery codes and
+         *     remembered devices are removed, and they enrol again.
+         */
+        post: operations["reset_member_mfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/notifications": {
         parameters: {
             query?: never;
@@ -2303,8 +2435,8 @@ export interface paths {
         /** How the organisation's members sign in (admins). */
         get: operations["get_sign_in_settings"];
         /**
-         * Make the organisation SSO-only, or allow passwords again (admins). SSO-only needs an enabled
-         *     identity provider.
+         * Change how the organisation's members sign in (admins): SSO-only (needs an enabled identity
+         *     provider), and whether its admins must use a second factor.
          */
         put: operations["put_sign_in_settings"];
         post?: never;
@@ -3306,7 +3438,7 @@ export interface components {
          * @description A stable, machine-readable error code; clients may match on it.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "unreadable_body" | "malformed_multipart" | "invalid_body" | "malformed_webhook" | "not_a_session" | "sso_state_invalid" | "unauthenticated" | "invalid_token" | "token_revoked" | "token_expired" | "session_invalid" | "session_expired" | "invalid_credentials" | "sso_rejected" | "forbidden" | "sso_refused" | "sso_required" | "csrf_failed" | "forged_webhook" | "origin_not_allowed" | "not_found" | "model_not_found" | "method_not_allowed" | "already_exists" | "already_member" | "last_admin" | "conflict" | "duplicate_evidence" | "duplicate_question" | "channel_not_configured" | "sso_provider_disabled" | "dense_unavailable" | "payload_too_large" | "unsupported_media_type" | "invalid_field" | "prerequisite_cycle" | "not_enrolled" | "no_questions" | "import_invalid" | "unknown_field" | "missing_field" | "weak_password" | "role_mismatch" | "login_locked" | "rate_limited" | "budget_exceeded" | "internal" | "embedding_failed" | "sso_provider_unavailable" | "model_unavailable" | "model_timeout" | "model_rate_limited" | "model_server_error" | "model_rejected" | "model_bad_response" | "model_interrupted" | "model_config";
+        ErrorCode: "malformed_json" | "unreadable_body" | "malformed_multipart" | "invalid_body" | "malformed_webhook" | "not_a_session" | "sso_state_invalid" | "unauthenticated" | "invalid_token" | "token_revoked" | "token_expired" | "session_invalid" | "session_expired" | "invalid_credentials" | "invalid_mfa_code" | "mfa_challenge_invalid" | "sso_rejected" | "forbidden" | "sso_refused" | "sso_required" | "mfa_enrollment_required" | "csrf_failed" | "forged_webhook" | "origin_not_allowed" | "not_found" | "model_not_found" | "method_not_allowed" | "already_exists" | "already_member" | "last_admin" | "conflict" | "duplicate_evidence" | "duplicate_question" | "channel_not_configured" | "sso_provider_disabled" | "dense_unavailable" | "payload_too_large" | "unsupported_media_type" | "invalid_field" | "prerequisite_cycle" | "not_enrolled" | "no_questions" | "import_invalid" | "unknown_field" | "missing_field" | "weak_password" | "role_mismatch" | "login_locked" | "rate_limited" | "budget_exceeded" | "internal" | "embedding_failed" | "sso_provider_unavailable" | "model_unavailable" | "model_timeout" | "model_rate_limited" | "model_server_error" | "model_rejected" | "model_bad_response" | "model_interrupted" | "model_config";
         /** @description What went wrong. */
         ErrorDetail: {
             /** @description Stable machine-readable code. */
@@ -4041,6 +4173,60 @@ export interface components {
              * @description Its place in the conversation: 1, 2, … (a reconnecting client resumes after the last it saw).
              */
             seq: number;
+        };
+        /** @description A right password for an account with a second factor: finish with `POST /auth/login/mfa`. */
+        MfaChallengeView: {
+            challenge_token: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description Always true. */
+            mfa_required: boolean;
+        };
+        /** @description A code from the authenticator app. */
+        MfaCode: {
+            code: string;
+        };
+        /** @description Turning the second factor off: the password (for people who have one) and a second factor. */
+        MfaDisableRequest: {
+            code?: string | null;
+            password?: string | null;
+            recovery_code?: string | null;
+        };
+        /** @description The password, for people who have one. */
+        MfaEnrolRequest: {
+            password?: string | null;
+        };
+        /** @description What to put into the authenticator app. */
+        MfaEnrolment: {
+            /** @description The same as an `otpauth://` URI, for a QR code. */
+            otpauth_uri: string;
+            /** @description The secret in base32, to type in. */
+            secret: string;
+        };
+        /** @description The second step of signing in. */
+        MfaLoginRequest: {
+            challenge_token: string;
+            code?: string | null;
+            recovery_code?: string | null;
+            /** @description Skip the second step on this browser for 30 days. */
+            remember_device?: boolean;
+        };
+        /** @description One's second factor. */
+        MfaStatus: {
+            /** @description An authenticator app is confirmed: sign-in asks for its code. */
+            enabled: boolean;
+            /** @description An app was added but no code from it has been confirmed yet. */
+            enrolling: boolean;
+            /**
+             * Format: int64
+             * @description Unused recovery codes.
+             */
+            recovery_codes_left: number;
+            /**
+             * @description A second factor is required for this account (operators; admins where the organisation
+             *     requires it): it cannot be turned off, and until it is on the account reaches only this.
+             */
+            required: boolean;
         };
         /** @description What to link. */
         NewLinkCode: {
@@ -4783,6 +4969,10 @@ export interface components {
             rating: string;
             reason: string;
         };
+        /** @description New recovery codes: shown this once, each works once. */
+        RecoveryCodes: {
+            recovery_codes: string[];
+        };
         /** @description A directed relationship between two members (`from` supports or follows `to`). */
         Relationship: {
             /** Format: date-time */
@@ -4990,6 +5180,11 @@ export interface components {
             results: components["schemas"]["SearchHitView"][];
             timings: Record<string, never>;
         };
+        /** @description A second factor: a code from the app, or a recovery code. */
+        SecondFactorInput: {
+            code?: string | null;
+            recovery_code?: string | null;
+        };
         /** @description A sequence as the API shows it. */
         Sequence: {
             active: boolean;
@@ -5096,11 +5291,18 @@ export interface components {
         };
         /** @description How the organisation's members sign in. */
         SignInSettings: {
+            /** @description The organisation's admins must use a second factor (an authenticator app). */
+            mfa_required_for_admins: boolean;
             /**
              * @description Members sign in only through the organisation's identity providers; their passwords are
              *     refused (instance operators excepted).
              */
             sso_only: boolean;
+        };
+        /** @description A change to how the organisation's members sign in (what is left out stays). */
+        SignInSettingsChange: {
+            mfa_required_for_admins?: boolean | null;
+            sso_only?: boolean | null;
         };
         /** @description A provider a person can sign in with. */
         SsoChoice: {
@@ -5431,6 +5633,14 @@ export interface operations {
                     "application/json": components["schemas"]["SessionStarted"];
                 };
             };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaChallengeView"];
+                };
+            };
             /**
              * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
              *
@@ -5445,6 +5655,127 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: The role does not allow this action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rate_limited`: Too many frames on a live connection; slow down. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    login_second_step: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaLoginRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionStarted"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5589,7 +5920,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5638,6 +5973,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     revoke_session: {
@@ -5678,7 +6022,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5749,7 +6097,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5828,6 +6180,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `invalid_field`: A field breaks a rule (`field` names it). */
             422: {
                 headers: {
@@ -5853,7 +6214,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description to the identity provider */
+            /** @description to the identity provider; or a browser to the sign-in page with `sso_error` */
             303: {
                 headers: {
                     [name: string]: unknown;
@@ -5874,6 +6235,15 @@ export interface operations {
              *     `session_expired`: The session has expired.
              */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5966,6 +6336,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -6016,7 +6395,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -6097,7 +6478,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -6212,7 +6595,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -6326,7 +6711,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -6388,7 +6775,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -6468,7 +6857,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -6583,7 +6974,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -6683,7 +7076,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6762,7 +7159,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -6991,6 +7390,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -7080,6 +7488,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     erase_me: {
@@ -7137,7 +7554,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7227,8 +7648,491 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `rate_limited`: Too many frames on a live connection; slow down. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_mfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaStatus"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disable_mfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaDisableRequest"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replace_recovery_codes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondFactorInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    enrol_authenticator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaEnrolRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaEnrolment"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    confirm_authenticator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaCode"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7293,7 +8197,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7404,7 +8312,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -7498,6 +8408,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_org: {
@@ -7556,7 +8475,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -7651,6 +8572,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -7720,7 +8650,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -7816,7 +8748,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7894,7 +8830,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -7990,7 +8928,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -8053,7 +8993,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8114,7 +9058,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -8182,7 +9128,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8251,7 +9201,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8329,7 +9283,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -8425,7 +9381,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8485,7 +9445,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -8566,7 +9528,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -8670,7 +9634,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8748,7 +9716,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -8843,7 +9813,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -8932,7 +9904,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -9027,7 +10001,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -9098,7 +10074,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9174,7 +10154,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9275,7 +10259,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9353,7 +10341,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -9467,6 +10457,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -9537,7 +10536,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -9641,6 +10642,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -9710,7 +10720,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -9807,6 +10819,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -9858,7 +10879,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -9948,7 +10971,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -10046,7 +11071,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -10102,6 +11129,15 @@ export interface operations {
              *     `session_expired`: The session has expired.
              */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10178,7 +11214,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -10283,6 +11321,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -10334,7 +11381,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -10416,7 +11465,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -10521,6 +11572,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -10588,7 +11648,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -10688,6 +11750,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -10738,7 +11809,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10824,7 +11899,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10943,7 +12022,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11044,7 +12127,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11131,7 +12218,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -11235,6 +12324,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -11303,7 +12401,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11407,6 +12509,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -11484,7 +12595,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11578,6 +12693,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -11629,7 +12753,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -11693,6 +12819,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -11747,7 +12882,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11825,7 +12964,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11903,7 +13046,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -12018,7 +13163,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -12114,7 +13261,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -12170,6 +13319,15 @@ export interface operations {
              *     `session_expired`: The session has expired.
              */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12246,7 +13404,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -12345,7 +13505,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12421,7 +13585,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12491,7 +13659,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12554,7 +13726,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12626,7 +13802,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12695,7 +13875,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12755,7 +13939,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12833,7 +14021,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -12946,7 +14136,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -13009,7 +14201,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13069,7 +14265,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13130,7 +14330,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -13200,6 +14402,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -13261,7 +14472,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13322,7 +14537,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13401,7 +14620,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -13506,7 +14727,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13585,7 +14810,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -13682,7 +14909,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -13750,7 +14979,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13823,7 +15056,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13897,7 +15134,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13970,7 +15211,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14040,7 +15285,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14119,7 +15368,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -14219,7 +15470,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14288,6 +15543,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -14333,6 +15597,15 @@ export interface operations {
              *     `session_expired`: The session has expired.
              */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14391,7 +15664,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -14481,7 +15756,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -14604,7 +15881,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -14709,7 +15988,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14729,6 +16012,79 @@ export interface operations {
             };
             /** @description `rate_limited`: Too many frames on a live connection; slow down. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_member_mfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                person_id: components["schemas"]["PersonId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14771,6 +16127,15 @@ export interface operations {
              *     `session_expired`: The session has expired.
              */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14828,7 +16193,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14888,7 +16257,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14966,7 +16339,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -15063,7 +16438,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -15145,7 +16522,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -15241,7 +16620,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -15305,7 +16686,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15365,7 +16750,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15419,6 +16808,15 @@ export interface operations {
              *     `session_expired`: The session has expired.
              */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15496,7 +16894,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -15619,7 +17019,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -15723,7 +17125,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15801,7 +17207,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -15897,6 +17305,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -15966,7 +17383,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -16080,7 +17499,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -16194,7 +17615,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -16308,7 +17731,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -16408,6 +17833,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -16478,7 +17912,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -16560,7 +17996,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -16683,7 +18121,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -16806,7 +18246,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -16912,7 +18354,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -16977,6 +18421,15 @@ export interface operations {
              *     `session_expired`: The session has expired.
              */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17054,7 +18507,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -17161,7 +18616,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -17225,6 +18682,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -17270,6 +18736,15 @@ export interface operations {
              *     `session_expired`: The session has expired.
              */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17330,7 +18805,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -17401,7 +18878,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17479,7 +18960,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -17584,7 +19067,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17671,7 +19158,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -17776,6 +19265,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -17845,7 +19343,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17946,7 +19448,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18024,7 +19530,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -18120,6 +19628,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
             404: {
                 headers: {
@@ -18189,7 +19706,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -18293,7 +19812,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -18356,7 +19877,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18434,7 +19959,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -18531,7 +20058,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -18594,7 +20123,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18672,7 +20205,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -18769,7 +20304,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -18833,7 +20370,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18912,7 +20453,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -19008,7 +20551,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -19072,7 +20617,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19151,7 +20700,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -19256,7 +20807,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -19319,7 +20872,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19350,7 +20907,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SignInSettings"];
+                "application/json": components["schemas"]["SignInSettingsChange"];
             };
         };
         responses: {
@@ -19397,7 +20954,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -19501,7 +21060,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19579,7 +21142,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -19676,7 +21241,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `forbidden`: The role does not allow this action. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19755,7 +21324,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -19851,7 +21422,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
              *
              *     `forbidden`: The role does not allow this action.
              */
@@ -19929,7 +21502,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20173,6 +21750,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_token: {
@@ -20230,7 +21816,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -20312,7 +21902,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `csrf_failed`: A cookie-authenticated change without the session's CSRF token. */
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;

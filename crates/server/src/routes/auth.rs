@@ -85,9 +85,11 @@ pub struct SetupRequest {
     pub password: String,
 }
 
-/// Sign in with email and password.
+/// Sign in with email and password. An account with a second factor, on a device not remembered
+/// for it, answers `202` with a challenge to finish at `POST /auth/login/mfa`.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = SessionStarted), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = SessionStarted), (status = 202, body = crate::routes::mfa::MfaChallengeView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -104,10 +106,7 @@ pub async fn login(
             return Err(e.into());
         }
     };
-    let (session, cookie) = start_session(&state, &person, ip.0.clone(), user_agent(&headers)).await?;
-    audit(&state, None, Some(person.id), "auth.login", Some(session.id.to_string()), serde_json::json!({}), &ip).await;
-    let body = SessionStarted { person: person.into(), csrf_token: session.csrf_token, expires_at: session.expires_at };
-    Ok(with_session_cookie(StatusCode::OK, cookie, body))
+    crate::routes::mfa::session_or_second_step(&state, person, &ip, &headers).await
 }
 
 /// End the current session.

@@ -8,6 +8,7 @@ pub mod insights;
 pub mod invitations;
 pub mod knowledge;
 pub mod learning;
+pub mod mfa;
 pub mod nudges;
 pub mod openai;
 pub mod orgs;
@@ -149,6 +150,8 @@ impl From<AccountsError> for ApiError {
                 err
             }
             AccountsError::AlreadyMember => ApiError::new(ErrorCode::AlreadyMember, "you are already a member"),
+            AccountsError::MfaCodeInvalid => ApiError::new(ErrorCode::InvalidMfaCode, e.to_string()),
+            AccountsError::MfaChallengeInvalid => ApiError::new(ErrorCode::MfaChallengeInvalid, e.to_string()),
             AccountsError::Conflict(why) => ApiError::new(ErrorCode::Conflict, why),
             AccountsError::LastAdmin => {
                 ApiError::new(ErrorCode::LastAdmin, "an organisation must keep at least one admin")
@@ -250,6 +253,13 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(sequences::advance_sequences))
         .routes(routes!(sequences::list_open_check_ins))
         .routes(routes!(sequences::answer_check_in))
+        .routes(routes!(mfa::my_mfa))
+        .routes(routes!(mfa::enrol_authenticator))
+        .routes(routes!(mfa::confirm_authenticator))
+        .routes(routes!(mfa::replace_recovery_codes))
+        .routes(routes!(mfa::disable_mfa))
+        .routes(routes!(mfa::login_second_step))
+        .routes(routes!(mfa::reset_member_mfa))
         .routes(routes!(sso::list_providers, sso::create_provider))
         .routes(routes!(sso::update_provider, sso::delete_provider))
         .routes(routes!(sso::get_sign_in_settings, sso::put_sign_in_settings))

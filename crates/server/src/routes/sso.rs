@@ -4,7 +4,7 @@
 
 use crate::error::ErrorCode;
 use crate::{
-    auth::{ClientIp, Principal, start_session, user_agent},
+    auth::{ClientIp, Principal, constant_time_eq, cookie_value, start_session, user_agent},
     authz::OrgScope,
     error::{ApiError, ApiResult, ErrorBody},
     json::{JsonBody, PathIds},
@@ -99,12 +99,23 @@ pub struct IdentityProviderView {
 }
 
 /// How the organisation's members sign in.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize, ToSchema)]
 pub struct SignInSettings {
     /// Members sign in only through the organisation's identity providers; their passwords are
     /// refused (instance operators excepted).
     pub sso_only: bool,
+    /// The organisation's admins must use a second factor (an authenticator app).
+    pub mfa_required_for_admins: bool,
+}
+
+/// A change to how the organisation's members sign in (what is left out stays).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInSettingsChange {
+    #[serde(default)]
+    pub sso_only: Option<bool>,
+    #[serde(default)]
+    pub mfa_required_for_admins: Option<bool>,
 }
 
 /// A provider a person can sign in with.
@@ -358,6 +369,13 @@ pub async fn delete_provider(
     Ok(StatusCode::NO_CONTENT)
 }
 
+async fn sign_in_settings(state: &AppState, org: OrgId) -> ApiResult<SignInSettings> {
+    Ok(SignInSettings {
+        sso_only: state.store.org_sso_only(org).await?,
+        mfa_required_for_admins: state.store.org_mfa_required_for_admins(org).await?,
+    })
+}
+
 /// How the organisation's members sign in (admins).
 #[utoipa::path(get, path = "/orgs/{org_id}/sign-in-settings", tag = "sso", params(("org_id" = OrgId, Path)),
     responses((status = 200, body = SignInSettings), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -367,13 +385,13 @@ pub async fn get_sign_in_settings(
     PathIds(org_id): PathIds<OrgId>,
 ) -> ApiResult<Json<SignInSettings>> {
     require_org_admin(&state, &principal, org_id).await?;
-    Ok(Json(SignInSettings { sso_only: state.store.org_sso_only(org_id).await? }))
+    Ok(Json(sign_in_settings(&state, org_id).await?))
 }
 
-/// Make the organisation SSO-only, or allow passwords again (admins). SSO-only needs an enabled
-/// identity provider.
+/// Change how the organisation's members sign in (admins): SSO-only (needs an enabled identity
+/// provider), and whether its admins must use a second factor.
 #[utoipa::path(put, path = "/orgs/{org_id}/sign-in-settings", tag = "sso", params(("org_id" = OrgId, Path)),
-    request_body = SignInSettings,
+    request_body = SignInSettingsChange,
     responses((status = 200, body = SignInSettings), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_sign_in_settings(
@@ -381,27 +399,26 @@ pub async fn put_sign_in_settings(
     principal: Principal,
     ip: ClientIp,
     PathIds(org_id): PathIds<OrgId>,
-    JsonBody(body): JsonBody<SignInSettings>,
+    JsonBody(body): JsonBody<SignInSettingsChange>,
 ) -> ApiResult<Json<SignInSettings>> {
     require_org_admin(&state, &principal, org_id).await?;
-    if body.sso_only && !state.store.identity_providers(org_id).await?.iter().any(|p| p.enabled) {
+    if body.sso_only == Some(true) && !state.store.identity_providers(org_id).await?.iter().any(|p| p.enabled) {
         return Err(ApiError::new(
             ErrorCode::Conflict,
             "add and enable an identity provider before making sign-in SSO-only",
         ));
     }
-    state.store.set_org_sso_only(org_id, body.sso_only).await?;
-    audit(
-        &state,
-        Some(org_id),
-        Some(principal.person.id),
-        "sso.settings_changed",
-        None,
-        serde_json::json!({ "sso_only": body.sso_only }),
-        &ip,
-    )
-    .await;
-    Ok(Json(body))
+    if let Some(sso_only) = body.sso_only {
+        state.store.set_org_sso_only(org_id, sso_only).await?;
+    }
+    if let Some(required) = body.mfa_required_for_admins {
+        state.store.set_org_mfa_required_for_admins(org_id, required).await?;
+    }
+    let settings = sign_in_settings(&state, org_id).await?;
+    audit(&state, Some(org_id), Some(principal.person.id), "sso.settings_changed", None,
+        serde_json::json!({ "sso_only": settings.sso_only, "mfa_required_for_admins": settings.mfa_required_for_admins }), &ip)
+        .await;
+    Ok(Json(settings))
 }
 
 /// The identity providers a person can sign in with: an organisation's (`org`, its slug) or those
@@ -466,17 +483,6 @@ fn sso_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
         "{SSO_STATE_COOKIE}={value}; Path={SSO_COOKIE_PATH}; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
     );
     HeaderValue::from_str(&cookie).expect("a cookie of URL-safe characters is a header value")
-}
-
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
 }
 
 fn see_other(location: &str) -> Response {
@@ -617,8 +623,4 @@ async fn finish(
     let mut response = see_other(&done.return_to);
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

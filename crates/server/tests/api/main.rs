@@ -12,6 +12,7 @@ mod insights;
 mod knowledge;
 mod learning;
 mod live;
+mod mfa;
 mod nudges;
 mod openai_sdk;
 mod ops;
