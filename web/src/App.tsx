@@ -31,14 +31,21 @@ const Team = lazy(() => import("./routes/Team"));
 const Progress = lazy(() => import("./routes/Progress"));
 const Insights = lazy(() => import("./routes/Insights"));
 const Sequences = lazy(() => import("./routes/Sequences"));
+// Its own chunk, with the QR code library: nobody signing in loads it.
+const TwoStepSetup = lazy(() => import("./components/mfa/TwoStepSetup"));
 
 function RequireSignIn({ children }: { children: ReactNode }) {
-  const { me, loading, org } = useSession();
+  const { me, loading, org, mfaSetupNeeded } = useSession();
   const location = useLocation();
   if (loading) return <Loading />;
   if (!me) {
     const next = location.pathname + location.search;
     return <Navigate to={`/signin${next !== "/" ? `?next=${encodeURIComponent(next)}` : ""}`} replace />;
+  }
+  // Required and not set up: setting up two-step sign-in is all the server lets this person do.
+  if (mfaSetupNeeded) {
+    const next = location.pathname + location.search;
+    return <Navigate to={`/security/setup${next !== "/" ? `?next=${encodeURIComponent(next)}` : ""}`} replace />;
   }
   if (!org && location.pathname !== "/welcome" && location.pathname !== "/profile") {
     return <Navigate to="/welcome" replace />;
@@ -68,6 +75,7 @@ export function App() {
         <Route path="/invite" element={<Invite />} />
         <Route path="/invite/:token" element={<Invite />} />
         <Route path="/shared/:token" element={<Shared />} />
+        <Route path="/security/setup" element={<TwoStepSetup />} />
         <Route
           element={
             <RequireSignIn>

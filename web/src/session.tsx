@@ -1,12 +1,17 @@
 // Who is signed in, which organisation they are working in, and what their
 // role there lets them see. Screens ask `useSession()`; the permission rules
 // mirror docs/PERMISSIONS.md (the server enforces them; the app only hides
-// what a person could not use anyway).
+// what a person could not use anyway). Someone who must use two-step sign-in
+// and has not set it up reaches nothing else (`mfaSetupNeeded`): known from
+// `GET /me/mfa`, and looked at again whenever the server refuses a request
+// with `mfa_enrollment_required` (say, once their organisation starts
+// requiring it).
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, setCsrfToken, setUnauthenticatedHandler } from "./api/client";
 import { auth, orgs as orgsApi } from "./api/endpoints";
+import { mfa as mfaApi, mfaKeys, type MfaStatus } from "./api/mfa";
 import type { Me, OrgView, Role } from "./api/types";
 
 const ORG_KEY = "wayfinder.org";
@@ -21,6 +26,10 @@ export interface Session {
   /** Admins and instance operators manage the organisation. */
   isAdmin: boolean;
   isOperator: boolean;
+  /** The person's second factor (null until known, or when it could not be looked up). */
+  mfa: MfaStatus | null;
+  /** Two-step sign-in is required for this person and not set up yet: enrolling is all they can do. */
+  mfaSetupNeeded: boolean;
   selectOrg: (id: string) => void;
   /** Records a new session (after sign-in, setup, invitation or password change). */
   started: (csrfToken: string) => Promise<void>;
@@ -58,6 +67,32 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   });
   const orgList = useMemo(() => orgsQuery.data ?? [], [orgsQuery.data]);
 
+  // Asked beside the organisations (not after them), so a page load waits for no extra round trip.
+  const mfaQuery = useQuery({
+    queryKey: mfaKeys.status(me?.person.id ?? ""),
+    queryFn: mfaApi.status,
+    enabled: !!me,
+    staleTime: 5 * 60_000,
+  });
+  const mfaStatus = mfaQuery.data ?? null;
+  const mfaSetupNeeded = !!mfaStatus && mfaStatus.required && !mfaStatus.enabled;
+
+  // A refusal for want of a second factor means the requirement changed under the person: look again.
+  useEffect(() => {
+    const enrolmentRequired = (error: unknown) => error instanceof ApiError && error.code === "mfa_enrollment_required";
+    const recheck = () => void client.invalidateQueries({ queryKey: mfaKeys.all });
+    const queries = client.getQueryCache().subscribe((event) => {
+      if (event.type === "updated" && event.action.type === "error" && enrolmentRequired(event.action.error)) recheck();
+    });
+    const mutations = client.getMutationCache().subscribe((event) => {
+      if (event.type === "updated" && event.action.type === "error" && enrolmentRequired(event.action.error)) recheck();
+    });
+    return () => {
+      queries();
+      mutations();
+    };
+  }, [client]);
+
   useEffect(() => {
     setUnauthenticatedHandler(() => {
       setCsrfToken(null);
@@ -94,18 +129,24 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       // already signed out
     }
     setCsrfToken(null);
-    client.clear();
+    // The "me" query is kept and set to nobody, so this provider (its observer) hears of it; a cleared
+    // cache would leave it showing the person who just left. Everything else of theirs goes.
     client.setQueryData(["me"], null);
+    client.removeQueries({ predicate: (q) => !(q.queryKey.length === 1 && q.queryKey[0] === "me") });
+    client.getMutationCache().clear();
   }, [client]);
 
   const value: Session = {
     me,
-    loading: meQuery.isPending || (!!me && orgsQuery.isPending),
+    // The organisations are refused until a required second factor is set up: not worth waiting for then.
+    loading: meQuery.isPending || (!!me && (mfaQuery.isPending || (orgsQuery.isPending && !mfaSetupNeeded))),
     orgs: orgList,
     org,
     role,
     isAdmin: isOperator || role === "admin",
     isOperator,
+    mfa: mfaStatus,
+    mfaSetupNeeded,
     selectOrg,
     started,
     signOut,

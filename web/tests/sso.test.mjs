@@ -270,14 +270,14 @@ test("with SSO-only sign-in, a member's password is refused and their organisati
   const refusal = page.locator(`[id="${(await ssoOnly.getAttribute("aria-describedby")).split(" ")[0]}"]`);
   assert.match(await refusal.textContent(), /enable an identity provider/i);
   assert.equal(await ssoOnly.isChecked(), false);
-  assert.deepEqual(await api.call("GET", `/orgs/${org.id}/sign-in-settings`), { sso_only: false });
+  assert.deepEqual(await api.call("GET", `/orgs/${org.id}/sign-in-settings`), { sso_only: false, mfa_required_for_admins: false });
 
   await table.getByRole("button", { name: `Enable ${PROVIDER_NAME}` }).click();
   await table.getByText("Enabled", { exact: true }).waitFor();
   await ssoOnly.check();
   await section.getByRole("status").filter({ hasText: "members now sign in only through your identity providers" }).waitFor();
   assert.equal(await ssoOnly.getAttribute("aria-invalid"), null);
-  assert.deepEqual(await api.call("GET", `/orgs/${org.id}/sign-in-settings`), { sso_only: true });
+  assert.deepEqual(await api.call("GET", `/orgs/${org.id}/sign-in-settings`), { sso_only: true, mfa_required_for_admins: false });
   await page.context().close();
 
   // Pat's right password is refused: the page says to use the organisation's sign-in and offers it.
@@ -303,7 +303,7 @@ test("an administrator turns SSO-only off and deletes the provider, asked first"
   const { page, section } = await ssoSettings();
   await section.getByLabel("SSO-only sign-in").uncheck();
   await section.getByRole("status").filter({ hasText: "may sign in with their passwords again" }).waitFor();
-  assert.deepEqual(await api.call("GET", `/orgs/${org.id}/sign-in-settings`), { sso_only: false });
+  assert.deepEqual(await api.call("GET", `/orgs/${org.id}/sign-in-settings`), { sso_only: false, mfa_required_for_admins: false });
 
   await section.getByRole("button", { name: `Delete ${PROVIDER_NAME}` }).click();
   const dialog = page.getByRole("dialog", { name: `Delete “${PROVIDER_NAME}”?` });

@@ -14,6 +14,7 @@ export type IdentityProvider = Schemas["IdentityProviderView"];
 export type IdentityProviderInput = Schemas["IdentityProviderInput"];
 export type IdentityProviderKind = Schemas["IdentityProviderKind"];
 export type SignInSettings = Schemas["SignInSettings"];
+export type SignInSettingsChange = Schemas["SignInSettingsChange"];
 export type SsoChoice = Schemas["SsoChoice"];
 type Role = Schemas["Role"];
 
@@ -69,10 +70,10 @@ export const sso = {
     put<IdentityProvider>(providersPath(org, id), input),
   /** Admins: removes a provider and the accounts linked through it (the people stay). */
   removeProvider: (org: string, id: string) => del(providersPath(org, id)),
-  /** Admins: whether members may sign in only through the organisation's providers. */
+  /** Admins: whether members may sign in only through the organisation's providers, and whether its admins need a second factor. */
   signInSettings: (org: string) => get<SignInSettings>(settingsPath(org)),
-  /** Admins: SSO-only needs an enabled provider first (otherwise `conflict`). */
-  setSignInSettings: (org: string, settings: SignInSettings) => put<SignInSettings>(settingsPath(org), settings),
+  /** Admins: changes what `change` names (the rest stays); SSO-only needs an enabled provider first (otherwise `conflict`). */
+  setSignInSettings: (org: string, change: SignInSettingsChange) => put<SignInSettings>(settingsPath(org), change),
   /** Anyone: the enabled providers of the organisations that accept this address's domain. */
   choicesForEmail: (email: string) => get<SsoChoice[]>(`/auth/sso/providers${query({ email })}`, { quiet401: true }),
   /** Anyone: an organisation's enabled providers, by its slug (none for an unknown one). */

@@ -1,5 +1,6 @@
 // Organisation administration (admins): members and their roles (and, on a
-// member's request, the archive of their data or erasing them), invitations
+// member's request, the archive of their data or erasing them; for one who
+// lost their phone, resetting their two-step sign-in), invitations
 // (a new one shows its link once), relationships, the messaging channels
 // members link their accounts on, the nudge rules that reach learners there
 // (each with its measured effect), the widgets that put a coach on the
@@ -11,6 +12,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { NavLink, Navigate, Route, Routes } from "react-router-dom";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { orgs } from "../api/endpoints";
+import { mfa } from "../api/mfa";
 import { ROLES, type InvitationCreated, type Member, type RelationshipKind, type Role } from "../api/types";
 import { useOrgId, useSession } from "../session";
 import { ConfirmActionDialog, Empty, ErrorNote, Field, Loading, SecretBox, useConfirmedAction } from "../components/ui";
@@ -42,6 +44,15 @@ function Members({ org }: { org: string }) {
   });
   const [erasing, setErasing] = useState<Member | null>(null);
   const [erased, setErased] = useState<string | null>(null);
+  // Whose two-step sign-in was just reset, to say so.
+  const [reset, setReset] = useState<string | null>(null);
+  const resetMfa = useConfirmedAction({
+    mutationFn: (member: Member) => mfa.resetMember(org, member.person.id),
+    onSuccess: (_, member) => {
+      setErased(null);
+      setReset(member.person.display_name);
+    },
+  });
   const erasedNote = useRef<HTMLParagraphElement>(null);
   // The Erase button that opened the dialog left with its row: the focus goes to what happened.
   useEffect(() => {
@@ -58,6 +69,9 @@ function Members({ org }: { org: string }) {
           {erased} was erased.
         </p>
       )}
+      <p role="status" className="success">
+        {reset && `${reset}'s two-step sign-in was reset: they sign in with their password alone until they set it up again.`}
+      </p>
       {members.data?.length === 0 && <Empty title="No members yet." />}
       {members.data && members.data.length > 0 && (
         <div className="table-wrap">
@@ -103,9 +117,23 @@ function Members({ org }: { org: string }) {
                         <button
                           type="button"
                           className="danger-text"
+                          aria-label={`Reset two-step sign-in of ${m.person.display_name}`}
+                          onClick={() => {
+                            setReset(null);
+                            resetMfa.ask(m);
+                          }}
+                        >
+                          Reset two-step sign-in
+                        </button>
+                      )}
+                      {m.person.id !== me?.person.id && (
+                        <button
+                          type="button"
+                          className="danger-text"
                           aria-label={`Erase ${m.person.display_name}`}
                           onClick={() => {
                             setErased(null);
+                            setReset(null);
                             setErasing(m);
                           }}
                         >
@@ -138,6 +166,18 @@ function Members({ org }: { org: string }) {
           </>
         }
         confirmLabel="Remove"
+      />
+      <ConfirmActionDialog
+        action={resetMfa}
+        title={`Reset ${resetMfa.target?.person.display_name ?? ""}'s two-step sign-in?`}
+        message={
+          <>
+            For someone who lost their phone: if {resetMfa.target?.person.display_name} uses two-step sign-in, their
+            authenticator app, recovery codes and remembered devices are removed. They then sign in with their password
+            alone, and are asked to set it up again where it is required for them.
+          </>
+        }
+        confirmLabel="Reset two-step sign-in"
       />
       <EraseMemberDialog
         org={org}

@@ -1,5 +1,5 @@
 // The signed-in person's own things: the messaging accounts they linked in the
-// current organisation and how they want reminders there, password, active sessions (with "log out everywhere"),
+// current organisation and how they want reminders there, password, two-step sign-in, active sessions (with "log out everywhere"),
 // personal API tokens (the secret is shown once), and their data: an archive of all of it, and erasing the account.
 
 import { useState, type FormEvent } from "react";
@@ -12,6 +12,7 @@ import { ConfirmDialog, Empty, ErrorNote, Field, Loading, SecretBox } from "../c
 import { LinkedAccounts } from "../components/channels/LinkedAccounts";
 import { ReachSettings } from "../components/channels/ReachSettings";
 import { YourData } from "../components/privacy/YourData";
+import { TwoStepSection } from "../components/mfa/TwoStepSection";
 import { formatDateTime, roleLabel } from "../lib/format";
 
 function describeAgent(ua: string | null | undefined): string {
@@ -243,6 +244,7 @@ export default function Profile() {
         </>
       )}
       <Password />
+      <TwoStepSection />
       <Sessions />
       <Tokens />
       {me && <YourData email={me.person.email} />}

@@ -98,7 +98,10 @@ export class ApiClient {
     }
     return json;
   }
-  /** Signs in with email and password (keeps the session cookie and CSRF token). */
+  /**
+   * Signs in with email and password (keeps the session cookie and CSRF token). An account with a
+   * second factor answers its challenge instead (202, `mfa_required`), to finish at `/auth/login/mfa`.
+   */
   async signIn(email, password) {
     return this.call("POST", "/auth/login", { email, password });
   }
@@ -215,7 +218,8 @@ export class FakeModel {
 /**
  * Starts everything. Returns { base, setupLink, fake, browser, close, serverLog }: `base` is the
  * binary's URL, `setupLink` the one-time link it printed on first start. `env` adds settings for
- * the binary (e.g. `WAYFINDER_TELEGRAM_API_URL` pointing at a test's fake Bot API).
+ * the binary (e.g. `WAYFINDER_TELEGRAM_API_URL` pointing at a test's fake Bot API); operators need no
+ * second factor unless it sets `WAYFINDER_REQUIRE_MFA_FOR_OPERATORS` to "true".
  */
 export async function startStack({ env: settings = {} } = {}) {
   const bin = process.env.WAYFINDER_BIN && resolve(process.env.WAYFINDER_BIN);
@@ -257,6 +261,9 @@ export async function startStack({ env: settings = {} } = {}) {
       WAYFINDER_EMBEDDING_PROVIDER: "none",
       WAYFINDER_CHAT_BASE_URL: fake.apiRoot,
       WAYFINDER_CHAT_MODEL: FAKE_MODEL_NAME,
+      // Operators need two-step sign-in by default; the tests of other things sign them in with a password
+      // alone (tests/mfa.test.mjs turns it back on).
+      WAYFINDER_REQUIRE_MFA_FOR_OPERATORS: "false",
       ...settings,
     });
     // A development build of the app (vite build --outDir …) instead of the embedded one.

@@ -3,7 +3,8 @@
 // edit, switch off or on, or delete (asked first); the form to add or change
 // one (see ProviderForm); once saved, the redirect URI to register at the
 // provider, with a copy button; and whether members may sign in only through
-// these providers ("SSO-only"), which the server allows once one is enabled.
+// these providers ("SSO-only"), which the server allows once one is enabled;
+// and whether its admins must use two-step sign-in (see AdminMfaSetting).
 // A refusal shows beside the field it names.
 
 import { useEffect, useId, useRef, useState } from "react";
@@ -14,12 +15,12 @@ import {
   ssoKeys,
   type IdentityProvider,
   type IdentityProviderInput,
-  type SignInSettings,
 } from "../../api/sso";
 import { ConfirmActionDialog, CopyButton, Empty, ErrorNote, Loading, useConfirmedAction } from "../ui";
 import { FieldError } from "../provisioning/fields";
 import { describeError, errorField } from "../../lib/errors";
 import { ProviderForm } from "./ProviderForm";
+import { AdminMfaSetting } from "../mfa/AdminMfaSetting";
 import "./sso.css";
 
 /** A provider's settings as they are, to send back with one change (the secret left out: kept). */
@@ -160,8 +161,11 @@ function SsoOnlySetting({ org }: { org: string }) {
   const client = useQueryClient();
   const settings = useQuery({ queryKey: ssoKeys.settings(org), queryFn: () => sso.signInSettings(org) });
   const [saved, setSaved] = useState("");
+  // What was asked, shown from the click on (the mutation's own state arrives a tick later).
+  const [asked, setAsked] = useState<boolean | null>(null);
   const save = useMutation({
-    mutationFn: (next: SignInSettings) => sso.setSignInSettings(org, next),
+    mutationFn: (next: { sso_only: boolean }) => sso.setSignInSettings(org, next),
+    onSettled: () => setAsked(null),
     onSuccess: (view) => {
       client.setQueryData(ssoKeys.settings(org), view);
       setSaved(
@@ -186,12 +190,13 @@ function SsoOnlySetting({ org }: { org: string }) {
               type="checkbox"
               id={`${ids}-sso_only`}
               // While saving, the box shows what was asked; refused, it shows what is in force again.
-              checked={save.isPending ? save.variables.sso_only : settings.data.sso_only}
+              checked={asked ?? settings.data.sso_only}
               disabled={save.isPending}
               aria-invalid={refused ? true : undefined}
               aria-describedby={[refused ? errorId : null, `${ids}-hint`].filter(Boolean).join(" ")}
               onChange={(e) => {
                 setSaved("");
+                setAsked(e.target.checked);
                 save.mutate({ sso_only: e.target.checked });
               }}
             />
@@ -317,6 +322,7 @@ export function SingleSignOnSettings({ org }: { org: string }) {
         />
       )}
       <SsoOnlySetting org={org} />
+      <AdminMfaSetting org={org} />
       <ConfirmActionDialog
         action={remove}
         title={`Delete “${remove.target?.name ?? ""}”?`}
