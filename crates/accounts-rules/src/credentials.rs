@@ -93,6 +93,12 @@ pub fn generate_password() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Whether two byte strings are equal, in time that depends only on their lengths (for secrets,
+/// tokens and codes).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// The digest under which a secret is stored and looked up.
 pub fn hash_secret(plaintext: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(plaintext.as_bytes()))

@@ -37,8 +37,8 @@ pub mod policy;
 pub mod sso;
 
 pub use credentials::{
-    CredentialError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Secret, check_password_strength, generate_password,
-    hash_password, hash_secret, new_secret, verify_password,
+    CredentialError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Secret, check_password_strength, constant_time_eq,
+    generate_password, hash_password, hash_secret, new_secret, verify_password,
 };
 pub use ids::{AuditId, IdentityProviderId, InvitationId, OrgId, PersonId, RelationshipId, SessionId, TokenId};
 pub use model::{

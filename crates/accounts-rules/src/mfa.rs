@@ -2,7 +2,7 @@
 //! 30-second steps, one step of clock drift either way; computed by `totp-rs`), each step usable
 //! once, and single-use recovery codes.
 
-use crate::credentials::hash_secret;
+use crate::credentials::{constant_time_eq, hash_secret};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -61,10 +61,10 @@ pub fn verify_totp(secret_base32: &str, code: &str, unix_seconds: u64, last_used
     }
     let totp = totp(secret_base32)?;
     let now = unix_seconds / TOTP_STEP_SECONDS;
-    [now.saturating_sub(1), now, now + 1].into_iter().filter(|step| *step > last_used_step).find(|step| {
-        let expected = totp.generate(step * TOTP_STEP_SECONDS);
-        expected.len() == code.len() && expected.bytes().zip(code.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-    })
+    [now.saturating_sub(1), now, now + 1]
+        .into_iter()
+        .filter(|step| *step > last_used_step)
+        .find(|step| constant_time_eq(totp.generate(step * TOTP_STEP_SECONDS).as_bytes(), code.as_bytes()))
 }
 
 /// New recovery codes (`xxxxx-xxxxx`, lower-case letters and digits without look-alikes), and the

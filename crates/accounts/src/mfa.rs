@@ -45,6 +45,11 @@ pub struct RememberedDevice {
     pub expires_at: DateTime<Utc>,
 }
 
+/// New recovery codes (shown once) and the digests they are stored under.
+fn recovery_codes_and_digests() -> (Vec<String>, Vec<String>) {
+    new_recovery_codes().into_iter().unzip()
+}
+
 impl Accounts {
     /// Whether `person` must use a second factor: operators (when the instance says so) and
     /// admins of organisations that require it.
@@ -92,10 +97,9 @@ impl Accounts {
         };
         let step =
             verify_totp(&factor.secret, code, Utc::now().timestamp() as u64, 0).ok_or(AccountsError::MfaCodeInvalid)?;
-        let codes = new_recovery_codes();
-        let digests: Vec<String> = codes.iter().map(|(_, d)| d.clone()).collect();
+        let (codes, digests) = recovery_codes_and_digests();
         self.store.confirm_mfa(person.id, step, &digests).await?;
-        Ok(codes.into_iter().map(|(c, _)| c).collect())
+        Ok(codes)
     }
 
     /// Checks a second factor of someone with a confirmed one, using it up.
@@ -123,10 +127,9 @@ impl Accounts {
         factor: &SecondFactor,
     ) -> AccountsResult<Vec<String>> {
         self.check_second_factor(person, factor).await?;
-        let codes = new_recovery_codes();
-        let digests: Vec<String> = codes.iter().map(|(_, d)| d.clone()).collect();
+        let (codes, digests) = recovery_codes_and_digests();
         self.store.replace_recovery_codes(person.id, &digests).await?;
-        Ok(codes.into_iter().map(|(c, _)| c).collect())
+        Ok(codes)
     }
 
     /// Turns the person's second factor off (their password and a second factor confirm it);

@@ -11,7 +11,7 @@ use axum::{
 };
 use chrono::{Duration, Utc};
 use std::net::SocketAddr;
-use wayfinder_accounts_rules::{Person, SessionId, TokenId, hash_secret, new_secret};
+use wayfinder_accounts_rules::{Person, SessionId, TokenId, constant_time_eq, hash_secret, new_secret};
 use wayfinder_store::{NewSession, Session};
 
 /// Name of the session cookie.
@@ -157,10 +157,6 @@ fn is_mutation(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// Reads one cookie from the request headers.
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -226,12 +222,16 @@ pub async fn start_session(
 
 /// The `Set-Cookie` value for a session secret (empty secret and zero age clear it).
 pub fn session_cookie(secret: &str, max_age: Duration, secure: bool) -> HeaderValue {
+    http_only_cookie(SESSION_COOKIE, secret, "/", max_age.num_seconds(), secure)
+}
+
+/// A `Set-Cookie` value the page's scripts cannot read, sent on top-level navigations from other
+/// sites (`SameSite=Lax`), `Secure` over https; an empty value and zero age clear it.
+pub fn http_only_cookie(name: &str, value: &str, path: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    let value = format!(
-        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        max_age.num_seconds().max(0)
-    );
-    HeaderValue::from_str(&value).expect("cookie value is ASCII")
+    let cookie =
+        format!("{name}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={}{secure}", max_age_secs.max(0));
+    HeaderValue::from_str(&cookie).expect("cookie values are URL-safe secrets")
 }
 
 /// The `User-Agent` header, if any.

@@ -7,7 +7,6 @@
 //! there); an operator may instead serve it on a separate listener
 //! ([`metrics_app`]) bound to an internal address.
 
-use crate::auth::constant_time_eq;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use axum::extract::{MatchedPath, State};
@@ -17,6 +16,7 @@ use axum::{Router, routing::get};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::Instant;
+use wayfinder_accounts_rules::constant_time_eq;
 
 /// Seconds: from a cached read to a slow model turn.
 const LATENCY_BUCKETS: &[f64] =

@@ -4,7 +4,7 @@
 
 use crate::error::ErrorCode;
 use crate::{
-    auth::{ClientIp, Principal, cookie_value, start_session, user_agent},
+    auth::{ClientIp, Principal, cookie_value, http_only_cookie, start_session, user_agent},
     authz::OrgScope,
     error::{ApiError, ApiResult, ErrorBody},
     json::{JsonBody, PathIds},
@@ -14,7 +14,7 @@ use crate::{
 use axum::{
     Json,
     extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
@@ -233,13 +233,6 @@ pub async fn disable_mfa(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn device_cookie(state: &AppState, secret: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if state.settings.cookie_secure { "; Secure" } else { "" };
-    let cookie =
-        format!("{DEVICE_COOKIE}={secret}; Path=/api/v1/auth; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
-    HeaderValue::from_str(&cookie).expect("a cookie of URL-safe characters is a header value")
-}
-
 /// After a right password: a session, or — for an account with a second factor, on a device not
 /// remembered for it — a second step (`202`).
 pub(crate) async fn session_or_second_step(
@@ -298,7 +291,9 @@ pub async fn login_second_step(
         "device_remembered": device.is_some() });
     let mut response = signed_in(&state, person, &ip, &headers, detail).await?;
     if let Some(device) = device {
-        let cookie = device_cookie(&state, &device.secret, REMEMBER_DEVICE_DAYS * 24 * 3600);
+        let max_age = REMEMBER_DEVICE_DAYS * 24 * 3600;
+        let cookie =
+            http_only_cookie(DEVICE_COOKIE, &device.secret, "/api/v1/auth", max_age, state.settings.cookie_secure);
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     Ok(response)

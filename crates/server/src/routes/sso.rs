@@ -4,7 +4,7 @@
 
 use crate::error::ErrorCode;
 use crate::{
-    auth::{ClientIp, Principal, constant_time_eq, cookie_value, start_session, user_agent},
+    auth::{ClientIp, Principal, cookie_value, http_only_cookie, start_session, user_agent},
     authz::OrgScope,
     error::{ApiError, ApiResult, ErrorBody},
     json::{JsonBody, PathIds},
@@ -25,7 +25,7 @@ use wayfinder_accounts::{AccountsError, SSO_LOGIN_TTL_MINUTES, SsoFailure};
 use wayfinder_accounts_rules::policy::OrgAction;
 use wayfinder_accounts_rules::sso::{IdentityProviderKind, SsoPolicy, check_policy, email_domain, normalise_domains};
 use wayfinder_accounts_rules::{
-    IdentityProviderId, OrgId, Role, ValidationError, normalise_email, validate_display_name,
+    IdentityProviderId, OrgId, Role, ValidationError, constant_time_eq, normalise_email, validate_display_name,
 };
 use wayfinder_store::{IdentityProviderRecord, IdentityProviderWrite};
 
@@ -258,6 +258,14 @@ fn to_write(input: IdentityProviderInput, creating: bool) -> Result<IdentityProv
     })
 }
 
+/// A provider that does not exist, or is another organisation's, is not found as such.
+fn provider_missing(e: wayfinder_store::StoreError) -> ApiError {
+    match e {
+        wayfinder_store::StoreError::NotFound => ApiError::not_found("identity provider"),
+        other => other.into(),
+    }
+}
+
 async fn require_org_admin(state: &AppState, principal: &Principal, org: OrgId) -> ApiResult<()> {
     OrgScope::load(state, principal, org).await?.require(OrgAction::UpdateOrganisation)?;
     Ok(())
@@ -322,10 +330,7 @@ pub async fn update_provider(
     require_org_admin(&state, &principal, org_id).await?;
     let write = to_write(input, false)?;
     let secret_changed = write.client_secret.is_some();
-    let updated = state.store.update_identity_provider(org_id, provider_id, &write).await.map_err(|e| match e {
-        wayfinder_store::StoreError::NotFound => ApiError::not_found("identity provider"),
-        other => other.into(),
-    })?;
+    let updated = state.store.update_identity_provider(org_id, provider_id, &write).await.map_err(provider_missing)?;
     let detail =
         serde_json::json!({ "name": updated.name, "enabled": updated.enabled, "secret_changed": secret_changed });
     audit(
@@ -352,10 +357,7 @@ pub async fn delete_provider(
     PathIds((org_id, provider_id)): PathIds<(OrgId, IdentityProviderId)>,
 ) -> ApiResult<StatusCode> {
     require_org_admin(&state, &principal, org_id).await?;
-    state.store.delete_identity_provider(org_id, provider_id).await.map_err(|e| match e {
-        wayfinder_store::StoreError::NotFound => ApiError::not_found("identity provider"),
-        other => other.into(),
-    })?;
+    state.store.delete_identity_provider(org_id, provider_id).await.map_err(provider_missing)?;
     audit(
         &state,
         Some(org_id),
@@ -478,11 +480,7 @@ fn safe_return_to(raw: Option<&str>) -> String {
 }
 
 fn sso_cookie(state: &AppState, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if state.settings.cookie_secure { "; Secure" } else { "" };
-    let cookie = format!(
-        "{SSO_STATE_COOKIE}={value}; Path={SSO_COOKIE_PATH}; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
-    );
-    HeaderValue::from_str(&cookie).expect("a cookie of URL-safe characters is a header value")
+    http_only_cookie(SSO_STATE_COOKIE, value, SSO_COOKIE_PATH, max_age_secs, state.settings.cookie_secure)
 }
 
 fn see_other(location: &str) -> Response {
