@@ -39,6 +39,11 @@ async fn every_role_against_every_endpoint(backend: Backend) {
     let pending = inv["invitation"]["id"].as_str().unwrap().to_string();
     let (learner, other) = (&w.learner.id, &w.other_learner.id);
     let rel = &w.relationships_a[0];
+    let provider = json!({ "kind": "oidc", "name": "{role} sign-in", "issuer_url": "https://login.example.org",
+        "client_id": "wayfinder", "client_secret": "a-client-secret-for-the-matrix" });
+    let (status, idp) = w.admin.client.post(&format!("/orgs/{a}/identity-providers"), provider.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{idp}");
+    let idp = idp["id"].as_str().unwrap().to_string();
     let coll = crate::knowledge::create_collection(&w.admin.client, a, "Handbook", &[]).await;
     let (_, job) =
         crate::knowledge::upload(&w.admin.client, a, &coll, &[("a.md", b"# A\n\nsome words".to_vec())], None).await;
@@ -224,6 +229,33 @@ async fn every_role_against_every_endpoint(backend: Backend) {
         probe(M::POST, format!("/orgs/{a}/sequences/advance"), None, [200, 200, 403, 403, 403, 403, 404]),
         probe(M::GET, format!("/orgs/{a}/check-ins"), None, [200, 200, 200, 200, 200, 200, 404]),
         probe(M::GET, format!("/orgs/{a}/widgets"), None, [200, 200, 403, 403, 403, 403, 404]),
+        // Sign-in: identity providers and the organisation's sign-in settings are the admins';
+        // resetting a member's second factor is the admins' too; anyone may list a provider's
+        // sign-in links and read their own second factor.
+        probe(M::GET, format!("/orgs/{a}/identity-providers"), None, [200, 200, 403, 403, 403, 403, 404]),
+        probe(
+            M::POST,
+            format!("/orgs/{a}/identity-providers"),
+            Some(provider.clone()),
+            [201, 201, 403, 403, 403, 403, 404],
+        ),
+        probe(
+            M::PUT,
+            format!("/orgs/{a}/identity-providers/{idp}"),
+            Some(provider),
+            [200, 200, 403, 403, 403, 403, 404],
+        ),
+        probe(M::DELETE, format!("/orgs/{a}/identity-providers/{idp}"), None, [0, 0, 403, 403, 403, 403, 404]),
+        probe(M::GET, format!("/orgs/{a}/sign-in-settings"), None, [200, 200, 403, 403, 403, 403, 404]),
+        probe(
+            M::PUT,
+            format!("/orgs/{a}/sign-in-settings"),
+            Some(json!({ "mfa_required_for_admins": false })),
+            [200, 200, 403, 403, 403, 403, 404],
+        ),
+        probe(M::POST, format!("/orgs/{a}/members/{learner}/mfa/reset"), None, [204, 204, 403, 403, 403, 403, 404]),
+        probe(M::GET, "/auth/sso/providers?org=north-high".into(), None, [200; 7]),
+        probe(M::GET, "/me/mfa".into(), None, [200; 7]),
         probe(M::GET, "/orgs".into(), None, [200; 7]),
         probe(M::GET, "/me".into(), None, [200; 7]),
         probe(M::GET, "/tokens".into(), None, [200; 7]),
@@ -272,6 +304,8 @@ async fn every_role_against_every_endpoint(backend: Backend) {
     assert!(failures.is_empty(), "permission matrix mismatches:\n{}", failures.join("\n"));
 
     // The rows skipped for admins succeed for them.
+    let (status, _) = w.admin.client.delete(&format!("/orgs/{a}/identity-providers/{idp}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = w.admin.client.delete(&format!("/orgs/{a}/invitations/{pending}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = w
@@ -408,6 +442,11 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
     let (status, widget_b) = w.admin_b.client.post(&format!("/orgs/{b}/widgets"), widget.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{widget_b}");
     let widget_b = widget_b["id"].as_str().unwrap().to_string();
+    let provider = json!({ "kind": "oidc", "name": "B's sign-in", "issuer_url": "https://login.example.org",
+        "client_id": "wayfinder", "client_secret": "a-client-secret-of-south-high" });
+    let (status, idp_b) = w.admin_b.client.post(&format!("/orgs/{b}/identity-providers"), provider.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{idp_b}");
+    let idp_b = idp_b["id"].as_str().unwrap().to_string();
     let telegram =
         json!({ "bot_token": "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "webhook_secret": "spy-secret-0123456" });
     let reach_probes: Vec<(Method, String, Option<Value>)> = vec![
@@ -438,6 +477,13 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
         (M::GET, format!("/orgs/{b}/widgets"), None),
         (M::POST, format!("/orgs/{b}/widgets"), Some(widget.clone())),
         (M::GET, format!("/orgs/{b}/widgets/{widget_b}"), None),
+        (M::GET, format!("/orgs/{b}/identity-providers"), None),
+        (M::POST, format!("/orgs/{b}/identity-providers"), Some(provider.clone())),
+        (M::PUT, format!("/orgs/{b}/identity-providers/{idp_b}"), Some(provider.clone())),
+        (M::DELETE, format!("/orgs/{b}/identity-providers/{idp_b}"), None),
+        (M::GET, format!("/orgs/{b}/sign-in-settings"), None),
+        (M::PUT, format!("/orgs/{b}/sign-in-settings"), Some(json!({ "mfa_required_for_admins": true }))),
+        (M::POST, format!("/orgs/{b}/members/{learner_b}/mfa/reset"), None),
     ];
     // A's paths with B's records, on routes only A's admins may use (a learner is refused
     // before anything is looked up).
@@ -453,6 +499,9 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
         (M::GET, format!("/orgs/{a}/widgets/{widget_b}"), None),
         (M::PUT, format!("/orgs/{a}/widgets/{widget_b}"), Some(widget)),
         (M::DELETE, format!("/orgs/{a}/widgets/{widget_b}"), None),
+        (M::PUT, format!("/orgs/{a}/identity-providers/{idp_b}"), Some(provider)),
+        (M::DELETE, format!("/orgs/{a}/identity-providers/{idp_b}"), None),
+        (M::POST, format!("/orgs/{a}/members/{learner_b}/mfa/reset"), None),
     ];
     let probes: Vec<(Method, String, Option<Value>)> = probes
         .into_iter()
