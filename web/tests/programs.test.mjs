@@ -113,7 +113,7 @@ test("admin adds a concept, then a prerequisite with the keyboard form", async (
   await page.keyboard.press("Tab");
   await page.keyboard.press("Enter");
   await conceptItem(NEW_CONCEPT).getByRole("list", { name: `Prerequisites of ${NEW_CONCEPT}` }).getByText("Self-testing").waitFor();
-  await page.locator(".react-flow__edge").nth(SECTIONS.length - 1).waitFor({ state: "attached" });
+  await page.locator(`.react-flow__edge[aria-label="${NEW_CONCEPT} requires Self-testing"]`).waitFor({ state: "attached" });
   assert.equal(await page.locator(".react-flow__edge").count(), SECTIONS.length);
 });
 

@@ -81,4 +81,8 @@ crate::id_type!(
     AuditId,
     /// Identifies an organisation's single sign-on identity provider.
     IdentityProviderId,
+    /// Identifies a client registered for OAuth (its `client_id`).
+    OAuthClientId,
+    /// Identifies an OAuth grant: a person's approval of a client, and its family of refresh tokens.
+    OAuthGrantId,
 );

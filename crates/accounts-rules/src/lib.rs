@@ -33,14 +33,19 @@ pub use utoipa as __utoipa;
 pub use uuid as __uuid;
 pub mod mfa;
 mod model;
+pub mod oauth;
 pub mod policy;
+pub mod sealing;
 pub mod sso;
 
 pub use credentials::{
     CredentialError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Secret, check_password_strength, constant_time_eq,
     generate_password, hash_password, hash_secret, new_secret, verify_password,
 };
-pub use ids::{AuditId, IdentityProviderId, InvitationId, OrgId, PersonId, RelationshipId, SessionId, TokenId};
+pub use ids::{
+    AuditId, IdentityProviderId, InvitationId, OAuthClientId, OAuthGrantId, OrgId, PersonId, RelationshipId, SessionId,
+    TokenId,
+};
 pub use model::{
     InvitationStatus, Member, Organisation, Person, Relationship, RelationshipKind, Role, ValidationError,
     normalise_email, validate_display_name, validate_slug,

@@ -10,6 +10,7 @@
 mod invitations;
 mod members;
 mod mfa;
+mod oauth;
 mod privacy;
 mod relationships;
 mod retention;
@@ -20,12 +21,20 @@ mod tokens;
 pub use invitations::{InvitationAccepted, InvitationPreview};
 pub use members::RoleChange;
 pub use mfa::{MFA_CHALLENGE_MINUTES, MfaChallengeStarted, MfaEnrolment, RememberedDevice, SecondFactor};
+pub use oauth::{
+    AccessGranted, AuthorizationCheck, AuthorizationRequest, ClientCredentials, ClientRegistration, IssuedTokens,
+};
 pub use privacy::{Archive, ArchiveScope};
 pub use retention::RetentionRun;
 pub use sso::{SSO_LOGIN_TTL_MINUTES, SsoCompleted, SsoFailure, SsoStart};
 
 use chrono::Duration;
-use wayfinder_accounts_rules::{CredentialError, ValidationError, hash_password};
+use std::sync::Arc;
+use wayfinder_accounts_rules::{
+    CredentialError, ValidationError, hash_password,
+    oauth::{AccessTokenError, OAuthError},
+    sealing::{Keyring, SealError},
+};
 use wayfinder_store::{Store, StoreError};
 
 /// Limits and lifetimes the account rules apply, resolved from the configuration.
@@ -48,6 +57,8 @@ pub struct AccountSettings {
     /// Instance operators must sign in with a second factor (until they enrol one, their
     /// sessions reach only what enrolling needs).
     pub require_mfa_for_operators: bool,
+    /// The key secrets are sealed with at rest (OAuth signing keys, organisations' model keys).
+    pub server_key: Arc<Keyring>,
 }
 
 impl Default for AccountSettings {
@@ -61,6 +72,7 @@ impl Default for AccountSettings {
             token_default_ttl: Duration::days(90),
             token_max_ttl: Duration::days(365),
             require_mfa_for_operators: false,
+            server_key: Arc::new(Keyring::ephemeral()),
         }
     }
 }
@@ -107,6 +119,22 @@ pub enum AccountsError {
     /// Single sign-on did not finish, or a password was used where only single sign-on is allowed.
     #[error(transparent)]
     Sso(SsoFailure),
+    /// An OAuth endpoint refuses the request (RFC 6749 error code and description).
+    #[error(transparent)]
+    OAuth(OAuthError),
+    /// An authorization request names no registered client, or a redirect address it did not
+    /// register: shown to the person, never sent back to that address.
+    #[error("{0}")]
+    OAuthClient(String),
+    /// An access token is expired or not valid.
+    #[error(transparent)]
+    AccessToken(AccessTokenError),
+    /// The sign-in an access token belongs to has been ended.
+    #[error("this app's sign-in has been ended; sign in again")]
+    GrantEnded,
+    /// A secret stored sealed cannot be opened with this instance's server key.
+    #[error(transparent)]
+    Sealed(#[from] SealError),
     /// Password work off the async workers did not finish.
     #[error("password task failed: {0}")]
     Blocking(#[from] tokio::task::JoinError),
@@ -122,14 +150,15 @@ pub type AccountsResult<T> = Result<T, AccountsError>;
 #[derive(Clone, Debug)]
 pub struct Accounts {
     store: Store,
-    settings: std::sync::Arc<AccountSettings>,
+    settings: Arc<AccountSettings>,
     sso_http: openidconnect::reqwest::Client,
+    signing: Arc<oauth::SigningKeys>,
 }
 
 impl Accounts {
     /// The service over `store` applying `settings`.
     pub fn new(store: Store, settings: AccountSettings) -> Self {
-        Self { store, settings: std::sync::Arc::new(settings), sso_http: sso::sso_http_client() }
+        Self { store, settings: Arc::new(settings), sso_http: sso::sso_http_client(), signing: Arc::default() }
     }
 
     /// The limits and lifetimes this service applies.

@@ -1,5 +1,6 @@
 //! Authentication: who is calling. A request carries either a session cookie
-//! (browsers) or `Authorization: Bearer <API token>` (scripts). Sessions end
+//! (browsers) or `Authorization: Bearer <token>`: a personal API token (scripts) or an OAuth
+//! access token (apps signed in through `/oauth/authorize`). Sessions end
 //! on idle or absolute expiry and at once when revoked; cookie-authenticated
 //! mutations must echo the session's CSRF token in `X-CSRF-Token`.
 
@@ -11,7 +12,10 @@ use axum::{
 };
 use chrono::{Duration, Utc};
 use std::net::SocketAddr;
-use wayfinder_accounts_rules::{Person, SessionId, TokenId, constant_time_eq, hash_secret, new_secret};
+use wayfinder_accounts_rules::{
+    OAuthClientId, OAuthGrantId, Person, SessionId, TokenId, constant_time_eq, hash_secret, new_secret,
+    oauth::looks_like_jwt,
+};
 use wayfinder_store::{NewSession, Session};
 
 /// Name of the session cookie.
@@ -26,6 +30,8 @@ pub enum Credential {
     Session { id: SessionId, csrf_token: String },
     /// A personal API token.
     Token { id: TokenId },
+    /// An OAuth access token of an app the person approved.
+    AccessToken { grant: OAuthGrantId, client: OAuthClientId },
 }
 
 /// An authenticated caller.
@@ -40,7 +46,7 @@ impl Principal {
     pub fn session_id(&self) -> Option<SessionId> {
         match &self.credential {
             Credential::Session { id, .. } => Some(*id),
-            Credential::Token { .. } => None,
+            Credential::Token { .. } | Credential::AccessToken { .. } => None,
         }
     }
 }
@@ -71,6 +77,12 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or_else(|| ApiError::new(ErrorCode::InvalidToken, "use Authorization: Bearer <API token>"))?;
+        if looks_like_jwt(bearer) {
+            let granted = state.accounts.authenticate_access_token(bearer, &state.settings.public_url).await?;
+            require_enrolled_factor(state, &granted.auth.person, granted.auth.mfa, parts)?;
+            let credential = Credential::AccessToken { grant: granted.grant, client: granted.client };
+            return Ok(Principal { person: granted.auth.person, credential });
+        }
         let found = state.store.token_by_digest(&hash_secret(bearer)).await?;
         let Some(found) = found else {
             return Err(ApiError::new(ErrorCode::InvalidToken, "the API token is not valid"));

@@ -55,6 +55,11 @@ error_codes! {
     /// The identity provider's answer belongs to no sign-in under way (unknown, used, expired, or
     /// begun in another browser); start again.
     SsoStateInvalid => BAD_REQUEST,
+    /// The authorization request names no registered OAuth client, or a redirect address that
+    /// client did not register.
+    OauthClientInvalid => BAD_REQUEST,
+    /// An OAuth request is not valid (OAuth endpoints themselves answer in RFC 6749's form).
+    OauthRequestInvalid => BAD_REQUEST,
     /// No credentials: sign in, or send an API token.
     Unauthenticated => UNAUTHORIZED,
     /// The API token is not valid.

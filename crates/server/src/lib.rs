@@ -67,6 +67,10 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/metrics", get(metrics::scrape))
+        .route("/oauth/token", axum::routing::post(routes::oauth::token))
+        .route("/oauth/revoke", axum::routing::post(routes::oauth::revoke))
+        .route("/.well-known/jwks.json", get(routes::oauth::jwks))
+        .route("/.well-known/oauth-authorization-server", get(routes::oauth::metadata))
         .route("/setup", get(pages::setup))
         .route("/invite/{token}", get(pages::invite))
         .route("/widget.js", get(routes::widgets::loader))
@@ -109,7 +113,8 @@ async fn security_headers(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let path = request.uri().path();
-    let is_api = ["/api/", "/v1/", "/healthz", "/readyz"].iter().any(|p| path.starts_with(p));
+    let is_api =
+        ["/api/", "/v1/", "/healthz", "/readyz", "/oauth/token", "/oauth/revoke"].iter().any(|p| path.starts_with(p));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

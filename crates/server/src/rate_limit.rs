@@ -25,7 +25,7 @@ pub enum RateClass {
     Search,
     /// Document uploads.
     Upload,
-    /// Signing in, completing setup, accepting an invitation.
+    /// Signing in, completing setup, accepting an invitation, OAuth tokens.
     SignIn,
     /// Invitations and coach provisionings.
     Invitation,
@@ -88,6 +88,7 @@ pub fn classify(method: &Method, path: &str) -> Option<RateClass> {
     let api = match segments.as_slice() {
         ["api", "v1", rest @ ..] => rest,
         ["v1", "chat", "completions"] if method == Method::POST => return Some(RateClass::Ask),
+        ["oauth", "token" | "revoke"] if method == Method::POST => return Some(RateClass::SignIn),
         _ => return None,
     };
     match (method, api) {
@@ -176,6 +177,8 @@ mod tests {
             (Method::GET, "/api/v1/orgs/o/exports/messages", Some(RateClass::Export)),
             (Method::GET, "/api/v1/me", None),
             (Method::POST, "/search", None),
+            (Method::POST, "/oauth/token", Some(RateClass::SignIn)),
+            (Method::GET, "/.well-known/jwks.json", None),
         ];
         for (method, path, class) in cases {
             assert_eq!(classify(&method, path), class, "{method} {path}");

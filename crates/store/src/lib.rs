@@ -25,6 +25,7 @@ mod lexical;
 mod live;
 mod mfa;
 mod nudges;
+mod oauth;
 mod orgs;
 mod people;
 mod practice;
@@ -67,6 +68,10 @@ pub use live::{LIVE_CHANNEL, LiveListener, MAX_LIVE_PAYLOAD};
 pub use mfa::{MfaChallenge, MfaFactor, MfaStanding};
 pub use nudges::{
     LearnerSpan, NewNudgeDecision, NudgeCandidate, NudgeDecisionRecord, NudgeOutcome, NudgeRuleRecord, ReachPreferences,
+};
+pub use oauth::{
+    AccessAuth, AuthorizationCode, NewOAuthClient, NewRefreshToken, OAuthClient, OAuthGrant, RefreshTokenRecord,
+    StoredSigningKey,
 };
 pub use orgs::{MembershipChangeError, RoleChanged};
 pub use people::NewPerson;
@@ -282,6 +287,11 @@ pub const TABLES: &[&str] = &[
     "email_reply_addresses",
     "retention_policies",
     "prompt_privacy",
+    "oauth_clients",
+    "oauth_grants",
+    "oauth_authorization_codes",
+    "oauth_refresh_tokens",
+    "oauth_signing_keys",
 ];
 
 impl Store {

@@ -47,6 +47,9 @@ const WITHHELD: &[&str] = &[
     "csrf_token",
     "share_token_hash",
     "code_digest",
+    "code_challenge",
+    "token_digest",
+    "private_key_sealed",
     "embedding",
     "vector",
 ];
@@ -112,6 +115,8 @@ const OWN_BY_PERSON_ID: &[&str] = &[
     "mfa_recovery_codes",
     "mfa_challenges",
     "mfa_remembered_devices",
+    "oauth_authorization_codes",
+    "oauth_grants",
 ];
 
 /// Records of others that name the person (as author, reviewer, holder …): the record stays and
@@ -132,6 +137,7 @@ const UNNAMED: &[(&str, &str)] = &[
     ("programs", "created_by"),
     ("questions", "created_by"),
     ("sequences", "created_by"),
+    ("oauth_clients", "created_by"),
 ];
 
 /// Person columns accounted for otherwise: audit entries name a pseudonym; documents pass to an
@@ -190,6 +196,12 @@ fn deletions() -> Vec<Deletion> {
             "DELETE FROM inbound_events WHERE EXISTS (SELECT 1 FROM channel_accounts a
                WHERE a.person_id = $1 AND a.org_id = inbound_events.org_id AND a.channel = inbound_events.channel
                  AND inbound_events.payload LIKE '%' || a.external_id || '%')"
+                .into(),
+        ),
+        special(
+            "oauth_refresh_tokens",
+            &[],
+            "DELETE FROM oauth_refresh_tokens WHERE grant_id IN (SELECT id FROM oauth_grants WHERE person_id = $1)"
                 .into(),
         ),
         special("channel_accounts", &["person_id"], "DELETE FROM channel_accounts WHERE person_id = $1".into()),

@@ -65,6 +65,9 @@ pub enum Command {
     Model(ModelCommand),
     /// Print the effective configuration (secrets masked).
     Config,
+    /// Print a new random server key (for `secret_key` / `WAYFINDER_SECRET_KEY`).
+    #[command(subcommand)]
+    SecretKey(SecretKeyCommand),
     /// Print the API's OpenAPI document (as served at /api/v1/openapi.json).
     Openapi,
     /// Measure performance: runs `wayfinder-bench` from this program's folder
@@ -371,6 +374,12 @@ pub struct AskArgs {
     /// Print the stored answer as JSON (with citations, confidence and usage).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum SecretKeyCommand {
+    /// Prints 32 random bytes as 64 hex digits.
+    New,
 }
 
 #[derive(Subcommand)]

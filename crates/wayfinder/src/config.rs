@@ -10,6 +10,7 @@ use figment::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::{net::SocketAddr, path::PathBuf};
+use wayfinder_accounts_rules::sealing::{Keyring, new_key_text};
 use wayfinder_server::{AccountSettings, ServerSettings, WebAppSource};
 
 /// Log output style.
@@ -133,6 +134,15 @@ pub struct Config {
     /// How long the outbox worker holds claimed messages; after a crash they are sent once it
     /// has run out.
     pub outbox_lease_seconds: i64,
+    /// The server key (32 random bytes as 64 hex digits or base64) that seals secrets kept in the
+    /// database: OAuth signing keys, organisations' own model keys. Several instances on one
+    /// database need the same key. Unset: read from `secret_key_file`.
+    pub secret_key: Option<SecretString>,
+    /// File holding the server key; unset: `<data_dir>/secret.key`, created on first start.
+    pub secret_key_file: Option<PathBuf>,
+    /// Keys replaced by `secret_key`, comma-separated: what they sealed still opens, and is sealed
+    /// again with the new key at start-up.
+    pub previous_secret_keys: Option<SecretString>,
     /// The SMTP relay e-mail goes out through; unset: no e-mail (invitation links are handed over).
     pub smtp_url: Option<SecretString>,
     /// The sender of every e-mail.
@@ -201,6 +211,9 @@ impl Default for Config {
             job_lease_seconds: 30,
             web_dir: None,
             metrics_token: None,
+            secret_key: None,
+            secret_key_file: None,
+            previous_secret_keys: None,
             metrics_bind: None,
             postgres_tools_dir: None,
             rate_limits: server.rate_limits,
@@ -260,6 +273,9 @@ const SETTING_KEYS: &[&str] = &[
     "job_lease_seconds",
     "web_dir",
     "metrics_token",
+    "secret_key",
+    "secret_key_file",
+    "previous_secret_keys",
     "metrics_bind",
     "postgres_tools_dir",
     "rate_limits",
@@ -333,6 +349,45 @@ impl Config {
         self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.bind)).trim_end_matches('/').to_string()
     }
 
+    /// The server key in force: `secret_key`, or the key file — created (readable by this user
+    /// only) when it does not exist yet.
+    pub fn server_key(&self) -> anyhow::Result<Keyring> {
+        let previous: Vec<String> = self
+            .previous_secret_keys
+            .as_ref()
+            .map(|keys| {
+                keys.expose_secret().split(',').map(str::trim).filter(|k| !k.is_empty()).map(String::from).collect()
+            })
+            .unwrap_or_default();
+        let current = match &self.secret_key {
+            Some(key) => key.expose_secret().to_string(),
+            None => {
+                let file = self.secret_key_file.clone().unwrap_or_else(|| self.data_dir.join("secret.key"));
+                if !file.exists() {
+                    if let Some(dir) = file.parent() {
+                        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                    }
+                    let mut options = std::fs::OpenOptions::new();
+                    options.write(true).create_new(true);
+                    #[cfg(unix)]
+                    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                    match options.open(&file) {
+                        Ok(mut f) => {
+                            std::io::Write::write_all(&mut f, format!("{}\n", new_key_text()).as_bytes())?;
+                            tracing::info!(file = %file.display(), "created the server key: keep it with your backups");
+                        }
+                        // Another process created it a moment ago: read theirs.
+                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                        Err(e) => return Err(anyhow::anyhow!("cannot create the server key {}: {e}", file.display())),
+                    }
+                }
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read the server key {}", file.display()))?
+            }
+        };
+        Keyring::parse(&current, &previous).map_err(|e| anyhow::anyhow!("secret_key: {e}"))
+    }
+
     /// The settings handed to the HTTP layer.
     pub fn server_settings(&self) -> anyhow::Result<ServerSettings> {
         let positive = |name: &str, v: i64| {
@@ -364,6 +419,7 @@ impl Config {
                 token_default_ttl: Duration::days(positive("token_default_days", self.token_default_days)?),
                 token_max_ttl: Duration::days(positive("token_max_days", self.token_max_days)?),
                 require_mfa_for_operators: self.require_mfa_for_operators,
+                ..AccountSettings::default()
             },
             trust_forwarded_for: self.trust_forwarded_for,
             max_upload_bytes: self.max_upload_bytes,
@@ -437,6 +493,9 @@ impl Config {
             email_from: self.email_from.clone(),
             email_reply_domain: self.email_reply_domain.clone(),
             email_inbound_secret: self.email_inbound_secret.clone(),
+            secret_key: self.secret_key.clone(),
+            secret_key_file: self.secret_key_file.clone(),
+            previous_secret_keys: self.previous_secret_keys.clone(),
             ..*self
         }
     }
@@ -487,6 +546,11 @@ impl Config {
             "postgres_tools_dir": self.postgres_tools_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
         });
         value["require_mfa_for_operators"] = serde_json::json!(self.require_mfa_for_operators);
+        value["secret_key"] = serde_json::json!(if self.secret_key.is_some() { "****" } else { "" });
+        value["secret_key_file"] =
+            serde_json::json!(self.secret_key_file.as_ref().map(|d| d.display().to_string()).unwrap_or_default());
+        value["previous_secret_keys"] =
+            serde_json::json!(if self.previous_secret_keys.is_some() { "****" } else { "" });
         let channels = serde_json::json!({
             "telegram_api_url": self.telegram_api_url,
             "whatsapp_api_url": self.whatsapp_api_url,

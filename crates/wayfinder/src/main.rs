@@ -68,6 +68,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             outln!("{:#}", wayfinder_server::openapi_document());
             Ok(())
         }
+        Command::SecretKey(cli::SecretKeyCommand::New) => {
+            outln!("{}", wayfinder_accounts_rules::sealing::new_key_text());
+            Ok(())
+        }
         Command::Config => {
             out!("{}", config.to_masked_toml());
             Ok(())

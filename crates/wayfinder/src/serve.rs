@@ -19,7 +19,13 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         config.public_url = Some(url);
     }
     let mut settings = config.server_settings()?;
+    settings.accounts.server_key = std::sync::Arc::new(config.server_key()?);
     let store = open_migrated(&config).await?;
+    // A secret sealed with a server key this instance lacks stops it here, with the reason.
+    wayfinder_accounts::Accounts::new(store.clone(), settings.accounts.clone())
+        .check_signing_keys()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let listener =
         TcpListener::bind(config.bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;

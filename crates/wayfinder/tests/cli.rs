@@ -12,6 +12,8 @@ use wayfinder_testing::{Backend, TestDatabase};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wayfinder");
 const PASSWORD: &str = "violet-otter-sings-at-dawn";
+/// The server key of servers the tests start, unless a test gives another.
+const TEST_SERVER_KEY: &str = "5f1e3c0a9b7d2e4f6a8c0b1d3e5f7a9c2b4d6e8f0a1c3e5b7d9f1a3c5e7b9d0f";
 
 /// Runs a command against `db`; returns stdout, panicking with stderr on failure.
 fn wayfinder(db: &TestDatabase, args: &[&str], stdin: Option<&str>) -> String {
@@ -48,6 +50,7 @@ fn serve_with(db: &TestDatabase, env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(BIN)
         .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
         .env("WAYFINDER_DATABASE_URL", &db.url)
+        .env("WAYFINDER_SECRET_KEY", TEST_SERVER_KEY)
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -695,7 +698,78 @@ async fn outbox_delivers_exactly_once_after_kill_9(backend: Backend) {
     server.terminate();
 }
 
+async fn jwks_kids(server: &Server) -> Vec<String> {
+    let jwks: Value =
+        reqwest::get(format!("{}/.well-known/jwks.json", server.base)).await.unwrap().json().await.unwrap();
+    jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_string()).collect()
+}
+
+async fn the_server_key_seals_signing_keys_and_can_be_replaced(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    let (first, second) = (wayfinder(&db, &["secret-key", "new"], None), wayfinder(&db, &["secret-key", "new"], None));
+    let (first, second) = (first.trim(), second.trim());
+    assert!(first.len() == 64 && first.bytes().all(|b| b.is_ascii_hexdigit()) && first != second, "{first} {second}");
+
+    // The first signing key is made, sealed with the first server key.
+    let server = serve_with(&db, &[("WAYFINDER_SECRET_KEY", first)]);
+    let kids = jwks_kids(&server).await;
+    assert_eq!(kids.len(), 1);
+    server.terminate();
+
+    // An instance with another key refuses to start, and says why.
+    let (ok, _, err) = wayfinder_env(&db, &["serve", "--bind", "127.0.0.1:0"], &[("WAYFINDER_SECRET_KEY", second)]);
+    assert!(!ok, "serve started with the wrong server key");
+    assert!(err.contains("sealed with server key") && err.contains("previous_secret_keys"), "{err}");
+    let (ok, _, err) =
+        wayfinder_env(&db, &["serve", "--bind", "127.0.0.1:0"], &[("WAYFINDER_SECRET_KEY", "not-a-key")]);
+    assert!(!ok && err.contains("secret_key"), "{err}");
+
+    // Given the old key as a previous one, it starts and seals the signing key again with the new
+    // key; from then on the new key alone suffices, and the same key still signs.
+    let env = [("WAYFINDER_SECRET_KEY", second), ("WAYFINDER_PREVIOUS_SECRET_KEYS", first)];
+    let server = serve_with(&db, &env);
+    assert_eq!(jwks_kids(&server).await, kids);
+    server.terminate();
+    let server = serve_with(&db, &[("WAYFINDER_SECRET_KEY", second)]);
+    assert_eq!(jwks_kids(&server).await, kids);
+    server.terminate();
+    let (ok, _, err) = wayfinder_env(&db, &["serve", "--bind", "127.0.0.1:0"], &[("WAYFINDER_SECRET_KEY", first)]);
+    assert!(!ok && err.contains("sealed with server key"), "the old key no longer opens it: {err}");
+}
+
+/// Without a configured key, the first start writes one into the data folder, readable by its owner only.
+#[test]
+fn a_first_start_writes_the_server_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("wayfinder.db");
+    let url = format!("sqlite://{}", db.display());
+    let mut child = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("WAYFINDER_DATA_DIR", dir.path())
+        .env("WAYFINDER_DATABASE_URL", &url)
+        .env("WAYFINDER_LOG_LEVEL", "warn")
+        .env("WAYFINDER_EMBEDDING_PROVIDER", "none")
+        .env_remove("WAYFINDER_SECRET_KEY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let file = dir.path().join("secret.key");
+    let started = Instant::now();
+    let written = |f: &std::path::Path| std::fs::metadata(f).is_ok_and(|m| m.len() >= 64);
+    while !written(&file) && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let key = std::fs::read_to_string(&file).expect("the key file is written");
+    assert!(key.trim().len() == 64 && key.trim().bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+}
+
 wayfinder_testing::on_both_backends!(
+    the_server_key_seals_signing_keys_and_can_be_replaced,
     backup_and_restore_round_trip,
     eval_answers_counts_what_the_coach_did,
     first_run_setup_link_then_clean_shutdown,

@@ -361,6 +361,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The apps signed in as you (through OAuth), most recently used first. */
+        get: operations["my_apps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/apps/{grant_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Sign an app out of your account: its refresh and access tokens stop working at once. */
+        delete: operations["revoke_my_app"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/data-access": {
         parameters: {
             query?: never;
@@ -531,6 +565,86 @@ export interface paths {
         /** Rate an answer (the conversation's owner; rating again replaces it). */
         put: operations["put_feedback"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/authorization": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check an authorization request before asking the signed-in person about it. An unknown
+         *     client or an unregistered redirect address is `400 oauth_client_invalid`: show it, never
+         *     redirect.
+         */
+        get: operations["check_authorization"];
+        put?: never;
+        /**
+         * The signed-in person allows or denies an authorization request: where to send the browser.
+         *     Only from a browser session (an app cannot approve another app).
+         */
+        post: operations["answer_authorization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The registered OAuth clients (operators). */
+        get: operations["list_clients"];
+        put?: never;
+        /** Register an OAuth client (operators); a confidential client's secret is shown this once. */
+        post: operations["create_client"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/clients/{client_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an OAuth client (operators): every app signed in through it is signed out. */
+        delete: operations["delete_client"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/signing-keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the key access tokens are signed with (operators). Tokens signed with the previous
+         *     key stay valid until they expire; the JWKS publishes both meanwhile.
+         */
+        post: operations["rotate_signing_key"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2767,6 +2881,17 @@ export interface components {
              */
             time_taken_ms?: number | null;
         };
+        /** @description An app signed in as you. */
+        AppGrantView: {
+            client_id: components["schemas"]["OAuthClientId"];
+            client_name: string;
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["OAuthGrantId"];
+            /** Format: date-time */
+            last_used_at: string;
+            scope: string;
+        };
         /** @description One arm's figures. */
         ArmFigure: {
             /** @description People the rule decided about in this arm. */
@@ -2805,6 +2930,39 @@ export interface components {
             ip?: string | null;
             subject?: string | null;
         };
+        /** @description The person's answer to an authorization request. */
+        AuthorizationAnswer: {
+            client_id?: string | null;
+            code_challenge?: string | null;
+            code_challenge_method?: string | null;
+            decision: components["schemas"]["AuthorizationDecision"];
+            redirect_uri?: string | null;
+            response_type?: string | null;
+            scope?: string | null;
+            state?: string | null;
+        };
+        /**
+         * @description The person's answer.
+         * @enum {string}
+         */
+        AuthorizationDecision: "allow" | "deny";
+        /** @description The checked request: whom to ask about, or where to send the browser. */
+        AuthorizationPrompt: {
+            client?: null | components["schemas"]["OAuthClientView"];
+            redirect_to?: string | null;
+            /** @description What the app may do: `api`, the API as you. */
+            scope?: string | null;
+            step: components["schemas"]["AuthorizationStep"];
+        };
+        /** @description Where to send the browser: back to the client, with a code or an error. */
+        AuthorizationRedirect: {
+            redirect_to: string;
+        };
+        /**
+         * @description What the consent page does with a request.
+         * @enum {string}
+         */
+        AuthorizationStep: "consent" | "redirect";
         /** @description An answer waiting for a coach. */
         AwaitingAnswer: {
             answer: components["schemas"]["Answer"];
@@ -3438,7 +3596,7 @@ export interface components {
          * @description A stable, machine-readable error code; clients may match on it.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "unreadable_body" | "malformed_multipart" | "invalid_body" | "malformed_webhook" | "not_a_session" | "sso_state_invalid" | "unauthenticated" | "invalid_token" | "token_revoked" | "token_expired" | "session_invalid" | "session_expired" | "invalid_credentials" | "invalid_mfa_code" | "mfa_challenge_invalid" | "sso_rejected" | "forbidden" | "sso_refused" | "sso_required" | "mfa_enrollment_required" | "csrf_failed" | "forged_webhook" | "origin_not_allowed" | "not_found" | "model_not_found" | "method_not_allowed" | "already_exists" | "already_member" | "last_admin" | "conflict" | "duplicate_evidence" | "duplicate_question" | "channel_not_configured" | "sso_provider_disabled" | "dense_unavailable" | "payload_too_large" | "unsupported_media_type" | "invalid_field" | "prerequisite_cycle" | "not_enrolled" | "no_questions" | "import_invalid" | "unknown_field" | "missing_field" | "weak_password" | "role_mismatch" | "login_locked" | "rate_limited" | "budget_exceeded" | "internal" | "embedding_failed" | "sso_provider_unavailable" | "model_unavailable" | "model_timeout" | "model_rate_limited" | "model_server_error" | "model_rejected" | "model_bad_response" | "model_interrupted" | "model_config";
+        ErrorCode: "malformed_json" | "unreadable_body" | "malformed_multipart" | "invalid_body" | "malformed_webhook" | "not_a_session" | "sso_state_invalid" | "oauth_client_invalid" | "oauth_request_invalid" | "unauthenticated" | "invalid_token" | "token_revoked" | "token_expired" | "session_invalid" | "session_expired" | "invalid_credentials" | "invalid_mfa_code" | "mfa_challenge_invalid" | "sso_rejected" | "forbidden" | "sso_refused" | "sso_required" | "mfa_enrollment_required" | "csrf_failed" | "forged_webhook" | "origin_not_allowed" | "not_found" | "model_not_found" | "method_not_allowed" | "already_exists" | "already_member" | "last_admin" | "conflict" | "duplicate_evidence" | "duplicate_question" | "channel_not_configured" | "sso_provider_disabled" | "dense_unavailable" | "payload_too_large" | "unsupported_media_type" | "invalid_field" | "prerequisite_cycle" | "not_enrolled" | "no_questions" | "import_invalid" | "unknown_field" | "missing_field" | "weak_password" | "role_mismatch" | "login_locked" | "rate_limited" | "budget_exceeded" | "internal" | "embedding_failed" | "sso_provider_unavailable" | "model_unavailable" | "model_timeout" | "model_rate_limited" | "model_server_error" | "model_rejected" | "model_bad_response" | "model_interrupted" | "model_config";
         /** @description What went wrong. */
         ErrorDetail: {
             /** @description Stable machine-readable code. */
@@ -4114,7 +4272,7 @@ export interface components {
         };
         /** @description The caller, their organisations and (for cookie sessions) the CSRF token. */
         Me: {
-            /** @description `session` or `token`. */
+            /** @description `session`, `token` (a personal API token) or `access_token` (an app signed in through OAuth). */
             authenticated_by: string;
             csrf_token?: string | null;
             memberships: components["schemas"]["MembershipView"][];
@@ -4324,6 +4482,42 @@ export interface components {
             /** @description Nudges queued (some to go after the person's quiet hours). */
             queued: number;
         };
+        /** @description A client to register. */
+        OAuthClientCreate: {
+            /** @description `public` for a native app (no secret), `confidential` for a server-side integration. */
+            kind: components["schemas"]["OAuthClientKind"];
+            /** @description Shown to people when they are asked to approve it. */
+            name: string;
+            /**
+             * @description Where the browser returns with the code: https, a loopback http address (any port), or a
+             *     private-use scheme such as `com.example.app:/oauth`.
+             */
+            redirect_uris: string[];
+        };
+        /** @description A registered client, with its secret (confidential clients) shown this once. */
+        OAuthClientCreated: {
+            client: components["schemas"]["OAuthClientView"];
+            client_secret?: string | null;
+        };
+        /** Format: uuid */
+        OAuthClientId: string;
+        /**
+         * @description Whether a client can keep a secret.
+         * @enum {string}
+         */
+        OAuthClientKind: "public" | "confidential";
+        /** @description A registered client (never its secret). */
+        OAuthClientView: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description The `client_id`. */
+            id: components["schemas"]["OAuthClientId"];
+            kind: components["schemas"]["OAuthClientKind"];
+            name: string;
+            redirect_uris: string[];
+        };
+        /** Format: uuid */
+        OAuthGrantId: string;
         /** @description A check-in waiting for the caller's answer. */
         OpenCheckIn: {
             id: string;
@@ -5303,6 +5497,11 @@ export interface components {
         SignInSettingsChange: {
             mfa_required_for_admins?: boolean | null;
             sso_only?: boolean | null;
+        };
+        /** @description A new signing key. */
+        SigningKeyRotated: {
+            /** @description Its key id (`kid`), published in the JWKS. */
+            kid: string;
         };
         /** @description A provider a person can sign in with. */
         SsoChoice: {
@@ -7450,6 +7649,117 @@ export interface operations {
             };
         };
     };
+    my_apps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppGrantView"][];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_my_app: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                grant_id: components["schemas"]["OAuthGrantId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     my_data_access: {
         parameters: {
             query?: never;
@@ -8361,6 +8671,462 @@ export interface operations {
              *     `missing_field`: A required field is missing.
              */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    check_authorization: {
+        parameters: {
+            query?: {
+                response_type?: string;
+                client_id?: string;
+                redirect_uri?: string;
+                code_challenge?: string;
+                code_challenge_method?: string;
+                scope?: string;
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationPrompt"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_field`: A field breaks a rule (`field` names it). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    answer_authorization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorizationAnswer"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationRedirect"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_clients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthClientView"][];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuthClientCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthClientCreated"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_client: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: components["schemas"]["OAuthClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotate_signing_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningKeyRotated"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

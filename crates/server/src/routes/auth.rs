@@ -44,7 +44,7 @@ pub struct Me {
     pub memberships: Vec<MembershipView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
-    /// `session` or `token`.
+    /// `session`, `token` (a personal API token) or `access_token` (an app signed in through OAuth).
     pub authenticated_by: &'static str,
 }
 
@@ -181,6 +181,7 @@ pub async fn me(State(state): State<AppState>, principal: Principal) -> ApiResul
     let (csrf_token, authenticated_by) = match principal.credential {
         Credential::Session { csrf_token, .. } => (Some(csrf_token), "session"),
         Credential::Token { .. } => (None, "token"),
+        Credential::AccessToken { .. } => (None, "access_token"),
     };
     Ok(Json(Me {
         person: principal.person.into(),

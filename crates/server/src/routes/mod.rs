@@ -10,6 +10,7 @@ pub mod knowledge;
 pub mod learning;
 pub mod mfa;
 pub mod nudges;
+pub mod oauth;
 pub mod openai;
 pub mod orgs;
 pub mod practice;
@@ -36,7 +37,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use wayfinder_accounts::{AccountsError, SsoFailure};
-use wayfinder_accounts_rules::{Member, OrgId, Organisation, Person, PersonId, Role};
+use wayfinder_accounts_rules::{Member, OrgId, Organisation, Person, PersonId, Role, oauth::AccessTokenError};
 use wayfinder_store::NewAuditEvent;
 
 /// A person as the API shows them.
@@ -173,6 +174,16 @@ impl From<AccountsError> for ApiError {
                 };
                 ApiError::new(code, failure.to_string())
             }
+            AccountsError::OAuth(error) => ApiError::new(ErrorCode::OauthRequestInvalid, error.to_string()),
+            AccountsError::OAuthClient(why) => ApiError::new(ErrorCode::OauthClientInvalid, why),
+            AccountsError::AccessToken(AccessTokenError::Expired) => {
+                ApiError::new(ErrorCode::TokenExpired, "the access token has expired; refresh it")
+            }
+            AccountsError::AccessToken(AccessTokenError::Invalid) => {
+                ApiError::new(ErrorCode::InvalidToken, "the access token is not valid")
+            }
+            AccountsError::GrantEnded => ApiError::new(ErrorCode::TokenRevoked, e.to_string()),
+            AccountsError::Sealed(e) => ApiError::internal(e),
             AccountsError::Blocking(e) => ApiError::internal(e),
             AccountsError::Store(e) => e.into(),
         }
@@ -266,6 +277,12 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(sso::sso_choices))
         .routes(routes!(sso::start))
         .routes(routes!(sso::callback))
+        .routes(routes!(oauth::list_clients, oauth::create_client))
+        .routes(routes!(oauth::delete_client))
+        .routes(routes!(oauth::rotate_signing_key))
+        .routes(routes!(oauth::check_authorization, oauth::answer_authorization))
+        .routes(routes!(oauth::my_apps))
+        .routes(routes!(oauth::revoke_my_app))
         .routes(routes!(privacy::export_me))
         .routes(routes!(privacy::erase_me))
         .routes(routes!(privacy::my_data_access))

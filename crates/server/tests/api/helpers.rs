@@ -27,10 +27,15 @@ pub struct TestApp {
     url: String,
 }
 
+/// One server key for every server of the test run, as several instances on one database share one.
+static SERVER_KEY: std::sync::LazyLock<std::sync::Arc<wayfinder_accounts_rules::sealing::Keyring>> =
+    std::sync::LazyLock::new(|| std::sync::Arc::new(wayfinder_accounts_rules::sealing::Keyring::ephemeral()));
+
 /// Settings used by tests unless a test asks otherwise.
 pub fn test_settings() -> ServerSettings {
     ServerSettings {
         public_url: "http://wayfinder.test".into(),
+        accounts: wayfinder_server::AccountSettings { server_key: SERVER_KEY.clone(), ..Default::default() },
         // No web app unless a test brings one, whatever this build embedded.
         web_app: WebAppSource::Folder(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/no-web-app")),
         ..ServerSettings::default()

@@ -14,6 +14,7 @@ mod learning;
 mod live;
 mod mfa;
 mod nudges;
+mod oauth;
 mod openai_sdk;
 mod ops;
 mod permissions;

@@ -44,6 +44,18 @@ async fn every_role_against_every_endpoint(backend: Backend) {
     let (status, idp) = w.admin.client.post(&format!("/orgs/{a}/identity-providers"), provider.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{idp}");
     let idp = idp["id"].as_str().unwrap().to_string();
+    let app_client = json!({ "name": "Study app", "kind": "public", "redirect_uris": ["http://127.0.0.1/callback"] });
+    let (status, registered) = w.operator.post("/oauth/clients", app_client.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{registered}");
+    let client_id = registered["client"]["id"].as_str().unwrap().to_string();
+    let unknown = "0190f0f0-0000-7000-8000-000000000000";
+    let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    let authorization = format!(
+        "response_type=code&client_id={client_id}&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback\
+         &code_challenge={challenge}&code_challenge_method=S256&state=matrix"
+    );
+    let consent_answer = json!({ "decision": "deny", "response_type": "code", "client_id": client_id,
+        "redirect_uri": "http://127.0.0.1/callback", "code_challenge": challenge, "code_challenge_method": "S256" });
     let coll = crate::knowledge::create_collection(&w.admin.client, a, "Handbook", &[]).await;
     let (_, job) =
         crate::knowledge::upload(&w.admin.client, a, &coll, &[("a.md", b"# A\n\nsome words".to_vec())], None).await;
@@ -256,6 +268,14 @@ async fn every_role_against_every_endpoint(backend: Backend) {
         probe(M::POST, format!("/orgs/{a}/members/{learner}/mfa/reset"), None, [204, 204, 403, 403, 403, 403, 404]),
         probe(M::GET, "/auth/sso/providers?org=north-high".into(), None, [200; 7]),
         probe(M::GET, "/me/mfa".into(), None, [200; 7]),
+        probe(M::GET, "/oauth/clients".into(), None, [200, 403, 403, 403, 403, 403, 403]),
+        probe(M::POST, "/oauth/clients".into(), Some(app_client), [201, 403, 403, 403, 403, 403, 403]),
+        probe(M::DELETE, format!("/oauth/clients/{unknown}"), None, [404, 403, 403, 403, 403, 403, 403]),
+        probe(M::POST, "/oauth/signing-keys/rotate".into(), None, [200, 403, 403, 403, 403, 403, 403]),
+        probe(M::GET, format!("/oauth/authorization?{authorization}"), None, [200; 7]),
+        probe(M::POST, "/oauth/authorization".into(), Some(consent_answer), [200; 7]),
+        probe(M::GET, "/me/apps".into(), None, [200; 7]),
+        probe(M::DELETE, format!("/me/apps/{unknown}"), None, [404; 7]),
         probe(M::GET, "/orgs".into(), None, [200; 7]),
         probe(M::GET, "/me".into(), None, [200; 7]),
         probe(M::GET, "/tokens".into(), None, [200; 7]),

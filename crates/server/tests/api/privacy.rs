@@ -116,6 +116,12 @@ async fn a_learners_data_is_exported_and_erased_without_a_trace(backend: Backend
     let (status, token) = learner.post("/tokens", json!({ "name": "phone" })).await;
     assert_eq!(status, StatusCode::CREATED);
     let token = token["secret"].as_str().unwrap().to_string();
+    let (client_id, _) = crate::oauth::register(&w.operator, "Study app", "public").await;
+    let (verifier, challenge) = crate::oauth::pkce();
+    let code = crate::oauth::approve(learner, &client_id, &challenge).await;
+    let (status, app_tokens) = crate::oauth::exchange(&w.app, &client_id, &code, &verifier).await;
+    assert_eq!(status, StatusCode::OK, "{app_tokens}");
+    let app_token = app_tokens["access_token"].as_str().unwrap().to_string();
     let steps = json!([{ "key": "hello", "kind": "message", "text": "Hello {name}", "delay_hours": 24 }]);
     let (_, sequence) =
         admin.post(&format!("/orgs/{a}/sequences"), json!({ "name": "Week one", "steps": steps })).await;
@@ -141,6 +147,8 @@ async fn a_learners_data_is_exported_and_erased_without_a_trace(backend: Backend
     assert_eq!(rows(&files, "enrolments")[0]["program_id"], program.as_str());
     assert_eq!(rows(&files, "reach_preferences")[0]["weekly_cap"], 2);
     assert_eq!(rows(&files, "sequence_enrolments").len(), 1);
+    assert_eq!(rows(&files, "oauth_grants")[0]["client_id"], client_id.as_str());
+    assert!(rows(&files, "oauth_authorization_codes").iter().all(|c| c["code_digest"] == "(withheld)"));
     assert_eq!(rows(&files, "memberships")[0]["role"], "learner");
     let relationships = rows(&files, "relationships");
     assert_eq!(relationships.len(), 2, "their coach's and their parent's: {relationships:?}");
@@ -196,6 +204,12 @@ async fn a_learners_data_is_exported_and_erased_without_a_trace(backend: Backend
     // …their session, token and password are gone…
     assert_error(learner.get("/me").await, StatusCode::UNAUTHORIZED, "unauthenticated");
     assert_error(learner.with_bearer(&token).get("/me").await, StatusCode::UNAUTHORIZED, "invalid_token");
+    assert_error(learner.with_bearer(&app_token).get("/me").await, StatusCode::UNAUTHORIZED, "invalid_token");
+    let counts: BTreeMap<&str, i64> = w.app.row_counts().await.into_iter().collect();
+    assert_eq!(
+        (counts["oauth_grants"], counts["oauth_refresh_tokens"], counts["oauth_authorization_codes"]),
+        (0, 0, 0)
+    );
     let mut again = w.app.client();
     assert_error(again.login(email, PASSWORD).await, StatusCode::UNAUTHORIZED, "invalid_credentials");
     // …the audit trail keeps what happened under a pseudonym…
