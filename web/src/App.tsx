@@ -33,6 +33,8 @@ const Insights = lazy(() => import("./routes/Insights"));
 const Sequences = lazy(() => import("./routes/Sequences"));
 // Its own chunk, with the QR code library: nobody signing in loads it.
 const TwoStepSetup = lazy(() => import("./components/mfa/TwoStepSetup"));
+// Where apps send people to be signed in as them; stands alone like the sign-in page.
+const OAuthConsent = lazy(() => import("./components/oauth/ConsentPage"));
 
 function RequireSignIn({ children }: { children: ReactNode }) {
   const { me, loading, org, mfaSetupNeeded } = useSession();
@@ -76,6 +78,7 @@ export function App() {
         <Route path="/invite/:token" element={<Invite />} />
         <Route path="/shared/:token" element={<Shared />} />
         <Route path="/security/setup" element={<TwoStepSetup />} />
+        <Route path="/oauth/authorize" element={<OAuthConsent />} />
         <Route
           element={
             <RequireSignIn>

@@ -6,7 +6,8 @@
 // (each with its measured effect), the widgets that put a coach on the
 // organisation's own website, how long its data is kept (retention), what
 // chat models may see of its people, and single sign-on through its identity
-// providers (with SSO-only sign-in).
+// providers (with SSO-only sign-in). Instance operators also find the apps
+// people sign in to Wayfinder with here (OAuth clients, for the whole instance).
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { NavLink, Navigate, Route, Routes } from "react-router-dom";
@@ -24,6 +25,7 @@ import { EraseMemberDialog, MemberExportLink } from "../components/privacy/Membe
 import { RetentionSettings } from "../components/privacy/RetentionSettings";
 import { SingleSignOnSettings } from "../components/sso/SingleSignOnSettings";
 import { PromptPrivacySettings } from "../components/privacy/PromptPrivacySettings";
+import { OAuthClients } from "../components/oauth/OAuthClients";
 import { formatDate, formatDateTime, roleLabel } from "../lib/format";
 
 function useMembers(org: string) {
@@ -418,7 +420,7 @@ function Relationships({ org }: { org: string }) {
 
 export default function OrgAdmin() {
   const org = useOrgId();
-  const { org: current } = useSession();
+  const { org: current, isOperator } = useSession();
   return (
     <div className="page">
       <h1>{current?.organisation.name ?? "Organisation"}</h1>
@@ -432,6 +434,7 @@ export default function OrgAdmin() {
         <NavLink to="/admin/retention">Data retention</NavLink>
         <NavLink to="/admin/sso">Single sign-on</NavLink>
         <NavLink to="/admin/prompt-privacy">Chat model privacy</NavLink>
+        {isOperator && <NavLink to="/admin/apps">Apps</NavLink>}
       </nav>
       <Routes>
         <Route index element={<Navigate to="members" replace />} />
@@ -445,6 +448,7 @@ export default function OrgAdmin() {
         <Route path="retention" element={<RetentionSettings org={org} />} />
         <Route path="sso" element={<SingleSignOnSettings org={org} />} />
         <Route path="prompt-privacy" element={<PromptPrivacySettings org={org} />} />
+        <Route path="apps" element={isOperator ? <OAuthClients /> : <Navigate to="/admin/members" replace />} />
       </Routes>
     </div>
   );

@@ -1,6 +1,7 @@
 // The signed-in person's own things: the messaging accounts they linked in the
 // current organisation and how they want reminders there, password, two-step sign-in, active sessions (with "log out everywhere"),
-// personal API tokens (the secret is shown once), and their data: an archive of all of it, and erasing the account.
+// personal API tokens (the secret is shown once), the apps signed in as them (each to sign out), and their data: an
+// archive of all of it, and erasing the account.
 
 import { useState, type FormEvent } from "react";
 import { useNavigate } from "react-router-dom";
@@ -13,6 +14,7 @@ import { LinkedAccounts } from "../components/channels/LinkedAccounts";
 import { ReachSettings } from "../components/channels/ReachSettings";
 import { YourData } from "../components/privacy/YourData";
 import { TwoStepSection } from "../components/mfa/TwoStepSection";
+import { SignedInApps } from "../components/oauth/SignedInApps";
 import { formatDateTime, roleLabel } from "../lib/format";
 
 function describeAgent(ua: string | null | undefined): string {
@@ -247,6 +249,7 @@ export default function Profile() {
       <TwoStepSection />
       <Sessions />
       <Tokens />
+      <SignedInApps />
       {me && <YourData email={me.person.email} />}
     </div>
   );

@@ -5,7 +5,10 @@
 // password refused because the organisation signs its members in itself says
 // so and offers its sign-in. An account with two-step sign-in is then asked
 // for its code (see SecondStep); when that step runs out, the password step
-// comes back saying so. Part of the first chunk, so it stays plain.
+// comes back saying so. Sent here by an app that asked to use Wayfinder as
+// the person (`?next=/oauth/authorize…`), the page says so; signed in, the
+// person goes back to that request to answer it. Part of the first chunk, so
+// it stays plain.
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, Navigate, useNavigate, useSearchParams } from "react-router-dom";
@@ -42,6 +45,7 @@ export function SignIn() {
   // Through the organisation's sign-in, back to where the person was going (the server's default otherwise).
   const returnTo = params.get("next") ? next : null;
   const ssoRequired = error instanceof ApiError && error.code === "sso_required";
+  const forApp = next.startsWith("/oauth/authorize?");
 
   // Back from the second step, the password is asked again.
   useEffect(() => {
@@ -103,6 +107,9 @@ export function SignIn() {
               <div className="error-note" role="alert">
                 <span>{restarted.why}</span>
               </div>
+            )}
+            {forApp && (
+              <p className="notice">An app asked to use Wayfinder as you. Sign in first, then choose whether to allow it.</p>
             )}
             {setup.data?.needed && (
               <p className="notice">
