@@ -1,11 +1,14 @@
 //! The chat models a coach may use: one OpenAI-compatible endpoint, a model
-//! client per model name (a coach may name its own), and the price table.
+//! client per model name (a coach may name its own), an organisation's own endpoint when it
+//! brings one, and the price table.
 
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
 };
+use wayfinder_accounts_rules::OrgId;
 use wayfinder_llm::{ChatError, ChatModel, OpenAiChat, OpenAiConfig, Price, Usage};
+use wayfinder_providers::Providers;
 
 /// The configured chat models, or none (extractive answers only).
 #[derive(Clone, Default)]
@@ -16,6 +19,8 @@ pub struct Models {
     clients: Arc<Mutex<HashMap<String, Arc<dyn ChatModel>>>>,
     /// One client for every coach, whatever model it names (a provider built elsewhere).
     single: Option<Arc<dyn ChatModel>>,
+    /// Organisations' own endpoints, used before the instance's.
+    org_endpoints: Option<Providers>,
 }
 
 impl Models {
@@ -33,6 +38,35 @@ impl Models {
     /// One ready-made client that answers for every coach, with a price table.
     pub fn single(client: Arc<dyn ChatModel>, prices: HashMap<String, Price>) -> Self {
         Models { prices, single: Some(client), ..Models::default() }
+    }
+
+    /// The same models, with organisations' own endpoints used first.
+    pub fn with_org_endpoints(self, providers: Providers) -> Self {
+        Models { org_endpoints: Some(providers), ..self }
+    }
+
+    /// The client and model name for a turn of `org`'s coach naming `name`: the organisation's
+    /// own endpoint when it has one, else the instance's (`None`: extractive answers).
+    pub async fn client_for(&self, org: OrgId, name: Option<&str>) -> (Option<Arc<dyn ChatModel>>, Option<String>) {
+        if let Some(providers) = &self.org_endpoints {
+            match providers.chat_model(org, name).await {
+                Ok(Some(client)) => {
+                    let model = client.model_id().to_string();
+                    return (Some(client), Some(model));
+                }
+                Ok(None) => {}
+                // The organisation chose its own endpoint: its turns never fall back to the instance's.
+                Err(error) => {
+                    tracing::error!(%error, %org, "the organisation's chat endpoint cannot be used");
+                    return (None, None);
+                }
+            }
+        }
+        let client = self.client(name).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the chat model is misconfigured");
+            None
+        });
+        (client, name.map(String::from).or_else(|| self.default_model().map(String::from)))
     }
 
     /// Whether a model is configured.

@@ -426,7 +426,7 @@ impl Coaching {
         };
         let user = message_record(conversation, TurnRole::User, input.question.clone(), input.channel);
         let _ = events.send(TurnEvent::User(Message::from_record(user.clone(), None))).await;
-        let mut run = self.start_run(&input);
+        let mut run = self.start_run(&input).await;
         self.apply_prompt_privacy(&mut run).await?;
 
         // A reply to the check question the coach just posed is graded, and answered with the
@@ -513,14 +513,11 @@ impl Coaching {
         })
     }
 
-    /// The coach's model for this turn (none: extractive answers).
-    fn start_run<'a>(&self, input: &'a TurnInput) -> TurnRun<'a> {
+    /// The coach's model for this turn — on the organisation's own endpoint when it has one —
+    /// (none: extractive answers).
+    async fn start_run<'a>(&self, input: &'a TurnInput) -> TurnRun<'a> {
         let coach = &input.coach;
-        let model = self.models.client(coach.model.as_deref()).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "the chat model is misconfigured");
-            None
-        });
-        let model_name = coach.model.clone().or_else(|| self.models.default_model().map(String::from));
+        let (model, model_name) = self.models.client_for(input.org, coach.model.as_deref()).await;
         let usage = Usage { input_tokens: 0, output_tokens: 0, reported: true };
         TurnRun { input, model, model_name, usage, learner_data: true }
     }

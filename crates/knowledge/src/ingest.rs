@@ -175,7 +175,7 @@ impl KnowledgeBase {
         collection: &Collection,
         progress: &Progress,
     ) -> KnowledgeResult<()> {
-        let Some(embedder) = self.embedder.clone() else { return Ok(()) };
+        let Some(embedder) = self.embedder_for_collection(org, collection).await? else { return Ok(()) };
         if collection.embedding_model.as_deref() != Some(embedder.model_id()) {
             return Ok(());
         }

@@ -73,6 +73,8 @@ pub struct CollectionSpec {
 pub struct KnowledgeBase {
     pub(crate) store: Store,
     pub(crate) embedder: Option<Arc<dyn Embedder>>,
+    /// Organisations' own embedding endpoints, used before `embedder`.
+    pub(crate) org_endpoints: Option<wayfinder_providers::Providers>,
     pub(crate) counter: Arc<dyn TokenCounter>,
     pub(crate) limits: IngestLimits,
     pub(crate) fusion: Fusion,
@@ -93,6 +95,7 @@ impl KnowledgeBase {
         Self {
             store,
             embedder,
+            org_endpoints: None,
             counter: counter.unwrap_or_else(|| Arc::new(WordPieceEstimate)),
             limits,
             fusion: Fusion::default(),
@@ -107,6 +110,46 @@ impl KnowledgeBase {
     pub fn with_concurrent_extractions(mut self, files: usize) -> Self {
         self.extractions = Arc::new(Semaphore::new(files.max(1)));
         self
+    }
+
+    /// Embeds an organisation's collections and searches with its own endpoint when it has one.
+    pub fn with_org_endpoints(mut self, providers: wayfinder_providers::Providers) -> Self {
+        self.org_endpoints = Some(providers);
+        self
+    }
+
+    /// Organisations' own endpoints, when this knowledge base uses them.
+    pub fn org_endpoints(&self) -> Option<&wayfinder_providers::Providers> {
+        self.org_endpoints.as_ref()
+    }
+
+    /// The embedder a collection's vectors are made with: the organisation's as read now. A
+    /// collection expecting another model than this instance last read (another instance changed
+    /// the endpoint a moment ago) reads the endpoint again.
+    pub(crate) async fn embedder_for_collection(
+        &self,
+        org: OrgId,
+        collection: &Collection,
+    ) -> KnowledgeResult<Option<Arc<dyn Embedder>>> {
+        let embedder = self.embedder_for(org).await?;
+        let expected = collection.embedding_model.as_deref();
+        match (&self.org_endpoints, &embedder) {
+            (Some(providers), found) if found.as_ref().map(|e| e.model_id()) != expected => {
+                providers.forget(org, wayfinder_providers::ModelEndpointKind::Embedding);
+                self.embedder_for(org).await
+            }
+            _ => Ok(embedder),
+        }
+    }
+
+    /// The embedder for `org`: its own endpoint's, else the instance's (`None`: lexical only).
+    pub async fn embedder_for(&self, org: OrgId) -> KnowledgeResult<Option<Arc<dyn Embedder>>> {
+        if let Some(providers) = &self.org_endpoints
+            && let Some(own) = providers.embedder(org).await.map_err(|e| KnowledgeError::Embedding(e.to_string()))?
+        {
+            return Ok(Some(own));
+        }
+        Ok(self.embedder.clone())
     }
 
     /// Uses `fusion` to combine lexical and dense rankings.
@@ -173,18 +216,19 @@ impl KnowledgeBase {
             domains: valid.domains,
             chunk_tokens: valid.chunk_tokens,
             chunk_overlap: valid.chunk_overlap,
-            embedding_model: self.embedding_model().map(str::to_string),
+            embedding_model: self.embedder_for(org).await?.map(|e| e.model_id().to_string()),
             public: valid.public,
         };
         Ok(self.store.create_collection(&new).await?)
     }
 
     /// Queues re-embedding for every collection whose vectors were made with
-    /// another model than the configured one (run at start-up).
+    /// another model than the organisation's (run at start-up, and when an organisation's own
+    /// embedding endpoint changes).
     pub async fn reconcile_embedding_models(&self, orgs: &[OrgId]) -> KnowledgeResult<usize> {
-        let Some(model) = self.embedding_model().map(str::to_string) else { return Ok(0) };
         let mut queued = 0;
         for org in orgs {
+            let Some(model) = self.embedder_for(*org).await?.map(|e| e.model_id().to_string()) else { continue };
             for mut collection in self.store.list_collections(*org).await? {
                 if collection.embedding_model.as_deref() != Some(model.as_str()) {
                     self.store.delete_collection_vectors(*org, collection.id).await?;

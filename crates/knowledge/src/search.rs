@@ -95,7 +95,8 @@ impl KnowledgeBase {
             return Err(KnowledgeError::Invalid { field: "k", message: "must be between 1 and 100".into() });
         }
         let filter = self.resolve_filter(org, request).await?;
-        let (mode, notice) = match (request.mode, &self.embedder) {
+        let embedder = self.embedder_for(org).await?;
+        let (mode, notice) = match (request.mode, &embedder) {
             (SearchMode::Dense, None) => return Err(KnowledgeError::DenseUnavailable),
             (SearchMode::Hybrid, None) => (
                 SearchMode::Lexical,
@@ -118,7 +119,7 @@ impl KnowledgeBase {
             KnowledgeResult::Ok((found, elapsed_ms(t)))
         };
         let dense_side = async {
-            let (Some(embedder), SearchMode::Dense | SearchMode::Hybrid) = (&self.embedder, mode) else {
+            let (Some(embedder), SearchMode::Dense | SearchMode::Hybrid) = (&embedder, mode) else {
                 return Ok((Vec::new(), 0.0, 0.0));
             };
             let t = Instant::now();

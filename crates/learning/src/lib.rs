@@ -120,17 +120,40 @@ pub struct Learning {
     /// The chat model that writes practice questions and grades short answers (none: questions
     /// are made from the text, and short answers graded by their words).
     chat_model: Option<Arc<dyn ChatModel>>,
+    /// Organisations' own chat endpoints, used before `chat_model`.
+    org_endpoints: Option<wayfinder_providers::Providers>,
 }
 
 impl Learning {
     /// A learning service over `store`, resolving free-text goals with `knowledge`.
     pub fn new(store: Store, knowledge: KnowledgeBase) -> Self {
-        Self { store, knowledge, graphs: Arc::default(), chat_model: None }
+        Self { store, knowledge, graphs: Arc::default(), chat_model: None, org_endpoints: None }
     }
 
     /// The same service with a chat model to write practice questions and grade short answers.
     pub fn with_chat_model(self, model: Option<Arc<dyn ChatModel>>) -> Self {
         Self { chat_model: model, ..self }
+    }
+
+    /// The same service, using an organisation's own chat endpoint when it has one.
+    pub fn with_org_endpoints(self, providers: wayfinder_providers::Providers) -> Self {
+        Self { org_endpoints: Some(providers), ..self }
+    }
+
+    /// The chat model for `org`: its own endpoint's, else the instance's. An organisation whose
+    /// own endpoint cannot be used gets none (its data never goes to the instance's model instead).
+    pub(crate) async fn chat_model_for(&self, org: wayfinder_accounts_rules::OrgId) -> Option<Arc<dyn ChatModel>> {
+        if let Some(providers) = &self.org_endpoints {
+            match providers.chat_model(org, None).await {
+                Ok(Some(own)) => return Some(own),
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::error!(%error, %org, "the organisation's chat endpoint cannot be used");
+                    return None;
+                }
+            }
+        }
+        self.chat_model.clone()
     }
 }
 

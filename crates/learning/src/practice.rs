@@ -489,7 +489,7 @@ impl Learning {
             // A learner's answer goes to the chat model only where the organisation lets learner
             // data reach it.
             let to_model = !self.store.prompt_privacy(org).await?.no_learner_data;
-            let by_model = if to_model { self.grade_by_model(prompt, reference, text).await } else { None };
+            let by_model = if to_model { self.grade_by_model(org, prompt, reference, text).await } else { None };
             if let Some(by_model) = by_model {
                 graded = by_model;
             } else {
@@ -606,8 +606,8 @@ impl Learning {
 
     /// A short answer's grade from the chat model with the rubric, or `None` without a model, when
     /// it fails, or when it replies out of shape twice (logged).
-    async fn grade_by_model(&self, prompt: &str, reference: &str, answer: &str) -> Option<Grade> {
-        let model = self.chat_model.as_ref()?;
+    async fn grade_by_model(&self, org: OrgId, prompt: &str, reference: &str, answer: &str) -> Option<Grade> {
+        let model = self.chat_model_for(org).await?;
         let asked = grading_prompt(prompt, reference, answer);
         let format = ResponseFormat { name: "short_answer_grade".into(), schema: grade_schema() };
         let request = ChatRequest::new(vec![ChatMessage::system(asked.system), ChatMessage::user(asked.user)])

@@ -196,7 +196,8 @@ impl Learning {
         writer: Option<QuestionWriter>,
     ) -> LearningResult<GeneratedQuestions> {
         let max_items = max_items.clamp(1, MAX_GENERATED_PER_REQUEST);
-        let writer = match (writer, &self.chat_model) {
+        let chat_model = self.chat_model_for(org).await;
+        let writer = match (writer, &chat_model) {
             (Some(QuestionWriter::Model), None) => {
                 return Err(LearningError::Invalid {
                     field: "writer".into(),
@@ -256,7 +257,8 @@ impl Learning {
                 (drafts, WrittenOutcome::default())
             }
             QuestionWriter::Model => {
-                self.write_questions(&target.name, &target.description, &passages, max_items).await?
+                self.write_questions(chat_model.clone(), &target.name, &target.description, &passages, max_items)
+                    .await?
             }
         };
         let origin = match writer {
@@ -312,12 +314,13 @@ impl Learning {
     /// (unreachable, refusing, timing out, after its own retries) is an error.
     async fn write_questions(
         &self,
+        model: Option<std::sync::Arc<dyn wayfinder_llm::ChatModel>>,
         concept: &str,
         description: &str,
         passages: &[Passage],
         max_items: usize,
     ) -> LearningResult<(Vec<Draft>, WrittenOutcome)> {
-        let model = self.chat_model.as_ref().ok_or(LearningError::NotFound("chat model"))?;
+        let model = model.ok_or(LearningError::NotFound("chat model"))?;
         let texts: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();
         let (prompt, included) = writing_prompt(concept, description, &texts, max_items);
         let mut messages = vec![ChatMessage::system(prompt.system), ChatMessage::user(prompt.user)];

@@ -38,6 +38,8 @@ pub struct ServerSettings {
     pub channels: wayfinder_channels::ChannelSettings,
     /// Requests a minute per caller and per address on the expensive and abusable endpoints.
     pub rate_limits: crate::rate_limit::RateLimits,
+    /// Timeouts and retries of clients for organisations' own model endpoints.
+    pub model_clients: wayfinder_providers::ClientSettings,
 }
 
 impl Default for ServerSettings {
@@ -55,6 +57,7 @@ impl Default for ServerSettings {
             metrics_token: None,
             channels: wayfinder_channels::ChannelSettings::default(),
             rate_limits: crate::rate_limit::RateLimits::default(),
+            model_clients: wayfinder_providers::ClientSettings::default(),
         }
     }
 }
@@ -76,7 +79,19 @@ pub struct Services {
     pub channels: wayfinder_channels::Channels,
     /// The live connections of this instance, and how events reach the others.
     pub live: crate::live::LiveHub,
+    /// Organisations' own model endpoints.
+    pub providers: wayfinder_providers::Providers,
     pub settings: Arc<ServerSettings>,
+}
+
+/// Organisations' own model endpoints over `store`, their keys sealed with the server key. A job
+/// worker's knowledge base gets them too, so an organisation's collections are embedded with its model.
+pub fn org_endpoints(store: &Store, settings: &ServerSettings) -> wayfinder_providers::Providers {
+    wayfinder_providers::Providers::new(
+        store.clone(),
+        settings.accounts.server_key.clone(),
+        settings.model_clients.clone(),
+    )
 }
 
 impl AppState {
@@ -84,14 +99,30 @@ impl AppState {
     /// coach answers extractively until [`AppState::with_models`] gives it a model.
     pub fn new(knowledge: KnowledgeBase, settings: ServerSettings) -> Self {
         let store = knowledge.store().clone();
+        // The job worker's knowledge base, when it has them, shares what it read of the endpoints.
+        let providers = knowledge.org_endpoints().cloned().unwrap_or_else(|| org_endpoints(&store, &settings));
+        let knowledge = knowledge.with_org_endpoints(providers.clone());
         let accounts = Accounts::new(store.clone(), settings.accounts.clone());
-        let learning = wayfinder_learning::Learning::new(store.clone(), knowledge.clone());
+        let learning =
+            wayfinder_learning::Learning::new(store.clone(), knowledge.clone()).with_org_endpoints(providers.clone());
         let live = crate::live::LiveHub::new(store.clone());
-        let coaching = coaching(&knowledge, &learning, wayfinder_coach::Models::none(), &live);
+        let models = wayfinder_coach::Models::none().with_org_endpoints(providers.clone());
+        let coaching = coaching(&knowledge, &learning, models, &live);
         let insights = wayfinder_insights::Insights::new(store.clone(), learning.clone(), knowledge.clone());
         let channels = channels(&store, &coaching, &settings);
         let settings = Arc::new(settings);
-        Self(Arc::new(Services { store, accounts, knowledge, coaching, learning, insights, channels, live, settings }))
+        Self(Arc::new(Services {
+            store,
+            accounts,
+            knowledge,
+            coaching,
+            learning,
+            insights,
+            channels,
+            live,
+            providers,
+            settings,
+        }))
     }
 
     /// The same state with chat models for the coach; the default model also writes practice
@@ -103,6 +134,7 @@ impl AppState {
             None
         });
         let learning = this.learning.with_chat_model(chat_model);
+        let models = models.with_org_endpoints(this.providers.clone());
         let coaching = coaching(&this.knowledge, &learning, models, &this.live);
         let insights = wayfinder_insights::Insights::new(this.store.clone(), learning.clone(), this.knowledge.clone());
         let channels = channels(&this.store, &coaching, &this.settings);

@@ -24,6 +24,7 @@ mod learning_bulk;
 mod lexical;
 mod live;
 mod mfa;
+mod model_endpoints;
 mod nudges;
 mod oauth;
 mod orgs;
@@ -66,6 +67,7 @@ pub use learning::{
 pub use learning_bulk::{BulkEnrolment, BulkMember, BulkPrerequisite, BulkProgram, ConceptStanding, LearningHistory};
 pub use live::{LIVE_CHANNEL, LiveListener, MAX_LIVE_PAYLOAD};
 pub use mfa::{MfaChallenge, MfaFactor, MfaStanding};
+pub use model_endpoints::ModelEndpointRecord;
 pub use nudges::{
     LearnerSpan, NewNudgeDecision, NudgeCandidate, NudgeDecisionRecord, NudgeOutcome, NudgeRuleRecord, ReachPreferences,
 };
@@ -292,6 +294,7 @@ pub const TABLES: &[&str] = &[
     "oauth_authorization_codes",
     "oauth_refresh_tokens",
     "oauth_signing_keys",
+    "org_model_endpoints",
 ];
 
 impl Store {

@@ -50,6 +50,7 @@ const WITHHELD: &[&str] = &[
     "code_challenge",
     "token_digest",
     "private_key_sealed",
+    "api_key_sealed",
     "embedding",
     "vector",
 ];
@@ -138,6 +139,7 @@ const UNNAMED: &[(&str, &str)] = &[
     ("questions", "created_by"),
     ("sequences", "created_by"),
     ("oauth_clients", "created_by"),
+    ("org_model_endpoints", "updated_by"),
 ];
 
 /// Person columns accounted for otherwise: audit entries name a pseudonym; documents pass to an

@@ -458,6 +458,13 @@ impl Config {
                 email_inbound_secret: self.email_inbound_secret.as_ref().map(|s| s.expose_secret().to_string()),
             },
             rate_limits: self.rate_limits,
+            model_clients: wayfinder_providers::ClientSettings {
+                chat_timeout: std::time::Duration::from_secs(self.chat_timeout_seconds.max(1)),
+                chat_max_retries: self.chat_max_retries,
+                embedding_timeout: std::time::Duration::from_secs(self.embedding_timeout_seconds.max(1)),
+                embedding_max_retries: 2,
+                embedding_batch_size: self.embedding_batch_size.max(1),
+            },
         })
     }
 

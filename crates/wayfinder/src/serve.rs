@@ -26,6 +26,8 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         .check_signing_keys()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let providers = wayfinder_server::state::org_endpoints(&store, &settings);
+    providers.check_and_reseal().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let listener =
         TcpListener::bind(config.bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
@@ -46,7 +48,7 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
         offer_setup(&store, &settings.public_url).await?;
     }
     let sweeper = tokio::spawn(sweep_expired_sessions(store.clone(), settings.session_idle));
-    let kb = crate::knowledge::knowledge_base(&config, store.clone())?;
+    let kb = crate::knowledge::knowledge_base(&config, store.clone())?.with_org_endpoints(providers);
     let orgs: Vec<_> = store.list_orgs().await?.into_iter().map(|o| o.id).collect();
     let requeued = kb.reconcile_embedding_models(&orgs).await?;
     if requeued > 0 {

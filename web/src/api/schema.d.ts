@@ -1846,6 +1846,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/model-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's own model endpoints (admins); an empty list: it uses the instance's. */
+        get: operations["list_model_endpoints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/model-endpoints/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Use the organisation's own endpoint of this kind (admins). Its key is sealed and never shown
+         *     again; a new key replaces it. A new embedding endpoint re-embeds the organisation's collections.
+         */
+        put: operations["put_model_endpoint"];
+        post?: never;
+        /** Stop using the organisation's own endpoint of this kind: the instance's is used again. */
+        delete: operations["delete_model_endpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/notifications": {
         parameters: {
             query?: never;
@@ -4385,6 +4423,35 @@ export interface components {
              *     requires it): it cannot be turned off, and until it is on the account reaches only this.
              */
             required: boolean;
+        };
+        /** @description Setting an endpoint. */
+        ModelEndpointChange: {
+            /** @description A new key (replaces the stored one); omitted: the stored key is kept. */
+            api_key?: string | null;
+            base_url: string;
+            model: string;
+            /** @description The endpoint needs no key: forget the stored one. */
+            remove_api_key?: boolean;
+        };
+        /**
+         * @description What an endpoint serves.
+         * @enum {string}
+         */
+        ModelEndpointKind: "chat" | "embedding";
+        /** @description An organisation's endpoint (never its key). */
+        ModelEndpointView: {
+            /** @description The stored key's last four characters. */
+            api_key_hint?: string | null;
+            /** @description Whether a key is stored. */
+            api_key_set: boolean;
+            /** @description The API root, e.g. `https://api.openai.com/v1`. */
+            base_url: string;
+            kind: components["schemas"]["ModelEndpointKind"];
+            /** @description The model used (a coach naming its own model uses that one on this endpoint). */
+            model: string;
+            /** Format: date-time */
+            updated_at: string;
+            updated_by?: null | components["schemas"]["PersonId"];
         };
         /** @description What to link. */
         NewLinkCode: {
@@ -16851,6 +16918,252 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_model_endpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelEndpointView"][];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_model_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                kind: components["schemas"]["ModelEndpointKind"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelEndpointChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelEndpointView"];
+                };
+            };
+            /**
+             * @description `malformed_json`: The body is not valid JSON (or empty, or followed by more characters).
+             *
+             *     `unreadable_body`: The request body could not be read.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: The body is larger than the server accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of a type this endpoint takes. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `invalid_field`: A field breaks a rule (`field` names it).
+             *
+             *     `unknown_field`: The body has a field this endpoint does not know.
+             *
+             *     `missing_field`: A required field is missing.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_model_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                kind: components["schemas"]["ModelEndpointKind"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
+             *
+             *     `csrf_failed`: A cookie-authenticated change without the session's CSRF token.
+             *
+             *     `forbidden`: The role does not allow this action.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

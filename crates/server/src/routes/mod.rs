@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod knowledge;
 pub mod learning;
 pub mod mfa;
+pub mod model_endpoints;
 pub mod nudges;
 pub mod oauth;
 pub mod openai;
@@ -277,6 +278,8 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(sso::sso_choices))
         .routes(routes!(sso::start))
         .routes(routes!(sso::callback))
+        .routes(routes!(model_endpoints::list_model_endpoints))
+        .routes(routes!(model_endpoints::put_model_endpoint, model_endpoints::delete_model_endpoint))
         .routes(routes!(oauth::list_clients, oauth::create_client))
         .routes(routes!(oauth::delete_client))
         .routes(routes!(oauth::rotate_signing_key))

@@ -102,7 +102,7 @@ impl TestApp {
         let store =
             Store::connect(&StoreOptions { url: url.clone(), max_connections: 8 }).await.expect("connect store");
         store.migrate().await.expect("migrate");
-        let kb = kb(store.clone());
+        let kb = kb(store.clone()).with_org_endpoints(wayfinder_server::state::org_endpoints(&store, &settings));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();

@@ -13,6 +13,7 @@ mod knowledge;
 mod learning;
 mod live;
 mod mfa;
+mod model_endpoints;
 mod nudges;
 mod oauth;
 mod openai_sdk;

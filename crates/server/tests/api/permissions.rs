@@ -259,6 +259,14 @@ async fn every_role_against_every_endpoint(backend: Backend) {
         ),
         probe(M::DELETE, format!("/orgs/{a}/identity-providers/{idp}"), None, [0, 0, 403, 403, 403, 403, 404]),
         probe(M::GET, format!("/orgs/{a}/sign-in-settings"), None, [200, 200, 403, 403, 403, 403, 404]),
+        probe(M::GET, format!("/orgs/{a}/model-endpoints"), None, [200, 200, 403, 403, 403, 403, 404]),
+        probe(
+            M::PUT,
+            format!("/orgs/{a}/model-endpoints/chat"),
+            Some(json!({ "base_url": "https://models.example/v1", "model": "m", "api_key": "sk-matrix" })),
+            [200, 200, 403, 403, 403, 403, 404],
+        ),
+        probe(M::DELETE, format!("/orgs/{a}/model-endpoints/embedding"), None, [404, 404, 403, 403, 403, 403, 404]),
         probe(
             M::PUT,
             format!("/orgs/{a}/sign-in-settings"),
@@ -504,6 +512,13 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
         (M::GET, format!("/orgs/{b}/sign-in-settings"), None),
         (M::PUT, format!("/orgs/{b}/sign-in-settings"), Some(json!({ "mfa_required_for_admins": true }))),
         (M::POST, format!("/orgs/{b}/members/{learner_b}/mfa/reset"), None),
+        (M::GET, format!("/orgs/{b}/model-endpoints"), None),
+        (
+            M::PUT,
+            format!("/orgs/{b}/model-endpoints/chat"),
+            Some(json!({ "base_url": "https://x.example/v1", "model": "m" })),
+        ),
+        (M::DELETE, format!("/orgs/{b}/model-endpoints/chat"), None),
     ];
     // A's paths with B's records, on routes only A's admins may use (a learner is refused
     // before anything is looked up).

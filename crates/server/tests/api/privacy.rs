@@ -40,7 +40,7 @@ async fn schema(app: &TestApp) -> Vec<(String, String)> {
 }
 
 /// Every (table, column) holding `needle` anywhere in its text, with the number of rows.
-async fn traces(app: &TestApp, needle: &str) -> BTreeMap<String, i64> {
+pub(crate) async fn traces(app: &TestApp, needle: &str) -> BTreeMap<String, i64> {
     let pattern = format!("%{}%", needle.to_lowercase());
     let url = app.database_url().to_string();
     let count = |table: &str, column: &str| {
