@@ -28,6 +28,7 @@ pub const PERSON_REFERENCE_COLUMNS: &[&str] = &[
     "recorded_by",
     "set_by",
     "reviewed_by",
+    "updated_by",
 ];
 
 /// Whether a column's name suggests it holds a person's id.

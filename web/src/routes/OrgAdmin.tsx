@@ -5,9 +5,11 @@
 // members link their accounts on, the nudge rules that reach learners there
 // (each with its measured effect), the widgets that put a coach on the
 // organisation's own website, how long its data is kept (retention), what
-// chat models may see of its people, and single sign-on through its identity
-// providers (with SSO-only sign-in). Instance operators also find the apps
-// people sign in to Wayfinder with here (OAuth clients, for the whole instance).
+// chat models may see of its people, the organisation's own chat and embedding
+// model endpoints (its own account at an OpenAI-compatible service), and
+// single sign-on through its identity providers (with SSO-only sign-in).
+// Instance operators also find the apps people sign in to Wayfinder with here
+// (OAuth clients, for the whole instance).
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { NavLink, Navigate, Route, Routes } from "react-router-dom";
@@ -25,6 +27,7 @@ import { EraseMemberDialog, MemberExportLink } from "../components/privacy/Membe
 import { RetentionSettings } from "../components/privacy/RetentionSettings";
 import { SingleSignOnSettings } from "../components/sso/SingleSignOnSettings";
 import { PromptPrivacySettings } from "../components/privacy/PromptPrivacySettings";
+import { ModelEndpointSettings } from "../components/models/ModelEndpointSettings";
 import { OAuthClients } from "../components/oauth/OAuthClients";
 import { formatDate, formatDateTime, roleLabel } from "../lib/format";
 
@@ -434,6 +437,7 @@ export default function OrgAdmin() {
         <NavLink to="/admin/retention">Data retention</NavLink>
         <NavLink to="/admin/sso">Single sign-on</NavLink>
         <NavLink to="/admin/prompt-privacy">Chat model privacy</NavLink>
+        <NavLink to="/admin/models">AI models</NavLink>
         {isOperator && <NavLink to="/admin/apps">Apps</NavLink>}
       </nav>
       <Routes>
@@ -448,6 +452,7 @@ export default function OrgAdmin() {
         <Route path="retention" element={<RetentionSettings org={org} />} />
         <Route path="sso" element={<SingleSignOnSettings org={org} />} />
         <Route path="prompt-privacy" element={<PromptPrivacySettings org={org} />} />
+        <Route path="models" element={<ModelEndpointSettings org={org} />} />
         <Route path="apps" element={isOperator ? <OAuthClients /> : <Navigate to="/admin/members" replace />} />
       </Routes>
     </div>
