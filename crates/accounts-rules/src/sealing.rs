@@ -120,6 +120,13 @@ impl Keyring {
     pub fn is_current(&self, sealed: &str) -> bool {
         sealed.split(':').nth(1) == Some(self.current.id.as_str())
     }
+
+    /// Checks that `sealed` opens for `context`; answers it sealed again with the current key
+    /// when a previous key sealed it (`None`: it is current already).
+    pub fn reseal(&self, sealed: &str, context: &str) -> Result<Option<String>, SealError> {
+        let plaintext = self.open(sealed, context)?;
+        Ok((!self.is_current(sealed)).then(|| self.seal(&plaintext, context)))
+    }
 }
 
 /// A new random server key, as 64 hex digits.
@@ -178,6 +185,11 @@ mod tests {
         assert!(!after.is_current(&sealed));
         assert_eq!(after.open(&sealed, "ctx").unwrap(), b"secret");
         assert!(after.is_current(&after.seal(b"secret", "ctx")));
+        let resealed = after.reseal(&sealed, "ctx").unwrap().expect("sealed again with the new key");
+        assert!(after.is_current(&resealed));
+        assert_eq!(after.open(&resealed, "ctx").unwrap(), b"secret");
+        assert_eq!(after.reseal(&resealed, "ctx").unwrap(), None, "current already");
+        assert_eq!(after.reseal(&sealed, "other"), Err(SealError::Damaged));
     }
 
     #[test]

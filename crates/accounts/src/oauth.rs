@@ -310,7 +310,7 @@ impl Accounts {
             return Err(invalid("the refresh token has been revoked"));
         }
         if record.exchanged_at.is_some() {
-            self.refresh_token_reused(grant).await?;
+            self.end_grant(grant.id, GrantRevocation::RefreshTokenReused).await?;
             return Err(invalid("the refresh token was used already; every token of this sign-in is revoked"));
         }
         if record.expires_at <= Utc::now() {
@@ -328,7 +328,7 @@ impl Accounts {
             .await?;
         if !rotated {
             // Exchanged (or ended) between the read and now: two exchanges of one token.
-            self.refresh_token_reused(grant).await?;
+            self.end_grant(grant.id, GrantRevocation::RefreshTokenReused).await?;
             return Err(invalid("the refresh token was used already; every token of this sign-in is revoked"));
         }
         let access_token = self.sign_access_token(grant.person, client.id, grant.id, &grant.scope, issuer).await?;
@@ -388,10 +388,7 @@ impl Accounts {
     /// The published keys (JWKS), read afresh (a key added by another instance is published at
     /// once), creating the first signing key when there is none.
     pub async fn published_keys(&self) -> AccountsResult<Vec<(String, PublicKey)>> {
-        self.load_signing_keys().await?;
-        if self.signing.cache.lock().expect("key cache").signer.is_none() {
-            self.create_signing_key(false).await?;
-        }
+        self.reload_signing_keys().await?;
         let cache = self.signing.cache.lock().expect("key cache");
         let now = Utc::now();
         let mut keys: Vec<(String, PublicKey)> = cache
@@ -420,10 +417,10 @@ impl Accounts {
     pub async fn check_signing_keys(&self) -> AccountsResult<usize> {
         let keys = self.store.signing_keys().await?;
         for key in &keys {
-            let context = sealing_context(&key.kid);
-            let private = self.settings.server_key.open(&key.private_key_sealed, &context)?;
-            if !self.settings.server_key.is_current(&key.private_key_sealed) {
-                self.store.reseal_signing_key(&key.kid, &self.settings.server_key.seal(&private, &context)).await?;
+            if let Some(resealed) =
+                self.settings.server_key.reseal(&key.private_key_sealed, &sealing_context(&key.kid))?
+            {
+                self.store.reseal_signing_key(&key.kid, &resealed).await?;
             }
         }
         Ok(keys.len())
@@ -464,6 +461,11 @@ impl Accounts {
                 return Ok(signer.clone());
             }
         }
+        self.reload_signing_keys().await
+    }
+
+    /// Reads the signing keys afresh, creating the first one when there is none; answers the signer.
+    async fn reload_signing_keys(&self) -> AccountsResult<Arc<Signer>> {
         self.load_signing_keys().await?;
         if let Some(signer) = self.signing.cache.lock().expect("key cache").signer.clone() {
             return Ok(signer);
@@ -539,15 +541,6 @@ impl Accounts {
             }
             _ => Err(unknown()),
         }
-    }
-
-    async fn refresh_token_reused(&self, grant: &OAuthGrant) -> AccountsResult<()> {
-        if self.store.revoke_oauth_grant(grant.id, GrantRevocation::RefreshTokenReused).await? {
-            let detail =
-                serde_json::json!({"client": grant.client_name, "reason": GrantRevocation::RefreshTokenReused});
-            self.audit_oauth(grant.person, "oauth.grant_revoked", grant.id.to_string(), None, detail).await?;
-        }
-        Ok(())
     }
 
     async fn end_grant(&self, grant: OAuthGrantId, reason: GrantRevocation) -> AccountsResult<()> {

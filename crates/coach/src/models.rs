@@ -8,7 +8,7 @@ use std::{
 };
 use wayfinder_accounts_rules::OrgId;
 use wayfinder_llm::{ChatError, ChatModel, OpenAiChat, OpenAiConfig, Price, Usage};
-use wayfinder_providers::Providers;
+use wayfinder_providers::{OrgChatModel, Providers};
 
 /// The configured chat models, or none (extractive answers only).
 #[derive(Clone, Default)]
@@ -50,16 +50,12 @@ impl Models {
     pub async fn client_for(&self, org: OrgId, name: Option<&str>) -> (Option<Arc<dyn ChatModel>>, Option<String>) {
         if let Some(providers) = &self.org_endpoints {
             match providers.chat_model(org, name).await {
-                Ok(Some(client)) => {
+                OrgChatModel::Own(client) => {
                     let model = client.model_id().to_string();
                     return (Some(client), Some(model));
                 }
-                Ok(None) => {}
-                // The organisation chose its own endpoint: its turns never fall back to the instance's.
-                Err(error) => {
-                    tracing::error!(%error, %org, "the organisation's chat endpoint cannot be used");
-                    return (None, None);
-                }
+                OrgChatModel::Unusable => return (None, None),
+                OrgChatModel::Instance => {}
             }
         }
         let client = self.client(name).unwrap_or_else(|e| {

@@ -68,6 +68,16 @@ pub struct EndpointChange {
     pub api_key: ApiKeyChange,
 }
 
+/// Where an organisation's chat requests go.
+pub enum OrgChatModel {
+    /// Its own endpoint.
+    Own(Arc<dyn ChatModel>),
+    /// Its own endpoint, which cannot be used now (logged): no model at all.
+    Unusable,
+    /// It has none of its own: the instance's model (if any).
+    Instance,
+}
+
 /// What goes wrong with endpoints.
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
@@ -233,16 +243,17 @@ impl Providers {
         Ok(())
     }
 
-    /// The chat model for the organisation — `model` (a coach's own) or its endpoint's default — when
-    /// it has an endpoint of its own; `None`: use the instance's.
-    pub async fn chat_model(
-        &self,
-        org: OrgId,
-        model: Option<&str>,
-    ) -> Result<Option<Arc<dyn ChatModel>>, ProviderError> {
-        match self.client(org, ModelEndpointKind::Chat, model).await? {
-            Some(Client::Chat(client)) => Ok(Some(client)),
-            _ => Ok(None),
+    /// Where the organisation's chat requests go — `model` (a coach's own) or its endpoint's
+    /// default on its own endpoint, or the instance's model. An organisation whose own endpoint
+    /// cannot be used gets none: its data never goes to the instance's model instead.
+    pub async fn chat_model(&self, org: OrgId, model: Option<&str>) -> OrgChatModel {
+        match self.client(org, ModelEndpointKind::Chat, model).await {
+            Ok(Some(Client::Chat(client))) => OrgChatModel::Own(client),
+            Ok(_) => OrgChatModel::Instance,
+            Err(error) => {
+                tracing::error!(%error, %org, "the organisation's chat endpoint cannot be used");
+                OrgChatModel::Unusable
+            }
         }
     }
 
@@ -262,12 +273,8 @@ impl Providers {
             let Some(sealed) = &endpoint.api_key_sealed else { continue };
             let kind: ModelEndpointKind =
                 endpoint.kind.parse().map_err(|_| StoreError::Corrupt(format!("endpoint kind {}", endpoint.kind)))?;
-            let ctx = context(endpoint.org, kind);
-            let key = self.keyring.open(sealed, &ctx)?;
-            if !self.keyring.is_current(sealed) {
-                self.store
-                    .reseal_model_endpoint_key(endpoint.org, &endpoint.kind, &self.keyring.seal(&key, &ctx))
-                    .await?;
+            if let Some(resealed) = self.keyring.reseal(sealed, &context(endpoint.org, kind))? {
+                self.store.reseal_model_endpoint_key(endpoint.org, &endpoint.kind, &resealed).await?;
             }
         }
         Ok(endpoints.len())

@@ -374,7 +374,7 @@ impl Config {
                     match options.open(&file) {
                         Ok(mut f) => {
                             std::io::Write::write_all(&mut f, format!("{}\n", new_key_text()).as_bytes())?;
-                            tracing::info!(file = %file.display(), "created the server key: keep it with your backups");
+                            tracing::info!(file = %file.display(), "created the server key: keep a copy somewhere safe, apart from your backups");
                         }
                         // Another process created it a moment ago: read theirs.
                         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
