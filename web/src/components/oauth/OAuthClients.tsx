@@ -120,7 +120,7 @@ function RegisterForm({ onRegistered }: { onRegistered: (created: OAuthClientCre
 function ClientsTable({ list, onRemove }: { list: OAuthClient[]; onRemove: (client: OAuthClient) => void }) {
   return (
     <div className="table-wrap">
-      <table className="oauth-clients-table" aria-label="Registered apps">
+      <table className="stacked-table" aria-label="Registered apps">
         <thead>
           <tr>
             <th scope="col">Name</th>

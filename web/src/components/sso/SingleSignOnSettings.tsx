@@ -91,7 +91,7 @@ function ProvidersTable({
 }) {
   return (
     <div className="table-wrap">
-      <table className="sso-providers-table" aria-label="Identity providers">
+      <table className="stacked-table" aria-label="Identity providers">
         <thead>
           <tr>
             <th scope="col">Name</th>
