@@ -118,6 +118,11 @@ pub struct BenchIngestArgs {
     /// Write every chunk's text to this file as JSON lines `{"text": "..."}`.
     #[arg(long)]
     pub chunks_out: Option<PathBuf>,
+    /// Then store a vector for every chunk through the embedding job (synthetic 384-dimension
+    /// vectors, so the figure is the store's: on PostgreSQL, rows and the HNSW index), and
+    /// re-embed the whole collection under another model as after a model change.
+    #[arg(long)]
+    pub vectors: bool,
 }
 
 /// `wayfinder-bench coach` options.

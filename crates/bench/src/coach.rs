@@ -83,7 +83,7 @@ async fn measure(scratch: &Scratch, args: &BenchCoachArgs) -> anyhow::Result<()>
     println!("wayfinder bench coach — backend {}, {}", scratch.backend, rss());
     let store = Store::connect(&StoreOptions { url: scratch.database_url.clone(), max_connections: 8 }).await?;
     store.migrate().await?;
-    let embedder = Arc::new(SyntheticEmbedder { dims: 384 });
+    let embedder = Arc::new(SyntheticEmbedder::new(384));
     let mut corpus = Corpus::create(&store, embedder, args.chunk_tokens, &DOMAINS).await?;
     let started = Instant::now();
     corpus.grow_to(args.chunks).await?;

@@ -20,7 +20,7 @@ pub async fn run(config: &Config, args: &BenchIngestArgs) -> anyhow::Result<()> 
 async fn measure(scratch: &Scratch, args: &BenchIngestArgs) -> anyhow::Result<()> {
     let store = Store::connect(&StoreOptions { url: scratch.database_url.clone(), max_connections: 8 }).await?;
     store.migrate().await?;
-    let embedder = Arc::new(SyntheticEmbedder { dims: 384 });
+    let embedder = Arc::new(SyntheticEmbedder::new(384));
     let mut corpus = Corpus::create(&store, embedder, args.chunk_tokens, &[]).await?;
     let growth = corpus.ingest_to(args.chunks).await?;
     let rate = growth.chunks as f64 / growth.ingest_seconds.max(1e-9);
@@ -42,11 +42,26 @@ async fn measure(scratch: &Scratch, args: &BenchIngestArgs) -> anyhow::Result<()
         }
         out.flush()?;
     }
-    println!(
-        "RESULT {}",
-        serde_json::json!({"tool": "wayfinder", "backend": scratch.backend.to_string(), "chunks": growth.chunks,
-                           "seconds": growth.ingest_seconds, "chunks_per_s": rate})
-    );
+    let mut result = serde_json::json!({"tool": "wayfinder", "backend": scratch.backend.to_string(),
+                                        "chunks": growth.chunks, "seconds": growth.ingest_seconds, "chunks_per_s": rate});
+    if args.vectors {
+        let vectors = corpus.chunks as f64;
+        let first = corpus.embed_missing().await?;
+        println!(
+            "vectors stored: {vectors:.0} in {first:.1} s: {:.0} vectors/s, index included; {}",
+            vectors / first,
+            rss()
+        );
+        let again = corpus.reembed_with(Arc::new(SyntheticEmbedder { dims: 384, model: "bench:synthetic-2" })).await?;
+        println!(
+            "re-embedded under another model: {vectors:.0} in {again:.1} s: {:.0} vectors/s; {}",
+            vectors / again,
+            rss()
+        );
+        result["vectors_per_s"] = serde_json::json!(vectors / first);
+        result["reembed_vectors_per_s"] = serde_json::json!(vectors / again);
+    }
+    println!("RESULT {result}");
     store.close().await;
     Ok(())
 }

@@ -13,7 +13,7 @@ use wayfinder_knowledge_rules::{
     ChunkingConfig, CollectionId, ExtractError, ExtractFailure, chunk_document, content_hash, extract, lexical_terms,
     section_label,
 };
-use wayfinder_store::{Collection, Job, JobKind, JobPhase, NewChunk, NewDocument, NewJobFile};
+use wayfinder_store::{Collection, Job, JobFile, JobKind, JobPhase, NewChunk, NewDocument, NewJobFile};
 
 /// Limits on what an upload may contain.
 #[derive(Clone, Debug)]
@@ -116,33 +116,18 @@ impl KnowledgeBase {
         self.embed_missing(job.org, &collection, progress).await
     }
 
-    /// Ingests the job's pending files one by one; the store counts each outcome as progress.
+    /// Ingests the job's pending files in order; the store counts each outcome as progress.
+    /// While one file's chunks are written, the next file is already being extracted and
+    /// chunked, so the database and the CPU work side by side.
     async fn ingest_files(&self, job: &Job, collection: &Collection, progress: &Progress) -> KnowledgeResult<()> {
-        while let Some((file, content)) = self.store.next_pending_file(job.id).await? {
+        let mut next = self.start_next_file(job, collection, None).await?;
+        while let Some((file, extraction)) = next.take() {
             if progress.lost.load(Ordering::Relaxed) {
                 return Ok(());
             }
-            let config = ChunkingConfig {
-                target_tokens: collection.chunk_tokens as usize,
-                overlap_tokens: collection.chunk_overlap as usize,
-            };
-            let counter = self.counter.clone();
-            let max = self.limits.max_file_bytes;
-            let name = file.filename.clone();
-            let permit = self
-                .extractions
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|e| KnowledgeError::Embedding(format!("ingestion task failed: {e}")))?;
-            // Extraction and chunking are CPU work: keep them off the async workers. The permit
-            // goes with the task, so an extraction that outlives its job (at shutdown) still counts.
-            let prepared = tokio::task::spawn_blocking(move || {
-                let _permit = permit;
-                prepare(&name, &content, max, &config, counter.as_ref())
-            })
-            .await
-            .map_err(|e| KnowledgeError::Embedding(format!("ingestion task failed: {e}")))?;
+            let prepared =
+                extraction.await.map_err(|e| KnowledgeError::Embedding(format!("ingestion task failed: {e}")))?;
+            next = self.start_next_file(job, collection, Some(file.position)).await?;
             match prepared {
                 Ok(prepared) => {
                     let new = NewDocument {
@@ -166,6 +151,36 @@ impl KnowledgeBase {
             }
         }
         Ok(())
+    }
+
+    /// Reads the job's next pending file after `after` (a position) and starts extracting and
+    /// chunking it on a blocking thread (CPU work, kept off the async workers). The permit goes
+    /// with the task, so an extraction that outlives its job (at shutdown) still counts.
+    async fn start_next_file(
+        &self,
+        job: &Job,
+        collection: &Collection,
+        after: Option<i64>,
+    ) -> KnowledgeResult<Option<(JobFile, tokio::task::JoinHandle<Result<Prepared, ExtractError>>)>> {
+        let Some((file, content)) = self.store.next_pending_file(job.id, after).await? else { return Ok(None) };
+        let config = ChunkingConfig {
+            target_tokens: collection.chunk_tokens as usize,
+            overlap_tokens: collection.chunk_overlap as usize,
+        };
+        let counter = self.counter.clone();
+        let max = self.limits.max_file_bytes;
+        let name = file.filename.clone();
+        let permit = self
+            .extractions
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| KnowledgeError::Embedding(format!("ingestion task failed: {e}")))?;
+        let extraction = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            prepare(&name, &content, max, &config, counter.as_ref())
+        });
+        Ok(Some((file, extraction)))
     }
 
     /// Embeds every chunk of the collection that has no vector yet.
@@ -204,14 +219,15 @@ impl KnowledgeBase {
         missing: i64,
         load: &mut Option<usize>,
     ) -> KnowledgeResult<()> {
+        let mut after = None;
         loop {
             if progress.lost.load(Ordering::Relaxed) {
                 return Ok(());
             }
-            let batch = self.store.chunks_without_vectors(org, collection.id, self.limits.embed_batch as i64).await?;
-            if batch.is_empty() {
-                return Ok(());
-            }
+            let batch =
+                self.store.chunks_without_vectors(org, collection.id, after, self.limits.embed_batch as i64).await?;
+            let Some((last, ..)) = batch.last() else { return Ok(()) };
+            after = Some(*last);
             let texts: Vec<String> =
                 batch.iter().map(|(_, text, section, title)| embedding_text(title, section, text)).collect();
             let vectors = embedder

@@ -239,6 +239,33 @@ impl Store {
         rows.into_iter().map(JobRow::into_job).collect()
     }
 
+    /// A job as it stands with its files, read in one snapshot: while a worker stores one file
+    /// and chunks the next, the job's progress and its files' states always agree.
+    pub async fn job_with_files(&self, id: JobId) -> StoreResult<(Job, Vec<JobFile>)> {
+        let job_sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
+        let files_sql = format!("SELECT {FILE_COLUMNS} FROM job_files WHERE job_id = $1 ORDER BY position");
+        let id = id.to_string();
+        let (job, files): (JobRow, Vec<JobFileRow>) = match &self.pool {
+            Pool::Sqlite(pool) => {
+                // A read transaction sees one snapshot from its first read on.
+                let mut tx = pool.begin().await?;
+                let job = sqlx::query_as(&job_sql).bind(&id).fetch_one(&mut *tx).await?;
+                let files = sqlx::query_as(&files_sql).bind(&id).fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                (job, files)
+            }
+            Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+                let job = sqlx::query_as(&job_sql).bind(&id).fetch_one(&mut *tx).await?;
+                let files = sqlx::query_as(&files_sql).bind(&id).fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                (job, files)
+            }
+        };
+        Ok((job.into_job()?, files.into_iter().map(JobFileRow::into_file).collect::<StoreResult<_>>()?))
+    }
+
     /// A job's files (without their content), in upload order.
     pub async fn job_files(&self, job: JobId) -> StoreResult<Vec<JobFile>> {
         let sql = format!("SELECT {FILE_COLUMNS} FROM job_files WHERE job_id = $1 ORDER BY position");
@@ -247,13 +274,16 @@ impl Store {
         rows.into_iter().map(JobFileRow::into_file).collect()
     }
 
-    /// The next pending file of a job with its content.
-    pub async fn next_pending_file(&self, job: JobId) -> StoreResult<Option<(JobFile, Vec<u8>)>> {
+    /// The next pending file of a job with its content, after position `after` when given (a
+    /// file being worked on is still pending).
+    pub async fn next_pending_file(&self, job: JobId, after: Option<i64>) -> StoreResult<Option<(JobFile, Vec<u8>)>> {
         let sql = format!(
-            "SELECT {FILE_COLUMNS}, content FROM job_files WHERE job_id = $1 AND state = 'pending' ORDER BY position LIMIT 1"
+            "SELECT {FILE_COLUMNS}, content FROM job_files WHERE job_id = $1 AND state = 'pending' AND position > $2
+             ORDER BY position LIMIT 1"
         );
-        let row: Option<PendingRow> =
-            on_pool!(self, pool => sqlx::query_as(&sql).bind(job.to_string()).fetch_optional(pool).await?);
+        let after = after.unwrap_or(i64::MIN);
+        let row: Option<PendingRow> = on_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(job.to_string()).bind(after).fetch_optional(pool).await?);
         row.map(|r| Ok((r.file.into_file()?, r.content.unwrap_or_default()))).transpose()
     }
 

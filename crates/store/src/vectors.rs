@@ -116,18 +116,23 @@ impl Store {
         );
     }
 
-    /// Chunks of a collection that have no vector yet, oldest first, at most `limit`.
+    /// Chunks of a collection that have no vector yet, oldest first, at most `limit`, after
+    /// `after` (the last of the previous batch: each batch starts where the last one ended
+    /// instead of stepping over every chunk already embedded).
     pub async fn chunks_without_vectors(
         &self,
         org: OrgId,
         collection: CollectionId,
+        after: Option<ChunkId>,
         limit: i64,
     ) -> StoreResult<Vec<(ChunkId, String, Vec<String>, String)>> {
         let sql = "SELECT c.id, c.text, c.section_path, d.title FROM chunks c JOIN documents d ON d.id = c.document_id
                    LEFT JOIN chunk_vectors v ON v.chunk_id = c.id
-                   WHERE c.org_id = $1 AND c.collection_id = $2 AND v.chunk_id IS NULL ORDER BY c.id LIMIT $3";
+                   WHERE c.org_id = $1 AND c.collection_id = $2 AND c.id > $3 AND v.chunk_id IS NULL
+                   ORDER BY c.id LIMIT $4";
+        let after = after.map_or(i64::MIN, |c| c.0);
         let rows: Vec<(i64, String, String, String)> = crate::on_pool!(self, pool => sqlx::query_as(sql)
-            .bind(org.to_string()).bind(collection.to_string()).bind(limit).fetch_all(pool).await?);
+            .bind(org.to_string()).bind(collection.to_string()).bind(after).bind(limit).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
             .map(|(id, text, section, title)| {

@@ -210,8 +210,9 @@ pub struct JobView {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// The job as it stands now with its files (one snapshot, so progress and files agree).
 async fn job_view(state: &AppState, job: Job) -> ApiResult<JobView> {
-    let files = state.store.job_files(job.id).await?;
+    let (job, files) = state.store.job_with_files(job.id).await?;
     Ok(JobView {
         id: job.id,
         kind: job.kind,
