@@ -224,10 +224,13 @@ impl KnowledgeBase {
             if progress.lost.load(Ordering::Relaxed) {
                 return Ok(());
             }
-            let batch =
+            let page =
                 self.store.chunks_without_vectors(org, collection.id, after, self.limits.embed_batch as i64).await?;
-            let Some((last, ..)) = batch.last() else { return Ok(()) };
-            after = Some(*last);
+            let Some((last, batch)) = page else { return Ok(()) };
+            after = Some(last);
+            if batch.is_empty() {
+                continue;
+            }
             let texts: Vec<String> =
                 batch.iter().map(|(_, text, section, title)| embedding_text(title, section, text)).collect();
             let vectors = embedder

@@ -116,29 +116,38 @@ impl Store {
         );
     }
 
-    /// Chunks of a collection that have no vector yet, oldest first, at most `limit`, after
-    /// `after` (the last of the previous batch: each batch starts where the last one ended
-    /// instead of stepping over every chunk already embedded).
+    /// The next page of a collection's chunks after `after`, at most `limit` of them in id order,
+    /// and of those the ones that have no vector yet; `None` when no chunk follows `after`.
+    /// Paging over the chunks by id, then filtering within the page, keeps every read bounded:
+    /// an anti-join over the whole collection let PostgreSQL read all of `chunk_vectors` for
+    /// each batch when its statistics were stale (2.8 s a batch at 100k vectors).
     pub async fn chunks_without_vectors(
         &self,
         org: OrgId,
         collection: CollectionId,
         after: Option<ChunkId>,
         limit: i64,
-    ) -> StoreResult<Vec<(ChunkId, String, Vec<String>, String)>> {
-        let sql = "SELECT c.id, c.text, c.section_path, d.title FROM chunks c JOIN documents d ON d.id = c.document_id
-                   LEFT JOIN chunk_vectors v ON v.chunk_id = c.id
-                   WHERE c.org_id = $1 AND c.collection_id = $2 AND c.id > $3 AND v.chunk_id IS NULL
-                   ORDER BY c.id LIMIT $4";
+    ) -> StoreResult<Option<(ChunkId, Vec<(ChunkId, String, Vec<String>, String)>)>> {
+        let (org_s, coll_s) = (org.to_string(), collection.to_string());
         let after = after.map_or(i64::MIN, |c| c.0);
+        let page_end = "SELECT MAX(id) FROM (SELECT id FROM chunks WHERE org_id = $1 AND collection_id = $2 AND id > $3
+                        ORDER BY id LIMIT $4) AS page";
+        let (last,): (Option<i64>,) = crate::on_pool!(self, pool => sqlx::query_as(page_end)
+            .bind(&org_s).bind(&coll_s).bind(after).bind(limit).fetch_one(pool).await?);
+        let Some(last) = last else { return Ok(None) };
+        let sql = "SELECT c.id, c.text, c.section_path, d.title FROM chunks c JOIN documents d ON d.id = c.document_id
+                   WHERE c.org_id = $1 AND c.collection_id = $2 AND c.id > $3 AND c.id <= $4
+                     AND NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.id)
+                   ORDER BY c.id";
         let rows: Vec<(i64, String, String, String)> = crate::on_pool!(self, pool => sqlx::query_as(sql)
-            .bind(org.to_string()).bind(collection.to_string()).bind(after).bind(limit).fetch_all(pool).await?);
-        Ok(rows
+            .bind(&org_s).bind(&coll_s).bind(after).bind(last).fetch_all(pool).await?);
+        let missing = rows
             .into_iter()
             .map(|(id, text, section, title)| {
                 (ChunkId(id), text, serde_json::from_str(&section).unwrap_or_default(), title)
             })
-            .collect())
+            .collect();
+        Ok(Some((ChunkId(last), missing)))
     }
 
     /// How many chunks of a collection have no vector yet.
