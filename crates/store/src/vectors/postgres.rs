@@ -228,9 +228,10 @@ fn vector_text(vector: &[f32]) -> String {
 }
 
 /// Candidates fetched from the graph for `k` results. Measured on 100k chunks
-/// (`wayfinder bench coach`, PostgreSQL): walking 4 × k and re-ranking 2 × k cost a coach turn
-/// 32 ms at p95; k + 10 costs it 21 ms. The hybrid search asks for five times the results it
-/// returns anyway, so the tail this trims is the part fusion weighs least.
+/// (`wayfinder bench coach`, PostgreSQL): walking 4 × k and re-ranking 2 × k made a coach
+/// turn's p95 32–36 ms; k + 10, with the settings in one round trip, 18–19 ms. The hybrid
+/// search asks for five times the results it returns anyway, so the tail this trims is the
+/// part fusion weighs least.
 fn candidates(k: usize) -> usize {
     k + 10
 }
