@@ -45,8 +45,7 @@ impl Store {
         let Pool::Postgres(pool) = &self.pool else {
             return Err(StoreError::Conflict("a SQLite database is backed up with a snapshot file"));
         };
-        let mut tx = pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+        let mut tx = pool.begin_with(crate::PG_READ_ONLY_SNAPSHOT).await?;
         let (snapshot,): (String,) = sqlx::query_as("SELECT pg_export_snapshot()").fetch_one(&mut *tx).await?;
         let mut counts = BTreeMap::new();
         for table in self.schema_tables().await? {

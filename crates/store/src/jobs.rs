@@ -6,8 +6,9 @@
 //! and the job's progress, so a resumed job neither repeats nor loses work
 //! and the progress shown never runs ahead of what is stored.
 
-use crate::{Pool, Store, StoreError, StoreResult, on_pool, rows::*};
+use crate::{Pool, Store, StoreError, StoreResult, in_snapshot, on_pool, rows::*};
 use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_knowledge_rules::{CollectionId, ExtractFailure, JobFileId, JobId};
 
@@ -157,6 +158,14 @@ struct JobFileRow {
     chunk_count: Option<i64>,
 }
 
+/// A file row with the job it belongs to, for reads across several jobs.
+#[derive(sqlx::FromRow)]
+struct JobFileOfRow {
+    job_id: String,
+    #[sqlx(flatten)]
+    file: JobFileRow,
+}
+
 impl JobFileRow {
     fn into_file(self) -> StoreResult<JobFile> {
         Ok(JobFile {
@@ -245,25 +254,38 @@ impl Store {
         let job_sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
         let files_sql = format!("SELECT {FILE_COLUMNS} FROM job_files WHERE job_id = $1 ORDER BY position");
         let id = id.to_string();
-        let (job, files): (JobRow, Vec<JobFileRow>) = match &self.pool {
-            Pool::Sqlite(pool) => {
-                // A read transaction sees one snapshot from its first read on.
-                let mut tx = pool.begin().await?;
-                let job = sqlx::query_as(&job_sql).bind(&id).fetch_one(&mut *tx).await?;
-                let files = sqlx::query_as(&files_sql).bind(&id).fetch_all(&mut *tx).await?;
-                tx.commit().await?;
-                (job, files)
-            }
-            Pool::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
-                let job = sqlx::query_as(&job_sql).bind(&id).fetch_one(&mut *tx).await?;
-                let files = sqlx::query_as(&files_sql).bind(&id).fetch_all(&mut *tx).await?;
-                tx.commit().await?;
-                (job, files)
-            }
-        };
+        let (job, files): (JobRow, Vec<JobFileRow>) = in_snapshot!(self, tx => {
+            let job = sqlx::query_as(&job_sql).bind(&id).fetch_one(&mut *tx).await?;
+            (job, sqlx::query_as(&files_sql).bind(&id).fetch_all(&mut *tx).await?)
+        });
         Ok((job.into_job()?, files.into_iter().map(JobFileRow::into_file).collect::<StoreResult<_>>()?))
+    }
+
+    /// An organisation's jobs, newest first, at most `limit`, each with its files, all read in
+    /// one snapshot (as [`Store::job_with_files`] reads one).
+    pub async fn jobs_with_files(&self, org: OrgId, limit: i64) -> StoreResult<Vec<(Job, Vec<JobFile>)>> {
+        let jobs_sql =
+            format!("SELECT {JOB_COLUMNS} FROM jobs WHERE org_id = $1 ORDER BY created_at DESC, id LIMIT $2");
+        let files_sql = format!(
+            "SELECT job_id, {FILE_COLUMNS} FROM job_files WHERE job_id IN
+               (SELECT id FROM jobs WHERE org_id = $1 ORDER BY created_at DESC, id LIMIT $2)
+             ORDER BY job_id, position"
+        );
+        let org = org.to_string();
+        let (jobs, files): (Vec<JobRow>, Vec<JobFileOfRow>) = in_snapshot!(self, tx => {
+            let jobs = sqlx::query_as(&jobs_sql).bind(&org).bind(limit).fetch_all(&mut *tx).await?;
+            (jobs, sqlx::query_as(&files_sql).bind(&org).bind(limit).fetch_all(&mut *tx).await?)
+        });
+        let mut files_of: HashMap<String, Vec<JobFile>> = HashMap::new();
+        for row in files {
+            files_of.entry(row.job_id).or_default().push(row.file.into_file()?);
+        }
+        jobs.into_iter()
+            .map(|row| {
+                let files = files_of.remove(&row.id).unwrap_or_default();
+                Ok((row.into_job()?, files))
+            })
+            .collect()
     }
 
     /// A job's files (without their content), in upload order.

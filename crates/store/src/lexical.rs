@@ -12,7 +12,7 @@
 //! inserts and removals in place, and reloads when the epoch shows a change
 //! it did not make.
 
-use crate::{ChunkFilter, Pool, Store, StoreError, StoreResult, knowledge::KnownTerms, rows::parse};
+use crate::{ChunkFilter, Store, StoreError, StoreResult, knowledge::KnownTerms, rows::parse};
 use wayfinder_accounts_rules::OrgId;
 use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId};
 use wayfinder_search::{Bm25Index, Bm25Loader, LexicalChange, Loader, Stamped};
@@ -111,25 +111,12 @@ impl Loader<Bm25Index> for PostingsOf<'_> {
     /// The epoch, the terms and the postings, read in one snapshot.
     async fn load(&self) -> StoreResult<Stamped<Bm25Index>> {
         let org = self.org.to_string();
-        let copy = match &self.store.pool {
-            Pool::Sqlite(pool) => {
-                let mut tx = pool.begin().await?;
-                let (epoch,): (i64,) = sqlx::query_as(EPOCH_SQL).bind(&org).fetch_one(&mut *tx).await?;
-                let terms = sqlx::query_as(TERMS_SQL).bind(&org).fetch_all(&mut *tx).await?;
-                let index = load_pages!(PostingsPages::new(terms), &mut *tx, &org);
-                tx.commit().await?;
-                Stamped { epoch, index }
-            }
-            Pool::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await?;
-                let (epoch,): (i64,) = sqlx::query_as(EPOCH_SQL).bind(&org).fetch_one(&mut *tx).await?;
-                let terms = sqlx::query_as(TERMS_SQL).bind(&org).fetch_all(&mut *tx).await?;
-                let index = load_pages!(PostingsPages::new(terms), &mut *tx, &org);
-                tx.commit().await?;
-                Stamped { epoch, index }
-            }
-        };
+        let copy = crate::in_snapshot!(self.store, tx => {
+            let (epoch,): (i64,) = sqlx::query_as(EPOCH_SQL).bind(&org).fetch_one(&mut *tx).await?;
+            let terms = sqlx::query_as(TERMS_SQL).bind(&org).fetch_all(&mut *tx).await?;
+            let index = load_pages!(PostingsPages::new(terms), &mut *tx, &org);
+            Stamped { epoch, index }
+        });
         Ok(copy)
     }
 }

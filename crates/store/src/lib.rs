@@ -211,7 +211,32 @@ macro_rules! in_tx {
         }
     };
 }
-pub(crate) use {in_tx, on_pool};
+/// Runs `$body` inside a read-only transaction bound to `$tx` that sees one
+/// snapshot of the database, then ends it. SQLite's deferred transaction reads
+/// one snapshot from its first read on; PostgreSQL's needs `REPEATABLE READ`
+/// (its default gives each statement a snapshot of its own).
+macro_rules! in_snapshot {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::Pool::Postgres(pool) => {
+                let mut $tx = pool.begin_with($crate::PG_READ_ONLY_SNAPSHOT).await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+pub(crate) use {in_snapshot, in_tx, on_pool};
+
+/// Starts a PostgreSQL transaction that reads one snapshot and writes nothing.
+pub(crate) const PG_READ_ONLY_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
 /// Connection settings for [`Store::connect`].
 #[derive(Clone, Debug)]

@@ -13,7 +13,7 @@ use wayfinder_embeddings::{Embedder, LazyLocalEmbedder, RemoteConfig, RemoteEmbe
 use wayfinder_knowledge::{
     CollectionSpec, IngestLimits, JobWorker, KnowledgeBase, SearchMode, SearchRequest, UploadFile,
 };
-use wayfinder_knowledge_rules::TokenCounter;
+use wayfinder_knowledge_rules::{JobId, TokenCounter};
 use wayfinder_store::{Collection, JobState, Store};
 
 /// Counts tokens with the local model's own tokenizer, so chunks fit the model (loading the
@@ -222,25 +222,27 @@ pub async fn ingest(kb: &KnowledgeBase, lease: chrono::Duration, args: IngestArg
     watcher.abort();
     bar.finish_and_clear();
     let Some(ended) = ended else { bail!("another worker is running job {}", job.id) };
-    print_job(kb.store(), &ended).await?;
+    let ended = print_job(kb.store(), ended.id).await?;
     if ended.state != JobState::Succeeded {
         bail!("job {} {}", ended.id, ended.state);
     }
     Ok(())
 }
 
-async fn print_job(store: &Store, job: &wayfinder_store::Job) -> anyhow::Result<()> {
+/// Prints a job with its files, read together in one snapshot.
+async fn print_job(store: &Store, id: JobId) -> anyhow::Result<wayfinder_store::Job> {
+    let (job, files) = store.job_with_files(id).await.context("no such job")?;
     outln!("job {}: {} ({}), {}/{}", job.id, job.state, job.phase, job.progress_done, job.progress_total);
     if let Some(e) = &job.error {
         outln!("  error: {e}");
     }
-    for f in store.job_files(job.id).await? {
+    for f in files {
         match (&f.error_code, &f.error_message) {
             (Some(code), Some(message)) => outln!("  {:<40} {} [{code}] {message}", f.filename, f.state),
             _ => outln!("  {:<40} {} {} chunks", f.filename, f.state, f.chunk_count.unwrap_or(0)),
         }
     }
-    Ok(())
+    Ok(job)
 }
 
 /// `wayfinder job …`
@@ -248,8 +250,7 @@ pub async fn job(store: &Store, command: JobCommand) -> anyhow::Result<()> {
     match command {
         JobCommand::Show { id } => {
             let id = id.parse().context("not a job id")?;
-            let job = store.job_anywhere(id).await.context("no such job")?;
-            print_job(store, &job).await
+            print_job(store, id).await.map(drop)
         }
         JobCommand::List { org } => {
             let org = store.org_by_slug(&org).await.with_context(|| format!("no organisation {org:?}"))?;

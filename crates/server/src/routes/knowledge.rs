@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, policy::OrgAction};
 use wayfinder_knowledge::{CollectionSpec, KnowledgeError, SearchMode, SearchRequest, UploadFile};
 use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId, ExtractFailure, JobId, section_label};
-use wayfinder_store::{ChunkRecord, Collection, Document, Job, JobFileState, JobKind, JobPhase, JobState};
+use wayfinder_store::{ChunkRecord, Collection, Document, Job, JobFile, JobFileState, JobKind, JobPhase, JobState};
 
 impl From<KnowledgeError> for ApiError {
     fn from(e: KnowledgeError) -> Self {
@@ -211,9 +211,9 @@ pub struct JobView {
 }
 
 /// The job as it stands now with its files (one snapshot, so progress and files agree).
-async fn job_view(state: &AppState, job: Job) -> ApiResult<JobView> {
-    let (job, files) = state.store.job_with_files(job.id).await?;
-    Ok(JobView {
+/// A job as read with its files in one snapshot ([`wayfinder_store::Store::job_with_files`]).
+fn job_view((job, files): (Job, Vec<JobFile>)) -> JobView {
+    JobView {
         id: job.id,
         kind: job.kind,
         state: job.state,
@@ -237,7 +237,7 @@ async fn job_view(state: &AppState, job: Job) -> ApiResult<JobView> {
         created_at: job.created_at,
         started_at: job.started_at,
         finished_at: job.finished_at,
-    })
+    }
 }
 
 /// The organisation's collections.
@@ -459,7 +459,7 @@ pub async fn upload_documents(
         &ip,
     )
     .await;
-    Ok((StatusCode::ACCEPTED, Json(job_view(&state, job).await?)))
+    Ok((StatusCode::ACCEPTED, Json(job_view(state.store.job_with_files(job.id).await?))))
 }
 
 /// The documents of a collection, newest first.
@@ -543,11 +543,7 @@ pub async fn list_jobs(
 ) -> ApiResult<Json<Vec<JobView>>> {
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     scope.require(OrgAction::ManageKnowledge)?;
-    let mut views = Vec::new();
-    for job in state.store.list_jobs(org_id, 50).await? {
-        views.push(job_view(&state, job).await?);
-    }
-    Ok(Json(views))
+    Ok(Json(state.store.jobs_with_files(org_id, 50).await?.into_iter().map(job_view).collect()))
 }
 
 /// A job and its per-file outcome (admins of its organisation).
@@ -558,10 +554,10 @@ pub async fn get_job(
     principal: Principal,
     PathIds(id): PathIds<JobId>,
 ) -> ApiResult<Json<JobView>> {
-    let job = state.store.job_anywhere(id).await.map_err(|_| ApiError::not_found("job"))?;
+    let (job, files) = state.store.job_with_files(id).await.map_err(|_| ApiError::not_found("job"))?;
     let scope = OrgScope::load(&state, &principal, job.org).await.map_err(|_| ApiError::not_found("job"))?;
     scope.require_or_hide(OrgAction::ManageKnowledge, "job")?;
-    Ok(Json(job_view(&state, job).await?))
+    Ok(Json(job_view((job, files))))
 }
 
 /// A search.

@@ -172,6 +172,18 @@ async fn upload_ingest_search_and_delete(backend: Backend) {
     assert_eq!(file_state(&replaced, "study.md")["state"], "ingested");
     let (_, docs) = admin.get(&format!("/orgs/{a}/collections/{coll}/documents")).await;
     assert_eq!(docs.as_array().unwrap().len(), 3, "replaced, not added: {docs}");
+    // The organisation's jobs, newest first, each with its own files, as each job reads alone.
+    let (status, jobs) = admin.get(&format!("/orgs/{a}/jobs")).await;
+    assert_eq!(status, StatusCode::OK, "{jobs}");
+    let listed: Vec<&Value> = jobs.as_array().unwrap().iter().collect();
+    assert_eq!(listed, [&replaced, &again, &job], "{jobs}");
+    let filenames =
+        |j: &Value| j["files"].as_array().unwrap().iter().map(|f| f["filename"].clone()).collect::<Vec<_>>();
+    assert_eq!(filenames(listed[2]), ["study.md", "teams.html", "notes.txt", "broken.pdf", "empty.txt", "tool.exe"]);
+    for listed in listed {
+        let (_, alone) = admin.get(&format!("/jobs/{}", listed["id"].as_str().unwrap())).await;
+        assert_eq!(&alone, listed);
+    }
     let (_, old) = search(admin, a, json!({ "query": "flashcards" })).await;
     assert!(old["results"].as_array().unwrap().is_empty(), "the old chunks are gone: {old}");
     let (_, new) = search(admin, a, json!({ "query": "index cards" })).await;
