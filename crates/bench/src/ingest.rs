@@ -52,7 +52,7 @@ async fn measure(scratch: &Scratch, args: &BenchIngestArgs) -> anyhow::Result<()
             vectors / first,
             rss()
         );
-        let again = corpus.reembed_with(Arc::new(SyntheticEmbedder { dims: 384, model: "bench:synthetic-2" })).await?;
+        let again = corpus.reembed_with(Arc::new(SyntheticEmbedder::named(384, "bench:synthetic-2"))).await?;
         println!(
             "re-embedded under another model: {vectors:.0} in {again:.1} s: {:.0} vectors/s; {}",
             vectors / again,

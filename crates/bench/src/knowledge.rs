@@ -20,7 +20,11 @@ use crate::{
     cli::BenchKnowledgeArgs,
 };
 use anyhow::Context;
-use std::{sync::Arc, time::Instant};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Instant,
+};
 use wayfinder::config::Config;
 use wayfinder_accounts_rules::OrgId;
 use wayfinder_embeddings::{EmbedError, EmbedPurpose, Embedder, LocalEmbedder};
@@ -103,18 +107,52 @@ impl Vocabulary {
     }
 }
 
-/// Random unit vectors standing in for a model of `dims` dimensions; a
-/// query's vector is seeded by its text, so a repeated query repeats.
+/// Vectors standing in for a model of `dims` dimensions: a text's vector is the
+/// normalised sum of a random unit vector per distinct word, so texts that share words
+/// point the same way and a repeated text repeats its vector. Independent random vectors
+/// (what this was first) have no neighbourhoods, the worst case for a graph index: on
+/// them pgvector's HNSW build over 100k vectors took 39–42 s, against 9.6 s for 100k
+/// real MiniLM embeddings (SciFact and OpenStax in 50-token chunks) on the same machine.
 pub(crate) struct SyntheticEmbedder {
     pub(crate) dims: usize,
     /// The model id its vectors are stored under (another id means "re-embed everything").
     pub(crate) model: &'static str,
+    /// Each word's vector, made once.
+    words: Mutex<HashMap<String, Arc<[f32]>>>,
 }
 
 impl SyntheticEmbedder {
     pub(crate) fn new(dims: usize) -> SyntheticEmbedder {
-        SyntheticEmbedder { dims, model: "bench:synthetic" }
+        SyntheticEmbedder::named(dims, "bench:synthetic")
     }
+
+    /// One under another model id (its vectors are the same; the id makes them "another model's").
+    pub(crate) fn named(dims: usize, model: &'static str) -> SyntheticEmbedder {
+        SyntheticEmbedder { dims, model, words: Mutex::new(HashMap::new()) }
+    }
+
+    fn vector(&self, text: &str) -> Vec<f32> {
+        let mut words: Vec<String> =
+            text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+        words.sort_unstable();
+        words.dedup();
+        let mut sum = vec![0f32; self.dims];
+        let mut known = self.words.lock().unwrap_or_else(|e| e.into_inner());
+        for word in words {
+            let v = known.entry(word).or_insert_with_key(|w| random_unit(&mut Rng(seed_of(w)), self.dims).into());
+            sum.iter_mut().zip(v.iter()).for_each(|(s, x)| *s += x);
+        }
+        if sum.iter().all(|x| *x == 0.0) {
+            return random_unit(&mut Rng(seed_of(text)), self.dims);
+        }
+        let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
+        sum.iter_mut().for_each(|x| *x /= norm);
+        sum
+    }
+}
+
+fn seed_of(text: &str) -> u64 {
+    text.bytes().fold(1469598103934665603u64, |h, b| (h ^ b as u64).wrapping_mul(1099511628211))
 }
 
 fn random_unit(rng: &mut Rng, dims: usize) -> Vec<f32> {
@@ -133,13 +171,7 @@ impl Embedder for SyntheticEmbedder {
         self.dims
     }
     async fn embed(&self, texts: &[String], _purpose: EmbedPurpose) -> Result<Vec<Vec<f32>>, EmbedError> {
-        Ok(texts
-            .iter()
-            .map(|t| {
-                let seed = t.bytes().fold(1469598103934665603u64, |h, b| (h ^ b as u64).wrapping_mul(1099511628211));
-                random_unit(&mut Rng(seed), self.dims)
-            })
-            .collect())
+        Ok(texts.iter().map(|t| self.vector(t)).collect())
     }
 }
 
