@@ -233,13 +233,6 @@ impl Store {
         row.into_job()
     }
 
-    /// A job by id alone (the caller must then check the organisation).
-    pub async fn job_anywhere(&self, id: JobId) -> StoreResult<Job> {
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
-        let row: JobRow = on_pool!(self, pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_one(pool).await?);
-        row.into_job()
-    }
-
     /// An organisation's jobs, newest first, at most `limit`.
     pub async fn list_jobs(&self, org: OrgId, limit: i64) -> StoreResult<Vec<Job>> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE org_id = $1 ORDER BY created_at DESC, id LIMIT $2");
@@ -249,7 +242,8 @@ impl Store {
     }
 
     /// A job as it stands with its files, read in one snapshot: while a worker stores one file
-    /// and chunks the next, the job's progress and its files' states always agree.
+    /// and chunks the next, the job's progress and its files' states always agree. Found by id
+    /// alone: the caller checks the organisation.
     pub async fn job_with_files(&self, id: JobId) -> StoreResult<(Job, Vec<JobFile>)> {
         let job_sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
         let files_sql = format!("SELECT {FILE_COLUMNS} FROM job_files WHERE job_id = $1 ORDER BY position");

@@ -210,8 +210,8 @@ pub struct JobView {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-/// The job as it stands now with its files (one snapshot, so progress and files agree).
-/// A job as read with its files in one snapshot ([`wayfinder_store::Store::job_with_files`]).
+/// A job as read with its files in one snapshot ([`wayfinder_store::Store::job_with_files`]),
+/// so its progress and its files' states agree.
 fn job_view((job, files): (Job, Vec<JobFile>)) -> JobView {
     JobView {
         id: job.id,
