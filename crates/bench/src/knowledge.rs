@@ -11,9 +11,10 @@
 //! - this process's memory after each stage.
 //!
 //! Scale needs synthetic data: text drawn from a Zipf-distributed vocabulary
-//! (like real text, a few words are very common) and random unit vectors of
-//! the model's size, so the dense index does real work without hours of
-//! embedding. Both are seeded, so runs are repeatable.
+//! (like real text, a few words are very common) and vectors of the model's
+//! size made from the words of each text ([`SyntheticEmbedder`]), so the dense
+//! index does real work without hours of embedding. Both are seeded, so runs
+//! are repeatable.
 
 use crate::{
     api::{Scratch, read_memory},
