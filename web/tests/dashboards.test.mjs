@@ -326,6 +326,8 @@ test("the manager sees their coaches' learners and narrows the glance to one coa
   );
 
   const filter = page.getByLabel("Coach", { exact: true });
+  // The coaches load apart from the table: wait for them before reading the choices.
+  await filter.locator("option").nth(2).waitFor({ state: "attached" });
   assert.deepEqual(await filter.locator("option").allTextContents(), ["All coaches", COACH.name, OTHER_COACH.name]);
   await filter.selectOption({ label: COACH.name });
   await page.waitForURL(new RegExp(`coach=${cole.id}`));

@@ -192,11 +192,21 @@ async function setUpTwoStep(page, person, { screenshots } = {}) {
   assert.ok((await qr.locator("path").getAttribute("d")).length > 1000, "the QR code is drawn");
   if (screenshots) await threeScreenshots(page, screenshots, () => qr.scrollIntoViewIfNeeded());
 
+  // The organisations answer slowly (a busy server): they are refused until the factor is on and
+  // load again afterwards, and the recovery codes, shown once, must stay on screen meanwhile.
+  const slowOrgs = async (route) => {
+    await sleep(1500);
+    await route.continue().catch(() => {});
+  };
+  const orgsList = (url) => url.pathname === "/api/v1/orgs";
+  await page.route(orgsList, slowOrgs);
   const app = new Authenticator(secret);
   await page.getByLabel("Code from your authenticator app").fill(await app.code());
   await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
   const list = page.getByRole("list", { name: "Recovery codes" });
   await list.waitFor();
+  await page.waitForResponse((r) => orgsList(new URL(r.url())) && r.status() === 200);
+  await page.unroute(orgsList, slowOrgs);
   const codes = (await list.getByRole("listitem").allTextContents()).map((c) => c.trim());
   assert.equal(codes.length, 10, JSON.stringify(codes));
   assert.equal(new Set(codes).size, 10, "the codes differ");

@@ -109,7 +109,10 @@ export default function Chat() {
   // What is on its way: an answer streamed over HTTP, or a turn or question followed live.
   const stream = streaming && streaming.conversationId === conversationId ? streaming : null;
   const turn = stream ? null : liveState.turn;
-  const pending = liveSend && liveSend.conversationId === conversationId ? liveSend : null;
+  // A question sent live shows on its own until it is stored: from the render that shows it stored
+  // (not from the effect below, a frame later), or it would show twice meanwhile.
+  const pendingStored = !!liveSend && messages.some((m) => m.role === "user" && m.seq > liveSend.afterSeq);
+  const pending = liveSend && liveSend.conversationId === conversationId && !pendingStored ? liveSend : null;
   const sentHere = lastLiveSend && lastLiveSend.conversationId === conversationId ? lastLiveSend : null;
   const liveError = sentHere && liveState.error && liveState.error.order > sentHere.mark ? liveState.error : null;
   const pendingError = !pending
@@ -123,13 +126,12 @@ export default function Chat() {
   // A question sent live stops waiting once it is stored or its answer has begun.
   useEffect(() => {
     if (!liveSend) return;
-    const stored = messages.some((m) => m.role === "user" && m.seq > liveSend.afterSeq);
     const started = !!liveState.turn && liveState.turn.order > liveSend.mark;
-    if (liveSend.conversationId !== conversationId || stored || started) setLiveSend(null);
+    if (liveSend.conversationId !== conversationId || pendingStored || started) setLiveSend(null);
     else if (!liveSend.lost && !following.connected && !liveState.acked.includes(liveSend.clientId)) {
       setLiveSend({ ...liveSend, lost: true });
     }
-  }, [liveSend, conversationId, messages, liveState.turn, liveState.acked, following.connected]);
+  }, [liveSend, pendingStored, conversationId, liveState.turn, liveState.acked, following.connected]);
 
   // Who holds the conversation, as the live connection says, is kept with the loaded conversation.
   useEffect(() => {

@@ -248,7 +248,13 @@ export default function TwoStepSetup() {
   const session = useSession();
   const [params] = useSearchParams();
   const next = safeNext(params.get("next"));
-  if (session.loading) return <Loading />;
+  // Once shown, the card stays: turning the factor on reloads the organisations (refused until
+  // then), and replacing the card with a spinner meanwhile would lose the recovery codes it shows once.
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    if (!session.loading) setShown(true);
+  }, [session.loading]);
+  if (session.loading && !shown) return <Loading />;
   // Signed out (say, with the button here): whoever signs in next is sent on from the start.
   if (!session.me) return <Navigate to="/signin" replace />;
   return <SetupCard next={next} />;

@@ -92,9 +92,11 @@ function Canvas({ concepts, selectedId, editable, onSelect, onConnect, onRemoveE
       const placeAll = !arrangedByHand.current;
       const layout = placeAll || concepts.some((c) => !kept.has(c.id)) ? laidOut(concepts) : null;
       return concepts.map((c) => ({
-        // The node drawn before keeps its measured size: without it React Flow forgets where the
-        // node's handles are and draws no arrow to or from it until it has measured it again.
+        // A node always has a size (the one drawn before, or the size every node is drawn at): handed
+        // a node without one, React Flow forgets where its handles are, and if that happens while it
+        // measures a new node, it never draws the arrows to or from it.
         ...kept.get(c.id),
+        measured: kept.get(c.id)?.measured ?? { width: NODE_WIDTH, height: NODE_HEIGHT },
         id: c.id,
         type: "concept" as const,
         data: { concept: c },
