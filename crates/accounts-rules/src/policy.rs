@@ -67,6 +67,8 @@ pub enum OrgAction {
     ManageNudges,
     /// Write sequences of scheduled steps and enrol people in them (coaches: their own learners).
     ManageSequences,
+    /// Write guided-interview flows (and read the built-in templates).
+    ManageInterviewFlows,
     /// Export a member's data on their request, erase a member who belongs to no other
     /// organisation, set how long data is kept and what chat models may see of people.
     ManagePersonalData,
@@ -83,7 +85,7 @@ pub fn permits(actor: &OrgActor, action: OrgAction) -> bool {
         UpdateOrganisation | ManageMembers | ManageInvitations | ManageRelationships | ViewAuditLog
         | ManageKnowledge | ManageCoaches | ManagePrograms | ProvisionCoaches | ViewOrgInsights | ManageChannels
         | ManageNudges | ManagePersonalData => actor.is_admin(),
-        ManageQuestions | ManageSequences => actor.is_admin() || actor.role == Some(Role::Coach),
+        ManageQuestions | ManageSequences | ManageInterviewFlows => actor.is_admin() || actor.role == Some(Role::Coach),
     }
 }
 

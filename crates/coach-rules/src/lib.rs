@@ -119,6 +119,8 @@ pub enum AnswerKind {
     CheckFeedback,
     /// Written by a person who joined the conversation (a coach or an admin), not the AI.
     Human,
+    /// Asked by a guided interview's interviewer (a question, a follow-up, its closing words).
+    Interviewer,
 }
 }
 

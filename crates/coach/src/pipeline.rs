@@ -696,7 +696,7 @@ impl Coaching {
         let outcome = standalone.and(match answer.kind {
             AnswerKind::Refusal => Some(QuestionOutcome::Refused),
             AnswerKind::Error => Some(QuestionOutcome::Failed),
-            AnswerKind::CheckFeedback | AnswerKind::Human => None,
+            AnswerKind::CheckFeedback | AnswerKind::Human | AnswerKind::Interviewer => None,
             AnswerKind::Generated | AnswerKind::Extractive => Some(match answer.confidence {
                 Some((_, ConfidenceLevel::Low)) => QuestionOutcome::LowConfidence,
                 _ => QuestionOutcome::Answered,

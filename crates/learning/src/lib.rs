@@ -143,13 +143,8 @@ impl Learning {
     /// The chat model for `org`: its own endpoint's, else the instance's. An organisation whose
     /// own endpoint cannot be used gets none (its data never goes to the instance's model instead).
     pub(crate) async fn chat_model_for(&self, org: wayfinder_accounts_rules::OrgId) -> Option<Arc<dyn ChatModel>> {
-        use wayfinder_providers::OrgChatModel;
         match &self.org_endpoints {
-            Some(providers) => match providers.chat_model(org, None).await {
-                OrgChatModel::Own(own) => Some(own),
-                OrgChatModel::Unusable => None,
-                OrgChatModel::Instance => self.chat_model.clone(),
-            },
+            Some(providers) => providers.chat_model_or(org, self.chat_model.clone()).await,
             None => self.chat_model.clone(),
         }
     }

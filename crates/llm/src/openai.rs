@@ -68,24 +68,13 @@ impl OpenAiConfig {
 impl std::fmt::Debug for OpenAiConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenAiConfig")
-            .field("base_url", &without_password(&self.base_url))
+            .field("base_url", &wayfinder_provider_http::without_password(&self.base_url))
             .field("api_key", &self.api_key.as_ref().map(|_| "********"))
             .field("model", &self.model)
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
             .field("backoff", &self.backoff)
             .finish()
-    }
-}
-
-/// The URL for logs: a password in it (`http://user:password@host`) is masked.
-fn without_password(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("********"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
     }
 }
 
@@ -168,7 +157,13 @@ impl OpenAiChat {
         };
         let client =
             reqwest::Client::builder().build().map_err(|e| invalid(format!("cannot build the HTTP client: {e}")))?;
-        Ok(OpenAiChat { client, log_url: without_password(url.as_str()), url, authorization, config })
+        Ok(OpenAiChat {
+            client,
+            log_url: wayfinder_provider_http::without_password(url.as_str()),
+            url,
+            authorization,
+            config,
+        })
     }
 
     /// The settings this client was made with.

@@ -24,6 +24,17 @@ pub fn endpoint(base_url: &str, path: &str) -> Result<reqwest::Url, String> {
     Ok(url)
 }
 
+/// The URL for logs: a password in it (`http://user:password@host`) is masked.
+pub fn without_password(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("********"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// `Authorization: Bearer {key}`, marked sensitive; the error does not echo the key.
 pub fn bearer(key: &str) -> Result<HeaderValue, String> {
     let mut value = HeaderValue::from_str(&format!("Bearer {key}"))

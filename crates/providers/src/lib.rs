@@ -257,6 +257,16 @@ impl Providers {
         }
     }
 
+    /// The chat model for `org`: its own endpoint's default, else `instance`. An organisation whose
+    /// own endpoint cannot be used gets none (its data never goes to the instance's model instead).
+    pub async fn chat_model_or(&self, org: OrgId, instance: Option<Arc<dyn ChatModel>>) -> Option<Arc<dyn ChatModel>> {
+        match self.chat_model(org, None).await {
+            OrgChatModel::Own(own) => Some(own),
+            OrgChatModel::Unusable => None,
+            OrgChatModel::Instance => instance,
+        }
+    }
+
     /// The organisation's embedder when it has an endpoint of its own; `None`: use the instance's.
     pub async fn embedder(&self, org: OrgId) -> Result<Option<Arc<dyn Embedder>>, ProviderError> {
         match self.client(org, ModelEndpointKind::Embedding, None).await? {

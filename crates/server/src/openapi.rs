@@ -30,6 +30,7 @@ use utoipa::OpenApi;
         (name = "nudges", description = "Rules that reach out when something happens or stops happening, their measured effect, and each person's reach settings"),
         (name = "widgets", description = "Website widgets: a coach embedded in other sites, their allowed origins, and the calls the widget makes"),
         (name = "sequences", description = "Programs of scheduled steps: messages, check-ins, practice and reflection prompts, enrolments and check-in answers"),
+        (name = "interviews", description = "Guided interviews: flows of questions, probes and branches with a summary schema (versioned; built-in templates), interviews run typed or spoken, paused and resumed, and the structured summary they end in"),
     )
 )]
 struct ApiDoc;

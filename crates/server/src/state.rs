@@ -77,6 +77,8 @@ pub struct Services {
     pub learning: wayfinder_learning::Learning,
     pub insights: wayfinder_insights::Insights,
     pub channels: wayfinder_channels::Channels,
+    /// Guided interviews.
+    pub interviews: wayfinder_interviews::Interviews,
     /// The live connections of this instance, and how events reach the others.
     pub live: crate::live::LiveHub,
     /// Organisations' own model endpoints.
@@ -110,6 +112,7 @@ impl AppState {
         let coaching = coaching(&knowledge, &learning, models, &live);
         let insights = wayfinder_insights::Insights::new(store.clone(), learning.clone(), knowledge.clone());
         let channels = channels(&store, &coaching, &settings);
+        let interviews = wayfinder_interviews::Interviews::new(store.clone()).with_org_endpoints(providers.clone());
         let settings = Arc::new(settings);
         Self(Arc::new(Services {
             store,
@@ -119,6 +122,7 @@ impl AppState {
             learning,
             insights,
             channels,
+            interviews,
             live,
             providers,
             settings,
@@ -133,12 +137,13 @@ impl AppState {
             tracing::warn!(%error, "the chat model cannot write practice questions or grade answers; the rules do");
             None
         });
-        let learning = this.learning.with_chat_model(chat_model);
+        let learning = this.learning.with_chat_model(chat_model.clone());
+        let interviews = this.interviews.clone().with_chat_model(chat_model);
         let models = models.with_org_endpoints(this.providers.clone());
         let coaching = coaching(&this.knowledge, &learning, models, &this.live);
         let insights = wayfinder_insights::Insights::new(this.store.clone(), learning.clone(), this.knowledge.clone());
         let channels = channels(&this.store, &coaching, &this.settings);
-        Self(Arc::new(Services { coaching, learning, insights, channels, ..this }))
+        Self(Arc::new(Services { coaching, learning, insights, channels, interviews, ..this }))
     }
 }
 

@@ -13,6 +13,52 @@ use wayfinder_coach_rules::{
 };
 use wayfinder_knowledge_rules::CollectionId;
 
+/// Starts a conversation inside the transaction `$tx`, tallied as one for its owner's day.
+macro_rules! insert_conversation {
+    ($store:expr, $tx:ident, $id:expr, $org:expr, $owner:expr, $coach:expr, $title:expr, $now:expr) => {{
+        let (id, org, person, now): (wayfinder_coach_rules::ConversationId, OrgId, String, i64) =
+            ($id, $org, $owner.to_string(), $now);
+        let coach: Option<wayfinder_coach_rules::CoachId> = $coach;
+        sqlx::query(
+            "INSERT INTO conversations (id, org_id, owner_id, coach_id, title, archived, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6)",
+        )
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .bind(&person)
+        .bind(coach.map(|c| c.to_string()))
+        .bind($title)
+        .bind(now)
+        .execute(&mut *$tx)
+        .await?;
+        let started = $crate::insights::Tally { activity: true, conversations: 1, ..Default::default() };
+        let scope = $crate::insights::TallyScope { person: Some(&person), ..Default::default() };
+        $crate::insights::add_tally!($store, $tx, org, scope, now, &started);
+    }};
+}
+pub(crate) use insert_conversation;
+
+/// Stores a message at place `$seq` of its conversation, inside the transaction `$tx`.
+macro_rules! insert_message {
+    ($tx:ident, $org:expr, $seq:expr, $m:expr) => {{
+        let m: &$crate::MessageRecord = $m;
+        let org: OrgId = $org;
+        let seq: i64 = $seq;
+        sqlx::query(
+            "INSERT INTO messages (id, conversation_id, org_id, seq, role, content, kind, citations, domains, confidence,
+             model, input_tokens, output_tokens, cost, latency_ms, complete, created_at, channel, author_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+        )
+        .bind(m.id.to_string()).bind(m.conversation.to_string()).bind(org.to_string()).bind(seq).bind(<&str>::from(m.role))
+        .bind(&m.content).bind(m.kind.map(<&str>::from)).bind(m.citations.to_string()).bind($crate::rows::to_json(&m.domains))
+        .bind(m.confidence).bind(&m.model).bind(m.input_tokens).bind(m.output_tokens).bind(m.cost).bind(m.latency_ms)
+        .bind(m.complete).bind(m.created_at.timestamp_millis()).bind(m.channel.to_string())
+        .bind(m.author.map(|p| p.to_string()))
+        .execute(&mut *$tx).await?;
+    }};
+}
+pub(crate) use insert_message;
+
 /// A coach profile as stored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CoachRecord {
@@ -374,15 +420,8 @@ impl Store {
     ) -> StoreResult<ConversationRecord> {
         let id = ConversationId::new();
         let now = now_ms();
-        let person = owner.to_string();
         in_tx!(self, tx => {
-            sqlx::query(
-                "INSERT INTO conversations (id, org_id, owner_id, coach_id, title, archived, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6)")
-                .bind(id.to_string()).bind(org.to_string()).bind(&person).bind(coach.map(|c| c.to_string()))
-                .bind(title).bind(now).execute(&mut *tx).await?;
-            let started = Tally { activity: true, conversations: 1, ..Tally::default() };
-            add_tally!(self, tx, org, TallyScope { person: Some(&person), ..TallyScope::default() }, now, &started);
+            insert_conversation!(self, tx, id, org, owner, coach, title, now);
         });
         self.conversation(id).await
     }
@@ -510,16 +549,7 @@ impl Store {
             let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = $1")
                 .bind(&conversation).fetch_one(&mut *tx).await?;
             for (i, m) in turn.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO messages (id, conversation_id, org_id, seq, role, content, kind, citations, domains, confidence,
-                     model, input_tokens, output_tokens, cost, latency_ms, complete, created_at, channel, author_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-                )
-                .bind(m.id.to_string()).bind(&conversation).bind(org.to_string()).bind(next + i as i64).bind(<&str>::from(m.role))
-                .bind(&m.content).bind(m.kind.map(<&str>::from)).bind(m.citations.to_string()).bind(to_json(&m.domains)).bind(m.confidence)
-                .bind(&m.model).bind(m.input_tokens).bind(m.output_tokens).bind(m.cost).bind(m.latency_ms).bind(m.complete)
-                .bind(m.created_at.timestamp_millis()).bind(m.channel.to_string()).bind(m.author.map(|p| p.to_string()))
-                .execute(&mut *tx).await?;
+                insert_message!(tx, org, next + i as i64, m);
             }
             sqlx::query("UPDATE conversations SET updated_at = $2, title = COALESCE($3, title) WHERE id = $1")
                 .bind(&conversation).bind(now_ms()).bind(retitle).execute(&mut *tx).await?;
@@ -548,15 +578,7 @@ impl Store {
         Ok(in_tx!(self, tx => {
             let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = $1")
                 .bind(&conversation).fetch_one(&mut *tx).await?;
-            sqlx::query(
-                "INSERT INTO messages (id, conversation_id, org_id, seq, role, content, kind, citations, domains, confidence,
-                 model, input_tokens, output_tokens, cost, latency_ms, complete, created_at, channel, author_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, 0, 0, 0, 0, TRUE, $10, $11, $12)",
-            )
-            .bind(m.id.to_string()).bind(&conversation).bind(org.to_string()).bind(next).bind(<&str>::from(m.role))
-            .bind(&m.content).bind(m.kind.map(<&str>::from)).bind(m.citations.to_string()).bind(to_json(&m.domains))
-            .bind(m.created_at.timestamp_millis()).bind(m.channel.to_string()).bind(m.author.map(|p| p.to_string()))
-            .execute(&mut *tx).await?;
+            insert_message!(tx, org, next, m);
             sqlx::query("UPDATE conversations SET updated_at = $2 WHERE id = $1")
                 .bind(&conversation).bind(now_ms()).execute(&mut *tx).await?;
             next

@@ -16,6 +16,7 @@ mod coach;
 mod credentials;
 mod insights;
 mod insights_bulk;
+mod interviews;
 mod invitations;
 mod jobs;
 mod knowledge;
@@ -54,6 +55,9 @@ pub use insights::{
     NotificationRecord, OperationalCounts, OrgDay, PersonCost, PersonDay, Tally, TallyScope,
 };
 pub use insights_bulk::{ActivityTable, BulkValue};
+pub use interviews::{
+    InterviewAnswer, InterviewFlowRecord, InterviewPlace, InterviewRecord, InterviewStatus, NewInterview,
+};
 pub use invitations::{Invitation, InvitationAcceptance, NewInvitation};
 pub use jobs::{Job, JobFile, JobFileState, JobKind, JobPhase, JobState, NewJobFile};
 pub use knowledge::{

@@ -29,6 +29,7 @@ pub const PERSON_REFERENCE_COLUMNS: &[&str] = &[
     "set_by",
     "reviewed_by",
     "updated_by",
+    "started_by",
 ];
 
 /// Whether a column's name suggests it holds a person's id.
@@ -88,6 +89,7 @@ pub struct Erasure {
 /// parents).
 const OWN_BY_PERSON_ID: &[&str] = &[
     "conversation_sharing",
+    "interviews",
     "nudge_decisions",
     "sequence_steps_taken",
     "sequence_enrolments",
@@ -141,6 +143,9 @@ const UNNAMED: &[(&str, &str)] = &[
     ("sequences", "created_by"),
     ("oauth_clients", "created_by"),
     ("org_model_endpoints", "updated_by"),
+    ("interviews", "started_by"),
+    ("interview_flows", "created_by"),
+    ("interview_flow_versions", "created_by"),
 ];
 
 /// Person columns accounted for otherwise: audit entries name a pseudonym; documents pass to an

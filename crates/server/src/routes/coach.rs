@@ -399,7 +399,7 @@ pub(crate) async fn open_conversation(
 
 /// Whether the caller may read `owner`'s conversations; for a parent this also asks the
 /// organisation's setting and the learner's consent.
-async fn may_read_conversation(state: &AppState, scope: &OrgScope, owner: PersonId) -> ApiResult<bool> {
+pub(crate) async fn may_read_conversation(state: &AppState, scope: &OrgScope, owner: PersonId) -> ApiResult<bool> {
     let supervised = supervised(state, scope).await?;
     let parents_allowed = scope.actor.role == Some(Role::Parent)
         && supervised.contains(&owner)

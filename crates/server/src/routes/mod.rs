@@ -5,6 +5,7 @@ pub mod channels;
 pub mod coach;
 pub mod health;
 pub mod insights;
+pub mod interviews;
 pub mod invitations;
 pub mod knowledge;
 pub mod learning;
@@ -265,6 +266,19 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(sequences::advance_sequences))
         .routes(routes!(sequences::list_open_check_ins))
         .routes(routes!(sequences::answer_check_in))
+        .routes(routes!(interviews::list_interview_templates))
+        .routes(routes!(interviews::list_interview_flows, interviews::create_interview_flow))
+        .routes(routes!(
+            interviews::get_interview_flow,
+            interviews::update_interview_flow,
+            interviews::delete_interview_flow
+        ))
+        .routes(routes!(interviews::list_interviews, interviews::start_interview))
+        .routes(routes!(interviews::get_interview))
+        .routes(routes!(interviews::answer_interview))
+        .routes(routes!(interviews::pause_interview))
+        .routes(routes!(interviews::resume_interview))
+        .routes(routes!(interviews::correct_interview_summary))
         .routes(routes!(mfa::my_mfa))
         .routes(routes!(mfa::enrol_authenticator))
         .routes(routes!(mfa::confirm_authenticator))

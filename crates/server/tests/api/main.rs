@@ -9,6 +9,7 @@ mod bad_input;
 mod channels;
 mod coach;
 mod insights;
+mod interviews;
 mod knowledge;
 mod learning;
 mod live;

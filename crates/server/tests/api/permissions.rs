@@ -240,6 +240,11 @@ async fn every_role_against_every_endpoint(backend: Backend) {
         probe(M::GET, format!("/orgs/{a}/sequences"), None, [200, 200, 403, 200, 403, 403, 404]),
         probe(M::POST, format!("/orgs/{a}/sequences/advance"), None, [200, 200, 403, 403, 403, 403, 404]),
         probe(M::GET, format!("/orgs/{a}/check-ins"), None, [200, 200, 200, 200, 200, 200, 404]),
+        // Guided interviews: flows and templates are the authors' (coaches too); every member
+        // reads the flows and lists the interviews they may read.
+        probe(M::GET, format!("/orgs/{a}/interview-templates"), None, [200, 200, 403, 200, 403, 403, 404]),
+        probe(M::GET, format!("/orgs/{a}/interview-flows"), None, [200, 200, 200, 200, 200, 200, 404]),
+        probe(M::GET, format!("/orgs/{a}/interviews"), None, [200, 200, 200, 200, 200, 200, 404]),
         probe(M::GET, format!("/orgs/{a}/widgets"), None, [200, 200, 403, 403, 403, 403, 404]),
         // Sign-in: identity providers and the organisation's sign-in settings are the admins';
         // resetting a member's second factor is the admins' too; anyone may list a provider's
@@ -475,6 +480,16 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
     let (status, idp_b) = w.admin_b.client.post(&format!("/orgs/{b}/identity-providers"), provider.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{idp_b}");
     let idp_b = idp_b["id"].as_str().unwrap().to_string();
+    let flow = json!({ "name": "B's intake", "purpose": "custom",
+        "steps": [{ "key": "hello", "question": "How are you?", "field": "mood" }],
+        "summary": [{ "key": "mood", "kind": "text" }] });
+    let (status, flow_b) = w.admin_b.client.post(&format!("/orgs/{b}/interview-flows"), flow.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{flow_b}");
+    let flow_b = flow_b["id"].as_str().unwrap().to_string();
+    let (status, interview_b) =
+        w.learner_b.client.post(&format!("/orgs/{b}/interviews"), json!({ "flow_id": flow_b })).await;
+    assert_eq!(status, StatusCode::CREATED, "{interview_b}");
+    let interview_b = interview_b["id"].as_str().unwrap().to_string();
     let telegram =
         json!({ "bot_token": "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "webhook_secret": "spy-secret-0123456" });
     let reach_probes: Vec<(Method, String, Option<Value>)> = vec![
@@ -519,6 +534,23 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
             Some(json!({ "base_url": "https://x.example/v1", "model": "m" })),
         ),
         (M::DELETE, format!("/orgs/{b}/model-endpoints/chat"), None),
+        (M::GET, format!("/orgs/{b}/interview-templates"), None),
+        (M::GET, format!("/orgs/{b}/interview-flows"), None),
+        (M::POST, format!("/orgs/{b}/interview-flows"), Some(flow.clone())),
+        (M::GET, format!("/orgs/{b}/interview-flows/{flow_b}"), None),
+        (M::PUT, format!("/orgs/{b}/interview-flows/{flow_b}"), Some(flow.clone())),
+        (M::DELETE, format!("/orgs/{b}/interview-flows/{flow_b}"), None),
+        (M::GET, format!("/orgs/{b}/interviews"), None),
+        (M::POST, format!("/orgs/{b}/interviews"), Some(json!({ "flow_id": flow_b }))),
+        (M::POST, format!("/orgs/{a}/interviews"), Some(json!({ "flow_id": flow_b }))),
+        (M::GET, format!("/orgs/{a}/interview-flows/{flow_b}"), None),
+        (M::GET, format!("/orgs/{b}/interviews/{interview_b}"), None),
+        (M::GET, format!("/orgs/{a}/interviews/{interview_b}"), None),
+        (M::POST, format!("/orgs/{a}/interviews/{interview_b}/answers"), Some(json!({ "content": "private words" }))),
+        (M::POST, format!("/orgs/{b}/interviews/{interview_b}/answers"), Some(json!({ "content": "private words" }))),
+        (M::POST, format!("/orgs/{a}/interviews/{interview_b}/pause"), None),
+        (M::POST, format!("/orgs/{a}/interviews/{interview_b}/resume"), None),
+        (M::PUT, format!("/orgs/{a}/interviews/{interview_b}/summary"), Some(json!({ "fields": { "mood": "ok" } }))),
     ];
     // A's paths with B's records, on routes only A's admins may use (a learner is refused
     // before anything is looked up).
@@ -537,6 +569,8 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
         (M::PUT, format!("/orgs/{a}/identity-providers/{idp_b}"), Some(provider)),
         (M::DELETE, format!("/orgs/{a}/identity-providers/{idp_b}"), None),
         (M::POST, format!("/orgs/{a}/members/{learner_b}/mfa/reset"), None),
+        (M::PUT, format!("/orgs/{a}/interview-flows/{flow_b}"), Some(flow)),
+        (M::DELETE, format!("/orgs/{a}/interview-flows/{flow_b}"), None),
     ];
     let probes: Vec<(Method, String, Option<Value>)> = probes
         .into_iter()
