@@ -121,6 +121,8 @@ error_codes! {
     SsoProviderDisabled => CONFLICT,
     /// Dense search needs an embedding model, and none is configured.
     DenseUnavailable => CONFLICT,
+    /// Speaking needs a speech endpoint, and none is configured (or it cannot read aloud).
+    SpeechNotConfigured => CONFLICT,
     /// The body is larger than the server accepts.
     PayloadTooLarge => PAYLOAD_TOO_LARGE,
     /// The body is not of a type this endpoint takes.
@@ -155,6 +157,8 @@ error_codes! {
     EmbeddingFailed => BAD_GATEWAY,
     /// The identity provider cannot be reached, or answered something that is not OpenID Connect.
     SsoProviderUnavailable => BAD_GATEWAY,
+    /// The speech endpoint failed, refused or answered nonsense.
+    SpeechFailed => BAD_GATEWAY,
     /// The chat model cannot be reached.
     ModelUnavailable => BAD_GATEWAY,
     /// The chat model did not answer in time.

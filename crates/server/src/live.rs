@@ -482,6 +482,18 @@ impl wayfinder_coach::TurnListener for LiveHub {
     }
 }
 
+/// Refuses a WebSocket opened by a page from another site (a browser always sends `Origin`; other
+/// clients, with a bearer token, need not).
+pub(crate) fn same_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let given = origin.to_str().ok().and_then(crate::origin::of_url);
+        if given.is_none() || given != crate::origin::of_url(&state.settings.public_url) {
+            return Err(ApiError::new(ErrorCode::Forbidden, "this page may not open a live connection"));
+        }
+    }
+    Ok(())
+}
+
 /// `GET /api/v1/live`: upgrades to a WebSocket for the signed-in person (session cookie, whose
 /// page must come from this server, or a bearer token).
 pub async fn live(
@@ -490,11 +502,8 @@ pub async fn live(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let given = origin.to_str().ok().and_then(crate::origin::of_url);
-        if given.is_none() || given != crate::origin::of_url(&state.settings.public_url) {
-            return ApiError::new(ErrorCode::Forbidden, "this page may not open a live connection").into_response();
-        }
+    if let Err(refused) = same_origin(&state, &headers) {
+        return refused.into_response();
     }
     // Small buffers (they grow for a large frame): an idle connection holds a few kilobytes, not
     // tungstenite's default 128 KB each way.

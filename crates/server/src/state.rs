@@ -79,6 +79,8 @@ pub struct Services {
     pub channels: wayfinder_channels::Channels,
     /// Guided interviews.
     pub interviews: wayfinder_interviews::Interviews,
+    /// The speech endpoint spoken interviews use (none: typing only).
+    pub speech: Option<Arc<wayfinder_speech::SpeechClient>>,
     /// The live connections of this instance, and how events reach the others.
     pub live: crate::live::LiveHub,
     /// Organisations' own model endpoints.
@@ -123,6 +125,7 @@ impl AppState {
             insights,
             channels,
             interviews,
+            speech: None,
             live,
             providers,
             settings,
@@ -144,6 +147,14 @@ impl AppState {
         let insights = wayfinder_insights::Insights::new(this.store.clone(), learning.clone(), this.knowledge.clone());
         let channels = channels(&this.store, &coaching, &this.settings);
         Self(Arc::new(Services { coaching, learning, insights, channels, interviews, ..this }))
+    }
+}
+
+impl AppState {
+    /// The same state with a speech endpoint for spoken interviews.
+    pub fn with_speech(self, speech: Option<wayfinder_speech::SpeechClient>) -> Self {
+        let this = Arc::unwrap_or_clone(self.0);
+        Self(Arc::new(Services { speech: speech.map(Arc::new), ..this }))
     }
 }
 

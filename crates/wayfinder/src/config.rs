@@ -98,6 +98,17 @@ pub struct Config {
     pub chat_timeout_seconds: u64,
     /// Extra attempts after connection errors, timeouts, 429 and 5xx.
     pub chat_max_retries: u32,
+    /// OpenAI-compatible speech endpoint for spoken interviews (`/audio/transcriptions`,
+    /// `/audio/speech`), e.g. a faster-whisper server at `http://localhost:8000/v1`; unset: typing only.
+    pub speech_base_url: Option<String>,
+    /// API key for the speech endpoint.
+    pub speech_api_key: Option<SecretString>,
+    /// Speech-to-text model, e.g. `whisper-1` (needed with `speech_base_url`).
+    pub transcription_model: Option<String>,
+    /// Text-to-speech model that reads questions aloud, e.g. `tts-1`; unset: the browser's voice.
+    pub speech_model: Option<String>,
+    /// The text-to-speech voice.
+    pub speech_voice: Option<String>,
     /// Prices per million tokens by model name, for costs and budgets:
     /// `[model_prices."gpt-4o-mini"] input_per_million = 0.15, output_per_million = 0.6`.
     pub model_prices: std::collections::BTreeMap<String, ModelPrice>,
@@ -205,6 +216,11 @@ impl Default for Config {
             chat_model: None,
             chat_timeout_seconds: 60,
             chat_max_retries: 2,
+            speech_base_url: None,
+            speech_api_key: None,
+            transcription_model: None,
+            speech_model: None,
+            speech_voice: None,
             model_prices: Default::default(),
             max_file_bytes: 25 * 1024 * 1024,
             max_upload_bytes: server.max_upload_bytes,
@@ -267,6 +283,11 @@ const SETTING_KEYS: &[&str] = &[
     "chat_model",
     "chat_timeout_seconds",
     "chat_max_retries",
+    "speech_base_url",
+    "speech_api_key",
+    "transcription_model",
+    "speech_model",
+    "speech_voice",
     "model_prices",
     "max_file_bytes",
     "max_upload_bytes",
@@ -490,6 +511,11 @@ impl Config {
             chat_base_url: self.chat_base_url.clone(),
             chat_api_key: self.chat_api_key.clone(),
             chat_model: self.chat_model.clone(),
+            speech_base_url: self.speech_base_url.clone(),
+            speech_api_key: self.speech_api_key.clone(),
+            transcription_model: self.transcription_model.clone(),
+            speech_model: self.speech_model.clone(),
+            speech_voice: self.speech_voice.clone(),
             model_prices: self.model_prices.clone(),
             web_dir: self.web_dir.clone(),
             postgres_tools_dir: self.postgres_tools_dir.clone(),
@@ -543,6 +569,11 @@ impl Config {
             "chat_model": self.chat_model.clone().unwrap_or_default(),
             "chat_timeout_seconds": self.chat_timeout_seconds,
             "chat_max_retries": self.chat_max_retries,
+            "speech_base_url": self.speech_base_url.clone().unwrap_or_default(),
+            "speech_api_key": if self.speech_api_key.is_some() { "****" } else { "" },
+            "transcription_model": self.transcription_model.clone().unwrap_or_default(),
+            "speech_model": self.speech_model.clone().unwrap_or_default(),
+            "speech_voice": self.speech_voice.clone().unwrap_or_default(),
             "model_prices": self.model_prices,
             "max_file_bytes": self.max_file_bytes,
             "max_upload_bytes": self.max_upload_bytes,

@@ -312,6 +312,21 @@ pub async fn search(kb: &KnowledgeBase, args: SearchArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The speech endpoint for spoken interviews, as configured (none: typing only).
+pub fn speech_client(config: &Config) -> anyhow::Result<Option<wayfinder_speech::SpeechClient>> {
+    let Some(base_url) = &config.speech_base_url else {
+        return Ok(None);
+    };
+    let Some(model) = &config.transcription_model else {
+        bail!("speech_base_url is set: transcription_model must name the speech-to-text model");
+    };
+    let mut settings = wayfinder_speech::SpeechConfig::new(base_url.clone(), model.clone());
+    settings.api_key = config.speech_api_key.as_ref().map(|k| secrecy::ExposeSecret::expose_secret(k).to_string());
+    settings.speech_model = config.speech_model.clone();
+    settings.voice = config.speech_voice.clone();
+    Ok(Some(wayfinder_speech::SpeechClient::new(settings)?))
+}
+
 /// The chat models the coach may use, as configured (none: extractive answers).
 pub fn chat_models(config: &Config) -> anyhow::Result<wayfinder_coach::Models> {
     let Some(base_url) = &config.chat_base_url else {

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The part of the `wayfinder` crate that its sibling binary `wayfinder-bench`
 //! shares with it: the layered configuration, the flags every command accepts
 //! and the logging they set up, so both programs read the same settings the

@@ -63,7 +63,9 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
             let _ = stop.wait_for(|s| *s).await;
         }))
     };
-    let state = AppState::new(kb, settings).with_models(crate::knowledge::chat_models(&config)?);
+    let state = AppState::new(kb, settings)
+        .with_models(crate::knowledge::chat_models(&config)?)
+        .with_speech(crate::knowledge::speech_client(&config)?);
     // Each organisation's learner model is refitted to its own evidence as it grows.
     let fitter = tokio::spawn(state.learning.clone().fit_periodically(StdDuration::from_secs(600)));
     // Alert rules are evaluated every minute (an open alert per condition keeps instances from

@@ -268,9 +268,14 @@ async fn readable(
     }
 }
 
-/// Only the learner answers, pauses, resumes and corrects: 404 for those who may not read the
-/// interview, 403 for those who may only read it.
-async fn own(state: &AppState, principal: &Principal, org_id: OrgId, id: InterviewId) -> ApiResult<Interview> {
+/// Only the learner answers, speaks, pauses, resumes and corrects: 404 for those who may not read
+/// the interview, 403 for those who may only read it.
+pub(crate) async fn own_interview(
+    state: &AppState,
+    principal: &Principal,
+    org_id: OrgId,
+    id: InterviewId,
+) -> ApiResult<Interview> {
     match readable(state, principal, org_id, id).await? {
         (interview, true) => Ok(interview),
         (_, false) => Err(ApiError::forbidden()),
@@ -308,7 +313,7 @@ pub async fn answer_interview(
     PathIds((org_id, id)): PathIds<(OrgId, InterviewId)>,
     JsonBody(body): JsonBody<InterviewAnswerBody>,
 ) -> ApiResult<Json<Interview>> {
-    own(&state, &principal, org_id, id).await?;
+    own_interview(&state, &principal, org_id, id).await?;
     Ok(Json(state.interviews.answer(org_id, id, &body.content, Channel::Web).await?))
 }
 
@@ -321,7 +326,7 @@ pub async fn pause_interview(
     principal: Principal,
     PathIds((org_id, id)): PathIds<(OrgId, InterviewId)>,
 ) -> ApiResult<Json<Interview>> {
-    own(&state, &principal, org_id, id).await?;
+    own_interview(&state, &principal, org_id, id).await?;
     Ok(Json(state.interviews.set_paused(org_id, id, true).await?))
 }
 
@@ -334,7 +339,7 @@ pub async fn resume_interview(
     principal: Principal,
     PathIds((org_id, id)): PathIds<(OrgId, InterviewId)>,
 ) -> ApiResult<Json<Interview>> {
-    own(&state, &principal, org_id, id).await?;
+    own_interview(&state, &principal, org_id, id).await?;
     Ok(Json(state.interviews.set_paused(org_id, id, false).await?))
 }
 
@@ -350,6 +355,6 @@ pub async fn correct_interview_summary(
     PathIds((org_id, id)): PathIds<(OrgId, InterviewId)>,
     JsonBody(body): JsonBody<SummaryCorrection>,
 ) -> ApiResult<Json<Interview>> {
-    own(&state, &principal, org_id, id).await?;
+    own_interview(&state, &principal, org_id, id).await?;
     Ok(Json(state.interviews.correct_summary(org_id, id, &body).await?))
 }

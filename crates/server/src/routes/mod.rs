@@ -5,6 +5,7 @@ pub mod channels;
 pub mod coach;
 pub mod health;
 pub mod insights;
+pub mod interview_voice;
 pub mod interviews;
 pub mod invitations;
 pub mod knowledge;
@@ -279,6 +280,8 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(interviews::pause_interview))
         .routes(routes!(interviews::resume_interview))
         .routes(routes!(interviews::correct_interview_summary))
+        .routes(routes!(interview_voice::interview_voice))
+        .routes(routes!(interview_voice::question_audio))
         .routes(routes!(mfa::my_mfa))
         .routes(routes!(mfa::enrol_authenticator))
         .routes(routes!(mfa::confirm_authenticator))

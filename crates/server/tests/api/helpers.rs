@@ -78,7 +78,15 @@ impl TestApp {
     ) -> TestApp {
         let database = TestDatabase::create(backend).await;
         let url = database.url.clone();
-        Self::start(Some(database), url, settings, kb, models).await
+        Self::start(Some(database), url, settings, kb, models, None).await
+    }
+
+    /// Starts the server with a speech endpoint for spoken interviews (and no models).
+    pub async fn spawn_with_speech(backend: Backend, speech: wayfinder_speech::SpeechClient) -> TestApp {
+        let database = TestDatabase::create(backend).await;
+        let url = database.url.clone();
+        let kb = |store| KnowledgeBase::new(store, None, None, IngestLimits::default());
+        Self::start(Some(database), url, test_settings(), kb, wayfinder_coach::Models::none(), Some(speech)).await
     }
 
     /// A second instance on this one's database (several stateless instances on one PostgreSQL).
@@ -89,7 +97,7 @@ impl TestApp {
     /// A second server on the same database with `settings`.
     pub async fn spawn_peer_with(&self, settings: ServerSettings) -> TestApp {
         let kb = |store| KnowledgeBase::new(store, None, None, IngestLimits::default());
-        Self::start(None, self.url.clone(), settings, kb, wayfinder_coach::Models::none()).await
+        Self::start(None, self.url.clone(), settings, kb, wayfinder_coach::Models::none(), None).await
     }
 
     async fn start(
@@ -98,6 +106,7 @@ impl TestApp {
         settings: ServerSettings,
         kb: impl FnOnce(Store) -> KnowledgeBase,
         models: wayfinder_coach::Models,
+        speech: Option<wayfinder_speech::SpeechClient>,
     ) -> TestApp {
         let store =
             Store::connect(&StoreOptions { url: url.clone(), max_connections: 8 }).await.expect("connect store");
@@ -112,7 +121,7 @@ impl TestApp {
         tokio::spawn(worker.run(async move {
             let _ = stop.wait_for(|s| *s).await;
         }));
-        let state = AppState::new(kb, settings).with_models(models);
+        let state = AppState::new(kb, settings).with_models(models).with_speech(speech);
         tokio::spawn(state.channels.clone().run_inbound(stop_rx.clone()));
         tokio::spawn(state.channels.clone().run_outbox(stop_rx));
         let server = tokio::spawn(wayfinder_server::serve(

@@ -9,6 +9,7 @@ mod bad_input;
 mod channels;
 mod coach;
 mod insights;
+mod interview_voice;
 mod interviews;
 mod knowledge;
 mod learning;

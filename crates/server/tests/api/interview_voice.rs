@@ -1,0 +1,224 @@
+//! Spoken interviews end to end, with the fake speech server at the network
+//! edge: a real recording made by espeak-ng goes over the interview's voice
+//! socket in chunks, the fake receives a well-formed WAV of the recording's
+//! length and its transcript comes back for confirmation, which is then sent
+//! as the answer; silent, too short, unknown and empty recordings are refused
+//! with their codes before any transcription, as are an empty transcript and a
+//! service that stays down; a dropped socket is opened again on the same
+//! interview; the question is read aloud; only the learner may speak. Without
+//! a speech endpoint the socket says so and the question has no audio.
+
+use crate::helpers::*;
+use futures::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest};
+use wayfinder_speech::{AudioFormat, AudioLimits, SpeechClient, fake::FakeSpeech, inspect, write_wav};
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+const SPOKEN: &str = "I love drawing and building robots with my friends";
+
+async fn token(client: &Client) -> String {
+    let (status, created) = client.post("/tokens", json!({ "name": "voice", "expires_in_days": 1 })).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created["secret"].as_str().unwrap().to_string()
+}
+
+fn voice_request(app: &TestApp, path: &str, token: &str, origin: &str) -> tungstenite::handshake::client::Request {
+    let mut request = format!("ws://{}/api/v1{path}/voice", app.addr).into_client_request().unwrap();
+    request.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request.headers_mut().insert("origin", origin.parse().unwrap());
+    request
+}
+
+async fn open(app: &TestApp, path: &str, token: &str) -> (Socket, Value) {
+    let (mut socket, _) = tokio_tungstenite::connect_async(voice_request(app, path, token, "http://wayfinder.test"))
+        .await
+        .expect("the voice socket opens");
+    let ready = next(&mut socket).await;
+    assert_eq!(ready["type"], "ready", "{ready}");
+    (socket, ready)
+}
+
+async fn next(socket: &mut Socket) -> Value {
+    loop {
+        match socket.next().await.expect("a frame").expect("a good frame") {
+            Message::Text(text) => return serde_json::from_str(&text).unwrap(),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+/// Sends a recording in `chunks` pieces, then its end; answers the server's reply.
+async fn speak(socket: &mut Socket, audio: &[u8], chunks: usize) -> Value {
+    for piece in audio.chunks(audio.len().div_ceil(chunks).max(1)) {
+        socket.send(Message::Binary(piece.to_vec().into())).await.unwrap();
+    }
+    socket.send(Message::Text(json!({ "type": "end" }).to_string().into())).await.unwrap();
+    next(socket).await
+}
+
+/// A recording of `SPOKEN` by espeak-ng, and its length in milliseconds read from its header
+/// (byte rate at 28, data size at 40 of the canonical 44-byte header espeak-ng writes).
+fn recording() -> (Vec<u8>, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("answer.wav");
+    let status = std::process::Command::new("espeak-ng")
+        .args(["-w", path.to_str().unwrap(), SPOKEN])
+        .status()
+        .expect("espeak-ng is installed (apt-get install espeak-ng)");
+    assert!(status.success());
+    let bytes = std::fs::read(&path).unwrap();
+    let le32 = |at: usize| u64::from(u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()));
+    assert_eq!(&bytes[36..40], b"data");
+    let duration_ms = le32(40) * 1000 / le32(28);
+    (bytes, duration_ms)
+}
+
+async fn started(w: &World) -> String {
+    let a = &w.org_a;
+    let spec = json!({ "name": "Two questions", "purpose": "custom",
+        "steps": [
+            { "key": "likes", "question": "What do you like doing?", "field": "likes" },
+            { "key": "why", "question": "Why do you like it?", "field": "why", "end": true },
+        ],
+        "summary": [{ "key": "likes", "kind": "text_list" }, { "key": "why", "kind": "text" }] });
+    let (status, flow) = w.coach.client.post(&format!("/orgs/{a}/interview-flows"), spec).await;
+    assert_eq!(status, StatusCode::CREATED, "{flow}");
+    let (status, interview) =
+        w.learner.client.post(&format!("/orgs/{a}/interviews"), json!({ "flow_id": flow["id"] })).await;
+    assert_eq!(status, StatusCode::CREATED, "{interview}");
+    format!("/orgs/{a}/interviews/{}", interview["id"].as_str().unwrap())
+}
+
+async fn a_spoken_answer_is_transcribed_confirmed_and_sent(backend: Backend) {
+    let fake = FakeSpeech::start().await;
+    let app = TestApp::spawn_with_speech(backend, SpeechClient::new(fake.config()).unwrap()).await;
+    let w = World::build_on(app).await;
+    let url = started(&w).await;
+    let learner_token = token(&w.learner.client).await;
+    let (mut socket, ready) = open(&w.app, &url, &learner_token).await;
+    assert_eq!((ready["transcription"].as_bool(), ready["speech"].as_bool()), (Some(true), Some(true)), "{ready}");
+
+    // The recording goes in chunks; the fake gets one well-formed WAV of its length.
+    let (audio, duration_ms) = recording();
+    fake.push_transcript(SPOKEN);
+    let heard = speak(&mut socket, &audio, 5).await;
+    assert_eq!((heard["type"].as_str(), heard["text"].as_str()), (Some("transcript"), Some(SPOKEN)), "{heard}");
+    assert!(heard["duration_ms"].as_u64().unwrap().abs_diff(duration_ms) <= 1, "{heard} vs {duration_ms}");
+    let seen = fake.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        (seen[0].format, seen[0].bytes, seen[0].model.as_str()),
+        (AudioFormat::Wav, audio.len(), "fake-whisper")
+    );
+    assert!(seen[0].duration_ms.abs_diff(duration_ms) <= 1);
+    // Nothing is sent until the learner confirms (here, with a word fixed).
+    let (_, before) = w.learner.client.get(&url).await;
+    assert_eq!(before["answers"], 0);
+    let confirmed = SPOKEN.replace("robots", "robot kits");
+    let (status, after) = w.learner.client.post(&format!("{url}/answers"), json!({ "content": confirmed })).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(
+        (after["step"].as_str(), after["transcript"][1]["content"].as_str()),
+        (Some("why"), Some(confirmed.as_str()))
+    );
+
+    // Refused before any transcription, each with its code.
+    let refused = |reply: &Value, code: &str| {
+        assert_eq!((reply["type"].as_str(), reply["code"].as_str()), (Some("error"), Some(code)), "{reply}")
+    };
+    refused(&speak(&mut socket, &write_wav(&vec![0i16; 16_000], 16_000), 2).await, "audio_silent");
+    let blip: Vec<i16> = (0..1_600).map(|i| if i % 20 < 10 { 8_000 } else { -8_000 }).collect();
+    refused(&speak(&mut socket, &write_wav(&blip, 16_000), 1).await, "audio_too_short");
+    refused(&speak(&mut socket, b"definitely not audio at all, just words", 1).await, "audio_unsupported");
+    // A cancelled recording is forgotten: its end finds nothing.
+    socket.send(Message::Binary(audio[..1000].to_vec().into())).await.unwrap();
+    socket.send(Message::Text(json!({ "type": "cancel" }).to_string().into())).await.unwrap();
+    refused(&speak(&mut socket, &[], 1).await, "audio_empty");
+    assert_eq!(fake.requests().len(), 1, "none of those reached the service");
+    // Heard, but no words; a service that stays down.
+    fake.push_transcript("");
+    refused(&speak(&mut socket, &audio, 3).await, "nothing_heard");
+    for _ in 0..3 {
+        fake.fail_next(503, "warming up");
+    }
+    refused(&speak(&mut socket, &audio, 3).await, "speech_unavailable");
+    socket.send(Message::Text("{\"type\":\"shout\"}".into())).await.unwrap();
+    refused(&next(&mut socket).await, "invalid_frame");
+
+    // A dropped socket: open it again, same interview, speaking works on.
+    drop(socket);
+    let (mut socket, _) = open(&w.app, &url, &learner_token).await;
+    fake.push_transcript("Because I can make things move");
+    let heard = speak(&mut socket, &audio, 2).await;
+    assert_eq!(heard["text"], "Because I can make things move", "{heard}");
+
+    // The question read aloud: a WAV of it, from the speech endpoint.
+    let (status, headers, spoken) = w.learner.client.get_bytes(&format!("{url}/question-audio")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "audio/wav");
+    let limits = AudioLimits { silence_dbfs: None, ..AudioLimits::default() };
+    assert_eq!(inspect(&spoken, &limits).unwrap().format, AudioFormat::Wav);
+    assert_eq!(fake.spoken(), vec!["Why do you like it?".to_string()]);
+
+    // Only the learner speaks; another site's page may not open the socket.
+    let coach_token = token(&w.coach.client).await;
+    let refused_with = |result: Result<_, tungstenite::Error>, status: u16| match result {
+        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status().as_u16(), status),
+        other => panic!("expected HTTP {status}, got {:?}", other.map(|_| ())),
+    };
+    refused_with(
+        tokio_tungstenite::connect_async(voice_request(&w.app, &url, &coach_token, "http://wayfinder.test")).await,
+        403,
+    );
+    let other = token(&w.other_learner.client).await;
+    refused_with(
+        tokio_tungstenite::connect_async(voice_request(&w.app, &url, &other, "http://wayfinder.test")).await,
+        404,
+    );
+    let b_token = token(&w.admin_b.client).await;
+    refused_with(
+        tokio_tungstenite::connect_async(voice_request(&w.app, &url, &b_token, "http://wayfinder.test")).await,
+        404,
+    );
+    refused_with(
+        tokio_tungstenite::connect_async(voice_request(&w.app, &url, &learner_token, "https://evil.example")).await,
+        403,
+    );
+    assert_error(w.coach.client.get(&format!("{url}/question-audio")).await, StatusCode::FORBIDDEN, "forbidden");
+
+    // Ended, it takes no more speech and has no question to read.
+    let (status, _) =
+        w.learner.client.post(&format!("{url}/answers"), json!({ "content": "Because I can make things move" })).await;
+    assert_eq!(status, StatusCode::OK);
+    refused(&speak(&mut socket, &audio, 1).await, "conflict");
+    assert_error(w.learner.client.get(&format!("{url}/question-audio")).await, StatusCode::CONFLICT, "conflict");
+}
+
+async fn without_a_speech_endpoint_the_socket_says_so(backend: Backend) {
+    let w = World::build(backend).await;
+    let url = started(&w).await;
+    let learner_token = token(&w.learner.client).await;
+    let (mut socket, ready) = open(&w.app, &url, &learner_token).await;
+    assert_eq!((ready["transcription"].as_bool(), ready["speech"].as_bool()), (Some(false), Some(false)), "{ready}");
+    let (audio, _) = recording();
+    let reply = speak(&mut socket, &audio, 2).await;
+    assert_eq!(
+        (reply["type"].as_str(), reply["code"].as_str()),
+        (Some("error"), Some("speech_not_configured")),
+        "{reply}"
+    );
+    assert_error(
+        w.learner.client.get(&format!("{url}/question-audio")).await,
+        StatusCode::CONFLICT,
+        "speech_not_configured",
+    );
+}
+
+wayfinder_testing::on_both_backends!(
+    a_spoken_answer_is_transcribed_confirmed_and_sent,
+    without_a_speech_endpoint_the_socket_says_so
+);
