@@ -40,6 +40,8 @@ pub enum BenchCommand {
     Analytics(BenchAnalyticsArgs),
     /// Live connections, fan-out between instances, outbox throughput and the nudge scheduler.
     Realtime(BenchRealtimeArgs),
+    /// Spoken interviews at once: from an utterance's end to its transcript, and memory per interview.
+    Voice(BenchVoiceArgs),
 }
 
 /// `wayfinder-bench analytics` options (smaller values make a quick run).
@@ -185,4 +187,24 @@ pub struct BenchRealtimeArgs {
     /// Inactive learners the nudge scheduler decides about.
     #[arg(long, default_value_t = 100_000)]
     pub people: usize,
+}
+
+/// `wayfinder-bench voice` options.
+#[derive(Args, Clone)]
+pub struct BenchVoiceArgs {
+    /// Interviews speaking at once, each on its own socket.
+    #[arg(long, default_value_t = 50)]
+    pub interviews: usize,
+    /// Utterances each interview speaks.
+    #[arg(long, default_value_t = 5)]
+    pub utterances: usize,
+    /// Length of each utterance, in seconds.
+    #[arg(long, default_value_t = 3.0)]
+    pub seconds: f64,
+    /// The recorder's chunk length (sent at this pace), in milliseconds.
+    #[arg(long, default_value_t = 250)]
+    pub chunk_ms: u64,
+    /// The speech model's own time per transcription (the fake server waits this long).
+    #[arg(long, default_value_t = 300)]
+    pub model_ms: u64,
 }

@@ -15,6 +15,7 @@ mod ingest;
 mod knowledge;
 mod learning;
 mod realtime;
+mod voice;
 
 use clap::Parser;
 use cli::{BenchCommand, Cli};
@@ -36,6 +37,7 @@ fn main() -> std::process::ExitCode {
             BenchCommand::Learning(args) => learning::run(&config, &args).await,
             BenchCommand::Analytics(args) => analytics::run(&config, &args).await,
             BenchCommand::Realtime(args) => realtime::run(&config, &args).await,
+            BenchCommand::Voice(args) => voice::run(&config, &args).await,
         }
     })
 }
