@@ -81,12 +81,16 @@ impl TestApp {
         Self::start(Some(database), url, settings, kb, models, None).await
     }
 
-    /// Starts the server with a speech endpoint for spoken interviews (and no models).
-    pub async fn spawn_with_speech(backend: Backend, speech: wayfinder_speech::SpeechClient) -> TestApp {
+    /// Starts the server with a speech endpoint for spoken interviews and these chat models.
+    pub async fn spawn_with_speech(
+        backend: Backend,
+        models: wayfinder_coach::Models,
+        speech: wayfinder_speech::SpeechClient,
+    ) -> TestApp {
         let database = TestDatabase::create(backend).await;
         let url = database.url.clone();
         let kb = |store| KnowledgeBase::new(store, None, None, IngestLimits::default());
-        Self::start(Some(database), url, test_settings(), kb, wayfinder_coach::Models::none(), Some(speech)).await
+        Self::start(Some(database), url, test_settings(), kb, models, Some(speech)).await
     }
 
     /// A second instance on this one's database (several stateless instances on one PostgreSQL).

@@ -8,11 +8,12 @@
 //! interview; the question is read aloud; only the learner may speak. Without
 //! a speech endpoint the socket says so and the question has no audio.
 
-use crate::helpers::*;
+use crate::{coach::models, helpers::*};
 use futures::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest};
+use wayfinder_llm::fake::{FakeOpenAi, Script};
 use wayfinder_speech::{AudioFormat, AudioLimits, SpeechClient, fake::FakeSpeech, inspect, write_wav};
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -95,7 +96,8 @@ async fn started(w: &World) -> String {
 
 async fn a_spoken_answer_is_transcribed_confirmed_and_sent(backend: Backend) {
     let fake = FakeSpeech::start().await;
-    let app = TestApp::spawn_with_speech(backend, SpeechClient::new(fake.config()).unwrap()).await;
+    let speech = SpeechClient::new(fake.config()).unwrap();
+    let app = TestApp::spawn_with_speech(backend, wayfinder_coach::Models::none(), speech).await;
     let w = World::build_on(app).await;
     let url = started(&w).await;
     let learner_token = token(&w.learner.client).await;
@@ -218,7 +220,92 @@ async fn without_a_speech_endpoint_the_socket_says_so(backend: Backend) {
     );
 }
 
+fn judged(complete: bool, follow_up: &str) -> Script {
+    Script::Reply(json!({ "complete": complete, "follow_up": follow_up }).to_string())
+}
+
+/// The interest-discovery template from start to summary with the chat model, some answers spoken
+/// and some typed: the spoken mention of building takes the branch, the model's follow-up is asked,
+/// and the model's summary cites the spoken and typed turns it came from; the coach reads it.
+async fn interest_discovery_typed_and_spoken_with_a_model(backend: Backend) {
+    let (speech, chat) = (FakeSpeech::start().await, FakeOpenAi::start().await);
+    let client = SpeechClient::new(speech.config()).unwrap();
+    let w = World::build_on(TestApp::spawn_with_speech(backend, models(chat.base_url()), client).await).await;
+    let (a, coach, learner) = (&w.org_a, &w.coach.client, &w.learner.client);
+    let (_, templates) = coach.get(&format!("/orgs/{a}/interview-templates")).await;
+    let discovery =
+        templates.as_array().unwrap().iter().find(|t| t["purpose"] == "interest_discovery").unwrap().clone();
+    let (_, flow) = coach.post(&format!("/orgs/{a}/interview-flows"), discovery).await;
+    let (status, started) = learner.post(&format!("/orgs/{a}/interviews"), json!({ "flow_id": flow["id"] })).await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    let url = format!("/orgs/{a}/interviews/{}", started["id"].as_str().unwrap());
+    let (mut socket, _) = open(&w.app, &url, &token(learner).await).await;
+    let (audio, _) = recording();
+    let send = async |content: &str| {
+        let (status, body) = learner.post(&format!("{url}/answers"), json!({ "content": content })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    };
+
+    // Spoken: the transcript, confirmed as heard; the model finds it complete; "building" branches.
+    speech.push_transcript(SPOKEN);
+    let heard = speak(&mut socket, &audio, 4).await;
+    assert_eq!(heard["text"], SPOKEN, "{heard}");
+    chat.push(judged(true, ""));
+    assert_eq!(send(SPOKEN).await["step"], "making");
+    // Typed: the model wants more and asks its own follow-up; then it is complete.
+    chat.push(judged(false, "What did the robot do once it worked?"));
+    let probed = send("A robot that follows a line").await;
+    assert_eq!(
+        (probed["step"].as_str(), probed["question"].as_str()),
+        (Some("making"), Some("What did the robot do once it worked?"))
+    );
+    chat.push(judged(true, ""));
+    assert_eq!(send("It followed tape around the kitchen floor and beeped at corners").await["step"], "strengths");
+    // Spoken again, then typed to the end.
+    speech.push_transcript("People say I am patient and good at explaining");
+    let heard = speak(&mut socket, &audio, 2).await;
+    chat.push(judged(true, ""));
+    assert_eq!(send(heard["text"].as_str().unwrap()).await["step"], "hopes");
+    let (_, so_far) = learner.get(&url).await;
+    let turns: Vec<i64> = so_far["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["role"] == "user")
+        .map(|t| t["seq"].as_i64().unwrap())
+        .collect();
+    let last = turns.last().unwrap() + 2;
+    let summary = json!({
+        "interests": { "value": ["drawing", "building robots"], "turns": [turns[0], turns[1], turns[2]] },
+        "strengths": { "value": ["patience", "explaining"], "turns": [turns[3]] },
+        "next_steps": { "value": ["electronics"], "turns": [last] },
+    });
+    chat.push_all([judged(true, ""), Script::Reply(summary.to_string())]);
+    let done = send("Electronics, so my robots can do more").await;
+    assert_eq!(
+        (done["status"].as_str(), done["summary_source"].as_str()),
+        (Some("completed"), Some("model")),
+        "{done}"
+    );
+    let interests = done["summary"].as_array().unwrap().iter().find(|f| f["key"] == "interests").unwrap();
+    assert_eq!(
+        (interests["value"].clone(), interests["turns"].clone()),
+        (json!(["drawing", "building robots"]), json!(&turns[..3]))
+    );
+    let answers: Vec<&Value> = done["transcript"].as_array().unwrap().iter().filter(|t| t["role"] == "user").collect();
+    assert_eq!(
+        (answers.len(), answers[0]["content"].as_str(), answers[4]["seq"].as_i64()),
+        (5, Some(SPOKEN), Some(last))
+    );
+    assert_eq!(speech.requests().len(), 2, "two recordings");
+    assert!(speech.requests().iter().all(|r| r.format == AudioFormat::Wav));
+    let (status, seen) = coach.get(&url).await;
+    assert_eq!((status, seen["summary"].clone()), (StatusCode::OK, done["summary"].clone()));
+}
+
 wayfinder_testing::on_both_backends!(
     a_spoken_answer_is_transcribed_confirmed_and_sent,
-    without_a_speech_endpoint_the_socket_says_so
+    without_a_speech_endpoint_the_socket_says_so,
+    interest_discovery_typed_and_spoken_with_a_model,
 );
