@@ -7,6 +7,7 @@
 
 pub mod flow;
 pub mod interviewer;
+pub mod profile;
 pub mod summary;
 pub mod templates;
 mod words;

@@ -9,10 +9,12 @@
 mod flows;
 mod model;
 mod session;
+mod suggestions;
 mod views;
 
 pub use flows::InterviewFlow;
 pub use session::{MAX_ANSWER_CHARS, SummaryCorrection};
+pub use suggestions::ProgramSuggestion;
 pub use views::{Interview, InterviewListing, InterviewTurn};
 
 use std::sync::Arc;

@@ -1639,6 +1639,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/interviews/{interview_id}/suggested-programs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The published programs the interview's summary points to (its learner's words matched against
+         *     the programs' titles, descriptions and concepts), best first; none before it ends.
+         */
+        get: operations["suggested_programs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/interviews/{interview_id}/summary": {
         parameters: {
             query?: never;
@@ -5443,6 +5463,16 @@ export interface components {
          * @enum {string}
          */
         ProgramStatus: "draft" | "published" | "archived";
+        /** @description A program the learner's answers point to. */
+        ProgramSuggestion: {
+            description: string;
+            /** @description The learner's words (from the summary) the program speaks of. */
+            matched: string[];
+            program_id: string;
+            /** @description Learners may enrol themselves. */
+            self_enrolment: boolean;
+            title: string;
+        };
         /** @description What a chat model may see of the organisation's people. */
         PromptPrivacyView: {
             /**
@@ -16281,6 +16311,67 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    suggested_programs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                interview_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgramSuggestion"][];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -28,7 +28,9 @@ use utoipa::ToSchema;
 use wayfinder_accounts_rules::policy::{OrgAction, Visibility};
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_channels_rules::Channel;
-use wayfinder_interviews::{Interview, InterviewFlow, InterviewListing, InterviewsError, SummaryCorrection};
+use wayfinder_interviews::{
+    Interview, InterviewFlow, InterviewListing, InterviewsError, ProgramSuggestion, SummaryCorrection,
+};
 use wayfinder_interviews_rules::{InterviewFlowId, InterviewId, flow::FlowSpec};
 
 impl From<InterviewsError> for ApiError {
@@ -357,4 +359,18 @@ pub async fn correct_interview_summary(
 ) -> ApiResult<Json<Interview>> {
     own_interview(&state, &principal, org_id, id).await?;
     Ok(Json(state.interviews.correct_summary(org_id, id, &body).await?))
+}
+
+/// The published programs the interview's summary points to (its learner's words matched against
+/// the programs' titles, descriptions and concepts), best first; none before it ends.
+#[utoipa::path(get, path = "/orgs/{org_id}/interviews/{interview_id}/suggested-programs", tag = "interviews",
+    params(("org_id" = OrgId, Path), ("interview_id" = String, Path)),
+    responses((status = 200, body = Vec<ProgramSuggestion>), (status = 404, body = ErrorBody)))]
+pub async fn suggested_programs(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds((org_id, id)): PathIds<(OrgId, InterviewId)>,
+) -> ApiResult<Json<Vec<ProgramSuggestion>>> {
+    readable(&state, &principal, org_id, id).await?;
+    Ok(Json(state.interviews.suggested_programs(org_id, id).await?))
 }

@@ -245,6 +245,42 @@ async fn interviews_run_on_the_rules_and_end_in_a_cited_summary(backend: Backend
     );
     assert_eq!(field(&corrected, "interests")["corrected"], json!(false));
 
+    // The summary suggests the published programs that speak of what the learner said.
+    for (title, description, concepts) in [
+        ("Bike repair workshop", "Keep a bicycle running", ["Fixing flat tyres", "Gears and shifting"]),
+        ("Public speaking", "Explaining ideas to a room", ["Teaching a short lesson", "Voice and pace"]),
+        ("Watercolour painting", "Colour and light", ["Washes", "Layers"]),
+    ] {
+        let concepts: Vec<Value> = concepts
+            .iter()
+            .enumerate()
+            .map(|(i, name)| json!({ "key": format!("c{i}"), "name": name, "estimated_minutes": 10 }))
+            .collect();
+        let document = json!({ "title": title, "description": description, "concepts": concepts });
+        let (status, imported) = w.admin.client.post(&format!("/orgs/{a}/programs/import"), document).await;
+        assert_eq!(status, StatusCode::CREATED, "{imported}");
+        let program = imported["program"]["id"].as_str().unwrap();
+        let (status, body) = w.admin.client.post(&format!("/orgs/{a}/programs/{program}/publish"), json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, suggested) = learner.get(&format!("{url}/suggested-programs")).await;
+    assert_eq!(status, StatusCode::OK, "{suggested}");
+    let shown: Vec<(&str, Value)> =
+        suggested.as_array().unwrap().iter().map(|p| (p["title"].as_str().unwrap(), p["matched"].clone())).collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("Bike repair workshop", json!(["bikes", "bike", "gears", "shifting"])),
+            ("Public speaking", json!(["teaching"]))
+        ]
+    );
+    assert_eq!(coach.get(&format!("{url}/suggested-programs")).await.1, suggested);
+    assert_error(
+        w.other_learner.client.get(&format!("{url}/suggested-programs")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+
     // The coach sees it, corrected, and in the learner's list.
     let (_, seen) = coach.get(&url).await;
     assert_eq!(field(&seen, "strengths")["value"], json!(["Patience", "Teaching"]));
