@@ -234,27 +234,7 @@ fn checked_message(text: &str) -> CoachingResult<String> {
 }
 
 fn message_record(conversation: ConversationId, role: TurnRole, content: String, channel: Channel) -> MessageRecord {
-    MessageRecord {
-        channel,
-        id: MessageId::new(),
-        conversation,
-        role,
-        content,
-        kind: None,
-        citations: serde_json::json!({ "citations": [] }),
-        domains: Vec::new(),
-        confidence: None,
-        model: None,
-        input_tokens: 0,
-        output_tokens: 0,
-        cost: 0.0,
-        latency_ms: 0,
-        complete: true,
-        created_at: chrono::Utc::now(),
-        seq: 0,
-        author: None,
-        author_name: None,
-    }
+    MessageRecord::plain(conversation, role, content, channel)
 }
 
 impl Coaching {

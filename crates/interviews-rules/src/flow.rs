@@ -165,6 +165,25 @@ fn within(text: &str, min: usize, max: usize) -> bool {
     (min..=max).contains(&text.trim().chars().count())
 }
 
+impl FlowStep {
+    /// A step asking `question`, with nothing else set: any answer will do, no probes or
+    /// branches, the next step in order after it.
+    pub fn new(key: &str, question: &str) -> FlowStep {
+        FlowStep {
+            key: key.into(),
+            question: question.into(),
+            purpose: String::new(),
+            complete_when: String::new(),
+            min_words: 0,
+            probes: vec![],
+            branches: vec![],
+            next: None,
+            end: false,
+            field: None,
+        }
+    }
+}
+
 impl FlowSpec {
     /// The index of the step with this key.
     pub fn step_index(&self, key: &str) -> Option<usize> {
@@ -351,19 +370,8 @@ fn check_graph(flow: &FlowSpec) -> Result<(), FlowError> {
 mod tests {
     use super::*;
 
-    pub(crate) fn step(key: &str) -> FlowStep {
-        FlowStep {
-            key: key.into(),
-            question: format!("Question {key}?"),
-            purpose: String::new(),
-            complete_when: String::new(),
-            min_words: 0,
-            probes: vec![],
-            branches: vec![],
-            next: None,
-            end: false,
-            field: None,
-        }
+    fn step(key: &str) -> FlowStep {
+        FlowStep::new(key, &format!("Question {key}?"))
     }
 
     fn flow(steps: Vec<FlowStep>) -> FlowSpec {

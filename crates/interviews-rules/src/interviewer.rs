@@ -100,18 +100,7 @@ mod tests {
     use crate::flow::{Branch, FieldKind, FlowLimits, FlowPurpose, SummaryField};
 
     fn flow() -> FlowSpec {
-        let step = |key: &str| crate::flow::FlowStep {
-            key: key.into(),
-            question: format!("{key}?"),
-            purpose: String::new(),
-            complete_when: String::new(),
-            min_words: 0,
-            probes: vec![],
-            branches: vec![],
-            next: None,
-            end: false,
-            field: None,
-        };
+        let step = |key: &str| FlowStep::new(key, &format!("{key}?"));
         let mut hobbies = step("hobbies");
         hobbies.min_words = 4;
         hobbies.probes = vec!["Tell me more?".into(), "What else?".into()];

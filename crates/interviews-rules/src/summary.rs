@@ -357,18 +357,7 @@ mod tests {
 
     #[test]
     fn without_a_model_each_steps_answers_fill_its_field() {
-        let step = |key: &str, field: &str| FlowStep {
-            key: key.into(),
-            question: "?".into(),
-            purpose: String::new(),
-            complete_when: String::new(),
-            min_words: 0,
-            probes: vec![],
-            branches: vec![],
-            next: None,
-            end: false,
-            field: Some(field.into()),
-        };
+        let step = |key: &str, field: &str| FlowStep { field: Some(field.into()), ..FlowStep::new(key, "?") };
         let flow = FlowSpec {
             name: "x".into(),
             description: String::new(),

@@ -5,18 +5,7 @@
 use crate::flow::{Branch, FieldKind, FlowLimits, FlowPurpose, FlowSpec, FlowStep, SummaryField};
 
 fn step(key: &str, question: &str, purpose: &str, field: &str) -> FlowStep {
-    FlowStep {
-        key: key.into(),
-        question: question.into(),
-        purpose: purpose.into(),
-        complete_when: String::new(),
-        min_words: 0,
-        probes: vec![],
-        branches: vec![],
-        next: None,
-        end: false,
-        field: Some(field.into()),
-    }
+    FlowStep { purpose: purpose.into(), field: Some(field.into()), ..FlowStep::new(key, question) }
 }
 
 impl FlowStep {

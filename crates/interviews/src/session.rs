@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_channels_rules::Channel;
-use wayfinder_coach_rules::{AnswerKind, ConversationId, MessageId, TurnRole};
+use wayfinder_coach_rules::{AnswerKind, ConversationId, TurnRole};
 use wayfinder_interviews_rules::{
     InterviewFlowId, InterviewId,
     flow::FlowSpec,
@@ -33,27 +33,8 @@ pub struct SummaryCorrection {
 }
 
 fn message(conversation: ConversationId, role: TurnRole, content: String, channel: Channel) -> MessageRecord {
-    MessageRecord {
-        id: MessageId::new(),
-        conversation,
-        role,
-        content,
-        kind: (role == TurnRole::Assistant).then_some(AnswerKind::Interviewer),
-        citations: serde_json::json!({ "citations": [] }),
-        domains: Vec::new(),
-        confidence: None,
-        model: None,
-        input_tokens: 0,
-        output_tokens: 0,
-        cost: 0.0,
-        latency_ms: 0,
-        complete: true,
-        created_at: Utc::now(),
-        channel,
-        seq: 0,
-        author: None,
-        author_name: None,
-    }
+    let kind = (role == TurnRole::Assistant).then_some(AnswerKind::Interviewer);
+    MessageRecord { kind, ..MessageRecord::plain(conversation, role, content, channel) }
 }
 
 /// The interviewer's closing words.

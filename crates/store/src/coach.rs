@@ -127,6 +127,33 @@ pub struct MessageRecord {
     pub author_name: Option<String>,
 }
 
+impl MessageRecord {
+    /// A message as written, before it is stored: no citations, model or usage, complete.
+    pub fn plain(conversation: ConversationId, role: TurnRole, content: String, channel: Channel) -> MessageRecord {
+        MessageRecord {
+            channel,
+            id: MessageId::new(),
+            conversation,
+            role,
+            content,
+            kind: None,
+            citations: serde_json::json!({ "citations": [] }),
+            domains: Vec::new(),
+            confidence: None,
+            model: None,
+            input_tokens: 0,
+            output_tokens: 0,
+            cost: 0.0,
+            latency_ms: 0,
+            complete: true,
+            created_at: Utc::now(),
+            seq: 0,
+            author: None,
+            author_name: None,
+        }
+    }
+}
+
 /// Feedback on an assistant message.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FeedbackRecord {
