@@ -31,6 +31,8 @@ const Team = lazy(() => import("./routes/Team"));
 const Progress = lazy(() => import("./routes/Progress"));
 const Insights = lazy(() => import("./routes/Insights"));
 const Sequences = lazy(() => import("./routes/Sequences"));
+const Interviews = lazy(() => import("./routes/Interviews"));
+const Interview = lazy(() => import("./routes/Interview"));
 // Its own chunk, with the QR code library: nobody signing in loads it.
 const TwoStepSetup = lazy(() => import("./components/mfa/TwoStepSetup"));
 // Where apps send people to be signed in as them; stands alone like the sign-in page.
@@ -55,7 +57,7 @@ function RequireSignIn({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-/** Admins and coaches: the question review queue and sequences. */
+/** Admins and coaches: the question review queue, sequences and interview flows. */
 function RequireCoachOrAdmin({ children }: { children: ReactNode }) {
   const { isAdmin, role } = useSession();
   if (!isAdmin && role !== "coach") return <Navigate to="/chat" replace />;
@@ -128,6 +130,17 @@ export function App() {
           <Route path="/learners" element={<Learners />} />
           <Route path="/learners/:personId" element={<LearnerDetail />} />
           <Route path="/learners/:personId/conversations/:conversationId" element={<LearnerConversation />} />
+          <Route path="/learners/:personId/interviews/:interviewId" element={<Interview />} />
+          <Route path="/interviews" element={<Interviews />} />
+          <Route path="/interviews/:interviewId" element={<Interview />} />
+          <Route
+            path="/interviews/flows/:flowId"
+            element={
+              <RequireCoachOrAdmin>
+                <Interviews />
+              </RequireCoachOrAdmin>
+            }
+          />
           <Route path="/team" element={<Team />} />
           <Route path="/progress" element={<Progress />} />
           <Route path="/progress/:personId" element={<Progress />} />

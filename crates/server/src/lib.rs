@@ -58,6 +58,7 @@ pub fn app(state: AppState) -> Router {
     let api = api
         .route("/openapi.json", get(move || async move { Json(openapi_json.clone()) }))
         .route("/live", get(live::live))
+        .route("/orgs/{org_id}/interviews/{interview_id}/voice", get(routes::interview_voice::interview_voice))
         .fallback(|| async { ApiError::not_found("endpoint") });
 
     Router::new()

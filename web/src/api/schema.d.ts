@@ -1679,26 +1679,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orgs/{org_id}/interviews/{interview_id}/voice": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * `GET /api/v1/orgs/{org_id}/interviews/{interview_id}/voice`: upgrades to the interview's voice
-         *     socket (the interview's learner only).
-         */
-        get: operations["interview_voice"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/orgs/{org_id}/invitations": {
         parameters: {
             query?: never;
@@ -16497,70 +16477,6 @@ export interface operations {
              *     `missing_field`: A required field is missing.
              */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    interview_voice: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                org_id: components["schemas"]["OrgId"];
-                interview_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Switching to the voice socket: `ready`, then a `transcript` or an `error` for each recording */
-            101: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /**
-             * @description `unauthenticated`: No credentials: sign in, or send an API token.
-             *
-             *     `invalid_token`: The API token is not valid.
-             *
-             *     `token_revoked`: The API token has been revoked.
-             *
-             *     `token_expired`: The API token has expired.
-             *
-             *     `session_invalid`: The session has ended.
-             *
-             *     `session_expired`: The session has expired.
-             */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /**
-             * @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first.
-             *
-             *     `forbidden`: The role does not allow this action.
-             */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -26,6 +26,8 @@ export function Layout() {
     { to: "/insights", label: "Insights", show: !!org && isAdmin },
     { to: "/programs", label: "Programs", show: !!org && isAdmin },
     { to: "/sequences", label: "Sequences", show: !!org && (isAdmin || role === "coach") },
+    // Coaches and admins write interview flows and send them; learners find theirs on My learning.
+    { to: "/interviews", label: "Interviews", show: !!org && (isAdmin || role === "coach") },
     { to: "/questions", label: "Questions", show: !!org && (isAdmin || role === "coach") },
     { to: "/knowledge", label: "Knowledge base", show: !!org && isAdmin },
     { to: "/coach", label: "Coach settings", show: !!org && isAdmin },

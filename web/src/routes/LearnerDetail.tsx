@@ -2,8 +2,9 @@
 // programs and goals with the path to each, mastery by concept on the same map
 // the learner sees, recent practice with the questions they got wrong, and the
 // latest evidence; and their conversations with the coach, each opening live
-// (for those who may read them). Admins and the learner's coaches also enrol
-// them in a program and assign goals; the others read.
+// (for those who may read them), and their guided interviews. Admins and the
+// learner's coaches also enrol them in a program, assign goals and send them
+// interviews; the others read.
 
 import { useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router-dom";
@@ -28,6 +29,7 @@ import { evidenceKindLabel, evidenceOutcome } from "../components/learning/maste
 import { answerText, promptText, targetLabel, type TargetNames } from "../components/learning/practice";
 import { ProgramMastery } from "../components/learning/ProgramMastery";
 import { LearnerConversations } from "../components/chat/LearnerConversations";
+import { LearnerInterviews } from "../components/interviews/LearnerInterviews";
 
 /** Sessions listed, and how many of those with wrong answers are opened to find them. */
 const RECENT_SESSIONS = 10;
@@ -294,6 +296,7 @@ export default function LearnerDetail() {
       </section>
 
       <LearnerConversations org={org} person={personId} name={name} />
+      <LearnerInterviews org={org} person={personId} name={name} canSend={canGuide} />
 
       <section aria-labelledby="mastery-heading">
         <h2 id="mastery-heading">Mastery by concept</h2>

@@ -1,7 +1,7 @@
 // My learning: the signed-in person's next step and due reviews, their
 // programs (and those open for self-enrolment, with a placement check for
-// each), their goals with the path to each, and the mastery map of a program.
-// Every "Practise" starts a session and opens it.
+// each), their guided interviews, their goals with the path to each, and the
+// mastery map of a program. Every "Practise" starts a session and opens it.
 
 import { Link } from "react-router-dom";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -17,6 +17,7 @@ import { PracticeButton, useStartPractice, type StartPractice } from "../compone
 import { targetLabel, type TargetNames } from "../components/learning/practice";
 import { ProgramMastery } from "../components/learning/ProgramMastery";
 import { OpenCheckIns } from "../components/sequences/OpenCheckIns";
+import { MyInterviews } from "../components/interviews/MyInterviews";
 
 function UpNext({
   org,
@@ -222,6 +223,7 @@ export default function Learning() {
       <OpenCheckIns org={org} />
       {active.length > 0 && <UpNext org={org} person={person} start={start} names={names} />}
       <Programs org={org} person={person} active={active} start={start} />
+      <MyInterviews org={org} person={person} compact />
       {active.length > 0 && (
         <>
           <section aria-labelledby="goals-heading">

@@ -215,13 +215,47 @@ export class FakeModel {
   }
 }
 
+/** The fake speech service's control endpoint: the next transcripts, and the recordings it was sent. */
+export class FakeSpeech {
+  constructor(apiRoot) {
+    this.apiRoot = apiRoot;
+    this.origin = new URL(apiRoot).origin;
+  }
+  /** Queues the transcripts of the next recordings, in order. */
+  async queue(...transcripts) {
+    const response = await fetch(`${this.origin}/control/next`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(transcripts.map((transcript) => ({ transcript }))),
+    });
+    if (!response.ok) throw new Error(`the fake speech service refused ${JSON.stringify(transcripts)}: ${await response.text()}`);
+  }
+  /** Answers the next request (a recording, or reading aloud) with this HTTP error status. */
+  async fail(status) {
+    const response = await fetch(`${this.origin}/control/next`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify([{ status }]),
+    });
+    if (!response.ok) throw new Error(`the fake speech service refused to fail with ${status}: ${await response.text()}`);
+  }
+  /** `{ transcriptions, speech, recordings: [{ format, duration_ms, bytes, model, language }] }`. */
+  async requests() {
+    const response = await fetch(`${this.origin}/control/requests`);
+    return response.json();
+  }
+}
+
 /**
- * Starts everything. Returns { base, setupLink, fake, browser, close, serverLog }: `base` is the
- * binary's URL, `setupLink` the one-time link it printed on first start. `env` adds settings for
+ * Starts everything. Returns { base, setupLink, fake, speech, browser, close, serverLog }: `base` is
+ * the binary's URL, `setupLink` the one-time link it printed on first start. `env` adds settings for
  * the binary (e.g. `WAYFINDER_TELEGRAM_API_URL` pointing at a test's fake Bot API); operators need no
- * second factor unless it sets `WAYFINDER_REQUIRE_MFA_FOR_OPERATORS` to "true".
+ * second factor unless it sets `WAYFINDER_REQUIRE_MFA_FOR_OPERATORS` to "true". With `speech`, the
+ * fake speech service (`fake_speech_server` beside the fake model, or `WAYFINDER_FAKE_SPEECH_BIN`)
+ * runs too and the binary transcribes and reads aloud with it (`speech` is its control). With
+ * `fakeAudioCapture` (a WAV file), Chromium's microphone plays that file, allowed without asking.
  */
-export async function startStack({ env: settings = {} } = {}) {
+export async function startStack({ env: settings = {}, speech: withSpeech = false, fakeAudioCapture = null } = {}) {
   const bin = process.env.WAYFINDER_BIN && resolve(process.env.WAYFINDER_BIN);
   if (!bin) throw new Error("set WAYFINDER_BIN to the wayfinder binary (e.g. ../target/debug/wayfinder)");
   await executable(bin, "the wayfinder binary", "build it with `cargo build` after `npm run build`");
@@ -254,6 +288,23 @@ export async function startStack({ env: settings = {} } = {}) {
     });
     const fake = new FakeModel(model.output.stdout.trim().split("\n")[0]);
 
+    let speech = null;
+    if (withSpeech) {
+      const speechBin = resolve(process.env.WAYFINDER_FAKE_SPEECH_BIN ?? join(dirname(fakeBin), "fake_speech_server"));
+      await executable(
+        speechBin,
+        "the fake speech service",
+        "build it with `cargo build -p wayfinder-speech --example fake_speech_server --features fake` " +
+          "(or point WAYFINDER_FAKE_SPEECH_BIN at it)",
+      );
+      const service = start(speechBin, ["--listen", "127.0.0.1:0"], {});
+      processes.push(service);
+      await waitFor(() => /^http:\/\/\S+\/v1$/m.test(service.output.stdout), "the fake speech service", 30_000).catch((err) => {
+        throw new Error(`${err.message}\n${service.output.text}`);
+      });
+      speech = new FakeSpeech(service.output.stdout.trim().split("\n")[0]);
+    }
+
     const env = { ...process.env };
     for (const key of Object.keys(env)) if (key.startsWith("WAYFINDER_")) delete env[key];
     Object.assign(env, {
@@ -264,6 +315,13 @@ export async function startStack({ env: settings = {} } = {}) {
       // Operators need two-step sign-in by default; the tests of other things sign them in with a password
       // alone (tests/mfa.test.mjs turns it back on).
       WAYFINDER_REQUIRE_MFA_FOR_OPERATORS: "false",
+      ...(speech
+        ? {
+            WAYFINDER_SPEECH_BASE_URL: speech.apiRoot,
+            WAYFINDER_TRANSCRIPTION_MODEL: "fake-whisper",
+            WAYFINDER_SPEECH_MODEL: "fake-tts",
+          }
+        : {}),
       ...settings,
     });
     // A development build of the app (vite build --outDir …) instead of the embedded one.
@@ -286,15 +344,22 @@ export async function startStack({ env: settings = {} } = {}) {
     console.log(`server ${base} serving the app it embedded; coach model: fake at ${fake.apiRoot}`);
 
     await mkdir(SCREENSHOTS, { recursive: true });
+    const fakeMicrophone = fakeAudioCapture
+      ? [
+          "--use-fake-ui-for-media-stream",
+          "--use-fake-device-for-media-stream",
+          `--use-file-for-fake-audio-capture=${resolve(fakeAudioCapture)}`,
+        ]
+      : [];
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", ...fakeMicrophone],
     });
     const closeAll = async () => {
       await browser.close().catch(() => {});
       await close();
     };
-    return { base, setupLink, fake, browser, close: closeAll, serverLog: () => server.output.text };
+    return { base, setupLink, fake, speech, browser, close: closeAll, serverLog: () => server.output.text };
   } catch (err) {
     if (server) console.error(server.output.text);
     await close();

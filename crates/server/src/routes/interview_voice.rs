@@ -43,11 +43,8 @@ enum VoiceFrame {
 }
 
 /// `GET /api/v1/orgs/{org_id}/interviews/{interview_id}/voice`: upgrades to the interview's voice
-/// socket (the interview's learner only).
-#[utoipa::path(get, path = "/orgs/{org_id}/interviews/{interview_id}/voice", tag = "interviews",
-    params(("org_id" = OrgId, Path), ("interview_id" = String, Path)),
-    responses((status = 101, description = "Switching to the voice socket: `ready`, then a `transcript` or an `error` for each recording"),
-        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+/// socket (the interview's learner only). Like `/api/v1/live`, a WebSocket is described here and in
+/// ARCHITECTURE, not in the OpenAPI document.
 pub async fn interview_voice(
     State(state): State<AppState>,
     principal: Principal,

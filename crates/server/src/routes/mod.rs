@@ -281,7 +281,6 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(interviews::resume_interview))
         .routes(routes!(interviews::correct_interview_summary))
         .routes(routes!(interviews::suggested_programs))
-        .routes(routes!(interview_voice::interview_voice))
         .routes(routes!(interview_voice::question_audio))
         .routes(routes!(mfa::my_mfa))
         .routes(routes!(mfa::enrol_authenticator))
