@@ -533,6 +533,27 @@ describe("guided interviews, spoken", () => {
     assert.ok(recorded.duration_ms >= 1500 && recorded.duration_ms <= 20_000, `a plausible length: ${recorded.duration_ms} ms`);
     assert.ok(recorded.bytes > 1000, `some audio: ${recorded.bytes} bytes`);
     await screenshot(page, "interviews-11-voice-sent");
+
+    // Typed to the end: the summary holds the spoken answer too, citing it.
+    const answerBox = page.getByLabel("Your answer");
+    for (const [text, next] of [
+      ["I built a robot that follows a black line on the floor", "What do friends or teachers say you are good at?"],
+      ["Patience and explaining things clearly", "If you could get much better at one thing this year, what would it be?"],
+      ["Soldering circuits properly", null],
+    ]) {
+      await answerBox.fill(text);
+      await page.getByRole("button", { name: "Send", exact: true }).click();
+      if (next) await transcript.getByText(next).waitFor();
+    }
+    const summary = page.getByRole("region", { name: "Summary" });
+    await summary.waitFor();
+    const interests = await summary.getByRole("list", { name: "Interests" }).getByRole("listitem").allTextContents();
+    assert.deepEqual(interests.slice(0, 2), ["I love drawing", "building robots with my friends"]);
+    assert.deepEqual(
+      await summary.locator('.summary-field[data-key="interests"] .summary-citations button').allTextContents(),
+      ["answer 1", "answer 2"],
+    );
+    await screenshot(page, "interviews-12-voice-summary");
     await page.context().close();
   });
 });
