@@ -76,9 +76,6 @@ impl Interviews {
 
     /// The chat model that interviews for `org`, if any.
     async fn chat_model_for(&self, org: OrgId) -> Option<Arc<dyn ChatModel>> {
-        match &self.org_endpoints {
-            Some(providers) => providers.chat_model_or(org, self.chat_model.clone()).await,
-            None => self.chat_model.clone(),
-        }
+        wayfinder_providers::org_chat_model(self.org_endpoints.as_ref(), org, self.chat_model.clone()).await
     }
 }

@@ -143,10 +143,7 @@ impl Learning {
     /// The chat model for `org`: its own endpoint's, else the instance's. An organisation whose
     /// own endpoint cannot be used gets none (its data never goes to the instance's model instead).
     pub(crate) async fn chat_model_for(&self, org: wayfinder_accounts_rules::OrgId) -> Option<Arc<dyn ChatModel>> {
-        match &self.org_endpoints {
-            Some(providers) => providers.chat_model_or(org, self.chat_model.clone()).await,
-            None => self.chat_model.clone(),
-        }
+        wayfinder_providers::org_chat_model(self.org_endpoints.as_ref(), org, self.chat_model.clone()).await
     }
 }
 

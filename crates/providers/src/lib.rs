@@ -257,16 +257,6 @@ impl Providers {
         }
     }
 
-    /// The chat model for `org`: its own endpoint's default, else `instance`. An organisation whose
-    /// own endpoint cannot be used gets none (its data never goes to the instance's model instead).
-    pub async fn chat_model_or(&self, org: OrgId, instance: Option<Arc<dyn ChatModel>>) -> Option<Arc<dyn ChatModel>> {
-        match self.chat_model(org, None).await {
-            OrgChatModel::Own(own) => Some(own),
-            OrgChatModel::Unusable => None,
-            OrgChatModel::Instance => instance,
-        }
-    }
-
     /// The organisation's embedder when it has an endpoint of its own; `None`: use the instance's.
     pub async fn embedder(&self, org: OrgId) -> Result<Option<Arc<dyn Embedder>>, ProviderError> {
         match self.client(org, ModelEndpointKind::Embedding, None).await? {
@@ -368,6 +358,22 @@ impl Providers {
     /// reads it again (when another instance may have changed it a moment ago).
     pub fn forget(&self, org: OrgId, kind: ModelEndpointKind) {
         self.cache.lock().expect("provider cache").retain(|(o, k, _), _| !(*o == org && *k == kind));
+    }
+}
+
+/// The chat model a service uses for `org`: the organisation's own endpoint's default when
+/// `endpoints` are known and it has one, else `instance`. An organisation whose own endpoint cannot
+/// be used gets none (its data never goes to the instance's model instead).
+pub async fn org_chat_model(
+    endpoints: Option<&Providers>,
+    org: OrgId,
+    instance: Option<Arc<dyn ChatModel>>,
+) -> Option<Arc<dyn ChatModel>> {
+    let Some(endpoints) = endpoints else { return instance };
+    match endpoints.chat_model(org, None).await {
+        OrgChatModel::Own(own) => Some(own),
+        OrgChatModel::Unusable => None,
+        OrgChatModel::Instance => instance,
     }
 }
 
