@@ -82,6 +82,11 @@ impl Interviews {
         self.interview(org, id).await
     }
 
+    /// The learner an interview is for.
+    pub async fn learner_of(&self, org: OrgId, id: InterviewId) -> InterviewsResult<PersonId> {
+        Ok(self.store.interview(org, id).await?.person)
+    }
+
     /// An interview with its transcript.
     pub async fn interview(&self, org: OrgId, id: InterviewId) -> InterviewsResult<Interview> {
         let record = self.store.interview(org, id).await?;

@@ -182,13 +182,14 @@ pub async fn question_audio(
     principal: Principal,
     PathIds((org_id, id)): PathIds<(OrgId, InterviewId)>,
 ) -> ApiResult<Response> {
-    let interview = own_interview(&state, &principal, org_id, id).await?;
+    own_interview(&state, &principal, org_id, id).await?;
     let speech = state.speech.as_ref().filter(|s| s.can_speak()).ok_or_else(|| {
         ApiError::new(ErrorCode::SpeechNotConfigured, "no speech endpoint reads questions aloud here")
     })?;
-    let question = interview
-        .question
-        .ok_or_else(|| ApiError::new(ErrorCode::Conflict, "the interview has ended: there is no question to read"))?;
+    let question =
+        state.interviews.interview(org_id, id).await?.question.ok_or_else(|| {
+            ApiError::new(ErrorCode::Conflict, "the interview has ended: there is no question to read")
+        })?;
     let spoken = speech.speak(&question).await.map_err(|e| {
         tracing::warn!(error = %e, "reading a question aloud failed");
         ApiError::new(ErrorCode::SpeechFailed, e.user_message())

@@ -251,23 +251,14 @@ pub async fn list_interviews(
     Ok(Json(state.interviews.interviews(org_id, Some(&readable)).await?))
 }
 
-/// Loads an interview the caller may read (404 otherwise); answers whether it is theirs.
-async fn readable(
-    state: &AppState,
-    principal: &Principal,
-    org_id: OrgId,
-    id: InterviewId,
-) -> ApiResult<(Interview, bool)> {
+/// Whether the caller may read the interview (404 otherwise), and whether it is theirs.
+async fn readable(state: &AppState, principal: &Principal, org_id: OrgId, id: InterviewId) -> ApiResult<bool> {
     let hidden = || ApiError::not_found("interview");
     let scope = OrgScope::load(state, principal, org_id).await?;
     scope.require_or_hide(OrgAction::UseCoach, "interview")?;
-    let interview = state.interviews.interview(org_id, id).await.map_err(|_| hidden())?;
-    let own = interview.person_id == principal.person.id;
-    if own || may_read_conversation(state, &scope, interview.person_id).await? {
-        Ok((interview, own))
-    } else {
-        Err(hidden())
-    }
+    let learner = state.interviews.learner_of(org_id, id).await.map_err(|_| hidden())?;
+    let own = learner == principal.person.id;
+    if own || may_read_conversation(state, &scope, learner).await? { Ok(own) } else { Err(hidden()) }
 }
 
 /// Only the learner answers, speaks, pauses, resumes and corrects: 404 for those who may not read
@@ -277,11 +268,8 @@ pub(crate) async fn own_interview(
     principal: &Principal,
     org_id: OrgId,
     id: InterviewId,
-) -> ApiResult<Interview> {
-    match readable(state, principal, org_id, id).await? {
-        (interview, true) => Ok(interview),
-        (_, false) => Err(ApiError::forbidden()),
-    }
+) -> ApiResult<()> {
+    if readable(state, principal, org_id, id).await? { Ok(()) } else { Err(ApiError::forbidden()) }
 }
 
 /// An interview with its transcript and, once it ended, its summary.
@@ -293,7 +281,8 @@ pub async fn get_interview(
     principal: Principal,
     PathIds((org_id, id)): PathIds<(OrgId, InterviewId)>,
 ) -> ApiResult<Json<Interview>> {
-    Ok(Json(readable(&state, &principal, org_id, id).await?.0))
+    readable(&state, &principal, org_id, id).await?;
+    Ok(Json(state.interviews.interview(org_id, id).await?))
 }
 
 /// A typed (or confirmed spoken) answer.
