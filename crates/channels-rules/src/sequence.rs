@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
+use wayfinder_interviews_rules::InterviewFlowId;
 
 wayfinder_accounts_rules::closed_set! {
 /// What a step sends.
@@ -20,6 +21,9 @@ pub enum StepKind {
     Practice,
     /// A question to reflect on; the reply goes into the conversation with the coach.
     Reflection,
+    /// A guided interview on the step's flow (a weekly reflection, a check-in), started for the
+    /// person when the step falls due; the message links to it.
+    Interview,
 }
 }
 
@@ -70,6 +74,11 @@ pub struct Step {
     #[schema(minimum = 0, maximum = 8760)]
     pub delay_hours: i64,
     pub condition: Option<StepCondition>,
+    /// The interview flow an `interview` step starts (its current version when the step falls
+    /// due); only interview steps name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub flow_id: Option<InterviewFlowId>,
 }
 
 /// The most steps a sequence holds.
@@ -108,6 +117,11 @@ pub fn check_steps(steps: &[Step]) -> Result<(), StepsError> {
         }
         if !(0..=8760).contains(&step.delay_hours) {
             return error(field("delay_hours"), "must be between 0 and 8760 (a year)");
+        }
+        match (step.kind, step.flow_id) {
+            (StepKind::Interview, None) => return error(field("flow_id"), "an interview step names its flow"),
+            (StepKind::Interview, Some(_)) | (_, None) => {}
+            (_, Some(_)) => return error(field("flow_id"), "only an interview step names a flow"),
         }
         if let Some(condition) = &step.condition {
             if !check_ins.contains(condition.step.as_str()) {
@@ -172,6 +186,7 @@ mod tests {
             text: format!("Step {key}"),
             delay_hours: 24,
             condition: condition.map(|(step, answer, value)| StepCondition { step: step.into(), answer, value }),
+            flow_id: (kind == StepKind::Interview).then(InterviewFlowId::new),
         }
     }
 
@@ -198,6 +213,11 @@ mod tests {
         bad = good.clone();
         bad[0].key = "no spaces".into();
         assert_eq!(field(&bad), "steps[0].key");
+        // An interview step names its flow; no other step does.
+        let interview = step("reflect", StepKind::Interview, None);
+        assert_eq!(check_steps(std::slice::from_ref(&interview)), Ok(()));
+        assert_eq!(field(&[Step { flow_id: None, ..interview.clone() }]), "steps[0].flow_id");
+        assert_eq!(field(&[Step { flow_id: interview.flow_id, ..good[0].clone() }]), "steps[0].flow_id");
         bad = good.clone();
         bad[1].delay_hours = -1;
         assert_eq!(field(&bad), "steps[1].delay_hours");

@@ -17,9 +17,11 @@ use wayfinder_channels_rules::{
     nudge::compose,
     sequence::{CHECK_IN_OPEN_DAYS, NextStep, Step, StepKind, check_in_text, check_steps, next_step},
 };
+use wayfinder_interviews::StartingInterview;
+use wayfinder_interviews_rules::InterviewId;
 use wayfinder_store::{
-    NudgeOutcome, SequenceEnrolmentRecord, SequenceEnrolmentStatus, SequenceRecord, StepOutcome, StepTaken, StoreError,
-    TakeStep,
+    DueEnrolment, NewOutbound, NudgeOutcome, SequenceEnrolmentRecord, SequenceEnrolmentStatus, SequenceRecord,
+    StepOutcome, StepTaken, StoreError, TakeStep,
 };
 
 /// Enrolments advanced per batch.
@@ -172,6 +174,7 @@ impl Channels {
     pub async fn create_sequence(&self, org: OrgId, by: PersonId, spec: SequenceSpec) -> ChannelsResult<Sequence> {
         let now = stored_now();
         let record = checked(SequenceId::new(), org, Some(by), spec, now, now)?;
+        self.check_flows(org, &record.steps).await?;
         self.store.create_sequence(&record).await?;
         Ok(record.into())
     }
@@ -181,8 +184,25 @@ impl Channels {
         let current = self.store.sequence(org, id).await.map_err(not_found("sequence"))?;
         let mut record = checked(id, org, current.created_by, spec, current.created_at, stored_now())?;
         record.active_enrolments = current.active_enrolments;
+        self.check_flows(org, &record.steps).await?;
         self.store.update_sequence(&record).await.map_err(not_found("sequence"))?;
         Ok(record.into())
+    }
+
+    /// Refuses interview steps whose flow is not one of the organisation's.
+    async fn check_flows(&self, org: OrgId, steps: &[Step]) -> ChannelsResult<()> {
+        for (i, step) in steps.iter().enumerate() {
+            let Some(flow) = step.flow_id else { continue };
+            match self.store.interview_flow(org, flow, None).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => {
+                    let field = format!("steps[{i}].flow_id");
+                    return Err(ChannelsError::Invalid { field, message: "names no interview flow here".into() });
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Ok(())
     }
 
     pub async fn delete_sequence(&self, org: OrgId, id: SequenceId) -> ChannelsResult<()> {
@@ -261,6 +281,7 @@ impl Channels {
                 let position = usize::try_from(enrolment.position).unwrap_or(usize::MAX);
                 let no_answers = HashMap::new();
                 let answers = answers.get(&enrolment.id).unwrap_or(&no_answers);
+                let mut interview = None;
                 let (step, outcome, outbound) = match next_step(steps, position, answers) {
                     NextStep::Done => {
                         // Steps were removed under the enrolment: it is complete.
@@ -270,25 +291,30 @@ impl Channels {
                         continue;
                     }
                     NextStep::Skip(step) => (step, StepOutcome::Skipped, None),
-                    NextStep::Send(step) => {
-                        if known.is_none() {
-                            known = Some(Known::load(self, org).await?);
-                        }
-                        let Some(known) = known.as_ref() else { continue };
-                        let text = compose(&step_text(step, &self.settings.public_url), &enrolment.display_name, 0);
-                        let message = Message {
-                            subject: &sequences[&enrolment.sequence].name,
-                            text,
-                            key: format!("sequence:{}:{}", enrolment.id, step.key),
-                            sent_this_week: None,
-                        };
-                        match self.address(org, enrolment.person, message, known, zone, now).await? {
-                            Ok(outbound) => (step, StepOutcome::Sent, Some(outbound)),
-                            Err(NudgeOutcome::OptedOut) => (step, StepOutcome::OptedOut, None),
-                            Err(_) => (step, StepOutcome::NoChannel, None),
+                    NextStep::Send(step) if step.kind == StepKind::Interview => {
+                        // The interview starts whatever happens to the message: the person finds
+                        // it in the app even without a channel.
+                        match self.interview_for(org, step, enrolment.person).await? {
+                            None => (step, StepOutcome::Skipped, None),
+                            Some(starting) => {
+                                let link = self.interview_link(starting.id);
+                                interview = Some(starting);
+                                let text = format!("{}\n\n{link}", step.text);
+                                let sent =
+                                    self.step_message(org, &enrolment, &sequences, step, text, &mut known, zone, now);
+                                let (outcome, outbound) = sent.await?;
+                                (step, outcome, outbound)
+                            }
                         }
                     }
+                    NextStep::Send(step) => {
+                        let text = step_text(step, &self.settings.public_url);
+                        let sent = self.step_message(org, &enrolment, &sequences, step, text, &mut known, zone, now);
+                        let (outcome, outbound) = sent.await?;
+                        (step, outcome, outbound)
+                    }
                 };
+
                 // The next step counts its delay from when this one goes out.
                 let went = outbound.as_ref().map_or(now, |o| o.send_at);
                 let next = steps.get(position + 1);
@@ -300,6 +326,7 @@ impl Channels {
                     outcome,
                     taken_at: now,
                     outbound,
+                    interview: interview.as_ref().map(StartingInterview::as_new),
                     next_due_at: next.map(|s| went + Duration::hours(s.delay_hours)),
                     status: if next.is_some() {
                         SequenceEnrolmentStatus::Active
@@ -327,6 +354,60 @@ impl Channels {
             self.outbox_ready.notify_one();
         }
         Ok(run)
+    }
+
+    /// Sends a step's message to the person on their channel: the outcome, and the outbox row
+    /// when it goes out.
+    #[allow(clippy::too_many_arguments)]
+    async fn step_message(
+        &self,
+        org: OrgId,
+        enrolment: &DueEnrolment,
+        sequences: &HashMap<SequenceId, SequenceRecord>,
+        step: &Step,
+        text: String,
+        known: &mut Option<Known>,
+        zone: wayfinder_insights_rules::days::OrgTimeZone,
+        now: DateTime<Utc>,
+    ) -> ChannelsResult<(StepOutcome, Option<NewOutbound>)> {
+        if known.is_none() {
+            *known = Some(Known::load(self, org).await?);
+        }
+        let Some(known) = known.as_ref() else { return Ok((StepOutcome::NoChannel, None)) };
+        let message = Message {
+            subject: &sequences[&enrolment.sequence].name,
+            text: compose(&text, &enrolment.display_name, 0),
+            key: format!("sequence:{}:{}", enrolment.id, step.key),
+            sent_this_week: None,
+        };
+        Ok(match self.address(org, enrolment.person, message, known, zone, now).await? {
+            Ok(outbound) => (StepOutcome::Sent, Some(outbound)),
+            Err(NudgeOutcome::OptedOut) => (StepOutcome::OptedOut, None),
+            Err(_) => (StepOutcome::NoChannel, None),
+        })
+    }
+
+    /// The interview an interview step starts for `person` on its flow's current version (none
+    /// when the flow is gone: the step is passed over).
+    async fn interview_for(
+        &self,
+        org: OrgId,
+        step: &Step,
+        person: PersonId,
+    ) -> ChannelsResult<Option<StartingInterview>> {
+        let Some(flow) = step.flow_id else { return Ok(None) };
+        match self.store.interview_flow(org, flow, None).await {
+            Ok(flow) => Ok(Some(StartingInterview::of(&flow, person, None))),
+            Err(StoreError::NotFound) => {
+                tracing::warn!(%org, %flow, step = %step.key, "a sequence's interview step names a flow that is gone");
+                Ok(None)
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    fn interview_link(&self, id: InterviewId) -> String {
+        format!("{}/interviews/{id}", self.settings.public_url.trim_end_matches('/'))
     }
 
     /// The caller's check-ins still open for an answer, newest first.
@@ -401,7 +482,7 @@ fn step_text(step: &Step, public_url: &str) -> String {
     match step.kind {
         StepKind::CheckIn => check_in_text(&step.text),
         StepKind::Practice => format!("{}\n\n{}/learning", step.text, public_url.trim_end_matches('/')),
-        StepKind::Message | StepKind::Reflection => step.text.clone(),
+        StepKind::Message | StepKind::Reflection | StepKind::Interview => step.text.clone(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! values; a correction is checked against the field's type too.
 
 use crate::flow::{FieldKind, FlowSpec, SummaryField};
+use crate::interviewer::falls_short;
 use crate::words::words;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -175,15 +176,22 @@ pub fn read_model_summary(
     Ok(out)
 }
 
-/// The summary without a model: each field holds the answers of the steps that name it.
+/// The summary without a model: each field holds the answers of the steps that name it. An
+/// answer that fell short of its step (and so was probed) counts only when the step has no
+/// fuller answer: "Not sure", followed by "I love drawing", is not an interest.
 pub fn scripted_summary(flow: &FlowSpec, answers: &[Answer<'_>]) -> Vec<SummaryValue> {
-    let field_of: HashMap<&str, &str> =
-        flow.steps.iter().filter_map(|s| s.field.as_deref().map(|f| (s.key.as_str(), f))).collect();
+    let steps: HashMap<&str, &crate::flow::FlowStep> = flow.steps.iter().map(|s| (s.key.as_str(), s)).collect();
+    let short = |a: &Answer<'_>| steps.get(a.step).is_some_and(|s| falls_short(s, a.text));
+    let fuller: HashSet<&str> = answers.iter().filter(|a| !short(a)).map(|a| a.step).collect();
+    let counted: Vec<&Answer<'_>> = answers.iter().filter(|a| !short(a) || !fuller.contains(a.step)).collect();
     flow.summary
         .iter()
         .map(|field| {
-            let mine: Vec<&Answer<'_>> =
-                answers.iter().filter(|a| field_of.get(a.step) == Some(&field.key.as_str())).collect();
+            let mine: Vec<&Answer<'_>> = counted
+                .iter()
+                .copied()
+                .filter(|a| steps.get(a.step).and_then(|s| s.field.as_deref()) == Some(field.key.as_str()))
+                .collect();
             let (value, turns) = fill(field.kind, &mine);
             SummaryValue { key: field.key.clone(), value, turns, corrected: false }
         })
@@ -381,6 +389,32 @@ mod tests {
         let as_output: Map<String, Value> =
             summary.iter().map(|v| (v.key.clone(), json!({ "value": v.value, "turns": v.turns }))).collect();
         assert_eq!(read_model_summary(&flow.summary, &Value::Object(as_output), &[2, 4, 6]).unwrap(), summary);
+    }
+
+    #[test]
+    fn a_short_answer_that_was_probed_gives_way_to_the_fuller_one() {
+        let likes = FlowStep { field: Some("interests".into()), min_words: 3, ..FlowStep::new("likes", "?") };
+        let notes = FlowStep { field: Some("notes".into()), min_words: 3, ..FlowStep::new("else", "?") };
+        let flow = FlowSpec {
+            name: "x".into(),
+            description: String::new(),
+            purpose: FlowPurpose::InterestDiscovery,
+            context: String::new(),
+            steps: vec![likes, notes],
+            limits: FlowLimits::default(),
+            summary: schema(),
+        };
+        let answers = [
+            Answer { step: "likes", seq: 2, text: "Not sure" },
+            Answer { step: "likes", seq: 4, text: "I love drawing and music" },
+            // Short, probed, and short again: all the learner said is kept.
+            Answer { step: "else", seq: 6, text: "Nothing" },
+            Answer { step: "else", seq: 8, text: "Really nothing" },
+        ];
+        let summary = scripted_summary(&flow, &answers);
+        assert_eq!((summary[0].value.clone(), summary[0].turns.clone()), (json!(["I love drawing", "music"]), vec![4]));
+        assert_eq!(summary[2].value, json!("Nothing Really nothing"));
+        assert_eq!(summary[2].turns, vec![6, 8]);
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod suggestions;
 mod views;
 
 pub use flows::InterviewFlow;
-pub use session::{MAX_ANSWER_CHARS, SummaryCorrection};
+pub use session::{MAX_ANSWER_CHARS, StartingInterview, SummaryCorrection};
 pub use suggestions::ProgramSuggestion;
 pub use views::{Interview, InterviewListing, InterviewTurn};
 

@@ -19,7 +19,9 @@ use wayfinder_interviews_rules::{
     interviewer::{EndReason, Move, Progress, next_move},
     summary::{Answer, SummarySource, SummaryValue, correct, scripted_summary},
 };
-use wayfinder_store::{InterviewAnswer, InterviewPlace, InterviewRecord, InterviewStatus, MessageRecord, NewInterview};
+use wayfinder_store::{
+    InterviewAnswer, InterviewFlowRecord, InterviewPlace, InterviewRecord, InterviewStatus, MessageRecord, NewInterview,
+};
 
 /// The longest answer, in characters.
 pub const MAX_ANSWER_CHARS: usize = 4000;
@@ -48,6 +50,54 @@ fn closing(reason: EndReason) -> &'static str {
     }
 }
 
+/// An interview about to start on a flow's version: its conversation opens with the first
+/// question. Started on its own (`Interviews::start`) or with something else in one write (a
+/// sequence's interview step).
+#[derive(Clone, Debug)]
+pub struct StartingInterview {
+    pub id: InterviewId,
+    org: OrgId,
+    flow: InterviewFlowId,
+    flow_version: i64,
+    person: PersonId,
+    started_by: Option<PersonId>,
+    title: String,
+    conversation: ConversationId,
+    opening: MessageRecord,
+}
+
+impl StartingInterview {
+    pub fn of(flow: &InterviewFlowRecord, person: PersonId, started_by: Option<PersonId>) -> StartingInterview {
+        let conversation = ConversationId::new();
+        StartingInterview {
+            id: InterviewId::new(),
+            org: flow.org,
+            flow: flow.id,
+            flow_version: flow.version,
+            person,
+            started_by,
+            title: flow.spec.name.clone(),
+            conversation,
+            opening: message(conversation, TurnRole::Assistant, flow.spec.steps[0].question.clone(), Channel::Web),
+        }
+    }
+
+    /// What the store writes.
+    pub fn as_new(&self) -> NewInterview<'_> {
+        NewInterview {
+            id: self.id,
+            org: self.org,
+            flow: self.flow,
+            flow_version: self.flow_version,
+            person: self.person,
+            started_by: self.started_by,
+            title: &self.title,
+            conversation: self.conversation,
+            opening: &self.opening,
+        }
+    }
+}
+
 impl Interviews {
     /// Starts `flow` (its current version) for `person`; `started_by` is whoever sent it (the
     /// person themselves, or their coach).
@@ -59,27 +109,12 @@ impl Interviews {
         started_by: PersonId,
     ) -> InterviewsResult<Interview> {
         let flow = self.store.interview_flow(org, flow, None).await?;
-        let conversation = ConversationId::new();
-        let opening = message(conversation, TurnRole::Assistant, flow.spec.steps[0].question.clone(), Channel::Web);
-        let id = InterviewId::new();
-        self.store
-            .start_interview(&NewInterview {
-                id,
-                org,
-                flow: flow.id,
-                flow_version: flow.version,
-                person,
-                started_by: Some(started_by),
-                title: &flow.spec.name,
-                conversation,
-                opening: &opening,
-            })
-            .await
-            .map_err(|e| match e {
-                wayfinder_store::StoreError::MissingReference => InterviewsError::NotFound,
-                other => other.into(),
-            })?;
-        self.interview(org, id).await
+        let starting = StartingInterview::of(&flow, person, Some(started_by));
+        self.store.start_interview(&starting.as_new()).await.map_err(|e| match e {
+            wayfinder_store::StoreError::MissingReference => InterviewsError::NotFound,
+            other => other.into(),
+        })?;
+        self.interview(org, starting.id).await
     }
 
     /// The learner an interview is for.

@@ -4,7 +4,7 @@
 //! next message and the interview's new place, and only from the place it was
 //! read at — so an answer sent twice (two tabs, a retry) moves it on once.
 
-use crate::coach::{insert_conversation, insert_message};
+use crate::coach::insert_message;
 use crate::{MessageRecord, Store, StoreError, StoreResult, in_tx, on_pool, rows::*};
 use chrono::{DateTime, Utc};
 use wayfinder_accounts_rules::{OrgId, PersonId};
@@ -15,6 +15,32 @@ use wayfinder_interviews_rules::{
     interviewer::EndReason,
     summary::{SummarySource, SummaryValue},
 };
+
+/// Starts an interview (its conversation, the opening question and the interview's row) inside
+/// the transaction `$tx`.
+macro_rules! insert_interview {
+    ($store:expr, $tx:ident, $new:expr, $now:expr) => {{
+        let (new, now): (&$crate::NewInterview<'_>, i64) = ($new, $now);
+        $crate::coach::insert_conversation!($store, $tx, new.conversation, new.org, new.person, None, new.title, now);
+        $crate::coach::insert_message!($tx, new.org, 1, new.opening);
+        sqlx::query(
+            "INSERT INTO interviews (id, org_id, flow_id, flow_version, person_id, conversation_id, started_by, status,
+               step_index, probes_used, answers, active_ms, resumed_at, started_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 0, 0, 0, 0, $8, $8, $8)",
+        )
+        .bind(new.id.to_string())
+        .bind(new.org.to_string())
+        .bind(new.flow.to_string())
+        .bind(new.flow_version)
+        .bind(new.person.to_string())
+        .bind(new.conversation.to_string())
+        .bind(new.started_by.map(|p| p.to_string()))
+        .bind(now)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use insert_interview;
 
 /// A flow as stored, with the spec of the version asked for (the current one unless named).
 #[derive(Clone, Debug, PartialEq)]
@@ -279,6 +305,13 @@ impl Store {
             if used > 0 {
                 return Err(StoreError::Conflict("interviews have run on this flow; it stays so their summaries keep it"));
             }
+            // Steps are stored as JSON; an interview step names its flow as `"flow_id":"<id>"`.
+            let (steps,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM sequences WHERE org_id = $1 AND steps LIKE $2")
+                .bind(org.to_string()).bind(format!("%\"flow_id\":\"{id}\"%")).fetch_one(&mut *tx).await?;
+            if steps > 0 {
+                return Err(StoreError::Conflict("a sequence's step starts this flow; change the step first"));
+            }
             let done = sqlx::query("DELETE FROM interview_flows WHERE id = $1 AND org_id = $2")
                 .bind(id.to_string()).bind(org.to_string()).execute(&mut *tx).await?.rows_affected();
             if done == 0 {
@@ -293,15 +326,7 @@ impl Store {
     pub async fn start_interview(&self, new: &NewInterview<'_>) -> StoreResult<()> {
         let now = now_ms();
         in_tx!(self, tx => {
-            insert_conversation!(self, tx, new.conversation, new.org, new.person, None, new.title, now);
-            insert_message!(tx, new.org, 1, new.opening);
-            sqlx::query(
-                "INSERT INTO interviews (id, org_id, flow_id, flow_version, person_id, conversation_id, started_by, status,
-                   step_index, probes_used, answers, active_ms, resumed_at, started_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 0, 0, 0, 0, $8, $8, $8)")
-                .bind(new.id.to_string()).bind(new.org.to_string()).bind(new.flow.to_string()).bind(new.flow_version)
-                .bind(new.person.to_string()).bind(new.conversation.to_string()).bind(new.started_by.map(|p| p.to_string()))
-                .bind(now).execute(&mut *tx).await?;
+            insert_interview!(self, tx, new, now);
         });
         Ok(())
     }

@@ -3,7 +3,10 @@
 //! it was read at, in one transaction with the step's record and its outbox
 //! row — so two instances advancing the same enrolment never send a step twice.
 
-use crate::{NewOutbound, Store, StoreError, StoreResult, channels::insert_outbound, in_tx, on_pool, rows::*};
+use crate::{
+    NewInterview, NewOutbound, Store, StoreError, StoreResult, channels::insert_outbound, in_tx,
+    interviews::insert_interview, on_pool, rows::*,
+};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use wayfinder_accounts_rules::{OrgId, PersonId};
@@ -120,7 +123,7 @@ pub struct DueEnrolment {
 
 /// A step to record as taken, and where the enrolment goes after it.
 #[derive(Clone, Debug)]
-pub struct TakeStep {
+pub struct TakeStep<'a> {
     pub enrolment: SequenceEnrolmentId,
     /// The position the enrolment was read at; another taker moved it on when it differs.
     pub from_position: i64,
@@ -129,6 +132,8 @@ pub struct TakeStep {
     pub outcome: StepOutcome,
     pub taken_at: DateTime<Utc>,
     pub outbound: Option<NewOutbound>,
+    /// The interview an interview step starts, written with the step.
+    pub interview: Option<NewInterview<'a>>,
     pub next_due_at: Option<DateTime<Utc>>,
     pub status: SequenceEnrolmentStatus,
 }
@@ -349,7 +354,7 @@ impl Store {
 
     /// Records a step taken, queues its message and moves the enrolment on, all at once —
     /// only if the enrolment is still active at `from_position` (false: another taker was first).
-    pub async fn take_step(&self, take: &TakeStep) -> StoreResult<bool> {
+    pub async fn take_step(&self, take: &TakeStep<'_>) -> StoreResult<bool> {
         let now = now_ms();
         Ok(in_tx!(self, tx => {
             let moved = sqlx::query(
@@ -374,6 +379,9 @@ impl Store {
                     .execute(&mut *tx).await?;
                 if let (Some(out), Some(outbound_id)) = (&take.outbound, &outbound_id) {
                     insert_outbound!(tx, outbound_id, out);
+                }
+                if let Some(interview) = &take.interview {
+                    insert_interview!(self, tx, interview, now);
                 }
             }
             moved == 1

@@ -6010,6 +6010,11 @@ export interface components {
              * @description Hours after the step before it was taken (or after enrolment, for the first).
              */
             delay_hours: number;
+            /**
+             * @description The interview flow an `interview` step starts (its current version when the step falls
+             *     due); only interview steps name one.
+             */
+            flow_id?: string | null;
             /** @description Names the step within its sequence (letters, digits, `-` and `_`; 1 to 40). */
             key: string;
             kind: components["schemas"]["StepKind"];
@@ -6031,7 +6036,7 @@ export interface components {
          * @description What a step sends.
          * @enum {string}
          */
-        StepKind: "message" | "check_in" | "practice" | "reflection";
+        StepKind: "message" | "check_in" | "practice" | "reflection" | "interview";
         /** @description Consecutive active days. */
         Streak: {
             /**

@@ -31,6 +31,7 @@ const KIND_LABELS: Record<StepKind, string> = {
   check_in: "Check-in (1–5)",
   practice: "Practice prompt",
   reflection: "Reflection prompt",
+  interview: "Guided interview",
 };
 
 /** A step kind as people read it. */

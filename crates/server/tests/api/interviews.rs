@@ -191,17 +191,17 @@ async fn interviews_run_on_the_rules_and_end_in_a_cited_summary(backend: Backend
         turns.iter().filter(|(_, s, _)| steps.contains(&s.as_str())).map(|t| t.0).collect()
     };
     assert_eq!(turns.len(), 5);
+    // "Not sure really" fell short and was probed: the fuller answer to the same step replaces it.
     assert_eq!(
         field(&done, "interests")["value"],
         json!([
-            "Not sure really",
             "I like to build things",
             "fix old bikes with my uncle",
             "I rebuilt a bike from parts",
             "got the gears shifting smoothly"
         ])
     );
-    assert_eq!(field(&done, "interests")["turns"], json!(seqs_of(&["enjoy", "making"])));
+    assert_eq!(field(&done, "interests")["turns"], json!(seqs_of(&["enjoy", "making"])[1..]));
     assert_eq!(field(&done, "strengths")["value"], json!(["Patience", "explaining things to my little brother"]));
     assert_eq!(field(&done, "strengths")["turns"], json!(seqs_of(&["strengths"])));
     assert_eq!(

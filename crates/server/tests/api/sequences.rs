@@ -258,6 +258,137 @@ async fn sequences_send_steps_as_they_fall_due_and_branch_on_check_ins(backend: 
     assert_eq!(admin.get(&enrolments).await.0, StatusCode::NOT_FOUND);
 }
 
+/// A weekly reflection as a program step: each interview step starts an interview on its flow for
+/// the person when it falls due and links to it on their channel.
+async fn an_interview_step_starts_the_flow_for_the_person_and_links_to_it(backend: Backend) {
+    let platform = FakePlatform::start().await;
+    let w = world_with_guide(spawn(backend, &platform, Models::none()).await).await;
+    let (app, a, admin, coach) = (&w.app, &w.org_a, &w.admin.client, &w.coach.client);
+    let setup = json!({ "bot_token": BOT_TOKEN, "webhook_secret": WEBHOOK_SECRET });
+    assert_eq!(admin.put(&format!("/orgs/{a}/channels/telegram"), setup).await.0, StatusCode::OK);
+    link_telegram(app, &platform, &w.learner.client, a, 93_001).await;
+    let now = Utc::now();
+    let quiet = |hours: i64| (now + Duration::hours(hours)).format("%H:%M").to_string();
+    let settings = json!({ "time_zone": "UTC", "quiet_start": quiet(12), "quiet_end": quiet(13) });
+    assert_eq!(w.learner.client.put(&format!("/orgs/{a}/reach-settings"), settings).await.0, StatusCode::OK);
+
+    // The coach saves the weekly reflection template as a flow; another organisation has its own.
+    let (_, templates) = coach.get(&format!("/orgs/{a}/interview-templates")).await;
+    let reflection =
+        templates.as_array().unwrap().iter().find(|t| t["purpose"] == "weekly_reflection").cloned().unwrap();
+    let (status, flow) = coach.post(&format!("/orgs/{a}/interview-flows"), reflection.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{flow}");
+    let flow_id = flow["id"].as_str().unwrap().to_string();
+    let b = &w.org_b;
+    let (status, foreign) = w.admin_b.client.post(&format!("/orgs/{b}/interview-flows"), reflection.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{foreign}");
+
+    let interview_step = |key: &str, delay_hours: i64, flow: &str| {
+        json!({ "key": key, "kind": "interview", "text": "Time for your weekly reflection, {name}.",
+            "delay_hours": delay_hours, "flow_id": flow })
+    };
+    let url = format!("/orgs/{a}/sequences");
+    let url = url.as_str();
+    let refused = |steps: Value| {
+        let spec = json!({ "name": "Weekly reflection", "steps": steps });
+        async move { coach.post(url, spec).await }
+    };
+    // An interview step names a flow of the organisation; no other kind of step names one.
+    for (steps, field) in [
+        (json!([interview_step("week-1", 0, foreign["id"].as_str().unwrap())]), "steps[0].flow_id"),
+        (json!([{ "key": "w", "kind": "interview", "text": "Reflect", "delay_hours": 0 }]), "steps[0].flow_id"),
+        (
+            json!([{ "key": "w", "kind": "message", "text": "Hi", "delay_hours": 0, "flow_id": flow_id }]),
+            "steps[0].flow_id",
+        ),
+    ] {
+        let (status, body) = refused(steps).await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{body}"
+        );
+    }
+    let (status, _) = refused(json!([interview_step("week-1", 0, &flow_id)])).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let weekly = json!({ "name": "Weekly reflection, twice",
+        "steps": [interview_step("week-1", 0, &flow_id), interview_step("week-2", 168, &flow_id)] });
+    let (status, sequence) = coach.post(url, weekly).await;
+    assert_eq!(status, StatusCode::CREATED, "{sequence}");
+    assert_eq!(sequence["steps"][1]["flow_id"], flow_id.as_str());
+    let sequence_id = sequence["id"].as_str().unwrap();
+    // A flow a sequence's step starts stays until the step changes.
+    assert_error(coach.delete(&format!("/orgs/{a}/interview-flows/{flow_id}")).await, StatusCode::CONFLICT, "conflict");
+    let enrol = json!({ "person_id": w.learner.id });
+    assert_eq!(coach.post(&format!("{url}/{sequence_id}/enrolments"), enrol).await.0, StatusCode::CREATED);
+
+    let (service, now) = (app.channels(), Utc::now());
+    let org: wayfinder_accounts_rules::OrgId = a.parse().unwrap();
+    let public_url = test_settings().public_url;
+    let learner_interviews = || async { w.learner.client.get(&format!("/orgs/{a}/interviews")).await.1 };
+    assert_eq!(learner_interviews().await, json!([]));
+
+    // Now: the first reflection starts, and its link goes to the learner's Telegram chat.
+    let run = service.advance_sequences(org, now).await.unwrap();
+    assert_eq!((run.sent, run.skipped), (1, 0), "{run:?}");
+    let started = learner_interviews().await;
+    let started = started.as_array().unwrap();
+    assert_eq!(started.len(), 1, "{started:?}");
+    assert_eq!(
+        (started[0]["flow_id"].as_str(), started[0]["status"].as_str()),
+        (Some(flow_id.as_str()), Some("active"))
+    );
+    let interview_id = started[0]["id"].as_str().unwrap().to_string();
+    let (_, members) = admin.get(&format!("/orgs/{a}/members")).await;
+    let learner = members.as_array().unwrap().iter().find(|m| m["person"]["id"] == w.learner.id.as_str()).unwrap();
+    let first_name = learner["person"]["display_name"].as_str().unwrap().split_whitespace().next().unwrap();
+    let rows = app.store.outbound_of(org, 500).await.unwrap();
+    let texts: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r.idempotency_key.starts_with("sequence:"))
+        .map(|r| (r.destination.as_str(), r.payload["text"].as_str().unwrap()))
+        .collect();
+    let expected = format!("Time for your weekly reflection, {first_name}.\n\n{public_url}/interviews/{interview_id}");
+    assert_eq!(texts, vec![("93001", expected.as_str())]);
+    // The learner opens it and answers the flow's first question; the coach reads it.
+    let interview_url = format!("/orgs/{a}/interviews/{interview_id}");
+    let (status, opened) = w.learner.client.get(&interview_url).await;
+    assert_eq!((status, opened["question"].clone()), (StatusCode::OK, reflection["steps"][0]["question"].clone()));
+    let (status, answered) = w
+        .learner
+        .client
+        .post(
+            &format!("{interview_url}/answers"),
+            json!({ "content": "I finished the first module and kept notes every day" }),
+        )
+        .await;
+    assert_eq!(
+        (status, answered["step"].clone()),
+        (StatusCode::OK, reflection["steps"][1]["key"].clone()),
+        "{answered}"
+    );
+    assert_eq!(coach.get(&interview_url).await.0, StatusCode::OK);
+
+    // Nothing more until a week has passed; then the second reflection, a new interview.
+    let run = service.advance_sequences(org, now + Duration::hours(167)).await.unwrap();
+    assert_eq!(run, Default::default());
+    let run = service.advance_sequences(org, now + Duration::hours(169)).await.unwrap();
+    assert_eq!((run.sent, run.completed), (1, 1), "{run:?}");
+    let after = learner_interviews().await;
+    assert_eq!(after.as_array().unwrap().len(), 2, "{after}");
+    let (_, enrolments) = coach.get(&format!("{url}/{sequence_id}/enrolments")).await;
+    let taken: Vec<(&str, &str, &str)> = enrolments[0]["taken"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["step_key"].as_str().unwrap(), t["kind"].as_str().unwrap(), t["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(taken, vec![("week-1", "interview", "sent"), ("week-2", "interview", "sent")]);
+}
+
 const WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
-wayfinder_testing::on_both_backends!(sequences_send_steps_as_they_fall_due_and_branch_on_check_ins);
+wayfinder_testing::on_both_backends!(
+    sequences_send_steps_as_they_fall_due_and_branch_on_check_ins,
+    an_interview_step_starts_the_flow_for_the_person_and_links_to_it
+);

@@ -45,6 +45,8 @@ interface DraftStep {
   /** As typed; checked to be whole hours on save. */
   delay: string;
   condition: DraftCondition | null;
+  /** The flow an interview step starts. */
+  flow_id: string | null;
 }
 
 let lastDraftId = 0;
@@ -53,7 +55,13 @@ const draftId = () => `step${++lastDraftId}`;
 const UNKNOWN = "unknown:";
 
 function draftsOf(steps: Step[]): DraftStep[] {
-  const drafts = steps.map((s) => ({ ...s, id: draftId(), delay: String(s.delay_hours), condition: null }));
+  const drafts = steps.map((s) => ({
+    ...s,
+    id: draftId(),
+    delay: String(s.delay_hours),
+    condition: null,
+    flow_id: s.flow_id ?? null,
+  }));
   return drafts.map((d, i) => {
     const c = steps[i]?.condition;
     if (!c) return d;
@@ -78,6 +86,7 @@ function newStep(steps: DraftStep[]): DraftStep {
     text: "",
     delay: steps.length === 0 ? "0" : "24",
     condition: null,
+    flow_id: null,
   };
 }
 
@@ -501,6 +510,7 @@ export function SequenceEditor({
         condition: s.condition
           ? { step: conditionKey(steps, s.condition), answer: s.condition.answer, value: s.condition.value }
           : null,
+        flow_id: s.kind === "interview" ? s.flow_id : null,
       })),
     };
     setAnnouncement("");
