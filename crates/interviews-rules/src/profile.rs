@@ -3,7 +3,8 @@
 //! said (their interests, strengths, goals — every text field of the summary).
 //! Words match when they share their first five letters ("robots" finds
 //! "Robotics") or a word of four letters begins the other ("draw" and
-//! "drawing"); common words are left out.
+//! "drawing"); common words are left out. A coach intake's self-rating (its
+//! first scale field) says where the learner's path starts.
 
 use crate::flow::{FieldKind, SummaryField};
 use crate::summary::SummaryValue;
@@ -51,6 +52,13 @@ fn summary_terms(fields: &[SummaryField], summary: &[SummaryValue]) -> Vec<Strin
     terms
 }
 
+/// The learner's self-rating in a summary: the value of the schema's first scale field, 1 to 5
+/// (none when the schema has no scale or the interview did not tell).
+pub fn self_rating(fields: &[SummaryField], summary: &[SummaryValue]) -> Option<i64> {
+    let scale = fields.iter().find(|f| f.kind == FieldKind::Scale)?;
+    summary.iter().find(|v| v.key == scale.key)?.value.as_i64().filter(|r| (1..=5).contains(r))
+}
+
 /// The candidates (`id` with its texts) that share words with the summary, best first, each with
 /// the learner's words it matched; ties keep the candidates' order.
 pub fn suggest<I: Clone>(
@@ -76,6 +84,22 @@ pub fn suggest<I: Clone>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_self_rating_is_the_first_scale_field() {
+        let field = |key: &str, kind| SummaryField { key: key.into(), kind, description: String::new() };
+        let value = |key: &str, value: Value| SummaryValue { key: key.into(), value, turns: vec![3], corrected: false };
+        let fields = [
+            field("goals", FieldKind::TextList),
+            field("experience", FieldKind::Scale),
+            field("time", FieldKind::Scale),
+        ];
+        let summary =
+            [value("goals", serde_json::json!(["lead"])), value("experience", 2.into()), value("time", 5.into())];
+        assert_eq!(self_rating(&fields, &summary), Some(2));
+        assert_eq!(self_rating(&fields, &[value("experience", Value::Null)]), None);
+        assert_eq!(self_rating(&fields[..1], &summary), None, "no scale field");
+    }
     use serde_json::json;
 
     #[test]

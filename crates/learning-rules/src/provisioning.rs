@@ -1,8 +1,10 @@
 //! Coach provisioning: an administrator invites a new coach with a training
 //! program (and, optionally, the manager who follows them); the coach
-//! completes a profile, takes the program's placement as an intake, and
-//! trains along the path it leaves. These are the rules: what a profile may
-//! hold, where a provisioned coach stands, and the intake's score per domain.
+//! completes a profile, has an intake interview when the provisioning names
+//! a coach-intake flow, takes the program's placement (unless the interview's
+//! self-rating starts them at the beginning), and trains along the path it
+//! leaves. These are the rules: what a profile may hold, where a provisioned
+//! coach stands, where the training starts, and the intake's score per domain.
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -115,6 +117,53 @@ impl ProvisionStage {
     }
 }
 
+/// Self-rated knowledge (1 to 5) at or below which the training starts at the beginning of the
+/// path without a placement: to someone who says they are just starting, the placement would
+/// only confirm it, one question after another.
+pub const BEGINNER_RATING_AT_MOST: i64 = 2;
+
+wayfinder_accounts_rules::closed_set! {
+/// Where a coach's training starts.
+pub enum StartingPoint {
+    /// At the beginning of the path: the first concepts whose prerequisites are known.
+    Beginning,
+    /// Where the placement finds it: the concepts it does not settle as known.
+    Placement,
+}
+}
+
+/// Where the intake interview's self-rating starts the training (none: the placement decides).
+pub fn starting_point(self_rating: Option<i64>) -> StartingPoint {
+    match self_rating {
+        Some(rating) if rating <= BEGINNER_RATING_AT_MOST => StartingPoint::Beginning,
+        _ => StartingPoint::Placement,
+    }
+}
+
+/// The intake interview, as far as the intake's end is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntakeInterviewState {
+    /// The provisioning runs no interview.
+    NotRun,
+    /// Started, not finished.
+    Running,
+    Completed {
+        self_rating: Option<i64>,
+    },
+}
+
+/// Whether the intake is done: the interview first (when there is one), then the placement —
+/// which a self-rated beginner does not need.
+pub fn intake_completed(interview: IntakeInterviewState, placement_completed: bool) -> bool {
+    match interview {
+        IntakeInterviewState::Running => false,
+        IntakeInterviewState::Completed { self_rating } if starting_point(self_rating) == StartingPoint::Beginning => {
+            true
+        }
+        IntakeInterviewState::NotRun | IntakeInterviewState::Completed { .. } => placement_completed,
+    }
+}
+
 /// One concept as the intake left it: its domains (the concept's tags) and the probability the
 /// coach knows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -189,6 +238,22 @@ pub fn may_see(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_interview_comes_first_and_a_beginner_needs_no_placement() {
+        use IntakeInterviewState::*;
+        assert_eq!(starting_point(Some(1)), StartingPoint::Beginning);
+        assert_eq!(starting_point(Some(2)), StartingPoint::Beginning);
+        assert_eq!(starting_point(Some(3)), StartingPoint::Placement);
+        assert_eq!(starting_point(None), StartingPoint::Placement);
+        for placed in [false, true] {
+            assert!(!intake_completed(Running, placed), "the interview is not over");
+            assert!(intake_completed(Completed { self_rating: Some(2) }, placed), "a beginner starts at once");
+            assert_eq!(intake_completed(Completed { self_rating: Some(4) }, placed), placed);
+            assert_eq!(intake_completed(Completed { self_rating: None }, placed), placed);
+            assert_eq!(intake_completed(NotRun, placed), placed);
+        }
+    }
 
     fn profile(years: u32, subjects: &[&str], goals: &str) -> CoachProfile {
         CoachProfile {

@@ -156,4 +156,4 @@ pub use practice::{
     DEFAULT_SESSION_SIZE, MAX_REVIEW_COMMENT_CHARS, MAX_SESSION_SIZE, PlacedConcept, PlacementResult, PracticeAttempt,
     PracticePrompt, PracticeQuestion, PracticeSession, PracticeSessionSummary, ReviewSpec, SessionSpec,
 };
-pub use provisioning::{CoachIntake, CoachProvision, CoachProvisionSpec};
+pub use provisioning::{CoachIntake, CoachProvision, CoachProvisionSpec, IntakeInterview};

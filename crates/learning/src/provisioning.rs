@@ -1,22 +1,29 @@
 //! Coach provisioning: an administrator brings in a coach with a training
-//! program and, optionally, their manager. Accepting the invitation enrols
-//! the coach and sets the program as their goal; the coach completes a
-//! profile and takes the program's placement as an intake, whose result is
-//! a score per domain and a training path that skips what they already know.
+//! program and, optionally, their manager and a coach-intake interview flow.
+//! Accepting the invitation enrols the coach, sets the program as their goal
+//! and starts the intake interview; the coach completes a profile and the
+//! interview, then takes the program's placement — whose result is a score per
+//! domain and a training path that skips what they already know — unless the
+//! interview's self-rating starts them at the beginning of the path.
 //! The rules (profile, stage, domain scores) are in
 //! `wayfinder_learning_rules::provisioning`.
 
 use crate::{GoalProgress, Learning, LearningError, LearningResult, programs::not_found};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::collections::HashSet;
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{InvitationId, OrgId, PersonId, Role};
+use wayfinder_interviews::StartingInterview;
+use wayfinder_interviews_rules::{InterviewFlowId, InterviewId, flow::FlowPurpose, profile::self_rating};
 use wayfinder_learning_rules::practice::{PracticeSessionId, PracticeTarget, SessionStatus};
+use wayfinder_learning_rules::program::ConceptId;
 use wayfinder_learning_rules::program::{GoalId, GoalKind, ProgramId, ProgramStatus};
 use wayfinder_learning_rules::provisioning::{
-    CoachProfile, CoachProvisionId, DomainScore, IntakeConcept, ProvisionFacts, ProvisionStage, domain_scores,
+    CoachProfile, CoachProvisionId, DomainScore, IntakeConcept, IntakeInterviewState, ProvisionFacts, ProvisionStage,
+    StartingPoint, domain_scores, intake_completed, starting_point,
 };
-use wayfinder_store::{CoachProvisionRecord, GoalRecord, NewCoachProvision};
+use wayfinder_store::{CoachProvisionRecord, GoalRecord, InterviewStatus, NewCoachProvision, StoreError};
 
 /// What a coach is provisioned with, besides their invitation.
 #[derive(Clone, Copy, Debug)]
@@ -25,6 +32,29 @@ pub struct CoachProvisionSpec {
     pub program: ProgramId,
     /// The manager who follows their training.
     pub manager: Option<PersonId>,
+    /// The coach-intake flow run with the coach once they accept.
+    pub intake_flow: Option<InterviewFlowId>,
+}
+
+/// The coach's intake interview.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct IntakeInterview {
+    #[schema(value_type = String)]
+    pub interview_id: InterviewId,
+    #[schema(value_type = String)]
+    pub flow_id: InterviewFlowId,
+    pub flow_name: String,
+    /// `active`, `paused` or `completed`.
+    #[schema(value_type = String)]
+    pub status: InterviewStatus,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// The coach's self-rating, 1 to 5 (the summary's first scale field), once completed.
+    pub self_rating: Option<i64>,
+    /// Where the training starts, once completed: at the beginning (a self-rated beginner) or
+    /// where the placement finds it.
+    pub starting_point: Option<StartingPoint>,
+    /// For a training that starts at the beginning: the first concepts of the path.
+    pub start_with: Vec<crate::ConceptName>,
 }
 
 /// The coach's intake: the training program's placement.
@@ -60,6 +90,9 @@ pub struct CoachProvision {
     pub invitation_expires_at: DateTime<Utc>,
     pub profile: Option<CoachProfile>,
     pub profile_completed_at: Option<DateTime<Utc>>,
+    /// The intake interview (null when the provisioning names no intake flow, or before the
+    /// coach accepts).
+    pub intake_interview: Option<IntakeInterview>,
     /// The latest intake started (null before the first).
     pub intake: Option<CoachIntake>,
     /// The completed intake's score per domain (a domain is a tag of the program's concepts).
@@ -82,6 +115,16 @@ impl Learning {
         {
             return Err(invalid("manager_id", "must be a manager of the organisation"));
         }
+        if let Some(flow) = spec.intake_flow {
+            match self.store.interview_flow(org, flow, None).await {
+                Ok(flow) if flow.purpose == FlowPurpose::CoachIntake => {}
+                Ok(_) => return Err(invalid("intake_flow_id", "must be a coach intake flow")),
+                Err(StoreError::NotFound) => {
+                    return Err(invalid("intake_flow_id", "must be one of the organisation's interview flows"));
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
         Ok(())
     }
 
@@ -99,6 +142,7 @@ impl Learning {
             program: spec.program,
             manager: spec.manager,
             provisioned_by: by,
+            intake_flow: spec.intake_flow,
         };
         let record = self.store.create_coach_provision(org, &provision).await?;
         Ok(self.provision_views(org, vec![record]).await?.remove(0))
@@ -137,7 +181,15 @@ impl Learning {
             created_at: Utc::now(),
             deadline: None,
         };
-        Ok(self.store.start_coach_training(org, record, coach, &goal).await?)
+        let intake = match (record.intake_flow, record.intake_interview) {
+            (Some(flow), None) => {
+                let flow = self.store.interview_flow(org, flow, None).await?;
+                Some(StartingInterview::of(&flow, coach, record.provisioned_by))
+            }
+            _ => None,
+        };
+        let intake = intake.as_ref().map(StartingInterview::as_new);
+        Ok(self.store.start_coach_training(org, record, coach, &goal, intake.as_ref()).await?)
     }
 
     /// The coach completes (or corrects) their profile; their training is started if it was not.
@@ -199,11 +251,20 @@ impl Learning {
                 Some(coach) => self.intake(org, coach, &record, &graph).await?,
                 None => (None, Vec::new()),
             };
+            let intake_interview = self.intake_interview(org, &record, &graph, now).await?;
+            let interview_state = match &intake_interview {
+                None => IntakeInterviewState::NotRun,
+                Some(i) if i.status == InterviewStatus::Completed => {
+                    IntakeInterviewState::Completed { self_rating: i.self_rating }
+                }
+                Some(_) => IntakeInterviewState::Running,
+            };
+            let placement_completed = intake.as_ref().is_some_and(|i| i.status == SessionStatus::Completed);
             let stage = ProvisionStage::of(ProvisionFacts {
                 accepted: record.coach.is_some(),
                 invitation_closed: record.invitation_revoked || record.invitation_expires_at <= now,
                 profile_completed: record.profile_completed_at.is_some(),
-                intake_completed: intake.as_ref().is_some_and(|i| i.status == SessionStatus::Completed),
+                intake_completed: intake_completed(interview_state, placement_completed),
                 program_mastered: training.as_ref().is_some_and(|t| t.remaining == 0),
             });
             views.push(CoachProvision {
@@ -219,6 +280,7 @@ impl Learning {
                 invitation_expires_at: record.invitation_expires_at,
                 profile: record.profile,
                 profile_completed_at: record.profile_completed_at,
+                intake_interview,
                 intake,
                 domain_scores,
                 training,
@@ -226,6 +288,50 @@ impl Learning {
             });
         }
         Ok(views)
+    }
+
+    /// The coach's intake interview, with where it starts the training once completed.
+    async fn intake_interview(
+        &self,
+        org: OrgId,
+        record: &CoachProvisionRecord,
+        graph: &crate::graph_cache::OrgGraph,
+        now: DateTime<Utc>,
+    ) -> LearningResult<Option<IntakeInterview>> {
+        let Some(id) = record.intake_interview else { return Ok(None) };
+        let interview = match self.store.interview(org, id).await {
+            Ok(interview) => interview,
+            Err(StoreError::NotFound) => return Ok(None),
+            Err(other) => return Err(other.into()),
+        };
+        let completed = interview.place.status == InterviewStatus::Completed;
+        let self_rating = match (&interview.summary, completed) {
+            (Some(summary), true) => {
+                let flow = self.store.interview_flow(org, interview.flow, Some(interview.flow_version)).await?;
+                self_rating(&flow.spec.summary, summary)
+            }
+            _ => None,
+        };
+        let starting_point = completed.then(|| starting_point(self_rating));
+        let start_with = match (starting_point, record.goal) {
+            (Some(StartingPoint::Beginning), Some(goal)) => {
+                let path = self.path(org, goal, now).await?;
+                let on_path: HashSet<ConceptId> = path.steps.iter().map(|s| s.concept.id).collect();
+                let ready = |c: ConceptId| graph.graph.prerequisites(c).iter().all(|p| !on_path.contains(p));
+                path.steps.into_iter().map(|s| s.concept).filter(|c| ready(c.id)).take(5).collect()
+            }
+            _ => Vec::new(),
+        };
+        Ok(Some(IntakeInterview {
+            interview_id: interview.id,
+            flow_id: interview.flow,
+            flow_name: interview.flow_name,
+            status: interview.place.status,
+            completed_at: interview.completed_at,
+            self_rating,
+            starting_point,
+            start_with,
+        }))
     }
 
     /// The coach's latest intake on the training program (the latest completed one if any) and,

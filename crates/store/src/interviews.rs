@@ -312,6 +312,12 @@ impl Store {
             if steps > 0 {
                 return Err(StoreError::Conflict("a sequence's step starts this flow; change the step first"));
             }
+            let (intakes,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM coach_provisions WHERE org_id = $1 AND intake_flow_id = $2")
+                .bind(org.to_string()).bind(id.to_string()).fetch_one(&mut *tx).await?;
+            if intakes > 0 {
+                return Err(StoreError::Conflict("a coach's provisioning runs this flow as its intake"));
+            }
             let done = sqlx::query("DELETE FROM interview_flows WHERE id = $1 AND org_id = $2")
                 .bind(id.to_string()).bind(org.to_string()).execute(&mut *tx).await?.rows_affected();
             if done == 0 {

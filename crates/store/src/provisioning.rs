@@ -3,9 +3,10 @@
 //! and the one transaction that starts the training once the coach accepts.
 
 use crate::learning::GoalRecord;
-use crate::{Store, StoreError, StoreResult, in_tx, on_pool, rows::*};
+use crate::{NewInterview, Store, StoreError, StoreResult, in_tx, interviews::insert_interview, on_pool, rows::*};
 use chrono::{DateTime, Utc};
 use wayfinder_accounts_rules::{InvitationId, OrgId, PersonId, RelationshipId};
+use wayfinder_interviews_rules::{InterviewFlowId, InterviewId};
 use wayfinder_learning_rules::program::{GoalId, ProgramId};
 use wayfinder_learning_rules::provisioning::{CoachProfile, CoachProvisionId};
 
@@ -17,6 +18,8 @@ pub struct NewCoachProvision {
     pub program: ProgramId,
     pub manager: Option<PersonId>,
     pub provisioned_by: PersonId,
+    /// The coach-intake flow run with the coach once they accept.
+    pub intake_flow: Option<InterviewFlowId>,
 }
 
 /// A coach's provisioning as stored, with its invitation's state and the names it points at.
@@ -40,6 +43,9 @@ pub struct CoachProvisionRecord {
     pub goal: Option<GoalId>,
     pub profile: Option<CoachProfile>,
     pub profile_completed_at: Option<DateTime<Utc>>,
+    /// The coach-intake flow run with the coach, and the interview started on it.
+    pub intake_flow: Option<InterviewFlowId>,
+    pub intake_interview: Option<InterviewId>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -61,6 +67,8 @@ struct ProvisionRow {
     goal_id: Option<String>,
     profile: Option<String>,
     profile_completed_at: Option<i64>,
+    intake_flow_id: Option<String>,
+    intake_interview_id: Option<String>,
     created_at: i64,
 }
 
@@ -84,6 +92,8 @@ impl ProvisionRow {
             goal: self.goal_id.as_deref().map(|g| parse(g, "goal id")).transpose()?,
             profile: self.profile.as_deref().map(|p| from_json(p, "coach profile")).transpose()?,
             profile_completed_at: opt_time(self.profile_completed_at),
+            intake_flow: self.intake_flow_id.as_deref().map(|f| parse(f, "interview flow id")).transpose()?,
+            intake_interview: self.intake_interview_id.as_deref().map(|i| parse(i, "interview id")).transpose()?,
             created_at: time(self.created_at),
         })
     }
@@ -93,7 +103,7 @@ const PROVISION_SELECT: &str = "
     SELECT c.id, c.invitation_id, i.email, i.accepted_by, coach.display_name AS coach_name, i.accepted_at,
            i.expires_at, i.revoked_at, c.program_id, p.title AS program_title, c.manager_id,
            manager.display_name AS manager_name, c.provisioned_by, c.goal_id, c.profile, c.profile_completed_at,
-           c.created_at
+           c.intake_flow_id, c.intake_interview_id, c.created_at
     FROM coach_provisions c
     JOIN invitations i ON i.id = c.invitation_id
     JOIN programs p ON p.id = c.program_id
@@ -108,11 +118,13 @@ impl Store {
         provision: &NewCoachProvision,
     ) -> StoreResult<CoachProvisionRecord> {
         on_pool!(self, pool => sqlx::query(
-            "INSERT INTO coach_provisions (id, org_id, invitation_id, program_id, manager_id, provisioned_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            "INSERT INTO coach_provisions (id, org_id, invitation_id, program_id, manager_id, provisioned_by, created_at,
+               intake_flow_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(provision.id.to_string()).bind(org.to_string()).bind(provision.invitation.to_string())
             .bind(provision.program.to_string()).bind(provision.manager.map(|m| m.to_string()))
-            .bind(provision.provisioned_by.to_string()).bind(now_ms()).execute(pool).await?.rows_affected());
+            .bind(provision.provisioned_by.to_string()).bind(now_ms())
+            .bind(provision.intake_flow.map(|f| f.to_string())).execute(pool).await?.rows_affected());
         self.coach_provision(org, provision.id).await
     }
 
@@ -146,14 +158,15 @@ impl Store {
 
     /// Starts an accepted coach's training in one transaction: enrols them in the training
     /// program, puts them under their manager (while that person is still a manager of the
-    /// organisation) and sets `goal` unless the provisioning has one already. Running it again
-    /// changes nothing.
+    /// organisation), sets `goal` unless the provisioning has one already, and starts `intake`
+    /// unless an intake interview was started before. Running it again changes nothing.
     pub async fn start_coach_training(
         &self,
         org: OrgId,
         provision: &CoachProvisionRecord,
         coach: PersonId,
         goal: &GoalRecord,
+        intake: Option<&NewInterview<'_>>,
     ) -> StoreResult<()> {
         let now = now_ms();
         let (org_id, coach_id) = (org.to_string(), coach.to_string());
@@ -175,9 +188,14 @@ impl Store {
                     .bind(RelationshipId::new().to_string()).bind(&org_id).bind(manager.to_string()).bind(&coach_id)
                     .bind(now).execute(&mut *tx).await?;
             }
-            let (existing,): (Option<String>,) =
-                sqlx::query_as("SELECT goal_id FROM coach_provisions WHERE id = $1")
+            let (existing, interview): (Option<String>, Option<String>) =
+                sqlx::query_as("SELECT goal_id, intake_interview_id FROM coach_provisions WHERE id = $1")
                     .bind(provision.id.to_string()).fetch_one(&mut *tx).await?;
+            if let (None, Some(intake)) = (interview, intake) {
+                insert_interview!(self, tx, intake, now);
+                sqlx::query("UPDATE coach_provisions SET intake_interview_id = $1 WHERE id = $2")
+                    .bind(intake.id.to_string()).bind(provision.id.to_string()).execute(&mut *tx).await?;
+            }
             if existing.is_none() {
                 sqlx::query(
                     "INSERT INTO goals (id, org_id, person_id, kind, title, targets, set_by, created_at, deadline_day)

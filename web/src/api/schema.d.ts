@@ -3424,6 +3424,7 @@ export interface components {
             email: string;
             id: string;
             intake?: null | components["schemas"]["CoachIntake"];
+            intake_interview?: null | components["schemas"]["IntakeInterview"];
             /** Format: date-time */
             invitation_expires_at: string;
             manager_id?: string | null;
@@ -4272,6 +4273,24 @@ export interface components {
             parents_may_read_conversations?: boolean | null;
             /** @description An IANA time zone name, e.g. `Europe/Berlin`. Days already counted keep their zone. */
             time_zone?: string | null;
+        };
+        /** @description The coach's intake interview. */
+        IntakeInterview: {
+            /** Format: date-time */
+            completed_at?: string | null;
+            flow_id: string;
+            flow_name: string;
+            interview_id: string;
+            /**
+             * Format: int64
+             * @description The coach's self-rating, 1 to 5 (the summary's first scale field), once completed.
+             */
+            self_rating?: number | null;
+            /** @description For a training that starts at the beginning: the first concepts of the path. */
+            start_with: components["schemas"]["ConceptName"][];
+            starting_point?: null | components["schemas"]["StartingPoint"];
+            /** @description `active`, `paused` or `completed`. */
+            status: string;
         };
         /** @description An interview: where it stands, its transcript and, once it ended, its summary. */
         Interview: {
@@ -5471,6 +5490,11 @@ export interface components {
         ProvisionCoachBody: {
             /** @description Where the invitation goes. */
             email: string;
+            /**
+             * @description One of the organisation's coach-intake interview flows, started with the coach when they
+             *     accept; its self-rating decides whether the placement is needed.
+             */
+            intake_flow_id?: string | null;
             /** @description A manager of the organisation who follows their training. */
             manager_id?: string | null;
             /** @description The published program that trains them; accepting enrols them and sets it as their goal. */
@@ -6002,6 +6026,11 @@ export interface components {
             coach_id?: string | null;
             title?: string | null;
         };
+        /**
+         * @description Where a coach's training starts.
+         * @enum {string}
+         */
+        StartingPoint: "beginning" | "placement";
         /** @description One step of a sequence. */
         Step: {
             condition?: null | components["schemas"]["StepCondition"];

@@ -16,6 +16,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{OrgId, PersonId, Role, normalise_email, policy::OrgAction};
+use wayfinder_interviews_rules::InterviewFlowId;
 use wayfinder_learning::{CoachProvision, CoachProvisionSpec};
 use wayfinder_learning_rules::program::ProgramId;
 use wayfinder_learning_rules::provisioning::{CoachProfile, CoachProvisionId, may_see};
@@ -33,6 +34,10 @@ pub struct ProvisionCoachBody {
     /// A manager of the organisation who follows their training.
     #[schema(value_type = Option<String>)]
     pub manager_id: Option<PersonId>,
+    /// One of the organisation's coach-intake interview flows, started with the coach when they
+    /// accept; its self-rating decides whether the placement is needed.
+    #[schema(value_type = Option<String>)]
+    pub intake_flow_id: Option<InterviewFlowId>,
 }
 
 /// A provisioned coach and the invitation to send them (its secret shown this once).
@@ -58,7 +63,8 @@ pub async fn provision_coach(
     let scope = OrgScope::load(&state, &principal, org_id).await?;
     scope.require(OrgAction::ProvisionCoaches)?;
     let email = normalise_email(&body.email)?;
-    let spec = CoachProvisionSpec { program: body.program_id, manager: body.manager_id };
+    let spec =
+        CoachProvisionSpec { program: body.program_id, manager: body.manager_id, intake_flow: body.intake_flow_id };
     state.learning.check_coach_provision(org_id, spec).await?;
     let by = principal.person.id;
     let invitation = invite(&state, org_id, by, email, Role::Coach, &ip).await?;
@@ -72,7 +78,8 @@ pub async fn provision_coach(
             return Err(error.into());
         }
     };
-    let detail = serde_json::json!({ "program": spec.program, "manager": spec.manager });
+    let detail =
+        serde_json::json!({ "program": spec.program, "manager": spec.manager, "intake_flow": spec.intake_flow });
     audit(&state, Some(org_id), Some(by), "coach.provisioned", Some(provision.id.to_string()), detail, &ip).await;
     Ok((StatusCode::CREATED, Json(CoachProvisioned { provision, invitation })))
 }

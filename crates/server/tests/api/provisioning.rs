@@ -259,4 +259,150 @@ async fn a_coach_is_provisioned_profiled_placed_and_trained(backend: Backend) {
     assert_error(w.admin_b.client.get(&one).await, StatusCode::NOT_FOUND, "not_found");
 }
 
-wayfinder_testing::on_both_backends!(a_coach_is_provisioned_profiled_placed_and_trained);
+/// Answers an interview's questions in turn; the interview as the last answer left it.
+async fn answer_all(client: &Client, org: &str, interview: &str, answers: &[&str]) -> Value {
+    let mut last = Value::Null;
+    for answer in answers {
+        let (status, body) =
+            client.post(&format!("/orgs/{org}/interviews/{interview}/answers"), json!({ "content": answer })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        last = body;
+    }
+    last
+}
+
+async fn the_intake_interview_comes_first_and_its_self_rating_decides_where_training_starts(backend: Backend) {
+    let w = World::build(backend).await;
+    let (a, admin) = (&w.org_a, &w.admin.client);
+    let (status, detail) = admin.post(&format!("/orgs/{a}/programs/import"), training_program()).await;
+    assert_eq!(status, StatusCode::CREATED, "{detail}");
+    let program = detail["program"]["id"].as_str().unwrap().to_string();
+    let (status, _) = admin.post(&format!("/orgs/{a}/programs/{program}/publish"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, templates) = admin.get(&format!("/orgs/{a}/interview-templates")).await;
+    let template = |purpose: &str| templates.as_array().unwrap().iter().find(|t| t["purpose"] == purpose).cloned();
+    let flows = format!("/orgs/{a}/interview-flows");
+    let (_, intake) = admin.post(&flows, template("coach_intake").unwrap()).await;
+    let intake_flow = intake["id"].as_str().unwrap().to_string();
+    let (_, discovery) = admin.post(&flows, template("interest_discovery").unwrap()).await;
+    let (_, foreign) =
+        w.admin_b.client.post(&format!("/orgs/{}/interview-flows", w.org_b), template("coach_intake").unwrap()).await;
+
+    // The intake flow is one of the organisation's coach-intake flows; a refusal writes nothing.
+    let provisions = format!("/orgs/{a}/coach-provisions");
+    let body = |email: &str, flow: &Value| json!({ "email": email, "program_id": program, "intake_flow_id": flow });
+    let before = w.app.row_counts().await;
+    for flow in [&discovery["id"], &foreign["id"], &json!("01890000-0000-7000-8000-000000000000")] {
+        let (status, refused) = admin.post(&provisions, body("x@north.example", flow)).await;
+        assert_eq!(
+            (status, refused["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("intake_flow_id")),
+            "{refused}"
+        );
+    }
+    assert_eq!(w.app.row_counts().await, before);
+
+    // Two coaches: one will say they are just starting, the other that they know a lot.
+    let mut coaches = Vec::new();
+    for (email, name) in [("bea@north.example", "Bea Beginner"), ("eli@north.example", "Eli Expert")] {
+        let (status, created) = admin.post(&provisions, body(email, &json!(intake_flow))).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert_eq!(created["provision"]["intake_interview"], Value::Null, "not before the coach accepts");
+        let one = format!("{provisions}/{}", created["provision"]["id"].as_str().unwrap());
+        let mut coach = w.app.client();
+        let accept = json!({ "token": created["invitation"]["token"], "password": PASSWORD, "display_name": name });
+        let (status, accepted) = coach.post("/invitations/accept", accept).await;
+        assert_eq!(status, StatusCode::OK, "{accepted}");
+        coach.csrf = Some(accepted["csrf_token"].as_str().unwrap().to_string());
+        coaches.push((coach, one, accepted["person"]["id"].as_str().unwrap().to_string()));
+    }
+    // The flow a provisioning runs stays.
+    assert_error(admin.delete(&format!("{flows}/{intake_flow}")).await, StatusCode::CONFLICT, "conflict");
+
+    let profile = json!({ "experience_years": 1, "subjects": ["Study skills"], "goals": "" });
+    let mut interviews = Vec::new();
+    for (coach, one, me) in &coaches {
+        // Accepting started the interview, sent by the administrator; the coach finds it with their own.
+        let (_, view) = coach.get(one).await;
+        assert_eq!(
+            (view["stage"].as_str(), view["intake_interview"]["status"].as_str()),
+            (Some("profile"), Some("active")),
+            "{view}"
+        );
+        assert_eq!(view["intake_interview"]["flow_id"], intake_flow.as_str());
+        let interview = view["intake_interview"]["interview_id"].as_str().unwrap().to_string();
+        let (status, opened) = coach.get(&format!("/orgs/{a}/interviews/{interview}")).await;
+        assert_eq!(status, StatusCode::OK, "{opened}");
+        assert_eq!(
+            (opened["person_id"].as_str(), opened["started_by"].as_str()),
+            (Some(me.as_str()), Some(w.admin.id.as_str())),
+            "{opened}"
+        );
+        // With the profile done, the interview is what the intake waits for (and is not started twice).
+        let (status, view) = coach.put(&format!("{one}/profile"), profile.clone()).await;
+        assert_eq!((status, view["stage"].as_str()), (StatusCode::OK, Some("intake")), "{view}");
+        let (_, own) = coach.get(&format!("/orgs/{a}/interviews")).await;
+        assert_eq!(own.as_array().unwrap().len(), 1, "{own}");
+        interviews.push(interview);
+    }
+
+    // The beginner rates themself 2: their training starts at the beginning, no placement needed.
+    let (bea, bea_view, _) = &coaches[0];
+    let done = answer_all(
+        bea,
+        a,
+        &interviews[0],
+        &[
+            "I want to help new students settle into their first term",
+            "2",
+            "About three hours a week",
+            "Doing exercises and talking it through",
+            "Not having enough time with each student",
+        ],
+    )
+    .await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let (_, view) = w.admin.client.get(bea_view).await;
+    assert_eq!(view["stage"], "training", "{view}");
+    assert_eq!(view["intake"], Value::Null, "no placement");
+    let started = &view["intake_interview"];
+    assert_eq!(
+        (started["status"].as_str(), started["self_rating"].as_i64(), started["starting_point"].as_str()),
+        (Some("completed"), Some(2), Some("beginning")),
+        "{started}"
+    );
+    // Each domain is a chain: the path starts at its first concept.
+    let start_with: Vec<&str> =
+        started["start_with"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let firsts: Vec<String> = DOMAINS.iter().map(|d| format!("{d} 0")).collect();
+    assert_eq!(start_with, firsts);
+
+    // The experienced coach rates themself 4: the placement finds where they start.
+    let (eli, eli_view, _) = &coaches[1];
+    answer_all(
+        eli,
+        a,
+        &interviews[1],
+        &[
+            "I want to run group coaching for a whole cohort of students",
+            "4, I have coached for years",
+            "Two hours",
+            "Reading",
+            "None",
+        ],
+    )
+    .await;
+    let (_, view) = eli.get(eli_view).await;
+    let started = &view["intake_interview"];
+    assert_eq!(
+        (view["stage"].as_str(), started["self_rating"].as_i64(), started["starting_point"].as_str()),
+        (Some("intake"), Some(4), Some("placement")),
+        "{view}"
+    );
+    assert_eq!(started["start_with"], json!([]));
+}
+
+wayfinder_testing::on_both_backends!(
+    a_coach_is_provisioned_profiled_placed_and_trained,
+    the_intake_interview_comes_first_and_its_self_rating_decides_where_training_starts
+);
