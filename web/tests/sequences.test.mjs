@@ -11,8 +11,13 @@
 // only their own learners there. Finally a learner with no check-ins sees
 // nothing extra on My learning; once they have linked a Telegram chat (a
 // stand-in for the Bot API in this file) and a check-in has been sent to it,
-// they answer it there with one press. Run with `npm run test:e2e`
-// (WAYFINDER_BIN names the binary).
+// they answer it there with one press. Last, a coach writes a sequence whose
+// second step is a guided interview: the step names no flow until they choose
+// one (saving without is refused at the flow), a flow deleted meanwhile is
+// refused by the server at that step's flow, and with the weekly reflection
+// chosen it saves; the steps show the flow's name in the editor and in the
+// enrolments, where the learner's interview starts when the step is taken.
+// Run with `npm run test:e2e` (WAYFINDER_BIN names the binary).
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -26,6 +31,7 @@ import {
   screenshot,
   setUpOrganisation,
   startStack,
+  threeScreenshots,
 } from "./lib/harness.mjs";
 import { linkTelegramChat, setUpTelegramBot, startFakeBotApi } from "./lib/telegram.mjs";
 
@@ -42,6 +48,7 @@ let api; // the operator, an administrator of the organisation
 let org;
 let lena;
 let max;
+let cora;
 let sequenceId;
 const problems = [];
 
@@ -89,7 +96,7 @@ before(async () => {
   ({ api, org } = await setUpOrganisation(stack, OPERATOR, { name: "Northfield School", slug: "northfield" }));
   lena = await api.inviteAndAccept(org.id, LEARNER, "learner");
   max = await api.inviteAndAccept(org.id, OTHER, "learner");
-  const cora = await api.inviteAndAccept(org.id, COACH, "coach");
+  cora = await api.inviteAndAccept(org.id, COACH, "coach");
   await api.call("POST", `/orgs/${org.id}/relationships`, { kind: "coach_learner", from_person: cora.id, to_person: lena.id });
 });
 
@@ -367,4 +374,127 @@ test("a learner answers an open check-in at the top of My learning; with none, n
   await admin.getByRole("table", { name: "Sequences" }).getByRole("link", { name: "First week" }).waitFor();
   assert.equal(await admin.getByRole("link", { name: "Daily pulse" }).count(), 0);
   await admin.context().close();
+});
+
+test("a coach adds a guided interview step: its flow is chosen, checked, saved and shown by name", async () => {
+  const page = await signedInPage(COACH);
+  await page.goto(`${stack.base}/sequences/new`);
+  const form = page.getByRole("form", { name: "Sequence" });
+
+  // Without flows, an interview step says where to write one.
+  const lone = stepGroup(form, 1);
+  await lone.getByLabel("Kind").selectOption({ label: "Guided interview" });
+  await lone.getByText("No interview flows yet: write one under Interviews.").waitFor();
+  assert.equal(await lone.getByRole("link", { name: "Interviews" }).getAttribute("href"), "/interviews");
+
+  // The coach saves two templates as flows.
+  const templates = await cora.client.call("GET", `/orgs/${org.id}/interview-templates`);
+  const template = (purpose) => templates.find((t) => t.purpose === purpose);
+  const reflection = await cora.client.call("POST", `/orgs/${org.id}/interview-flows`, template("weekly_reflection"));
+  const checkIn = await cora.client.call("POST", `/orgs/${org.id}/interview-flows`, template("program_check_in"));
+  assert.deepEqual([reflection.spec.name, checkIn.spec.name], ["Weekly reflection", "Program check-in"]);
+
+  await page.reload();
+  await form.getByLabel("Name").fill("Weekly reflections");
+  const welcome = "Welcome, {name}! Each week a short interview helps you reflect.";
+  await fillStep(form, 1, { kind: "Message", text: welcome, delay: 0 });
+  await form.getByRole("button", { name: "Add step" }).click();
+  const second = stepGroup(form, 2);
+  assert.equal(await second.getByLabel("Interview flow").count(), 0, "only an interview step names a flow");
+  await second.getByLabel("Kind").selectOption({ label: "Guided interview" });
+  const flow = second.getByLabel("Interview flow");
+  await second.getByRole("option", { name: "Program check-in" }).waitFor({ state: "attached" });
+  assert.deepEqual(await flow.evaluate((s) => [...s.options].map((o) => o.textContent)), [
+    "Choose an interview flow",
+    "Weekly reflection",
+    "Program check-in",
+  ]);
+  assert.equal(await flow.inputValue(), "", "the author chooses the flow");
+  await second
+    .getByText("The message sent with the link to the interview. {name} becomes the learner's first name.")
+    .waitFor();
+  await second.getByLabel("Text", { exact: true }).fill("Time for your weekly reflection, {name}.");
+  await second.getByLabel("Delay in hours").fill("0");
+  await second.getByText("Day 0 · Guided interview", { exact: true }).waitFor();
+
+  // Saved without its flow: refused in the browser, at the flow, which takes the focus.
+  const flowId = await flow.getAttribute("id");
+  const isFocused = () => page.waitForFunction((id) => document.activeElement?.id === id, flowId);
+  await form.getByRole("button", { name: "Create sequence" }).click();
+  await second.locator(".field-error").filter({ hasText: "Choose the interview this step starts." }).waitFor();
+  assert.equal(await flow.getAttribute("aria-invalid"), "true");
+  await isFocused();
+  assert.equal(await form.locator(".field-error").count(), 1, "the refusal shows at one step only");
+  assert.match(page.url(), /\/sequences\/new$/, "nothing was saved");
+
+  // A flow deleted after it was chosen: the server refuses the step, at its flow.
+  await flow.selectOption({ label: "Program check-in" });
+  await second.locator(".field-error").waitFor({ state: "detached" }); // choosing a flow clears the refusal
+  await second.getByText("Day 0 · Guided interview · Program check-in").waitFor();
+  await cora.client.call("DELETE", `/orgs/${org.id}/interview-flows/${checkIn.id}`);
+  await form.getByRole("button", { name: "Create sequence" }).click();
+  const refusal = second.locator(".field-error").filter({ hasText: "Names no interview flow here." });
+  await refusal.waitFor();
+  assert.equal(await flow.getAttribute("aria-invalid"), "true");
+  await isFocused();
+  assert.equal(
+    (await api.call("GET", `/orgs/${org.id}/sequences`)).some((s) => s.name === "Weekly reflections"),
+    false,
+    "nothing was saved",
+  );
+  await threeScreenshots(page, "sequences-07-interview-refused", () => refusal.waitFor());
+
+  // With the weekly reflection chosen, it saves.
+  await flow.selectOption({ label: "Weekly reflection" });
+  await refusal.waitFor({ state: "detached" });
+  await second.getByText("Day 0 · Guided interview · Weekly reflection").waitFor();
+  await form.getByRole("button", { name: "Create sequence" }).click();
+  await page.waitForURL(/\/sequences\/[0-9a-f-]{36}$/);
+  const id = page.url().split("/").pop();
+  const saved = await api.call("GET", `/orgs/${org.id}/sequences/${id}`);
+  assert.deepEqual(
+    saved.steps.map((s) => [s.key, s.kind, s.text, s.flow_id ?? null]),
+    [
+      ["s1", "message", welcome, null],
+      ["s2", "interview", "Time for your weekly reflection, {name}.", reflection.id],
+    ],
+  );
+
+  // Reopened, the editor shows the flow chosen, by name.
+  await page.reload();
+  const again = page.getByRole("form", { name: "Sequence" });
+  const reopened = stepGroup(again, 2);
+  const when = reopened.getByText("Day 0 · Guided interview · Weekly reflection");
+  await when.waitFor();
+  assert.equal(await reopened.getByLabel("Kind").evaluate((s) => s.selectedOptions[0].textContent), "Guided interview");
+  const chosen = reopened.getByLabel("Interview flow");
+  assert.equal(await chosen.evaluate((s) => s.selectedOptions[0].textContent), "Weekly reflection");
+  assert.equal(await chosen.inputValue(), reflection.id);
+  await threeScreenshots(page, "sequences-08-interview-step", () => when.waitFor());
+
+  // Lena is enrolled; both steps are due at once: the welcome, then her interview starts with its link.
+  const panel = page.getByRole("region", { name: "Enrolments" });
+  await panel.getByRole("option", { name: "Lena Learner" }).waitFor({ state: "attached" });
+  await panel.getByLabel("Learner", { exact: true }).selectOption({ label: "Lena Learner" });
+  await panel.getByRole("button", { name: "Enrol", exact: true }).click();
+  const row = panel.getByRole("table", { name: "Enrolments" }).getByRole("row").filter({ hasText: "Lena Learner" });
+  await row.getByText("s1 · Message").waitFor();
+  const run = await api.call("POST", `/orgs/${org.id}/sequences/advance`);
+  assert.equal(run.sent, 2, JSON.stringify(run));
+  const [interview] = await lena.client.call("GET", `/orgs/${org.id}/interviews`);
+  assert.equal(interview.flow_id, reflection.id);
+  const isInvitation = ({ body: { text } }) =>
+    text.startsWith("Time for your weekly reflection, Lena.") && text.endsWith(`/interviews/${interview.id}`);
+  await eventually(() => botApi.sentTo(CHAT_ID).find(isInvitation), "the interview's link to reach the chat");
+
+  await page.reload();
+  const taken = row.getByRole("list", { name: "Steps taken by Lena Learner" });
+  await taken
+    .getByRole("listitem")
+    .filter({ hasText: "s2 · Guided interview · Weekly reflection" })
+    .filter({ hasText: "Sent" })
+    .waitFor();
+  await row.getByText("Completed", { exact: true }).waitFor();
+  await panel.screenshot({ path: join(SCREENSHOTS, "sequences-09-interview-taken.png") });
+  await page.context().close();
 });

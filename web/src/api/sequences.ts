@@ -1,8 +1,9 @@
 // Sequences: programs of scheduled steps (a message, a 1–5 check-in, a
-// practice or reflection prompt) sent to enrolled learners one after another,
-// each some hours after the one before, some only when an earlier check-in's
-// answer says so. Coaches and administrators write them and enrol learners;
-// learners answer their open check-ins. Types are the generated OpenAPI ones.
+// practice or reflection prompt, a guided interview on one of the
+// organisation's flows) sent to enrolled learners one after another, each
+// some hours after the one before, some only when an earlier check-in's answer
+// says so. Coaches and administrators write them and enrol learners; learners
+// answer their open check-ins. Types are the generated OpenAPI ones.
 
 import { del, get, post, put } from "./client";
 import type { components } from "./schema";
@@ -16,7 +17,8 @@ export type StepKind = Schemas["StepKind"];
 
 export type ConditionAnswer = Schemas["AnswerComparison"];
 export type StepCondition = Schemas["StepCondition"];
-export type Step = Sent<Schemas["Step"]>;
+/** `flow_id` is sent for interview steps only. */
+export type Step = Sent<Omit<Schemas["Step"], "flow_id">> & Pick<Schemas["Step"], "flow_id">;
 export type Sequence = Omit<Sent<Schemas["Sequence"]>, "steps"> & { steps: Step[] };
 export type SequenceSpec = Omit<Schemas["SequenceSpec"], "steps"> & { steps: Step[] };
 export type TakenStep = Sent<Schemas["TakenStep"]>;
@@ -24,7 +26,7 @@ export type SequenceEnrolment = Omit<Sent<Schemas["SequenceEnrolment"]>, "taken"
 export type SequenceRun = Schemas["SequenceRun"];
 export type OpenCheckIn = Schemas["OpenCheckIn"];
 
-export const STEP_KINDS: readonly StepKind[] = ["message", "check_in", "practice", "reflection"];
+export const STEP_KINDS: readonly StepKind[] = ["message", "check_in", "practice", "reflection", "interview"];
 
 const KIND_LABELS: Record<StepKind, string> = {
   message: "Message",
@@ -37,6 +39,14 @@ const KIND_LABELS: Record<StepKind, string> = {
 /** A step kind as people read it. */
 export function stepKindLabel(kind: StepKind): string {
   return KIND_LABELS[kind];
+}
+
+/**
+ * A step's kind as people read it, with the name of the flow an interview step starts when known:
+ * "Guided interview · Weekly reflection".
+ */
+export function stepLabel(kind: StepKind, flowName?: string): string {
+  return kind === "interview" && flowName ? `${KIND_LABELS[kind]} · ${flowName}` : KIND_LABELS[kind];
 }
 
 export const CONDITION_ANSWERS: readonly { value: ConditionAnswer; label: string; symbol: string }[] = [

@@ -29,8 +29,8 @@ function SequenceList() {
       </div>
       <p className="muted">
         A sequence sends its steps to each enrolled learner one after another: messages, check-ins they answer from 1
-        to 5, and practice and reflection prompts, each some hours after the one before, some only for certain
-        check-in answers.
+        to 5, practice and reflection prompts, and guided interviews (a weekly reflection, a check-in) started for
+        them, each some hours after the one before, some only for certain check-in answers.
       </p>
       {list.isPending && <Loading label="Loading sequences…" />}
       <ErrorNote error={list.error} onRetry={() => list.refetch()} />

@@ -22,6 +22,7 @@ import {
 } from "../../api/interviews";
 import { ErrorNote } from "../ui";
 import { FieldError, FormField } from "../provisioning/fields";
+import { StepActions } from "../StepActions";
 import {
   draftId,
   draftOf,
@@ -384,30 +385,14 @@ function StepEditor({
           </div>
         </div>
 
-        <div className="flow-step-actions">
-          <button type="button" id={at("up")} disabled={index === 0} aria-label={`Move up: step ${number}`} onClick={() => onMove(-1)}>
-            Move up
-          </button>
-          <button
-            type="button"
-            id={at("down")}
-            disabled={index === steps.length - 1}
-            aria-label={`Move down: step ${number}`}
-            onClick={() => onMove(1)}
-          >
-            Move down
-          </button>
-          <button
-            type="button"
-            id={at("remove")}
-            className="danger-text"
-            disabled={steps.length === 1}
-            aria-label={`Remove: step ${number}`}
-            onClick={onRemove}
-          >
-            Remove
-          </button>
-        </div>
+        <StepActions
+          idPrefix={`${ids}-${step.id}`}
+          position={index}
+          count={steps.length}
+          name={`step ${number}`}
+          onMove={onMove}
+          onRemove={onRemove}
+        />
       </fieldset>
     </li>
   );

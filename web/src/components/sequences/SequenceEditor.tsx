@@ -1,12 +1,15 @@
 // The sequence editor: the sequence's name, description and whether it runs,
-// then its steps as an ordered list, each with its key, kind, text, delay and
-// an optional condition on an earlier check-in. Each step shows when it falls
-// after enrolment. A refusal from the server is shown beside the field it
-// names (`steps[3].condition.step` at step 4's check-in), which takes the focus.
+// then its steps as an ordered list, each with its key, kind, text, delay, the
+// interview flow an interview step starts and an optional condition on an
+// earlier check-in. Each step shows when it falls after enrolment. A refusal
+// from the server is shown beside the field it names (`steps[3].condition.step`
+// at step 4's check-in), which takes the focus.
 
 import { useEffect, useId, useState, type FormEvent } from "react";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Link } from "react-router-dom";
+import { useMutation, useQuery, useQueryClient, type UseQueryResult } from "@tanstack/react-query";
 import { ApiError } from "../../api/client";
+import { interviewFlows, interviewKeys, type InterviewFlow } from "../../api/interviews";
 import {
   CONDITION_ANSWERS,
   STEP_KINDS,
@@ -15,6 +18,7 @@ import {
   sequenceKeys,
   sequences,
   stepKindLabel,
+  stepLabel,
   type ConditionAnswer,
   type Sequence,
   type SequenceSpec,
@@ -23,11 +27,13 @@ import {
 } from "../../api/sequences";
 import { ConfirmDialog, ErrorNote } from "../ui";
 import { FieldError, FormField } from "../provisioning/fields";
+import { StepActions } from "../StepActions";
 import "../../styles/sequences.css";
 
 const MAX_STEPS = 50;
 const MAX_DELAY_HOURS = 8760;
 const ANSWER_VALUES = [1, 2, 3, 4, 5] as const;
+const FLOW_MISSING = "Choose the interview this step starts.";
 
 /** A condition points at its check-in by the step's id in the form, so renaming a key keeps it. */
 interface DraftCondition {
@@ -110,13 +116,23 @@ function short(text: string, length = 40): string {
 
 /** The sequence fields and step fields the server names in its refusals. */
 type SequenceField = "name" | "description" | "active" | "steps";
-type StepField = "key" | "kind" | "text" | "delay_hours" | "condition" | "condition.step" | "condition.answer" | "condition.value";
+type StepField =
+  | "key"
+  | "kind"
+  | "text"
+  | "delay_hours"
+  | "flow_id"
+  | "condition"
+  | "condition.step"
+  | "condition.answer"
+  | "condition.value";
 const SEQUENCE_FIELDS: readonly string[] = ["name", "description", "active", "steps"];
 const STEP_FIELDS: readonly string[] = [
   "key",
   "kind",
   "text",
   "delay_hours",
+  "flow_id",
   "condition",
   "condition.step",
   "condition.answer",
@@ -151,14 +167,72 @@ function refusedElementId(ids: string, refusal: Refusal): string {
   return `${ids}-${refusal.stepId}-${field}`;
 }
 
+/** The interview flow an interview step starts, one of the organisation's. */
+function FlowField({
+  id,
+  flows,
+  value,
+  error,
+  onChange,
+}: {
+  id: string;
+  flows: UseQueryResult<InterviewFlow[]>;
+  value: string | null;
+  error: string | null;
+  onChange: (flowId: string | null) => void;
+}) {
+  const known = flows.data?.some((f) => f.id === value);
+  const describedBy = [error ? `${id}-error` : null, flows.isError ? null : `${id}-hint`].filter(Boolean).join(" ");
+  return (
+    <div className="field">
+      <label htmlFor={id}>Interview flow</label>
+      <select
+        id={id}
+        value={value ?? ""}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy || undefined}
+        onChange={(e) => onChange(e.target.value || null)}
+      >
+        {!value && <option value="">Choose an interview flow</option>}
+        {value && !known && (
+          <option value={value}>{flows.isSuccess ? "(a removed interview flow)" : "The flow chosen"}</option>
+        )}
+        {flows.data?.map((f) => (
+          <option key={f.id} value={f.id}>
+            {f.spec.name}
+          </option>
+        ))}
+      </select>
+      <FieldError id={`${id}-error`} error={error} />
+      {flows.isError ? (
+        <ErrorNote error={flows.error} onRetry={() => flows.refetch()} />
+      ) : (
+        <p className="hint" id={`${id}-hint`}>
+          {flows.isPending ? (
+            "Loading the organisation's interview flows…"
+          ) : flows.data.length === 0 ? (
+            <>
+              No interview flows yet: write one under <Link to="/interviews">Interviews</Link>.
+            </>
+          ) : (
+            "When the step falls due, the learner's own interview on it starts."
+          )}
+        </p>
+      )}
+    </div>
+  );
+}
+
 function StepEditor({
   ids,
   index,
   step,
   steps,
+  flows,
   startsAt,
   refusal,
   delayInvalid,
+  flowMissing,
   onChange,
   onMove,
   onRemove,
@@ -167,10 +241,14 @@ function StepEditor({
   index: number;
   step: DraftStep;
   steps: DraftStep[];
+  /** The organisation's interview flows, for an interview step to start one. */
+  flows: UseQueryResult<InterviewFlow[]>;
   /** Hours after enrolment, from the delays up to and including this step. */
   startsAt: number;
   refusal: Refusal | null;
   delayInvalid: boolean;
+  /** An interview step saved without its flow. */
+  flowMissing: boolean;
   onChange: (change: Partial<DraftStep>) => void;
   onMove: (by: -1 | 1) => void;
   onRemove: () => void;
@@ -192,8 +270,9 @@ function StepEditor({
   const condition = step.condition;
   const conditionTarget = condition ? conditionKey(steps, condition) : "";
   const targetIsValid = !!condition && earlierCheckIns.some((s) => s.id === condition.stepId);
+  const flow = flows.data?.find((f) => f.id === step.flow_id);
 
-  const when = [dayLabel(startsAt), stepKindLabel(step.kind)];
+  const when = [dayLabel(startsAt), stepLabel(step.kind, flow?.spec.name)];
   if (condition) {
     const symbol = CONDITION_ANSWERS.find((a) => a.value === condition.answer)?.symbol ?? "";
     when.push(`only if ${conditionTarget || "?"} ${symbol} ${condition.value}`);
@@ -265,13 +344,24 @@ function StepEditor({
             )}
           </FormField>
         </div>
+        {step.kind === "interview" && (
+          <FlowField
+            id={at("flow_id")}
+            flows={flows}
+            value={step.flow_id}
+            error={flowMissing ? FLOW_MISSING : errorAt("flow_id")}
+            onChange={(flowId) => onChange({ flow_id: flowId })}
+          />
+        )}
         <FormField
           id={at("text")}
           label={step.kind === "check_in" ? "Question" : "Text"}
           hint={
             step.kind === "check_in"
               ? "{name} becomes the learner's first name. They answer from 1 (low) to 5 (high)."
-              : "{name} becomes the learner's first name."
+              : step.kind === "interview"
+                ? "The message sent with the link to the interview. {name} becomes the learner's first name."
+                : "{name} becomes the learner's first name."
           }
           error={errorAt("text")}
         >
@@ -349,36 +439,14 @@ function StepEditor({
           <FieldError id={at("condition-error")} error={conditionError} />
         </div>
 
-        <div className="sequence-step-actions">
-          <button
-            type="button"
-            id={at("up")}
-            disabled={index === 0}
-            aria-label={`Move up: step ${number}`}
-            onClick={() => onMove(-1)}
-          >
-            Move up
-          </button>
-          <button
-            type="button"
-            id={at("down")}
-            disabled={index === steps.length - 1}
-            aria-label={`Move down: step ${number}`}
-            onClick={() => onMove(1)}
-          >
-            Move down
-          </button>
-          <button
-            type="button"
-            id={at("remove")}
-            className="danger-text"
-            disabled={steps.length === 1}
-            aria-label={`Remove: step ${number}`}
-            onClick={onRemove}
-          >
-            Remove
-          </button>
-        </div>
+        <StepActions
+          idPrefix={`${ids}-${step.id}`}
+          position={index}
+          count={steps.length}
+          name={`step ${number}`}
+          onMove={onMove}
+          onRemove={onRemove}
+        />
       </fieldset>
     </li>
   );
@@ -403,9 +471,11 @@ export function SequenceEditor({
   const [active, setActive] = useState(sequence?.active ?? true);
   const [steps, setSteps] = useState<DraftStep[]>(() => (sequence ? draftsOf(sequence.steps) : [newStep([])]));
   const [badDelays, setBadDelays] = useState<string[]>([]);
+  const [flowless, setFlowless] = useState<string[]>([]);
   const [focusId, setFocusId] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [announcement, setAnnouncement] = useState("");
+  const flows = useQuery({ queryKey: interviewKeys.flows(org), queryFn: () => interviewFlows.list(org) });
 
   const save = useMutation({
     mutationFn: ({ spec }: { spec: SequenceSpec; order: string[] }) =>
@@ -451,6 +521,7 @@ export function SequenceEditor({
     if (refusal?.kind === "step" && refusal.stepId === id) reset();
     setSteps((current) => current.map((s) => (s.id === id ? { ...s, ...patch } : s)));
     if (patch.delay !== undefined) setBadDelays((bad) => bad.filter((b) => b !== id));
+    if (patch.flow_id !== undefined || patch.kind !== undefined) setFlowless((missing) => missing.filter((m) => m !== id));
   }
 
   function move(index: number, by: -1 | 1) {
@@ -493,9 +564,12 @@ export function SequenceEditor({
   function submit(event: FormEvent) {
     event.preventDefault();
     const bad = steps.filter((s) => parseDelay(s.delay) === null).map((s) => s.id);
+    const missing = steps.filter((s) => s.kind === "interview" && !s.flow_id).map((s) => s.id);
     setBadDelays(bad);
-    if (bad.length) {
-      setFocusId(`${ids}-${bad[0]}-delay_hours`);
+    setFlowless(missing);
+    const first = steps.find((s) => bad.includes(s.id) || missing.includes(s.id));
+    if (first) {
+      setFocusId(`${ids}-${first.id}-${bad.includes(first.id) ? "delay_hours" : "flow_id"}`);
       return;
     }
     const spec: SequenceSpec = {
@@ -576,9 +650,11 @@ export function SequenceEditor({
               index={index}
               step={step}
               steps={steps}
+              flows={flows}
               startsAt={startsAt[index] ?? 0}
               refusal={refusal}
               delayInvalid={badDelays.includes(step.id)}
+              flowMissing={flowless.includes(step.id)}
               onChange={(patch) => change(step.id, patch)}
               onMove={(by) => move(index, by)}
               onRemove={() => removeStep(index)}

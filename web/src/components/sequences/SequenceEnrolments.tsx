@@ -1,18 +1,19 @@
 // Who is enrolled in a sequence and where each stands: status, the step that
 // comes next and when, and every step taken with its outcome (and a check-in's
-// answer). Coaches enrol their own learners, administrators any learner; an
+// answer; an interview step's flow). Coaches enrol their own learners, administrators any learner; an
 // enrolment can be stopped. Administrators can take every due step now rather
 // than wait for the next five-minute pass.
 
 import { useId, useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { orgs } from "../../api/endpoints";
+import { interviewFlows, interviewKeys } from "../../api/interviews";
 import {
   enrolmentStatusLabel,
   outcomeLabel,
   sequenceKeys,
   sequences,
-  stepKindLabel,
+  stepLabel,
   type Sequence,
   type SequenceEnrolment,
   type SequenceRun,
@@ -65,14 +66,21 @@ function runSummary(run: SequenceRun): string {
   return `Took ${taken} step${taken === 1 ? "" : "s"}: ${parts.join(", ")}.${completed}`;
 }
 
-function TakenSteps({ enrolment }: { enrolment: SequenceEnrolment }) {
+/** The steps an enrolment took; `flowName` names the interview flow of the sequence's step with that key. */
+function TakenSteps({
+  enrolment,
+  flowName,
+}: {
+  enrolment: SequenceEnrolment;
+  flowName: (stepKey: string) => string | undefined;
+}) {
   if (enrolment.taken.length === 0) return <span className="muted">None yet</span>;
   return (
     <ol className="sequence-taken" aria-label={`Steps taken by ${enrolment.display_name}`}>
       {enrolment.taken.map((t: TakenStep) => (
         <li key={`${t.step_key}-${t.taken_at}`} title={`Taken ${formatDateTime(t.taken_at)}`}>
           <span className="sequence-taken-step">
-            {t.step_key} · {stepKindLabel(t.kind)}
+            {t.step_key} · {stepLabel(t.kind, flowName(t.step_key))}
           </span>{" "}
           <span className={`status sequence-outcome-${t.outcome}`}>{outcomeLabel(t.outcome)}</span>
           {t.kind === "check_in" && t.outcome === "sent" && (
@@ -167,6 +175,11 @@ export function SequenceEnrolments({ org, sequence }: { org: string; sequence: S
   });
   const [announcement, setAnnouncement] = useState("");
   const [run, setRun] = useState<SequenceRun | null>(null);
+  const flows = useQuery({
+    queryKey: interviewKeys.flows(org),
+    queryFn: () => interviewFlows.list(org),
+    enabled: sequence.steps.some((s) => s.kind === "interview"),
+  });
 
   const refresh = () =>
     Promise.all([
@@ -191,6 +204,10 @@ export function SequenceEnrolments({ org, sequence }: { org: string; sequence: S
   });
 
   const stepOf = (key: string | null) => sequence.steps.find((s) => s.key === key);
+  const flowName = (stepKey: string | null) => {
+    const flowId = stepOf(stepKey)?.flow_id;
+    return flows.data?.find((f) => f.id === flowId)?.spec.name;
+  };
   const enrolled = new Set((list.data ?? []).filter((e) => e.status === "active").map((e) => e.person_id));
 
   return (
@@ -265,7 +282,7 @@ export function SequenceEnrolments({ org, sequence }: { org: string; sequence: S
                       {e.next_step ? (
                         <>
                           {e.next_step}
-                          {next && <span className="muted"> · {stepKindLabel(next.kind)}</span>}
+                          {next && <span className="muted"> · {stepLabel(next.kind, flowName(e.next_step))}</span>}
                         </>
                       ) : (
                         <span className="muted">—</span>
@@ -282,7 +299,7 @@ export function SequenceEnrolments({ org, sequence }: { org: string; sequence: S
                       )}
                     </td>
                     <td>
-                      <TakenSteps enrolment={e} />
+                      <TakenSteps enrolment={e} flowName={flowName} />
                     </td>
                     <td>
                       {e.status === "active" && (
