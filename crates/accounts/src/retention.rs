@@ -33,6 +33,7 @@ impl Accounts {
         org: OrgId,
         conversation_days: Option<i64>,
         inactive_account_days: Option<i64>,
+        keep_interview_audio: Option<bool>,
     ) -> AccountsResult<RetentionPolicy> {
         for (field, days) in
             [("conversation_days", conversation_days), ("inactive_account_days", inactive_account_days)]
@@ -46,7 +47,12 @@ impl Accounts {
                 )));
             }
         }
-        let policy = RetentionPolicy { conversation_days, inactive_account_days, last_applied_at: None };
+        let keep_interview_audio = match keep_interview_audio {
+            Some(keep) => keep,
+            None => self.store.retention_policy(org).await?.keep_interview_audio,
+        };
+        let policy =
+            RetentionPolicy { conversation_days, inactive_account_days, keep_interview_audio, last_applied_at: None };
         self.store.put_retention_policy(org, &policy).await?;
         self.retention_policy(org).await
     }

@@ -17,4 +17,6 @@ wayfinder_accounts_rules::id_type!(
     InterviewFlowId,
     /// Identifies one run of a flow with one person.
     InterviewId,
+    /// Identifies a spoken answer's audio, kept when the organisation keeps interview audio.
+    InterviewRecordingId,
 );

@@ -8,11 +8,13 @@
 
 mod flows;
 mod model;
+mod recordings;
 mod session;
 mod suggestions;
 mod views;
 
 pub use flows::InterviewFlow;
+pub use recordings::{InterviewRecording, SpokenAnswer};
 pub use session::{MAX_ANSWER_CHARS, StartingInterview, SummaryCorrection};
 pub use suggestions::ProgramSuggestion;
 pub use views::{Interview, InterviewListing, InterviewTurn};

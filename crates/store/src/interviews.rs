@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use wayfinder_accounts_rules::{OrgId, PersonId};
 use wayfinder_coach_rules::ConversationId;
 use wayfinder_interviews_rules::{
-    InterviewFlowId, InterviewId,
+    InterviewFlowId, InterviewId, InterviewRecordingId,
     flow::{FlowPurpose, FlowSpec},
     interviewer::EndReason,
     summary::{SummarySource, SummaryValue},
@@ -41,6 +41,33 @@ macro_rules! insert_interview {
     }};
 }
 pub(crate) use insert_interview;
+
+/// A spoken answer's audio to keep.
+#[derive(Clone, Debug)]
+pub struct NewInterviewRecording<'a> {
+    pub id: InterviewRecordingId,
+    pub org: OrgId,
+    pub interview: InterviewId,
+    /// Whose voice it is: the interview's learner.
+    pub person: PersonId,
+    pub content_type: &'a str,
+    pub duration_ms: i64,
+    pub transcript: &'a str,
+    pub audio: &'a [u8],
+}
+
+/// A kept recording, without its audio.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InterviewRecording {
+    pub id: InterviewRecordingId,
+    pub content_type: String,
+    pub duration_ms: i64,
+    /// What the speech service heard (the answer sent may have been edited from it).
+    pub transcript: String,
+    /// The audio's size.
+    pub bytes: i64,
+    pub created_at: DateTime<Utc>,
+}
 
 /// A flow as stored, with the spec of the version asked for (the current one unless named).
 #[derive(Clone, Debug, PartialEq)]
@@ -439,5 +466,57 @@ impl Store {
             .bind(id.to_string()).bind(org.to_string()).bind(to_json(summary)).bind(now_ms())
             .execute(pool).await?.rows_affected());
         if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    /// Keeps a spoken answer's audio when the organisation keeps interview audio (false: it does
+    /// not, and nothing is written), in one statement so a policy changed meanwhile is obeyed.
+    pub async fn keep_interview_recording(&self, new: &NewInterviewRecording<'_>) -> StoreResult<bool> {
+        let kept = on_pool!(self, pool => sqlx::query(
+            "INSERT INTO interview_recordings (id, org_id, interview_id, person_id, content_type, duration_ms, transcript,
+               audio, created_at)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
+             WHERE EXISTS (SELECT 1 FROM retention_policies WHERE org_id = $2 AND keep_interview_audio)")
+            .bind(new.id.to_string()).bind(new.org.to_string()).bind(new.interview.to_string())
+            .bind(new.person.to_string()).bind(new.content_type).bind(new.duration_ms).bind(new.transcript)
+            .bind(new.audio).bind(now_ms()).execute(pool).await?.rows_affected());
+        Ok(kept == 1)
+    }
+
+    /// An interview's kept recordings, oldest first (without their audio).
+    pub async fn interview_recordings(
+        &self,
+        org: OrgId,
+        interview: InterviewId,
+    ) -> StoreResult<Vec<InterviewRecording>> {
+        type Row = (String, String, i64, String, i64, i64);
+        let rows: Vec<Row> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT id, content_type, duration_ms, transcript, CAST(LENGTH(audio) AS BIGINT), created_at
+             FROM interview_recordings WHERE org_id = $1 AND interview_id = $2 ORDER BY created_at, id")
+            .bind(org.to_string()).bind(interview.to_string()).fetch_all(pool).await?);
+        rows.into_iter()
+            .map(|(id, content_type, duration_ms, transcript, bytes, created_at)| {
+                Ok(InterviewRecording {
+                    id: parse(&id, "recording id")?,
+                    content_type,
+                    duration_ms,
+                    transcript,
+                    bytes,
+                    created_at: time(created_at),
+                })
+            })
+            .collect()
+    }
+
+    /// One kept recording's audio and its content type.
+    pub async fn interview_recording_audio(
+        &self,
+        org: OrgId,
+        interview: InterviewId,
+        id: InterviewRecordingId,
+    ) -> StoreResult<(String, Vec<u8>)> {
+        let row: Option<(String, Vec<u8>)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT content_type, audio FROM interview_recordings WHERE org_id = $1 AND interview_id = $2 AND id = $3")
+            .bind(org.to_string()).bind(interview.to_string()).bind(id.to_string()).fetch_optional(pool).await?);
+        row.ok_or(StoreError::NotFound)
     }
 }

@@ -56,7 +56,8 @@ pub use insights::{
 };
 pub use insights_bulk::{ActivityTable, BulkValue};
 pub use interviews::{
-    InterviewAnswer, InterviewFlowRecord, InterviewPlace, InterviewRecord, InterviewStatus, NewInterview,
+    InterviewAnswer, InterviewFlowRecord, InterviewPlace, InterviewRecord, InterviewRecording, InterviewStatus,
+    NewInterview, NewInterviewRecording,
 };
 pub use invitations::{Invitation, InvitationAcceptance, NewInvitation};
 pub use jobs::{Job, JobFile, JobFileState, JobKind, JobPhase, JobState, NewJobFile};
@@ -324,6 +325,11 @@ pub const TABLES: &[&str] = &[
     "oauth_refresh_tokens",
     "oauth_signing_keys",
     "org_model_endpoints",
+    "interview_flows",
+    "interview_flow_versions",
+    "interviews",
+    "interview_answers",
+    "interview_recordings",
 ];
 
 impl Store {

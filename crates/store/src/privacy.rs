@@ -89,6 +89,7 @@ pub struct Erasure {
 /// parents).
 const OWN_BY_PERSON_ID: &[&str] = &[
     "conversation_sharing",
+    "interview_recordings",
     "interviews",
     "nudge_decisions",
     "sequence_steps_taken",

@@ -12,6 +12,9 @@ use wayfinder_coach_rules::ConversationId;
 pub struct RetentionPolicy {
     pub conversation_days: Option<i64>,
     pub inactive_account_days: Option<i64>,
+    /// Spoken interview answers' audio is kept (with its interview) rather than dropped once
+    /// transcribed.
+    pub keep_interview_audio: bool,
     pub last_applied_at: Option<DateTime<Utc>>,
 }
 
@@ -25,22 +28,32 @@ pub struct ConversationsDeleted {
 impl Store {
     /// The organisation's retention policy (keeping everything when none is set).
     pub async fn retention_policy(&self, org: OrgId) -> StoreResult<RetentionPolicy> {
-        let row: Option<(Option<i64>, Option<i64>, Option<i64>)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT conversation_days, inactive_account_days, last_applied_at FROM retention_policies WHERE org_id = $1")
+        type Row = (Option<i64>, Option<i64>, bool, Option<i64>);
+        let row: Option<Row> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT conversation_days, inactive_account_days, keep_interview_audio, last_applied_at
+             FROM retention_policies WHERE org_id = $1")
             .bind(org.to_string()).fetch_optional(pool).await?);
-        Ok(row.map_or_else(RetentionPolicy::default, |(conversation_days, inactive_account_days, applied)| {
-            RetentionPolicy { conversation_days, inactive_account_days, last_applied_at: opt_time(applied) }
+        Ok(row.map_or_else(RetentionPolicy::default, |(conversation_days, inactive_account_days, keep, applied)| {
+            RetentionPolicy {
+                conversation_days,
+                inactive_account_days,
+                keep_interview_audio: keep,
+                last_applied_at: opt_time(applied),
+            }
         }))
     }
 
     /// Sets the organisation's retention policy.
     pub async fn put_retention_policy(&self, org: OrgId, policy: &RetentionPolicy) -> StoreResult<()> {
         on_pool!(self, pool => sqlx::query(
-            "INSERT INTO retention_policies (org_id, conversation_days, inactive_account_days, updated_at)
-             VALUES ($1, $2, $3, $4)
+            "INSERT INTO retention_policies (org_id, conversation_days, inactive_account_days, keep_interview_audio,
+               updated_at)
+             VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (org_id) DO UPDATE SET conversation_days = excluded.conversation_days,
-               inactive_account_days = excluded.inactive_account_days, updated_at = excluded.updated_at")
-            .bind(org.to_string()).bind(policy.conversation_days).bind(policy.inactive_account_days).bind(now_ms())
+               inactive_account_days = excluded.inactive_account_days,
+               keep_interview_audio = excluded.keep_interview_audio, updated_at = excluded.updated_at")
+            .bind(org.to_string()).bind(policy.conversation_days).bind(policy.inactive_account_days)
+            .bind(policy.keep_interview_audio).bind(now_ms())
             .execute(pool).await.map(|_| ())?);
         Ok(())
     }

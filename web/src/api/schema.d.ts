@@ -1622,6 +1622,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/interviews/{interview_id}/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The recordings of an interview's spoken answers, oldest first — kept only while the
+         *     organisation keeps interview audio (see the retention policy); empty otherwise.
+         */
+        get: operations["list_recordings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{org_id}/interviews/{interview_id}/recordings/{recording_id}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One kept recording's audio, in the format it was recorded in. */
+        get: operations["recording_audio"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/interviews/{interview_id}/resume": {
         parameters: {
             query?: never;
@@ -4383,6 +4420,23 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description A kept recording of a spoken answer; its audio is at `…/recordings/{id}/audio`. */
+        InterviewRecording: {
+            /**
+             * Format: int64
+             * @description The audio's size in bytes.
+             */
+            bytes: number;
+            /** @description `audio/webm`, `audio/ogg` or `audio/wav`. */
+            content_type: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            duration_ms: number;
+            id: string;
+            /** @description What the speech service heard (the answer sent may have been corrected from it). */
+            transcript: string;
+        };
         /** @description One turn of the transcript. */
         InterviewTurn: {
             content: string;
@@ -5743,6 +5797,11 @@ export interface components {
              *     erased (1–36,500; null keeps them). Admins and operators never are.
              */
             inactive_account_days?: number | null;
+            /**
+             * @description Keep the audio of spoken interview answers with their interview (under the conversation
+             *     limit above and erasure) instead of dropping it once transcribed; left out, unchanged.
+             */
+            keep_interview_audio?: boolean | null;
         };
         /** @description The organisation's retention policy. */
         RetentionView: {
@@ -5750,6 +5809,11 @@ export interface components {
             conversation_days?: number | null;
             /** Format: int64 */
             inactive_account_days?: number | null;
+            /**
+             * @description Spoken interview answers' audio is kept with the interview (default: dropped once
+             *     transcribed).
+             */
+            keep_interview_audio: boolean;
             /**
              * Format: date-time
              * @description When it was last applied (every hour, or on request).
@@ -16250,6 +16314,130 @@ export interface operations {
                 };
             };
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_recordings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                interview_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InterviewRecording"][];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    recording_audio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                interview_id: string;
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recording, as recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/webm": unknown;
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,7 +3,9 @@
 //! closes the recording, which is checked (container, length, size, silence)
 //! and sent to the speech-to-text endpoint; the transcript comes back for the
 //! learner to confirm, and is then sent as a typed answer would be. Audio is
-//! held in memory only while it is transcribed. The interviewer's question
+//! held in memory only while it is transcribed, unless the organisation keeps
+//! interview audio: then each transcribed recording is stored with its
+//! interview and listed under `…/recordings`. The interviewer's question
 //! can be read aloud by the text-to-speech endpoint. A dropped socket is
 //! simply opened again: the interview lives on the server.
 
@@ -12,7 +14,7 @@ use crate::{
     error::{ApiError, ApiResult, ErrorCode},
     json::PathIds,
     live::same_origin,
-    routes::interviews::own_interview,
+    routes::interviews::{own_interview, readable},
     state::AppState,
 };
 use axum::{
@@ -28,7 +30,8 @@ use serde::Deserialize;
 use serde_json::json;
 use std::time::Instant;
 use wayfinder_accounts_rules::OrgId;
-use wayfinder_interviews_rules::InterviewId;
+use wayfinder_interviews::{InterviewRecording, SpokenAnswer};
+use wayfinder_interviews_rules::{InterviewId, InterviewRecordingId};
 use wayfinder_speech::{AudioLimits, SpeechClient, inspect};
 use wayfinder_store::InterviewStatus;
 
@@ -161,7 +164,21 @@ async fn transcribe(
         }
         Ok(transcript) => {
             metrics::histogram!("wayfinder_transcription_seconds").record(started.elapsed().as_secs_f64());
-            json!({ "type": "transcript", "text": transcript.text, "duration_ms": info.duration_ms })
+            let spoken = SpokenAnswer {
+                content_type: info.format.mime_type(),
+                duration_ms: info.duration_ms,
+                transcript: &transcript.text,
+                audio,
+            };
+            let kept = match state.interviews.keep_recording(org, id, spoken).await {
+                Ok(kept) => kept,
+                Err(e) => {
+                    tracing::error!(error = %e, "a recording the organisation keeps was not stored");
+                    return error_frame("internal", "the recording could not be kept; try again");
+                }
+            };
+            json!({ "type": "transcript", "text": transcript.text, "duration_ms": info.duration_ms,
+                "recording_id": kept.map(|k| k.to_string()) })
         }
         Err(e) => {
             tracing::warn!(error = %e, "transcription failed");
@@ -196,4 +213,39 @@ pub async fn question_audio(
     })?;
     let content_type = HeaderValue::from_str(&spoken.content_type).unwrap_or(HeaderValue::from_static("audio/wav"));
     Ok(([(header::CONTENT_TYPE, content_type)], Body::from(spoken.bytes)).into_response())
+}
+
+/// The recordings of an interview's spoken answers, oldest first — kept only while the
+/// organisation keeps interview audio (see the retention policy); empty otherwise.
+#[utoipa::path(get, path = "/orgs/{org_id}/interviews/{interview_id}/recordings", tag = "interviews",
+    params(("org_id" = OrgId, Path), ("interview_id" = String, Path)),
+    responses((status = 200, body = Vec<InterviewRecording>), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn list_recordings(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds((org_id, id)): PathIds<(OrgId, InterviewId)>,
+) -> ApiResult<axum::Json<Vec<InterviewRecording>>> {
+    readable(&state, &principal, org_id, id).await?;
+    Ok(axum::Json(state.interviews.recordings(org_id, id).await?))
+}
+
+/// One kept recording's audio, in the format it was recorded in.
+#[utoipa::path(get, path = "/orgs/{org_id}/interviews/{interview_id}/recordings/{recording_id}/audio",
+    tag = "interviews",
+    params(("org_id" = OrgId, Path), ("interview_id" = String, Path), ("recording_id" = String, Path)),
+    responses((status = 200, content_type = "audio/webm", description = "The recording, as recorded"),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn recording_audio(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds((org_id, id, recording)): PathIds<(OrgId, InterviewId, InterviewRecordingId)>,
+) -> ApiResult<Response> {
+    readable(&state, &principal, org_id, id).await?;
+    let (content_type, audio) = state.interviews.recording_audio(org_id, id, recording).await.map_err(|e| match e {
+        wayfinder_interviews::InterviewsError::NotFound => ApiError::not_found("recording"),
+        other => other.into(),
+    })?;
+    let content_type =
+        HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok(([(header::CONTENT_TYPE, content_type)], Body::from(audio)).into_response())
 }

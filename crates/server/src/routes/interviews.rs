@@ -252,7 +252,12 @@ pub async fn list_interviews(
 }
 
 /// Whether the caller may read the interview (404 otherwise), and whether it is theirs.
-async fn readable(state: &AppState, principal: &Principal, org_id: OrgId, id: InterviewId) -> ApiResult<bool> {
+pub(crate) async fn readable(
+    state: &AppState,
+    principal: &Principal,
+    org_id: OrgId,
+    id: InterviewId,
+) -> ApiResult<bool> {
     let hidden = || ApiError::not_found("interview");
     let scope = OrgScope::load(state, principal, org_id).await?;
     scope.require_or_hide(OrgAction::UseCoach, "interview")?;

@@ -282,6 +282,8 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(interviews::correct_interview_summary))
         .routes(routes!(interviews::suggested_programs))
         .routes(routes!(interview_voice::question_audio))
+        .routes(routes!(interview_voice::list_recordings))
+        .routes(routes!(interview_voice::recording_audio))
         .routes(routes!(mfa::my_mfa))
         .routes(routes!(mfa::enrol_authenticator))
         .routes(routes!(mfa::confirm_authenticator))

@@ -179,6 +179,9 @@ pub struct RetentionSpec {
     /// erased (1–36,500; null keeps them). Admins and operators never are.
     #[schema(minimum = 1, maximum = 36500)]
     pub inactive_account_days: Option<i64>,
+    /// Keep the audio of spoken interview answers with their interview (under the conversation
+    /// limit above and erasure) instead of dropping it once transcribed; left out, unchanged.
+    pub keep_interview_audio: Option<bool>,
 }
 
 /// The organisation's retention policy.
@@ -186,6 +189,9 @@ pub struct RetentionSpec {
 pub struct RetentionView {
     pub conversation_days: Option<i64>,
     pub inactive_account_days: Option<i64>,
+    /// Spoken interview answers' audio is kept with the interview (default: dropped once
+    /// transcribed).
+    pub keep_interview_audio: bool,
     /// When it was last applied (every hour, or on request).
     pub last_applied_at: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -195,6 +201,7 @@ impl From<wayfinder_store::RetentionPolicy> for RetentionView {
         RetentionView {
             conversation_days: p.conversation_days,
             inactive_account_days: p.inactive_account_days,
+            keep_interview_audio: p.keep_interview_audio,
             last_applied_at: p.last_applied_at,
         }
     }
@@ -238,10 +245,12 @@ pub async fn put_retention(
     JsonBody(spec): JsonBody<RetentionSpec>,
 ) -> ApiResult<Json<RetentionView>> {
     personal_data_admin(&state, &principal, org_id).await?;
-    let policy =
-        state.accounts.set_retention_policy(org_id, spec.conversation_days, spec.inactive_account_days).await?;
+    let policy = state
+        .accounts
+        .set_retention_policy(org_id, spec.conversation_days, spec.inactive_account_days, spec.keep_interview_audio)
+        .await?;
     let detail = serde_json::json!({ "conversation_days": policy.conversation_days,
-        "inactive_account_days": policy.inactive_account_days });
+        "inactive_account_days": policy.inactive_account_days, "keep_interview_audio": policy.keep_interview_audio });
     audit(&state, Some(org_id), Some(principal.person.id), "retention.changed", None, detail, &ip).await;
     Ok(Json(policy.into()))
 }

@@ -117,6 +117,9 @@ async fn a_spoken_answer_is_transcribed_confirmed_and_sent(backend: Backend) {
         (AudioFormat::Wav, audio.len(), "fake-whisper")
     );
     assert!(seen[0].duration_ms.abs_diff(duration_ms) <= 1);
+    // By default the audio is not kept once transcribed.
+    assert_eq!(heard["recording_id"], Value::Null);
+    assert_eq!(w.learner.client.get(&format!("{url}/recordings")).await, (StatusCode::OK, json!([])));
     // Nothing is sent until the learner confirms (here, with a word fixed).
     let (_, before) = w.learner.client.get(&url).await;
     assert_eq!(before["answers"], 0);
@@ -304,8 +307,109 @@ async fn interest_discovery_typed_and_spoken_with_a_model(backend: Backend) {
     assert_eq!((status, seen["summary"].clone()), (StatusCode::OK, done["summary"].clone()));
 }
 
+/// How many rows `table` holds.
+async fn rows_in(app: &TestApp, table: &str) -> i64 {
+    app.row_counts().await.into_iter().find(|(t, _)| *t == table).map(|(_, n)| n).unwrap()
+}
+
+async fn kept_audio_is_read_back_and_goes_with_retention_and_erasure(backend: Backend) {
+    let fake = FakeSpeech::start().await;
+    let speech = SpeechClient::new(fake.config()).unwrap();
+    let app = TestApp::spawn_with_speech(backend, wayfinder_coach::Models::none(), speech).await;
+    let w = World::build_on(app).await;
+    let (a, admin) = (&w.org_a, &w.admin.client);
+    let retention = format!("/orgs/{a}/retention");
+
+    // Only administrators choose to keep interview audio; a wrong type changes nothing.
+    let keep = json!({ "conversation_days": null, "inactive_account_days": null, "keep_interview_audio": true });
+    assert_error(w.coach.client.put(&retention, keep.clone()).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(w.admin_b.client.put(&retention, keep.clone()).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        admin.put(&retention, json!({ "keep_interview_audio": "yes" })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    );
+    assert_eq!(admin.get(&retention).await.1["keep_interview_audio"], false);
+    let (status, policy) = admin.put(&retention, keep).await;
+    assert_eq!((status, policy["keep_interview_audio"].as_bool()), (StatusCode::OK, Some(true)), "{policy}");
+
+    // Two learners speak an answer each: both recordings are kept, as they were sent.
+    let url = started(&w).await;
+    let (_, interview) = w.learner.client.get(&url).await;
+    let (status, other) =
+        w.other_learner.client.post(&format!("/orgs/{a}/interviews"), json!({ "flow_id": interview["flow_id"] })).await;
+    assert_eq!(status, StatusCode::CREATED, "{other}");
+    let other_url = format!("/orgs/{a}/interviews/{}", other["id"].as_str().unwrap());
+    let (audio, duration_ms) = recording();
+    let mut kept = Vec::new();
+    for (client, at) in [(&w.learner.client, &url), (&w.other_learner.client, &other_url)] {
+        let (mut socket, _) = open(&w.app, at, &token(client).await).await;
+        fake.push_transcript(SPOKEN);
+        let heard = speak(&mut socket, &audio, 4).await;
+        assert_eq!(heard["type"], "transcript", "{heard}");
+        kept.push(heard["recording_id"].as_str().expect("kept").to_string());
+    }
+    let (status, listed) = w.learner.client.get(&format!("{url}/recordings")).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(
+        (listed[0]["id"].as_str(), listed[0]["content_type"].as_str(), listed[0]["transcript"].as_str()),
+        (Some(kept[0].as_str()), Some("audio/wav"), Some(SPOKEN))
+    );
+    assert_eq!(listed[0]["bytes"].as_u64(), Some(audio.len() as u64));
+    assert!(listed[0]["duration_ms"].as_u64().unwrap().abs_diff(duration_ms) <= 1, "{listed:?}");
+    let audio_url = format!("{url}/recordings/{}/audio", kept[0]);
+    for reader in [&w.learner.client, &w.coach.client] {
+        let (status, headers, bytes) = reader.get_bytes(&audio_url).await;
+        assert_eq!(
+            (status, &headers["content-type"]),
+            (StatusCode::OK, &"audio/wav".parse::<reqwest::header::HeaderValue>().unwrap())
+        );
+        assert!(bytes == audio, "the recording comes back byte for byte");
+    }
+    // Those who may not read the interview see nothing of it; another interview's id finds nothing.
+    for outsider in [&w.other_learner.client, &w.admin_b.client] {
+        assert_error(outsider.get(&format!("{url}/recordings")).await, StatusCode::NOT_FOUND, "not_found");
+        assert_eq!(outsider.get_bytes(&audio_url).await.0, StatusCode::NOT_FOUND);
+    }
+    let b_url = format!("/orgs/{}/interviews/{}/recordings", w.org_b, interview["id"].as_str().unwrap());
+    assert_error(w.admin_b.client.get(&b_url).await, StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(
+        w.learner.client.get_bytes(&format!("{url}/recordings/{}/audio", kept[1])).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Saving the policy without the setting leaves it; turned off, nothing more is kept.
+    let (_, policy) = admin.put(&retention, json!({ "conversation_days": 30, "inactive_account_days": null })).await;
+    assert_eq!(policy["keep_interview_audio"], true, "{policy}");
+    let off = json!({ "conversation_days": 30, "inactive_account_days": null, "keep_interview_audio": false });
+    assert_eq!(admin.put(&retention, off).await.0, StatusCode::OK);
+    let (mut socket, _) = open(&w.app, &url, &token(&w.learner.client).await).await;
+    fake.push_transcript(SPOKEN);
+    assert_eq!(speak(&mut socket, &audio, 2).await["recording_id"], Value::Null);
+    assert_eq!(rows_in(&w.app, "interview_recordings").await, 2);
+
+    // Retention: the other learner's interview has been quiet for 40 days; its conversation goes,
+    // and the recording with it.
+    let quiet = chrono::Utc::now() - chrono::Duration::days(40);
+    let conversation = other["conversation_id"].as_str().unwrap();
+    crate::privacy::backdate(&w.app, "UPDATE conversations SET updated_at = $1 WHERE id = $2", conversation, quiet)
+        .await;
+    let (status, run) = admin.post(&format!("{retention}/apply"), json!({})).await;
+    assert_eq!((status, run["conversations"].as_u64()), (StatusCode::OK, Some(1)), "{run}");
+    assert_error(w.other_learner.client.get(&other_url).await, StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(rows_in(&w.app, "interview_recordings").await, 1);
+
+    // Erasure: the learner's recording goes with them.
+    let (status, erased) = w.learner.client.post("/me/erase", json!({ "confirm": "learner@north.example" })).await;
+    assert_eq!(status, StatusCode::OK, "{erased}");
+    assert_eq!(rows_in(&w.app, "interview_recordings").await, 0);
+}
+
 wayfinder_testing::on_both_backends!(
     a_spoken_answer_is_transcribed_confirmed_and_sent,
+    kept_audio_is_read_back_and_goes_with_retention_and_erasure,
     without_a_speech_endpoint_the_socket_says_so,
     interest_discovery_typed_and_spoken_with_a_model,
 );

@@ -551,6 +551,13 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
         (M::GET, format!("/orgs/{a}/interviews/{interview_b}/suggested-programs"), None),
         (M::GET, format!("/orgs/{b}/interviews/{interview_b}/suggested-programs"), None),
         (M::GET, format!("/orgs/{a}/interviews/{interview_b}/question-audio"), None),
+        (M::GET, format!("/orgs/{a}/interviews/{interview_b}/recordings"), None),
+        (M::GET, format!("/orgs/{b}/interviews/{interview_b}/recordings"), None),
+        (
+            M::GET,
+            format!("/orgs/{b}/interviews/{interview_b}/recordings/01890000-0000-7000-8000-000000000000/audio"),
+            None,
+        ),
         (M::POST, format!("/orgs/{a}/interviews/{interview_b}/pause"), None),
         (M::POST, format!("/orgs/{a}/interviews/{interview_b}/resume"), None),
         (M::PUT, format!("/orgs/{a}/interviews/{interview_b}/summary"), Some(json!({ "fields": { "mood": "ok" } }))),

@@ -299,7 +299,7 @@ async fn an_admins_uploads_pass_to_another_admin_and_the_last_admin_stays(backen
 
 /// Runs `sql` with `$1` = `at` (milliseconds) and `$2` = `id` on the test database: moving a
 /// record's times into the past, as the weeks passing would.
-async fn backdate(app: &TestApp, sql: &str, id: &str, at: chrono::DateTime<chrono::Utc>) {
+pub(crate) async fn backdate(app: &TestApp, sql: &str, id: &str, at: chrono::DateTime<chrono::Utc>) {
     let url = app.database_url().to_string();
     if url.starts_with("sqlite") {
         let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
@@ -328,7 +328,11 @@ async fn retention_deletes_exactly_what_expired(backend: Backend) {
     let url = format!("/orgs/{a}/retention");
     let (status, policy) = admin.get(&url).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(policy, json!({ "conversation_days": null, "inactive_account_days": null, "last_applied_at": null }));
+    assert_eq!(
+        policy,
+        json!({ "conversation_days": null, "inactive_account_days": null, "keep_interview_audio": false,
+            "last_applied_at": null })
+    );
 
     // Bad policies and strangers change nothing.
     let before = w.app.row_counts().await;
