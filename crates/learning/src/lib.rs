@@ -150,6 +150,7 @@ impl Learning {
 mod overview;
 mod practice;
 mod provisioning;
+mod starting;
 pub use overview::{GoalProgress, LearnerProgress};
 pub use practice::{
     AnswerFeedback, AnswerOutcome, AnswerSpec, AttemptReviewView, AwaitingAnswer, CheckOutcome, CheckQuestion,
@@ -157,3 +158,4 @@ pub use practice::{
     PracticePrompt, PracticeQuestion, PracticeSession, PracticeSessionSummary, ReviewSpec, SessionSpec,
 };
 pub use provisioning::{CoachIntake, CoachProvision, CoachProvisionSpec, IntakeInterview};
+pub use starting::{ProgramStart, StartingPath};

@@ -585,6 +585,30 @@ impl Learning {
         })
     }
 
+    /// Where a learner's path to `targets` begins at `at`: its first concepts whose
+    /// prerequisites are all known (at most five, in path order).
+    pub(crate) async fn first_concepts(
+        &self,
+        org: OrgId,
+        person: PersonId,
+        targets: &[ConceptId],
+        at: DateTime<Utc>,
+    ) -> LearningResult<Vec<ConceptName>> {
+        let graph = self.published(org).await?;
+        let model = self.model(org).await?;
+        let masteries = self.standing(org, person).await?.masteries(&model, &graph, seconds(at));
+        let targets: Vec<ConceptId> = targets.iter().copied().filter(|t| graph.concepts.contains_key(t)).collect();
+        let steps = path::plan_path(&graph.graph, &targets, |id| masteries.get(&id).copied().unwrap_or(0.0));
+        let on_path: HashSet<ConceptId> = steps.iter().map(|s| s.concept).collect();
+        Ok(steps
+            .iter()
+            .map(|s| s.concept)
+            .filter(|&c| graph.graph.prerequisites(c).iter().all(|p| !on_path.contains(p)))
+            .take(5)
+            .map(|c| named(&graph, c))
+            .collect())
+    }
+
     /// The next best step: a frontier concept of the learner's goals (of all
     /// their programs without goals) or a due review, chosen so the predicted
     /// success is in the productive band.

@@ -11,13 +11,11 @@
 use crate::{GoalProgress, Learning, LearningError, LearningResult, programs::not_found};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::HashSet;
 use utoipa::ToSchema;
 use wayfinder_accounts_rules::{InvitationId, OrgId, PersonId, Role};
 use wayfinder_interviews::StartingInterview;
-use wayfinder_interviews_rules::{InterviewFlowId, InterviewId, flow::FlowPurpose, profile::self_rating};
+use wayfinder_interviews_rules::{InterviewFlowId, InterviewId, flow::FlowPurpose};
 use wayfinder_learning_rules::practice::{PracticeSessionId, PracticeTarget, SessionStatus};
-use wayfinder_learning_rules::program::ConceptId;
 use wayfinder_learning_rules::program::{GoalId, GoalKind, ProgramId, ProgramStatus};
 use wayfinder_learning_rules::provisioning::{
     CoachProfile, CoachProvisionId, DomainScore, IntakeConcept, IntakeInterviewState, ProvisionFacts, ProvisionStage,
@@ -305,20 +303,12 @@ impl Learning {
             Err(other) => return Err(other.into()),
         };
         let completed = interview.place.status == InterviewStatus::Completed;
-        let self_rating = match (&interview.summary, completed) {
-            (Some(summary), true) => {
-                let flow = self.store.interview_flow(org, interview.flow, Some(interview.flow_version)).await?;
-                self_rating(&flow.spec.summary, summary)
-            }
-            _ => None,
-        };
+        let self_rating = if completed { self.self_rating(org, &interview).await? } else { None };
         let starting_point = completed.then(|| starting_point(self_rating));
-        let start_with = match (starting_point, record.goal) {
-            (Some(StartingPoint::Beginning), Some(goal)) => {
-                let path = self.path(org, goal, now).await?;
-                let on_path: HashSet<ConceptId> = path.steps.iter().map(|s| s.concept.id).collect();
-                let ready = |c: ConceptId| graph.graph.prerequisites(c).iter().all(|p| !on_path.contains(p));
-                path.steps.into_iter().map(|s| s.concept).filter(|c| ready(c.id)).take(5).collect()
+        let start_with = match (starting_point, record.coach) {
+            (Some(StartingPoint::Beginning), Some(coach)) => {
+                let targets = graph.by_program.get(&record.program).cloned().unwrap_or_default();
+                self.first_concepts(org, coach, &targets, now).await?
             }
             _ => Vec::new(),
         };

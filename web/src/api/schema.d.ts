@@ -1676,6 +1676,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/interviews/{interview_id}/starting-path": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where a completed coach intake interview starts its learner: a self-rating of 2 or less at the
+         *     beginning of each program they are enrolled in (its first concepts listed), anything else where
+         *     the program's placement finds it (409 for another kind of interview, or one not ended).
+         */
+        get: operations["starting_path"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/interviews/{interview_id}/suggested-programs": {
         parameters: {
             query?: never;
@@ -5511,6 +5532,16 @@ export interface components {
             program_id: string;
             title: string;
         };
+        /** @description Where the learner starts in one program they are enrolled in. */
+        ProgramStart: {
+            program_id: string;
+            program_title: string;
+            /**
+             * @description The first concepts of the path, for a training that starts at the beginning (empty when
+             *     the placement decides).
+             */
+            start_with: components["schemas"]["ConceptName"][];
+        };
         /**
          * @description Where a program stands.
          * @enum {string}
@@ -6089,6 +6120,17 @@ export interface components {
             /** @description The coach to talk to (the organisation's default when absent). */
             coach_id?: string | null;
             title?: string | null;
+        };
+        /** @description Where a coach intake interview starts the learner. */
+        StartingPath: {
+            /** @description The programs the learner is enrolled in, by title. */
+            programs: components["schemas"]["ProgramStart"][];
+            /**
+             * Format: int64
+             * @description The learner's self-rating, 1 to 5 (null when the interview did not tell).
+             */
+            self_rating?: number | null;
+            starting_point: components["schemas"]["StartingPoint"];
         };
         /**
          * @description Where a coach's training starts.
@@ -16495,6 +16537,75 @@ export interface operations {
              *
              *     `forbidden`: The role does not allow this action.
              */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: The resource does not exist, or the caller may not know it does. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    starting_path: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: components["schemas"]["OrgId"];
+                interview_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartingPath"];
+                };
+            };
+            /**
+             * @description `unauthenticated`: No credentials: sign in, or send an API token.
+             *
+             *     `invalid_token`: The API token is not valid.
+             *
+             *     `token_revoked`: The API token has been revoked.
+             *
+             *     `token_expired`: The API token has expired.
+             *
+             *     `session_invalid`: The session has ended.
+             *
+             *     `session_expired`: The session has expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `mfa_enrollment_required`: A second factor is required for this account: enrol an authenticator app (`/me/mfa`) first. */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -32,6 +32,7 @@ use wayfinder_interviews::{
     Interview, InterviewFlow, InterviewListing, InterviewsError, ProgramSuggestion, SummaryCorrection,
 };
 use wayfinder_interviews_rules::{InterviewFlowId, InterviewId, flow::FlowSpec};
+use wayfinder_learning::StartingPath;
 
 impl From<InterviewsError> for ApiError {
     fn from(e: InterviewsError) -> Self {
@@ -367,4 +368,19 @@ pub async fn suggested_programs(
 ) -> ApiResult<Json<Vec<ProgramSuggestion>>> {
     readable(&state, &principal, org_id, id).await?;
     Ok(Json(state.interviews.suggested_programs(org_id, id).await?))
+}
+
+/// Where a completed coach intake interview starts its learner: a self-rating of 2 or less at the
+/// beginning of each program they are enrolled in (its first concepts listed), anything else where
+/// the program's placement finds it (409 for another kind of interview, or one not ended).
+#[utoipa::path(get, path = "/orgs/{org_id}/interviews/{interview_id}/starting-path", tag = "interviews",
+    params(("org_id" = OrgId, Path), ("interview_id" = String, Path)),
+    responses((status = 200, body = StartingPath), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn starting_path(
+    State(state): State<AppState>,
+    principal: Principal,
+    PathIds((org_id, id)): PathIds<(OrgId, InterviewId)>,
+) -> ApiResult<Json<StartingPath>> {
+    readable(&state, &principal, org_id, id).await?;
+    Ok(Json(state.learning.starting_path(org_id, id, chrono::Utc::now()).await?))
 }

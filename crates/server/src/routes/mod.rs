@@ -281,6 +281,7 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(interviews::resume_interview))
         .routes(routes!(interviews::correct_interview_summary))
         .routes(routes!(interviews::suggested_programs))
+        .routes(routes!(interviews::starting_path))
         .routes(routes!(interview_voice::question_audio))
         .routes(routes!(interview_voice::list_recordings))
         .routes(routes!(interview_voice::recording_audio))

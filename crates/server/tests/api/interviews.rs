@@ -440,7 +440,83 @@ async fn a_model_that_never_writes_a_valid_summary_leaves_it_to_the_rules(backen
     );
 }
 
+/// A coach intake sent to a learner, and one a learner takes for themself: the self-rating says
+/// where each starts in the programs they are enrolled in.
+async fn a_coach_intake_sets_where_the_learners_path_starts(backend: Backend) {
+    let w = World::build(backend).await;
+    let (a, admin, coach) = (&w.org_a, &w.admin.client, &w.coach.client);
+    // A program of two chains: drawing basics → shading → portraits, and colour → mixing.
+    let concept = |key: &str, requires: &[&str]| json!({ "key": key, "name": key, "requires": requires });
+    let program = json!({ "title": "Drawing", "concepts": [
+        concept("basics", &[]), concept("shading", &["basics"]), concept("portraits", &["shading"]),
+        concept("colour", &[]), concept("mixing", &["colour"]),
+    ] });
+    let (status, imported) = admin.post(&format!("/orgs/{a}/programs/import"), program).await;
+    assert_eq!(status, StatusCode::CREATED, "{imported}");
+    let program_id = imported["program"]["id"].as_str().unwrap().to_string();
+    assert_eq!(admin.post(&format!("/orgs/{a}/programs/{program_id}/publish"), json!({})).await.0, StatusCode::OK);
+    for learner in [&w.learner.id, &w.other_learner.id] {
+        let (status, body) =
+            admin.post(&format!("/orgs/{a}/programs/{program_id}/enrolments"), json!({ "person_id": learner })).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (_, templates) = coach.get(&format!("/orgs/{a}/interview-templates")).await;
+    let flows = format!("/orgs/{a}/interview-flows");
+    let (_, intake) = coach.post(&flows, template(&templates, "coach_intake")).await;
+    let (_, discovery) = coach.post(&flows, template(&templates, "interest_discovery")).await;
+
+    // The coach sends the intake to their learner; until it ends it says nothing of a path.
+    let interviews = format!("/orgs/{a}/interviews");
+    let (status, sent) = coach.post(&interviews, json!({ "flow_id": intake["id"], "person_id": w.learner.id })).await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let url = format!("{interviews}/{}", sent["id"].as_str().unwrap());
+    assert_error(w.learner.client.get(&format!("{url}/starting-path")).await, StatusCode::CONFLICT, "conflict");
+    for reply in [
+        "I want to draw portraits of my family that look like them",
+        "1, I am just starting",
+        "Two evenings a week",
+        "Doing exercises",
+        "That I have no talent",
+    ] {
+        answer(&w.learner.client, &url, reply).await;
+    }
+    // A self-rated beginner starts at the beginning: each chain's first concept.
+    let (status, start) = coach.get(&format!("{url}/starting-path")).await;
+    assert_eq!(status, StatusCode::OK, "{start}");
+    assert_eq!((start["self_rating"].as_i64(), start["starting_point"].as_str()), (Some(1), Some("beginning")));
+    let programs = start["programs"].as_array().unwrap();
+    assert_eq!((programs.len(), programs[0]["program_id"].as_str()), (1, Some(program_id.as_str())), "{start}");
+    let mut first: Vec<&str> =
+        programs[0]["start_with"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    first.sort_unstable();
+    assert_eq!(first, ["basics", "colour"]);
+    // Readers of the interview only.
+    assert_error(w.other_learner.client.get(&format!("{url}/starting-path")).await, StatusCode::NOT_FOUND, "not_found");
+    let b_url = format!("/orgs/{}/interviews/{}/starting-path", w.org_b, sent["id"].as_str().unwrap());
+    assert_error(w.admin_b.client.get(&b_url).await, StatusCode::NOT_FOUND, "not_found");
+
+    // A learner who rates themself 4 starts where the placement finds it.
+    let (_, own) = w.other_learner.client.post(&interviews, json!({ "flow_id": intake["id"] })).await;
+    let own_url = format!("{interviews}/{}", own["id"].as_str().unwrap());
+    for reply in ["I want to paint landscapes in oil for an exhibition", "4", "An hour a day", "Reading", "None"] {
+        answer(&w.other_learner.client, &own_url, reply).await;
+    }
+    let (_, start) = w.other_learner.client.get(&format!("{own_url}/starting-path")).await;
+    assert_eq!(
+        (start["self_rating"].as_i64(), start["starting_point"].as_str()),
+        (Some(4), Some("placement")),
+        "{start}"
+    );
+    assert_eq!(start["programs"][0]["start_with"], json!([]));
+
+    // Another kind of interview says nothing of where a path starts.
+    let (_, other) = w.learner.client.post(&interviews, json!({ "flow_id": discovery["id"] })).await;
+    let other_url = format!("{interviews}/{}/starting-path", other["id"].as_str().unwrap());
+    assert_error(w.learner.client.get(&other_url).await, StatusCode::CONFLICT, "conflict");
+}
+
 wayfinder_testing::on_both_backends!(
+    a_coach_intake_sets_where_the_learners_path_starts,
     interviews_run_on_the_rules_and_end_in_a_cited_summary,
     with_a_model_the_interviewer_follows_up_and_writes_a_checked_summary,
     a_model_that_never_writes_a_valid_summary_leaves_it_to_the_rules,

@@ -552,6 +552,8 @@ async fn another_organisations_ids_answer_404(backend: Backend) {
         (M::GET, format!("/orgs/{b}/interviews/{interview_b}/suggested-programs"), None),
         (M::GET, format!("/orgs/{a}/interviews/{interview_b}/question-audio"), None),
         (M::GET, format!("/orgs/{a}/interviews/{interview_b}/recordings"), None),
+        (M::GET, format!("/orgs/{a}/interviews/{interview_b}/starting-path"), None),
+        (M::GET, format!("/orgs/{b}/interviews/{interview_b}/starting-path"), None),
         (M::GET, format!("/orgs/{b}/interviews/{interview_b}/recordings"), None),
         (
             M::GET,
