@@ -326,6 +326,19 @@ mod tests {
         ]
     }
 
+    /// A flow of `steps` with the test schema.
+    fn flow_of(steps: Vec<FlowStep>) -> FlowSpec {
+        FlowSpec {
+            name: "x".into(),
+            description: String::new(),
+            purpose: FlowPurpose::InterestDiscovery,
+            context: String::new(),
+            steps,
+            limits: FlowLimits::default(),
+            summary: schema(),
+        }
+    }
+
     #[test]
     fn a_model_summary_is_checked_field_by_field() {
         let ok = json!({
@@ -366,15 +379,7 @@ mod tests {
     #[test]
     fn without_a_model_each_steps_answers_fill_its_field() {
         let step = |key: &str, field: &str| FlowStep { field: Some(field.into()), ..FlowStep::new(key, "?") };
-        let flow = FlowSpec {
-            name: "x".into(),
-            description: String::new(),
-            purpose: FlowPurpose::InterestDiscovery,
-            context: String::new(),
-            steps: vec![step("likes", "interests"), step("sure", "confidence"), step("else", "notes")],
-            limits: FlowLimits::default(),
-            summary: schema(),
-        };
+        let flow = flow_of(vec![step("likes", "interests"), step("sure", "confidence"), step("else", "notes")]);
         let answers = [
             Answer { step: "likes", seq: 2, text: "Drawing, music and long walks" },
             Answer { step: "likes", seq: 4, text: "music. Also cooking!" },
@@ -395,15 +400,7 @@ mod tests {
     fn a_short_answer_that_was_probed_gives_way_to_the_fuller_one() {
         let likes = FlowStep { field: Some("interests".into()), min_words: 3, ..FlowStep::new("likes", "?") };
         let notes = FlowStep { field: Some("notes".into()), min_words: 3, ..FlowStep::new("else", "?") };
-        let flow = FlowSpec {
-            name: "x".into(),
-            description: String::new(),
-            purpose: FlowPurpose::InterestDiscovery,
-            context: String::new(),
-            steps: vec![likes, notes],
-            limits: FlowLimits::default(),
-            summary: schema(),
-        };
+        let flow = flow_of(vec![likes, notes]);
         let answers = [
             Answer { step: "likes", seq: 2, text: "Not sure" },
             Answer { step: "likes", seq: 4, text: "I love drawing and music" },
