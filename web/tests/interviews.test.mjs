@@ -20,7 +20,10 @@
 // hears the question read by the speech service; a first recording is refused
 // by the service, which the learner is told; then they record again, stop,
 // see what was heard, fix a word and send it; the speech service got a WebM
-// (or Ogg) recording of a plausible length. Run with
+// (or Ogg) recording of a plausible length. The organisation keeps interview
+// audio (turned on through the API first), so the interview then shows its
+// Recordings: one player whose audio the page can fetch, with what was heard;
+// an administrator may list it too. Run with
 // `npm run test:e2e` (WAYFINDER_BIN names the binary).
 
 import { after, before, describe, test } from "node:test";
@@ -451,6 +454,7 @@ describe("guided interviews, spoken", () => {
   let learner;
   let org;
   let interviewId;
+  let admin; // the operator, an administrator of the organisation
   const problems = [];
 
   before(async () => {
@@ -460,7 +464,11 @@ describe("guided interviews, spoken", () => {
     stack = await startStack({ speech: true, fakeAudioCapture: wav });
     let api;
     ({ api, org } = await setUpOrganisation(stack, OPERATOR, { name: "Northfield School", slug: "northfield" }));
+    admin = api;
     learner = await api.inviteAndAccept(org.id, LEARNER, "learner");
+    // Spoken answers' audio is kept with the interview (off by default).
+    const retention = await api.call("PUT", `/orgs/${org.id}/retention`, { keep_interview_audio: true });
+    assert.equal(retention.keep_interview_audio, true);
     const [template] = await api.call("GET", `/orgs/${org.id}/interview-templates`);
     const flow = await api.call("POST", `/orgs/${org.id}/interview-flows`, template);
     interviewId = (await learner.client.call("POST", `/orgs/${org.id}/interviews`, { flow_id: flow.id })).id;
@@ -533,6 +541,41 @@ describe("guided interviews, spoken", () => {
     assert.ok(recorded.duration_ms >= 1500 && recorded.duration_ms <= 20_000, `a plausible length: ${recorded.duration_ms} ms`);
     assert.ok(recorded.bytes > 1000, `some audio: ${recorded.bytes} bytes`);
     await screenshot(page, "interviews-11-voice-sent");
+
+    // The recording was kept: the interview shows it, with a player the page can load and what was heard.
+    const kept = await learner.client.call("GET", `/orgs/${org.id}/interviews/${interviewId}/recordings`);
+    assert.equal(kept.length, 1, `only the recording that was transcribed is kept: ${JSON.stringify(kept)}`);
+    assert.equal(kept[0].transcript, HEARD, "what the speech service heard, before the learner's fix");
+    assert.match(kept[0].content_type, /^audio\//);
+    const recordings = page.getByRole("region", { name: "Recordings" });
+    await recordings.waitFor();
+    const items = recordings.getByRole("list", { name: "Recordings" }).getByRole("listitem");
+    assert.equal(await items.count(), 1);
+    const players = recordings.locator("audio");
+    assert.equal(await players.count(), 1, "one player");
+    assert.equal(await players.getAttribute("controls"), "", "with its controls");
+    const seconds = Math.round(kept[0].duration_ms / 1000);
+    const length = `${seconds} second${seconds === 1 ? "" : "s"}`;
+    assert.equal(await players.getAttribute("aria-label"), `Recording 1, ${length}`);
+    await items.first().getByText(length, { exact: false }).waitFor();
+    assert.equal(await items.first().locator("time").getAttribute("datetime"), kept[0].created_at);
+    assert.equal(await items.first().locator("q").textContent(), HEARD);
+    const src = await players.getAttribute("src");
+    assert.equal(src, `/api/v1/orgs/${org.id}/interviews/${interviewId}/recordings/${kept[0].id}/audio`);
+    // Loaded by the page as the player would: a plain GET with the session cookie.
+    const audio = await page.evaluate(async (url) => {
+      const response = await fetch(url);
+      return { status: response.status, type: response.headers.get("content-type"), bytes: (await response.arrayBuffer()).byteLength };
+    }, src);
+    assert.equal(audio.status, 200);
+    assert.match(audio.type ?? "", /^audio\//, `an audio content type: ${audio.type}`);
+    assert.equal(audio.bytes, kept[0].bytes, "the whole recording");
+    // An administrator may read the interview, so its recordings too.
+    assert.deepEqual(
+      (await admin.call("GET", `/orgs/${org.id}/interviews/${interviewId}/recordings`)).map((r) => r.id),
+      [kept[0].id],
+    );
+    await threeScreenshots(page, "interviews-11b-voice-recordings", () => recordings.waitFor());
 
     // Typed to the end: the summary holds the spoken answer too, citing it.
     const answerBox = page.getByLabel("Your answer");

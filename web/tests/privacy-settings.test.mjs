@@ -9,8 +9,10 @@
 // after 30 quiet days, accounts kept forever), finds it kept after a reload
 // and through the API; a day count of 0 is refused beside its field in the
 // server's words and changes nothing; "Apply now", once confirmed, says what
-// it removed (nothing, on a fresh organisation) and when it last ran. Run with
-// `npm run test:e2e` (WAYFINDER_BIN names the binary).
+// it removed (nothing, on a fresh organisation) and when it last ran. Then
+// the administrator ticks "Keep the audio of spoken interview answers" (off by
+// default), saves it with the form and finds it kept through the API and after
+// a reload. Run with `npm run test:e2e` (WAYFINDER_BIN names the binary).
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -135,6 +137,7 @@ test("an administrator sets the data retention policy, is refused a day count of
   assert.deepEqual(await api.call("GET", `/orgs/${org.id}/retention`), {
     conversation_days: 30,
     inactive_account_days: null,
+    keep_interview_audio: false,
     last_applied_at: null,
   });
 
@@ -179,5 +182,40 @@ test("an administrator sets the data retention policy, is refused a day count of
   assert.ok(applied.last_applied_at, "the server noted when it applied the policy");
   assert.equal(await inForce.locator("time").first().getAttribute("datetime"), applied.last_applied_at);
   await screenshot(page, "privacy-settings-04-retention-applied");
+  await page.context().close();
+});
+
+test("an administrator keeps the audio of spoken interview answers, saved with the policy", async () => {
+  const page = await signedInPage(OPERATOR);
+  await page.goto(`${stack.base}/admin/retention`);
+  const section = page.getByRole("region", { name: "Data retention" });
+  const inForce = section.getByRole("region", { name: "Policy in force" });
+  const form = section.getByRole("form", { name: "Retention policy" });
+  const keepAudio = form.getByLabel("Keep the audio of spoken interview answers");
+
+  // Off by default: the audio is dropped once transcribed.
+  await keepAudio.waitFor();
+  assert.equal(await keepAudio.isChecked(), false);
+  await inForce.getByText("Dropped once transcribed", { exact: true }).waitFor();
+  const group = form.getByRole("group", { name: "Interview audio" });
+  const explainId = await group.getAttribute("aria-describedby");
+  const explanation = await page.locator(`[id="${explainId}"]`).textContent();
+  assert.match(explanation, /kept with its interview/);
+  assert.match(explanation, /deleted with the interview's conversation by the limit above, and when its learner is erased/);
+  assert.match(explanation, /Off, the audio is dropped as soon as it is transcribed/);
+
+  await keepAudio.check();
+  await form.getByRole("button", { name: "Save policy" }).click();
+  await form.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  await inForce.getByText("Kept with their interview", { exact: true }).waitFor();
+  const saved = await api.call("GET", `/orgs/${org.id}/retention`);
+  assert.equal(saved.keep_interview_audio, true);
+  assert.equal(saved.conversation_days, 30, "the other settings are as they were");
+  assert.equal(saved.inactive_account_days, null);
+
+  await page.reload();
+  await inForce.getByText("Kept with their interview", { exact: true }).waitFor();
+  assert.equal(await keepAudio.isChecked(), true, "kept after a reload");
+  await threeScreenshots(page, "privacy-settings-05-keep-interview-audio", () => group.scrollIntoViewIfNeeded());
   await page.context().close();
 });

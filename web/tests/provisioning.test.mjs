@@ -6,24 +6,34 @@
 // field first), takes the intake on the practice screen answering by a rule
 // (one domain known, half of another, nothing of the third) and sees the
 // score per domain and the training path; the manager sees the same result;
-// and both screens fit a phone. Run with `npm run test:e2e` (WAYFINDER_BIN
-// names the binary).
+// and both screens fit a phone. Then the admin provisions a second coach with
+// an intake interview (a flow saved from the coach-intake template; one that
+// stopped being a coach intake meanwhile is refused beside its field): the
+// coach accepts, completes the profile, is not offered the placement while
+// the interview runs, answers it on the interview screen (leaving and
+// continuing from the onboarding) with a self-rating of 2, and then sees
+// their training start at the beginning with the program's first concepts,
+// the placement not needed; the admin sees the same. Run with `npm run
+// test:e2e` (WAYFINDER_BIN names the binary).
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   ApiClient,
   closeAndCheckProblems,
+  focusedIsInvalid,
   openPage,
   screenshot,
   setUpOrganisation,
   startStack,
+  threeScreenshots,
 } from "./lib/harness.mjs";
 
 const TIMEOUT = 30_000;
 const OPERATOR = { email: "ola@example.org", password: "correct horse battery staple 42", name: "Ola Operator" };
 const MANAGER = { email: "mo@example.org", password: "a steady manager passphrase 3", name: "Mo Manager" };
 const COACH = { email: "nia@example.org", password: "a brand new coach passphrase 5", name: "Nia Newcoach" };
+const INTAKE_COACH = { email: "ian@example.org", password: "an intake coach passphrase 8", name: "Ian Intake" };
 const ORG_NAME = "Harbour Tutors";
 const PROGRAM = "Coach training";
 const DRAFT_PROGRAM = "Advanced coaching (draft)";
@@ -378,4 +388,204 @@ test("the onboarding and the Team screen fit a phone", async () => {
     assert.ok(scrollWidth <= innerWidth, `${name}: no horizontal scrolling (page ${scrollWidth}px wide in ${innerWidth}px)`);
     await screenshot(page, name);
   }
+});
+
+// ---- a coach brought in with an intake interview ----
+
+// The intake interview's answers, one a step of the coach-intake template: a goal of at least six
+// words, a self-rating of 2 (so the training starts at the beginning), then time, style and worries
+// (the last step ends it).
+const INTAKE_ANSWERS = [
+  "I want to run calm and useful sessions for my learners",
+  "2",
+  "About three hours a week",
+  "Doing exercises and talking it through",
+  "Not knowing enough about the subject yet",
+];
+// Where a training from the beginning starts: the concepts that require nothing, in the program's order.
+const FIRST_CONCEPTS = CONCEPTS.filter((c) => c.step === 0).map((c) => c.name);
+let intakeTemplate; // the coach-intake template's spec
+let intakeFlow;
+let intakeInvitationLink;
+let intakeCoachPage;
+
+test("the admin provisions a coach with an intake interview; a flow no longer a coach intake is refused beside its field", async () => {
+  const templates = await api.call("GET", `/orgs/${org.id}/interview-templates`);
+  intakeTemplate = templates.find((t) => t.purpose === "coach_intake");
+  assert.ok(intakeTemplate, "a coach-intake template");
+  intakeFlow = await api.call("POST", `/orgs/${org.id}/interview-flows`, intakeTemplate);
+  // Another coach intake, and a flow of another purpose (not offered).
+  const other = await api.call("POST", `/orgs/${org.id}/interview-flows`, { ...intakeTemplate, name: "Short coach intake" });
+  await api.call("POST", `/orgs/${org.id}/interview-flows`, templates.find((t) => t.purpose === "interest_discovery"));
+
+  const page = adminPage;
+  await page.setViewportSize({ width: 1280, height: 800 }); // left at a phone's width above
+  await page.goto(`${stack.base}/team`);
+  const form = page.getByRole("form", { name: "Provision a coach" });
+  const intake = form.getByLabel("Intake interview (optional)");
+  await intake.locator("option", { hasText: "Short coach intake" }).waitFor({ state: "attached" });
+  assert.deepEqual(
+    (await intake.locator("option").allTextContents()).sort(),
+    ["Coach intake", "None", "Short coach intake"],
+    "only the coach-intake flows, and None",
+  );
+  assert.equal(await intake.inputValue(), "", "None by default");
+  const hintId = (await intake.getAttribute("aria-describedby")).split(" ").at(-1);
+  assert.equal(
+    await page.locator(`[id="${hintId}"]`).textContent(),
+    "The coach answers it first; a self-rating of 2 or less starts their training at the beginning, without a placement.",
+  );
+
+  // Meanwhile the other flow becomes a custom one: chosen, the server refuses it beside the field.
+  await api.call("PUT", `/orgs/${org.id}/interview-flows/${other.id}`, { ...other.spec, purpose: "custom" });
+  await form.getByLabel("Coach's email").fill(INTAKE_COACH.email);
+  await form.getByLabel("Training program").selectOption({ label: PROGRAM });
+  await intake.selectOption({ label: "Short coach intake" });
+  await form.getByRole("button", { name: "Provision coach" }).click();
+  await focusedIsInvalid(page);
+  assert.equal(await intake.evaluate((el) => el === document.activeElement), true, "the refused field has the focus");
+  const errorId = (await intake.getAttribute("aria-describedby")).split(" ")[0];
+  assert.equal(await page.locator(`[id="${errorId}"]`).textContent(), "Must be a coach intake flow.");
+  assert.equal((await api.call("GET", `/orgs/${org.id}/coach-provisions`)).length, 1, "nothing was provisioned");
+  await screenshot(page, "provisioning-08-intake-flow-refused");
+
+  await intake.selectOption({ label: "Coach intake" });
+  await form.getByRole("button", { name: "Provision coach" }).click();
+  const linkBox = page.getByRole("region", { name: `Invitation link for ${INTAKE_COACH.email}` });
+  intakeInvitationLink = await linkBox.getByRole("textbox").inputValue();
+  await linkBox.getByText("starts their intake interview").waitFor();
+  assert.equal(await intake.getAttribute("aria-invalid"), null, "the refusal is gone");
+
+  const provision = (await api.call("GET", `/orgs/${org.id}/coach-provisions`)).find((p) => p.email === INTAKE_COACH.email);
+  assert.equal(provision.stage, "invited");
+  assert.equal(provision.intake_interview, null, "the interview starts when the coach accepts");
+  const row = page.getByRole("table", { name: "Provisioned coaches" }).getByRole("row").filter({ hasText: INTAKE_COACH.email });
+  await row.getByRole("cell").last().getByText("Not started").waitFor();
+});
+
+test("the coach accepts, completes the profile and answers the intake interview, the placement not offered meanwhile", async () => {
+  intakeCoachPage = await newPage();
+  const page = intakeCoachPage;
+  await page.goto(intakeInvitationLink);
+  await page.getByLabel("Your name").fill(INTAKE_COACH.name);
+  await page.getByLabel("Choose a password").fill(INTAKE_COACH.password);
+  await page.getByRole("button", { name: "Accept invitation" }).click();
+  await page.waitForURL(/\/chat/);
+  const session = (await page.context().cookies()).find((c) => c.name === "wayfinder_session");
+  const ianApi = new ApiClient(stack.base);
+  ianApi.cookie = `${session.name}=${session.value}`;
+  let [provision] = await ianApi.call("GET", `/orgs/${org.id}/coach-provisions`);
+  assert.equal(provision.intake_interview.flow_id, intakeFlow.id);
+  assert.equal(provision.intake_interview.status, "active", "accepting started the interview");
+  const interviewId = provision.intake_interview.interview_id;
+
+  await nav(page).getByRole("link", { name: "Onboarding" }).click();
+  await page.getByRole("heading", { name: "Your onboarding", level: 1 }).waitFor();
+  const steps = page.locator(".onboarding-steps > li");
+  await steps.nth(1).getByText("Complete your profile first").waitFor();
+  assert.deepEqual(
+    (await steps.locator(".onboarding-step-title").allTextContents()).map((t) => t.trim()),
+    ["Complete your profile", "Answer your intake interview", "Take the placement", "See your results"],
+  );
+  await steps.nth(1).getByText("Coach intake").waitFor();
+
+  const profile = page.getByRole("form", { name: "Your coach profile" });
+  await profile.getByLabel("Years of coaching or teaching experience").fill("1");
+  await profile.getByLabel("Subjects you coach").fill("Maths");
+  await profile.getByRole("button", { name: "Save profile" }).click();
+  await steps.nth(0).getByText("Done", { exact: true }).waitFor();
+  assert.equal(await steps.nth(1).getAttribute("aria-current"), "step", "the intake interview is next");
+  await page.waitForFunction((heading) => heading === document.activeElement, await steps.nth(1).getByRole("heading").elementHandle());
+  const start = steps.nth(1).getByRole("link", { name: "Start your intake interview" });
+  assert.equal(await start.getAttribute("href"), `/interviews/${interviewId}`);
+  await steps.nth(1).getByText("In progress", { exact: true }).waitFor();
+  // While it runs, the placement is not offered.
+  await steps.nth(2).getByText("Once you finish your intake interview").waitFor();
+  assert.equal(await page.getByRole("button", { name: /^Start the (placement|intake)$/ }).count(), 0, "no placement yet");
+  assert.equal(await steps.nth(2).getAttribute("aria-current"), null);
+  [provision] = await ianApi.call("GET", `/orgs/${org.id}/coach-provisions`);
+  assert.equal(provision.stage, "intake");
+  await threeScreenshots(page, "provisioning-09-intake-interview-to-do", () => start.waitFor());
+
+  // The interview, typed. Left after the first answer, it is continued from the onboarding.
+  await start.click();
+  await page.waitForURL(new RegExp(`/interviews/${interviewId}$`));
+  await page.getByRole("heading", { name: "Coach intake", level: 1 }).waitFor();
+  const transcript = page.getByRole("list", { name: "Transcript" });
+  const answerBox = page.getByLabel("Your answer");
+  for (const [i, answer] of INTAKE_ANSWERS.entries()) {
+    await transcript.getByText(intakeTemplate.steps[i].question, { exact: true }).waitFor();
+    await answerBox.fill(answer);
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    if (i === 0) {
+      await transcript.getByText(intakeTemplate.steps[1].question, { exact: true }).waitFor();
+      await nav(page).getByRole("link", { name: "Onboarding" }).click();
+      await steps.nth(1).getByText("You have answered 1 question so far.").waitFor();
+      assert.equal(await page.getByRole("button", { name: /^Start the (placement|intake)$/ }).count(), 0, "still no placement");
+      await steps.nth(1).getByRole("link", { name: "Continue your intake interview" }).click();
+      await page.waitForURL(new RegExp(`/interviews/${interviewId}$`));
+    }
+  }
+  await page.getByRole("region", { name: "Summary" }).waitFor();
+  await page.getByText("The interview ended: every question was answered.").waitFor();
+
+  [provision] = await ianApi.call("GET", `/orgs/${org.id}/coach-provisions`);
+  assert.equal(provision.intake_interview.status, "completed");
+  assert.equal(provision.intake_interview.self_rating, 2);
+  assert.equal(provision.intake_interview.starting_point, "beginning");
+  assert.deepEqual(provision.intake_interview.start_with.map((c) => c.name), FIRST_CONCEPTS, "the program's first concepts");
+  assert.equal(provision.stage, "training", "no placement needed");
+  assert.equal(provision.intake, null, "no placement taken");
+});
+
+test("the coach's training starts at the beginning with the first concepts, and the placement is not asked for", async () => {
+  const page = intakeCoachPage;
+  await nav(page).getByRole("link", { name: "Onboarding" }).click();
+  const steps = page.locator(".onboarding-steps > li");
+  const interview = steps.nth(1);
+  await interview.getByText("Done", { exact: true }).waitFor();
+  await interview.getByText("2 of 5", { exact: true }).waitFor();
+  await interview.getByText(`Starts at the beginning: ${FIRST_CONCEPTS.join(", ")}.`, { exact: true }).waitFor();
+  assert.equal(await interview.getByRole("link", { name: /^(Start|Continue) your intake interview$/ }).count(), 0, "nothing more to answer");
+  await steps.nth(2).getByText("Not needed", { exact: true }).waitFor();
+  await steps.nth(2).getByText("Not needed: you rated yourself 2 of 5, so your training starts at the beginning.").waitFor();
+  assert.equal(await page.getByRole("button", { name: /^Start the (placement|intake)$/ }).count(), 0, "never asked for the placement");
+  assert.equal(await page.getByRole("link", { name: /^Resume the (placement|intake)$/ }).count(), 0);
+
+  const results = steps.nth(3);
+  await results.getByText("Ready", { exact: true }).waitFor();
+  assert.equal(await results.getAttribute("aria-current"), "step");
+  await results.getByText(`Your training starts at the beginning, with ${FIRST_CONCEPTS.join(", ")}.`).waitFor();
+  const provision = (await api.call("GET", `/orgs/${org.id}/coach-provisions`)).find((p) => p.email === INTAKE_COACH.email);
+  const stepsList = results.getByRole("list", { name: "Training path" });
+  await stepsList.getByRole("listitem").first().waitFor();
+  const path = await api.call("GET", `/orgs/${org.id}/learners/${provision.coach_id}/goals/${provision.training.goal_id}/path`);
+  const shown = await stepsList.locator(".training-step-name").allTextContents();
+  assert.deepEqual(shown, path.steps.map((s) => s.concept.name), "the path on screen is the server's");
+  assert.equal(shown.length, CONCEPTS.length, "from the beginning: every concept is on the path");
+  await threeScreenshots(page, "provisioning-10-intake-beginning", () => stepsList.waitFor());
+});
+
+test("the admin sees the intake interview: self-rating 2, the training starting at the beginning", async () => {
+  const page = adminPage;
+  await page.goto(`${stack.base}/team`);
+  const card = page.getByRole("article", { name: INTAKE_COACH.name });
+  await card.waitFor();
+  assert.equal((await card.locator(".provision-stage").textContent()).trim(), "Training");
+  const section = card.getByRole("region", { name: "Intake interview" });
+  await section.getByText("Coach intake", { exact: true }).waitFor();
+  await section.getByText("Finished", { exact: true }).waitFor();
+  await section.getByText("2 of 5", { exact: true }).waitFor();
+  await section.getByText(`Starts at the beginning: ${FIRST_CONCEPTS.join(", ")}.`, { exact: true }).waitFor();
+  await card.getByRole("region", { name: "Placement" }).getByText("Not needed: the training starts at the beginning.").waitFor();
+  const row = page.getByRole("table", { name: "Provisioned coaches" }).getByRole("row").filter({ hasText: INTAKE_COACH.name });
+  const cell = row.getByRole("cell").last();
+  await cell.getByText("Coach intake", { exact: true }).waitFor();
+  await cell.getByText("Finished · self-rating 2 of 5", { exact: true }).waitFor();
+  // The first coach, brought in without one, keeps the intake as before.
+  const first = page.getByRole("article", { name: COACH.name });
+  assert.equal(await first.getByRole("region", { name: "Intake interview" }).count(), 0);
+  await first.getByRole("region", { name: "Intake", exact: true }).getByText(/^Completed on .* after \d+ questions\.$/).waitFor();
+  await card.scrollIntoViewIfNeeded();
+  await threeScreenshots(page, "provisioning-11-admin-intake-interview", () => section.waitFor());
 });

@@ -24,6 +24,8 @@ export type InterviewFlow = Sent<Schemas["InterviewFlow"]>;
 export type InterviewListing = Sent<Schemas["InterviewListing"]>;
 export type InterviewTurn = Sent<Schemas["InterviewTurn"]>;
 export type ProgramSuggestion = Sent<Schemas["ProgramSuggestion"]>;
+/** A kept recording of a spoken answer (only while the organisation keeps interview audio). */
+export type InterviewRecording = Schemas["InterviewRecording"];
 
 /** A summary field's value: text, a list of texts, 1 to 5, yes or no, or null when the interview did not tell. */
 export type SummaryValueData = string | string[] | number | boolean | null;
@@ -124,6 +126,8 @@ export const interviews = {
   /** The learner's corrections: field key → new value (the document types the values only as JSON). */
   correct: (org: string, id: string, fields: Record<string, SummaryValueData>) =>
     put<Interview>(`${interviewPath(org, id)}/summary`, { fields }),
+  /** The kept recordings of its spoken answers, oldest first (none unless the organisation keeps interview audio). */
+  recordings: (org: string, id: string) => get<InterviewRecording[]>(`${interviewPath(org, id)}/recordings`),
 };
 
 /** The interview's voice socket (recordings in, transcripts out), same origin. */
@@ -138,6 +142,11 @@ export function questionAudioUrl(org: string, id: string): string {
   return `${API_BASE}${interviewPath(org, id)}/question-audio`;
 }
 
+/** One kept recording's audio, in the format it was recorded in (a plain GET: the session cookie authenticates it). */
+export function recordingAudioUrl(org: string, id: string, recordingId: string): string {
+  return `${API_BASE}${interviewPath(org, id)}/recordings/${enc(recordingId)}/audio`;
+}
+
 export const interviewKeys = {
   templates: (org: string) => ["interview-templates", org] as const,
   flows: (org: string) => ["interview-flows", org] as const,
@@ -147,4 +156,5 @@ export const interviewKeys = {
   list: (org: string, person?: string) => ["interviews", org, person ?? "all"] as const,
   one: (org: string, id: string) => ["interview", org, id] as const,
   suggestions: (org: string, id: string) => ["interview", org, id, "suggested-programs"] as const,
+  recordings: (org: string, id: string) => ["interview", org, id, "recordings"] as const,
 };

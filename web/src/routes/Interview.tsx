@@ -25,6 +25,7 @@ import { Transcript } from "../components/interviews/Transcript";
 import { SummaryPanel } from "../components/interviews/SummaryPanel";
 import { SuggestedPrograms } from "../components/interviews/SuggestedPrograms";
 import { AnswerBox } from "../components/interviews/AnswerBox";
+import { Recordings } from "../components/interviews/Recordings";
 import { SpeakerIcon } from "../components/interviews/icons";
 import { useVoice } from "../lib/voice";
 import { useReadAloud } from "../lib/readAloud";
@@ -308,6 +309,7 @@ export default function InterviewPage() {
       )}
       {ended && interview.summary && <SuggestedPrograms org={org} interview={interview} own={own} />}
       {ended && !interview.summary && <p className="muted">The summary is not there yet.</p>}
+      <Recordings org={org} interview={interview} own={own} />
     </div>
   );
 }

@@ -1,11 +1,14 @@
 // The organisation's data retention (administrators): how long conversations
-// and the accounts of members who stopped using Wayfinder are kept. The
+// and the accounts of members who stopped using Wayfinder are kept, and
+// whether the audio of spoken interview answers is kept with them. The
 // policy in force and when it was last applied come first, with "Apply now"
 // (asked first: nothing it removes can be brought back) and what it removed;
 // then the form to change it, where each setting is a number of days or
 // "Keep … forever". A day count that is not a whole number is caught here; the
 // server's refusal of any other (out of 1–36,500) shows beside its field,
 // which takes the focus. The server applies the saved policy every hour.
+// Kept interview audio goes with its interview: under the conversation limit
+// and on erasure; off, the audio is dropped once transcribed.
 
 import { useEffect, useId, useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -59,6 +62,15 @@ const draftOf = (policy: Retention): Draft => ({
 });
 
 const daysOf = (setting: Setting): number | null => (setting.forever ? null : Number(setting.days.trim()));
+
+const AUDIO = {
+  legend: "Interview audio",
+  label: "Keep the audio of spoken interview answers",
+  explain:
+    "Each spoken answer's recording is kept with its interview, for whoever may read the interview to listen to. It is deleted with the interview's conversation by the limit above, and when its learner is erased. Off, the audio is dropped as soon as it is transcribed.",
+  kept: "Kept with their interview",
+  dropped: "Dropped once transcribed",
+};
 
 /** What the form can tell before sending: a day count must be a whole number (the server checks its range). */
 function localErrors(draft: Draft): Partial<Record<FieldName, string>> {
@@ -118,6 +130,10 @@ function PolicyInForce({ org, policy }: { org: string; policy: Retention }) {
           );
         })}
         <div>
+          <dt>{AUDIO.legend}</dt>
+          <dd>{policy.keep_interview_audio ? AUDIO.kept : AUDIO.dropped}</dd>
+        </div>
+        <div>
           <dt>Last applied</dt>
           <dd>
             {policy.last_applied_at ? (
@@ -165,7 +181,7 @@ function PolicyInForce({ org, policy }: { org: string; policy: Retention }) {
                   {policy.conversation_days != null && (
                     <li>
                       delete conversations quiet for more than {count(policy.conversation_days, "day")}, with their
-                      messages;
+                      messages{policy.keep_interview_audio ? " and the interview audio kept with them" : ""};
                     </li>
                   )}
                   {policy.inactive_account_days != null && (
@@ -196,6 +212,7 @@ function PolicyForm({ org, policy }: { org: string; policy: Retention }) {
   const ids = useId();
   const client = useQueryClient();
   const [draft, setDraft] = useState(() => draftOf(policy));
+  const [keepAudio, setKeepAudio] = useState(policy.keep_interview_audio);
   const [checked, setChecked] = useState<Partial<Record<FieldName, string>>>({});
   const [saved, setSaved] = useState(false);
   const save = useMutation({
@@ -203,6 +220,7 @@ function PolicyForm({ org, policy }: { org: string; policy: Retention }) {
     onSuccess: (view) => {
       client.setQueryData(privacyKeys.retention(org), view);
       setDraft(draftOf(view));
+      setKeepAudio(view.keep_interview_audio);
       setSaved(true);
     },
   });
@@ -239,6 +257,7 @@ function PolicyForm({ org, policy }: { org: string; policy: Retention }) {
     save.mutate({
       conversation_days: daysOf(draft.conversation_days),
       inactive_account_days: daysOf(draft.inactive_account_days),
+      keep_interview_audio: keepAudio,
     });
   }
 
@@ -296,6 +315,25 @@ function PolicyForm({ org, policy }: { org: string; policy: Retention }) {
             </fieldset>
           );
         })}
+        <fieldset className="retention-setting" aria-describedby={`${ids}-audio-explain`}>
+          <legend>{AUDIO.legend}</legend>
+          <p className="hint" id={`${ids}-audio-explain`}>
+            {AUDIO.explain}
+          </p>
+          <label className="check">
+            <input
+              type="checkbox"
+              id={`${ids}-keep_interview_audio`}
+              checked={keepAudio}
+              onChange={(e) => {
+                setKeepAudio(e.target.checked);
+                setSaved(false);
+                if (save.isError) save.reset();
+              }}
+            />
+            {AUDIO.label}
+          </label>
+        </fieldset>
         {save.error !== null && !refusedField && <ErrorNote error={save.error} />}
         <div className="actions start">
           <button type="submit" className="primary" disabled={save.isPending}>
@@ -316,8 +354,9 @@ export function RetentionSettings({ org }: { org: string }) {
     <section aria-labelledby="retention-heading" className="retention">
       <h2 id="retention-heading">Data retention</h2>
       <p className="muted">
-        How long this organisation keeps conversations, and the accounts of members who stopped using Wayfinder. By
-        default everything is kept. What the policy removes is gone for good: it cannot be brought back.
+        How long this organisation keeps conversations, and the accounts of members who stopped using Wayfinder, and
+        whether it keeps the audio of spoken interview answers. By default conversations and accounts are kept, and the
+        audio is not. What the policy removes is gone for good: it cannot be brought back.
       </p>
       {policy.isPending && <Loading />}
       <ErrorNote error={policy.error} onRetry={() => policy.refetch()} />

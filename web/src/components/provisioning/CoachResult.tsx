@@ -1,11 +1,14 @@
 // One provisioned coach's result as their manager and admins follow it:
-// stage, profile, intake, score per domain and training progress, with the
-// training path's steps loaded when opened.
+// stage, profile, intake interview (when the admin chose one: its self-rating
+// and where the training starts), intake (the program's placement), score per
+// domain and training progress, with the training path's steps loaded when
+// opened.
 
 import { useId, useState } from "react";
 import type { CoachIntake, CoachProfile, CoachProvision } from "../../api/provisioning";
 import { formatDate } from "../../lib/format";
 import { DomainScoreChart } from "./DomainScoreChart";
+import { IntakeInterviewFacts, intakeInterviewOf, startingPointOf } from "./intakeInterview";
 import { StageBadge, stageDescription } from "./stage";
 import { TrainingProgress, TrainingSteps } from "./Training";
 import "../../styles/provisioning.css";
@@ -52,9 +55,18 @@ function TrainingPathDetails({ org, coach, goalId }: { org: string; coach: strin
   );
 }
 
+/** The placement's status when an intake interview decides whether it is needed. */
+function placementStatus(p: CoachProvision): string {
+  const start = startingPointOf(intakeInterviewOf(p));
+  if (start === "beginning") return "Not needed: the training starts at the beginning.";
+  if (!start && !p.intake) return "After the intake interview, if its self-rating calls for it.";
+  return intakeStatus(p.intake);
+}
+
 export function CoachResult({ org, provision: p }: { org: string; provision: CoachProvision }) {
   const headingId = useId();
   const coach = p.coach_id;
+  const interview = intakeInterviewOf(p);
   return (
     <article className="card coach-result" id={`provision-${p.id}`} aria-labelledby={headingId}>
       <header className="coach-result-header">
@@ -74,9 +86,15 @@ export function CoachResult({ org, provision: p }: { org: string; provision: Coa
             <h4 id={`${headingId}-profile`}>Profile</h4>
             {p.profile ? <ProfileFacts profile={p.profile} /> : <p className="muted">Not completed yet.</p>}
           </section>
+          {interview && (
+            <section aria-labelledby={`${headingId}-interview`}>
+              <h4 id={`${headingId}-interview`}>Intake interview</h4>
+              <IntakeInterviewFacts interview={interview} />
+            </section>
+          )}
           <section aria-labelledby={`${headingId}-intake`}>
-            <h4 id={`${headingId}-intake`}>Intake</h4>
-            <p>{intakeStatus(p.intake)}</p>
+            <h4 id={`${headingId}-intake`}>{interview ? "Placement" : "Intake"}</h4>
+            <p>{interview ? placementStatus(p) : intakeStatus(p.intake)}</p>
             {p.domain_scores.length > 0 && <DomainScoreChart scores={p.domain_scores} />}
           </section>
           <section aria-labelledby={`${headingId}-training`}>

@@ -1,17 +1,20 @@
 // The admin's form bringing in a coach: their email, the published program
-// that trains them and, optionally, the manager who follows them. The
-// invitation link is shown once, to copy and send.
+// that trains them and, optionally, the manager who follows them and a
+// coach-intake interview they answer first (its self-rating decides whether
+// they take the program's placement). The invitation link is shown once, to
+// copy and send.
 
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { orgs } from "../../api/endpoints";
+import { interviewFlows, interviewKeys } from "../../api/interviews";
 import { learning, learningKeys } from "../../api/learning";
 import { provisioning, provisioningKeys, type CoachProvisioned } from "../../api/provisioning";
 import { ErrorNote, SecretBox } from "../ui";
 import { FormField, fieldRefusal } from "./fields";
 import "../../styles/provisioning.css";
 
-const FIELDS = ["email", "program_id", "manager_id"] as const;
+const FIELDS = ["email", "program_id", "manager_id", "intake_flow_id"] as const;
 // An existing member's email, or a program unpublished meanwhile, are about those fields too.
 const IMPLIED = { already_member: "email", conflict: "program_id" } as const;
 
@@ -22,16 +25,24 @@ export function ProvisionForm({ org }: { org: string }) {
   const members = useQuery({ queryKey: ["members", org], queryFn: () => orgs.members(org) });
   const published = (programs.data ?? []).filter((p) => p.status === "published");
   const managers = (members.data ?? []).filter((m) => m.role === "manager");
+  const flows = useQuery({ queryKey: interviewKeys.flows(org), queryFn: () => interviewFlows.list(org) });
+  const intakeFlows = (flows.data ?? []).filter((f) => f.spec.purpose === "coach_intake");
 
   const [email, setEmail] = useState("");
   const [programId, setProgramId] = useState("");
   const [managerId, setManagerId] = useState("");
-  const [created, setCreated] = useState<CoachProvisioned | null>(null);
+  const [intakeFlowId, setIntakeFlowId] = useState("");
+  const [created, setCreated] = useState<(CoachProvisioned & { withInterview: boolean }) | null>(null);
   const provision = useMutation({
     mutationFn: () =>
-      provisioning.provision(org, { email: email.trim(), program_id: programId, manager_id: managerId || null }),
+      provisioning.provision(org, {
+        email: email.trim(),
+        program_id: programId,
+        manager_id: managerId || null,
+        intake_flow_id: intakeFlowId || null,
+      }),
     onSuccess: (result) => {
-      setCreated(result);
+      setCreated({ ...result, withInterview: !!intakeFlowId });
       setEmail("");
       return client.invalidateQueries({ queryKey: provisioningKeys.list(org) });
     },
@@ -98,18 +109,39 @@ export function ProvisionForm({ org }: { org: string }) {
             </select>
           )}
         </FormField>
+        <FormField
+          id={`${ids}-intake_flow_id`}
+          label="Intake interview (optional)"
+          hint={
+            flows.data && intakeFlows.length === 0
+              ? "No coach intake flow yet: save one from the Coach intake template under Interviews."
+              : "The coach answers it first; a self-rating of 2 or less starts their training at the beginning, without a placement."
+          }
+          error={errorOf("intake_flow_id")}
+        >
+          {(p) => (
+            <select {...p} value={intakeFlowId} onChange={(e) => setIntakeFlowId(e.target.value)}>
+              <option value="">None</option>
+              {intakeFlows.map((flow) => (
+                <option key={flow.id} value={flow.id}>
+                  {flow.spec.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </FormField>
         <button type="submit" className="primary" disabled={!email.trim() || !programId || provision.isPending}>
           {provision.isPending ? "Provisioning…" : "Provision coach"}
         </button>
       </form>
-      <ErrorNote error={programs.error ?? members.error} />
+      <ErrorNote error={programs.error ?? members.error ?? flows.error} />
       {!refusal && <ErrorNote error={provision.error} />}
       {created && (
         <div ref={linkBox}>
           <SecretBox
             label={`Invitation link for ${created.invitation.invitation.email}`}
             value={created.invitation.accept_url}
-            note="Send this link to the coach. It is shown only now and works once, until it expires. Accepting it enrols them in the training program."
+            note={`Send this link to the coach. It is shown only now and works once, until it expires. Accepting it enrols them in the training program${created.withInterview ? " and starts their intake interview" : ""}.`}
           />
         </div>
       )}

@@ -1,9 +1,11 @@
-// Every provisioning at a glance (admins): coach, program, manager and stage,
-// each coach linking to their result below.
+// Every provisioning at a glance (admins): coach, program, manager, stage and
+// intake interview, each coach linking to their result below.
 
 import type { CoachProvision } from "../../api/provisioning";
 import { formatDate } from "../../lib/format";
 import { StageBadge } from "./stage";
+import { intakeInterviewOf, selfRatingText } from "./intakeInterview";
+import { interviewStatusLabel } from "../../api/interviews";
 import "../../styles/provisioning.css";
 
 export function ProvisionTable({ provisions }: { provisions: CoachProvision[] }) {
@@ -18,6 +20,7 @@ export function ProvisionTable({ provisions }: { provisions: CoachProvision[] })
             <th scope="col">Manager</th>
             <th scope="col">Stage</th>
             <th scope="col">Provisioned</th>
+            <th scope="col">Intake interview</th>
           </tr>
         </thead>
         <tbody>
@@ -33,10 +36,34 @@ export function ProvisionTable({ provisions }: { provisions: CoachProvision[] })
                 <StageBadge stage={p.stage} />
               </td>
               <td className="muted">{formatDate(p.created_at)}</td>
+              <td>
+                <IntakeInterviewCell provision={p} />
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
     </div>
+  );
+}
+
+function IntakeInterviewCell({ provision }: { provision: CoachProvision }) {
+  const interview = intakeInterviewOf(provision);
+  if (!interview) {
+    // Before the coach accepts, an intake interview chosen is not started yet.
+    return provision.stage === "invited" || provision.stage === "lapsed" ? (
+      <span className="muted">Not started</span>
+    ) : (
+      <span className="muted">None</span>
+    );
+  }
+  return (
+    <>
+      <span>{interview.flow_name}</span>
+      <span className="muted small provision-email">
+        {interviewStatusLabel(interview.status)}
+        {interview.status === "completed" && ` · self-rating ${selfRatingText(interview.self_rating)}`}
+      </span>
+    </>
   );
 }
