@@ -264,7 +264,7 @@ impl Channels {
     pub async fn advance_sequences(&self, org: OrgId, now: DateTime<Utc>) -> ChannelsResult<SequenceRun> {
         let mut run = SequenceRun::default();
         let zone = self.store.org_time_zone(org).await?;
-        let mut known: Option<Known> = None;
+        let mut pass = Pass { org, zone, now, known: None };
         let mut sequences = HashMap::new();
         loop {
             let due = self.store.due_enrolments(org, now, DUE_PER_BATCH).await?;
@@ -291,30 +291,30 @@ impl Channels {
                         continue;
                     }
                     NextStep::Skip(step) => (step, StepOutcome::Skipped, None),
-                    NextStep::Send(step) if step.kind == StepKind::Interview => {
-                        // The interview starts whatever happens to the message: the person finds
-                        // it in the app even without a channel.
-                        match self.interview_for(org, step, enrolment.person).await? {
-                            None => (step, StepOutcome::Skipped, None),
-                            Some(starting) => {
+                    NextStep::Send(step) => {
+                        let text = if step.kind == StepKind::Interview {
+                            // The interview starts whatever happens to the message: the person
+                            // finds it in the app even without a channel.
+                            self.interview_for(org, step, enrolment.person).await?.map(|starting| {
                                 let link = self.interview_link(starting.id);
                                 interview = Some(starting);
-                                let text = format!("{}\n\n{link}", step.text);
-                                let sent =
-                                    self.step_message(org, &enrolment, &sequences, step, text, &mut known, zone, now);
-                                let (outcome, outbound) = sent.await?;
+                                format!("{}\n\n{link}", step.text)
+                            })
+                        } else {
+                            Some(step_text(step, &self.settings.public_url))
+                        };
+                        match text {
+                            // An interview step whose flow is gone is passed over.
+                            None => (step, StepOutcome::Skipped, None),
+                            Some(text) => {
+                                let subject = &sequences[&enrolment.sequence].name;
+                                let (outcome, outbound) =
+                                    self.step_message(&mut pass, &enrolment, subject, &step.key, text).await?;
                                 (step, outcome, outbound)
                             }
                         }
                     }
-                    NextStep::Send(step) => {
-                        let text = step_text(step, &self.settings.public_url);
-                        let sent = self.step_message(org, &enrolment, &sequences, step, text, &mut known, zone, now);
-                        let (outcome, outbound) = sent.await?;
-                        (step, outcome, outbound)
-                    }
                 };
-
                 // The next step counts its delay from when this one goes out.
                 let went = outbound.as_ref().map_or(now, |o| o.send_at);
                 let next = steps.get(position + 1);
@@ -358,29 +358,25 @@ impl Channels {
 
     /// Sends a step's message to the person on their channel: the outcome, and the outbox row
     /// when it goes out.
-    #[allow(clippy::too_many_arguments)]
     async fn step_message(
         &self,
-        org: OrgId,
+        pass: &mut Pass,
         enrolment: &DueEnrolment,
-        sequences: &HashMap<SequenceId, SequenceRecord>,
-        step: &Step,
+        subject: &str,
+        step_key: &str,
         text: String,
-        known: &mut Option<Known>,
-        zone: wayfinder_insights_rules::days::OrgTimeZone,
-        now: DateTime<Utc>,
     ) -> ChannelsResult<(StepOutcome, Option<NewOutbound>)> {
-        if known.is_none() {
-            *known = Some(Known::load(self, org).await?);
+        if pass.known.is_none() {
+            pass.known = Some(Known::load(self, pass.org).await?);
         }
-        let Some(known) = known.as_ref() else { return Ok((StepOutcome::NoChannel, None)) };
+        let Some(known) = pass.known.as_ref() else { return Ok((StepOutcome::NoChannel, None)) };
         let message = Message {
-            subject: &sequences[&enrolment.sequence].name,
+            subject,
             text: compose(&text, &enrolment.display_name, 0),
-            key: format!("sequence:{}:{}", enrolment.id, step.key),
+            key: format!("sequence:{}:{step_key}", enrolment.id),
             sent_this_week: None,
         };
-        Ok(match self.address(org, enrolment.person, message, known, zone, now).await? {
+        Ok(match self.address(pass.org, enrolment.person, message, known, pass.zone, pass.now).await? {
             Ok(outbound) => (StepOutcome::Sent, Some(outbound)),
             Err(NudgeOutcome::OptedOut) => (StepOutcome::OptedOut, None),
             Err(_) => (StepOutcome::NoChannel, None),
@@ -475,6 +471,15 @@ impl Channels {
         let work = |channels: Channels, org| async move { channels.advance_sequences(org, Utc::now()).await };
         self.every_organisation(every, stop, "sequences were not advanced", work).await;
     }
+}
+
+/// What one pass over the due enrolments shares: the organisation, its time zone, the time, and
+/// the people's channels (loaded when the first step goes out).
+struct Pass {
+    org: OrgId,
+    zone: wayfinder_insights_rules::days::OrgTimeZone,
+    now: DateTime<Utc>,
+    known: Option<Known>,
 }
 
 /// What a step sends: a check-in says how to answer; a practice prompt links to practice.
