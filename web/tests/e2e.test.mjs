@@ -132,6 +132,46 @@ test("operator signs in and lands on the chat", async () => {
     assert.ok(await nav(page).getByRole("link", { name }).isVisible(), name);
   }
   await screenshot(page, "02-chat-empty");
+
+  // An administrator's many links fit at common desktop widths: every one shown, no sideways scrolling.
+  for (const viewport of [
+    { width: 1280, height: 800 },
+    { width: 1024, height: 768 },
+  ]) {
+    await page.setViewportSize(viewport);
+    await nav(page).getByRole("link", { name: "Profile" }).waitFor();
+    const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+    }));
+    assert.ok(scrollWidth <= innerWidth, `${viewport.width}px: page ${scrollWidth}px wide in ${innerWidth}px`);
+    // The chat fills the window below the bar, however many rows the bar takes: no page scrolling.
+    await page.waitForFunction(() => document.documentElement.scrollHeight <= window.innerHeight, null, { timeout: 5000 }).catch(() => {});
+    const { scrollHeight, innerHeight } = await page.evaluate(() => ({
+      scrollHeight: document.documentElement.scrollHeight,
+      innerHeight: window.innerHeight,
+    }));
+    assert.ok(scrollHeight <= innerHeight, `${viewport.width}px: chat page ${scrollHeight}px tall in ${innerHeight}px`);
+    const links = nav(page).getByRole("link");
+    for (let i = 0; i < (await links.count()); i++) {
+      const box = await links.nth(i).boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= innerWidth, `${viewport.width}px: ${await links.nth(i).textContent()} in view`);
+    }
+    assert.equal(await page.getByRole("button", { name: "Menu" }).isVisible(), false, `${viewport.width}px: links shown, no menu button`);
+  }
+  await screenshot(page, "02-chat-empty-1024");
+  // On a phone they fold into the menu button, which says what it opens and whether it is open.
+  await page.setViewportSize({ width: 375, height: 740 });
+  const menu = page.getByRole("button", { name: "Menu" });
+  assert.equal(await menu.getAttribute("aria-controls"), "main-nav");
+  assert.equal(await menu.getAttribute("aria-expanded"), "false");
+  assert.equal(await nav(page).getByRole("link", { name: "Organisation" }).isVisible(), false);
+  await menu.click();
+  assert.equal(await menu.getAttribute("aria-expanded"), "true");
+  await nav(page).getByRole("link", { name: "Organisation" }).waitFor();
+  await menu.click();
+  assert.equal(await menu.getAttribute("aria-expanded"), "false");
+  await page.setViewportSize({ width: 1280, height: 800 });
 });
 
 test("admin creates a collection, uploads documents and sees them ingested", async () => {
@@ -475,4 +515,19 @@ test("chat explains refusals, stops, model failures and budgets", async () => {
   } finally {
     await api.call("PUT", `/orgs/${org.id}/budget`, unlimited);
   }
+});
+
+test("what is typed while an answer streams stays for the next question", async () => {
+  await page.goto(`${stack.base}/chat`);
+  const box = page.getByLabel("Your question");
+  await stack.fake.queue({ chunk_delay_ms: 300 });
+  await box.fill("How long is a Pomodoro block?");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByRole("button", { name: "Stop" }).waitFor();
+  await box.fill("And how long is the break after it?");
+  // The answer finishes: the box keeps the next question, ready to send.
+  await page.getByRole("button", { name: "Send" }).waitFor({ timeout: 20_000 });
+  await page.getByRole("article", { name: "Coach answered" }).last().locator(".cite-chip").first().waitFor();
+  assert.equal(await box.inputValue(), "And how long is the break after it?");
+  assert.equal(await page.getByRole("button", { name: "Send" }).isEnabled(), true);
 });

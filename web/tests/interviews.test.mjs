@@ -15,6 +15,13 @@
 // interview asks for, so the flow's rules decide: probes for answers under the
 // fewest words, branches on mentions, a scripted summary.
 //
+// A coach intake then says where its learner starts: run typed from My
+// learning with a self-rating of 2, its summary shows "Where to start" with the
+// learner's program at the beginning (its concepts that require nothing); the
+// learner corrects the rating to 4 and the program moves to its placement,
+// linked to My learning. Her coach reads the same in her name; a learner in no
+// program is told so; no other kind of interview asks where to start.
+//
 // Then, with the fake speech service and Chromium's fake microphone playing a
 // recording made with espeak-ng, a learner answers one question by voice:
 // hears the question read by the speech service; a first recording is refused
@@ -34,6 +41,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
+  ApiClient,
   closeAndCheckProblems,
   eventually,
   openPage,
@@ -443,6 +451,134 @@ describe("guided interviews, typed", () => {
     await confirm.getByRole("button", { name: "Cancel" }).click();
     await page.getByRole("list", { name: "Flows" }).getByText("version 2 · 1 interview").waitFor();
     await page.context().close();
+  });
+
+  test("a finished coach intake says where the learner starts; correcting the self-rating moves it to the placement", async () => {
+    // A program with prerequisites: starting at the beginning means its concepts that require nothing.
+    const DRAWING = {
+      title: "Drawing",
+      concepts: [
+        { key: "basics", name: "Basics", requires: [] },
+        { key: "shading", name: "Shading", requires: ["basics"] },
+        { key: "colour", name: "Colour", requires: [] },
+      ],
+    };
+    const firstConcepts = DRAWING.concepts.filter((c) => c.requires.length === 0).map((c) => c.name);
+    assert.deepEqual(firstConcepts, ["Basics", "Colour"]);
+    const drawing = (await api.call("POST", `/orgs/${org.id}/programs/import`, DRAWING)).program;
+    await api.call("POST", `/orgs/${org.id}/programs/${drawing.id}/publish`, {});
+    await api.call("POST", `/orgs/${org.id}/programs/${drawing.id}/enrolments`, { person_id: lena.id });
+    const templates = await api.call("GET", `/orgs/${org.id}/interview-templates`);
+    const template = templates.find((t) => t.purpose === "coach_intake");
+    assert.ok(template, "a coach intake template");
+    await api.call("POST", `/orgs/${org.id}/interview-flows`, template);
+    const question = (key) => template.steps.find((s) => s.key === key).question;
+
+    const page = await signedInPage(LEARNER);
+    // Another kind of interview never asks where to start (the server would refuse it).
+    const asked = [];
+    page.on("request", (request) => {
+      if (request.url().includes("/starting-path")) asked.push(request.url());
+    });
+    await page.goto(`${stack.base}/interviews/${interviewId}`);
+    await page.getByRole("region", { name: "Summary" }).waitFor();
+    await page.getByRole("region", { name: "Programs that match what you said" }).waitFor();
+    assert.equal(await page.getByRole("region", { name: "Where to start" }).count(), 0);
+    assert.deepEqual(asked, [], "no starting path asked for an interest discovery");
+
+    // The learner starts the coach intake from My learning and answers it typed.
+    await nav(page).getByRole("link", { name: "My learning" }).click();
+    await page.getByRole("button", { name: `Start ${template.name}` }).click();
+    await page.waitForURL(/\/interviews\/[0-9a-f-]{36}$/);
+    const intakeId = page.url().split("/").pop();
+    await page.getByRole("heading", { name: template.name, level: 1 }).waitFor();
+    assert.deepEqual(await transcriptShown(page), [["Interviewer", question("goal")]]);
+    const answerBox = page.getByLabel("Your answer");
+    for (const [text, next] of [
+      ["I want to teach young artists to draw with confidence", question("experience")],
+      ["2", question("time")],
+      ["About three hours a week", question("style")],
+      ["Doing exercises and talking it through", question("worries")],
+      ["Not having enough time", null],
+    ]) {
+      await answerBox.fill(text);
+      await page.getByRole("button", { name: "Send", exact: true }).click();
+      if (next) await eventually(async () => (await transcriptShown(page)).at(-1)?.[1] === next, `the question after “${text}”`);
+    }
+    const summary = page.getByRole("region", { name: "Summary" });
+    await summary.waitFor();
+    assert.equal(await summary.locator('.summary-field[data-key="experience"] .summary-scale').textContent(), "2 of 5");
+
+    // Where to start: at the beginning of each program she is enrolled in, with its first concepts.
+    const where = summary.getByRole("region", { name: "Where to start" });
+    await where.getByText("You rated yourself 2 of 5.").waitFor();
+    const lines = where.getByRole("list", { name: "Where each program starts" }).getByRole("listitem");
+    const drawingLine = lines.filter({ hasText: /^Drawing:/ });
+    await drawingLine.waitFor();
+    assert.equal((await drawingLine.textContent()).trim(), `Drawing: start at the beginning — ${firstConcepts.join(", ")}`);
+    const enrolled = (await api.call("GET", `/orgs/${org.id}/learners/${lena.id}/enrolments`)).filter((e) => e.status === "active");
+    assert.equal(await lines.count(), enrolled.length, "one line per program she is enrolled in");
+    assert.equal(await where.getByRole("link").count(), 0, "no placement to take");
+    const path = await lena.client.call("GET", `/orgs/${org.id}/interviews/${intakeId}/starting-path`);
+    assert.equal(path.starting_point, "beginning");
+    assert.deepEqual(
+      path.programs.find((p) => p.program_id === drawing.id).start_with.map((c) => c.name),
+      firstConcepts,
+    );
+    assert.ok(asked.length >= 1 && asked.every((url) => url.includes(intakeId)), `asked for the intake only: ${asked.join(", ")}`);
+    await threeScreenshots(page, "interviews-13-starting-path", () => where.getByText("You rated yourself 2 of 5.").waitFor());
+
+    // She rates herself 4 after all: the placement finds where she starts, taken on My learning.
+    await summary.getByRole("button", { name: "Edit" }).click();
+    const correct = summary.getByRole("form", { name: "Correct the summary" });
+    await correct.getByRole("group", { name: "Experience" }).getByLabel("4", { exact: true }).check();
+    await correct.getByRole("button", { name: "Save corrections" }).click();
+    await summary.getByRole("status").filter({ hasText: "Your corrections are saved." }).waitFor();
+    await summary.locator('.summary-field[data-key="experience"]').getByText("Corrected by you").waitFor();
+    await where.getByText("You rated yourself 4 of 5.").waitFor();
+    await eventually(
+      async () => ((await drawingLine.textContent()) ?? "").startsWith("Drawing: take the placement to find where to start"),
+      "the Drawing line to say take the placement",
+    );
+    assert.equal(await where.getByText("start at the beginning").count(), 0);
+    const placement = drawingLine.getByRole("link", { name: "Take the Drawing placement on My learning" });
+    assert.equal(await placement.getAttribute("href"), "/learning");
+    assert.equal(
+      (await lena.client.call("GET", `/orgs/${org.id}/interviews/${intakeId}/starting-path`)).starting_point,
+      "placement",
+    );
+    await threeScreenshots(page, "interviews-14-starting-path-placement", () => where.getByText("You rated yourself 4 of 5.").waitFor());
+    await placement.click();
+    await page.waitForURL(/\/learning$/);
+    await page.getByRole("button", { name: "Placement for Drawing" }).waitFor();
+    await page.context().close();
+
+    // Her coach reads it with her name; no link to a placement that is hers to take.
+    const coach = await signedInPage(COACH);
+    await coach.goto(`${stack.base}/learners/${lena.id}/interviews/${intakeId}`);
+    const coachWhere = coach.getByRole("region", { name: "Where to start" });
+    await coachWhere.getByText("Lena Learner rated themself 4 of 5.").waitFor();
+    const coachLine = coachWhere.getByRole("listitem").filter({ hasText: /^Drawing:/ });
+    assert.equal((await coachLine.textContent()).trim(), "Drawing: take the placement to find where to start");
+    assert.equal(await coachWhere.getByRole("link").count(), 0);
+    await twoScreenshots(coach, "interviews-15-starting-path-coach", () => coachWhere.waitFor());
+    await coach.context().close();
+
+    // A learner in no program is told so.
+    const max = new ApiClient(stack.base);
+    await max.signIn(OTHER.email, OTHER.password);
+    const flow = (await max.call("GET", `/orgs/${org.id}/interview-flows`)).find((f) => f.spec.purpose === "coach_intake");
+    const intake = await max.call("POST", `/orgs/${org.id}/interviews`, { flow_id: flow.id });
+    for (const text of ["I would like to learn to draw people and animals", "1", "An hour a week", "Watching videos", "Nothing"]) {
+      await max.call("POST", `/orgs/${org.id}/interviews/${intake.id}/answers`, { content: text });
+    }
+    const other = await signedInPage(OTHER);
+    await other.goto(`${stack.base}/interviews/${intake.id}`);
+    const otherWhere = other.getByRole("region", { name: "Where to start" });
+    await otherWhere.getByText("You rated yourself 1 of 5.").waitFor();
+    await otherWhere.getByText("Not enrolled in a program yet: once you are, you start at its beginning.").waitFor();
+    assert.equal(await otherWhere.getByRole("listitem").count(), 0);
+    await other.context().close();
   });
 });
 

@@ -27,6 +27,12 @@ export type ProgramSuggestion = Sent<Schemas["ProgramSuggestion"]>;
 /** A kept recording of a spoken answer (only while the organisation keeps interview audio). */
 export type InterviewRecording = Schemas["InterviewRecording"];
 
+/** Where a completed coach intake starts its learner (`beginning` for a self-rating of 2 or less, else `placement`). */
+export type StartingPoint = Schemas["StartingPoint"];
+/** One program the learner is enrolled in, with the first concepts of its path when they start at the beginning. */
+export type ProgramStart = Schemas["ProgramStart"];
+export type StartingPath = Sent<Schemas["StartingPath"]>;
+
 /** A summary field's value: text, a list of texts, 1 to 5, yes or no, or null when the interview did not tell. */
 export type SummaryValueData = string | string[] | number | boolean | null;
 export type SummaryValue = Omit<Sent<Schemas["SummaryValue"]>, "value"> & { value: SummaryValueData };
@@ -126,6 +132,8 @@ export const interviews = {
   /** The learner's corrections: field key → new value (the document types the values only as JSON). */
   correct: (org: string, id: string, fields: Record<string, SummaryValueData>) =>
     put<Interview>(`${interviewPath(org, id)}/summary`, { fields }),
+  /** Where a completed coach intake starts its learner in each program they are enrolled in (409 for any other interview). */
+  startingPath: (org: string, id: string) => get<StartingPath>(`${interviewPath(org, id)}/starting-path`),
   /** The kept recordings of its spoken answers, oldest first (none unless the organisation keeps interview audio). */
   recordings: (org: string, id: string) => get<InterviewRecording[]>(`${interviewPath(org, id)}/recordings`),
 };
@@ -157,4 +165,10 @@ export const interviewKeys = {
   one: (org: string, id: string) => ["interview", org, id] as const,
   suggestions: (org: string, id: string) => ["interview", org, id, "suggested-programs"] as const,
   recordings: (org: string, id: string) => ["interview", org, id, "recordings"] as const,
+  startingPath: (org: string, id: string) => ["interview", org, id, "starting-path"] as const,
 };
+
+/** Only a finished coach intake says where its learner starts (the server refuses any other with a 409). */
+export function hasStartingPath(interview: Pick<Interview, "purpose" | "status">): boolean {
+  return interview.purpose === "coach_intake" && interview.status === "completed";
+}

@@ -2,12 +2,15 @@
 // the navigation (only what the person's role can use), the notifications
 // bell and sign-out.
 
-import { Suspense, useState } from "react";
+import { Suspense, useLayoutEffect, useRef, useState } from "react";
 import { NavLink, Outlet, useLocation, useNavigate } from "react-router-dom";
 import { useSession } from "../session";
 import { roleLabel } from "../lib/format";
 import { Loading } from "./ui";
 import { NotificationBell } from "./NotificationBell";
+
+/** More links than this (an administrator's) do not fit beside the name and account on a desktop. */
+const LONG_NAV = 10;
 
 export function Layout() {
   const session = useSession();
@@ -34,13 +37,34 @@ export function Layout() {
     { to: "/admin", label: "Organisation", show: !!org && isAdmin },
     { to: "/profile", label: "Profile", show: true },
   ].filter((l) => l.show);
+  // An administrator's many links take a row of their own below the name and account, wrapping there.
+  const longNav = links.length > LONG_NAV;
+  // Full-height screens (the chat, a coach's live view) fill the window below the bar, however
+  // many rows it takes: its height is kept in `--topbar-height`.
+  const topbar = useRef<HTMLElement>(null);
+  useLayoutEffect(() => {
+    const bar = topbar.current;
+    if (!bar) return;
+    const root = document.documentElement;
+    const measure = () => root.style.setProperty("--topbar-height", `${bar.offsetHeight}px`);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(bar);
+    return () => {
+      observer.disconnect();
+      root.style.removeProperty("--topbar-height");
+    };
+  }, []);
 
   return (
     <div className="app">
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className={`topbar ${menuOpen ? "menu-open" : ""} ${org ? "with-bell" : ""}`}>
+      <header
+        ref={topbar}
+        className={`topbar ${menuOpen ? "menu-open" : ""} ${org ? "with-bell" : ""} ${longNav ? "long-nav" : ""}`}
+      >
         <div className="brand">
           <span className="brand-mark" aria-hidden="true">
             ◆

@@ -229,8 +229,8 @@ export default function Chat() {
         },
         controller.signal,
       );
+      // The box was emptied when the question was sent; what is typed there now is the next one.
       setStreaming(null);
-      setDraft("");
       void client.invalidateQueries({ queryKey: ["conversation", target] });
     } catch (err) {
       const stopped = err instanceof ApiError && err.code === "aborted";

@@ -16,7 +16,12 @@ export function SuggestedPrograms({ org, interview, own }: { org: string; interv
   });
   const enrol = useMutation({
     mutationFn: (program: string) => learning.enrol(org, program, interview.person_id),
-    onSuccess: () => client.invalidateQueries({ queryKey: ["learning"] }),
+    onSuccess: () =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: ["learning"] }),
+        // A coach intake's "Where to start" lists the programs the learner is enrolled in.
+        client.invalidateQueries({ queryKey: interviewKeys.startingPath(org, interview.id) }),
+      ]),
   });
   const list = suggestions.data ?? [];
   if (suggestions.isPending || (list.length === 0 && !suggestions.error)) return null;

@@ -2,12 +2,14 @@
 // a scale as "4 of 5", yes or no), each citing the learner's answers it came
 // from (a press shows that answer in the transcript), fields the learner
 // corrected marked so. The learner can correct any field, with an input of
-// the field's kind; a refusal shows beside the field it names.
+// the field's kind; a refusal shows beside the field it names. A finished
+// coach intake ends with where its learner starts (see StartingPath).
 
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { ApiError } from "../../api/client";
 import {
+  hasStartingPath,
   interviewKeys,
   interviews,
   type Interview,
@@ -19,6 +21,7 @@ import { ErrorNote } from "../ui";
 import { FieldError } from "../provisioning/fields";
 import { answerNumbers } from "./Transcript";
 import { sentence } from "./flowDraft";
+import { StartingPath } from "./StartingPath";
 
 /** "next_steps" → "Next steps". */
 export function fieldLabel(key: string): string {
@@ -186,6 +189,8 @@ function SummaryEditor({
     onSuccess: (saved) => {
       client.setQueryData(interviewKeys.one(org, interview.id), saved);
       void client.invalidateQueries({ queryKey: interviewKeys.lists(org) });
+      // A corrected self-rating moves where a coach intake starts its learner.
+      if (hasStartingPath(saved)) void client.invalidateQueries({ queryKey: interviewKeys.startingPath(org, interview.id) });
       onDone(true);
     },
   });
@@ -338,6 +343,7 @@ export function SummaryPanel({
           })}
         </dl>
       )}
+      {!editing && <StartingPath org={org} interview={interview} own={own} />}
     </section>
   );
 }
