@@ -58,6 +58,10 @@ impl Interviews {
         interview: InterviewId,
         spoken: SpokenAnswer<'_>,
     ) -> InterviewsResult<Option<InterviewRecordingId>> {
+        // Most organisations keep no audio: one read, and no write that would wait for others.
+        if !self.store.retention_policy(org).await?.keep_interview_audio {
+            return Ok(None);
+        }
         let person = self.learner_of(org, interview).await?;
         let id = InterviewRecordingId::new();
         let new = NewInterviewRecording {
