@@ -21,7 +21,7 @@ import {
   type InterviewFlow,
 } from "../../api/interviews";
 import { ErrorNote } from "../ui";
-import { FieldError, FormField } from "../provisioning/fields";
+import { FieldError, FormField, KeyField } from "../provisioning/fields";
 import { StepActions } from "../StepActions";
 import {
   draftId,
@@ -129,18 +129,13 @@ function StepEditor({
           </p>
         )}
         <div className="flow-grid">
-          <FormField id={at("key")} label="Key" hint="Names the step: letters, digits, - and _." error={errorAt("key")}>
-            {(p) => (
-              <input
-                {...p}
-                value={step.key}
-                maxLength={40}
-                autoComplete="off"
-                spellCheck={false}
-                onChange={(e) => onChange({ key: e.target.value })}
-              />
-            )}
-          </FormField>
+          <KeyField
+            id={at("key")}
+            hint="Names the step: letters, digits, - and _."
+            error={errorAt("key")}
+            value={step.key}
+            onChange={(key) => onChange({ key })}
+          />
           <FormField
             id={at("min_words")}
             label="Fewest words"
@@ -423,18 +418,13 @@ function FieldEditor({
       <fieldset>
         <legend>Field {index + 1}</legend>
         <div className="flow-grid">
-          <FormField id={at("key")} label="Key" hint="Letters, digits, - and _." error={errorAt("key")}>
-            {(p) => (
-              <input
-                {...p}
-                value={field.key}
-                maxLength={40}
-                autoComplete="off"
-                spellCheck={false}
-                onChange={(e) => onChange({ key: e.target.value })}
-              />
-            )}
-          </FormField>
+          <KeyField
+            id={at("key")}
+            hint="Letters, digits, - and _."
+            error={errorAt("key")}
+            value={field.key}
+            onChange={(key) => onChange({ key })}
+          />
           <FormField id={at("kind")} label="Kind" error={errorAt("kind")}>
             {(p) => (
               <select {...p} value={field.kind} onChange={(e) => onChange({ kind: e.target.value as FieldKind })}>

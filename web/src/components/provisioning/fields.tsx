@@ -63,6 +63,36 @@ export function FormField({
   );
 }
 
+/** A key that names an item within its list (a step, a summary field): letters, digits, - and _. */
+export function KeyField({
+  id,
+  hint,
+  error,
+  value,
+  onChange,
+}: {
+  id: string;
+  hint: string;
+  error?: string | null;
+  value: string;
+  onChange: (key: string) => void;
+}) {
+  return (
+    <FormField id={id} label="Key" hint={hint} error={error}>
+      {(p) => (
+        <input
+          {...p}
+          value={value}
+          maxLength={40}
+          autoComplete="off"
+          spellCheck={false}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </FormField>
+  );
+}
+
 /** Why a field was refused, shown beside it; nothing while it is not. */
 export function FieldError({ id, error }: { id?: string; error?: string | null }) {
   if (!error) return null;

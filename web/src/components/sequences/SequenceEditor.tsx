@@ -26,7 +26,7 @@ import {
   type StepKind,
 } from "../../api/sequences";
 import { ConfirmDialog, ErrorNote } from "../ui";
-import { FieldError, FormField } from "../provisioning/fields";
+import { FieldError, FormField, KeyField } from "../provisioning/fields";
 import { StepActions } from "../StepActions";
 import "../../styles/sequences.css";
 
@@ -296,23 +296,13 @@ function StepEditor({
           </p>
         )}
         <div className="sequence-step-grid">
-          <FormField
+          <KeyField
             id={at("key")}
-            label="Key"
             hint="Names the step: letters, digits, - and _."
             error={errorAt("key")}
-          >
-            {(p) => (
-              <input
-                {...p}
-                value={step.key}
-                maxLength={40}
-                autoComplete="off"
-                spellCheck={false}
-                onChange={(e) => onChange({ key: e.target.value })}
-              />
-            )}
-          </FormField>
+            value={step.key}
+            onChange={(key) => onChange({ key })}
+          />
           <FormField id={at("kind")} label="Kind" error={errorAt("kind")}>
             {(p) => (
               <select {...p} value={step.kind} onChange={(e) => onChange({ kind: e.target.value as StepKind })}>
