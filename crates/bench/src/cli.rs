@@ -106,6 +106,10 @@ pub struct BenchEmbedArgs {
     /// Timed runs over all passages; the fastest is reported.
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
+    /// The matrix kernel: `int8` (where the CPU has AVX-512 VNNI) or `f32` (the reference);
+    /// default: the fastest this CPU runs.
+    #[arg(long)]
+    pub kernel: Option<wayfinder_embeddings::MatrixKernel>,
 }
 
 /// `wayfinder-bench ingest` options.

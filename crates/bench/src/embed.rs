@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use serde::Deserialize;
-use wayfinder_embeddings::{EmbedPurpose, Embedder, LocalEmbedder};
+use wayfinder_embeddings::{EmbedPurpose, Embedder, LocalEmbedder, MatrixKernel};
 
 use crate::cli::BenchEmbedArgs;
 use crate::knowledge::rss;
@@ -17,7 +17,10 @@ struct Passage {
 
 pub async fn run(args: &BenchEmbedArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let model = LocalEmbedder::load(&args.model).with_context(|| format!("loading {}", args.model.display()))?;
+    let kernel = args.kernel.unwrap_or_else(MatrixKernel::fastest);
+    let model =
+        LocalEmbedder::load_with(&args.model, kernel).with_context(|| format!("loading {}", args.model.display()))?;
+    let kernel = model.kernel().as_str();
     let load_seconds = started.elapsed().as_secs_f64();
     let text =
         std::fs::read_to_string(&args.passages).with_context(|| format!("reading {}", args.passages.display()))?;
@@ -40,15 +43,22 @@ pub async fn run(args: &BenchEmbedArgs) -> anyhow::Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let rate = tokens as f64 / best;
     println!(
-        "wayfinder local embedding: {} passages, {tokens} tokens in {best:.2} s: {rate:.0} tokens/s ({threads} threads, \
-         {} tokens at most per passage); model loaded in {load_seconds:.2} s; {}",
+        "wayfinder local embedding ({kernel} kernel): {} passages, {tokens} tokens in {best:.2} s: {rate:.0} tokens/s \
+         ({threads} threads, {} tokens at most per passage); model loaded in {load_seconds:.2} s; {}",
         passages.len(),
         model.max_tokens(),
         rss()
     );
     println!(
         "RESULT {}",
-        serde_json::json!({"tool": "wayfinder", "tokens": tokens, "seconds": best, "tokens_per_s": rate, "threads": threads})
+        serde_json::json!({
+            "tool": format!("wayfinder ({kernel})"),
+            "kernel": kernel,
+            "tokens": tokens,
+            "seconds": best,
+            "tokens_per_s": rate,
+            "threads": threads
+        })
     );
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Measures local embedding throughput on realistic passages.
 //!
-//! `cargo run --release --example embed_throughput -- MODEL_DIR [PASSAGES.jsonl] [--batch-tokens N] [--passages N]`
+//! `cargo run --release --example embed_throughput -- MODEL_DIR [PASSAGES.jsonl] [--batch-tokens N] [--passages N] [--kernel int8|f32]`
 //!
 //! Builds 1,000 passages of 100–400 words, cut from the `text` field of a JSON-lines
 //! file (by default the OpenStax College Success modules in `shared/data`) or, if no
@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use wayfinder_embeddings::LocalEmbedder;
+use wayfinder_embeddings::{LocalEmbedder, MatrixKernel};
 
 const PASSAGES: usize = 1000;
 const DEFAULT_CORPUS: &str = "/work/shared/data/openstax-college-success/modules_plaintext.jsonl";
@@ -21,8 +21,11 @@ fn main() {
     let mut corpus = None;
     let mut batch_tokens = None;
     let mut count = PASSAGES;
+    let mut kernel = MatrixKernel::fastest();
     while let Some(arg) = args.next() {
-        if arg == "--batch-tokens" {
+        if arg == "--kernel" {
+            kernel = args.next().unwrap_or_default().parse().unwrap_or_else(|e: String| panic!("{e}"));
+        } else if arg == "--batch-tokens" {
             batch_tokens = args.next().and_then(|n| n.parse::<usize>().ok());
         } else if arg == "--passages" {
             count = args.next().and_then(|n| n.parse::<usize>().ok()).unwrap_or(PASSAGES);
@@ -38,11 +41,11 @@ fn main() {
     });
 
     let started = Instant::now();
-    let mut embedder = LocalEmbedder::load(&model).expect("load model");
+    let mut embedder = LocalEmbedder::load_with(&model, kernel).expect("load model");
     if let Some(n) = batch_tokens {
         embedder = embedder.with_sub_batch_tokens(n);
     }
-    println!("loaded {} in {:.2?}", model.display(), started.elapsed());
+    println!("loaded {} in {:.2?} ({} kernel)", model.display(), started.elapsed(), embedder.kernel().as_str());
 
     let words = corpus_words(corpus.unwrap_or_else(|| PathBuf::from(DEFAULT_CORPUS)));
     let passages = cut_passages(&words, count);

@@ -1,7 +1,10 @@
-//! A BERT encoder for inference on the CPU: candle (gemm) does the matrix
-//! products, the fused kernels in `kernels.rs` everything between them.
-//! Weights are re-laid out once at load time so the forward pass does the
-//! least work.
+//! A BERT encoder for inference on the CPU: the dense layers' products run on
+//! the int8 kernel in `int8.rs` where the CPU has it, else (and as the reference)
+//! on f32 gemm (`matmul.rs`), which also does attention's products
+//! (`attention.rs`); the fused kernels in `kernels.rs` do everything between them.
+//! candle reads the weights, which are re-laid out (and quantised) once at load
+//! time so the forward pass does the least work. A batch's sequences are packed
+//! one after another, without padding.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -9,8 +12,11 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor};
 use serde::Deserialize;
 
-use crate::EmbedError;
-use crate::kernels::{self, AttentionShape, LayerNormParams};
+use crate::attention::{self, Heads};
+use crate::int8::Int8Dense;
+use crate::kernels::{self, LayerNormParams};
+use crate::matmul::{Strided, Threads, product};
+use crate::{EmbedError, MatrixKernel};
 
 /// The fields of a Hugging Face `config.json` that a BERT encoder needs.
 #[derive(Debug, Clone, Deserialize)]
@@ -75,11 +81,53 @@ pub(crate) enum Pooling {
     Cls,
 }
 
-/// A dense layer whose weight is stored `(in, out)` so `x · w` needs no transpose;
-/// the bias is added by the fused kernel that follows the matmul.
+/// A dense layer; the bias is added by the fused kernel that follows the product.
 struct Dense {
-    weight: Tensor,
+    product: Product,
     bias: Vec<f32>,
+}
+
+/// How a dense layer multiplies.
+enum Product {
+    /// The weight `(in, out)` row-major, so `x · w` needs no transpose.
+    F32 {
+        weight: Vec<f32>,
+        inputs: usize,
+        outputs: usize,
+    },
+    Int8(Int8Dense),
+}
+
+impl Dense {
+    /// `x · W` for `x` of `rows × in`, as `rows × out` values.
+    fn product(&self, x: &[f32], rows: usize) -> Vec<f32> {
+        match &self.product {
+            Product::F32 { weight, inputs, outputs } => {
+                let (inputs, outputs) = (*inputs, *outputs);
+                if rows == 0 {
+                    return Vec::new();
+                }
+                let mut out = vec![0f32; rows * outputs];
+                let (w, dense) = (Strided::dense(outputs), Strided::dense(inputs));
+                product(&mut out, w, x, dense, weight, w, (rows, outputs, inputs), Threads::Pool);
+                out
+            }
+            Product::Int8(weight) => weight.matmul(x),
+        }
+    }
+
+    /// A layer from its f32 weight `(in, out)`, quantised when `kernel` is int8 and
+    /// this CPU runs it.
+    fn new(weight: Tensor, bias: Vec<f32>, kernel: MatrixKernel) -> Result<Dense, String> {
+        let (inputs, outputs) = weight.dims2().map_err(|e| e.to_string())?;
+        let weight = to_vec(&weight)?;
+        if kernel == MatrixKernel::Int8
+            && let Some(quantised) = Int8Dense::for_this_cpu(&weight, inputs, outputs)
+        {
+            return Ok(Dense { product: Product::Int8(quantised), bias });
+        }
+        Ok(Dense { product: Product::F32 { weight, inputs, outputs }, bias })
+    }
 }
 
 struct Layer {
@@ -104,6 +152,7 @@ pub(crate) struct Bert {
     hidden: usize,
     heads: usize,
     pooling: Pooling,
+    kernel: MatrixKernel,
 }
 
 /// Weights by name, accepting both bare (`embeddings.…`) and `bert.`-prefixed checkpoints.
@@ -136,10 +185,10 @@ impl Weights {
     }
 
     /// A PyTorch `Linear` stores `(out, in)`; we keep `(in, out)` contiguous.
-    fn dense(&self, name: &str, input: usize, output: usize) -> Result<Dense, String> {
+    fn linear(&self, name: &str, input: usize, output: usize) -> Result<(Tensor, Vec<f32>), String> {
         let weight = self.get(&format!("{name}.weight"), &[output, input])?;
         let bias = self.vec(&format!("{name}.bias"), &[output])?;
-        Ok(Dense { weight: weight.t().and_then(|t| t.contiguous()).map_err(|e| e.to_string())?, bias })
+        Ok((weight.t().and_then(|t| t.contiguous()).map_err(|e| e.to_string())?, bias))
     }
 }
 
@@ -148,17 +197,23 @@ fn to_vec(t: &Tensor) -> Result<Vec<f32>, String> {
 }
 
 impl Bert {
-    /// Loads the weights from `model.safetensors` and re-lays them out for inference.
-    pub fn load(weights_path: &Path, config: &BertConfig, pooling: Pooling) -> Result<Self, EmbedError> {
+    /// Loads the weights from `model.safetensors` and re-lays them out for inference,
+    /// quantising the dense layers when `kernel` is int8 and this CPU runs it.
+    pub fn load(
+        weights_path: &Path,
+        config: &BertConfig,
+        pooling: Pooling,
+        kernel: MatrixKernel,
+    ) -> Result<Self, EmbedError> {
         let invalid = |message: String| EmbedError::InvalidModel { path: weights_path.to_path_buf(), message };
         let tensors = candle_core::safetensors::load(weights_path, &Device::Cpu)
             .map_err(|e| invalid(format!("cannot read weights: {e}")))?;
         let prefix = if tensors.contains_key("embeddings.word_embeddings.weight") { "" } else { "bert." };
         let w = Weights { tensors, prefix };
-        Self::from_weights(&w, config, pooling).map_err(invalid)
+        Self::from_weights(&w, config, pooling, kernel.or_reference()).map_err(invalid)
     }
 
-    fn from_weights(w: &Weights, c: &BertConfig, pooling: Pooling) -> Result<Self, String> {
+    fn from_weights(w: &Weights, c: &BertConfig, pooling: Pooling, kernel: MatrixKernel) -> Result<Self, String> {
         let h = c.hidden_size;
         let err = |e: candle_core::Error| e.to_string();
         let word_embeddings = w.vec("embeddings.word_embeddings.weight", &[c.vocab_size, h])?;
@@ -181,19 +236,23 @@ impl Bert {
         let mut layers = Vec::with_capacity(c.num_hidden_layers);
         for i in 0..c.num_hidden_layers {
             let p = format!("encoder.layer.{i}");
-            let q = w.dense(&format!("{p}.attention.self.query"), h, h)?;
-            let k = w.dense(&format!("{p}.attention.self.key"), h, h)?;
-            let v = w.dense(&format!("{p}.attention.self.value"), h, h)?;
+            let (q_weight, q_bias) = w.linear(&format!("{p}.attention.self.query"), h, h)?;
+            let (k_weight, k_bias) = w.linear(&format!("{p}.attention.self.key"), h, h)?;
+            let (v_weight, v_bias) = w.linear(&format!("{p}.attention.self.value"), h, h)?;
             // Scaling the query projection once here saves a pass over the scores per layer.
-            let q_weight = (q.weight * scale).map_err(err)?;
-            let bias = q.bias.iter().map(|b| b * scale as f32).chain(k.bias).chain(v.bias).collect();
-            let qkv = Dense { weight: Tensor::cat(&[&q_weight, &k.weight, &v.weight], 1).map_err(err)?, bias };
+            let q_weight = (q_weight * scale).map_err(err)?;
+            let bias = q_bias.iter().map(|b| b * scale as f32).chain(k_bias).chain(v_bias).collect();
+            let qkv = Tensor::cat(&[&q_weight, &k_weight, &v_weight], 1).map_err(err)?;
+            let dense = |name: &str, input: usize, output: usize| -> Result<Dense, String> {
+                let (weight, bias) = w.linear(&format!("{p}.{name}"), input, output)?;
+                Dense::new(weight, bias, kernel)
+            };
             layers.push(Layer {
-                qkv,
-                attention_out: w.dense(&format!("{p}.attention.output.dense"), h, h)?,
+                qkv: Dense::new(qkv, bias, kernel)?,
+                attention_out: dense("attention.output.dense", h, h)?,
                 attention_norm: w.layer_norm(&format!("{p}.attention.output.LayerNorm"), h, c.layer_norm_eps)?,
-                intermediate: w.dense(&format!("{p}.intermediate.dense"), h, c.intermediate_size)?,
-                output: w.dense(&format!("{p}.output.dense"), c.intermediate_size, h)?,
+                intermediate: dense("intermediate.dense", h, c.intermediate_size)?,
+                output: dense("output.dense", c.intermediate_size, h)?,
                 output_norm: w.layer_norm(&format!("{p}.output.LayerNorm"), h, c.layer_norm_eps)?,
             });
         }
@@ -205,7 +264,13 @@ impl Bert {
             hidden: h,
             heads: c.num_attention_heads,
             pooling,
+            kernel,
         })
+    }
+
+    /// The kernel the dense layers run on (int8 only where this CPU has it).
+    pub fn kernel(&self) -> MatrixKernel {
+        self.kernel
     }
 
     /// The length of a sentence vector.
@@ -216,21 +281,18 @@ impl Bert {
     /// Encodes token-id sequences (each already truncated to the position table and
     /// with special tokens) into pooled, L2-normalised vectors in input order.
     pub fn embed(&self, sequences: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
-        let b = sequences.len();
-        let s = sequences.iter().map(|t| t.len()).max().unwrap_or(0);
-        if b == 0 || s == 0 {
-            return Ok(vec![vec![0.0; self.hidden]; b]);
-        }
         let h = self.hidden;
         let lens: Vec<usize> = sequences.iter().map(|t| t.len()).collect();
-        let shape = AttentionShape { batch: b, seq: s, heads: self.heads, head_dim: h / self.heads };
+        let tokens: usize = lens.iter().sum();
+        let heads = Heads { count: self.heads, dim: h / self.heads };
 
-        // Padding rows start at zero and never reach a real token: attention reads
-        // only each sequence's own tokens, every other step is row by row, and
-        // pooling skips them.
-        let mut x = vec![0f32; b * s * h];
-        for (tokens, rows) in sequences.iter().zip(x.chunks_exact_mut(s * h)) {
-            for (t, (&id, row)) in tokens.iter().zip(rows.chunks_exact_mut(h)).enumerate() {
+        // The sequences' tokens one after another, without padding: every step but
+        // attention works row by row, and attention and pooling take each sequence's
+        // rows by its length.
+        let mut x = vec![0f32; tokens * h];
+        let mut rows = x.chunks_exact_mut(h);
+        for tokens in sequences {
+            for (t, (&id, row)) in tokens.iter().zip(rows.by_ref()).enumerate() {
                 let Some(word) = self.word_embeddings.get(id as usize * h..(id as usize + 1) * h) else {
                     candle_core::bail!("token id {id} is outside the model's vocabulary");
                 };
@@ -244,82 +306,51 @@ impl Bert {
                 self.embedding_norm.apply(row);
             }
         }
-        let mut x = Tensor::from_vec(x, (b * s, h), &Device::Cpu)?;
         for layer in &self.layers {
-            x = self.layer(layer, &x, &lens, shape)?;
+            x = self.layer(layer, x, &lens, heads);
         }
-        with_slice(&x, |x| self.pool(x, &lens, s))
+        Ok(self.pool(&x, &lens))
     }
 
-    fn layer(&self, l: &Layer, x: &Tensor, lens: &[usize], shape: AttentionShape) -> candle_core::Result<Tensor> {
-        let AttentionShape { batch: b, seq: s, heads, head_dim: d } = shape;
-        let (h, cpu) = (self.hidden, &Device::Cpu);
+    /// One encoder layer over the batch's `(tokens, hidden)` rows. Each product is a
+    /// fresh buffer that the fused kernel after it rewrites in place.
+    fn layer(&self, l: &Layer, x: Vec<f32>, lens: &[usize], heads: Heads) -> Vec<f32> {
+        let rows = x.len() / self.hidden;
+        let mut qkv = l.qkv.product(&x, rows);
+        kernels::add_bias(&mut qkv, &l.qkv.bias);
+        let context = attention::attention(&qkv, lens, heads);
 
-        let qkv = with_slice(&x.matmul(&l.qkv.weight)?, |qkv| kernels::split_heads(qkv, &l.qkv.bias, shape))?;
-        let qkv = Tensor::from_vec(qkv, (3, b, heads, s, d), cpu)?;
-        let context = Tensor::from_vec(self.attention(&qkv, lens, shape)?, (b * s, h), cpu)?;
-
-        let attended = context.matmul(&l.attention_out.weight)?;
-        let x = with_slices(&attended, x, |y, x| {
-            kernels::bias_residual_layer_norm(y, &l.attention_out.bias, x, &l.attention_norm)
-        })?;
-        let x = Tensor::from_vec(x, (b * s, h), cpu)?;
-        let inner = with_slice(&x.matmul(&l.intermediate.weight)?, |y| kernels::bias_gelu(y, &l.intermediate.bias))?;
-        let inner = Tensor::from_vec(inner, (b * s, l.intermediate.bias.len()), cpu)?;
-        let out = inner.matmul(&l.output.weight)?;
-        let out =
-            with_slices(&out, &x, |y, x| kernels::bias_residual_layer_norm(y, &l.output.bias, x, &l.output_norm))?;
-        Tensor::from_vec(out, (b * s, h), cpu)
+        let mut attended = l.attention_out.product(&context, rows);
+        kernels::bias_residual_layer_norm(&mut attended, &l.attention_out.bias, &x, &l.attention_norm);
+        let mut inner = l.intermediate.product(&attended, rows);
+        kernels::bias_gelu(&mut inner, &l.intermediate.bias);
+        let mut out = l.output.product(&inner, rows);
+        kernels::bias_residual_layer_norm(&mut out, &l.output.bias, &attended, &l.output_norm);
+        out
     }
 
-    /// Self-attention one sequence at a time, over its real tokens only: padding
-    /// costs nothing here and each sequence's scores stay small enough to sit in cache.
-    fn attention(&self, qkv: &Tensor, lens: &[usize], shape: AttentionShape) -> candle_core::Result<Vec<f32>> {
-        let AttentionShape { batch, seq, heads, head_dim } = shape;
+    /// One unit vector per sequence from its rows (zero for an empty sequence).
+    fn pool(&self, x: &[f32], lens: &[usize]) -> Vec<Vec<f32>> {
         let h = self.hidden;
-        let mut context = vec![0f32; batch * seq * h];
-        for (i, (&len, rows)) in lens.iter().zip(context.chunks_exact_mut(seq * h)).enumerate() {
-            let part = |p: usize| qkv.get(p)?.get(i)?.narrow(1, 0, len); // (heads, len, head_dim)
-            let (q, k, v) = (part(0)?, part(1)?, part(2)?);
-            let probs = with_slice(&q.matmul(&k.t()?)?, |scores| kernels::softmax_rows(scores, len))?;
-            let probs = Tensor::from_vec(probs, (heads, len, len), &Device::Cpu)?;
-            with_slice(&probs.matmul(&v)?, |c| kernels::merge_heads_into(c, rows, heads, head_dim))?;
-        }
-        Ok(context)
-    }
-
-    fn pool(&self, x: &[f32], lens: &[usize], s: usize) -> Vec<Vec<f32>> {
-        let h = self.hidden;
+        let mut rest = x;
         lens.iter()
-            .enumerate()
-            .map(|(row, &len)| {
-                let rows = &x[row * s * h..(row * s + len) * h];
-                let mut v = match self.pooling {
-                    Pooling::Cls => rows[..h].to_vec(),
+            .map(|&len| {
+                let (rows, more) = rest.split_at(len * h);
+                rest = more;
+                let mut v = vec![0f32; h];
+                match self.pooling {
+                    _ if len == 0 => {}
+                    Pooling::Cls => v.copy_from_slice(&rows[..h]),
                     Pooling::Mean => {
-                        let mut sum = vec![0f32; h];
                         for token in rows.chunks_exact(h) {
-                            sum.iter_mut().zip(token).for_each(|(a, b)| *a += b);
+                            v.iter_mut().zip(token).for_each(|(a, b)| *a += b);
                         }
-                        sum.iter_mut().for_each(|a| *a /= len as f32);
-                        sum
+                        v.iter_mut().for_each(|a| *a /= len as f32);
                     }
-                };
+                }
                 crate::l2_normalise(&mut v);
                 v
             })
             .collect()
     }
-}
-
-/// Runs `f` on a contiguous CPU f32 tensor's data without copying it.
-fn with_slice<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> candle_core::Result<R> {
-    let (storage, layout) = t.storage_and_layout();
-    let candle_core::Storage::Cpu(cpu) = &*storage else { candle_core::bail!("tensor is not on the CPU") };
-    let Some((start, end)) = layout.contiguous_offsets() else { candle_core::bail!("tensor is not contiguous") };
-    Ok(f(&cpu.as_slice::<f32>()?[start..end]))
-}
-
-fn with_slices<R>(a: &Tensor, b: &Tensor, f: impl FnOnce(&[f32], &[f32]) -> R) -> candle_core::Result<R> {
-    with_slice(a, |a| with_slice(b, |b| f(a, b)))?
 }

@@ -73,19 +73,17 @@ fn max(xs: &[f32]) -> f32 {
     acc.iter().fold(tail, |m, &x| m.max(x))
 }
 
-/// Row-wise `layer_norm(x + bias + residual)`: the end of each BERT sub-layer.
-pub(crate) fn bias_residual_layer_norm(x: &[f32], bias: &[f32], residual: &[f32], norm: &LayerNormParams) -> Vec<f32> {
+/// Row-wise `x ← layer_norm(x + bias + residual)`: the end of each BERT sub-layer,
+/// written over the sub-layer's product.
+pub(crate) fn bias_residual_layer_norm(x: &mut [f32], bias: &[f32], residual: &[f32], norm: &LayerNormParams) {
     let h = bias.len();
-    let mut out = vec![0f32; x.len()];
-    out.par_chunks_mut(h * ROWS_PER_TASK)
-        .zip(x.par_chunks(h * ROWS_PER_TASK).zip(residual.par_chunks(h * ROWS_PER_TASK)))
-        .for_each(|(out, (x, residual))| vectorised(ResidualNormRows { out, x, bias, residual, norm }));
-    out
+    x.par_chunks_mut(h * ROWS_PER_TASK)
+        .zip(residual.par_chunks(h * ROWS_PER_TASK))
+        .for_each(|(x, residual)| vectorised(ResidualNormRows { x, bias, residual, norm }));
 }
 
 struct ResidualNormRows<'a> {
-    out: &'a mut [f32],
-    x: &'a [f32],
+    x: &'a mut [f32],
     bias: &'a [f32],
     residual: &'a [f32],
     norm: &'a LayerNormParams,
@@ -95,12 +93,11 @@ impl Kernel for ResidualNormRows<'_> {
     #[inline(always)]
     fn run<const FMA: bool>(self) {
         let h = self.bias.len();
-        let rows = self.out.chunks_exact_mut(h).zip(self.x.chunks_exact(h)).zip(self.residual.chunks_exact(h));
-        for ((out, x), residual) in rows {
-            for (((o, &x), &b), &r) in out.iter_mut().zip(x).zip(self.bias).zip(residual) {
-                *o = x + b + r;
+        for (x, residual) in self.x.chunks_exact_mut(h).zip(self.residual.chunks_exact(h)) {
+            for ((x, &b), &r) in x.iter_mut().zip(self.bias).zip(residual) {
+                *x += b + r;
             }
-            layer_norm_row::<FMA>(out, self.norm);
+            layer_norm_row::<FMA>(x, self.norm);
         }
     }
 }
@@ -149,19 +146,14 @@ fn layer_norm_row<const FMA: bool>(row: &mut [f32], norm: &LayerNormParams) {
     }
 }
 
-/// `gelu(x + bias)` with BERT's exact (erf) GELU.
-pub(crate) fn bias_gelu(x: &[f32], bias: &[f32]) -> Vec<f32> {
+/// `x ← gelu(x + bias)` with BERT's exact (erf) GELU.
+pub(crate) fn bias_gelu(x: &mut [f32], bias: &[f32]) {
     let n = bias.len();
-    let mut out = vec![0f32; x.len()];
-    out.par_chunks_mut(n * ROWS_PER_TASK)
-        .zip(x.par_chunks(n * ROWS_PER_TASK))
-        .for_each(|(out, x)| vectorised(GeluRows { out, x, bias }));
-    out
+    x.par_chunks_mut(n * ROWS_PER_TASK).for_each(|x| vectorised(GeluRows { x, bias }));
 }
 
 struct GeluRows<'a> {
-    out: &'a mut [f32],
-    x: &'a [f32],
+    x: &'a mut [f32],
     bias: &'a [f32],
 }
 
@@ -169,65 +161,33 @@ impl Kernel for GeluRows<'_> {
     #[inline(always)]
     fn run<const FMA: bool>(self) {
         let n = self.bias.len();
-        for (out, x) in self.out.chunks_exact_mut(n).zip(self.x.chunks_exact(n)) {
-            for ((o, &x), &b) in out.iter_mut().zip(x).zip(self.bias) {
-                let v = x + b;
-                *o = 0.5 * v * (1.0 + erf::<FMA>(v * std::f32::consts::FRAC_1_SQRT_2));
+        for x in self.x.chunks_exact_mut(n) {
+            for (x, &b) in x.iter_mut().zip(self.bias) {
+                let v = *x + b;
+                *x = 0.5 * v * (1.0 + erf::<FMA>(v * std::f32::consts::FRAC_1_SQRT_2));
             }
         }
     }
 }
 
-/// Shapes of a padded batch inside attention.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct AttentionShape {
-    pub batch: usize,
-    pub seq: usize,
-    pub heads: usize,
-    pub head_dim: usize,
-}
-
-impl AttentionShape {
-    fn hidden(&self) -> usize {
-        self.heads * self.head_dim
-    }
-}
-
-/// Adds the bias to a `(batch·seq, 3·hidden)` projection and lays it out as
-/// `(3, batch, heads, seq, head_dim)` so each head's matrices are contiguous.
-pub(crate) fn split_heads(qkv: &[f32], bias: &[f32], shape: AttentionShape) -> Vec<f32> {
-    let AttentionShape { batch, seq, heads, head_dim } = shape;
-    let h = shape.hidden();
-    let mut out = vec![0f32; qkv.len()];
-    // One task per (part, sequence, head): a contiguous (seq, head_dim) block of the output.
-    out.par_chunks_mut(seq * head_dim).enumerate().for_each(|(block, dst)| {
-        let (part, rest) = (block / (batch * heads), block % (batch * heads));
-        let (b, head) = (rest / heads, rest % heads);
-        let col = part * h + head * head_dim;
-        let bias = &bias[col..col + head_dim];
-        for (t, dst) in dst.chunks_exact_mut(head_dim).enumerate() {
-            let row = (b * seq + t) * 3 * h + col;
-            for ((d, &x), &bb) in dst.iter_mut().zip(&qkv[row..row + head_dim]).zip(bias) {
-                *d = x + bb;
-            }
+/// `x ← x + bias`, row by row.
+pub(crate) fn add_bias(x: &mut [f32], bias: &[f32]) {
+    let n = bias.len();
+    x.par_chunks_mut(n * ROWS_PER_TASK).for_each(|x| {
+        for row in x.chunks_exact_mut(n) {
+            row.iter_mut().zip(bias).for_each(|(x, &b)| *x += b);
         }
     });
-    out
 }
 
-/// Softmax of each `width`-long row.
-pub(crate) fn softmax_rows(scores: &[f32], width: usize) -> Vec<f32> {
-    let mut out = vec![0f32; scores.len()];
+/// Softmax of each `width`-long row, in place.
+pub(crate) fn softmax_rows(scores: &mut [f32], width: usize) {
     let rows_per_task = (4096 / width).max(1);
-    out.par_chunks_mut(width * rows_per_task)
-        .zip(scores.par_chunks(width * rows_per_task))
-        .for_each(|(out, scores)| vectorised(SoftmaxRows { out, scores, width }));
-    out
+    scores.par_chunks_mut(width * rows_per_task).for_each(|scores| vectorised(SoftmaxRows { scores, width }));
 }
 
 struct SoftmaxRows<'a> {
-    out: &'a mut [f32],
-    scores: &'a [f32],
+    scores: &'a mut [f32],
     width: usize,
 }
 
@@ -238,27 +198,14 @@ impl Kernel for SoftmaxRows<'_> {
         // Simple passes, each of which vectorises. The exponentials run over the whole
         // chunk at once: row by row, the scalar tail of each row (width is rarely a
         // multiple of the vector width) cost as much as the rest of the row.
-        for (out, scores) in self.out.chunks_exact_mut(width).zip(self.scores.chunks_exact(width)) {
-            let max = max(scores);
-            out.iter_mut().zip(scores).for_each(|(o, &s)| *o = s - max);
+        for row in self.scores.chunks_exact_mut(width) {
+            let max = max(row);
+            row.iter_mut().for_each(|s| *s -= max);
         }
-        self.out.iter_mut().for_each(|o| *o = exp::<FMA>(*o));
-        for out in self.out.chunks_exact_mut(width) {
-            let inv = 1.0 / sum(out);
-            out.iter_mut().for_each(|o| *o *= inv);
-        }
-    }
-}
-
-/// Writes one sequence's `(heads, len, head_dim)` attention output into its
-/// `(len, hidden)` rows of the batch.
-pub(crate) fn merge_heads_into(context: &[f32], rows: &mut [f32], heads: usize, head_dim: usize) {
-    let h = heads * head_dim;
-    let len = context.len() / h;
-    for (t, dst) in rows.chunks_exact_mut(h).take(len).enumerate() {
-        for (head, dst) in dst.chunks_exact_mut(head_dim).enumerate() {
-            let src = (head * len + t) * head_dim;
-            dst.copy_from_slice(&context[src..src + head_dim]);
+        self.scores.iter_mut().for_each(|s| *s = exp::<FMA>(*s));
+        for row in self.scores.chunks_exact_mut(width) {
+            let inv = 1.0 / sum(row);
+            row.iter_mut().for_each(|s| *s *= inv);
         }
     }
 }
@@ -361,34 +308,14 @@ mod tests {
     #[test]
     fn softmax_rows_sum_to_one_and_keep_order() {
         let scores: Vec<f32> = (0..3 * 37).map(|i| ((i * 7919) % 23) as f32 - 11.0).collect();
-        let out = softmax_rows(&scores, 37);
+        let mut out = scores.clone();
+        softmax_rows(&mut out, 37);
         for (row, probs) in out.chunks_exact(37).enumerate() {
             let expect: Vec<f64> = scores[row * 37..(row + 1) * 37].iter().map(|&s| (s as f64).exp()).collect();
             let total: f64 = expect.iter().sum();
             for (&p, e) in probs.iter().zip(&expect) {
                 assert!((p as f64 - e / total).abs() < 1e-6, "{p} vs {}", e / total);
             }
-        }
-    }
-
-    #[test]
-    fn split_then_merge_restores_rows() {
-        let shape = AttentionShape { batch: 2, seq: 3, heads: 2, head_dim: 2 };
-        let h = 4;
-        let qkv: Vec<f32> = (0..2 * 3 * 3 * h).map(|i| i as f32).collect();
-        let split = split_heads(&qkv, &[0.0; 12], shape);
-        // Part 1 (keys) of sequence 1, head 1, token 2 sits at row (1·3+2), columns h + 2..h + 4;
-        // in the split layout it is in block (part·batch + sequence)·heads + head.
-        let block = (2 + 1) * 2 + 1;
-        let at = (block * 3 + 2) * 2;
-        assert_eq!(&split[at..at + 2], &qkv[(5 * 3 * h) + h + 2..(5 * 3 * h) + h + 4]);
-        // Queries of sequence 1 (both heads) merged back give the query columns of its rows.
-        let queries = &split[2 * 3 * 2..2 * 2 * 3 * 2];
-        let mut merged = vec![0.0; 3 * h];
-        merge_heads_into(queries, &mut merged, 2, 2);
-        for t in 0..3 {
-            let row = (3 + t) * 3 * h;
-            assert_eq!(&merged[t * h..(t + 1) * h], &qkv[row..row + h]);
         }
     }
 }

@@ -7,15 +7,15 @@ use serde::Deserialize;
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use crate::bert::{Bert, BertConfig, Pooling};
-use crate::{EmbedError, EmbedPurpose, Embedder};
+use crate::{EmbedError, EmbedPurpose, Embedder, MatrixKernel};
 
 /// Longest input any BERT-family model here accepts, whatever its config claims.
 const MAX_TOKENS_CAP: usize = 512;
 
-/// Upper bound on padded tokens (sequences × longest sequence) in one forward pass.
-/// Measured with `examples/embed_throughput.rs` on MiniLM-L6, 2 cores: 512 and 1,024
-/// were equally fast, 2,048 and 4,096 about 15% slower (larger intermediates fall
-/// out of cache and are allocated fresh each time).
+/// Upper bound on tokens in one forward pass, counting each sequence as long as the
+/// longest of its sub-batch. Measured with `examples/embed_throughput.rs` on MiniLM-L6,
+/// 2 cores, int8 kernel: 512 and 1,024 were equally fast, 2,048 and 4,096 4–6 %
+/// slower (larger intermediates fall out of cache and are allocated fresh each time).
 const SUB_BATCH_TOKENS: usize = 1024;
 
 /// A sentence-embedding model loaded from a folder, run on the CPU.
@@ -58,8 +58,14 @@ struct PoolingConfig {
 
 impl LocalEmbedder {
     /// Loads a model folder holding `config.json`, `tokenizer.json` and `model.safetensors`
-    /// (and optionally sentence-transformers' `1_Pooling/config.json`).
+    /// (and optionally sentence-transformers' `1_Pooling/config.json`), on the fastest
+    /// kernel this CPU runs.
     pub fn load(dir: &Path) -> Result<Self, EmbedError> {
+        Self::load_with(dir, MatrixKernel::fastest())
+    }
+
+    /// Loads a model folder on `kernel` (the reference where this CPU cannot run it).
+    pub fn load_with(dir: &Path, kernel: MatrixKernel) -> Result<Self, EmbedError> {
         let ModelFiles { config: config_path, tokenizer: tokenizer_path, weights: weights_path } = model_files(dir)?;
         let config = read_config(&config_path)?;
         let pooling = read_pooling(dir)?;
@@ -88,7 +94,7 @@ impl LocalEmbedder {
             )));
         }
 
-        let bert = Bert::load(&weights_path, &config, pooling)?;
+        let bert = Bert::load(&weights_path, &config, pooling, kernel)?;
         let id = model_id(dir);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let workers = (0..cores)
@@ -104,6 +110,11 @@ impl LocalEmbedder {
             inner: Arc::new(LocalModel { id, bert, tokenizer, counter, max_tokens, workers }),
             sub_batch_tokens: SUB_BATCH_TOKENS,
         })
+    }
+
+    /// The kernel the dense layers run on.
+    pub fn kernel(&self) -> MatrixKernel {
+        self.inner.bert.kernel()
     }
 
     /// The most tokens (including `[CLS]` and `[SEP]`) the model reads; longer texts are truncated.
@@ -141,8 +152,8 @@ impl LocalModel {
             self.tokenizer.encode_batch_fast(inputs, true).map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
         let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
 
-        // Longest first, so each sub-batch holds sequences of similar length and
-        // padding (computed but thrown away) stays small.
+        // Longest first: each sub-batch holds sequences of similar length, and the short
+        // ones at the end even out the workers' finish.
         let mut order: Vec<usize> = (0..ids.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(ids[i].len()));
         let groups = sub_batches(&order, &ids, sub_batch_tokens);
@@ -302,6 +313,7 @@ pub struct LazyLocalEmbedder {
     dir: PathBuf,
     id: String,
     dimensions: usize,
+    kernel: MatrixKernel,
     loaded: Arc<std::sync::OnceLock<Result<LocalEmbedder, String>>>,
 }
 
@@ -319,8 +331,15 @@ impl LazyLocalEmbedder {
             dir: dir.to_path_buf(),
             id: model_id(dir),
             dimensions: config.hidden_size,
+            kernel: MatrixKernel::fastest(),
             loaded: Arc::default(),
         })
+    }
+
+    /// Loads on `kernel` instead of the fastest this CPU runs (the reference, to compare).
+    pub fn with_kernel(mut self, kernel: MatrixKernel) -> Self {
+        self.kernel = kernel;
+        self
     }
 
     /// Whether the weights are in memory yet.
@@ -332,9 +351,14 @@ impl LazyLocalEmbedder {
     pub fn model(&self) -> Result<&LocalEmbedder, EmbedError> {
         let loaded = self.loaded.get_or_init(|| {
             let started = std::time::Instant::now();
-            let model = LocalEmbedder::load(&self.dir).map_err(|e| e.to_string());
+            let model = LocalEmbedder::load_with(&self.dir, self.kernel).map_err(|e| e.to_string());
             match &model {
-                Ok(_) => tracing::info!(model = %self.id, ms = started.elapsed().as_millis() as u64, "embedding model loaded"),
+                Ok(model) => tracing::info!(
+                    model = %self.id,
+                    kernel = model.kernel().as_str(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "embedding model loaded"
+                ),
                 Err(e) => tracing::error!(model = %self.id, error = %e, "the embedding model failed to load"),
             }
             model

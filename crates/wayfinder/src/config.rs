@@ -73,6 +73,8 @@ pub struct Config {
     pub embedding_provider: EmbeddingProvider,
     /// Folder of a local sentence-embedding model (safetensors + tokenizer.json + config.json).
     pub embedding_model_dir: Option<PathBuf>,
+    /// The local model's matrix kernel: `auto` (int8 where the CPU has AVX-512 VNNI) or `f32`.
+    pub embedding_kernel: EmbeddingKernel,
     /// OpenAI-compatible embeddings endpoint, e.g. `http://localhost:11434/v1`.
     pub embedding_base_url: Option<String>,
     /// API key for the remote endpoint.
@@ -164,6 +166,27 @@ pub struct Config {
     pub email_inbound_secret: Option<SecretString>,
 }
 
+/// Which matrix kernel the local embedding model runs on.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum EmbeddingKernel {
+    /// The fastest this CPU runs: int8 on AVX-512 VNNI, else f32.
+    #[default]
+    Auto,
+    /// 32-bit floating point everywhere: the reference.
+    F32,
+}
+
+impl EmbeddingKernel {
+    /// The kernel the model loads on.
+    pub fn matrix_kernel(self) -> wayfinder_embeddings::MatrixKernel {
+        match self {
+            EmbeddingKernel::Auto => wayfinder_embeddings::MatrixKernel::fastest(),
+            EmbeddingKernel::F32 => wayfinder_embeddings::MatrixKernel::F32,
+        }
+    }
+}
+
 /// Which embedding provider to use.
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -204,6 +227,7 @@ impl Default for Config {
             shutdown_grace_seconds: 30,
             embedding_provider: EmbeddingProvider::Auto,
             embedding_model_dir: None,
+            embedding_kernel: EmbeddingKernel::Auto,
             embedding_base_url: None,
             embedding_api_key: None,
             embedding_model: None,
@@ -271,6 +295,7 @@ const SETTING_KEYS: &[&str] = &[
     "shutdown_grace_seconds",
     "embedding_provider",
     "embedding_model_dir",
+    "embedding_kernel",
     "embedding_base_url",
     "embedding_api_key",
     "embedding_model",
@@ -557,6 +582,7 @@ impl Config {
             "shutdown_grace_seconds": self.shutdown_grace_seconds,
             "embedding_provider": self.embedding_provider,
             "embedding_model_dir": self.embedding_model_dir().display().to_string(),
+            "embedding_kernel": self.embedding_kernel,
             "embedding_base_url": self.embedding_base_url.clone().unwrap_or_default(),
             "embedding_api_key": if self.embedding_api_key.is_some() { "****" } else { "" },
             "embedding_model": self.embedding_model.clone().unwrap_or_default(),

@@ -37,7 +37,8 @@ pub fn embedder(config: &Config) -> anyhow::Result<Provider> {
     let dir = config.embedding_model_dir();
     let local = |dir: &Path| -> anyhow::Result<_> {
         let model = LazyLocalEmbedder::new(dir)
-            .with_context(|| format!("the embedding model in {} cannot be used", dir.display()))?;
+            .with_context(|| format!("the embedding model in {} cannot be used", dir.display()))?
+            .with_kernel(config.embedding_kernel.matrix_kernel());
         let counter: Arc<dyn TokenCounter> = Arc::new(ModelTokens(model.clone()));
         let embedder: Arc<dyn Embedder> = Arc::new(model);
         Ok((Some(embedder), Some(counter)))

@@ -5,17 +5,28 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use wayfinder_embeddings::{EmbedError, EmbedPurpose, Embedder, LocalEmbedder};
+use wayfinder_embeddings::{EmbedError, EmbedPurpose, Embedder, LocalEmbedder, MatrixKernel};
 
 const MODEL_ENV: &str = "WAYFINDER_TEST_EMBEDDING_MODEL";
 
-/// The shared model, or `None` (after a loud notice) when no model is configured
-/// outside CI. In CI a missing model fails the test instead of hiding it.
+/// The shared model on the fastest kernel this CPU runs (what the server loads), or
+/// `None` (after a loud notice) when no model is configured outside CI. In CI a
+/// missing model fails the test instead of hiding it.
 fn model() -> Option<&'static LocalEmbedder> {
     static MODEL: OnceLock<Option<LocalEmbedder>> = OnceLock::new();
-    let model = MODEL.get_or_init(|| {
+    loaded(&MODEL, MatrixKernel::fastest())
+}
+
+/// The shared model on the f32 reference kernel.
+fn reference_model() -> Option<&'static LocalEmbedder> {
+    static MODEL: OnceLock<Option<LocalEmbedder>> = OnceLock::new();
+    loaded(&MODEL, MatrixKernel::F32)
+}
+
+fn loaded(cell: &'static OnceLock<Option<LocalEmbedder>>, kernel: MatrixKernel) -> Option<&'static LocalEmbedder> {
+    let model = cell.get_or_init(|| {
         let dir = std::env::var_os(MODEL_ENV).map(PathBuf::from)?;
-        Some(LocalEmbedder::load(&dir).unwrap_or_else(|e| panic!("{MODEL_ENV}={}: {e}", dir.display())))
+        Some(LocalEmbedder::load_with(&dir, kernel).unwrap_or_else(|e| panic!("{MODEL_ENV}={}: {e}", dir.display())))
     });
     if model.is_none() {
         if std::env::var_os("CI").is_some() {
@@ -84,7 +95,8 @@ fn long_text(words: usize, seed: usize) -> String {
 
 #[test]
 fn matches_the_sentence_transformers_reference() {
-    let Some(model) = model() else { return };
+    let Some(model) = reference_model() else { return };
+    assert_eq!(model.kernel(), MatrixKernel::F32);
     // From the all-MiniLM-L6-v2 model card (sentence-transformers, mean pooling, normalised).
     let reference = [0.0677, 0.0634, 0.0488, 0.0793, 0.0374, 0.0026, 0.0394, -0.0071];
     let v = &embed(model, &["This is an example sentence"])[0];
@@ -92,6 +104,37 @@ fn matches_the_sentence_transformers_reference() {
     for (i, (&got, want)) in v.iter().zip(reference).enumerate() {
         assert!((got - want).abs() < 1e-3, "component {i}: got {got}, reference {want}; first: {:?}", &v[..8]);
     }
+}
+
+/// The int8 kernel's vectors point where the reference's do: every one within 0.99
+/// cosine, 0.998 on average, over short questions and passages up to the 512-token cut
+/// (the fewer the tokens, the less quantisation errors average out: an empty text's two
+/// special tokens agree least, at 0.9935).
+#[test]
+fn the_int8_kernel_agrees_with_the_f32_reference() {
+    let (Some(fastest), Some(reference)) = (model(), reference_model()) else { return };
+    if fastest.kernel() != MatrixKernel::Int8 {
+        let _ = writeln!(std::io::stderr(), "this CPU has no AVX-512 VNNI: the int8 kernel is not compared");
+        return;
+    }
+    let mut texts: Vec<String> = [
+        "How do I take better notes in lectures?",
+        "This is an example sentence",
+        "What should I do when I keep putting off a big assignment?",
+        "a",
+        "",
+    ]
+    .iter()
+    .map(|t| t.to_string())
+    .collect();
+    texts.extend((0..24).map(|i| long_text(10 + i * 30, i)));
+    let (int8, f32) = (fastest.embed_blocking(&texts).unwrap(), reference.embed_blocking(&texts).unwrap());
+    let cosines: Vec<f32> = int8.iter().zip(&f32).map(|(a, b)| cosine(a, b)).collect();
+    let mean = cosines.iter().sum::<f32>() / cosines.len() as f32;
+    let worst = cosines.iter().cloned().fold(1.0, f32::min);
+    assert!(worst >= 0.99 && mean >= 0.998, "worst {worst}, mean {mean}: {cosines:?}");
+    // Quantisation moves vectors a little, never to the same point: the kernel is really in use.
+    assert!(int8.iter().zip(&f32).any(|(a, b)| max_difference(a, b) > 1e-5));
 }
 
 #[test]
