@@ -115,29 +115,83 @@ impl Loader<VectorIndex> for VectorsOf<'_> {
         Ok(epoch)
     }
 
-    /// The epoch and the vectors, read in one snapshot.
+    /// The epoch and the vectors, read in one snapshot, page by page: the next page is
+    /// fetched (on SQLite's worker thread) while the last one is added to the copy.
     async fn load(&self) -> StoreResult<Stamped<VectorIndex>> {
         let org_s = self.org.to_string();
         let mut tx = self.pool.begin().await?;
         let (epoch,): (i64,) = sqlx::query_as(EPOCH_SQL).bind(&org_s).fetch_one(&mut *tx).await?;
-        let rows: Vec<(i64, String, String, Vec<u8>)> = sqlx::query_as(
-            "SELECT v.chunk_id, v.collection_id, c.document_id, v.embedding FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id
-             WHERE v.org_id = $1 AND v.model = $2 ORDER BY v.chunk_id",
-        )
-        .bind(&org_s)
-        .bind(self.model)
-        .fetch_all(&mut *tx)
-        .await?;
+        let fetch = |after: i64| {
+            sqlx::query_as::<_, VectorRow>(VECTORS_PAGE_SQL).bind(&org_s).bind(self.model).bind(after).bind(LOAD_PAGE)
+        };
+        let mut pages = VectorPages::default();
+        let mut page = fetch(i64::MIN).fetch_all(&mut *tx).await?;
+        loop {
+            let next = match page.last() {
+                Some((last, ..)) if page.len() as i64 == LOAD_PAGE => Some(fetch(*last)),
+                _ => None,
+            };
+            let next = async {
+                match next {
+                    Some(query) => query.fetch_all(&mut *tx).await.map(Some),
+                    None => Ok(None),
+                }
+            };
+            let (next, added) = futures_util::join!(next, async { pages.add(page) });
+            added?;
+            match next? {
+                Some(rows) => page = rows,
+                None => break,
+            }
+        }
         tx.commit().await?;
-        let dims = rows.first().map(|r| r.3.len() / 4).unwrap_or(0);
-        let mut index = VectorIndex::with_capacity(dims, rows.len());
+        Ok(Stamped { epoch, index: pages.index.unwrap_or_else(|| VectorIndex::with_capacity(0, 0)) })
+    }
+}
+
+/// Rows per page when loading a copy.
+const LOAD_PAGE: i64 = 4096;
+
+/// A row of [`VECTORS_PAGE_SQL`]: chunk, collection, document, vector.
+type VectorRow = (i64, String, String, Vec<u8>);
+
+/// A page of an organisation's vectors of one model, in chunk id order.
+const VECTORS_PAGE_SQL: &str = "SELECT v.chunk_id, v.collection_id, c.document_id, v.embedding
+     FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id
+     WHERE v.org_id = $1 AND v.model = $2 AND v.chunk_id > $3 ORDER BY v.chunk_id LIMIT $4";
+
+/// Stored vector rows going into a copy, page by page.
+#[derive(Default)]
+struct VectorPages {
+    /// Started with the first row's dimension; rows of another are left out.
+    index: Option<VectorIndex>,
+    // Chunks come document by document: each id is parsed once per run.
+    collection: Option<(String, CollectionId)>,
+    document: Option<(String, DocumentId)>,
+    vector: Vec<f32>,
+}
+
+impl VectorPages {
+    fn add(&mut self, rows: Vec<VectorRow>) -> StoreResult<()> {
         for (id, collection, document, blob) in rows {
-            if blob.len() / 4 != dims {
+            let index = self.index.get_or_insert_with(|| VectorIndex::with_capacity(blob.len() / 4, 0));
+            if blob.len() / 4 != index.dims() {
                 continue;
             }
-            index.push(id, parse(&collection, "collection id")?, parse(&document, "document id")?, &from_blob(&blob));
+            if self.collection.as_ref().is_none_or(|(s, _)| *s != collection) {
+                let parsed = parse(&collection, "collection id")?;
+                self.collection = Some((collection, parsed));
+            }
+            if self.document.as_ref().is_none_or(|(s, _)| *s != document) {
+                let parsed = parse(&document, "document id")?;
+                self.document = Some((document, parsed));
+            }
+            let (Some((_, collection)), Some((_, document))) = (&self.collection, &self.document) else { continue };
+            self.vector.clear();
+            self.vector.extend(blob.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+            index.push(id, *collection, *document, &self.vector);
         }
-        Ok(Stamped { epoch, index })
+        Ok(())
     }
 }
 
