@@ -12,9 +12,9 @@
 //! inserts and removals in place, and reloads when the epoch shows a change
 //! it did not make.
 
-use crate::{ChunkFilter, Store, StoreError, StoreResult, knowledge::KnownTerms, rows::parse};
+use crate::{ChunkFilter, Store, StoreError, StoreResult, knowledge::KnownTerms, rows::ChunkOwners};
 use wayfinder_accounts_rules::OrgId;
-use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId};
+use wayfinder_knowledge_rules::ChunkId;
 use wayfinder_search::{Bm25Index, Bm25Loader, LexicalChange, Loader, Stamped};
 
 /// Rows per page when loading a copy.
@@ -160,29 +160,19 @@ impl PostingsSource for sqlx::PgConnection {
 /// Stored postings rows going into a [`Bm25Loader`], page by page.
 struct PostingsPages {
     loader: Bm25Loader,
-    // Chunks come document by document: each id is parsed once per run.
-    collection: Option<(String, CollectionId)>,
-    document: Option<(String, DocumentId)>,
+    owners: ChunkOwners,
 }
 
 impl PostingsPages {
     fn new(terms: Vec<(String, i64)>) -> Self {
-        PostingsPages { loader: Bm25Loader::new(terms), collection: None, document: None }
+        PostingsPages { loader: Bm25Loader::new(terms), owners: ChunkOwners::default() }
     }
 
     fn add(&mut self, rows: Vec<PostingsRow>) -> StoreResult<()> {
         for (id, collection, document, stored) in rows {
-            if self.collection.as_ref().is_none_or(|(s, _)| *s != collection) {
-                let parsed = parse(&collection, "collection id")?;
-                self.collection = Some((collection, parsed));
-            }
-            if self.document.as_ref().is_none_or(|(s, _)| *s != document) {
-                let parsed = parse(&document, "document id")?;
-                self.document = Some((document, parsed));
-            }
-            let (Some((_, collection)), Some((_, document))) = (&self.collection, &self.document) else { continue };
+            let (collection, document) = self.owners.parse(collection, document)?;
             self.loader
-                .add_chunk(id, *collection, *document, &stored)
+                .add_chunk(id, collection, document, &stored)
                 .map_err(|_| StoreError::Corrupt(format!("chunk {id}: postings {stored:?}")))?;
         }
         self.loader.end_page();

@@ -4,6 +4,7 @@
 use crate::StoreError;
 use chrono::{DateTime, Utc};
 use std::str::FromStr;
+use wayfinder_knowledge_rules::{CollectionId, DocumentId};
 
 /// Current time in stored form.
 pub(crate) fn now_ms() -> i64 {
@@ -38,6 +39,37 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -
 /// Parses a stored id or enum, reporting corruption instead of panicking.
 pub(crate) fn parse<T: FromStr>(raw: &str, what: &str) -> Result<T, StoreError> {
     raw.parse().map_err(|_| StoreError::Corrupt(format!("{what}: {raw:?}")))
+}
+
+/// A chunk's collection and document ids while reading chunks in id order: they
+/// come document by document, so each id is parsed once per run of equal text.
+#[derive(Default)]
+pub(crate) struct ChunkOwners {
+    collection: Option<(String, CollectionId)>,
+    document: Option<(String, DocumentId)>,
+}
+
+impl ChunkOwners {
+    /// The parsed ids of a row's stored collection and document.
+    pub fn parse(&mut self, collection: String, document: String) -> Result<(CollectionId, DocumentId), StoreError> {
+        let collection = match &self.collection {
+            Some((stored, parsed)) if *stored == collection => *parsed,
+            _ => {
+                let parsed = parse(&collection, "collection id")?;
+                self.collection = Some((collection, parsed));
+                parsed
+            }
+        };
+        let document = match &self.document {
+            Some((stored, parsed)) if *stored == document => *parsed,
+            _ => {
+                let parsed = parse(&document, "document id")?;
+                self.document = Some((document, parsed));
+                parsed
+            }
+        };
+        Ok((collection, document))
+    }
 }
 
 /// `$first, $first+1, …` for `count` values bound in turn (an `IN (…)` list of ids).

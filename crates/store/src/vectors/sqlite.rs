@@ -3,7 +3,11 @@
 //! exactly from the blobs.
 
 use super::DenseIndex;
-use crate::{ChunkFilter, Store, StoreError, StoreResult, knowledge::sqlite::bump_vector_epoch, rows::parse};
+use crate::{
+    ChunkFilter, Store, StoreError, StoreResult,
+    knowledge::sqlite::bump_vector_epoch,
+    rows::{ChunkOwners, parse},
+};
 use sqlx::SqlitePool;
 use wayfinder_accounts_rules::OrgId;
 use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId};
@@ -165,9 +169,7 @@ const VECTORS_PAGE_SQL: &str = "SELECT v.chunk_id, v.collection_id, c.document_i
 struct VectorPages {
     /// Started with the first row's dimension; rows of another are left out.
     index: Option<VectorIndex>,
-    // Chunks come document by document: each id is parsed once per run.
-    collection: Option<(String, CollectionId)>,
-    document: Option<(String, DocumentId)>,
+    owners: ChunkOwners,
     vector: Vec<f32>,
 }
 
@@ -178,18 +180,10 @@ impl VectorPages {
             if blob.len() / 4 != index.dims() {
                 continue;
             }
-            if self.collection.as_ref().is_none_or(|(s, _)| *s != collection) {
-                let parsed = parse(&collection, "collection id")?;
-                self.collection = Some((collection, parsed));
-            }
-            if self.document.as_ref().is_none_or(|(s, _)| *s != document) {
-                let parsed = parse(&document, "document id")?;
-                self.document = Some((document, parsed));
-            }
-            let (Some((_, collection)), Some((_, document))) = (&self.collection, &self.document) else { continue };
+            let (collection, document) = self.owners.parse(collection, document)?;
             self.vector.clear();
             self.vector.extend(blob.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
-            index.push(id, *collection, *document, &self.vector);
+            index.push(id, collection, document, &self.vector);
         }
         Ok(())
     }
