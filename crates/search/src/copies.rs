@@ -77,6 +77,13 @@ impl<K: Eq + Hash + Clone, T> Copies<K, T> {
         Some(read(&copy.index))
     }
 
+    /// `read` applied to the copy of `key` and its epoch, whatever the epoch.
+    pub fn read_stamped<R>(&self, key: &K, read: impl FnOnce(i64, &T) -> R) -> Option<R> {
+        let entry = self.entry(key)?;
+        let copy = entry.read().ok()?;
+        Some(read(copy.epoch, &copy.index))
+    }
+
     /// Applies a change this process committed at `epoch` to each copy whose
     /// key `belongs`: in place where the copy was at the epoch just before
     /// (`change` says whether the copy matched what it changed); if any copy

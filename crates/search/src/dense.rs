@@ -8,7 +8,10 @@
 //! then re-scored exactly from the full f32 vectors ([`rank_exactly`]), so
 //! the returned order and scores are those of the full vectors.
 
-use crate::ranking::{ChunkFilter, FilterSets, Scored, TopK};
+use crate::{
+    ranking::{ChunkFilter, FilterSets, Scored, TopK},
+    saved::{CorruptSavedCopy, Reader, Writer},
+};
 use std::collections::{HashMap, HashSet};
 use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId};
 
@@ -134,6 +137,42 @@ impl VectorIndex {
         all.into_iter().map(|s| s.id).collect()
     }
 }
+
+impl VectorIndex {
+    /// The copy in its saved form (see [`crate::saved`]): the 8-bit codes,
+    /// a quarter of the stored f32 vectors' bytes, to be read back by
+    /// [`VectorIndex::restore`] in another process at the same epoch.
+    pub fn saved(&self) -> Vec<u8> {
+        let mut w = Writer::new(VECTORS_TAG, self.codes.len() + self.ids.len() * 44);
+        w.value(self.dims as u64);
+        w.array(self.ids.iter().copied());
+        w.array(self.collections.iter().copied());
+        w.array(self.documents.iter().copied());
+        w.array(self.scales.iter().copied());
+        w.array(self.codes.iter().copied());
+        w.finish()
+    }
+
+    /// A copy read back from [`VectorIndex::saved`], its lengths checked.
+    pub fn restore(bytes: &[u8]) -> Result<VectorIndex, CorruptSavedCopy> {
+        let mut r = Reader::new(VECTORS_TAG, bytes)?;
+        let dims = usize::try_from(r.value::<u64>()?).map_err(|_| CorruptSavedCopy)?;
+        let ids: Vec<i64> = r.array()?;
+        let n = ids.len();
+        let collections = r.array_of(n)?;
+        let documents = r.array_of(n)?;
+        let scales = r.array_of(n)?;
+        let codes = r.array_of(n.checked_mul(dims).ok_or(CorruptSavedCopy)?)?;
+        r.end()?;
+        if dims == 0 && n > 0 {
+            return Err(CorruptSavedCopy);
+        }
+        Ok(VectorIndex { dims, ids, collections, documents, codes, scales })
+    }
+}
+
+/// The tag of a saved [`VectorIndex`].
+const VECTORS_TAG: &[u8; 4] = b"WFVC";
 
 /// Exact scores (dot products with `query`) of full vectors, the best `k`,
 /// best first (ties by chunk id); vectors of another dimension are left out.
@@ -296,5 +335,27 @@ mod tests {
         let ids: Vec<i64> = exact.iter().map(|(c, _)| c.0).collect();
         assert_eq!(ids, expected[..5].iter().map(|(id, _)| *id).collect::<Vec<_>>());
         assert!(exact.iter().zip(&expected).all(|((_, a), (_, b))| (a - b).abs() < 1e-5));
+    }
+
+    #[test]
+    fn a_saved_copy_restores_to_the_same_candidates() {
+        let rows: Vec<Vec<f32>> =
+            (0..200).map(|r| norm((0..24).map(|i| ((i * 3 + r * 7) as f32 * 0.19).sin()).collect())).collect();
+        let (kept, other) = (CollectionId::new(), CollectionId::new());
+        let mut index = VectorIndex::with_capacity(24, rows.len());
+        for (r, row) in rows.iter().enumerate() {
+            index.push(r as i64, if r % 3 == 0 { other } else { kept }, DocumentId::new(), row);
+        }
+        let saved = index.saved();
+        let restored = VectorIndex::restore(&saved).unwrap();
+        assert_eq!(restored.dims(), 24);
+        let query = norm((0..24).map(|i| (i as f32 * 0.7).cos()).collect());
+        for filter in [ChunkFilter::default(), ChunkFilter { collections: Some(vec![kept]), documents: None }] {
+            assert_eq!(restored.candidates(&query, &filter, 5), index.candidates(&query, &filter, 5));
+        }
+        assert!(VectorIndex::restore(&saved[..saved.len() - 3]).is_err(), "cut short");
+        let mut longer = saved.clone();
+        longer.push(0);
+        assert!(VectorIndex::restore(&longer).is_err(), "trailing bytes");
     }
 }

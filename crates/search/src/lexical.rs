@@ -18,7 +18,10 @@
 //! the copy, which is then compacted; statistics and scores stay exactly
 //! those of a fresh load.
 
-use crate::ranking::{ChunkFilter, FilterSets, TopK};
+use crate::{
+    ranking::{ChunkFilter, FilterSets, TopK},
+    saved::{CorruptSavedCopy, Reader, Writer},
+};
 use std::{cell::RefCell, collections::HashMap};
 use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId};
 
@@ -265,6 +268,110 @@ impl Bm25Index {
         })
     }
 }
+
+impl Bm25Index {
+    /// The copy in its saved form (see [`crate::saved`]), to be read back by
+    /// [`Bm25Index::restore`] in another process at the same epoch.
+    pub fn saved(&self) -> Vec<u8> {
+        let postings: usize = self.postings.iter().map(|p| p.chunks.len()).sum();
+        let mut w = Writer::new(LEXICAL_TAG, self.ids.len() * 45 + postings * 6 + self.term_ids.len() * 16);
+        w.array(self.ids.iter().copied());
+        w.array(self.collections.iter().copied());
+        w.array(self.documents.iter().copied());
+        w.array(self.lengths.iter().copied());
+        w.array(self.live.iter().map(|live| u8::from(*live)));
+        let mut terms: Vec<(&String, &u32)> = self.term_ids.iter().collect();
+        terms.sort_unstable_by_key(|(_, id)| **id);
+        w.array(terms.iter().flat_map(|(term, _)| term.bytes()));
+        w.array(terms.iter().map(|(term, _)| term.len() as u32));
+        w.array(terms.iter().map(|(_, id)| **id));
+        w.array(self.postings.iter().map(|p| p.chunks.len() as u32));
+        w.array(self.postings.iter().map(|p| p.live));
+        w.array(self.postings.iter().flat_map(|p| p.chunks.iter().copied()));
+        w.array(self.postings.iter().flat_map(|p| p.tfs.iter().copied()));
+        w.finish()
+    }
+
+    /// A copy read back from [`Bm25Index::saved`]; every length, position and
+    /// term number is checked against the rest.
+    pub fn restore(bytes: &[u8]) -> Result<Bm25Index, CorruptSavedCopy> {
+        let mut r = Reader::new(LEXICAL_TAG, bytes)?;
+        let ids: Vec<i64> = r.array()?;
+        let n = ids.len();
+        let collections = r.array_of(n)?;
+        let documents = r.array_of(n)?;
+        let lengths: Vec<u32> = r.array_of(n)?;
+        let live: Vec<bool> = r.array_of::<u8>(n)?.into_iter().map(|b| b != 0).collect();
+        let text: Vec<u8> = r.array()?;
+        let term_lengths: Vec<u32> = r.array()?;
+        let numbers: Vec<u32> = r.array_of(term_lengths.len())?;
+        let sizes: Vec<u32> = r.array()?;
+        let lives: Vec<u32> = r.array_of(sizes.len())?;
+        let total: usize = sizes.iter().map(|s| *s as usize).sum();
+        let chunks = r.raw_array_of::<u32>(total)?;
+        let tfs = r.raw_array_of::<u16>(total)?;
+        r.end()?;
+        let text = String::from_utf8(text).map_err(|_| CorruptSavedCopy)?;
+        // The postings on one core, the two maps on the other.
+        let (postings, maps) = rayon::join(
+            || -> Result<Vec<Postings>, CorruptSavedCopy> {
+                let mut postings = Vec::with_capacity(sizes.len());
+                let mut start = 0usize;
+                for (size, live) in sizes.iter().zip(&lives) {
+                    let end = start + *size as usize;
+                    let chunks = chunks.values(start..end);
+                    if *live > *size || chunks.iter().any(|at| *at as usize >= n) {
+                        return Err(CorruptSavedCopy);
+                    }
+                    postings.push(Postings { chunks, tfs: tfs.values(start..end), live: *live });
+                    start = end;
+                }
+                Ok(postings)
+            },
+            || -> Result<_, CorruptSavedCopy> {
+                let mut term_ids = HashMap::with_capacity(numbers.len());
+                let mut start = 0usize;
+                for (length, number) in term_lengths.iter().zip(&numbers) {
+                    let end = start.checked_add(*length as usize).ok_or(CorruptSavedCopy)?;
+                    let term = text.get(start..end).ok_or(CorruptSavedCopy)?;
+                    if *number as usize >= sizes.len() || term_ids.insert(term.to_string(), *number).is_some() {
+                        return Err(CorruptSavedCopy);
+                    }
+                    start = end;
+                }
+                if start != text.len() {
+                    return Err(CorruptSavedCopy);
+                }
+                let mut positions = HashMap::with_capacity(n);
+                for (at, (id, live)) in ids.iter().zip(&live).enumerate() {
+                    if *live && positions.insert(*id, at as u32).is_some() {
+                        return Err(CorruptSavedCopy);
+                    }
+                }
+                Ok((term_ids, positions))
+            },
+        );
+        let (postings, (term_ids, positions)) = (postings?, maps?);
+        let total_terms = lengths.iter().zip(&live).filter(|(_, live)| **live).map(|(l, _)| u64::from(*l)).sum();
+        let mut copy = Bm25Index {
+            ids,
+            collections,
+            documents,
+            lengths,
+            norms: vec![0.0; n],
+            live,
+            positions,
+            total_terms,
+            term_ids,
+            postings,
+        };
+        copy.refresh_norms();
+        Ok(copy)
+    }
+}
+
+/// The tag of a saved [`Bm25Index`].
+const LEXICAL_TAG: &[u8; 4] = b"WFLX";
 
 /// Term frequencies are kept in 16 bits; a term repeated more often in one chunk saturates.
 fn clamp_tf(tf: u32) -> u16 {
@@ -665,5 +772,48 @@ mod tests {
         assert_eq!(corrupt.add_chunk(1, CollectionId::default(), DocumentId::default(), "1 2"), Ok(()));
         assert_eq!(corrupt.add_chunk(1, CollectionId::default(), DocumentId::default(), "1 1"), Err(CorruptPostings));
         assert_eq!(corrupt.add_chunk(2, CollectionId::default(), DocumentId::default(), "5 1"), Err(CorruptPostings));
+    }
+
+    #[test]
+    fn a_saved_copy_restores_to_one_that_ranks_and_changes_alike() {
+        let mut corpus = Corpus::default();
+        for i in 0..30 {
+            corpus.add(i as i64 + 1, &words(i));
+        }
+        // Two removals, below the compaction threshold: dead positions are saved too.
+        corpus.remove(4);
+        corpus.remove(9);
+        let saved = corpus.copy.saved();
+        let mut restored = Bm25Index::restore(&saved).unwrap();
+        let queries: [&[&str]; 3] = [&["memori"], &["card", "sleep"], &["note", "review", "test"]];
+        for query in queries {
+            let filter = ChunkFilter::default();
+            assert_eq!(restored.rank(query, &filter, 50), corpus.copy.rank(query, &filter, 50), "{query:?}");
+        }
+        assert_eq!(restored.term_number("sleep"), corpus.copy.term_number("sleep"));
+        assert_eq!(restored.largest_term_number(), corpus.copy.largest_term_number());
+        // The restored copy takes later changes like the original.
+        let (_, terms) = corpus.chunks.iter().find(|(id, _)| *id == 7).unwrap().clone();
+        let stored = encode_terms(&terms);
+        let removal = [(7i64, stored)];
+        let change = || LexicalChange { removed: &removal, new_terms: &[], inserted: Vec::new() };
+        assert!(restored.apply(change()));
+        assert!(corpus.copy.apply(change()));
+        for query in queries {
+            let filter = ChunkFilter::default();
+            assert_eq!(restored.rank(query, &filter, 50), corpus.copy.rank(query, &filter, 50), "{query:?}");
+        }
+
+        // Damage anywhere is reported: cut short, a byte flipped in the tag, a posting past the chunks.
+        assert!(Bm25Index::restore(&saved[..saved.len() - 1]).is_err());
+        let mut bad_tag = saved.clone();
+        bad_tag[0] ^= 1;
+        assert!(Bm25Index::restore(&bad_tag).is_err());
+        let mut past = corpus.copy.saved();
+        // The tfs array is last (2 bytes each), after the chunk positions (4 bytes each).
+        let total: usize = corpus.copy.postings.iter().map(|p| p.chunks.len()).sum();
+        let last_chunk = past.len() - total * 2 - 8 - 4;
+        past[last_chunk..last_chunk + 4].copy_from_slice(&1000u32.to_le_bytes());
+        assert!(Bm25Index::restore(&past).is_err());
     }
 }

@@ -12,6 +12,7 @@ mod copies;
 mod dense;
 mod lexical;
 mod ranking;
+mod saved;
 
 pub use copies::{Copies, Loader, Shared, Stamped};
 pub use dense::{VectorIndex, rank_exactly};
@@ -19,3 +20,4 @@ pub use lexical::{
     Bm25Index, Bm25Loader, ChunkTerms, CorruptPostings, LexicalChange, decode_terms, encode_terms, term_frequencies,
 };
 pub use ranking::{ChunkFilter, Scored, TopK};
+pub use saved::CorruptSavedCopy;

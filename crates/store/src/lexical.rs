@@ -12,7 +12,13 @@
 //! inserts and removals in place, and reloads when the epoch shows a change
 //! it did not make.
 
-use crate::{ChunkFilter, Store, StoreError, StoreResult, knowledge::KnownTerms, rows::ChunkOwners};
+use crate::{
+    ChunkFilter, Store, StoreError, StoreResult,
+    knowledge::KnownTerms,
+    rows::ChunkOwners,
+    saved_copies::{SavedCopy, read_saved},
+};
+use std::sync::atomic::{AtomicBool, Ordering};
 use wayfinder_accounts_rules::OrgId;
 use wayfinder_knowledge_rules::ChunkId;
 use wayfinder_search::{Bm25Index, Bm25Loader, LexicalChange, Loader, Stamped};
@@ -68,7 +74,11 @@ impl Store {
         if unique.is_empty() || k == 0 {
             return Ok(Vec::new());
         }
-        let copy = self.lexical.get(org, &PostingsOf { store: self, org }).await?;
+        let loader = PostingsOf { store: self, org, rebuilt: AtomicBool::new(false) };
+        let copy = self.lexical.get(org, &loader).await?;
+        if loader.rebuilt.load(Ordering::Relaxed) {
+            self.copy_changed(org, SavedCopy::Lexical);
+        }
         let copy = copy.read().map_err(|_| StoreError::Corrupt("lexical index lock poisoned".into()))?;
         Ok(copy.index.rank(&unique, filter, k))
     }
@@ -88,6 +98,7 @@ impl Store {
     pub(crate) fn lexical_applied(&self, org: OrgId, epoch: i64, change: LexicalChange<'_>) {
         let mut change = Some(change);
         self.lexical.apply(|o| *o == org, epoch, |_, copy| change.take().is_some_and(|c| copy.apply(c)));
+        self.copy_changed(org, SavedCopy::Lexical);
     }
 }
 
@@ -95,6 +106,8 @@ impl Store {
 struct PostingsOf<'a> {
     store: &'a Store,
     org: OrgId,
+    /// Set when the copy was rebuilt from the rows rather than read from a saved copy.
+    rebuilt: AtomicBool,
 }
 
 impl Loader<Bm25Index> for PostingsOf<'_> {
@@ -107,14 +120,21 @@ impl Loader<Bm25Index> for PostingsOf<'_> {
         Ok(epoch)
     }
 
-    /// The epoch, the terms and the postings, read in one snapshot.
+    /// The epoch and the copy saved at that epoch, or else the terms and the
+    /// postings, read in one snapshot.
     async fn load(&self) -> StoreResult<Stamped<Bm25Index>> {
         let org = self.org.to_string();
         let copy = crate::in_snapshot!(self.store, tx => {
             let (epoch,): (i64,) = sqlx::query_as(EPOCH_SQL).bind(&org).fetch_one(&mut *tx).await?;
-            let terms = sqlx::query_as(TERMS_SQL).bind(&org).fetch_all(&mut *tx).await?;
-            let index = load_pages!(PostingsPages::new(terms), &mut *tx, &org);
-            Stamped { epoch, index }
+            match read_saved!(&mut *tx, self.org, &SavedCopy::Lexical, epoch, Bm25Index::restore) {
+                Some(index) => Stamped { epoch, index },
+                None => {
+                    self.rebuilt.store(true, Ordering::Relaxed);
+                    let terms = sqlx::query_as(TERMS_SQL).bind(&org).fetch_all(&mut *tx).await?;
+                    let index = load_pages!(PostingsPages::new(terms), &mut *tx, &org);
+                    Stamped { epoch, index }
+                }
+            }
         });
         Ok(copy)
     }

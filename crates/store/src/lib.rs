@@ -38,6 +38,7 @@ mod questions;
 mod rate_limits;
 mod retention;
 mod rows;
+mod saved_copies;
 mod sequences;
 mod sso;
 mod vectors;
@@ -263,6 +264,8 @@ pub struct Store {
     pub(crate) vectors: Arc<Copies<(OrgId, String), VectorIndex>>,
     /// PostgreSQL: which (organisation, dimensions) HNSW indexes exist or are deferred.
     pub(crate) hnsw: Arc<Mutex<vectors::HnswIndexes>>,
+    /// The copies this process changed and has not saved yet.
+    pub(crate) unsaved: Arc<saved_copies::UnsavedCopies>,
     /// This process's copies of the organisations' time zones, which every rollup write reads.
     pub(crate) zones: Arc<insights::ZoneCache>,
 }
@@ -375,6 +378,7 @@ impl Store {
             pool,
             lexical: Default::default(),
             vectors: Default::default(),
+            unsaved: Default::default(),
             hnsw: Default::default(),
             zones: Default::default(),
         }

@@ -11,7 +11,7 @@
 mod postgres;
 mod sqlite;
 
-use crate::{ChunkFilter, Pool, Store, StoreError, StoreResult, knowledge::KnowledgeWrites};
+use crate::{ChunkFilter, Pool, Store, StoreError, StoreResult, knowledge::KnowledgeWrites, saved_copies::SavedCopy};
 use postgres::PgVectors;
 use sqlite::SqliteVectors;
 use std::collections::HashSet;
@@ -106,14 +106,19 @@ impl Store {
     /// its copies when nothing else changed in between; otherwise they are dropped.
     pub(crate) fn vectors_removed(&self, org: OrgId, epoch: i64, ids: &[i64]) {
         let ids: HashSet<i64> = ids.iter().copied().collect();
+        let mut models = Vec::new();
         self.vectors.apply(
             |(o, _)| *o == org,
             epoch,
-            |_, copy| {
+            |(_, model), copy| {
                 copy.remove(&ids);
+                models.push(model.clone());
                 true
             },
         );
+        for model in models {
+            self.copy_changed(org, SavedCopy::Vectors(model));
+        }
     }
 
     /// The next page of a collection's chunks after `after`, at most `limit` of them in id order,

@@ -121,6 +121,10 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     let _ = retention.await;
     sweeper.abort();
     fitter.abort();
+    // Copies changed in the last seconds are saved now, so the next start reads them.
+    if let Err(e) = store.save_changed_copies().await {
+        tracing::warn!(error = %e, "saving the changed index copies at shutdown failed");
+    }
     store.close().await;
     tracing::info!("Wayfinder stopped");
     Ok(())

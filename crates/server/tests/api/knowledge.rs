@@ -560,6 +560,118 @@ async fn copies_changed_in_place_rank_like_fresh_ones(backend: Backend) {
     store.close().await;
 }
 
+/// Runs one statement on the test database behind the stores' backs.
+async fn execute_raw(url: &str, sql: &str, bytes: Option<Vec<u8>>) -> u64 {
+    if url.starts_with("sqlite") {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        let query = sqlx::query(sql);
+        let query = if sql.contains("$1") { query.bind(bytes) } else { query };
+        let done = query.execute(&pool).await.unwrap().rows_affected();
+        pool.close().await;
+        done
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        let query = sqlx::query(sql);
+        let query = if sql.contains("$1") { query.bind(bytes) } else { query };
+        let done = query.execute(&pool).await.unwrap().rows_affected();
+        pool.close().await;
+        done
+    }
+}
+
+/// A new process reads the copies another saved, only at the epoch they were
+/// saved at: a write deletes them in its own transaction, a copy overtaken by
+/// another's write is not saved, and a damaged one is rebuilt from the rows.
+async fn saved_copies_serve_new_processes_only_at_their_epoch(backend: Backend) {
+    let database = wayfinder_testing::TestDatabase::create(backend).await;
+    let url = database.url.clone();
+    let options = StoreOptions { url: url.clone(), max_connections: 2 };
+    let connect = || Store::connect(&options);
+    let store = connect().await.unwrap();
+    store.migrate().await.unwrap();
+    let org = store.create_org("saved", "Saved").await.unwrap().id;
+    let collection = synthetic_collection(&store, org).await;
+    let put = |source: String, seed: usize| {
+        let store = store.clone();
+        async move {
+            let (chunks, vectors) = synthetic_document(seed);
+            let new = synthetic_new_document(org, collection, &source, seed);
+            let id = store.put_document(&new, &chunks).await.unwrap().document().id;
+            let stored = store.document_chunks(org, id).await.unwrap();
+            let vectors: Vec<_> = stored.iter().map(|c| c.id).zip(vectors).collect();
+            store.put_vectors(org, collection, "test:16", &vectors).await.unwrap();
+        }
+    };
+    let queries: Vec<Vec<String>> = ["memory sleep", "review notes testing", "cards"]
+        .iter()
+        .map(|q| wayfinder_knowledge_rules::lexical_terms(q))
+        .collect();
+    let rankings = |store: Store| {
+        let queries = queries.clone();
+        async move {
+            let (mut lexical, mut dense) = (Vec::new(), Vec::new());
+            for (i, terms) in queries.iter().enumerate() {
+                let filter = ChunkFilter::default();
+                lexical.push(store.lexical_search(org, terms, &filter, 50).await.unwrap());
+                dense.push(store.dense_search(org, "test:16", &unit_vector(500 + i), &filter, 20).await.unwrap());
+            }
+            (lexical, dense)
+        }
+    };
+    let saved_rows = || execute_raw(&url, "UPDATE saved_copies SET part = part", None);
+    // Copies this process keeps: the BM25 copy, and on SQLite the vector copy too.
+    let kinds = if backend == Backend::Sqlite { 2 } else { 1 };
+
+    for seed in 0..6 {
+        put(format!("{seed}.txt"), seed).await;
+    }
+    let first = rankings(store.clone()).await;
+    assert!(first.0.iter().chain(&first.1).all(|r| !r.is_empty()), "{first:?}");
+    assert_eq!(store.save_changed_copies().await.unwrap(), kinds, "each copy loaded from the rows is saved");
+    assert!(saved_rows().await >= kinds as u64);
+
+    // A write deletes the saved copies in its own transaction; the writer's copy, changed in place, is saved anew.
+    put("6.txt".into(), 6).await;
+    assert_eq!(saved_rows().await, 0, "no saved copy outlives a change");
+    let expected = rankings(store.clone()).await;
+    assert_ne!(expected, first, "the new document ranks");
+    assert_eq!(store.save_changed_copies().await.unwrap(), kinds);
+
+    // Damaged: reported and rebuilt from the rows, ranking the same.
+    execute_raw(&url, "UPDATE saved_copies SET data = $1 WHERE kind = 'lexical'", Some(b"WFLX\x01\0\0\0".to_vec()))
+        .await;
+    let fresh = connect().await.unwrap();
+    assert_eq!(rankings(fresh.clone()).await, expected, "a damaged saved copy is not trusted");
+    assert_eq!(fresh.save_changed_copies().await.unwrap(), 1, "the rebuilt copy is saved in its place");
+    fresh.close().await;
+
+    // A new process ranks from the saved copies, not the rows: with the rows emptied behind
+    // the stores' backs (no epoch bump), it still ranks as before…
+    execute_raw(&url, "UPDATE chunk_postings SET terms = ''", None).await;
+    if backend == Backend::Sqlite {
+        execute_raw(&url, "UPDATE chunk_vectors SET model = 'elsewhere'", None).await;
+    }
+    let fresh = connect().await.unwrap();
+    assert_eq!(rankings(fresh.clone()).await, expected, "read from the saved copies");
+    fresh.close().await;
+    // …and once they are forgotten, the rebuilt copies show the emptied rows.
+    store.forget_saved_copies(org).await.unwrap();
+    assert_eq!(saved_rows().await, 0);
+    let fresh = connect().await.unwrap();
+    let (lexical, dense) = rankings(fresh.clone()).await;
+    assert!(lexical.iter().all(|r| r.is_empty()), "{lexical:?}");
+    if backend == Backend::Sqlite {
+        assert!(dense.iter().all(|r| r.is_empty()), "{dense:?}");
+    }
+
+    // A copy another process's write overtook is not saved.
+    put("7.txt".into(), 7).await;
+    assert_eq!(fresh.save_changed_copies().await.unwrap(), 0, "its copies are at an older epoch");
+    assert_eq!(saved_rows().await, 0);
+    fresh.close().await;
+    store.close().await;
+}
+
 /// The `k` chunks closest to `query` among `vectors`, by exact inner product: what a
 /// dense search should find, computed here without the store.
 fn exact_nearest(vectors: &[(wayfinder_knowledge_rules::ChunkId, Vec<f32>)], query: &[f32], k: usize) -> Vec<i64> {
@@ -858,6 +970,7 @@ wayfinder_testing::on_both_backends!(
     oversized_uploads_are_refused,
     hybrid_search_with_a_local_model,
     copies_changed_in_place_rank_like_fresh_ones,
+    saved_copies_serve_new_processes_only_at_their_epoch,
     a_bulk_vector_load_defers_only_that_organisations_index,
     job_progress_counts_each_file_as_it_is_stored,
     a_pdf_with_a_page_tree_nested_too_deep_fails_as_broken,

@@ -7,8 +7,10 @@ use crate::{
     ChunkFilter, Store, StoreError, StoreResult,
     knowledge::sqlite::bump_vector_epoch,
     rows::{ChunkOwners, parse},
+    saved_copies::{SavedCopy, read_saved},
 };
 use sqlx::SqlitePool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use wayfinder_accounts_rules::OrgId;
 use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId};
 use wayfinder_search::{Loader, Stamped, VectorIndex, rank_exactly};
@@ -59,6 +61,7 @@ impl DenseIndex for SqliteVectors<'_> {
             epoch,
             |(_, m), copy| m != model || copy.insert(collection, vectors, &stored),
         );
+        self.store.copy_changed(org, SavedCopy::Vectors(model.to_string()));
         Ok(())
     }
 
@@ -70,7 +73,11 @@ impl DenseIndex for SqliteVectors<'_> {
         filter: &ChunkFilter,
         k: usize,
     ) -> StoreResult<Vec<(ChunkId, f32)>> {
-        let copy = self.store.vectors.get((org, model.to_string()), &VectorsOf { pool: self.pool, org, model }).await?;
+        let loader = VectorsOf { pool: self.pool, org, model, rebuilt: AtomicBool::new(false) };
+        let copy = self.store.vectors.get((org, model.to_string()), &loader).await?;
+        if loader.rebuilt.load(Ordering::Relaxed) {
+            self.store.copy_changed(org, SavedCopy::Vectors(model.to_string()));
+        }
         let candidates = {
             let copy = copy.read().map_err(|_| StoreError::Corrupt("vector index lock poisoned".into()))?;
             if copy.index.dims() != query.len() {
@@ -107,6 +114,8 @@ struct VectorsOf<'a> {
     pool: &'a SqlitePool,
     org: OrgId,
     model: &'a str,
+    /// Set when the copy was rebuilt from the rows rather than read from a saved copy.
+    rebuilt: AtomicBool,
 }
 
 const EPOCH_SQL: &str = "SELECT COALESCE((SELECT epoch FROM vector_epochs WHERE org_id = $1), 0)";
@@ -119,12 +128,19 @@ impl Loader<VectorIndex> for VectorsOf<'_> {
         Ok(epoch)
     }
 
-    /// The epoch and the vectors, read in one snapshot, page by page: the next page is
-    /// fetched (on SQLite's worker thread) while the last one is added to the copy.
+    /// The epoch and the copy saved at that epoch, or else the vectors, read in
+    /// one snapshot, page by page: the next page is fetched (on SQLite's worker
+    /// thread) while the last one is added to the copy.
     async fn load(&self) -> StoreResult<Stamped<VectorIndex>> {
         let org_s = self.org.to_string();
         let mut tx = self.pool.begin().await?;
         let (epoch,): (i64,) = sqlx::query_as(EPOCH_SQL).bind(&org_s).fetch_one(&mut *tx).await?;
+        let saved = SavedCopy::Vectors(self.model.to_string());
+        if let Some(index) = read_saved!(&mut *tx, self.org, &saved, epoch, VectorIndex::restore) {
+            tx.commit().await?;
+            return Ok(Stamped { epoch, index });
+        }
+        self.rebuilt.store(true, Ordering::Relaxed);
         let fetch = |after: i64| {
             sqlx::query_as::<_, VectorRow>(VECTORS_PAGE_SQL).bind(&org_s).bind(self.model).bind(after).bind(LOAD_PAGE)
         };
