@@ -2,14 +2,16 @@
 //!
 //! Weights are quantised once, at load, to i8 with one scale per output column
 //! (symmetric: the column's largest magnitude maps to 127). Each input row is
-//! quantised as it arrives to u8 over its own range, which always includes zero,
-//! with a scale and a zero point of its own: per-row ranges keep a row of small
-//! values as precise as a row of large ones, and the asymmetric range gives the
-//! mostly-positive rows after GELU all 256 levels. `vpdpbusd` multiplies four
-//! u8·i8 pairs per 32-bit lane and adds them to the lane exactly (no saturation),
-//! so a 512-bit instruction does 64 multiply-adds where an f32 FMA does 16. The
-//! product is then `(Σ q_x·q_w − zero_x·Σ q_w) · scale_x · scale_w`, the column
-//! sums being computed at load.
+//! quantised as it arrives to u8, block by block of 128 inputs, each block over
+//! its own range, which always includes zero, with a scale and a zero point of
+//! its own: per-block ranges keep small values as precise as large ones nearby
+//! in other blocks (an outlier coarsens only its own block), and the asymmetric
+//! range gives the mostly-positive rows after GELU all 256 levels. `vpdpbusd`
+//! multiplies four u8·i8 pairs per 32-bit lane and adds them to the lane exactly
+//! (no saturation), so a 512-bit instruction does 64 multiply-adds where an f32
+//! FMA does 16. Each block's part of the product is then
+//! `(Σ q_x·q_w − zero_x·Σ q_w) · scale_x · scale_w`, the column sums per block
+//! being computed at load, and the blocks' parts are added in f32.
 //!
 //! The f32 path (candle's gemm) stays the reference: it is used where the CPU
 //! lacks these instructions, and when asked for (`EmbeddingKernel::F32`).
@@ -31,6 +33,12 @@ const TILE_ROWS: usize = 8;
 /// Rows one rayon task quantises and multiplies: its quantised input stays in
 /// cache while every panel of weights passes over it.
 const ROWS_PER_TASK: usize = 32;
+/// Groups of four inputs quantised together: each input row is quantised in
+/// blocks of this many groups, each block over its own range, so an outlier
+/// coarsens only its own block (the feed-forward output layer's 1,536 inputs
+/// after GELU have a few large ones). The sums of a block are dequantised and
+/// added up in f32.
+const BLOCK_GROUPS: usize = 32;
 
 /// Whether this CPU runs the int8 kernel.
 pub(crate) fn available() -> bool {
@@ -52,14 +60,19 @@ pub(crate) struct Int8Dense {
     k: usize,
     /// Groups of four inputs (`k` rounded up): one `vpdpbusd` step each.
     groups: usize,
+    /// Blocks of `BLOCK_GROUPS` groups (the last may be shorter).
+    blocks: usize,
     /// Outputs per row.
     n: usize,
     /// Panel by panel; within a panel, for each group of four inputs, each of the
     /// panel's columns' four weights (zero beyond `k` and beyond `n`).
     packed: Vec<i8>,
     panels: Vec<Panel>,
-    /// Per column (padded to whole blocks): the sum of its quantised weights.
+    /// Per block of inputs, per column (padded to whole column blocks): the sum of
+    /// the column's quantised weights over the block's inputs.
     col_sums: Vec<i32>,
+    /// Columns padded to whole column blocks: the stride of `col_sums`.
+    padded_n: usize,
     /// Per column (padded): what one unit of its quantised weights is worth.
     col_scales: Vec<f32>,
 }
@@ -84,8 +97,9 @@ impl Int8Dense {
         let blocks = n.div_ceil(LANES);
         let padded_n = blocks * LANES;
         let mut quantised = vec![0i8; groups * 4 * padded_n];
+        let input_blocks = groups.div_ceil(BLOCK_GROUPS);
         let mut col_scales = vec![0f32; padded_n];
-        let mut col_sums = vec![0i32; padded_n];
+        let mut col_sums = vec![0i32; input_blocks * padded_n];
         for col in 0..n {
             let largest = (0..k).map(|row| weight[row * n + col].abs()).fold(0f32, f32::max);
             let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
@@ -93,7 +107,7 @@ impl Int8Dense {
             for row in 0..k {
                 let q = (weight[row * n + col] / scale).round().clamp(-127.0, 127.0) as i8;
                 quantised[row * padded_n + col] = q;
-                col_sums[col] += i32::from(q);
+                col_sums[row / (BLOCK_GROUPS * 4) * padded_n + col] += i32::from(q);
             }
         }
         let mut packed = Vec::with_capacity(quantised.len());
@@ -110,7 +124,7 @@ impl Int8Dense {
             }
             block += width;
         }
-        Some(Int8Dense { k, groups, n, packed, panels, col_sums, col_scales })
+        Some(Int8Dense { k, groups, blocks: input_blocks, n, packed, panels, col_sums, padded_n, col_scales })
     }
 
     /// `x · W` for `x` of `rows × k`, as `rows × n` f32 values; rows split across the
@@ -149,17 +163,22 @@ impl Int8Dense {
         let stride = self.groups * 4;
         // Rows past the end stay zero; their products are computed and never written.
         let mut quantised = vec![0u8; tiles * TILE_ROWS * stride];
-        let mut zeros = [0i32; ROWS_PER_TASK];
-        let mut scales = [0f32; ROWS_PER_TASK];
+        // Per row, per block of inputs.
+        let mut zeros = vec![0i32; rows * self.blocks];
+        let mut scales = vec![0f32; rows * self.blocks];
         for (r, row) in x.chunks_exact(self.k).enumerate() {
-            (scales[r], zeros[r]) = quantise_row(row, &mut quantised[r * stride..r * stride + self.k]);
+            let out = &mut quantised[r * stride..r * stride + self.k];
+            for (b, (row, out)) in row.chunks(BLOCK_GROUPS * 4).zip(out.chunks_mut(BLOCK_GROUPS * 4)).enumerate() {
+                (scales[r * self.blocks + b], zeros[r * self.blocks + b]) = quantise_row(row, out);
+            }
         }
         for panel in &self.panels {
             let width = panel.blocks * LANES;
             let weights = &self.packed[panel.offset..panel.offset + self.groups * width * 4];
             let cols = width.min(self.n - panel.first_col);
             let columns = ColumnParams {
-                sums: &self.col_sums[panel.first_col..panel.first_col + width],
+                sums: &self.col_sums[panel.first_col..(self.blocks - 1) * self.padded_n + panel.first_col + width],
+                sums_stride: self.padded_n,
                 scales: &self.col_scales[panel.first_col..panel.first_col + width],
                 count: cols,
             };
@@ -169,8 +188,9 @@ impl Int8Dense {
                 let input = TileInput {
                     quantised: &quantised[first * stride..(first + TILE_ROWS) * stride],
                     stride,
-                    zeros: &zeros[first..first + count],
-                    scales: &scales[first..first + count],
+                    blocks: self.blocks,
+                    zeros: &zeros[first * self.blocks..(first + count) * self.blocks],
+                    scales: &scales[first * self.blocks..(first + count) * self.blocks],
                 };
                 let out = &mut out[first * self.n + panel.first_col..];
                 match panel.blocks {
@@ -183,17 +203,22 @@ impl Int8Dense {
     }
 }
 
-/// `TILE_ROWS` quantised rows and the scale and zero point of the real ones.
+/// `TILE_ROWS` quantised rows and the scale and zero point of each block of the real ones.
 struct TileInput<'a> {
     quantised: &'a [u8],
     stride: usize,
+    /// Blocks of inputs per row.
+    blocks: usize,
+    /// Per real row, per block.
     zeros: &'a [i32],
     scales: &'a [f32],
 }
 
-/// A panel's column sums and scales, and how many of its columns are real.
+/// A panel's column sums (per block of inputs, `sums_stride` apart) and scales,
+/// and how many of its columns are real.
 struct ColumnParams<'a> {
     sums: &'a [i32],
+    sums_stride: usize,
     scales: &'a [f32],
     count: usize,
 }
@@ -244,54 +269,68 @@ fn tile_product<const NB: usize>(
 ) {
     use std::arch::x86_64::*;
     let groups = input.stride / 4;
-    let rows = input.zeros.len();
+    let blocks = input.blocks;
+    let rows = input.zeros.len() / blocks;
     assert!(input.quantised.len() >= TILE_ROWS * input.stride && input.stride.is_multiple_of(4));
     assert!(weights.len() >= groups * NB * 64);
-    assert!(columns.sums.len() >= NB * LANES && columns.scales.len() >= NB * LANES);
-    assert!((1..=TILE_ROWS).contains(&rows) && input.scales.len() == rows);
+    assert!(blocks == groups.div_ceil(BLOCK_GROUPS) && input.zeros.len() == rows * blocks);
+    assert!(columns.sums.len() >= (blocks - 1) * columns.sums_stride + NB * LANES);
+    assert!(columns.scales.len() >= NB * LANES);
+    assert!((1..=TILE_ROWS).contains(&rows) && input.scales.len() == rows * blocks);
     assert!((1..=NB * LANES).contains(&columns.count));
     assert!(out.len() >= (rows - 1) * n + columns.count);
 
-    let mut acc = [[_mm512_setzero_si512(); NB]; TILE_ROWS];
     let (a, b) = (input.quantised.as_ptr(), weights.as_ptr());
-    for group in 0..groups {
-        let mut w = [_mm512_setzero_si512(); NB];
-        for (j, w) in w.iter_mut().enumerate() {
-            // SAFETY: `(group · NB + j) · 64 + 64 ≤ groups · NB · 64 ≤ weights.len()`.
-            *w = unsafe { _mm512_loadu_si512(b.add((group * NB + j) * 64).cast()) };
-        }
-        for (r, acc) in acc.iter_mut().enumerate() {
-            // SAFETY: `r · stride + 4 · group + 4 ≤ TILE_ROWS · stride ≤ quantised.len()`.
-            let four = unsafe { a.add(r * input.stride + group * 4).cast::<i32>().read_unaligned() };
-            let x = _mm512_set1_epi32(four);
-            for (acc, &w) in acc.iter_mut().zip(&w) {
-                *acc = _mm512_dpbusd_epi32(*acc, x, w);
+    for block in 0..blocks {
+        let mut acc = [[_mm512_setzero_si512(); NB]; TILE_ROWS];
+        for group in block * BLOCK_GROUPS..groups.min((block + 1) * BLOCK_GROUPS) {
+            let mut w = [_mm512_setzero_si512(); NB];
+            for (j, w) in w.iter_mut().enumerate() {
+                // SAFETY: `(group · NB + j) · 64 + 64 ≤ groups · NB · 64 ≤ weights.len()`.
+                *w = unsafe { _mm512_loadu_si512(b.add((group * NB + j) * 64).cast()) };
+            }
+            for (r, acc) in acc.iter_mut().enumerate() {
+                // SAFETY: `r · stride + 4 · group + 4 ≤ TILE_ROWS · stride ≤ quantised.len()`.
+                let four = unsafe { a.add(r * input.stride + group * 4).cast::<i32>().read_unaligned() };
+                let x = _mm512_set1_epi32(four);
+                for (acc, &w) in acc.iter_mut().zip(&w) {
+                    *acc = _mm512_dpbusd_epi32(*acc, x, w);
+                }
             }
         }
-    }
 
-    for (r, acc) in acc.iter().enumerate().take(rows) {
-        let zero = _mm512_set1_epi32(input.zeros[r]);
-        let scale = _mm512_set1_ps(input.scales[r]);
-        for (j, &acc) in acc.iter().enumerate() {
-            let first = j * LANES;
-            if first >= columns.count {
-                break;
+        let sums = &columns.sums[block * columns.sums_stride..];
+        for (r, acc) in acc.iter().enumerate().take(rows) {
+            let zero = _mm512_set1_epi32(input.zeros[r * blocks + block]);
+            let scale = _mm512_set1_ps(input.scales[r * blocks + block]);
+            for (j, &acc) in acc.iter().enumerate() {
+                let first = j * LANES;
+                if first >= columns.count {
+                    break;
+                }
+                // SAFETY: `first + LANES ≤ NB · LANES ≤` both column slices' lengths (the
+                // sums from this block's start on).
+                let (sums, col_scales) = unsafe {
+                    (
+                        _mm512_loadu_si512(sums.as_ptr().add(first).cast()),
+                        _mm512_loadu_ps(columns.scales.as_ptr().add(first)),
+                    )
+                };
+                let exact = _mm512_sub_epi32(acc, _mm512_mullo_epi32(zero, sums));
+                let mut value = _mm512_mul_ps(_mm512_cvtepi32_ps(exact), _mm512_mul_ps(scale, col_scales));
+                let real = (columns.count - first).min(LANES);
+                let mask: __mmask16 = if real == LANES { !0 } else { (1u16 << real) - 1 };
+                // SAFETY: the lanes read and written are `r · n + first .. r · n + first + real`,
+                // within `(rows − 1) · n + columns.count ≤ out.len()`; the first block wrote
+                // them before any later block reads them.
+                unsafe {
+                    let at = out.as_mut_ptr().add(r * n + first).cast::<f32>();
+                    if block > 0 {
+                        value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask, at));
+                    }
+                    _mm512_mask_storeu_ps(at, mask, value);
+                }
             }
-            // SAFETY: `first + LANES ≤ NB · LANES ≤` both column slices' lengths.
-            let (sums, col_scales) = unsafe {
-                (
-                    _mm512_loadu_si512(columns.sums.as_ptr().add(first).cast()),
-                    _mm512_loadu_ps(columns.scales.as_ptr().add(first)),
-                )
-            };
-            let exact = _mm512_sub_epi32(acc, _mm512_mullo_epi32(zero, sums));
-            let value = _mm512_mul_ps(_mm512_cvtepi32_ps(exact), _mm512_mul_ps(scale, col_scales));
-            let real = (columns.count - first).min(LANES);
-            let mask: __mmask16 = if real == LANES { !0 } else { (1u16 << real) - 1 };
-            // SAFETY: the lanes written are `r · n + first .. r · n + first + real`, within
-            // `(rows − 1) · n + columns.count ≤ out.len()`.
-            unsafe { _mm512_mask_storeu_ps(out.as_mut_ptr().add(r * n + first).cast(), mask, value) };
         }
     }
 }
@@ -330,9 +369,15 @@ mod tests {
         if !available() {
             return;
         }
-        for (rows, k, n) in [(13, 10, 37), (1, 3, 1), (32, 384, 48), (41, 1536, 80), (8, 4, 16)] {
-            let x: Vec<f32> =
-                (0..rows * k).map(|i| if i % k == 0 { 255.0 } else { ((i * 7919) % 256) as f32 }).collect();
+        for (rows, k, n) in [(13, 10, 37), (1, 3, 1), (32, 384, 48), (41, 1536, 80), (8, 4, 16), (5, 300, 20)] {
+            // Each block of a row spans 0..=255 exactly (scale 1, zero point 0).
+            let x: Vec<f32> = (0..rows * k)
+                .map(|i| match (i % k) % (BLOCK_GROUPS * 4) {
+                    0 => 255.0,
+                    1 => 0.0,
+                    _ => ((i * 7919) % 256) as f32,
+                })
+                .collect();
             let w: Vec<f32> = (0..k * n)
                 .map(|i| {
                     if i / n == 0 {
