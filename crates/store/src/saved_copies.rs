@@ -11,9 +11,11 @@
 //!
 //! Copies are saved in the background: after this process rebuilt one from
 //! the rows, and after it changed one in place, once the organisation's
-//! writes have paused for [`QUIET`] (or at the latest [`AT_LEAST_EVERY`]
-//! after the first unsaved change), so an ingestion of many documents saves
-//! once at its end, not once per document.
+//! writes have paused for [`QUIET`], so an ingestion of many documents saves
+//! once at its end, not once per document. A copy is saved at most once per
+//! [`AT_MOST_EVERY`] (a saved copy of 100k chunks is about 45 MB: a document
+//! added now and then must not rewrite it each time), and at the latest
+//! [`AT_LATEST`] after its first unsaved change while writes go on.
 
 use crate::{Store, StoreError, StoreResult, in_tx};
 use std::{
@@ -51,8 +53,10 @@ impl SavedCopy {
 
 /// How long an organisation's writes must pause before its changed copies are saved.
 pub(crate) const QUIET: Duration = Duration::from_secs(2);
+/// The least time between two saves of one copy by this process.
+pub(crate) const AT_MOST_EVERY: Duration = Duration::from_secs(60);
 /// How long a changed copy waits at most while writes go on.
-pub(crate) const AT_LEAST_EVERY: Duration = Duration::from_secs(60);
+pub(crate) const AT_LATEST: Duration = Duration::from_secs(600);
 
 /// Parts a saved copy is split into, each at most this many bytes.
 const PART_BYTES: usize = 8 << 20;
@@ -62,6 +66,8 @@ const PART_BYTES: usize = 8 << 20;
 pub(crate) struct UnsavedCopies {
     /// Per copy: when it first changed unsaved, and when it last changed.
     waiting: Mutex<HashMap<(OrgId, SavedCopy), (Instant, Instant)>>,
+    /// Per copy: when this process last saved it.
+    saved_at: Mutex<HashMap<(OrgId, SavedCopy), Instant>>,
 }
 
 /// The statement reading a saved copy's parts at an epoch, in order.
@@ -159,7 +165,9 @@ impl Store {
                 let Ok(waiting) = self.unsaved.waiting.lock() else { return };
                 // Gone: saved meanwhile by `save_changed_copies`.
                 let Some((first, last)) = waiting.get(&key) else { return };
-                (*last + QUIET).min(*first + AT_LEAST_EVERY)
+                let previous = self.unsaved.saved_at.lock().ok().and_then(|saved| saved.get(&key).copied());
+                let quiet = *last + QUIET;
+                quiet.max(previous.map_or(quiet, |at| at + AT_MOST_EVERY)).min(*first + AT_LATEST)
             };
             if Instant::now() >= due {
                 break;
@@ -229,6 +237,9 @@ impl Store {
                 false
             }
         });
+        if let Ok(mut saved_at) = self.unsaved.saved_at.lock() {
+            saved_at.insert((org, copy.clone()), Instant::now());
+        }
         if saved {
             tracing::debug!(org = %org, kind, epoch, bytes = bytes.len(), "index copy saved");
         }
