@@ -5,9 +5,10 @@
 //! new process; a saved copy reads back as a few large arrays.
 //!
 //! A saved copy is stamped with the epoch it reflects and is read only while
-//! the database is at that epoch. Every transaction that bumps an epoch also
-//! deletes that kind's saved copies, and a save checks the epoch under a lock
-//! the bump needs, so no saved copy outlives the chunks it was made from.
+//! the database is at that epoch. Every epoch bump also deletes that kind's
+//! saved copies in its transaction (a trigger on the epoch tables, migration
+//! 0033), and a save checks the epoch under a lock the bump needs, so no
+//! saved copy outlives the chunks it was made from.
 //!
 //! Copies are saved in the background: after this process rebuilt one from
 //! the rows, and after it changed one in place, once the organisation's
@@ -73,11 +74,6 @@ pub(crate) struct UnsavedCopies {
 /// The statement reading a saved copy's parts at an epoch, in order.
 pub(crate) const SAVED_PARTS_SQL: &str = "SELECT data FROM saved_copies
      WHERE org_id = $1 AND kind = $2 AND model = $3 AND epoch = $4 ORDER BY part";
-
-/// Deletes an organisation's saved BM25 copy: run by every transaction that bumps its lexical epoch.
-pub(crate) const FORGET_SAVED_LEXICAL_SQL: &str = "DELETE FROM saved_copies WHERE org_id = $1 AND kind = 'lexical'";
-/// Deletes an organisation's saved vector copies: run by every transaction that bumps its vector epoch.
-pub(crate) const FORGET_SAVED_VECTORS_SQL: &str = "DELETE FROM saved_copies WHERE org_id = $1 AND kind = 'vectors'";
 
 /// Reads the saved copy of `copy` at `epoch` within the loader's snapshot
 /// transaction `$tx` and evaluates to it restored by `$restore`, or `None`

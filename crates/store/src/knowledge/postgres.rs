@@ -6,7 +6,6 @@ use super::{
     BUMP_LEXICAL_EPOCH, ChangeEpochs, ChunksWritten, DOCUMENT_POSTINGS, KnowledgeWrites, KnownTerms, NewChunk,
     TermNumbers, known_from_stored, to_json,
 };
-use crate::saved_copies::FORGET_SAVED_LEXICAL_SQL;
 use sqlx::PgConnection;
 use std::collections::HashMap;
 use wayfinder_search::encode_terms;
@@ -73,7 +72,6 @@ impl KnowledgeWrites for PgConnection {
 
     async fn chunks_changed(&mut self, org: &str, _removed: bool) -> Result<ChangeEpochs, sqlx::Error> {
         let (lexical,): (i64,) = sqlx::query_as(BUMP_LEXICAL_EPOCH).bind(org).fetch_one(&mut *self).await?;
-        sqlx::query(FORGET_SAVED_LEXICAL_SQL).bind(org).execute(&mut *self).await?;
         Ok(ChangeEpochs { lexical, vectors: None })
     }
 

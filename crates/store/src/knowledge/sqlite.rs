@@ -6,7 +6,6 @@ use super::{
     BUMP_LEXICAL_EPOCH, ChangeEpochs, ChunksWritten, DOCUMENT_POSTINGS, KnowledgeWrites, KnownTerms, NewChunk,
     TermNumbers, known_from_stored, to_json,
 };
-use crate::saved_copies::{FORGET_SAVED_LEXICAL_SQL, FORGET_SAVED_VECTORS_SQL};
 use sqlx::SqliteConnection;
 use std::collections::HashMap;
 use wayfinder_search::encode_terms;
@@ -78,7 +77,6 @@ impl KnowledgeWrites for SqliteConnection {
 
     async fn chunks_changed(&mut self, org: &str, removed: bool) -> Result<ChangeEpochs, sqlx::Error> {
         let (lexical,): (i64,) = sqlx::query_as(BUMP_LEXICAL_EPOCH).bind(org).fetch_one(&mut *self).await?;
-        sqlx::query(FORGET_SAVED_LEXICAL_SQL).bind(org).execute(&mut *self).await?;
         let vectors = if removed { Some(bump_vector_epoch(self, org).await?) } else { None };
         Ok(ChangeEpochs { lexical, vectors })
     }
@@ -134,6 +132,5 @@ pub(crate) async fn bump_vector_epoch(conn: &mut SqliteConnection, org: &str) ->
     .bind(org)
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query(FORGET_SAVED_VECTORS_SQL).bind(org).execute(&mut *conn).await?;
     Ok(epoch)
 }
