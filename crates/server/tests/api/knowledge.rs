@@ -484,6 +484,23 @@ fn synthetic_new_document(
     }
 }
 
+/// Writes synthetic document `seed` as `source`, then its chunks' `test:16` vectors.
+async fn put_synthetic(
+    store: &Store,
+    org: wayfinder_accounts_rules::OrgId,
+    collection: wayfinder_knowledge_rules::CollectionId,
+    source: &str,
+    seed: usize,
+) -> wayfinder_store::DocumentWrite {
+    let (chunks, vectors) = synthetic_document(seed);
+    let new = synthetic_new_document(org, collection, source, seed);
+    let written = store.put_document(&new, &chunks).await.unwrap();
+    let stored = store.document_chunks(org, written.document().id).await.unwrap();
+    let vectors: Vec<_> = stored.iter().map(|c| c.id).zip(vectors).collect();
+    store.put_vectors(org, collection, "test:16", &vectors).await.unwrap();
+    written
+}
+
 /// A process applies its own inserts, replacements and deletions to its
 /// in-memory copies in place; whatever it did, it ranks exactly (same chunks,
 /// same scores) like a process that loads the copies fresh from the database.
@@ -498,16 +515,7 @@ async fn copies_changed_in_place_rank_like_fresh_ones(backend: Backend) {
     let collection = synthetic_collection(&store, org).await;
     let put = |source: &'static str, seed: usize| {
         let store = store.clone();
-        async move {
-            let (chunks, vectors) = synthetic_document(seed);
-            let new = synthetic_new_document(org, collection, source, seed);
-            let written = store.put_document(&new, &chunks).await.unwrap();
-            let id = written.document().id;
-            let stored = store.document_chunks(org, id).await.unwrap();
-            let vectors: Vec<_> = stored.iter().map(|c| c.id).zip(vectors).collect();
-            store.put_vectors(org, collection, "test:16", &vectors).await.unwrap();
-            written
-        }
+        async move { put_synthetic(&store, org, collection, source, seed).await }
     };
     let queries: Vec<Vec<String>> = ["memory sleep", "review notes testing", "cards", "focus breaks goals habits"]
         .iter()
@@ -562,21 +570,18 @@ async fn copies_changed_in_place_rank_like_fresh_ones(backend: Backend) {
 
 /// Runs one statement on the test database behind the stores' backs.
 async fn execute_raw(url: &str, sql: &str, bytes: Option<Vec<u8>>) -> u64 {
-    if url.starts_with("sqlite") {
-        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        let query = sqlx::query(sql);
-        let query = if sql.contains("$1") { query.bind(bytes) } else { query };
-        let done = query.execute(&pool).await.unwrap().rows_affected();
-        pool.close().await;
-        done
-    } else {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        let query = sqlx::query(sql);
-        let query = if sql.contains("$1") { query.bind(bytes) } else { query };
-        let done = query.execute(&pool).await.unwrap().rows_affected();
-        pool.close().await;
-        done
+    // The same steps on either driver's pool.
+    macro_rules! on {
+        ($pool:ty) => {{
+            let pool = <$pool>::connect(url).await.unwrap();
+            let query = sqlx::query(sql);
+            let query = if sql.contains("$1") { query.bind(bytes) } else { query };
+            let done = query.execute(&pool).await.unwrap().rows_affected();
+            pool.close().await;
+            done
+        }};
     }
+    if url.starts_with("sqlite") { on!(sqlx::SqlitePool) } else { on!(sqlx::PgPool) }
 }
 
 /// A new process reads the copies another saved, only at the epoch they were
@@ -593,14 +598,7 @@ async fn saved_copies_serve_new_processes_only_at_their_epoch(backend: Backend) 
     let collection = synthetic_collection(&store, org).await;
     let put = |source: String, seed: usize| {
         let store = store.clone();
-        async move {
-            let (chunks, vectors) = synthetic_document(seed);
-            let new = synthetic_new_document(org, collection, &source, seed);
-            let id = store.put_document(&new, &chunks).await.unwrap().document().id;
-            let stored = store.document_chunks(org, id).await.unwrap();
-            let vectors: Vec<_> = stored.iter().map(|c| c.id).zip(vectors).collect();
-            store.put_vectors(org, collection, "test:16", &vectors).await.unwrap();
-        }
+        async move { put_synthetic(&store, org, collection, &source, seed).await }
     };
     let queries: Vec<Vec<String>> = ["memory sleep", "review notes testing", "cards"]
         .iter()
