@@ -72,9 +72,7 @@ impl<K: Eq + Hash + Clone, T> Copies<K, T> {
 
     /// `read` applied to the copy of `key` if it is exactly at `epoch`.
     pub fn read_at<R>(&self, key: &K, epoch: i64, read: impl FnOnce(&T) -> R) -> Option<R> {
-        let entry = self.entry(key)?;
-        let copy = entry.read().ok().filter(|c| c.epoch == epoch)?;
-        Some(read(&copy.index))
+        self.read_stamped(key, |at, index| (at == epoch).then(|| read(index))).flatten()
     }
 
     /// `read` applied to the copy of `key` and its epoch, whatever the epoch.

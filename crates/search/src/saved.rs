@@ -96,6 +96,11 @@ pub(crate) struct RawArray<'a, T> {
 }
 
 impl<T: Fixed> RawArray<'_, T> {
+    /// How many values it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len() / T::WIDTH
+    }
+
     /// Values `range` (within the array).
     pub(crate) fn values(&self, range: std::ops::Range<usize>) -> Vec<T> {
         self.bytes[range.start * T::WIDTH..range.end * T::WIDTH].chunks_exact(T::WIDTH).map(T::get).collect()
@@ -129,25 +134,25 @@ impl<'a> Reader<'a> {
         self.take(T::WIDTH).map(T::get)
     }
 
-    pub(crate) fn array<T: Fixed>(&mut self) -> Result<Vec<T>, CorruptSavedCopy> {
+    /// The next array still in its saved form: its count, then that many values' bytes.
+    fn raw_array<T: Fixed>(&mut self) -> Result<RawArray<'a, T>, CorruptSavedCopy> {
         let n = usize::try_from(self.value::<u64>()?).map_err(|_| CorruptSavedCopy)?;
-        let bytes = self.take(n.checked_mul(T::WIDTH).ok_or(CorruptSavedCopy)?)?;
-        Ok(bytes.chunks_exact(T::WIDTH).map(T::get).collect())
-    }
-
-    /// An array of `n` values left in its saved form, for the caller to take in pieces.
-    pub(crate) fn raw_array_of<T: Fixed>(&mut self, n: usize) -> Result<RawArray<'a, T>, CorruptSavedCopy> {
-        let count = usize::try_from(self.value::<u64>()?).map_err(|_| CorruptSavedCopy)?;
-        if count != n {
-            return Err(CorruptSavedCopy);
-        }
         let bytes = self.take(n.checked_mul(T::WIDTH).ok_or(CorruptSavedCopy)?)?;
         Ok(RawArray { bytes, values: std::marker::PhantomData })
     }
 
+    pub(crate) fn array<T: Fixed>(&mut self) -> Result<Vec<T>, CorruptSavedCopy> {
+        self.raw_array().map(|raw| raw.values(0..raw.len()))
+    }
+
+    /// An array of `n` values left in its saved form, for the caller to take in pieces.
+    pub(crate) fn raw_array_of<T: Fixed>(&mut self, n: usize) -> Result<RawArray<'a, T>, CorruptSavedCopy> {
+        self.raw_array().and_then(|raw: RawArray<'a, T>| if raw.len() == n { Ok(raw) } else { Err(CorruptSavedCopy) })
+    }
+
     /// An array that must have `n` values.
     pub(crate) fn array_of<T: Fixed>(&mut self, n: usize) -> Result<Vec<T>, CorruptSavedCopy> {
-        self.array().and_then(|values: Vec<T>| if values.len() == n { Ok(values) } else { Err(CorruptSavedCopy) })
+        self.raw_array_of(n).map(|raw| raw.values(0..n))
     }
 
     /// Succeeds when everything was read.

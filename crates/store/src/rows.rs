@@ -52,23 +52,22 @@ pub(crate) struct ChunkOwners {
 impl ChunkOwners {
     /// The parsed ids of a row's stored collection and document.
     pub fn parse(&mut self, collection: String, document: String) -> Result<(CollectionId, DocumentId), StoreError> {
-        let collection = match &self.collection {
-            Some((stored, parsed)) if *stored == collection => *parsed,
-            _ => {
-                let parsed = parse(&collection, "collection id")?;
-                self.collection = Some((collection, parsed));
-                parsed
-            }
-        };
-        let document = match &self.document {
-            Some((stored, parsed)) if *stored == document => *parsed,
-            _ => {
-                let parsed = parse(&document, "document id")?;
-                self.document = Some((document, parsed));
-                parsed
-            }
-        };
-        Ok((collection, document))
+        Ok((
+            remembered(&mut self.collection, collection, "collection id")?,
+            remembered(&mut self.document, document, "document id")?,
+        ))
+    }
+}
+
+/// `raw` parsed, reusing the last parse when `raw` is the same text as last time.
+fn remembered<T: FromStr + Copy>(last: &mut Option<(String, T)>, raw: String, what: &str) -> Result<T, StoreError> {
+    match last {
+        Some((stored, parsed)) if *stored == raw => Ok(*parsed),
+        _ => {
+            let parsed = parse(&raw, what)?;
+            *last = Some((raw, parsed));
+            Ok(parsed)
+        }
     }
 }
 
