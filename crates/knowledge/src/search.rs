@@ -8,7 +8,7 @@ use std::{collections::HashSet, time::Instant};
 use wayfinder_accounts_rules::OrgId;
 use wayfinder_embeddings::EmbedPurpose;
 use wayfinder_knowledge_rules::{ChunkId, CollectionId, DocumentId, fuse, lexical_terms};
-use wayfinder_store::{ChunkFilter, ChunkRecord};
+use wayfinder_store::{ChunkFilter, ChunkRecord, LexicalHits};
 
 /// The longest search query, in characters.
 pub const MAX_QUERY_CHARS: usize = 2000;
@@ -111,7 +111,7 @@ impl KnowledgeBase {
         // connection thread while the vector scan runs here.
         let lexical_side = async {
             if mode == SearchMode::Dense {
-                return Ok((Vec::new(), 0.0));
+                return Ok((LexicalHits { hits: Vec::new(), seen: None }, 0.0));
             }
             let t = Instant::now();
             let terms = lexical_terms(query);
@@ -134,7 +134,7 @@ impl KnowledgeBase {
             KnowledgeResult::Ok((found, embed_ms, elapsed_ms(t)))
         };
         let (lexical_side, dense_side) = tokio::join!(lexical_side, dense_side);
-        let (lexical, lexical_ms) = lexical_side?;
+        let (LexicalHits { hits: lexical, seen }, lexical_ms) = lexical_side?;
         let (dense, embed_ms, dense_ms) = dense_side?;
         timings.lexical_ms = lexical_ms;
         timings.embed_ms = embed_ms;
@@ -145,7 +145,10 @@ impl KnowledgeBase {
             SearchMode::Hybrid => fuse(&lexical, &dense, self.fusion, request.k),
         };
         let ids: Vec<ChunkId> = ranked.iter().map(|(id, _)| *id).collect();
-        let records = self.store.chunks(org, &ids).await?;
+        let records = match seen {
+            Some(seen) => self.store.chunks_seen_at(org, seen, &ids).await?,
+            None => self.store.chunks(org, &ids).await?,
+        };
         let found_in =
             |list: &[(ChunkId, f32)], id: ChunkId| list.iter().position(|(c, _)| *c == id).map(|p| (p + 1, list[p].1));
         let hits = records

@@ -13,7 +13,7 @@
 //! it did not make.
 
 use crate::{
-    ChunkFilter, Store, StoreError, StoreResult,
+    ChunkFilter, LexicalEpoch, Store, StoreError, StoreResult,
     knowledge::KnownTerms,
     rows::ChunkOwners,
     saved_copies::{SavedCopy, read_saved},
@@ -67,12 +67,12 @@ impl Store {
         terms: &[String],
         filter: &ChunkFilter,
         k: usize,
-    ) -> StoreResult<Vec<(ChunkId, f32)>> {
+    ) -> StoreResult<LexicalHits> {
         let mut unique: Vec<&str> = terms.iter().map(String::as_str).collect();
         unique.sort_unstable();
         unique.dedup();
         if unique.is_empty() || k == 0 {
-            return Ok(Vec::new());
+            return Ok(LexicalHits { hits: Vec::new(), seen: None });
         }
         let loader = PostingsOf { store: self, org, rebuilt: AtomicBool::new(false) };
         let copy = self.lexical.get(org, &loader).await?;
@@ -80,7 +80,7 @@ impl Store {
             self.copy_changed(org, SavedCopy::Lexical);
         }
         let copy = copy.read().map_err(|_| StoreError::Corrupt("lexical index lock poisoned".into()))?;
-        Ok(copy.index.rank(&unique, filter, k))
+        Ok(LexicalHits { hits: copy.index.rank(&unique, filter, k), seen: Some(LexicalEpoch(copy.epoch)) })
     }
 
     /// The numbers `terms` have in `lexical_terms`, from this process's copy
@@ -100,6 +100,15 @@ impl Store {
         self.lexical.apply(|o| *o == org, epoch, |_, copy| change.take().is_some_and(|c| copy.apply(c)));
         self.copy_changed(org, SavedCopy::Lexical);
     }
+}
+
+/// A BM25 ranking with the epoch its copy was checked against the database at.
+#[derive(Debug)]
+pub struct LexicalHits {
+    /// Chunks and their scores, best first.
+    pub hits: Vec<(ChunkId, f32)>,
+    /// The lexical epoch the ranking saw (none when there was nothing to rank).
+    pub seen: Option<LexicalEpoch>,
 }
 
 /// Where an organisation's postings copy is loaded from.

@@ -12,6 +12,7 @@
 mod audit;
 mod backup;
 mod channels;
+mod chunk_records;
 mod coach;
 mod credentials;
 mod insights;
@@ -46,6 +47,7 @@ mod widgets;
 
 pub use audit::{AuditEvent, NewAuditEvent};
 pub use channels::{ChannelAccount, Inbound, NewInbound, NewOutbound, Outbound, OutboundState};
+pub use chunk_records::LexicalEpoch;
 pub use coach::{
     BudgetRecord, CoachRecord, ConversationQuery, ConversationRecord, FeedbackRecord, MessageRecord, UsageRecord,
     start_of_day_ms,
@@ -71,6 +73,7 @@ pub use learning::{
     WrittenEvidence,
 };
 pub use learning_bulk::{BulkEnrolment, BulkMember, BulkPrerequisite, BulkProgram, ConceptStanding, LearningHistory};
+pub use lexical::LexicalHits;
 pub use live::{LIVE_CHANNEL, LiveListener, MAX_LIVE_PAYLOAD};
 pub use mfa::{MfaChallenge, MfaFactor, MfaStanding};
 pub use model_endpoints::ModelEndpointRecord;
@@ -268,6 +271,8 @@ pub struct Store {
     pub(crate) unsaved: Arc<saved_copies::UnsavedCopies>,
     /// This process's copies of the organisations' time zones, which every rollup write reads.
     pub(crate) zones: Arc<insights::ZoneCache>,
+    /// The chunk records recent searches returned, under the lexical epoch they were read at.
+    pub(crate) chunk_records: Arc<chunk_records::ChunkRecords>,
 }
 
 /// Tables whose rows [`Store::row_counts`] reports.
@@ -381,6 +386,7 @@ impl Store {
             unsaved: Default::default(),
             hnsw: Default::default(),
             zones: Default::default(),
+            chunk_records: Default::default(),
         }
     }
 

@@ -200,7 +200,7 @@ async fn upload_ingest_search_and_delete(backend: Backend) {
     let other_search = |query: &str| {
         let (other, terms) = (other.clone(), wayfinder_knowledge_rules::lexical_terms(query));
         async move {
-            let found = other.lexical_search(org_a, &terms, &ChunkFilter::default(), 10).await.unwrap();
+            let found = other.lexical_search(org_a, &terms, &ChunkFilter::default(), 10).await.unwrap().hits;
             let chunks = other.chunks(org_a, &found.iter().map(|(c, _)| *c).collect::<Vec<_>>()).await.unwrap();
             chunks.into_iter().map(|c| c.document.to_string()).collect::<Vec<String>>()
         }
@@ -527,7 +527,7 @@ async fn copies_changed_in_place_rank_like_fresh_ones(backend: Backend) {
             let mut out = Vec::new();
             for (i, terms) in queries.iter().enumerate() {
                 let filter = ChunkFilter::default();
-                out.push(store.lexical_search(org, terms, &filter, 50).await.unwrap());
+                out.push(store.lexical_search(org, terms, &filter, 50).await.unwrap().hits);
                 out.push(store.dense_search(org, "test:16", &unit_vector(1000 + i), &filter, 20).await.unwrap());
             }
             out
@@ -610,7 +610,7 @@ async fn saved_copies_serve_new_processes_only_at_their_epoch(backend: Backend) 
             let (mut lexical, mut dense) = (Vec::new(), Vec::new());
             for (i, terms) in queries.iter().enumerate() {
                 let filter = ChunkFilter::default();
-                lexical.push(store.lexical_search(org, terms, &filter, 50).await.unwrap());
+                lexical.push(store.lexical_search(org, terms, &filter, 50).await.unwrap().hits);
                 dense.push(store.dense_search(org, "test:16", &unit_vector(500 + i), &filter, 20).await.unwrap());
             }
             (lexical, dense)
@@ -667,6 +667,78 @@ async fn saved_copies_serve_new_processes_only_at_their_epoch(backend: Backend) 
     assert_eq!(fresh.save_changed_copies().await.unwrap(), 0, "its copies are at an older epoch");
     assert_eq!(saved_rows().await, 0);
     fresh.close().await;
+    store.close().await;
+}
+
+/// A search's chunk records are kept under the lexical epoch its ranking saw and come
+/// back from memory only while the database is still there: rows changed behind the
+/// store's back (which no real write does without a new epoch) show once any write,
+/// this process's or another's, moves the epoch on.
+async fn searches_keep_chunk_records_only_at_the_epoch_they_saw(backend: Backend) {
+    let database = wayfinder_testing::TestDatabase::create(backend).await;
+    let url = database.url.clone();
+    let options = StoreOptions { url: url.clone(), max_connections: 2 };
+    let store = Store::connect(&options).await.unwrap();
+    store.migrate().await.unwrap();
+    let org = store.create_org("kept", "Kept").await.unwrap().id;
+    let collection = synthetic_collection(&store, org).await;
+    for seed in 0..4 {
+        put_synthetic(&store, org, collection, &format!("{seed}.txt"), seed).await;
+    }
+    let terms = wayfinder_knowledge_rules::lexical_terms("memory sleep review notes testing cards");
+    let ranked = store.lexical_search(org, &terms, &ChunkFilter::default(), 50).await.unwrap();
+    let ids: Vec<_> = ranked.hits.iter().map(|(id, _)| *id).collect();
+    assert!(ids.len() >= 6, "{ranked:?}");
+    let seen = ranked.seen.expect("a ranking sees an epoch");
+    let texts = |records: Vec<wayfinder_store::ChunkRecord>| -> Vec<(i64, String)> {
+        records.into_iter().map(|c| (c.id.0, c.text)).collect()
+    };
+    let original = texts(store.chunks(org, &ids).await.unwrap());
+    assert_eq!(original.iter().map(|(id, _)| *id).collect::<Vec<_>>(), ids.iter().map(|c| c.0).collect::<Vec<_>>());
+
+    // The first half is read and kept; the rows then change behind the store's back.
+    let (half, _) = ids.split_at(ids.len() / 2);
+    assert_eq!(texts(store.chunks_seen_at(org, seen, half).await.unwrap()), original[..half.len()].to_vec());
+    assert!(execute_raw(&url, "UPDATE chunks SET text = 'changed ' || text", None).await as usize >= ids.len());
+    // Asked in reverse order: kept records from memory, the others from the changed rows,
+    // each in its place.
+    let reversed: Vec<_> = ids.iter().rev().copied().collect();
+    let expected: Vec<(i64, String)> = original
+        .iter()
+        .rev()
+        .map(|(id, text)| {
+            let kept = half.iter().any(|h| h.0 == *id);
+            (*id, if kept { text.clone() } else { format!("changed {text}") })
+        })
+        .collect();
+    assert_eq!(texts(store.chunks_seen_at(org, seen, &reversed).await.unwrap()), expected);
+    // An unknown id is left out, as `chunks` leaves it out.
+    let mut with_unknown = ids.clone();
+    with_unknown.insert(1, wayfinder_knowledge_rules::ChunkId(i64::MAX));
+    assert_eq!(store.chunks_seen_at(org, seen, &with_unknown).await.unwrap().len(), ids.len());
+
+    // Another process's write moves the epoch on: the next ranking sees it, and the
+    // records come from the rows as they are now.
+    let other = Store::connect(&options).await.unwrap();
+    put_synthetic(&other, org, collection, "other.txt", 9).await;
+    other.close().await;
+    let later = store.lexical_search(org, &terms, &ChunkFilter::default(), 50).await.unwrap();
+    let later_seen = later.seen.unwrap();
+    assert_ne!(later_seen, seen);
+    let later_ids: Vec<_> = later.hits.iter().map(|(id, _)| *id).collect();
+    let now = texts(store.chunks(org, &later_ids).await.unwrap());
+    assert!(now.iter().all(|(_, text)| text.starts_with("changed ") || !original.iter().any(|(_, t)| t == text)));
+    assert_eq!(texts(store.chunks_seen_at(org, later_seen, &later_ids).await.unwrap()), now);
+
+    // So does this process's own write, applied to its copy in place.
+    execute_raw(&url, "UPDATE chunks SET text = 'again ' || text", None).await;
+    put_synthetic(&store, org, collection, "mine.txt", 10).await;
+    let last = store.lexical_search(org, &terms, &ChunkFilter::default(), 50).await.unwrap();
+    assert_ne!(last.seen, Some(later_seen));
+    let last_ids: Vec<_> = last.hits.iter().map(|(id, _)| *id).collect();
+    let rows = texts(store.chunks(org, &last_ids).await.unwrap());
+    assert!(rows.iter().any(|(_, text)| text.starts_with("again ")), "{rows:?}");
+    assert_eq!(texts(store.chunks_seen_at(org, last.seen.unwrap(), &last_ids).await.unwrap()), rows);
     store.close().await;
 }
 
@@ -969,6 +1041,7 @@ wayfinder_testing::on_both_backends!(
     hybrid_search_with_a_local_model,
     copies_changed_in_place_rank_like_fresh_ones,
     saved_copies_serve_new_processes_only_at_their_epoch,
+    searches_keep_chunk_records_only_at_the_epoch_they_saw,
     a_bulk_vector_load_defers_only_that_organisations_index,
     job_progress_counts_each_file_as_it_is_stored,
     a_pdf_with_a_page_tree_nested_too_deep_fails_as_broken,
