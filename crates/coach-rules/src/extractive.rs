@@ -23,8 +23,9 @@
 //!    reaches `max_similarity` is never picked: overlapping chunks repeat sentences verbatim and
 //!    textbooks restate their points. When the passages were judged by meaning (dense scores),
 //!    the source prior is their score relative to the best passage's instead of their position,
-//!    every sentence of a usable passage has at least [`MEANING_FLOOR`] relevance, and at most
-//!    `max_per_source` sentences come from one passage. Sentences are weighed by form too: advice
+//!    every sentence of a usable passage has at least [`MEANING_FLOOR`] relevance, and the
+//!    sentences come from the few documents closest in meaning, one from each before a second
+//!    from any (`max_per_document`). Sentences are weighed by form too: advice
 //!    when the question asks how or what to do, definitions when it asks what or why; first-person
 //!    anecdotes and quoted voices lower.
 //! 5. The picks are ordered by source, then by position in the passage, and rendered under one
@@ -177,11 +178,15 @@ pub struct ExtractiveOptions {
     pub lambda: f32,
     /// Term-set cosine at or above which two sentences count as saying the same thing.
     pub max_similarity: f32,
-    /// When passages were judged by meaning, at most this many sentences from one passage: the
-    /// question's words say little about which sentence of a passage answers a paraphrase, so the
-    /// answer draws on the few closest passages rather than on one alone. (By words, the terms
-    /// do tell, and there is no cap.)
-    pub max_per_source: usize,
+    /// When passages were judged by meaning, sentences come only from the `max_sentences`
+    /// documents closest in meaning, at most this many from one document, and a second one from
+    /// a document only once every other of those documents has given what it can: the passage's
+    /// cosine is the best evidence of which document answers a paraphrase (on the development set
+    /// the closest document answers 74 % of questions, one of the closest three 85 %, while the
+    /// question's words, or the closest single sentence, pick worse), so the answer draws on the
+    /// few closest documents rather than on one alone. (By words, the terms do tell, and there is
+    /// no cap.)
+    pub max_per_document: usize,
 }
 
 impl Default for ExtractiveOptions {
@@ -192,7 +197,7 @@ impl Default for ExtractiveOptions {
             min_share_of_best: 0.5,
             lambda: 0.7,
             max_similarity: 0.6,
-            max_per_source: 2,
+            max_per_document: 2,
         }
     }
 }
@@ -254,8 +259,9 @@ pub fn extract_answer(
     let mut seen: HashSet<String> = HashSet::new();
     let by_meaning = sources.iter().any(|s| s.dense_score.is_some());
     let best = assessed.iter().filter(|j| j.relevant).map(|j| j.score).fold(0.0_f32, f32::max);
+    let closest = by_meaning.then(|| closest_documents(sources, assessed, opts.max_sentences));
     for (index, (source, judged)) in sources.iter().zip(assessed).enumerate() {
-        if !judged.relevant {
+        if !judged.relevant || closest.as_ref().is_some_and(|c| !c.contains(&source.document_id.as_str())) {
             continue;
         }
         let prior = if by_meaning {
@@ -287,8 +293,15 @@ pub fn extract_answer(
     score_candidates(question, &mut candidates, if by_meaning { MEANING_FLOOR } else { 0.0 });
     let best = candidates.iter().map(|c| c.score).fold(0.0_f32, f32::max);
     candidates.retain(|c| c.relevance >= opts.min_relevance && c.score >= opts.min_share_of_best * best);
-    let per_source = if by_meaning { opts.max_per_source } else { usize::MAX };
-    let mut picked = pick_by_mmr(candidates, opts, per_source);
+    let mut picked = Vec::new();
+    if by_meaning {
+        // One sentence from each close document first, then a second where one has more to say.
+        for per_document in 1..=opts.max_per_document {
+            pick_by_mmr(&mut candidates, &mut picked, opts, per_document, sources);
+        }
+    } else {
+        pick_by_mmr(&mut candidates, &mut picked, opts, usize::MAX, sources);
+    }
     if picked.is_empty() {
         return None;
     }
@@ -399,13 +412,35 @@ fn readability(text: &str) -> f32 {
     factor
 }
 
-/// Picks up to `max_sentences` candidates by maximal marginal relevance, never two near-duplicates.
-fn pick_by_mmr(mut remaining: Vec<Candidate>, opts: &ExtractiveOptions, per_source: usize) -> Vec<Candidate> {
-    let mut picked: Vec<Candidate> = Vec::new();
+/// The documents of the relevant sources, closest first by their best passage's cosine (the
+/// judged score saturates at 1, so it cannot order the close ones), at most `n`.
+fn closest_documents<'a>(sources: &'a [Source], assessed: &[SourceRelevance], n: usize) -> Vec<&'a str> {
+    let mut documents: Vec<(&str, f32)> = Vec::new();
+    for (source, _) in sources.iter().zip(assessed).filter(|(_, j)| j.relevant) {
+        let cosine = source.dense_score.unwrap_or(f32::MIN);
+        match documents.iter_mut().find(|(d, _)| *d == source.document_id) {
+            Some((_, best)) => *best = best.max(cosine),
+            None => documents.push((&source.document_id, cosine)),
+        }
+    }
+    documents.sort_by(|a, b| b.1.total_cmp(&a.1));
+    documents.into_iter().take(n).map(|(d, _)| d).collect()
+}
+
+/// Adds candidates to `picked` by maximal marginal relevance until it holds `max_sentences`, at
+/// most `per_document` from one document and never two near-duplicates.
+fn pick_by_mmr(
+    remaining: &mut Vec<Candidate>,
+    picked: &mut Vec<Candidate>,
+    opts: &ExtractiveOptions,
+    per_document: usize,
+    sources: &[Source],
+) {
+    let document = |c: &Candidate| sources[c.source_index].document_id.as_str();
     while picked.len() < opts.max_sentences {
         let mut best: Option<(usize, f32)> = None;
         for (i, candidate) in remaining.iter().enumerate() {
-            if picked.iter().filter(|p| p.source_index == candidate.source_index).count() >= per_source {
+            if picked.iter().filter(|p| document(p) == document(candidate)).count() >= per_document {
                 continue;
             }
             let similarity = picked.iter().map(|p| set_cosine(&p.set, &candidate.set)).fold(0.0_f32, f32::max);
@@ -420,7 +455,6 @@ fn pick_by_mmr(mut remaining: Vec<Candidate>, opts: &ExtractiveOptions, per_sour
         let Some((i, _)) = best else { break };
         picked.push(remaining.swap_remove(i));
     }
-    picked
 }
 
 /// The opening line, then one bullet per run of sentences from the same source, its citation last.

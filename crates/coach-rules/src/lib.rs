@@ -32,8 +32,8 @@ pub use privacy::{Redactor, StreamRestorer};
 pub use prompt::{LearnerStanding, NextStepBrief, PromptInput, build_prompt, render_source};
 pub use refusal::refusal_text;
 pub use relevance::{
-    Relevance, RelevanceDecision, RelevanceSignals, SourceRelevance, assess_relevance, is_relevant, judge_relevance,
-    relevant_sources,
+    CLOSEST_KEPT, Relevance, RelevanceDecision, RelevanceSignals, SourceRelevance, assess_relevance, is_relevant,
+    judge_relevance, kept_sources, relevant_sources,
 };
 pub use rewrite::{clean_rewrite, needs_rewrite, rewrite_prompt, standalone_question};
 pub use routing::{Routing, parse_routing, route_domains, routing_prompt};

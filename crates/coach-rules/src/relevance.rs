@@ -71,6 +71,26 @@ pub const MIN_SCORE: f32 = 0.4;
 /// Both retrievers "agree" on a passage when it is within this rank (1-based) in each list.
 pub const AGREEMENT_DEPTH: usize = 10;
 
+/// The passages closest in meaning that a coach keeps among its sources whatever their fused
+/// rank: the passage's cosine is the best single evidence of which document answers a learner's
+/// paraphrase, and fusion with the lexical list can push the second or third closest out of the
+/// coach's depth.
+pub const CLOSEST_KEPT: usize = 3;
+
+/// Which hits (given in fused order, each with its 1-based rank in the dense list if it was
+/// there) a coach of `depth` sources keeps: the [`CLOSEST_KEPT`] closest in meaning, then the
+/// best of the rest in fused order, up to `depth`; returned as indices in fused order.
+pub fn kept_sources(dense_ranks: &[Option<usize>], depth: usize) -> Vec<usize> {
+    let closest: Vec<usize> = (0..dense_ranks.len())
+        .filter(|&i| dense_ranks[i].is_some_and(|rank| rank <= CLOSEST_KEPT))
+        .take(depth)
+        .collect();
+    let others = (0..dense_ranks.len()).filter(|i| !closest.contains(i)).take(depth - closest.len());
+    let mut kept: Vec<usize> = closest.iter().copied().chain(others).collect();
+    kept.sort_unstable();
+    kept
+}
+
 wayfinder_accounts_rules::closed_set! {
 /// What a relevance decision could draw on.
 pub enum RelevanceSignals {

@@ -17,9 +17,9 @@ use wayfinder_channels_rules::Channel;
 use wayfinder_coach_rules::{
     AnswerKind, AnswerMode, CoachStyle, ConfidenceLevel, ConversationId, ExtractiveOptions, MessageId, PromptInput,
     Redactor, Relevance, RelevanceDecision, Role as CoachRole, Source, SourceRelevance, Turn, TurnRole,
-    citation_coverage, clean_rewrite, confidence, extract_answer, judge_relevance, needs_rewrite, parse_routing,
-    refusal_text, relevance::DEFAULT_THRESHOLD, rewrite_prompt, route_domains, routing_prompt, standalone_question,
-    validate_citations,
+    citation_coverage, clean_rewrite, confidence, extract_answer, judge_relevance, kept_sources, needs_rewrite,
+    parse_routing, refusal_text, relevance::DEFAULT_THRESHOLD, rewrite_prompt, route_domains, routing_prompt,
+    standalone_question, validate_citations,
 };
 use wayfinder_insights_rules::gaps::QuestionOutcome;
 use wayfinder_knowledge::{SearchHit, SearchMode, SearchRequest};
@@ -552,8 +552,9 @@ impl Coaching {
                 hits.retain(in_domain);
             }
         }
-        hits.truncate(depth);
-        let sources = hits.iter().enumerate().map(|(i, h)| source_of(i + 1, h)).collect();
+        let dense_ranks: Vec<Option<usize>> = hits.iter().map(|h| h.dense_rank).collect();
+        let kept = kept_sources(&dense_ranks, depth);
+        let sources = kept.iter().enumerate().map(|(i, &at)| source_of(i + 1, &hits[at])).collect();
         Ok(Retrieval { sources, routed, searches })
     }
 

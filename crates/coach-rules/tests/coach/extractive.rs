@@ -204,7 +204,7 @@ fn judged_by_meaning_the_closest_passage_answers_under_its_heading_even_without_
     assert_eq!(answer.cited.first(), Some(&2), "the passage closest in meaning leads: {}", answer.text);
     assert!(answer.sentences.iter().all(|s| s.source <= 3), "{}", answer.text);
     let most_from_one = (1..=6).map(|n| answer.sentences.iter().filter(|s| s.source == n).count()).max();
-    assert!(most_from_one <= Some(ExtractiveOptions::default().max_per_source), "{}", answer.text);
+    assert!(most_from_one <= Some(ExtractiveOptions::default().max_per_document), "{}", answer.text);
     assert!(
         answer.text.contains("\n\n- **Cramming versus spacing**: "),
         "each group opens with the heading that frames it: {}",

@@ -193,3 +193,15 @@ fn the_coach_threshold_moves_the_decision_and_is_reported() {
     assert_eq!((lenient.threshold, strict.threshold), (0.5, 0.7));
     assert!((lenient.score - strict.score).abs() < 1e-6 && (lenient.score - 0.66).abs() < 1e-5);
 }
+
+#[test]
+fn a_coach_keeps_the_passages_closest_in_meaning_whatever_their_fused_rank() {
+    use wayfinder_coach_rules::kept_sources;
+    // Fused order; the dense ranks 2 and 3 sit at fused places 6 and 9.
+    let ranks = [Some(1), None, Some(5), None, Some(4), Some(2), None, None, Some(3), Some(6)];
+    assert_eq!(kept_sources(&ranks, 5), vec![0, 1, 2, 5, 8], "closest three, then the fused order");
+    assert_eq!(kept_sources(&ranks, 10), (0..10).collect::<Vec<_>>(), "everything fits");
+    assert_eq!(kept_sources(&ranks, 2), vec![0, 5], "a depth below three keeps the closest it can");
+    // Without dense ranks (no embedding model) the fused order alone.
+    assert_eq!(kept_sources(&[None; 6], 4), vec![0, 1, 2, 3]);
+}
