@@ -151,14 +151,15 @@ pub type AccountsResult<T> = Result<T, AccountsError>;
 pub struct Accounts {
     store: Store,
     settings: Arc<AccountSettings>,
-    sso_http: openidconnect::reqwest::Client,
+    /// Built on first use: building one reads and parses the system's root certificates.
+    sso_http: Arc<std::sync::OnceLock<openidconnect::reqwest::Client>>,
     signing: Arc<oauth::SigningKeys>,
 }
 
 impl Accounts {
     /// The service over `store` applying `settings`.
     pub fn new(store: Store, settings: AccountSettings) -> Self {
-        Self { store, settings: Arc::new(settings), sso_http: sso::sso_http_client(), signing: Arc::default() }
+        Self { store, settings: Arc::new(settings), sso_http: Arc::default(), signing: Arc::default() }
     }
 
     /// The limits and lifetimes this service applies.

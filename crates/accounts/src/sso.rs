@@ -77,7 +77,7 @@ fn rejected(e: impl std::fmt::Display) -> SsoFailure {
 
 /// The HTTP client for identity providers: no redirects followed (the protocol has none to
 /// follow, and following them would let a provider point the server elsewhere), bounded time.
-pub(crate) fn sso_http_client() -> openidconnect::reqwest::Client {
+fn sso_http_client() -> openidconnect::reqwest::Client {
     openidconnect::reqwest::Client::builder()
         .redirect(openidconnect::reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(10))
@@ -103,6 +103,11 @@ fn claim_strings(value: Option<&serde_json::Value>) -> Vec<String> {
 }
 
 impl Accounts {
+    /// The client for identity providers, built on first use.
+    fn sso_http(&self) -> &openidconnect::reqwest::Client {
+        self.sso_http.get_or_init(sso_http_client)
+    }
+
     async fn oidc_client(
         &self,
         provider: &IdentityProviderRecord,
@@ -118,7 +123,7 @@ impl Accounts {
         >,
     > {
         let issuer = IssuerUrl::new(provider.issuer_url.clone()).map_err(unavailable)?;
-        let metadata = CoreProviderMetadata::discover_async(issuer, &self.sso_http).await.map_err(unavailable)?;
+        let metadata = CoreProviderMetadata::discover_async(issuer, self.sso_http()).await.map_err(unavailable)?;
         let client = CoreClient::from_provider_metadata(
             metadata,
             ClientId::new(provider.client_id.clone()),
@@ -178,7 +183,7 @@ impl Accounts {
             .exchange_code(AuthorizationCode::new(code.to_string()))
             .map_err(unavailable)?
             .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.clone()))
-            .request_async(&self.sso_http)
+            .request_async(self.sso_http())
             .await
             .map_err(rejected)?;
         let id_token = token.id_token().ok_or_else(|| rejected("the token response holds no ID token"))?;

@@ -111,7 +111,8 @@ pub struct Channels {
     pub(crate) store: Store,
     pub(crate) coaching: Coaching,
     pub(crate) settings: Arc<ChannelSettings>,
-    pub(crate) http: reqwest::Client,
+    /// Built on first use: building one reads and parses the system's root certificates.
+    http: Arc<std::sync::OnceLock<reqwest::Client>>,
     /// Wakes the inbound worker when a message was taken.
     pub(crate) inbound_ready: Arc<Notify>,
     /// Wakes the outbox worker when a message was queued.
@@ -124,11 +125,7 @@ pub struct Channels {
 
 impl Channels {
     pub fn new(store: Store, coaching: Coaching, settings: ChannelSettings) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
+        let http = Arc::default();
         let email = settings.smtp_url.as_deref().and_then(|url| {
             match crate::email::EmailSender::new(url, &settings.email_from) {
                 Ok(sender) => Some(Arc::new(sender)),
@@ -277,6 +274,17 @@ impl Channels {
             .map_err(|e| ChannelsError::Store(StoreError::Corrupt(format!("{channel} settings: {e}"))))
     }
 
+    /// The client for the messaging platforms' APIs.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .connect_timeout(std::time::Duration::from_secs(10))
+                .build()
+                .unwrap_or_default()
+        })
+    }
+
     /// The provider that sends on `channel` for the organisation, when it is set up.
     pub(crate) async fn provider(
         &self,
@@ -288,7 +296,7 @@ impl Channels {
                 Box::new(telegram::TelegramBot {
                     api_base: self.settings.telegram_api.clone(),
                     token: s.bot_token,
-                    http: self.http.clone(),
+                    http: self.http().clone(),
                 }) as Box<dyn ChannelProvider>
             }),
             Channel::WhatsApp => self.whatsapp_setup(org).await?.map(|s| {
@@ -301,7 +309,7 @@ impl Channels {
                     phone_number_id: s.phone_number_id,
                     access_token: s.access_token,
                     template,
-                    http: self.http.clone(),
+                    http: self.http().clone(),
                 }) as Box<dyn ChannelProvider>
             }),
             Channel::Email => {

@@ -25,13 +25,16 @@ pub use wayfinder_accounts::AccountSettings;
 pub use web_app::WebAppSource;
 
 use crate::error::ErrorCode;
+use axum::response::IntoResponse;
 use axum::{
-    Json, Router,
+    Router,
     extract::DefaultBodyLimit,
     http::{HeaderName, HeaderValue, Request, header},
     routing::get,
 };
+use bytes::Bytes;
 use error::ApiError;
+use std::sync::{Arc, OnceLock};
 use std::{future::Future, net::SocketAddr, time::Duration};
 use tokio::net::TcpListener;
 use tower_http::{
@@ -44,19 +47,44 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The OpenAPI document the server serves at `/api/v1/openapi.json`.
 pub fn openapi_document() -> serde_json::Value {
-    openapi::complete(routes::api_routes(ServerSettings::default().max_upload_bytes).split_for_parts().1)
+    described_document(ServerSettings::default().max_upload_bytes)
+}
+
+/// The document of the routes as [`app`] builds them, with their descriptions.
+fn described_document(max_upload_bytes: usize) -> serde_json::Value {
+    openapi::complete(routes::api_routes(max_upload_bytes, routes::Descriptions::Included).split_for_parts().1)
+}
+
+/// `/api/v1/openapi.json`: the document, serialised once on first request and
+/// kept as bytes.
+async fn serve_openapi(document: Arc<OnceLock<Bytes>>, max_upload_bytes: usize) -> axum::response::Response {
+    let body = match document.get() {
+        Some(body) => body.clone(),
+        None => {
+            let built = tokio::task::spawn_blocking(move || {
+                let doc = described_document(max_upload_bytes);
+                Bytes::from(serde_json::to_vec(&doc).expect("the OpenAPI document serialises"))
+            })
+            .await
+            .expect("building the OpenAPI document does not panic");
+            document.get_or_init(|| built).clone()
+        }
+    };
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
 /// The whole application: `/api/v1/*`, `/v1/*`, `/healthz`, `/readyz` and the
 /// web app for everything else, with request ids, tracing and a body size limit.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) = routes::api_routes(state.settings.max_upload_bytes).split_for_parts();
-    let openapi_json = openapi::complete(openapi);
+    // Served bare: the document is built on its first request (`routes::route_table`).
+    let (api, _) = routes::api_routes(state.settings.max_upload_bytes, routes::Descriptions::Left).split_for_parts();
+    let document = Arc::new(OnceLock::<Bytes>::new());
+    let max_upload = state.settings.max_upload_bytes;
     let max_body = state.settings.max_body_bytes;
     let hsts = state.settings.public_url.starts_with("https://");
 
     let api = api
-        .route("/openapi.json", get(move || async move { Json(openapi_json.clone()) }))
+        .route("/openapi.json", get(move || serve_openapi(document.clone(), max_upload)))
         .route("/live", get(live::live))
         .route("/orgs/{org_id}/interviews/{interview_id}/voice", get(routes::interview_voice::interview_voice))
         .fallback(|| async { ApiError::not_found("endpoint") });

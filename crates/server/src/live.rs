@@ -268,19 +268,28 @@ struct Socket {
 pub struct LiveHub {
     store: Store,
     sockets: Arc<Mutex<HashMap<ConversationId, HashMap<String, Socket>>>>,
-    /// On SQLite: events stay in this process.
-    local: Option<tokio::sync::broadcast::Sender<BusEvent>>,
+    /// On SQLite: events stay in this process, queued for its delivery task.
+    local: Option<mpsc::Sender<BusEvent>>,
     next_connection: Arc<AtomicU64>,
     instance: String,
     /// Events to publish, in the order they happened (one task sends them).
     ordered: mpsc::UnboundedSender<BusEvent>,
 }
 
+/// Events this process may hold for delivery before it skips new ones (SQLite).
+const LOCAL_EVENTS: usize = 4096;
+
 impl LiveHub {
     /// The hub over `store`; on PostgreSQL it starts listening for other instances' events.
     pub fn new(store: Store) -> LiveHub {
         let postgres = store.backend() == wayfinder_store::Backend::Postgres;
-        let local = (!postgres).then(|| tokio::sync::broadcast::channel(4096).0);
+        // The queue's slots are allocated as events arrive, not up front.
+        let (local, local_events) = if postgres {
+            (None, None)
+        } else {
+            let (sender, receiver) = mpsc::channel(LOCAL_EVENTS);
+            (Some(sender), Some(receiver))
+        };
         let (ordered, mut to_publish) = mpsc::unbounded_channel();
         let hub = LiveHub {
             ordered,
@@ -298,19 +307,12 @@ impl LiveHub {
                 }
             });
         }
-        match &hub.local {
-            Some(sender) => {
-                let mut receiver = sender.subscribe();
+        match local_events {
+            Some(mut receiver) => {
                 let this = hub.clone();
                 tokio::spawn(async move {
-                    loop {
-                        match receiver.recv().await {
-                            Ok(event) => this.deliver(event).await,
-                            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                                tracing::warn!(skipped = n, "live events were skipped; clients resume from the rows")
-                            }
-                            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                        }
+                    while let Some(event) = receiver.recv().await {
+                        this.deliver(event).await;
                     }
                 });
             }
@@ -355,7 +357,9 @@ impl LiveHub {
     async fn publish(&self, event: BusEvent) {
         match &self.local {
             Some(sender) => {
-                let _ = sender.send(event);
+                if let Err(mpsc::error::TrySendError::Full(_)) = sender.try_send(event) {
+                    tracing::warn!("a live event was skipped; clients resume from the rows");
+                }
             }
             None => {
                 let payload = serde_json::to_string(&event).unwrap_or_default();

@@ -35,6 +35,7 @@ mod cli;
 mod eval;
 mod knowledge;
 mod learning;
+mod memory;
 mod serve;
 
 use clap::Parser;

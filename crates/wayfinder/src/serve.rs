@@ -66,6 +66,10 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(kb, settings)
         .with_models(crate::knowledge::chat_models(&config)?)
         .with_speech(crate::knowledge::speech_client(&config)?);
+    // What start-up frees (migrations, parsing the command line, the background loops' first
+    // passes) goes back to the system once it has run, and what later bursts free every minute.
+    let releaser =
+        tokio::spawn(crate::memory::return_freed_periodically(StdDuration::from_secs(3), StdDuration::from_secs(60)));
     // Each organisation's learner model is refitted to its own evidence as it grows.
     let fitter = tokio::spawn(state.learning.clone().fit_periodically(StdDuration::from_secs(600)));
     // Alert rules are evaluated every minute (an open alert per condition keeps instances from
@@ -121,6 +125,7 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     let _ = retention.await;
     sweeper.abort();
     fitter.abort();
+    releaser.abort();
     // Copies changed in the last seconds are saved now, so the next start reads them.
     if let Err(e) = store.save_changed_copies().await {
         tracing::warn!(error = %e, "saving the changed index copies at shutdown failed");

@@ -20,6 +20,7 @@ pub mod practice;
 pub mod privacy;
 pub mod provisioning;
 pub mod relationships;
+mod route_table;
 pub mod sequences;
 pub mod sso;
 pub mod tokens;
@@ -36,9 +37,11 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
+pub use route_table::Descriptions;
+use route_table::{ApiRouter, routes};
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_axum::router::OpenApiRouter;
 use wayfinder_accounts::{AccountsError, SsoFailure};
 use wayfinder_accounts_rules::{Member, OrgId, Organisation, Person, PersonId, Role, oauth::AccessTokenError};
 use wayfinder_store::NewAuditEvent;
@@ -209,13 +212,14 @@ pub(crate) fn with_session_cookie(status: StatusCode, cookie: HeaderValue, body:
     response
 }
 
-/// Every `/api/v1` route with its OpenAPI description. Uploads get their own,
-/// larger body limit.
-pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
-    let uploads = OpenApiRouter::new()
+/// Every `/api/v1` route, with its OpenAPI description or without. Uploads get
+/// their own, larger body limit.
+pub fn api_routes(max_upload_bytes: usize, descriptions: Descriptions) -> OpenApiRouter<AppState> {
+    let uploads = ApiRouter::new(descriptions)
         .routes(routes!(knowledge::upload_documents))
+        .into_inner()
         .layer(axum::extract::DefaultBodyLimit::max(max_upload_bytes));
-    OpenApiRouter::new()
+    ApiRouter::new(descriptions)
         .merge(uploads)
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
@@ -384,4 +388,5 @@ pub fn api_routes(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(insights::list_notifications))
         .routes(routes!(insights::read_notification))
         .routes(routes!(insights::export_table))
+        .into_inner()
 }
