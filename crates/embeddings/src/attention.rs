@@ -2,6 +2,8 @@
 //! their product: each head's columns are read in place through strides and each
 //! head's context is written straight into its columns of the output, so no
 //! per-head copies are made, and one score buffer per sequence serves every head.
+//! MPNet adds a learned bias per head to the scores by the keys' distance from
+//! the query ([`RelativePositionBias`]).
 
 use rayon::prelude::*;
 
@@ -15,12 +17,55 @@ pub(crate) struct Heads {
     pub dim: usize,
 }
 
-/// `softmax(q · kᵀ) · v` per sequence and head.
+/// MPNet's learned bias on the attention scores, by how far a key stands from
+/// the query: the distance falls into one of `buckets` buckets (exact up to
+/// `buckets / 4` either way, then logarithmic up to [`MAX_DISTANCE`]), and each
+/// bucket holds one value per head. Every layer adds the same bias.
+pub(crate) struct RelativePositionBias {
+    /// `(buckets, heads)`, as the checkpoint stores it.
+    pub table: Vec<f32>,
+    pub buckets: usize,
+}
+
+/// Distances from here on share the farthest bucket (MPNet's, as T5's).
+const MAX_DISTANCE: usize = 128;
+
+impl RelativePositionBias {
+    /// The bucket of the key at `key` seen from the query at `query`: keys after the
+    /// query take the upper half of the buckets.
+    pub fn bucket(&self, query: usize, key: usize) -> usize {
+        let half = self.buckets / 2;
+        let (side, distance) = if key > query { (half, key - query) } else { (0, query - key) };
+        let exact = half / 2;
+        let within = if distance < exact {
+            distance
+        } else {
+            // In single precision, as the reference implementation computes it, so that
+            // distances on a bucket's edge fall into the same bucket.
+            let ratio = (distance as f32 / exact as f32).ln() / ((MAX_DISTANCE as f64 / exact as f64).ln() as f32)
+                * (half - exact) as f32;
+            (exact + ratio as usize).min(half - 1)
+        };
+        side + within
+    }
+
+    /// Each query's row of bucket numbers for a sequence of `len` tokens.
+    fn buckets_for(&self, len: usize) -> Vec<u8> {
+        (0..len).flat_map(|q| (0..len).map(move |k| (q, k))).map(|(q, k)| self.bucket(q, k) as u8).collect()
+    }
+}
+
+/// `softmax(q · kᵀ + bias) · v` per sequence and head.
 ///
 /// `qkv` holds one row per token, the sequences of `lens` one after another (no
 /// padding): queries (already scaled by 1/√head_dim), keys, then values, each
 /// `heads × head_dim` wide, bias included. Returns one `heads × head_dim` row per token.
-pub(crate) fn attention(qkv: &[f32], lens: &[usize], heads: Heads) -> Vec<f32> {
+pub(crate) fn attention(
+    qkv: &[f32],
+    lens: &[usize],
+    heads: Heads,
+    position_bias: Option<&RelativePositionBias>,
+) -> Vec<f32> {
     let h = heads.count * heads.dim;
     let tokens: usize = lens.iter().sum();
     assert_eq!(qkv.len(), tokens * 3 * h, "qkv is not (tokens, 3 · hidden)");
@@ -36,6 +81,7 @@ pub(crate) fn attention(qkv: &[f32], lens: &[usize], heads: Heads) -> Vec<f32> {
     }
     sequences.into_par_iter().filter(|(_, _, len)| *len > 0).for_each(|(context, qkv, len)| {
         let mut scores = vec![0f32; len * len];
+        let buckets = position_bias.map(|bias| (bias, bias.buckets_for(len)));
         let dense = Strided::dense(len);
         for head in 0..heads.count {
             let column = head * heads.dim;
@@ -43,6 +89,9 @@ pub(crate) fn attention(qkv: &[f32], lens: &[usize], heads: Heads) -> Vec<f32> {
             let queries = Strided { offset: column, row: 3 * h, col: 1 };
             let keys_transposed = Strided { offset: h + column, row: 1, col: 3 * h };
             product(&mut scores, dense, qkv, queries, qkv, keys_transposed, (len, len, heads.dim), Threads::One);
+            if let Some((bias, buckets)) = &buckets {
+                scores.iter_mut().zip(buckets).for_each(|(s, &b)| *s += bias.table[b as usize * heads.count + head]);
+            }
             kernels::softmax_rows(&mut scores, len);
             // context = probabilities · v, into this head's columns.
             let values = Strided { offset: 2 * h + column, row: 3 * h, col: 1 };
@@ -51,4 +100,26 @@ pub(crate) fn attention(qkv: &[f32], lens: &[usize], heads: Heads) -> Vec<f32> {
         }
     });
     context
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_fall_into_mpnets_buckets() {
+        let bias = RelativePositionBias { table: vec![0.0; 32], buckets: 32 };
+        // From Hugging Face's `MPNetEncoder.relative_position_bucket` for 32 buckets: the
+        // first query's row (keys after it take buckets 16 to 31) and keys before it.
+        let after: Vec<usize> = (0..40).map(|k| bias.bucket(0, k)).collect();
+        let expected_after = [
+            0, 17, 18, 19, 20, 21, 22, 23, 24, 24, 24, 24, 25, 25, 25, 25, 26, 26, 26, 26, 26, 26, 26, 27, 27, 27, 27,
+            27, 27, 27, 27, 27, 28, 28, 28, 28, 28, 28, 28, 28,
+        ];
+        assert_eq!(after, expected_after);
+        let before: Vec<usize> = (280..301).map(|k| bias.bucket(300, k)).collect();
+        assert_eq!(before, [10, 10, 10, 10, 10, 9, 9, 9, 9, 8, 8, 8, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+        assert_eq!(bias.bucket(300, 0), 15);
+        assert_eq!(bias.bucket(0, 500), 31);
+    }
 }

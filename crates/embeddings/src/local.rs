@@ -1,4 +1,4 @@
-//! The local provider: a sentence-transformers BERT model run in-process.
+//! The local provider: a sentence-transformers BERT or MPNet model run in-process.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -69,7 +69,7 @@ impl LocalEmbedder {
         let ModelFiles { config: config_path, tokenizer: tokenizer_path, weights: weights_path } = model_files(dir)?;
         let config = read_config(&config_path)?;
         let pooling = read_pooling(dir)?;
-        let max_tokens = config.max_position_embeddings.min(MAX_TOKENS_CAP);
+        let max_tokens = config.max_positions().min(MAX_TOKENS_CAP);
 
         let invalid_tokenizer = |message: String| EmbedError::InvalidModel { path: tokenizer_path.clone(), message };
         let mut counter = Tokenizer::from_file(&tokenizer_path).map_err(|e| invalid_tokenizer(e.to_string()))?;
