@@ -68,6 +68,8 @@ pub struct Source {
     /// Cosine similarity of question and passage, if the chunk was in the dense list: absolute
     /// for one embedding model, so it can say "nothing here is about this".
     pub dense_score: Option<f32>,
+    /// BM25 score, if the chunk was in the lexical list: comparable within one search only.
+    pub lexical_score: Option<f32>,
 }
 
 wayfinder_accounts_rules::closed_set! {

@@ -207,6 +207,7 @@ pub fn source_of(number: usize, hit: &SearchHit) -> Source {
         lexical_rank: hit.lexical_rank,
         dense_rank: hit.dense_rank,
         dense_score: hit.dense_score,
+        lexical_score: hit.lexical_score,
     }
 }
 

@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use wayfinder_coach_rules::extractive::OPENING;
 use wayfinder_coach_rules::{
     ExtractiveAnswer, ExtractiveOptions, extract_answer, extractive_answer, judge_relevance, parse_citations,
@@ -213,4 +215,32 @@ fn judged_by_meaning_the_closest_passage_answers_under_its_heading_even_without_
     // Without an embedding model the same passages give no answer: no shared words.
     let by_words: Vec<_> = study_sources();
     assert!(extractive_answer(question, &by_words, &ExtractiveOptions::default()).is_none());
+}
+
+#[test]
+fn judged_by_meaning_the_documents_sharing_the_questions_words_edge_out_equally_close_ones() {
+    let question = "How should I plan my study sessions for the week?";
+    let with_cosines = |lexical: [Option<f32>; 4]| {
+        let mut sources: Vec<_> = study_sources().into_iter().take(4).collect();
+        for ((source, cosine), lexical) in sources.iter_mut().zip([0.50, 0.49, 0.48, 0.47]).zip(lexical) {
+            source.dense_score = Some(cosine);
+            source.lexical_score = lexical;
+        }
+        sources
+    };
+    let answer_from = |sources: &[wayfinder_coach_rules::Source]| {
+        let judged = judge_relevance(question, sources, DEFAULT_THRESHOLD);
+        extract_answer(question, sources, &judged.sources, &ExtractiveOptions::default()).expect("answerable")
+    };
+    // By meaning alone the three closest documents give one sentence each; the fourth none.
+    let by_meaning = answer_from(&with_cosines([None; 4]));
+    let cited: HashSet<usize> = by_meaning.sentences.iter().map(|s| s.source).collect();
+    assert_eq!(cited, HashSet::from([1, 2, 3]), "{}", by_meaning.text);
+    assert_eq!(by_meaning.cited.first(), Some(&1), "the closest leads: {}", by_meaning.text);
+    // The fourth holds the question's words best (BM25 8.0 against 2.0): its share lifts it above
+    // the others, so it leads and the third closest in meaning gives way.
+    let with_words = answer_from(&with_cosines([Some(2.0), None, None, Some(8.0)]));
+    let cited: HashSet<usize> = with_words.sentences.iter().map(|s| s.source).collect();
+    assert_eq!(cited, HashSet::from([1, 2, 4]), "{}", with_words.text);
+    assert_eq!(with_words.cited.first(), Some(&4), "{}", with_words.text);
 }

@@ -18,6 +18,7 @@ pub fn source(number: usize, title: &str, section: Option<&str>, text: &str) -> 
         lexical_rank: Some(number),
         dense_rank: Some(number),
         dense_score: None,
+        lexical_score: None,
     }
 }
 
