@@ -462,10 +462,9 @@ fn readability(text: &str) -> f32 {
 }
 
 /// The documents of the relevant sources with their closeness, closest first, at most `n`: a
-/// document's closeness is
-/// its best passage's cosine (the judged score saturates at 1, so it cannot order the close
-/// ones) plus [`LEXICAL_SHARE`] of its passage's BM25 score relative to the best BM25 score among
-/// the sources.
+/// document's closeness is its best passage's cosine (the judged score saturates at 1, so it
+/// cannot order the close ones) plus [`LEXICAL_SHARE`] of its passage's BM25 score relative to
+/// the best BM25 score among the sources.
 fn closest_documents<'a>(sources: &'a [Source], assessed: &[SourceRelevance], n: usize) -> Vec<(&'a str, f32)> {
     let best_lexical = sources.iter().filter_map(|s| s.lexical_score).fold(0.0_f32, f32::max);
     let mut documents: Vec<(&str, f32)> = Vec::new();
