@@ -274,18 +274,10 @@ pub fn extract_answer(
     let mut seen: HashSet<String> = HashSet::new();
     let by_meaning = sources.iter().any(|s| s.dense_score.is_some());
     let best = assessed.iter().filter(|j| j.relevant).map(|j| j.score).fold(0.0_f32, f32::max);
-    let closest_with_closeness = by_meaning.then(|| closest_documents(sources, assessed, opts.max_sentences));
-    let closest: Option<Vec<&str>> = closest_with_closeness.as_ref().map(|c| c.iter().map(|(d, _)| *d).collect());
-    // The chosen documents about as close as the closest one.
-    let near: Vec<&str> = match closest_with_closeness.as_deref() {
-        Some([(_, first), ..]) => closest_with_closeness
-            .iter()
-            .flatten()
-            .filter(|(_, closeness)| *closeness >= first - NEAR_MARGIN)
-            .map(|(d, _)| *d)
-            .collect(),
-        _ => Vec::new(),
-    };
+    // The chosen documents, closest first, and among them those about as close as the closest.
+    let chosen = by_meaning.then(|| closest_documents(sources, assessed, opts.max_sentences));
+    let closest = chosen.as_ref().map(|(documents, _)| documents);
+    let near: &[&str] = chosen.as_ref().map_or(&[], |(documents, near)| &documents[..*near]);
     for (index, (source, judged)) in sources.iter().zip(assessed).enumerate() {
         if !judged.relevant || closest.as_ref().is_some_and(|c| !c.contains(&source.document_id.as_str())) {
             continue;
@@ -461,11 +453,11 @@ fn readability(text: &str) -> f32 {
     factor
 }
 
-/// The documents of the relevant sources with their closeness, closest first, at most `n`: a
-/// document's closeness is its best passage's cosine (the judged score saturates at 1, so it
-/// cannot order the close ones) plus [`LEXICAL_SHARE`] of its passage's BM25 score relative to
-/// the best BM25 score among the sources.
-fn closest_documents<'a>(sources: &'a [Source], assessed: &[SourceRelevance], n: usize) -> Vec<(&'a str, f32)> {
+/// The documents of the relevant sources, closest first, at most `n`, and how many of them lead
+/// within [`NEAR_MARGIN`] of the first: a document's closeness is its best passage's cosine (the
+/// judged score saturates at 1, so it cannot order the close ones) plus [`LEXICAL_SHARE`] of its
+/// passage's BM25 score relative to the best BM25 score among the sources.
+fn closest_documents<'a>(sources: &'a [Source], assessed: &[SourceRelevance], n: usize) -> (Vec<&'a str>, usize) {
     let best_lexical = sources.iter().filter_map(|s| s.lexical_score).fold(0.0_f32, f32::max);
     let mut documents: Vec<(&str, f32)> = Vec::new();
     for (source, _) in sources.iter().zip(assessed).filter(|(_, j)| j.relevant) {
@@ -481,7 +473,9 @@ fn closest_documents<'a>(sources: &'a [Source], assessed: &[SourceRelevance], n:
     }
     documents.sort_by(|a, b| b.1.total_cmp(&a.1));
     documents.truncate(n);
-    documents
+    let first = documents.first().map_or(0.0, |(_, closeness)| *closeness);
+    let near = documents.iter().take_while(|(_, closeness)| *closeness >= first - NEAR_MARGIN).count();
+    (documents.into_iter().map(|(d, _)| d).collect(), near)
 }
 
 /// Adds candidates to `picked` by maximal marginal relevance until it holds `max_sentences`, at

