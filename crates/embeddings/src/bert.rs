@@ -2,21 +2,20 @@
 //! the int8 kernel in `int8.rs` where the CPU has it, else (and as the reference)
 //! on f32 gemm (`matmul.rs`), which also does attention's products
 //! (`attention.rs`); the fused kernels in `kernels.rs` do everything between them.
-//! candle reads the weights, which are re-laid out (and quantised) once at load
-//! time so the forward pass does the least work. A batch's sequences are packed
+//! The weights are read one at a time (`weights.rs`) and re-laid out (and
+//! quantised) once at load time so the forward pass does the least work; the token
+//! table stays in the file, read a row at a time. A batch's sequences are packed
 //! one after another, without padding.
 
-use std::collections::HashMap;
 use std::path::Path;
 
-use candle_core::{DType, Device, Tensor};
-use half::f16;
 use serde::Deserialize;
 
 use crate::attention::{self, Heads, RelativePositionBias};
 use crate::int8::Int8Dense;
 use crate::kernels::{self, LayerNormParams};
 use crate::matmul::{Strided, Threads, product};
+use crate::weights::{RowsOnDisk, WeightFile, transpose};
 use crate::{EmbedError, MatrixKernel};
 
 /// The fields of a Hugging Face `config.json` that a BERT or MPNet encoder needs.
@@ -36,6 +35,9 @@ pub(crate) struct BertConfig {
     pub model_type: Option<String>,
     #[serde(default)]
     pub position_embedding_type: Option<String>,
+    /// BERT: rows of the token-type table (only type 0 is used).
+    #[serde(default = "default_type_vocab_size")]
+    pub type_vocab_size: usize,
     /// MPNet: the padding token's id, from which position ids count.
     #[serde(default)]
     pub pad_token_id: Option<usize>,
@@ -57,6 +59,10 @@ pub(crate) enum Architecture {
 
 fn default_layer_norm_eps() -> f64 {
     1e-12
+}
+
+fn default_type_vocab_size() -> usize {
+    2
 }
 
 fn default_hidden_act() -> String {
@@ -129,29 +135,6 @@ pub(crate) enum Pooling {
     Cls,
 }
 
-/// The token embedding table. Under the int8 kernel it is kept in half precision:
-/// it is the largest part of a loaded model (MiniLM: 30,522 × 384, 47 MB in f32),
-/// and a half-precision row differs from the f32 one by less than the int8 layers'
-/// own rounding. The f32 reference keeps the weights as they are.
-enum WordEmbeddings {
-    Full(Vec<f32>),
-    Half(Vec<f16>),
-}
-
-impl WordEmbeddings {
-    /// Writes token `id`'s row into `row`; false when `id` is outside the table.
-    fn row_into(&self, id: usize, row: &mut [f32]) -> bool {
-        let h = row.len();
-        match self {
-            WordEmbeddings::Full(table) => table.get(id * h..(id + 1) * h).map(|word| row.copy_from_slice(word)),
-            WordEmbeddings::Half(table) => {
-                table.get(id * h..(id + 1) * h).map(|word| row.iter_mut().zip(word).for_each(|(r, w)| *r = w.to_f32()))
-            }
-        }
-        .is_some()
-    }
-}
-
 /// A dense layer; the bias is added by the fused kernel that follows the product.
 struct Dense {
     product: Product,
@@ -189,15 +172,14 @@ impl Dense {
 
     /// A layer from its f32 weight `(in, out)`, quantised when `kernel` is int8 and
     /// this CPU runs it.
-    fn new(weight: Tensor, bias: Vec<f32>, kernel: MatrixKernel) -> Result<Dense, String> {
-        let (inputs, outputs) = weight.dims2().map_err(|e| e.to_string())?;
-        let weight = to_vec(&weight)?;
+    fn new(weight: Vec<f32>, inputs: usize, bias: Vec<f32>, kernel: MatrixKernel) -> Dense {
+        let outputs = bias.len();
         if kernel == MatrixKernel::Int8
             && let Some(quantised) = Int8Dense::for_this_cpu(&weight, inputs, outputs)
         {
-            return Ok(Dense { product: Product::Int8(quantised), bias });
+            return Dense { product: Product::Int8(quantised), bias };
         }
-        Ok(Dense { product: Product::F32 { weight, inputs, outputs }, bias })
+        Dense { product: Product::F32 { weight, inputs, outputs }, bias }
     }
 }
 
@@ -244,8 +226,8 @@ struct Layer {
 
 /// The encoder with its weights on the CPU.
 pub(crate) struct Bert {
-    /// `(vocab, hidden)`, row per token id.
-    word_embeddings: WordEmbeddings,
+    /// `(vocab, hidden)`, row per token id, read from the weights file as needed.
+    word_embeddings: RowsOnDisk,
     /// `(max_positions, hidden)` from a sequence's first token on, with BERT's type-0
     /// token-type embedding already added: we only ever encode single sentences, so
     /// every token has type 0.
@@ -263,22 +245,21 @@ pub(crate) struct Bert {
 /// Weights by name, accepting both bare (`embeddings.…`) and prefixed (`bert.…`,
 /// `mpnet.…`) checkpoints.
 struct Weights {
-    tensors: HashMap<String, Tensor>,
+    file: WeightFile,
     prefix: &'static str,
 }
 
 impl Weights {
-    fn get(&self, name: &str, shape: &[usize]) -> Result<Tensor, String> {
-        let full = format!("{}{name}", self.prefix);
-        let tensor = self.tensors.get(&full).ok_or_else(|| format!("weight {full} is missing"))?;
-        if tensor.dims() != shape {
-            return Err(format!("weight {full} has shape {:?}, expected {shape:?}", tensor.dims()));
-        }
-        tensor.to_dtype(DType::F32).map_err(|e| e.to_string())
+    fn vec(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
+        self.file.f32(&format!("{}{name}", self.prefix), shape)
     }
 
-    fn vec(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
-        to_vec(&self.get(name, shape)?)
+    fn contains(&self, name: &str) -> bool {
+        self.file.contains(&format!("{}{name}", self.prefix))
+    }
+
+    fn rows_on_disk(&self, name: &str, rows: usize, width: usize) -> Result<RowsOnDisk, String> {
+        self.file.rows_on_disk(&format!("{}{name}", self.prefix), rows, width)
     }
 
     /// Older checkpoints name layer-norm parameters `gamma`/`beta`.
@@ -291,15 +272,11 @@ impl Weights {
     }
 
     /// A PyTorch `Linear` stores `(out, in)`; we keep `(in, out)` contiguous.
-    fn linear(&self, name: &str, input: usize, output: usize) -> Result<(Tensor, Vec<f32>), String> {
-        let weight = self.get(&format!("{name}.weight"), &[output, input])?;
+    fn linear(&self, name: &str, input: usize, output: usize) -> Result<(Vec<f32>, Vec<f32>), String> {
+        let weight = self.vec(&format!("{name}.weight"), &[output, input])?;
         let bias = self.vec(&format!("{name}.bias"), &[output])?;
-        Ok((weight.t().and_then(|t| t.contiguous()).map_err(|e| e.to_string())?, bias))
+        Ok((transpose(&weight, output, input), bias))
     }
-}
-
-fn to_vec(t: &Tensor) -> Result<Vec<f32>, String> {
-    t.flatten_all().and_then(|t| t.to_vec1::<f32>()).map_err(|e| e.to_string())
 }
 
 impl Bert {
@@ -312,15 +289,14 @@ impl Bert {
         kernel: MatrixKernel,
     ) -> Result<Self, EmbedError> {
         let invalid = |message: String| EmbedError::InvalidModel { path: weights_path.to_path_buf(), message };
-        let tensors = candle_core::safetensors::load(weights_path, &Device::Cpu)
-            .map_err(|e| invalid(format!("cannot read weights: {e}")))?;
+        let file = WeightFile::open(weights_path).map_err(|e| invalid(format!("cannot read weights: {e}")))?;
         let architecture = config.architecture().map_err(invalid)?;
         let prefix = match architecture {
-            _ if tensors.contains_key("embeddings.word_embeddings.weight") => "",
+            _ if file.contains("embeddings.word_embeddings.weight") => "",
             Architecture::Bert => "bert.",
             Architecture::MPNet => "mpnet.",
         };
-        let w = Weights { tensors, prefix };
+        let w = Weights { file, prefix };
         Self::from_weights(&w, config, pooling, kernel.or_reference()).map_err(invalid)
     }
 
@@ -328,23 +304,15 @@ impl Bert {
         let architecture = c.architecture()?;
         let names = LayerNames::of(architecture);
         let h = c.hidden_size;
-        let err = |e: candle_core::Error| e.to_string();
-        let word_embeddings = w.vec("embeddings.word_embeddings.weight", &[c.vocab_size, h])?;
-        let word_embeddings = match kernel {
-            MatrixKernel::Int8 => WordEmbeddings::Half(word_embeddings.into_iter().map(f16::from_f32).collect()),
-            MatrixKernel::F32 => WordEmbeddings::Full(word_embeddings),
-        };
+        let word_embeddings = w.rows_on_disk("embeddings.word_embeddings.weight", c.vocab_size, h)?;
         let mut position_embeddings =
             w.vec("embeddings.position_embeddings.weight", &[c.max_position_embeddings, h])?;
         position_embeddings.drain(..c.position_offset() * h);
-        let token_types = format!("{}embeddings.token_type_embeddings.weight", w.prefix);
-        if let Some(types) = w.tensors.get(&token_types) {
-            let type0 = to_vec(&types.to_dtype(DType::F32).and_then(|t| t.get(0)).map_err(err)?)?;
-            if type0.len() != h {
-                return Err(format!("weight {token_types} has rows of {}, expected {h}", type0.len()));
-            }
+        let token_types = "embeddings.token_type_embeddings.weight";
+        if w.contains(token_types) {
+            let type0 = &w.vec(token_types, &[c.type_vocab_size, h])?[..h];
             for row in position_embeddings.chunks_exact_mut(h) {
-                row.iter_mut().zip(&type0).for_each(|(p, t)| *p += t);
+                row.iter_mut().zip(type0).for_each(|(p, t)| *p += t);
             }
         }
         let embedding_norm = w.layer_norm("embeddings.LayerNorm", h, c.layer_norm_eps)?;
@@ -358,15 +326,21 @@ impl Bert {
             let (k_weight, k_bias) = w.linear(&format!("{p}.{}", names.key), h, h)?;
             let (v_weight, v_bias) = w.linear(&format!("{p}.{}", names.value), h, h)?;
             // Scaling the query projection once here saves a pass over the scores per layer.
-            let q_weight = (q_weight * scale).map_err(err)?;
-            let bias = q_bias.iter().map(|b| b * scale as f32).chain(k_bias).chain(v_bias).collect();
-            let qkv = Tensor::cat(&[&q_weight, &k_weight, &v_weight], 1).map_err(err)?;
+            let scale = scale as f32;
+            let bias = q_bias.iter().map(|b| b * scale).chain(k_bias).chain(v_bias).collect();
+            // Each input's row: its query, key and value outputs side by side.
+            let mut qkv = Vec::with_capacity(h * 3 * h);
+            for ((q, k), v) in q_weight.chunks_exact(h).zip(k_weight.chunks_exact(h)).zip(v_weight.chunks_exact(h)) {
+                qkv.extend(q.iter().map(|x| x * scale));
+                qkv.extend_from_slice(k);
+                qkv.extend_from_slice(v);
+            }
             let dense = |name: &str, input: usize, output: usize| -> Result<Dense, String> {
                 let (weight, bias) = w.linear(&format!("{p}.{name}"), input, output)?;
-                Dense::new(weight, bias, kernel)
+                Ok(Dense::new(weight, input, bias, kernel))
             };
             layers.push(Layer {
-                qkv: Dense::new(qkv, bias, kernel)?,
+                qkv: Dense::new(qkv, h, bias, kernel),
                 attention_out: dense(names.attention_out, h, h)?,
                 attention_norm: w.layer_norm(&format!("{p}.{}", names.attention_norm), h, c.layer_norm_eps)?,
                 intermediate: dense("intermediate.dense", h, c.intermediate_size)?,
@@ -408,7 +382,7 @@ impl Bert {
 
     /// Encodes token-id sequences (each already truncated to the position table and
     /// with special tokens) into pooled, L2-normalised vectors in input order.
-    pub fn embed(&self, sequences: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
+    pub fn embed(&self, sequences: &[&[u32]]) -> Result<Vec<Vec<f32>>, EmbedError> {
         let h = self.hidden;
         let lens: Vec<usize> = sequences.iter().map(|t| t.len()).collect();
         let tokens: usize = lens.iter().sum();
@@ -419,16 +393,21 @@ impl Bert {
         // rows by its length.
         let mut x = vec![0f32; tokens * h];
         let mut rows = x.chunks_exact_mut(h);
+        let mut buffer = Vec::new();
         for tokens in sequences {
             for (t, (&id, row)) in tokens.iter().zip(rows.by_ref()).enumerate() {
-                if !self.word_embeddings.row_into(id as usize, row) {
-                    candle_core::bail!("token id {id} is outside the model's vocabulary");
+                match self.word_embeddings.row_into(id as usize, row, &mut buffer) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        return Err(EmbedError::Inference(format!("token id {id} is outside the model's vocabulary")));
+                    }
+                    Err(e) => return Err(EmbedError::Inference(format!("cannot read token {id}'s embedding: {e}"))),
                 }
                 let Some(position) = self.position_embeddings.get(t * h..(t + 1) * h) else {
-                    candle_core::bail!(
+                    return Err(EmbedError::Inference(format!(
                         "sequence longer than the model's {} positions",
                         self.position_embeddings.len() / h
-                    );
+                    )));
                 };
                 row.iter_mut().zip(position).for_each(|(r, p)| *r += p);
                 self.embedding_norm.apply(row);

@@ -91,9 +91,3 @@ impl EmbedError {
         }
     }
 }
-
-impl From<candle_core::Error> for EmbedError {
-    fn from(e: candle_core::Error) -> Self {
-        EmbedError::Inference(e.to_string())
-    }
-}

@@ -18,6 +18,7 @@ mod local;
 mod matmul;
 pub mod package;
 mod remote;
+mod weights;
 
 pub use error::EmbedError;
 pub use local::{LazyLocalEmbedder, LocalEmbedder};

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Deserialize;
-use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+use tokenizers::{PostProcessor, Tokenizer, TruncationDirection};
 
 use crate::bert::{Bert, BertConfig, Pooling};
 use crate::{EmbedError, EmbedPurpose, Embedder, MatrixKernel};
@@ -28,10 +28,12 @@ pub struct LocalEmbedder {
 struct LocalModel {
     id: String,
     bert: Bert,
-    /// Truncates to `max_tokens` and adds `[CLS]`/`[SEP]`: what the model sees.
+    /// Without padding or truncation: counts what a chunk of text really costs, and
+    /// `embed` truncates to `max_tokens` before adding the special tokens. (One copy:
+    /// a loaded tokenizer holds about 8 MB.)
     tokenizer: Tokenizer,
-    /// No truncation: counts what a chunk of text really costs.
-    counter: Tokenizer,
+    /// The special tokens the tokenizer adds around a sequence (`[CLS]`/`[SEP]`).
+    special_tokens: usize,
     max_tokens: usize,
     /// One single-threaded pool per core: sub-batches run side by side, each on
     /// one core, so the cores never wait on each other inside an operation.
@@ -72,20 +74,15 @@ impl LocalEmbedder {
         let max_tokens = config.max_positions().min(MAX_TOKENS_CAP);
 
         let invalid_tokenizer = |message: String| EmbedError::InvalidModel { path: tokenizer_path.clone(), message };
-        let mut counter = Tokenizer::from_file(&tokenizer_path).map_err(|e| invalid_tokenizer(e.to_string()))?;
+        let mut tokenizer = Tokenizer::from_file(&tokenizer_path).map_err(|e| invalid_tokenizer(e.to_string()))?;
         // Model folders often ship a tokenizer.json that pads to a fixed length; we
         // batch and pad ourselves, and count tokens untruncated.
-        counter.with_padding(None);
-        counter.with_truncation(None).map_err(|e| invalid_tokenizer(e.to_string()))?;
-        let mut tokenizer = counter.clone();
-        tokenizer
-            .with_truncation(Some(TruncationParams {
-                direction: TruncationDirection::Right,
-                max_length: max_tokens,
-                strategy: TruncationStrategy::LongestFirst,
-                stride: 0,
-            }))
-            .map_err(|e| invalid_tokenizer(e.to_string()))?;
+        tokenizer.with_padding(None);
+        tokenizer.with_truncation(None).map_err(|e| invalid_tokenizer(e.to_string()))?;
+        let special_tokens = tokenizer.get_post_processor().map_or(0, |p| p.added_tokens(false));
+        if special_tokens >= max_tokens {
+            return Err(invalid_tokenizer(format!("{special_tokens} special tokens leave no room in {max_tokens}")));
+        }
         if tokenizer.get_vocab_size(true) > config.vocab_size {
             return Err(invalid_tokenizer(format!(
                 "the tokenizer has {} tokens but the model only {}",
@@ -107,7 +104,7 @@ impl LocalEmbedder {
             })
             .collect::<Result<_, _>>()?;
         Ok(LocalEmbedder {
-            inner: Arc::new(LocalModel { id, bert, tokenizer, counter, max_tokens, workers }),
+            inner: Arc::new(LocalModel { id, bert, tokenizer, special_tokens, max_tokens, workers }),
             sub_batch_tokens: SUB_BATCH_TOKENS,
         })
     }
@@ -127,7 +124,11 @@ impl LocalEmbedder {
     pub fn count_tokens(&self, text: &str) -> usize {
         // A tokenizer error can only come from a malformed tokenizer.json, which `load`
         // already parsed; fall back to a rough word count rather than fail chunking.
-        self.inner.counter.encode_fast(text, false).map(|e| e.len()).unwrap_or_else(|_| text.split_whitespace().count())
+        self.inner
+            .tokenizer
+            .encode_fast(text, false)
+            .map(|e| e.len())
+            .unwrap_or_else(|_| text.split_whitespace().count())
     }
 
     /// Sets how many padded tokens one forward pass may hold (memory against speed).
@@ -148,8 +149,19 @@ impl LocalModel {
             return Ok(Vec::new());
         }
         let inputs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let encodings =
-            self.tokenizer.encode_batch_fast(inputs, true).map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+        let tokenizer_error = |e: tokenizers::Error| EmbedError::Tokenizer(e.to_string());
+        let encodings = self
+            .tokenizer
+            .encode_batch_fast(inputs, false)
+            .map_err(tokenizer_error)?
+            .into_iter()
+            .map(|mut encoding| {
+                // What the model reads: the text's first tokens, then the special ones around them.
+                encoding.truncate(self.max_tokens - self.special_tokens, 0, TruncationDirection::Right);
+                encoding.take_overflowing();
+                self.tokenizer.post_process(encoding, None, true).map_err(tokenizer_error)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
 
         // Longest first: each sub-batch holds sequences of similar length, and the short
@@ -161,7 +173,7 @@ impl LocalModel {
             let sequences: Vec<&[u32]> = group.iter().map(|&i| ids[i]).collect();
             self.bert.embed(&sequences)
         };
-        let results: Vec<candle_core::Result<Vec<Vec<f32>>>> = if groups.len() == 1 || self.workers.len() == 1 {
+        let results: Vec<Result<Vec<Vec<f32>>, EmbedError>> = if groups.len() == 1 || self.workers.len() == 1 {
             // One forward pass (a query, a short document): let gemm spread it over every core.
             groups.iter().map(|g| run(g)).collect()
         } else {
