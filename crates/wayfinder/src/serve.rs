@@ -47,15 +47,15 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     if !store.operator_exists().await? {
         offer_setup(&store, &settings.public_url).await?;
     }
-    let sweeper = tokio::spawn(after(1, sweep_expired_sessions(store.clone(), settings.session_idle)));
+    // One signal stops both the server and the background loops.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let sweeper = tokio::spawn(after(1, stop_rx.clone(), sweep_expired_sessions(store.clone(), settings.session_idle)));
     let kb = crate::knowledge::knowledge_base(&config, store.clone())?.with_org_endpoints(providers);
     let orgs: Vec<_> = store.list_orgs().await?.into_iter().map(|o| o.id).collect();
     let requeued = kb.reconcile_embedding_models(&orgs).await?;
     if requeued > 0 {
         tracing::info!(collections = requeued, "the embedding model changed: re-embedding in the background");
     }
-    // One signal stops both the server and the job worker.
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = {
         let mut stop = stop_rx.clone();
         let worker = JobWorker::new(kb.clone(), crate::knowledge::job_lease(&config));
@@ -71,31 +71,41 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
     let releaser =
         tokio::spawn(crate::memory::return_freed_periodically(StdDuration::from_secs(3), StdDuration::from_secs(60)));
     // Each organisation's learner model is refitted to its own evidence as it grows.
-    let fitter = tokio::spawn(after(2, state.learning.clone().fit_periodically(StdDuration::from_secs(600))));
+    let fitter =
+        tokio::spawn(after(2, stop_rx.clone(), state.learning.clone().fit_periodically(StdDuration::from_secs(600))));
     // Alert rules are evaluated every minute (an open alert per condition keeps instances from
     // firing one condition twice).
     let alerts = {
         let insights = state.insights.clone();
         let stop = stop_rx.clone();
-        tokio::spawn(after(3, async move { insights.run_alerts(StdDuration::from_secs(60), stop).await }))
+        tokio::spawn(after(3, stop.clone(), async move { insights.run_alerts(StdDuration::from_secs(60), stop).await }))
     };
     // Messages from the platforms are answered, and the outbox sent, in the background.
     let inbound = tokio::spawn(state.channels.clone().run_inbound(stop_rx.clone()));
     let outbox = tokio::spawn(state.channels.clone().run_outbox(stop_rx.clone()));
     // Nudge rules are evaluated every five minutes (a decision per episode keeps instances from
     // nudging twice).
-    let nudges =
-        tokio::spawn(after(4, state.channels.clone().run_nudges(StdDuration::from_secs(300), stop_rx.clone())));
+    let nudges = tokio::spawn(after(
+        4,
+        stop_rx.clone(),
+        state.channels.clone().run_nudges(StdDuration::from_secs(300), stop_rx.clone()),
+    ));
     // Sequences' due steps are taken every minute (a step is taken once, from the position it
     // was read at, so instances never send it twice).
-    let sequences =
-        tokio::spawn(after(5, state.channels.clone().run_sequences(StdDuration::from_secs(60), stop_rx.clone())));
+    let sequences = tokio::spawn(after(
+        5,
+        stop_rx.clone(),
+        state.channels.clone().run_sequences(StdDuration::from_secs(60), stop_rx.clone()),
+    ));
     // Each organisation's retention policy is applied every hour.
-    let retention = {
-        let accounts = state.accounts.clone();
-        let stop = stop_rx.clone();
-        tokio::spawn(after(6, async move { accounts.run_retention(StdDuration::from_secs(3600), stop).await }))
-    };
+    let retention =
+        {
+            let accounts = state.accounts.clone();
+            let stop = stop_rx.clone();
+            tokio::spawn(after(6, stop.clone(), async move {
+                accounts.run_retention(StdDuration::from_secs(3600), stop).await
+            }))
+        };
     let grace = StdDuration::from_secs(config.shutdown_grace_seconds);
     let shutdown = async move {
         shutdown_signal().await;
@@ -149,17 +159,30 @@ async fn offer_setup(store: &Store, public_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Deletes expired sessions and spent rate-limit counters every ten minutes so the tables do
-/// not grow forever.
-/// Runs `work` `seconds` after start. The loops that run every minute or less often start a
-/// second apart, so their first passes take turns on one pooled connection instead of each
-/// opening its own at once: an SQLite connection holds about half a megabyte for as long as
-/// the pool keeps it (seven opened by start-up were 3 MB of an idle server's 30).
-async fn after<F: std::future::Future>(seconds: u64, work: F) -> F::Output {
-    tokio::time::sleep(StdDuration::from_secs(seconds)).await;
-    work.await
+/// Runs `work` `seconds` after start, unless the server is stopping by then. The loops that
+/// run every minute or less often start a second apart, so their first passes take turns on
+/// one pooled connection instead of each opening its own at once: an SQLite connection holds
+/// about half a megabyte for as long as the pool keeps it (seven opened by start-up were 3 MB
+/// of an idle server's 30).
+async fn after(
+    seconds: u64,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    work: impl std::future::Future<Output = ()>,
+) {
+    let stopping = async {
+        let _ = stop.wait_for(|stopping| *stopping).await;
+    };
+    let due = tokio::select! {
+        _ = tokio::time::sleep(StdDuration::from_secs(seconds)) => true,
+        _ = stopping => false,
+    };
+    if due {
+        work.await
+    }
 }
 
+/// Deletes expired sessions and spent rate-limit counters every ten minutes so the tables do
+/// not grow forever.
 async fn sweep_expired_sessions(store: Store, idle: Duration) {
     let mut tick = tokio::time::interval(StdDuration::from_secs(600));
     loop {
